@@ -1,0 +1,36 @@
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { AthenaQueryExecutionSource } from '../lib/athena/query-execution-gateway.js';
+import {
+  createAthenaClient,
+  createCloudWatchClient,
+  createDocumentClient,
+} from '../lib/aws/clients.js';
+import { loadConfig } from '../lib/config.js';
+import { createRecordQueryEvents } from '../lib/ingest/record-query-events.js';
+import { logger } from '../lib/logger.js';
+import { CloudWatchMetricsPublisher } from '../lib/metrics/metrics-publisher.js';
+import { DynamoDbQueryRecordStore } from '../lib/store/dynamodb-query-record-store.js';
+
+const config = loadConfig();
+
+const recordQueryEvents = createRecordQueryEvents({
+  executions: new AthenaQueryExecutionSource(createAthenaClient()),
+  store: new DynamoDbQueryRecordStore(createDocumentClient(), {
+    tableName: config.tableName,
+    queryRecordTtlDays: config.queryRecordTtlDays,
+  }),
+  metrics: new CloudWatchMetricsPublisher(createCloudWatchClient(), config.metricsNamespace),
+  pricing: config.pricing,
+  logger,
+});
+
+/** Drains Athena state-change events from SQS; failed records are redelivered by SQS. */
+export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+  logger.addContext(context);
+  const result = await recordQueryEvents(
+    event.Records.map((record) => ({ messageId: record.messageId, body: record.body })),
+  );
+  return {
+    batchItemFailures: result.failedMessageIds.map((itemIdentifier) => ({ itemIdentifier })),
+  };
+};

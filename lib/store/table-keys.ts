@@ -1,0 +1,24 @@
+import type { Period } from '../usage/period-keys.js';
+
+/**
+ * Key layout of the single table. Every item has `pk`/`sk`; two sparse indexes serve reports:
+ * `byWorkgroupDayCost` (query records by workgroup and day, ordered by cost) and `byPeriod`
+ * (usage counters of one period across workgroups).
+ */
+export const TableKeys = {
+  query: (queryExecutionId: string) => ({ pk: `QUERY#${queryExecutionId}`, sk: 'QUERY' }),
+  usage: (workgroup: string, period: Period, key: string) => ({
+    pk: `USAGE#${workgroup}`,
+    sk: periodKeyAttribute(period, key),
+  }),
+} as const;
+
+export const INDEX_BY_WORKGROUP_DAY_COST = 'byWorkgroupDayCost';
+export const INDEX_BY_PERIOD = 'byPeriod';
+
+/** The `periodKey` attribute of a usage counter, e.g. `day#2026-11-25`. */
+export const periodKeyAttribute = (period: Period, key: string): string => `${period}#${key}`;
+
+/** The `workgroupDay` attribute of a query record, e.g. `analytics#2026-11-25`. */
+export const workgroupDayAttribute = (workgroup: string, day: string): string =>
+  `${workgroup}#${day}`;

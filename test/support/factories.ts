@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import type { QueryExecution } from '@aws-sdk/client-athena';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+
+export interface ExecutionOverrides {
+  readonly id?: string;
+  readonly workgroup?: string;
+  readonly state?: 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+  readonly statementType?: 'DDL' | 'DML' | 'UTILITY';
+  readonly dpuCount?: number | undefined;
+  readonly engineMs?: number;
+  readonly bytes?: number;
+  readonly completedAt?: Date;
+}
+
+/** A finished execution shaped as BatchGetQueryExecution returns it. */
+export function aQueryExecution(overrides: ExecutionOverrides = {}): QueryExecution {
+  const completedAt = overrides.completedAt ?? new Date('2026-11-25T10:00:00.000Z');
+  const engineMs = overrides.engineMs ?? 60_000;
+  const state = overrides.state ?? 'SUCCEEDED';
+  return {
+    QueryExecutionId: overrides.id ?? randomUUID(),
+    Query: 'SELECT count(*) FROM sales',
+    StatementType: overrides.statementType ?? 'DML',
+    WorkGroup: overrides.workgroup ?? 'analytics',
+    Status: {
+      State: state,
+      SubmissionDateTime: new Date(completedAt.getTime() - engineMs - 1_500),
+      ...(state === 'QUEUED' || state === 'RUNNING' ? {} : { CompletionDateTime: completedAt }),
+      ...(state === 'FAILED'
+        ? {
+            AthenaError: {
+              ErrorCategory: 2,
+              ErrorType: 1002,
+              Retryable: false,
+              ErrorMessage: 'line 1:8: Column x cannot be resolved',
+            },
+          }
+        : {}),
+    },
+    Statistics: {
+      EngineExecutionTimeInMillis: engineMs,
+      DataScannedInBytes: overrides.bytes ?? 123_456_789,
+      TotalExecutionTimeInMillis: engineMs + 1_500,
+      QueryQueueTimeInMillis: 1_000,
+      QueryPlanningTimeInMillis: 300,
+      ServiceProcessingTimeInMillis: 200,
+      ...('dpuCount' in overrides
+        ? overrides.dpuCount === undefined
+          ? {}
+          : { DpuCount: overrides.dpuCount }
+        : { DpuCount: 24 }),
+    },
+    EngineVersion: {
+      SelectedEngineVersion: 'Athena engine version 3',
+      EffectiveEngineVersion: 'Athena engine version 3',
+    },
+  };
+}
+
+/** An EventBridge "Athena Query State Change" event, shaped as the documented sample. */
+export function aStateChangeEvent(
+  queryExecutionId: string,
+  currentState = 'SUCCEEDED',
+  workgroupName = 'analytics',
+  sequenceNumber = '3',
+): Record<string, unknown> {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Athena Query State Change',
+    source: 'aws.athena',
+    account: '123456789012',
+    time: '2026-11-25T10:00:01Z',
+    region: 'us-east-1',
+    resources: [],
+    detail: {
+      versionId: '0',
+      currentState,
+      previousState: currentState === 'RUNNING' ? 'QUEUED' : 'RUNNING',
+      statementType: 'DML',
+      queryExecutionId,
+      workgroupName,
+      sequenceNumber,
+    },
+  };
+}
+
+/** An SQS record as Lambda's event source mapping delivers it. */
+export function anSqsRecord(
+  body: string | Record<string, unknown>,
+  messageId: string = randomUUID(),
+): SQSRecord {
+  return {
+    messageId,
+    receiptHandle: `receipt-${messageId}`,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: '1764064801000',
+      SenderId: 'AIDAEXAMPLE',
+      ApproximateFirstReceiveTimestamp: '1764064801000',
+    },
+    messageAttributes: {},
+    md5OfBody: 'not-checked',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:athena-cost-dev-ingest',
+    awsRegion: 'us-east-1',
+  };
+}
+
+export const anSqsEvent = (records: SQSRecord[]): SQSEvent => ({ Records: records });
