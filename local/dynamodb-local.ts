@@ -38,7 +38,9 @@ export async function freePort(): Promise<number> {
  * shared database, so every access key and region sees the same tables, and resolves once it
  * answers HTTP.
  */
-export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Promise<DynamoDbLocal> {
+export async function startDynamoDbLocal(
+  options: DynamoDbLocalOptions = {},
+): Promise<DynamoDbLocal> {
   const port = options.port ?? (await freePort());
   const child: ChildProcess = spawn({
     port,

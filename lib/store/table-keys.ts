@@ -11,6 +11,16 @@ export const TableKeys = {
     pk: `USAGE#${workgroup}`,
     sk: periodKeyAttribute(period, key),
   }),
+  budget: (workgroup: string) => ({ pk: 'BUDGET', sk: workgroup }),
+  /** All enforcement states sit in one partition: restore lists them with one Query. */
+  enforcement: (workgroup: string, period: Period, key: string) => ({
+    pk: 'ENFORCEMENT',
+    sk: `${workgroup}#${periodKeyAttribute(period, key)}`,
+  }),
+  actionClaim: (workgroup: string, period: Period, key: string, thresholdId: string) => ({
+    pk: `CLAIM#${workgroup}#${periodKeyAttribute(period, key)}`,
+    sk: thresholdId,
+  }),
 } as const;
 
 export const INDEX_BY_WORKGROUP_DAY_COST = 'byWorkgroupDayCost';

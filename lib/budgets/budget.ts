@@ -1,0 +1,194 @@
+import { z } from 'zod';
+import { BYTES_PER_MB } from '../usage/pricing.js';
+import type { Period } from '../usage/period-keys.js';
+
+/** What the enforcer does when a threshold is crossed, from mildest to harshest. */
+export const THRESHOLD_ACTIONS = ['notify', 'throttle', 'disable', 'disable-now'] as const;
+
+export type ThresholdAction = (typeof THRESHOLD_ACTIONS)[number];
+
+/** A share of the budget (in percent, above 100 allowed) and what to do once usage reaches it. */
+export interface Threshold {
+  readonly percent: number;
+  readonly action: ThresholdAction;
+}
+
+/** A usage budget for one Athena workgroup and period. */
+export interface Budget {
+  readonly workgroup: string;
+  readonly period: Period;
+  readonly limitDpuHours: number;
+  readonly limitUsd?: number | undefined;
+  /** Bytes scanned, for on-demand workgroups. */
+  readonly limitBytes?: number | undefined;
+  /** Ascending by percent, then from mildest to harshest action. */
+  readonly thresholds: readonly Threshold[];
+  /** The `max-dpu-count` a throttle sets on a capacity-reservation workgroup. */
+  readonly throttleMaxDpu?: number | undefined;
+  /** The per-query scan cutoff a throttle sets on an on-demand workgroup. */
+  readonly throttleBytesScannedCutoff?: number | undefined;
+  /** Record and report what would be done, change nothing. */
+  readonly dryRun: boolean;
+  /** Never act on the workgroup: every threshold only notifies. */
+  readonly protected: boolean;
+  readonly updatedAt: string;
+}
+
+/** Athena's own limits on workgroup names. */
+const WORKGROUP_NAME = /^[a-zA-Z0-9._-]{1,128}$/;
+/** Athena rejects a smaller `BytesScannedCutoffPerQuery`. */
+export const MIN_BYTES_SCANNED_CUTOFF = 10 * BYTES_PER_MB;
+/** Athena's `max-dpu-count` rule for capacity reservations: 4 to 124, a multiple of 4. */
+export const MIN_THROTTLE_DPU = 4;
+export const MAX_THROTTLE_DPU = 124;
+export const THROTTLE_DPU_STEP = 4;
+export const MAX_THRESHOLD_PERCENT = 1000;
+
+/** A stable identity for a threshold, used to remember which ones were already acted on. */
+export const thresholdId = (threshold: Threshold): string =>
+  `${threshold.percent}:${threshold.action}`;
+
+/** Orders thresholds ascending by percent, then from mildest to harshest action. */
+export function compareThresholds(a: Threshold, b: Threshold): number {
+  return (
+    a.percent - b.percent || THRESHOLD_ACTIONS.indexOf(a.action) - THRESHOLD_ACTIONS.indexOf(b.action)
+  );
+}
+
+/** The action a threshold really takes: a protected budget only ever notifies. */
+export function effectiveAction(budget: Budget, threshold: Threshold): ThresholdAction {
+  return budget.protected ? 'notify' : threshold.action;
+}
+
+// Messages omit the field name: parseBudget prefixes each with the path of the field it concerns.
+const required = (problem: string) => (issue: { input: unknown }) =>
+  issue.input === undefined ? 'is required' : problem;
+
+const positiveNumber = z
+  .number({ error: required('must be a number') })
+  .positive({ error: 'must be greater than 0' });
+
+const positiveInteger = z
+  .number({ error: required('must be a number') })
+  .int({ error: 'must be an integer' })
+  .positive({ error: 'must be greater than 0' });
+
+const ThresholdSchema = z.object(
+  {
+    percent: z
+      .number({ error: required('must be a number') })
+      .refine((percent) => percent > 0 && percent <= MAX_THRESHOLD_PERCENT, {
+        error: `must be greater than 0 and at most ${MAX_THRESHOLD_PERCENT}`,
+      }),
+    action: z.enum(THRESHOLD_ACTIONS, {
+      error: required(`must be one of ${THRESHOLD_ACTIONS.join(', ')}`),
+    }),
+  },
+  { error: 'must be an object' },
+);
+
+const ThresholdsSchema = z
+  .array(ThresholdSchema, { error: required('must be an array') })
+  .superRefine((thresholds, context) => {
+    const seen = new Set<string>();
+    for (const threshold of thresholds) {
+      const id = thresholdId(threshold);
+      if (seen.has(id)) {
+        context.addIssue({
+          code: 'custom',
+          message: `must not repeat a threshold (${threshold.percent}% ${threshold.action} appears more than once)`,
+        });
+      }
+      seen.add(id);
+    }
+  })
+  .transform((thresholds) => [...thresholds].sort(compareThresholds));
+
+/**
+ * Validates a budget from the CLI or from DynamoDB (stored budgets are untrusted). Unknown
+ * fields, such as table keys, are dropped.
+ */
+export const BudgetSchema = z
+  .object(
+    {
+      workgroup: z
+        .string({ error: required('must be a string') })
+        .regex(WORKGROUP_NAME, 'must be 1 to 128 characters among a-z, A-Z, 0-9, ".", "_" and "-"'),
+      period: z.enum(['day', 'week', 'month'], {
+        error: required('must be one of day, week, month'),
+      }),
+      limitDpuHours: positiveNumber,
+      limitUsd: positiveNumber.optional(),
+      limitBytes: positiveInteger.optional(),
+      thresholds: ThresholdsSchema,
+      throttleMaxDpu: z
+        .number({ error: 'must be a number' })
+        .refine(
+          (dpu) =>
+            Number.isInteger(dpu) &&
+            dpu >= MIN_THROTTLE_DPU &&
+            dpu <= MAX_THROTTLE_DPU &&
+            dpu % THROTTLE_DPU_STEP === 0,
+          {
+            error: `must be between ${MIN_THROTTLE_DPU} and ${MAX_THROTTLE_DPU} in steps of ${THROTTLE_DPU_STEP}`,
+          },
+        )
+        .optional(),
+      throttleBytesScannedCutoff: z
+        .number({ error: 'must be a number' })
+        .int({ error: 'must be an integer' })
+        .min(MIN_BYTES_SCANNED_CUTOFF, {
+          error: `must be at least ${MIN_BYTES_SCANNED_CUTOFF} bytes (10 MB, the Athena minimum)`,
+        })
+        .optional(),
+      dryRun: z.boolean({ error: 'must be true or false' }).default(false),
+      protected: z.boolean({ error: 'must be true or false' }).default(false),
+      updatedAt: z.iso.datetime({
+        offset: true,
+        error: required('must be an ISO 8601 date-time'),
+      }),
+    },
+    { error: 'must be an object' },
+  )
+  .superRefine((budget, context) => {
+    const throttles = budget.thresholds.some((threshold) => threshold.action === 'throttle');
+    if (
+      throttles &&
+      budget.throttleMaxDpu === undefined &&
+      budget.throttleBytesScannedCutoff === undefined
+    ) {
+      context.addIssue({
+        code: 'custom',
+        path: ['throttleMaxDpu'],
+        message:
+          'is required when a threshold throttles (or throttleBytesScannedCutoff, for an on-demand workgroup)',
+      });
+    }
+  });
+
+export type ParsedBudget =
+  | { readonly ok: true; readonly budget: Budget }
+  | { readonly ok: false; readonly reason: string };
+
+/** Validates a budget, or says which fields are wrong and why (all of them, `; `-separated). */
+export function parseBudget(input: unknown): ParsedBudget {
+  const parsed = BudgetSchema.safeParse(input);
+  if (parsed.success) {
+    const budget: Budget = parsed.data;
+    return { ok: true, budget };
+  }
+  const reason = parsed.error.issues
+    .map((issue) => `${describePath(issue.path)} ${issue.message}`)
+    .join('; ');
+  return { ok: false, reason };
+}
+
+/** `thresholds[1].percent`, or `budget` for the whole input. */
+function describePath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return 'budget';
+  return path
+    .map((segment, index) =>
+      typeof segment === 'number' ? `[${segment}]` : `${index === 0 ? '' : '.'}${String(segment)}`,
+    )
+    .join('');
+}

@@ -1,0 +1,459 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * Packages the service with osls exactly as CI and a deploy would (esbuild bundles included), with
+ * no AWS credentials or profile in reach, and checks the CloudFormation template it produces.
+ */
+
+const execFileAsync = promisify(execFile);
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+const slsBin = join(repoRoot, 'node_modules', 'osls', 'bin', 'serverless.js');
+const PACKAGE_TIMEOUT_MS = 180_000;
+const MAX_ZIP_BYTES = 1024 * 1024;
+
+interface Resource {
+  readonly Type: string;
+  readonly Properties: Record<string, unknown>;
+  readonly Condition?: string;
+  readonly DependsOn?: unknown;
+}
+
+interface Template {
+  readonly Resources: Record<string, Resource>;
+  readonly Conditions?: Record<string, unknown>;
+  readonly Outputs?: Record<string, { readonly Value: unknown }>;
+}
+
+interface Statement {
+  readonly Effect: string;
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+  readonly Condition?: Record<string, Record<string, unknown>>;
+  readonly Principal?: unknown;
+}
+
+interface TableDefinition {
+  readonly BillingMode: string;
+  readonly KeySchema: unknown;
+  readonly AttributeDefinitions: unknown;
+  readonly GlobalSecondaryIndexes: unknown;
+  readonly TimeToLiveAttribute: string;
+}
+
+let workDir = '';
+let packageDir = '';
+let template: Template;
+let tableDefinition: TableDefinition;
+
+/** The environment minus every AWS_* variable, plus settings that keep any profile unread. */
+function credentialFreeEnv(home: string, esbuildWorkFolder: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!key.startsWith('AWS_')) env[key] = value;
+  }
+  return {
+    ...env,
+    HOME: home,
+    USERPROFILE: home,
+    AWS_SDK_LOAD_CONFIG: '0',
+    AWS_CONFIG_FILE: join(home, 'no-aws-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(home, 'no-aws-credentials'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    // serverless.yml reads this, so this run's esbuild work folder is its own.
+    ESBUILD_WORK_FOLDER: esbuildWorkFolder,
+    CI: 'true',
+  };
+}
+
+beforeAll(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'athena-cost-sls-'));
+  packageDir = join(workDir, 'package');
+  const home = join(workDir, 'home');
+  // serverless-esbuild joins this folder to the service directory, so it must be relative.
+  const esbuildWorkFolder = relative(repoRoot, join(workDir, 'esbuild'));
+  try {
+    await execFileAsync(
+      process.execPath,
+      [slsBin, 'package', '--stage', 'test', '--package', packageDir],
+      {
+        cwd: repoRoot,
+        env: credentialFreeEnv(home, esbuildWorkFolder),
+        timeout: PACKAGE_TIMEOUT_MS,
+        maxBuffer: 16 * 1024 * 1024,
+      },
+    );
+  } catch (error) {
+    const failure = error as Error & { stdout?: string; stderr?: string };
+    throw new Error(
+      `sls package failed: ${failure.message}\n--- stdout\n${failure.stdout ?? ''}\n--- stderr\n${failure.stderr ?? ''}`,
+    );
+  }
+  template = JSON.parse(
+    await readFile(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8'),
+  ) as Template;
+  tableDefinition = JSON.parse(
+    await readFile(join(repoRoot, 'resources', 'table.json'), 'utf8'),
+  ) as TableDefinition;
+}, PACKAGE_TIMEOUT_MS + 20_000);
+
+afterAll(async () => {
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+});
+
+function resource(logicalId: string): Resource {
+  const found = template.Resources[logicalId];
+  if (!found) throw new Error(`no resource ${logicalId} in the template`);
+  return found;
+}
+
+function resourcesOfType(type: string): [string, Resource][] {
+  return Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+}
+
+function onlyResourceOfType(type: string): [string, Resource] {
+  const found = resourcesOfType(type);
+  expect(found, `exactly one ${type}`).toHaveLength(1);
+  return found[0] as [string, Resource];
+}
+
+const getAttArn = (logicalId: string) => ({ 'Fn::GetAtt': [logicalId, 'Arn'] });
+const ref = (logicalId: string) => ({ Ref: logicalId });
+const actionsOf = (statement: Statement) =>
+  Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+const resourcesOf = (statement: Statement): unknown[] =>
+  Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+
+function roleStatements(): Statement[] {
+  const role = resource('IamRoleLambdaExecution');
+  const policies = role.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[];
+  expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+  return policies.flatMap((policy) => policy.PolicyDocument.Statement);
+}
+
+describe('sls package (offline, no credentials)', () => {
+  it('targets Node.js 22 on arm64 with ESM bundles for both functions', () => {
+    for (const [logicalId, handler] of [
+      ['IngestLambdaFunction', 'functions/ingest.handler'],
+      ['RestoreLambdaFunction', 'functions/restore.handler'],
+    ] as const) {
+      const fn = resource(logicalId).Properties;
+      expect(fn.Runtime).toBe('nodejs22.x');
+      expect(fn.Architectures).toEqual(['arm64']);
+      expect(fn.Handler).toBe(handler);
+      expect(fn.MemorySize).toBe(512);
+    }
+    expect(resource('IngestLambdaFunction').Properties.Timeout).toBe(60);
+    expect(resource('RestoreLambdaFunction').Properties.Timeout).toBe(120);
+  });
+
+  it('gives every function the table, the alerts topic and the settings in its environment', () => {
+    for (const [, fn] of resourcesOfType('AWS::Lambda::Function')) {
+      const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> })
+        .Variables;
+      expect(variables).toMatchObject({
+        TABLE_NAME: ref('UsageTable'),
+        ALERTS_TOPIC_ARN: ref('AlertsTopic'),
+        METRICS_NAMESPACE: 'AthenaCostMonitor',
+        PRICE_PER_DPU_HOUR_USD: '0.30',
+        PRICE_PER_TB_SCANNED_USD: '5.00',
+        QUERY_RECORD_TTL_DAYS: '400',
+        POWERTOOLS_SERVICE_NAME: 'athena-cost',
+        NODE_OPTIONS: '--enable-source-maps',
+      });
+    }
+  });
+
+  it('keeps function logs for 30 days', () => {
+    const logGroups = resourcesOfType('AWS::Logs::LogGroup');
+    expect(logGroups).toHaveLength(2);
+    for (const [, group] of logGroups) expect(group.Properties.RetentionInDays).toBe(30);
+  });
+
+  it('packages ingest as one bundled .mjs (AWS SDK included) in a zip under 1 MB', async () => {
+    const zipPath = join(packageDir, 'ingest.zip');
+    const { size } = await stat(zipPath);
+    expect(size).toBeGreaterThan(0);
+    expect(size).toBeLessThan(MAX_ZIP_BYTES);
+    // Zip entry names are stored uncompressed: enough to see what the archive holds.
+    const names = (await readFile(zipPath)).toString('latin1');
+    expect(names).toContain('functions/ingest.mjs');
+    expect(names).not.toContain('node_modules/');
+  });
+
+  it('routes only terminal Athena query states from the default bus to the ingest queue', () => {
+    const patternRules = resourcesOfType('AWS::Events::Rule').filter(
+      ([, r]) => r.Properties.EventPattern !== undefined,
+    );
+    expect(patternRules.map(([logicalId]) => logicalId)).toEqual(['AthenaQueryStateRule']);
+    const rule = resource('AthenaQueryStateRule');
+    expect(rule.Properties.EventBusName).toBe('default');
+    expect(rule.Properties.State).toBe('ENABLED');
+    const pattern = rule.Properties.EventPattern as {
+      detail: { currentState: string[] };
+    };
+    expect(Object.keys(pattern).sort()).toEqual(['detail', 'detail-type', 'source']);
+    expect(pattern).toMatchObject({
+      source: ['aws.athena'],
+      'detail-type': ['Athena Query State Change'],
+    });
+    expect(Object.keys(pattern.detail)).toEqual(['currentState']);
+    expect([...pattern.detail.currentState].sort()).toEqual(['CANCELLED', 'FAILED', 'SUCCEEDED']);
+
+    const targets = rule.Properties.Targets as { Arn: unknown; DeadLetterConfig?: unknown }[];
+    expect(targets).toHaveLength(1);
+    expect(targets[0]?.Arn).toEqual(getAttArn('IngestQueue'));
+    expect(targets[0]?.DeadLetterConfig).toEqual({ Arn: getAttArn('IngestDeadLetterQueue') });
+  });
+
+  it('encrypts the ingest queue and redrives to a 14-day DLQ after maxReceiveCount 5', () => {
+    const queue = resource('IngestQueue').Properties;
+    expect(queue.SqsManagedSseEnabled).toBe(true);
+    expect(queue.RedrivePolicy).toEqual({
+      deadLetterTargetArn: getAttArn('IngestDeadLetterQueue'),
+      maxReceiveCount: 5,
+    });
+    const ingestTimeout = resource('IngestLambdaFunction').Properties.Timeout as number;
+    expect(queue.VisibilityTimeout as number).toBeGreaterThanOrEqual(6 * ingestTimeout);
+
+    const dlq = resource('IngestDeadLetterQueue').Properties;
+    expect(dlq.SqsManagedSseEnabled).toBe(true);
+    expect(dlq.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+    expect(resourcesOfType('AWS::SQS::Queue')).toHaveLength(2);
+  });
+
+  it('lets only EventBridge, for this rule, send to the queues', () => {
+    const [, policy] = onlyResourceOfType('AWS::SQS::QueuePolicy');
+    expect(policy.Properties.Queues).toContainEqual(ref('IngestQueue'));
+    const statements = (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+    expect(statements.length).toBeGreaterThan(0);
+    for (const statement of statements) {
+      expect(statement.Effect).toBe('Allow');
+      expect(statement.Principal).toEqual({ Service: 'events.amazonaws.com' });
+      expect(actionsOf(statement)).toEqual(['sqs:SendMessage']);
+      expect(resourcesOf(statement)).toContainEqual(getAttArn('IngestQueue'));
+      expect(statement.Condition).toEqual({
+        ArnEquals: { 'aws:SourceArn': getAttArn('AthenaQueryStateRule') },
+      });
+    }
+  });
+
+  it('maps the queue to ingest in bounded, partially failing batches', () => {
+    const [, mapping] = onlyResourceOfType('AWS::Lambda::EventSourceMapping');
+    expect(mapping.Properties).toMatchObject({
+      EventSourceArn: getAttArn('IngestQueue'),
+      FunctionName: getAttArn('IngestLambdaFunction'),
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 5,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 2 },
+      Enabled: true,
+    });
+  });
+
+  it('runs restore on the hourly schedule', () => {
+    const scheduled = resourcesOfType('AWS::Events::Rule').filter(
+      ([, r]) => r.Properties.ScheduleExpression !== undefined,
+    );
+    expect(scheduled).toHaveLength(1);
+    const [, schedule] = scheduled[0] as [string, Resource];
+    expect(schedule.Properties.ScheduleExpression).toBe('rate(1 hour)');
+    expect(schedule.Properties.Targets).toEqual([
+      expect.objectContaining({ Arn: getAttArn('RestoreLambdaFunction') }),
+    ]);
+  });
+
+  it('builds the one table from resources/table.json with PITR, SSE and TTL on', () => {
+    const [logicalId, table] = onlyResourceOfType('AWS::DynamoDB::Table');
+    expect(logicalId).toBe('UsageTable');
+    const properties = table.Properties;
+    expect(properties.TableName).toBe('athena-cost-test');
+    expect(properties.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(properties.BillingMode).toBe(tableDefinition.BillingMode);
+    expect(properties.KeySchema).toEqual(tableDefinition.KeySchema);
+    expect(properties.AttributeDefinitions).toEqual(tableDefinition.AttributeDefinitions);
+    expect(properties.GlobalSecondaryIndexes).toEqual(tableDefinition.GlobalSecondaryIndexes);
+    expect(properties.PointInTimeRecoverySpecification).toEqual({
+      PointInTimeRecoveryEnabled: true,
+    });
+    expect(properties.SSESpecification).toEqual({ SSEEnabled: true });
+    expect(properties.TimeToLiveSpecification).toEqual({
+      AttributeName: 'expiresAt',
+      Enabled: true,
+    });
+    expect(tableDefinition.TimeToLiveAttribute).toBe('expiresAt');
+    expect(properties.DeletionProtectionEnabled).toBe(false);
+  });
+
+  it('grants exactly the actions the code calls, none wildcarded, no Scan', () => {
+    const actions = roleStatements().flatMap(actionsOf);
+    expect(new Set(actions).size).toBe(actions.length);
+    expect([...actions].sort()).toEqual(
+      [
+        'athena:BatchGetQueryExecution',
+        'athena:GetQueryExecution',
+        'athena:GetWorkGroup',
+        'athena:ListQueryExecutions',
+        'athena:ListWorkGroups',
+        'athena:StopQueryExecution',
+        'athena:UpdateWorkGroup',
+        'cloudwatch:PutMetricData',
+        'dynamodb:BatchGetItem',
+        'dynamodb:ConditionCheckItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:Query',
+        'dynamodb:UpdateItem',
+        'kms:Decrypt',
+        'kms:GenerateDataKey',
+        'logs:CreateLogGroup',
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'logs:TagResource',
+        'sns:Publish',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+        'sqs:ReceiveMessage',
+      ].sort(),
+    );
+    for (const action of actions) expect(action).not.toContain('*');
+    expect(actions).not.toContain('dynamodb:Scan');
+    for (const statement of roleStatements()) expect(statement.Effect).toBe('Allow');
+  });
+
+  it('scopes every grant to its resources; "*" only where the action has no resource type', () => {
+    for (const statement of roleStatements()) {
+      const actions = actionsOf(statement);
+      const resources = resourcesOf(statement);
+      if (resources.includes('*')) {
+        expect(resources).toEqual(['*']);
+        expect(['athena:ListWorkGroups', 'cloudwatch:PutMetricData']).toEqual(
+          expect.arrayContaining(actions),
+        );
+      }
+      if (actions.includes('cloudwatch:PutMetricData')) {
+        expect(actions).toEqual(['cloudwatch:PutMetricData']);
+        expect(statement.Condition).toEqual({
+          StringEquals: { 'cloudwatch:namespace': 'AthenaCostMonitor' },
+        });
+      }
+      if (actions.some((action) => action.startsWith('athena:'))) {
+        if (actions.includes('athena:ListWorkGroups')) {
+          expect(actions).toEqual(['athena:ListWorkGroups']);
+          continue;
+        }
+        expect(actions.every((action) => action.startsWith('athena:'))).toBe(true);
+        expect(resources).toEqual([
+          {
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax
+            'Fn::Sub': 'arn:${AWS::Partition}:athena:${AWS::Region}:${AWS::AccountId}:workgroup/*',
+          },
+        ]);
+      }
+      if (actions.some((action) => action.startsWith('dynamodb:'))) {
+        expect(resources).toEqual([
+          getAttArn('UsageTable'),
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax
+          { 'Fn::Sub': '${UsageTable.Arn}/index/*' },
+        ]);
+      }
+      if (actions.includes('sns:Publish')) expect(resources).toEqual([ref('AlertsTopic')]);
+      if (actions.some((action) => action.startsWith('kms:'))) {
+        expect(resources).toEqual([getAttArn('AlertsKey')]);
+        expect(statement.Condition?.StringEquals).toHaveProperty(['kms:ViaService']);
+      }
+      if (actions.some((action) => action.startsWith('sqs:'))) {
+        expect(resources).toEqual([getAttArn('IngestQueue')]);
+      }
+    }
+  });
+
+  it('encrypts the alerts topic with a key CloudWatch alarms may use, email optional', () => {
+    const topic = resource('AlertsTopic').Properties;
+    expect(topic.KmsMasterKeyId).toEqual(getAttArn('AlertsKey'));
+    const key = resource('AlertsKey').Properties;
+    expect(key.EnableKeyRotation).toBe(true);
+    const keyStatements = (key.KeyPolicy as { Statement: Statement[] }).Statement;
+    expect(keyStatements).toContainEqual(
+      expect.objectContaining({ Principal: { Service: 'cloudwatch.amazonaws.com' } }),
+    );
+
+    const [, subscription] = onlyResourceOfType('AWS::SNS::Subscription');
+    expect(subscription.Condition).toBe('HasAlertEmail');
+    expect(subscription.Properties).toMatchObject({
+      Protocol: 'email',
+      TopicArn: ref('AlertsTopic'),
+    });
+    // Default alertEmail is empty, so the condition compares '' with '' and is false.
+    expect(template.Conditions?.HasAlertEmail).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
+  });
+
+  it('alarms to the alerts topic on DLQ messages, ingest errors and queue backlog', () => {
+    const alarms = resourcesOfType('AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties);
+    for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([ref('AlertsTopic')]);
+    const find = (namespace: string, metric: string, dimension: unknown) =>
+      alarms.find(
+        (alarm) =>
+          alarm.Namespace === namespace &&
+          alarm.MetricName === metric &&
+          JSON.stringify(alarm.Dimensions) === JSON.stringify(dimension),
+      );
+    expect(
+      find('AWS/SQS', 'ApproximateNumberOfMessagesVisible', [
+        { Name: 'QueueName', Value: { 'Fn::GetAtt': ['IngestDeadLetterQueue', 'QueueName'] } },
+      ]),
+    ).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    expect(
+      find('AWS/Lambda', 'Errors', [{ Name: 'FunctionName', Value: ref('IngestLambdaFunction') }]),
+    ).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+    expect(
+      find('AWS/SQS', 'ApproximateAgeOfOldestMessage', [
+        { Name: 'QueueName', Value: { 'Fn::GetAtt': ['IngestQueue', 'QueueName'] } },
+      ]),
+    ).toMatchObject({ Threshold: 900, ComparisonOperator: 'GreaterThanThreshold' });
+  });
+
+  it('has a dashboard whose body is valid JSON with per-workgroup SEARCH widgets', () => {
+    const [, dashboard] = onlyResourceOfType('AWS::CloudWatch::Dashboard');
+    const [body, variables] = (
+      dashboard.Properties.DashboardBody as { 'Fn::Sub': [string, object] }
+    )['Fn::Sub'];
+    expect(variables).toMatchObject({ Namespace: 'AthenaCostMonitor' });
+    const used = new Set([...body.matchAll(/\$\{([^}]+)\}/g)].map((match) => match[1]));
+    for (const name of used) {
+      if (name?.startsWith('AWS::')) continue;
+      expect(variables, `Fn::Sub variable ${name}`).toHaveProperty([name as string]);
+    }
+    // Substitute placeholders as CloudFormation would, then it must parse.
+    const rendered = body.replace(/\$\{([^}]+)\}/g, (_, name: string) =>
+      name === 'Namespace' ? 'AthenaCostMonitor' : 'x',
+    );
+    const parsed = JSON.parse(rendered) as { widgets: unknown[] };
+    expect(parsed.widgets.length).toBeGreaterThan(0);
+    for (const metric of ['DpuHours', 'CostUsd']) {
+      expect(rendered).toContain(
+        `SEARCH('{AthenaCostMonitor,WorkGroup} MetricName=\\"${metric}\\"', 'Sum', 3600)`,
+      );
+    }
+    expect(rendered).toContain(
+      `SEARCH('{AthenaCostMonitor,WorkGroup} MetricName=\\"BudgetUsedPercent\\"', 'Maximum'`,
+    );
+  });
+
+  it('outputs the table, queues, topic and dashboard', () => {
+    expect(template.Outputs).toMatchObject({
+      UsageTableName: { Value: ref('UsageTable') },
+      IngestQueueUrl: { Value: ref('IngestQueue') },
+      IngestDeadLetterQueueUrl: { Value: ref('IngestDeadLetterQueue') },
+      AlertsTopicArn: { Value: ref('AlertsTopic') },
+      DashboardName: { Value: ref('Dashboard') },
+    });
+  });
+});
