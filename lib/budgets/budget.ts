@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { BYTES_PER_MB } from '../usage/pricing.js';
 import type { Period } from '../usage/period-keys.js';
+import { BYTES_PER_MB } from '../usage/pricing.js';
 
 /** What the enforcer does when a threshold is crossed, from mildest to harshest. */
 export const THRESHOLD_ACTIONS = ['notify', 'throttle', 'disable', 'disable-now'] as const;
@@ -51,7 +51,8 @@ export const thresholdId = (threshold: Threshold): string =>
 /** Orders thresholds ascending by percent, then from mildest to harshest action. */
 export function compareThresholds(a: Threshold, b: Threshold): number {
   return (
-    a.percent - b.percent || THRESHOLD_ACTIONS.indexOf(a.action) - THRESHOLD_ACTIONS.indexOf(b.action)
+    a.percent - b.percent ||
+    THRESHOLD_ACTIONS.indexOf(a.action) - THRESHOLD_ACTIONS.indexOf(b.action)
   );
 }
 
@@ -91,12 +92,14 @@ const ThresholdsSchema = z
   .array(ThresholdSchema, { error: required('must be an array') })
   .superRefine((thresholds, context) => {
     const seen = new Set<string>();
+    const repeated = new Set<string>();
     for (const threshold of thresholds) {
       const id = thresholdId(threshold);
-      if (seen.has(id)) {
+      if (seen.has(id) && !repeated.has(id)) {
+        repeated.add(id);
         context.addIssue({
           code: 'custom',
-          message: `must not repeat a threshold (${threshold.percent}% ${threshold.action} appears more than once)`,
+          message: `must have at most one ${threshold.percent}% ${threshold.action} threshold`,
         });
       }
       seen.add(id);

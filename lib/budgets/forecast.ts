@@ -1,5 +1,5 @@
-import { MILLIS_PER_HOUR } from '../usage/pricing.js';
 import { type Period, periodBounds } from '../usage/period-keys.js';
+import { MILLIS_PER_HOUR } from '../usage/pricing.js';
 
 /**
  * Extrapolating from the first seconds of a period would turn one query into an absurd burn

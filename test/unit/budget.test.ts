@@ -1,0 +1,245 @@
+import { describe, expect, it } from 'vitest';
+import { type Budget, effectiveAction, parseBudget } from '../../lib/budgets/budget.js';
+
+const validInput = {
+  workgroup: 'analytics.prod_v2-eu',
+  period: 'month',
+  limitDpuHours: 100,
+  thresholds: [
+    { percent: 100, action: 'disable' },
+    { percent: 50, action: 'notify' },
+    { percent: 80, action: 'throttle' },
+  ],
+  throttleMaxDpu: 8,
+  updatedAt: '2026-11-25T10:00:00.000Z',
+};
+
+const WORKGROUP_RULE =
+  'workgroup must be 1 to 128 characters among a-z, A-Z, 0-9, ".", "_" and "-"';
+
+function reasonFor(input: unknown): string {
+  const parsed = parseBudget(input);
+  if (parsed.ok) throw new Error('expected the budget to be rejected');
+  return parsed.reason;
+}
+
+function budgetFrom(input: unknown): Budget {
+  const parsed = parseBudget(input);
+  if (!parsed.ok) throw new Error(`expected a valid budget: ${parsed.reason}`);
+  return parsed.budget;
+}
+
+describe('parseBudget', () => {
+  it('accepts a budget, defaulting dryRun and protected to false', () => {
+    // Act
+    const parsed = parseBudget(validInput);
+
+    // Assess
+    expect(parsed).toEqual({
+      ok: true,
+      budget: {
+        workgroup: 'analytics.prod_v2-eu',
+        period: 'month',
+        limitDpuHours: 100,
+        thresholds: [
+          { percent: 50, action: 'notify' },
+          { percent: 80, action: 'throttle' },
+          { percent: 100, action: 'disable' },
+        ],
+        throttleMaxDpu: 8,
+        dryRun: false,
+        protected: false,
+        updatedAt: '2026-11-25T10:00:00.000Z',
+      },
+    });
+  });
+
+  it('sorts thresholds by percent, then from mildest to harshest action', () => {
+    const budget = budgetFrom({
+      ...validInput,
+      thresholds: [
+        { percent: 100, action: 'disable-now' },
+        { percent: 100, action: 'notify' },
+        { percent: 90, action: 'disable' },
+        { percent: 100, action: 'throttle' },
+      ],
+    });
+
+    expect(budget.thresholds).toEqual([
+      { percent: 90, action: 'disable' },
+      { percent: 100, action: 'notify' },
+      { percent: 100, action: 'throttle' },
+      { percent: 100, action: 'disable-now' },
+    ]);
+  });
+
+  it('accepts every optional limit, an on-demand throttle and explicit flags', () => {
+    const budget = budgetFrom({
+      ...validInput,
+      period: 'week',
+      limitUsd: 25.5,
+      limitBytes: 5 * 1024 ** 4,
+      throttleMaxDpu: undefined,
+      throttleBytesScannedCutoff: 10 * 1024 ** 2,
+      dryRun: true,
+      protected: true,
+      updatedAt: '2026-11-25T10:00:00+01:00',
+    });
+
+    expect(budget).toMatchObject({
+      period: 'week',
+      limitUsd: 25.5,
+      limitBytes: 5 * 1024 ** 4,
+      throttleBytesScannedCutoff: 10_485_760,
+      dryRun: true,
+      protected: true,
+    });
+    expect(budget.throttleMaxDpu).toBeUndefined();
+  });
+
+  it('accepts a budget with notify thresholds only and no throttle setting', () => {
+    const budget = budgetFrom({
+      ...validInput,
+      thresholds: [{ percent: 120, action: 'notify' }],
+      throttleMaxDpu: undefined,
+    });
+
+    expect(budget.thresholds).toEqual([{ percent: 120, action: 'notify' }]);
+  });
+
+  it.each([4, 8, 64, 124])('accepts throttleMaxDpu %d', (throttleMaxDpu) => {
+    expect(budgetFrom({ ...validInput, throttleMaxDpu }).throttleMaxDpu).toBe(throttleMaxDpu);
+  });
+
+  it('drops unknown fields such as table keys', () => {
+    const budget = budgetFrom({ ...validInput, pk: 'BUDGET#analytics', sk: 'month' });
+
+    expect(budget).not.toHaveProperty('pk');
+    expect(budget).not.toHaveProperty('sk');
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['an empty workgroup', { workgroup: '' }, WORKGROUP_RULE],
+    ['a workgroup with a space', { workgroup: 'my wg' }, WORKGROUP_RULE],
+    ['a workgroup of 129 characters', { workgroup: 'w'.repeat(129) }, WORKGROUP_RULE],
+    ['a workgroup that is not a string', { workgroup: 42 }, 'workgroup must be a string'],
+    ['an unknown period', { period: 'year' }, 'period must be one of day, week, month'],
+    ['a zero DPU-hour limit', { limitDpuHours: 0 }, 'limitDpuHours must be greater than 0'],
+    ['a DPU-hour limit as text', { limitDpuHours: '100' }, 'limitDpuHours must be a number'],
+    ['an infinite DPU-hour limit', { limitDpuHours: Infinity }, 'limitDpuHours must be a number'],
+    ['a negative USD limit', { limitUsd: -5 }, 'limitUsd must be greater than 0'],
+    ['a fractional bytes limit', { limitBytes: 1.5 }, 'limitBytes must be an integer'],
+    ['a zero bytes limit', { limitBytes: 0 }, 'limitBytes must be greater than 0'],
+    ['thresholds that are not a list', { thresholds: {} }, 'thresholds must be an array'],
+    [
+      'a threshold at 0%',
+      { thresholds: [{ percent: 0, action: 'notify' }] },
+      'thresholds[0].percent must be greater than 0 and at most 1000',
+    ],
+    [
+      'a threshold above 1000%',
+      {
+        thresholds: [
+          { percent: 50, action: 'notify' },
+          { percent: 1001, action: 'notify' },
+        ],
+      },
+      'thresholds[1].percent must be greater than 0 and at most 1000',
+    ],
+    [
+      'an unknown action',
+      { thresholds: [{ percent: 50, action: 'email' }] },
+      'thresholds[0].action must be one of notify, throttle, disable, disable-now',
+    ],
+    [
+      'a threshold that is not an object',
+      { thresholds: ['50:notify'] },
+      'thresholds[0] must be an object',
+    ],
+    [
+      'a repeated threshold',
+      {
+        thresholds: [
+          { percent: 80, action: 'notify' },
+          { percent: 80, action: 'notify' },
+        ],
+      },
+      'thresholds must have at most one 80% notify threshold',
+    ],
+    [
+      'a throttle without a throttle setting',
+      { throttleMaxDpu: undefined },
+      'throttleMaxDpu is required when a threshold throttles (or throttleBytesScannedCutoff, for an on-demand workgroup)',
+    ],
+    [
+      'throttleMaxDpu below 4',
+      { throttleMaxDpu: 0 },
+      'throttleMaxDpu must be between 4 and 124 in steps of 4',
+    ],
+    [
+      'throttleMaxDpu above 124',
+      { throttleMaxDpu: 128 },
+      'throttleMaxDpu must be between 4 and 124 in steps of 4',
+    ],
+    [
+      'throttleMaxDpu not a multiple of 4',
+      { throttleMaxDpu: 10 },
+      'throttleMaxDpu must be between 4 and 124 in steps of 4',
+    ],
+    [
+      'a fractional throttleMaxDpu',
+      { throttleMaxDpu: 8.5 },
+      'throttleMaxDpu must be between 4 and 124 in steps of 4',
+    ],
+    [
+      'a scan cutoff under 10 MB',
+      { throttleBytesScannedCutoff: 10_485_759 },
+      'throttleBytesScannedCutoff must be at least 10485760 bytes (10 MB, the Athena minimum)',
+    ],
+    [
+      'a fractional scan cutoff',
+      { throttleBytesScannedCutoff: 20_000_000.5 },
+      'throttleBytesScannedCutoff must be an integer',
+    ],
+    ['a dryRun flag as text', { dryRun: 'yes' }, 'dryRun must be true or false'],
+    ['a protected flag as a number', { protected: 1 }, 'protected must be true or false'],
+    ['a non-ISO updatedAt', { updatedAt: 'yesterday' }, 'updatedAt must be an ISO 8601 date-time'],
+  ])('rejects %s', (_, overrides, reason) => {
+    expect(reasonFor({ ...validInput, ...overrides })).toBe(reason);
+  });
+
+  it('names every missing required field', () => {
+    expect(reasonFor({})).toBe(
+      'workgroup is required; period is required; limitDpuHours is required; ' +
+        'thresholds is required; updatedAt is required',
+    );
+  });
+
+  it.each([null, 'budget', 42, []])('rejects %j as not an object', (input) => {
+    expect(reasonFor(input)).toBe('budget must be an object');
+  });
+
+  it('reports every problem at once', () => {
+    expect(reasonFor({ ...validInput, period: 'year', limitUsd: 0 })).toBe(
+      'period must be one of day, week, month; limitUsd must be greater than 0',
+    );
+  });
+});
+
+describe('effectiveAction', () => {
+  const budget = budgetFrom(validInput);
+  const disable = { percent: 100, action: 'disable' } as const;
+
+  it('takes the threshold action on an unprotected budget', () => {
+    expect(effectiveAction(budget, disable)).toBe('disable');
+  });
+
+  it.each(['notify', 'throttle', 'disable', 'disable-now'] as const)(
+    'only notifies on a protected budget, even for %s',
+    (action) => {
+      expect(effectiveAction({ ...budget, protected: true }, { percent: 100, action })).toBe(
+        'notify',
+      );
+    },
+  );
+});

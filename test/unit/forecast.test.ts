@@ -1,0 +1,246 @@
+import { describe, expect, it } from 'vitest';
+import { type ForecastInput, forecastUsage } from '../../lib/budgets/forecast.js';
+
+const HOUR_MS = 3_600_000;
+
+const forecast = (overrides: Partial<ForecastInput> & Pick<ForecastInput, 'now'>) =>
+  forecastUsage({
+    period: 'day',
+    periodKey: '2026-11-25',
+    usedDpuHours: 0,
+    limitDpuHours: 100,
+    ...overrides,
+  });
+
+describe('forecastUsage', () => {
+  describe('a day', () => {
+    it('extrapolates the rate so far to the end of the day at midday', () => {
+      // Prepare: 40 DPU-hours in 12 hours is 3.33 DPUs on average.
+      const now = new Date('2026-11-25T12:00:00Z');
+
+      // Act
+      const result = forecast({ now, usedDpuHours: 40 });
+
+      // Assess
+      expect(result.periodStart).toEqual(new Date('2026-11-25T00:00:00Z'));
+      expect(result.periodEnd).toEqual(new Date('2026-11-26T00:00:00Z'));
+      expect(result.elapsedMs).toBe(12 * HOUR_MS);
+      expect(result.remainingMs).toBe(12 * HOUR_MS);
+      expect(result.extrapolated).toBe(true);
+      expect(result.burnRateDpuHoursPerHour).toBeCloseTo(40 / 12, 9);
+      expect(result.projectedAtPeriodEnd).toBeCloseTo(80, 9);
+      expect(result.projectedPercent).toBeCloseTo(80, 9);
+      expect(result.limitReachedAt).toBeNull();
+    });
+
+    it('says when the limit will be reached if that is before the end of the day', () => {
+      // 60 DPU-hours in 12 hours: 5 an hour, so the remaining 40 take 8 hours.
+      const result = forecast({ now: new Date('2026-11-25T12:00:00Z'), usedDpuHours: 60 });
+
+      expect(result.projectedAtPeriodEnd).toBeCloseTo(120, 9);
+      expect(result.projectedPercent).toBeCloseTo(120, 9);
+      expect(result.limitReachedAt).toEqual(new Date('2026-11-25T20:00:00Z'));
+    });
+
+    it('does not extrapolate in the first minute of the day', () => {
+      const result = forecast({ now: new Date('2026-11-25T00:00:30Z'), usedDpuHours: 2 });
+
+      expect(result.extrapolated).toBe(false);
+      expect(result.burnRateDpuHoursPerHour).toBe(0);
+      expect(result.projectedAtPeriodEnd).toBe(2);
+      expect(result.projectedPercent).toBe(2);
+      expect(result.limitReachedAt).toBeNull();
+    });
+
+    it('extrapolates once a full minute has passed', () => {
+      // 0.5 DPU-hours in one minute is 30 DPUs: 720 DPU-hours over the day.
+      const result = forecast({ now: new Date('2026-11-25T00:01:00Z'), usedDpuHours: 0.5 });
+
+      expect(result.extrapolated).toBe(true);
+      expect(result.burnRateDpuHoursPerHour).toBeCloseTo(30, 9);
+      expect(result.projectedAtPeriodEnd).toBeCloseTo(720, 6);
+      // The remaining 99.5 DPU-hours take 199 minutes at 30 DPUs.
+      expect(result.limitReachedAt).toEqual(new Date('2026-11-25T03:20:00Z'));
+    });
+
+    it('projects what is used at the very end of the day', () => {
+      const result = forecast({ now: new Date('2026-11-25T23:59:59.999Z'), usedDpuHours: 90 });
+
+      expect(result.remainingMs).toBe(1);
+      expect(result.projectedAtPeriodEnd).toBeCloseTo(90, 5);
+      expect(result.limitReachedAt).toBeNull();
+    });
+
+    it('has no date for the limit when nothing is used', () => {
+      const result = forecast({ now: new Date('2026-11-25T12:00:00Z'), usedDpuHours: 0 });
+
+      expect(result.burnRateDpuHoursPerHour).toBe(0);
+      expect(result.projectedAtPeriodEnd).toBe(0);
+      expect(result.limitReachedAt).toBeNull();
+    });
+  });
+
+  describe('over the limit', () => {
+    it('says the limit is reached now, with the projection still growing', () => {
+      const now = new Date('2026-11-25T06:00:00Z');
+
+      const result = forecast({ now, usedDpuHours: 150 });
+
+      expect(result.limitReachedAt).toEqual(now);
+      expect(result.projectedAtPeriodEnd).toBeCloseTo(600, 9);
+      expect(result.projectedPercent).toBeCloseTo(600, 9);
+    });
+
+    it('says the limit is reached now even in the first minute', () => {
+      const now = new Date('2026-11-25T00:00:10Z');
+
+      const result = forecast({ now, usedDpuHours: 100 });
+
+      expect(result.limitReachedAt).toEqual(now);
+      expect(result.projectedAtPeriodEnd).toBe(100);
+      expect(result.projectedPercent).toBe(100);
+    });
+  });
+
+  describe('a week', () => {
+    it('extrapolates from the Monday start', () => {
+      // 2026-W48 runs Monday 23 to Sunday 29 November. Thursday noon is 3.5 days in.
+      const result = forecastUsage({
+        period: 'week',
+        periodKey: '2026-W48',
+        usedDpuHours: 35,
+        limitDpuHours: 100,
+        now: new Date('2026-11-26T12:00:00Z'),
+      });
+
+      expect(result.periodStart).toEqual(new Date('2026-11-23T00:00:00Z'));
+      expect(result.periodEnd).toEqual(new Date('2026-11-30T00:00:00Z'));
+      expect(result.projectedAtPeriodEnd).toBeCloseTo(70, 9);
+      expect(result.limitReachedAt).toBeNull();
+    });
+
+    it('does not extrapolate in the first minute of the week', () => {
+      const result = forecastUsage({
+        period: 'week',
+        periodKey: '2026-W48',
+        usedDpuHours: 1,
+        limitDpuHours: 100,
+        now: new Date('2026-11-23T00:00:59.999Z'),
+      });
+
+      expect(result.projectedAtPeriodEnd).toBe(1);
+    });
+
+    it('reaches the limit on the last day of a week', () => {
+      // 80 DPU-hours in 4 days is 20 a day: the last 20 take one more day.
+      const result = forecastUsage({
+        period: 'week',
+        periodKey: '2026-W48',
+        usedDpuHours: 80,
+        limitDpuHours: 100,
+        now: new Date('2026-11-27T00:00:00Z'),
+      });
+
+      expect(result.limitReachedAt).toEqual(new Date('2026-11-28T00:00:00Z'));
+    });
+  });
+
+  describe('a month', () => {
+    it('uses the length of the month: 30 days in November', () => {
+      // 10 days in, 10 DPU-hours: 1 a day, 30 by the end.
+      const result = forecastUsage({
+        period: 'month',
+        periodKey: '2026-11',
+        usedDpuHours: 10,
+        limitDpuHours: 100,
+        now: new Date('2026-11-11T00:00:00Z'),
+      });
+
+      expect(result.periodEnd).toEqual(new Date('2026-12-01T00:00:00Z'));
+      expect(result.projectedAtPeriodEnd).toBeCloseTo(30, 9);
+      expect(result.projectedPercent).toBeCloseTo(30, 9);
+    });
+
+    it('uses the length of the month: 29 days in a leap February', () => {
+      const result = forecastUsage({
+        period: 'month',
+        periodKey: '2028-02',
+        usedDpuHours: 10,
+        limitDpuHours: 100,
+        now: new Date('2028-02-11T00:00:00Z'),
+      });
+
+      expect(result.projectedAtPeriodEnd).toBeCloseTo(29, 9);
+    });
+
+    it('does not extrapolate at the start of the month', () => {
+      const result = forecastUsage({
+        period: 'month',
+        periodKey: '2026-11',
+        usedDpuHours: 3,
+        limitDpuHours: 100,
+        now: new Date('2026-11-01T00:00:00Z'),
+      });
+
+      expect(result.elapsedMs).toBe(0);
+      expect(result.projectedAtPeriodEnd).toBe(3);
+      expect(result.limitReachedAt).toBeNull();
+    });
+
+    it('projects what is used once the month is over', () => {
+      const result = forecastUsage({
+        period: 'month',
+        periodKey: '2026-11',
+        usedDpuHours: 90,
+        limitDpuHours: 100,
+        now: new Date('2026-12-03T00:00:00Z'),
+      });
+
+      expect(result.remainingMs).toBe(0);
+      expect(result.projectedAtPeriodEnd).toBe(90);
+      expect(result.limitReachedAt).toBeNull();
+    });
+
+    it('has no date for a limit reached only as the month ends', () => {
+      // Half the limit in 15 of 30 days: the other half takes the remaining 15.
+      const result = forecastUsage({
+        period: 'month',
+        periodKey: '2026-11',
+        usedDpuHours: 50,
+        limitDpuHours: 100,
+        now: new Date('2026-11-16T00:00:00Z'),
+      });
+
+      expect(result.projectedPercent).toBeCloseTo(100, 9);
+      expect(result.limitReachedAt).toBeNull();
+    });
+
+    it('dates a limit reached within the month', () => {
+      // 70 DPU-hours in 20 days is 3.5 a day: the remaining 30 take 30 / 3.5 days.
+      const now = new Date('2026-11-21T00:00:00Z');
+
+      const result = forecastUsage({
+        period: 'month',
+        periodKey: '2026-11',
+        usedDpuHours: 70,
+        limitDpuHours: 100,
+        now,
+      });
+
+      expect(result.limitReachedAt?.getTime()).toBe(
+        now.getTime() + Math.round((30 / 3.5) * 24 * HOUR_MS),
+      );
+    });
+  });
+
+  it.each<[string, Partial<ForecastInput>]>([
+    ['a malformed period key', { periodKey: '2026-13-01' }],
+    ['an invalid now', { now: new Date('nope') }],
+    ['negative usage', { usedDpuHours: -1 }],
+    ['a zero limit', { limitDpuHours: 0 }],
+  ])('rejects %s', (_, overrides) => {
+    expect(() => forecast({ now: new Date('2026-11-25T12:00:00Z'), ...overrides })).toThrow(
+      RangeError,
+    );
+  });
+});

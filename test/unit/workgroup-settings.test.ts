@@ -1,0 +1,351 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type Classification,
+  disableChange,
+  restoreChange,
+  throttleChange,
+  type WorkgroupChange,
+  type WorkgroupSettings,
+} from '../../lib/budgets/workgroup-settings.js';
+
+const ENGINE = 'athena-query-engine-properties';
+const MB = 1024 ** 2;
+
+const settings = (overrides: Partial<WorkgroupSettings> = {}): WorkgroupSettings => ({
+  state: 'ENABLED',
+  classifications: undefined,
+  bytesScannedCutoffPerQuery: undefined,
+  ...overrides,
+});
+
+const engine = (properties: Record<string, string>): Classification => ({
+  name: ENGINE,
+  properties,
+});
+
+const sparkDefaults: Classification = {
+  name: 'spark-defaults',
+  properties: { 'spark.executor.memory': '4g' },
+};
+
+function expectUpdate<Change extends WorkgroupChange>(change: Change) {
+  if (change.kind !== 'update') throw new Error(`expected an update, got: ${change.reason}`);
+  return change as Extract<Change, { kind: 'update' }>;
+}
+
+describe('throttleChange on a capacity-reservation workgroup', () => {
+  const budget = { throttleMaxDpu: 8 };
+
+  it('sets max-dpu-count, keeping other classifications and properties', () => {
+    // Prepare
+    const current = settings({
+      classifications: [
+        sparkDefaults,
+        engine({ 'max-dpu-count': '64', 'min-dpu-count': '4', 'custom-property': 'kept' }),
+      ],
+      bytesScannedCutoffPerQuery: 100 * MB,
+    });
+
+    // Act
+    const change = expectUpdate(throttleChange(current, budget));
+
+    // Assess
+    const expected = [
+      sparkDefaults,
+      engine({ 'max-dpu-count': '8', 'min-dpu-count': '4', 'custom-property': 'kept' }),
+    ];
+    expect(change).toEqual({
+      kind: 'update',
+      classifications: expected,
+      resulting: { ...current, classifications: expected },
+    });
+  });
+
+  it('does not modify the settings it is given', () => {
+    const properties = { 'max-dpu-count': '64' };
+    const current = settings({ classifications: [engine(properties)] });
+
+    throttleChange(current, budget);
+
+    expect(properties).toEqual({ 'max-dpu-count': '64' });
+  });
+
+  it('lowers min-dpu-count to the new max when it is above it', () => {
+    const current = settings({
+      classifications: [engine({ 'max-dpu-count': '64', 'min-dpu-count': '16' })],
+    });
+
+    const change = expectUpdate(throttleChange(current, budget));
+
+    expect(change.classifications).toEqual([
+      engine({ 'max-dpu-count': '8', 'min-dpu-count': '8' }),
+    ]);
+  });
+
+  it('adds the engine classification when the workgroup has none', () => {
+    const change = expectUpdate(throttleChange(settings(), budget));
+
+    expect(change.classifications).toEqual([engine({ 'max-dpu-count': '8' })]);
+    expect(change.resulting.classifications).toEqual([engine({ 'max-dpu-count': '8' })]);
+  });
+
+  it('adds the engine classification next to the other ones', () => {
+    const current = settings({ classifications: [sparkDefaults] });
+
+    const change = expectUpdate(throttleChange(current, budget));
+
+    expect(change.classifications).toEqual([sparkDefaults, engine({ 'max-dpu-count': '8' })]);
+  });
+
+  it('sets max-dpu-count when the engine classification has none', () => {
+    const current = settings({ classifications: [engine({ 'min-dpu-count': '4' })] });
+
+    const change = expectUpdate(throttleChange(current, budget));
+
+    expect(change.classifications).toEqual([
+      engine({ 'min-dpu-count': '4', 'max-dpu-count': '8' }),
+    ]);
+  });
+
+  it.each(['8', '4'])('never raises a max-dpu-count already at %s', (max) => {
+    const current = settings({ classifications: [engine({ 'max-dpu-count': max })] });
+
+    const change = throttleChange(current, budget);
+
+    expect(change).toEqual({
+      kind: 'none',
+      reason: `max-dpu-count is already ${max}, at or below the throttle's 8`,
+    });
+  });
+
+  it('prefers the DPU cap when the budget sets both throttles', () => {
+    const change = expectUpdate(
+      throttleChange(settings(), { throttleMaxDpu: 8, throttleBytesScannedCutoff: 10 * MB }),
+    );
+
+    expect(change.bytesScannedCutoffPerQuery).toBeUndefined();
+    expect(change.classifications).toEqual([engine({ 'max-dpu-count': '8' })]);
+  });
+});
+
+describe('throttleChange on an on-demand workgroup', () => {
+  const budget = { throttleBytesScannedCutoff: 10 * MB };
+
+  it('sets the per-query scan cutoff when there is none', () => {
+    const current = settings({ classifications: [sparkDefaults] });
+
+    const change = throttleChange(current, budget);
+
+    expect(change).toEqual({
+      kind: 'update',
+      bytesScannedCutoffPerQuery: 10 * MB,
+      resulting: { ...current, bytesScannedCutoffPerQuery: 10 * MB },
+    });
+  });
+
+  it('lowers a higher scan cutoff', () => {
+    const change = expectUpdate(
+      throttleChange(settings({ bytesScannedCutoffPerQuery: 1024 * MB }), budget),
+    );
+
+    expect(change.bytesScannedCutoffPerQuery).toBe(10 * MB);
+  });
+
+  it('keeps a scan cutoff that is already as low', () => {
+    const change = throttleChange(settings({ bytesScannedCutoffPerQuery: 10 * MB }), budget);
+
+    expect(change.kind).toBe('none');
+  });
+
+  it('does nothing for a budget with no throttle setting', () => {
+    const change = throttleChange(settings(), {});
+
+    expect(change).toEqual({
+      kind: 'none',
+      reason: 'the budget sets neither throttleMaxDpu nor throttleBytesScannedCutoff',
+    });
+  });
+});
+
+describe('disableChange', () => {
+  it('disables an enabled workgroup, keeping its other settings', () => {
+    const current = settings({ classifications: [sparkDefaults], bytesScannedCutoffPerQuery: MB });
+
+    const change = disableChange(current);
+
+    expect(change).toEqual({
+      kind: 'update',
+      state: 'DISABLED',
+      resulting: { ...current, state: 'DISABLED' },
+    });
+  });
+
+  it('does nothing to a disabled workgroup', () => {
+    expect(disableChange(settings({ state: 'DISABLED' }))).toEqual({
+      kind: 'none',
+      reason: 'the workgroup is already DISABLED',
+    });
+  });
+});
+
+describe('restoreChange', () => {
+  const snapshot = settings({
+    classifications: [sparkDefaults, engine({ 'max-dpu-count': '64', 'min-dpu-count': '16' })],
+  });
+  // What the product set: throttled to 8 (lowering min with it), then disabled.
+  const applied = settings({
+    state: 'DISABLED',
+    classifications: [sparkDefaults, engine({ 'max-dpu-count': '8', 'min-dpu-count': '8' })],
+  });
+
+  it('gives back every field the product still owns', () => {
+    // Act
+    const change = restoreChange(snapshot, applied, applied);
+
+    // Assess
+    expect(change).toEqual({
+      kind: 'update',
+      state: 'ENABLED',
+      classifications: snapshot.classifications,
+      resulting: snapshot,
+      conflicts: [],
+    });
+  });
+
+  it('leaves a max-dpu-count an operator changed, and restores the rest', () => {
+    // Prepare
+    const current = settings({
+      state: 'DISABLED',
+      classifications: [sparkDefaults, engine({ 'max-dpu-count': '32', 'min-dpu-count': '8' })],
+    });
+
+    // Act
+    const change = expectUpdate(restoreChange(snapshot, applied, current));
+
+    // Assess
+    expect(change.state).toBe('ENABLED');
+    expect(change.classifications).toEqual([
+      sparkDefaults,
+      engine({ 'max-dpu-count': '32', 'min-dpu-count': '16' }),
+    ]);
+    expect(change.conflicts).toEqual(['max-dpu-count: product set 8, now 32; left as is']);
+  });
+
+  it('keeps properties an operator added since', () => {
+    const current = settings({
+      classifications: [
+        engine({ 'max-dpu-count': '8', 'min-dpu-count': '8', 'added-later': 'yes' }),
+      ],
+    });
+
+    const change = expectUpdate(restoreChange(snapshot, applied, current));
+
+    expect(change.classifications).toEqual([
+      engine({ 'max-dpu-count': '64', 'min-dpu-count': '16', 'added-later': 'yes' }),
+    ]);
+  });
+
+  it('does not restore a min-dpu-count above the max an operator set', () => {
+    const current = settings({
+      state: 'DISABLED',
+      classifications: [sparkDefaults, engine({ 'max-dpu-count': '12', 'min-dpu-count': '8' })],
+    });
+
+    const change = expectUpdate(restoreChange(snapshot, applied, current));
+
+    expect(change.classifications).toBeUndefined();
+    expect(change.state).toBe('ENABLED');
+    expect(change.conflicts).toEqual([
+      'max-dpu-count: product set 8, now 12; left as is',
+      'min-dpu-count: restoring 16 would exceed max-dpu-count 12; left at 8',
+    ]);
+  });
+
+  it('does not re-enable a workgroup an operator already re-enabled, nor report it', () => {
+    const current = { ...applied, state: 'ENABLED' as const };
+
+    const change = expectUpdate(restoreChange(snapshot, applied, current));
+
+    expect(change.state).toBeUndefined();
+    expect(change.classifications).toEqual(snapshot.classifications);
+    expect(change.conflicts).toEqual([]);
+  });
+
+  it('removes the engine classification the product added', () => {
+    const before = settings({ classifications: [sparkDefaults] });
+    const throttled = settings({
+      classifications: [sparkDefaults, engine({ 'max-dpu-count': '8' })],
+    });
+
+    const change = expectUpdate(restoreChange(before, throttled, throttled));
+
+    expect(change.classifications).toEqual([sparkDefaults]);
+    expect(change.resulting).toEqual(before);
+  });
+
+  it('removes only the property the product added when an operator added another', () => {
+    const throttled = settings({ classifications: [engine({ 'max-dpu-count': '8' })] });
+    const current = settings({
+      classifications: [engine({ 'max-dpu-count': '8', 'min-dpu-count': '4' })],
+    });
+
+    const change = expectUpdate(restoreChange(settings(), throttled, current));
+
+    expect(change.classifications).toEqual([engine({ 'min-dpu-count': '4' })]);
+  });
+
+  it('removes a scan cutoff the product set where there was none', () => {
+    const throttled = settings({ bytesScannedCutoffPerQuery: 10 * MB });
+
+    const change = restoreChange(settings(), throttled, throttled);
+
+    expect(change).toEqual({
+      kind: 'update',
+      removeBytesScannedCutoff: true,
+      resulting: settings(),
+      conflicts: [],
+    });
+  });
+
+  it('gives back the scan cutoff the product lowered', () => {
+    const before = settings({ bytesScannedCutoffPerQuery: 1024 * MB });
+    const throttled = settings({ bytesScannedCutoffPerQuery: 10 * MB });
+
+    const change = expectUpdate(restoreChange(before, throttled, throttled));
+
+    expect(change.bytesScannedCutoffPerQuery).toBe(1024 * MB);
+    expect(change.removeBytesScannedCutoff).toBeUndefined();
+  });
+
+  it('leaves a scan cutoff an operator changed', () => {
+    const throttled = settings({ bytesScannedCutoffPerQuery: 10 * MB });
+    const current = settings({ bytesScannedCutoffPerQuery: 20 * MB });
+
+    const change = restoreChange(settings(), throttled, current);
+
+    expect(change).toEqual({
+      kind: 'none',
+      reason: 'operators have changed every field the enforcer set; nothing to restore',
+      conflicts: ['bytesScannedCutoffPerQuery: product set 10485760, now 20971520; left as is'],
+    });
+  });
+
+  it('does nothing when the product changed nothing', () => {
+    expect(restoreChange(snapshot, snapshot, snapshot)).toEqual({
+      kind: 'none',
+      reason: 'nothing the enforcer set is left to restore',
+      conflicts: [],
+    });
+  });
+
+  it('touches no field the product did not change, even if an operator did', () => {
+    const throttled = settings({ bytesScannedCutoffPerQuery: 10 * MB });
+    const current = settings({ state: 'DISABLED', bytesScannedCutoffPerQuery: 10 * MB });
+
+    const change = expectUpdate(restoreChange(settings(), throttled, current));
+
+    expect(change.state).toBeUndefined();
+    expect(change.resulting.state).toBe('DISABLED');
+    expect(change.removeBytesScannedCutoff).toBe(true);
+  });
+});
