@@ -93,7 +93,8 @@ export class SimulatedAthenaAccount {
 
   private readonly workGroups = new Map<string, WorkGroup>();
   private readonly executions = new Map<string, StoredExecution>();
-  private readonly unprocessed = new Map<string, PendingUnprocessed>();
+  /** Per id, the unprocessed answers still to give, oldest first: each call to unprocessedOnce adds one. */
+  private readonly unprocessed = new Map<string, PendingUnprocessed[]>();
   private nextSequence = 0;
 
   constructor(private readonly clock: () => Date = () => new Date()) {
@@ -160,7 +161,7 @@ export class SimulatedAthenaAccount {
 
   /**
    * Makes the next BatchGetQueryExecution that asks for each id report it in
-   * `UnprocessedQueryExecutionIds` once, as Athena does under internal pressure. The default
+   * `UnprocessedQueryExecutionIds` once (call it twice for twice), as Athena does under internal pressure. The default
    * code is made up: Athena does not document the codes it uses here.
    */
   unprocessedOnce(
@@ -169,7 +170,7 @@ export class SimulatedAthenaAccount {
     errorMessage = 'Internal error, please retry',
   ): void {
     for (const id of ids) {
-      this.unprocessed.set(id, { errorCode, errorMessage });
+      this.unprocessed.set(id, [...(this.unprocessed.get(id) ?? []), { errorCode, errorMessage }]);
     }
   }
 
@@ -187,9 +188,10 @@ export class SimulatedAthenaAccount {
     const found: QueryExecution[] = [];
     const unprocessed: UnprocessedQueryExecutionId[] = [];
     for (const id of ids) {
-      const pending = this.unprocessed.get(id);
+      const queue = this.unprocessed.get(id) ?? [];
+      const pending = queue.shift();
       if (pending !== undefined) {
-        this.unprocessed.delete(id);
+        if (queue.length === 0) this.unprocessed.delete(id);
         unprocessed.push({
           QueryExecutionId: id,
           ErrorCode: pending.errorCode,
