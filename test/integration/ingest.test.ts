@@ -107,7 +107,7 @@ describe('ingest handler', () => {
     harness.addExecutions(executions);
     const events = eventsFor(executions);
 
-    expect(await harness.deliver([...events, events[0] as object])).toEqual([]);
+    expect(await harness.deliver([...events, events[0] as Record<string, unknown>])).toEqual([]);
     expect(await harness.deliver(events)).toEqual([]);
 
     expect(await harness.counter(workgroup, `day#${DAY}`)).toMatchObject({ queries: 2 });
