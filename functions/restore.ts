@@ -1,1 +1,35 @@
-export const handler = async () => ({ batchItemFailures: [] });
+import type { Context, ScheduledEvent } from 'aws-lambda';
+import { createAlertPublisher } from '../lib/alerts/alert-publisher.js';
+import { AthenaWorkgroupGateway } from '../lib/athena/workgroup-gateway.js';
+import { createAthenaClient, createDocumentClient, createSnsClient } from '../lib/aws/clients.js';
+import { createRestoreWorkgroups, type RestoreResult } from '../lib/budgets/restore-workgroups.js';
+import { loadConfig } from '../lib/config.js';
+import { logger } from '../lib/logger.js';
+import { DynamoDbEnforcementStore } from '../lib/store/dynamodb-enforcement-store.js';
+
+const config = loadConfig();
+
+const restoreWorkgroups = createRestoreWorkgroups({
+  enforcement: new DynamoDbEnforcementStore(createDocumentClient(), config.tableName),
+  workgroups: new AthenaWorkgroupGateway(createAthenaClient()),
+  alerts: createAlertPublisher(logger, config.alertsTopicArn, createSnsClient),
+  logger,
+});
+
+/**
+ * Runs hourly: gives back the workgroup settings budget enforcement changed in periods that have
+ * ended. Throws when a restore failed, so the function's Errors alarm tells an operator.
+ */
+export const handler = async (
+  _event: ScheduledEvent,
+  context: Context,
+): Promise<RestoreResult[]> => {
+  logger.addContext(context);
+  const results = await restoreWorkgroups();
+  const failed = results.filter((result) => result.outcome === 'failed');
+  logger.info('Restore finished', { looked: results.length, failed: failed.length });
+  if (failed.length > 0) {
+    throw new Error(`Restore failed for ${failed.map((result) => result.workgroup).join(', ')}`);
+  }
+  return results;
+};

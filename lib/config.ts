@@ -16,6 +16,7 @@ const ConfigSchema = z.object({
   PRICE_PER_DPU_HOUR_USD: positiveNumber('PRICE_PER_DPU_HOUR_USD', 0.3),
   PRICE_PER_TB_SCANNED_USD: positiveNumber('PRICE_PER_TB_SCANNED_USD', 5),
   QUERY_RECORD_TTL_DAYS: z.coerce.number().int().positive().default(400),
+  BUDGET_CACHE_SECONDS: z.coerce.number().int().nonnegative().default(30),
   ALERTS_TOPIC_ARN: z
     .string()
     .optional()
@@ -28,6 +29,8 @@ export interface Config {
   readonly metricsNamespace: string;
   readonly pricing: Pricing;
   readonly queryRecordTtlDays: number;
+  /** How long a Lambda instance reuses the budgets it read: edits take effect within this. */
+  readonly budgetCacheSeconds: number;
   /** Unset in local runs, where actions are logged only. */
   readonly alertsTopicArn: string | undefined;
 }
@@ -64,6 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pricePerTbScannedUsd: values.PRICE_PER_TB_SCANNED_USD,
     },
     queryRecordTtlDays: values.QUERY_RECORD_TTL_DAYS,
+    budgetCacheSeconds: values.BUDGET_CACHE_SECONDS,
     alertsTopicArn: values.ALERTS_TOPIC_ARN,
   };
 }

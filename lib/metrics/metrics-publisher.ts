@@ -37,7 +37,7 @@ function toDatum(point: MetricPoint): MetricDatum {
     Unit: point.unit,
     Timestamp: point.timestamp,
   };
-  if (point.value.kind === 'sum') return { ...base, Value: point.value.sum };
+  if (point.value.kind === 'value') return { ...base, Value: point.value.value };
   return {
     ...base,
     StatisticValues: {

@@ -4,14 +4,14 @@ import { totalsOf } from '../usage/usage-totals.js';
 
 export type MetricUnit = 'Count' | 'Bytes' | 'Milliseconds' | 'None' | 'Percent';
 
-/** One aggregated metric value: a plain value or a statistic set over several queries. */
+/** One metric value for a workgroup: a plain value or a statistic set over several queries. */
 export interface MetricPoint {
   readonly name: string;
   readonly workgroup: string;
   readonly unit: MetricUnit;
   readonly timestamp: Date;
   readonly value:
-    | { readonly kind: 'sum'; readonly sum: number }
+    | { readonly kind: 'value'; readonly value: number }
     | {
         readonly kind: 'statistics';
         readonly sampleCount: number;
@@ -40,7 +40,7 @@ export function usageMetricsOf(usages: readonly QueryUsage[], timestamp: Date): 
       workgroup,
       unit,
       timestamp,
-      value: { kind: 'sum', sum: value },
+      value: { kind: 'value', value },
     });
     const statistics = (name: string, values: number[]): MetricPoint => ({
       name,

@@ -1,7 +1,7 @@
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { chunk } from '../async/map-with-concurrency.js';
 import type { Period } from '../usage/period-keys.js';
-import { ZERO_TOTALS, type UsageTotals } from '../usage/usage-totals.js';
+import { type UsageTotals, ZERO_TOTALS } from '../usage/usage-totals.js';
 import { TableKeys } from './table-keys.js';
 
 /** One workgroup's counter for one period. */
@@ -11,7 +11,8 @@ export interface CounterKey {
   readonly periodKey: string;
 }
 
-export const counterId = (key: CounterKey): string => `${key.workgroup}#${key.period}#${key.periodKey}`;
+export const counterId = (key: CounterKey): string =>
+  `${key.workgroup}#${key.period}#${key.periodKey}`;
 
 /** Reads usage counters; an absent counter reads as zero usage. */
 export interface UsageCounterReader {
@@ -52,7 +53,10 @@ export class DynamoDbUsageCounterReader implements UsageCounterReader {
           const id = idByItemKey.get(`${String(item.pk)}|${String(item.sk)}`);
           if (id !== undefined) totals.set(id, totalsFromItem(item));
         }
-        request = (output.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<string, unknown>[];
+        request = (output.UnprocessedKeys?.[this.tableName]?.Keys ?? []) as Record<
+          string,
+          unknown
+        >[];
       }
     }
     return totals;

@@ -1,0 +1,57 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { describeError } from '../errors/describe-error.js';
+import { alertSubject, type BudgetAlert } from './budget-alert.js';
+
+/** Tells operators about budget actions. Never throws: an alert lost must not undo an action. */
+export interface AlertPublisher {
+  publish(alert: BudgetAlert): Promise<void>;
+}
+
+/**
+ * Logs every alert and, where an alerts topic is configured, publishes it to SNS with the
+ * workgroup and kind as message attributes so subscriptions can filter.
+ */
+export class SnsAlertPublisher implements AlertPublisher {
+  constructor(
+    private readonly logger: Logger,
+    private readonly sns: SNSClient | undefined,
+    private readonly topicArn: string | undefined,
+  ) {}
+
+  async publish(alert: BudgetAlert): Promise<void> {
+    this.logger.info('Budget alert', { alert });
+    if (this.sns === undefined || this.topicArn === undefined) return;
+    try {
+      await this.sns.send(
+        new PublishCommand({
+          TopicArn: this.topicArn,
+          Subject: alertSubject(alert),
+          Message: JSON.stringify(alert),
+          MessageAttributes: {
+            workgroup: { DataType: 'String', StringValue: alert.workgroup },
+            kind: { DataType: 'String', StringValue: alert.kind },
+          },
+        }),
+      );
+    } catch (error) {
+      this.logger.error('Could not publish the alert to SNS; the action stands', {
+        error: describeError(error),
+        workgroup: alert.workgroup,
+      });
+    }
+  }
+}
+
+/** The alert publisher for a configuration: SNS where a topic is set, the log alone otherwise. */
+export function createAlertPublisher(
+  logger: Logger,
+  alertsTopicArn: string | undefined,
+  createSns: () => SNSClient,
+): AlertPublisher {
+  return new SnsAlertPublisher(
+    logger,
+    alertsTopicArn === undefined ? undefined : createSns(),
+    alertsTopicArn,
+  );
+}

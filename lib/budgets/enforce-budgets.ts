@@ -1,0 +1,225 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { AlertPublisher } from '../alerts/alert-publisher.js';
+import { mapWithConcurrency } from '../async/map-with-concurrency.js';
+import type { WorkgroupGateway } from '../athena/workgroup-gateway.js';
+import { describeError } from '../errors/describe-error.js';
+import type { AfterRecording } from '../ingest/record-query-events.js';
+import type { MetricsPublisher } from '../metrics/metrics-publisher.js';
+import type { MetricPoint } from '../metrics/usage-metrics.js';
+import type { EnforcementKey, EnforcementStore } from '../store/enforcement-store.js';
+import { counterId, type UsageCounterReader } from '../store/usage-counter-store.js';
+import { periodBounds, periodKeyFor } from '../usage/period-keys.js';
+import type { QueryUsage } from '../usage/query-usage.js';
+import { type UsageTotals, ZERO_TOTALS } from '../usage/usage-totals.js';
+import {
+  type Budget,
+  effectiveAction,
+  type Threshold,
+  type ThresholdAction,
+  thresholdId,
+} from './budget.js';
+import { type BudgetUsage, budgetUsageOf } from './budget-usage.js';
+import { evaluateBudget } from './evaluate-budget.js';
+import { disableChange, throttleChange, type WorkgroupChange } from './workgroup-settings.js';
+
+const PARALLEL_WORKGROUPS = 4;
+
+export interface BudgetEnforcementDependencies {
+  /** The current budgets (cached by the caller: they change rarely). */
+  readonly budgets: () => Promise<readonly Budget[]>;
+  readonly counters: UsageCounterReader;
+  readonly enforcement: EnforcementStore;
+  readonly workgroups: WorkgroupGateway;
+  readonly alerts: AlertPublisher;
+  readonly metrics: MetricsPublisher;
+  readonly logger: Logger;
+  readonly now?: () => Date;
+}
+
+interface ActionOutcome {
+  readonly status: 'applied' | 'dry-run' | 'no-change';
+  readonly detail: string;
+}
+
+/**
+ * Evaluates the budgets of the workgroups a batch touched against their current period's usage
+ * and applies every newly crossed threshold in ascending order, each at most once per period:
+ * a conditional claim precedes the Athena call, and a failed call releases the claim so the
+ * redelivered batch tries again. Returns the workgroups that could not be handled.
+ */
+export function createBudgetEnforcer(deps: BudgetEnforcementDependencies): AfterRecording {
+  const now = deps.now ?? (() => new Date());
+  const { logger } = deps;
+
+  return async function enforceBudgets(recordedNow, recordedEarlier) {
+    const failures = new Map<string, string>();
+    const touched = new Set([...recordedNow, ...recordedEarlier].map((usage) => usage.workgroup));
+    let budgets: readonly Budget[];
+    try {
+      budgets = (await deps.budgets()).filter((budget) => touched.has(budget.workgroup));
+    } catch (error) {
+      // Without budgets nothing can be evaluated: have every touched workgroup's records redelivered.
+      for (const workgroup of touched)
+        failures.set(workgroup, `budgets unreadable: ${describeError(error)}`);
+      return failures;
+    }
+    if (budgets.length === 0) return failures;
+
+    const at = now();
+    const keyOf = (budget: Budget): EnforcementKey => ({
+      workgroup: budget.workgroup,
+      period: budget.period,
+      periodKey: periodKeyFor(budget.period, at),
+    });
+    let totals: Awaited<ReturnType<UsageCounterReader['totalsFor']>>;
+    try {
+      totals = await deps.counters.totalsFor(budgets.map(keyOf));
+    } catch (error) {
+      for (const budget of budgets)
+        failures.set(budget.workgroup, `usage unreadable: ${describeError(error)}`);
+      return failures;
+    }
+
+    const changed = new Set(recordedNow.map((usage: QueryUsage) => usage.workgroup));
+    const points: MetricPoint[] = [];
+    await mapWithConcurrency(budgets, PARALLEL_WORKGROUPS, async (budget) => {
+      const key = keyOf(budget);
+      const periodTotals = totals.get(counterId(key)) ?? ZERO_TOTALS;
+      const usage = budgetUsageOf(budget, periodTotals);
+      if (changed.has(budget.workgroup)) {
+        points.push({
+          name: 'BudgetUsedPercent',
+          workgroup: budget.workgroup,
+          unit: 'Percent',
+          timestamp: at,
+          value: { kind: 'value', value: usage.usedPercent },
+        });
+      }
+      try {
+        if (crossesAnyThreshold(budget, usage)) await enforceBudget(budget, key, periodTotals, at);
+      } catch (error) {
+        failures.set(budget.workgroup, describeError(error));
+        logger.error('Budget enforcement failed; the batch will be redelivered', {
+          workgroup: budget.workgroup,
+          error: describeError(error),
+        });
+      }
+    });
+    if (points.length > 0) {
+      try {
+        await deps.metrics.publish(points);
+      } catch (error) {
+        logger.error('Could not publish BudgetUsedPercent', { error: describeError(error) });
+      }
+    }
+    return failures;
+  };
+
+  async function enforceBudget(
+    budget: Budget,
+    key: EnforcementKey,
+    periodTotals: UsageTotals,
+    at: Date,
+  ) {
+    const settled = new Set(
+      (await deps.enforcement.actions(key))
+        .filter((record) => record.status !== 'claimed')
+        .map((record) => record.thresholdId),
+    );
+    const evaluation = evaluateBudget(budget, periodTotals, settled);
+    for (const threshold of evaluation.crossed) {
+      await applyThreshold(budget, key, threshold, evaluation.usedPercent, at);
+    }
+  }
+
+  async function applyThreshold(
+    budget: Budget,
+    key: EnforcementKey,
+    threshold: Threshold,
+    usedPercent: number,
+    at: Date,
+  ) {
+    const id = thresholdId(threshold);
+    const action = effectiveAction(budget, threshold);
+    if (!(await deps.enforcement.claim(key, id, action, at))) return;
+    let outcome: ActionOutcome;
+    try {
+      outcome = await carryOut(action, budget, key);
+    } catch (error) {
+      await deps.enforcement.release(key, id).catch((releaseError: unknown) =>
+        logger.error('Could not release the claim; it expires with its lease', {
+          error: describeError(releaseError),
+        }),
+      );
+      throw error;
+    }
+    await deps.enforcement.complete(
+      key,
+      { thresholdId: id, action, status: outcome.status, usedPercent, detail: outcome.detail },
+      now(),
+    );
+    await deps.alerts.publish({
+      kind: 'budget-action',
+      workgroup: budget.workgroup,
+      period: key.period,
+      periodKey: key.periodKey,
+      action,
+      thresholdPercent: threshold.percent,
+      usedPercent,
+      dryRun: budget.dryRun,
+      outcome: outcome.status,
+      detail: outcome.detail,
+      at: now().toISOString(),
+    });
+  }
+
+  async function carryOut(
+    action: ThresholdAction,
+    budget: Budget,
+    key: EnforcementKey,
+  ): Promise<ActionOutcome> {
+    if (action === 'notify') return { status: 'applied', detail: 'notified' };
+    if (budget.dryRun)
+      return { status: 'dry-run', detail: `would ${describeIntent(action, budget)}` };
+
+    const current = await deps.workgroups.getSettings(budget.workgroup);
+    const change: WorkgroupChange =
+      action === 'throttle' ? throttleChange(current, budget) : disableChange(current);
+    let detail = change.kind === 'none' ? change.reason : describeIntent(action, budget);
+    if (change.kind === 'update') {
+      const periodEnd = periodBounds(key.period, key.periodKey).end;
+      await deps.enforcement.saveSnapshot(key, current, periodEnd);
+      // Recorded before the call: should the call succeed and the invocation die, restore still
+      // knows what the product set.
+      await deps.enforcement.recordProductSettings(key, change.resulting, now());
+      await deps.workgroups.apply(budget.workgroup, change);
+    }
+    if (action === 'disable-now') {
+      const { stopped, failed } = await deps.workgroups.stopActiveQueries(budget.workgroup);
+      detail += `; stopped ${stopped.length} running or queued queries`;
+      if (failed.length > 0) detail += `, could not stop ${failed.length}: ${failed.join(', ')}`;
+    }
+    return { status: change.kind === 'none' ? 'no-change' : 'applied', detail };
+  }
+}
+
+/** Whether usage reached the lowest threshold: below it, no claim needs reading. */
+function crossesAnyThreshold(budget: Budget, usage: BudgetUsage): boolean {
+  const lowest = budget.thresholds[0];
+  return lowest !== undefined && usage.usedPercent >= lowest.percent;
+}
+
+function describeIntent(action: ThresholdAction, budget: Budget): string {
+  switch (action) {
+    case 'notify':
+      return 'notify';
+    case 'throttle':
+      return budget.throttleMaxDpu !== undefined
+        ? `throttle max-dpu-count to ${budget.throttleMaxDpu}`
+        : `throttle BytesScannedCutoffPerQuery to ${budget.throttleBytesScannedCutoff}`;
+    case 'disable':
+      return 'disable the workgroup';
+    case 'disable-now':
+      return 'disable the workgroup and stop its running queries';
+  }
+}

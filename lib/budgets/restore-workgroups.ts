@@ -1,0 +1,111 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { AlertPublisher } from '../alerts/alert-publisher.js';
+import { type WorkgroupGateway, WorkgroupNotFoundError } from '../athena/workgroup-gateway.js';
+import { describeError } from '../errors/describe-error.js';
+import type { EnforcementState, EnforcementStore } from '../store/enforcement-store.js';
+import type { Period } from '../usage/period-keys.js';
+import { restoreChange } from './workgroup-settings.js';
+
+export interface RestoreWorkgroupsDependencies {
+  readonly enforcement: EnforcementStore;
+  readonly workgroups: WorkgroupGateway;
+  readonly alerts: AlertPublisher;
+  readonly logger: Logger;
+  readonly now?: () => Date;
+}
+
+/** What restore did for one workgroup and period. */
+export interface RestoreResult {
+  readonly workgroup: string;
+  readonly period: Period;
+  readonly periodKey: string;
+  readonly outcome: 'restored' | 'nothing-to-restore' | 'failed';
+  /** Fields left alone because an operator changed them after the enforcer. */
+  readonly conflicts: readonly string[];
+  readonly detail: string;
+}
+
+/**
+ * Gives back what budget enforcement changed once its period has ended: for each active
+ * enforcement state of an ended period, restores the snapshot on the fields the workgroup still
+ * has as the enforcer left them. An operator's later change wins and is reported. Idempotent: a
+ * restored state is not looked at again.
+ */
+export function createRestoreWorkgroups(deps: RestoreWorkgroupsDependencies) {
+  const now = deps.now ?? (() => new Date());
+
+  return async function restoreWorkgroups(
+    options: { readonly workgroup?: string } = {},
+  ): Promise<RestoreResult[]> {
+    const at = now();
+    const ended = (await deps.enforcement.activeStates()).filter(
+      (state) =>
+        new Date(state.periodEnd).getTime() <= at.getTime() &&
+        (options.workgroup === undefined || state.workgroup === options.workgroup),
+    );
+    const results: RestoreResult[] = [];
+    for (const state of ended) {
+      const result = await restoreOne(state).catch(
+        (error: unknown): RestoreResult => ({
+          ...keyOf(state),
+          outcome: 'failed',
+          conflicts: [],
+          detail: describeError(error),
+        }),
+      );
+      results.push(result);
+      const log = result.outcome === 'failed' ? deps.logger.error : deps.logger.info;
+      log.call(deps.logger, 'Restore', { ...result });
+    }
+    return results;
+  };
+
+  async function restoreOne(state: EnforcementState): Promise<RestoreResult> {
+    const key = keyOf(state);
+    if (state.snapshot === undefined || state.productSettings === undefined) {
+      await deps.enforcement.markRestored(key, [], now());
+      return {
+        ...key,
+        outcome: 'nothing-to-restore',
+        conflicts: [],
+        detail: 'the enforcer changed nothing',
+      };
+    }
+    let current: Awaited<ReturnType<WorkgroupGateway['getSettings']>>;
+    try {
+      current = await deps.workgroups.getSettings(state.workgroup);
+    } catch (error) {
+      if (!(error instanceof WorkgroupNotFoundError)) throw error;
+      const conflicts = ['the workgroup no longer exists'];
+      await deps.enforcement.markRestored(key, conflicts, now());
+      return { ...key, outcome: 'nothing-to-restore', conflicts, detail: error.message };
+    }
+    const change = restoreChange(state.snapshot, state.productSettings, current);
+    if (change.kind === 'update') await deps.workgroups.apply(state.workgroup, change);
+    await deps.enforcement.markRestored(key, change.conflicts, now());
+    const detail =
+      change.kind === 'update' ? 'restored the settings from before the period' : change.reason;
+    await deps.alerts.publish({
+      kind: 'restore',
+      ...key,
+      restored: change.kind === 'update',
+      conflicts: change.conflicts,
+      detail,
+      at: now().toISOString(),
+    });
+    return {
+      ...key,
+      outcome: change.kind === 'update' ? 'restored' : 'nothing-to-restore',
+      conflicts: change.conflicts,
+      detail,
+    };
+  }
+}
+
+const keyOf = (state: EnforcementState) => ({
+  workgroup: state.workgroup,
+  period: state.period,
+  periodKey: state.periodKey,
+});
+
+export type RestoreWorkgroups = ReturnType<typeof createRestoreWorkgroups>;

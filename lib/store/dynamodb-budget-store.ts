@@ -1,0 +1,80 @@
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { type Budget, parseBudget } from '../budgets/budget.js';
+import type { BudgetStore, InvalidStoredBudget, StoredBudgets } from './budget-store.js';
+import { TableKeys } from './table-keys.js';
+
+/**
+ * Budgets in one partition of the table, so listing them is a single Query. Stored budgets are
+ * validated on the way out: an item edited by hand into something invalid is reported, not
+ * enforced.
+ */
+export class DynamoDbBudgetStore implements BudgetStore {
+  constructor(
+    private readonly documents: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async list(): Promise<StoredBudgets> {
+    const budgets: Budget[] = [];
+    const invalid: InvalidStoredBudget[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const output = await this.documents.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': TableKeys.budget('').pk },
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of output.Items ?? []) {
+        const parsed = parseBudget(item);
+        if (parsed.ok) budgets.push(parsed.budget);
+        else invalid.push({ workgroup: String(item.sk), reason: parsed.reason });
+      }
+      startKey = output.LastEvaluatedKey;
+    } while (startKey);
+    return { budgets, invalid };
+  }
+
+  async get(workgroup: string): Promise<Budget | undefined> {
+    const output = await this.documents.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: TableKeys.budget(workgroup),
+        ConsistentRead: true,
+      }),
+    );
+    if (!output.Item) return undefined;
+    const parsed = parseBudget(output.Item);
+    if (!parsed.ok) throw new Error(`Stored budget of ${workgroup} is invalid: ${parsed.reason}`);
+    return parsed.budget;
+  }
+
+  async put(budget: Budget): Promise<void> {
+    await this.documents.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...TableKeys.budget(budget.workgroup), type: 'budget', ...budget },
+      }),
+    );
+  }
+
+  async remove(workgroup: string): Promise<boolean> {
+    const output = await this.documents.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: TableKeys.budget(workgroup),
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    return output.Attributes !== undefined;
+  }
+}
