@@ -1,0 +1,367 @@
+import { randomUUID } from 'node:crypto';
+import { AthenaClient, UpdateWorkGroupCommand } from '@aws-sdk/client-athena';
+import type { ScheduledEvent } from 'aws-lambda';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { parseBudget } from '../../lib/budgets/budget.js';
+import type { RestoreResult } from '../../lib/budgets/restore-workgroups.js';
+import { DynamoDbBudgetStore } from '../../lib/store/dynamodb-budget-store.js';
+import { DynamoDbEnforcementStore } from '../../lib/store/dynamodb-enforcement-store.js';
+import { type SnsStandIn, startSnsStandIn } from '../../local/sns-stand-in.js';
+import { aQueryExecution } from '../support/factories.js';
+import {
+  eventsFor,
+  type IngestHarness,
+  lambdaContext,
+  startIngestHarness,
+} from '../support/ingest-harness.js';
+
+const TOPIC = 'arn:aws:sns:us-east-1:123456789012:athena-cost-test-alerts';
+const NOON = new Date('2026-11-25T12:00:00Z');
+let harness: IngestHarness;
+let sns: SnsStandIn;
+let restore: (event: ScheduledEvent, context: typeof lambdaContext) => Promise<RestoreResult[]>;
+let budgets: DynamoDbBudgetStore;
+let enforcement: DynamoDbEnforcementStore;
+
+beforeAll(async () => {
+  sns = await startSnsStandIn({ topics: [TOPIC] });
+  harness = await startIngestHarness({
+    BUDGET_CACHE_SECONDS: '0',
+    ALERTS_TOPIC_ARN: TOPIC,
+    AWS_ENDPOINT_URL_SNS: sns.endpoint,
+  });
+  ({ handler: restore } = (await import('../../functions/restore.js')) as unknown as {
+    handler: typeof restore;
+  });
+  budgets = new DynamoDbBudgetStore(harness.table.documents, harness.table.name);
+  enforcement = new DynamoDbEnforcementStore(harness.table.documents, harness.table.name);
+});
+
+afterAll(async () => {
+  await Promise.all([harness?.close(), sns?.close()]);
+});
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(NOON);
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+  harness.athena.faults = {};
+});
+
+/** A capacity-reservation workgroup with DPU bounds 4..64, as an operator would have set it. */
+function aCapacityWorkgroup(): string {
+  const name = `capacity-${randomUUID().slice(0, 8)}`;
+  harness.athena.account.addWorkGroup({
+    Name: name,
+    Configuration: {
+      EngineConfiguration: {
+        Classifications: [
+          {
+            Name: 'athena-query-engine-properties',
+            Properties: { 'max-dpu-count': '64', 'min-dpu-count': '4' },
+          },
+          { Name: 'other', Properties: { keep: 'me' } },
+        ],
+      },
+    },
+  });
+  return name;
+}
+
+async function setBudget(input: Record<string, unknown>) {
+  const parsed = parseBudget({
+    period: 'day',
+    dryRun: false,
+    protected: false,
+    updatedAt: NOON.toISOString(),
+    ...input,
+  });
+  if (!parsed.ok) throw new Error(parsed.reason);
+  await budgets.put(parsed.budget);
+}
+
+/** The 10 DPU-hour daily budget of the acceptance scenario: notify 50, throttle 80 to 8 DPU, disable 100. */
+const scenarioBudget = (workgroup: string, extra: Record<string, unknown> = {}) =>
+  setBudget({
+    workgroup,
+    limitDpuHours: 10,
+    throttleMaxDpu: 8,
+    thresholds: [
+      { percent: 50, action: 'notify' },
+      { percent: 80, action: 'throttle' },
+      { percent: 100, action: 'disable' },
+    ],
+    ...extra,
+  });
+
+/** Queries of exactly one DPU-hour each (8 DPUs for 7.5 minutes), finished today before noon. */
+function oneDpuHourQueries(
+  workgroup: string,
+  count: number,
+  completedAt = new Date('2026-11-25T11:00:00Z'),
+) {
+  const executions = Array.from({ length: count }, () =>
+    aQueryExecution({ workgroup, dpuCount: 8, engineMs: 450_000, completedAt }),
+  );
+  harness.addExecutions(executions);
+  return eventsFor(executions);
+}
+
+const updatesOf = (workgroup: string) =>
+  harness.athena.account.updateWorkGroupCalls.filter(
+    (call) => call.input.WorkGroup === workgroup && !call.error,
+  );
+
+const enforcementKey = (workgroup: string) => ({
+  workgroup,
+  period: 'day' as const,
+  periodKey: '2026-11-25',
+});
+
+describe('budget enforcement', () => {
+  it('throttles once and disables once, in that order, fed in random batches, then restores after midnight', async () => {
+    // Prepare
+    const workgroup = aCapacityWorkgroup();
+    await scenarioBudget(workgroup);
+    const events = oneDpuHourQueries(workgroup, 12);
+    // Act: batches of 1 to 4 events, as they might arrive.
+    for (let start = 0, size = 1; start < events.length; start += size, size = (size % 4) + 1) {
+      expect(await harness.deliver(events.slice(start, start + size))).toEqual([]);
+    }
+    // Assess
+    const updates = updatesOf(workgroup);
+    expect(updates).toHaveLength(2);
+    expect(updates[0]?.input.ConfigurationUpdates?.EngineConfiguration?.Classifications).toEqual([
+      {
+        Name: 'athena-query-engine-properties',
+        Properties: { 'max-dpu-count': '8', 'min-dpu-count': '4' },
+      },
+      { Name: 'other', Properties: { keep: 'me' } },
+    ]);
+    expect(updates[0]?.input.State).toBeUndefined();
+    expect(updates[1]?.input).toMatchObject({ WorkGroup: workgroup, State: 'DISABLED' });
+    expect(harness.athena.account.getWorkGroup(workgroup)?.State).toBe('DISABLED');
+    const actions = await enforcement.actions(enforcementKey(workgroup));
+    expect(actions.map((action) => [action.thresholdId, action.status]).sort()).toEqual([
+      ['100:disable', 'applied'],
+      ['50:notify', 'applied'],
+      ['80:throttle', 'applied'],
+    ]);
+    expect(
+      sns.messages
+        .filter((message) => message.message.includes(workgroup))
+        .map((m) => JSON.parse(m.message).action),
+    ).toEqual(['notify', 'throttle', 'disable']);
+    expect(
+      harness.cloudWatch.metrics.sum('AthenaCostMonitor', 'BudgetUsedPercent', {
+        WorkGroup: workgroup,
+      }),
+    ).toBeGreaterThan(0);
+
+    // Before the day ends, restore leaves it alone.
+    vi.setSystemTime(new Date('2026-11-25T23:59:00Z'));
+    expect(
+      (await restore({} as ScheduledEvent, lambdaContext)).filter((r) => r.workgroup === workgroup),
+    ).toEqual([]);
+
+    // After midnight UTC, restore gives back the ceiling and the state, once.
+    vi.setSystemTime(new Date('2026-11-26T00:30:00Z'));
+    const restored = (await restore({} as ScheduledEvent, lambdaContext)).filter(
+      (r) => r.workgroup === workgroup,
+    );
+    expect(restored).toEqual([expect.objectContaining({ outcome: 'restored', conflicts: [] })]);
+    const after = harness.athena.account.getWorkGroup(workgroup);
+    expect(after?.State).toBe('ENABLED');
+    expect(after?.Configuration?.EngineConfiguration?.Classifications).toEqual([
+      {
+        Name: 'athena-query-engine-properties',
+        Properties: { 'max-dpu-count': '64', 'min-dpu-count': '4' },
+      },
+      { Name: 'other', Properties: { keep: 'me' } },
+    ]);
+    expect(
+      (await restore({} as ScheduledEvent, lambdaContext)).filter((r) => r.workgroup === workgroup),
+    ).toEqual([]);
+    expect(updatesOf(workgroup)).toHaveLength(3);
+
+    // The new day starts fresh: 6 DPU-hours today only notify.
+    const today = oneDpuHourQueries(workgroup, 6, new Date('2026-11-26T00:20:00Z'));
+    expect(await harness.deliver(today)).toEqual([]);
+    expect(updatesOf(workgroup)).toHaveLength(3);
+    const newDay = await enforcement.actions({ workgroup, period: 'day', periodKey: '2026-11-26' });
+    expect(newDay.map((action) => action.thresholdId)).toEqual(['50:notify']);
+  });
+
+  it('applies 50, 80 and 100 % in ascending order when one batch crosses them all', async () => {
+    const workgroup = aCapacityWorkgroup();
+    await scenarioBudget(workgroup);
+
+    expect(await harness.deliver(oneDpuHourQueries(workgroup, 11))).toEqual([]);
+
+    const updates = updatesOf(workgroup);
+    expect(
+      updates.map((update) => (update.input.State === 'DISABLED' ? 'disable' : 'throttle')),
+    ).toEqual(['throttle', 'disable']);
+    const alerts = sns.messages.filter((message) => message.message.includes(workgroup));
+    expect(alerts.map((alert) => JSON.parse(alert.message).thresholdPercent)).toEqual([
+      50, 80, 100,
+    ]);
+  });
+
+  it('makes exactly one UpdateWorkGroup per action when concurrent invocations cross the same thresholds', async () => {
+    // Prepare: 11 DPU-hours are recorded before the budget exists, so the redeliveries below all
+    // reach enforcement together, none held back by writing counters.
+    const workgroup = aCapacityWorkgroup();
+    const events = oneDpuHourQueries(workgroup, 11);
+    expect(await harness.deliver(events)).toEqual([]);
+    await scenarioBudget(workgroup);
+    // A slow GetWorkGroup widens the window in which a second invocation could act as well.
+    harness.athena.faults = { GetWorkGroup: { latencyMs: 200 } };
+
+    // Act
+    const results = await Promise.all([1, 2, 3, 4].map(() => harness.deliver(events)));
+
+    // Assess
+    expect(results).toEqual([[], [], [], []]);
+    const updates = updatesOf(workgroup);
+    expect(updates.filter((update) => update.input.State === 'DISABLED')).toHaveLength(1);
+    expect(updates.filter((update) => update.input.State === undefined)).toHaveLength(1);
+    const alerts = sns.messages.filter((message) => message.message.includes(workgroup));
+    expect(alerts).toHaveLength(3);
+  });
+
+  it('retries a throttled UpdateWorkGroup through redelivery without doubling it', async () => {
+    const workgroup = aCapacityWorkgroup();
+    await scenarioBudget(workgroup);
+    const events = oneDpuHourQueries(workgroup, 9);
+    // More throttles than the SDK's attempts: the throttle action fails this time.
+    harness.athena.failNext('UpdateWorkGroup', 4, 'ThrottlingException');
+
+    const failed = await harness.deliver(events);
+
+    expect(failed).toHaveLength(9);
+    expect(updatesOf(workgroup)).toHaveLength(0);
+    // The usage is recorded all the same, once.
+    expect(await harness.counter(workgroup, 'day#2026-11-25')).toMatchObject({ queries: 9 });
+    const claims = await enforcement.actions(enforcementKey(workgroup));
+    expect(claims.map((claim) => claim.thresholdId)).toEqual(['50:notify']);
+
+    // SQS redelivers the batch: the records are already counted, and the throttle now goes through.
+    expect(await harness.deliver(events)).toEqual([]);
+    expect(await harness.deliver(events)).toEqual([]);
+    expect(updatesOf(workgroup)).toHaveLength(1);
+    expect(await harness.counter(workgroup, 'day#2026-11-25')).toMatchObject({ queries: 9 });
+  });
+
+  it('calls nothing for a dry-run budget and records what it would have done', async () => {
+    const workgroup = aCapacityWorkgroup();
+    await scenarioBudget(workgroup, { dryRun: true });
+    harness.athena.resetCalls();
+
+    expect(await harness.deliver(oneDpuHourQueries(workgroup, 12))).toEqual([]);
+
+    expect(harness.athena.calls.get('GetWorkGroup') ?? 0).toBe(0);
+    expect(harness.athena.calls.get('UpdateWorkGroup') ?? 0).toBe(0);
+    const actions = await enforcement.actions(enforcementKey(workgroup));
+    expect(
+      Object.fromEntries(
+        actions.map((action) => [action.thresholdId, [action.status, action.detail]]),
+      ),
+    ).toEqual({
+      '50:notify': ['applied', 'notified'],
+      '80:throttle': ['dry-run', 'would throttle max-dpu-count to 8'],
+      '100:disable': ['dry-run', 'would disable the workgroup'],
+    });
+  });
+
+  it('only notifies for a protected budget', async () => {
+    const workgroup = aCapacityWorkgroup();
+    await scenarioBudget(workgroup, { protected: true });
+
+    expect(await harness.deliver(oneDpuHourQueries(workgroup, 12))).toEqual([]);
+
+    expect(updatesOf(workgroup)).toHaveLength(0);
+    const actions = await enforcement.actions(enforcementKey(workgroup));
+    expect(actions.map((action) => action.action)).toEqual(['notify', 'notify', 'notify']);
+  });
+
+  it('leaves a manually changed setting alone at restore, reports it, and restores the rest', async () => {
+    const workgroup = aCapacityWorkgroup();
+    await scenarioBudget(workgroup);
+    expect(await harness.deliver(oneDpuHourQueries(workgroup, 12))).toEqual([]);
+    // An operator raises the ceiling by hand while the workgroup is throttled and disabled.
+    const athena = new AthenaClient({ endpoint: harness.athena.endpoint });
+    await athena.send(
+      new UpdateWorkGroupCommand({
+        WorkGroup: workgroup,
+        ConfigurationUpdates: {
+          EngineConfiguration: {
+            Classifications: [
+              {
+                Name: 'athena-query-engine-properties',
+                Properties: { 'max-dpu-count': '16', 'min-dpu-count': '4' },
+              },
+              { Name: 'other', Properties: { keep: 'me' } },
+            ],
+          },
+        },
+      }),
+    );
+
+    vi.setSystemTime(new Date('2026-11-26T01:00:00Z'));
+    const results = (await restore({} as ScheduledEvent, lambdaContext)).filter(
+      (r) => r.workgroup === workgroup,
+    );
+
+    expect(results).toHaveLength(1);
+    expect(results[0]?.conflicts).toEqual([expect.stringContaining('max-dpu-count')]);
+    const after = harness.athena.account.getWorkGroup(workgroup);
+    expect(after?.State).toBe('ENABLED');
+    expect(
+      after?.Configuration?.EngineConfiguration?.Classifications?.[0]?.Properties?.[
+        'max-dpu-count'
+      ],
+    ).toBe('16');
+  });
+
+  it('stops running and queued queries for disable-now', async () => {
+    const workgroup = aCapacityWorkgroup();
+    await setBudget({
+      workgroup,
+      limitDpuHours: 2,
+      thresholds: [{ percent: 100, action: 'disable-now' }],
+    });
+    const running = [
+      aQueryExecution({ workgroup, state: 'RUNNING' }),
+      aQueryExecution({ workgroup, state: 'QUEUED' }),
+    ];
+    harness.addExecutions(running);
+
+    expect(await harness.deliver(oneDpuHourQueries(workgroup, 2))).toEqual([]);
+
+    expect(harness.athena.account.getWorkGroup(workgroup)?.State).toBe('DISABLED');
+    expect(
+      harness.athena.account.stopQueryExecutionCalls.map((call) => call.queryExecutionId).sort(),
+    ).toEqual(running.map((execution) => execution.QueryExecutionId).sort());
+    const [action] = await enforcement.actions(enforcementKey(workgroup));
+    expect(action?.detail).toContain('stopped 2 running or queued queries');
+  });
+
+  it('keeps the action when the alert cannot be sent', async () => {
+    const workgroup = aCapacityWorkgroup();
+    await setBudget({
+      workgroup,
+      limitDpuHours: 2,
+      thresholds: [{ percent: 100, action: 'disable' }],
+    });
+    sns.failNext('Publish', 10, 'InternalError');
+
+    expect(await harness.deliver(oneDpuHourQueries(workgroup, 2))).toEqual([]);
+
+    expect(updatesOf(workgroup)).toHaveLength(1);
+    expect((await enforcement.actions(enforcementKey(workgroup)))[0]?.status).toBe('applied');
+  });
+});
