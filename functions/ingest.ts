@@ -11,6 +11,7 @@ import {
 import { cachedBudgets } from '../lib/budgets/cached-budgets.js';
 import { createBudgetEnforcer } from '../lib/budgets/enforce-budgets.js';
 import { loadConfig } from '../lib/config.js';
+import { createRecordQueries } from '../lib/ingest/record-queries.js';
 import { createRecordQueryEvents } from '../lib/ingest/record-query-events.js';
 import { logger } from '../lib/logger.js';
 import { CloudWatchMetricsPublisher } from '../lib/metrics/metrics-publisher.js';
@@ -24,7 +25,7 @@ const athena = createAthenaClient();
 const documents = createDocumentClient();
 const metrics = new CloudWatchMetricsPublisher(createCloudWatchClient(), config.metricsNamespace);
 
-const recordQueryEvents = createRecordQueryEvents({
+const recordQueries = createRecordQueries({
   executions: new AthenaQueryExecutionSource(athena),
   store: new DynamoDbQueryRecordStore(documents, {
     tableName: config.tableName,
@@ -47,6 +48,8 @@ const recordQueryEvents = createRecordQueryEvents({
     logger,
   }),
 });
+
+const recordQueryEvents = createRecordQueryEvents({ recordQueries, logger });
 
 /** Drains Athena state-change events from SQS; failed records are redelivered by SQS. */
 export const handler = async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {

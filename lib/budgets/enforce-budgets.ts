@@ -3,7 +3,7 @@ import type { AlertPublisher } from '../alerts/alert-publisher.js';
 import { mapWithConcurrency } from '../async/map-with-concurrency.js';
 import type { WorkgroupGateway } from '../athena/workgroup-gateway.js';
 import { describeError } from '../errors/describe-error.js';
-import type { AfterRecording } from '../ingest/record-query-events.js';
+import type { AfterRecording } from '../ingest/record-queries.js';
 import type { MetricsPublisher } from '../metrics/metrics-publisher.js';
 import type { MetricPoint } from '../metrics/usage-metrics.js';
 import type { EnforcementKey, EnforcementStore } from '../store/enforcement-store.js';

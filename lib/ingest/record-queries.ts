@@ -1,0 +1,120 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { QueryExecutionSource } from '../athena/query-execution-gateway.js';
+import type { Pricing } from '../config.js';
+import { describeError } from '../errors/describe-error.js';
+import type { MetricsPublisher } from '../metrics/metrics-publisher.js';
+import { usageMetricsOf } from '../metrics/usage-metrics.js';
+import type { QueryRecordStore } from '../store/query-record-store.js';
+import { deriveQueryUsage, type QueryUsage } from '../usage/query-usage.js';
+
+/**
+ * Runs after recording for every query that is recorded, now or before, so an enforcement that
+ * failed is tried again when the same queries come back. Returns the workgroups it could not
+ * handle, with why: their queries count as failed.
+ */
+export type AfterRecording = (
+  recordedNow: readonly QueryUsage[],
+  recordedEarlier: readonly QueryUsage[],
+) => Promise<ReadonlyMap<string, string>>;
+
+export interface RecordQueriesDependencies {
+  readonly executions: QueryExecutionSource;
+  readonly store: QueryRecordStore;
+  readonly metrics: MetricsPublisher;
+  readonly pricing: Pricing;
+  readonly logger: Logger;
+  readonly now?: () => Date;
+  readonly afterRecording?: AfterRecording;
+}
+
+/** Counts of what became of a set of queries. */
+export interface RecordQueriesCounts {
+  uniqueQueries: number;
+  fetchFailures: number;
+  recorded: number;
+  alreadyRecorded: number;
+  storeFailures: number;
+  enforcementFailures: number;
+  metricsPublished: boolean;
+}
+
+export interface RecordQueriesResult {
+  /** Queries not safely recorded and enforced, with why: their source must offer them again. */
+  readonly failures: ReadonlyMap<string, string>;
+  readonly recorded: readonly QueryUsage[];
+  readonly counts: RecordQueriesCounts;
+}
+
+/**
+ * Records finished queries by id: fetches their executions (BatchGetQueryExecution, 50 at a
+ * time), records each exactly once with its usage counters, publishes metrics for what is new,
+ * and runs budget enforcement. The one path for events and for reconciliation alike.
+ */
+export function createRecordQueries(deps: RecordQueriesDependencies) {
+  const now = deps.now ?? (() => new Date());
+  const { logger } = deps;
+
+  return async function recordQueries(
+    queryExecutionIds: readonly string[],
+  ): Promise<RecordQueriesResult> {
+    const ids = [...new Set(queryExecutionIds)];
+    const failures = new Map<string, string>();
+    const counts: RecordQueriesCounts = {
+      uniqueQueries: ids.length,
+      fetchFailures: 0,
+      recorded: 0,
+      alreadyRecorded: 0,
+      storeFailures: 0,
+      enforcementFailures: 0,
+      metricsPublished: false,
+    };
+    if (ids.length === 0) return { failures, recorded: [], counts };
+
+    const usages: QueryUsage[] = [];
+    const fetched = await deps.executions.fetchExecutions(ids);
+    const wanted = new Set(ids);
+    for (const execution of fetched.executions) {
+      const id = execution.QueryExecutionId;
+      if (id === undefined || !wanted.delete(id)) continue;
+      const derived = deriveQueryUsage(execution, deps.pricing);
+      if (derived.ok) usages.push(derived.usage);
+      else failures.set(id, derived.reason);
+    }
+    for (const id of wanted)
+      failures.set(id, fetched.failures.get(id) ?? 'not returned by BatchGetQueryExecution');
+    counts.fetchFailures = failures.size;
+
+    const outcome = await deps.store.recordQueries(usages);
+    counts.recorded = outcome.recorded.length;
+    counts.alreadyRecorded = outcome.alreadyRecorded.length;
+    counts.storeFailures = outcome.failed.length;
+    for (const { usage, reason } of outcome.failed) failures.set(usage.queryExecutionId, reason);
+
+    if (outcome.recorded.length > 0) {
+      // Metrics are best effort: the records are safe, and a retry would not count them again.
+      try {
+        await deps.metrics.publish(usageMetricsOf(outcome.recorded, now()));
+        counts.metricsPublished = true;
+      } catch (error) {
+        logger.error('Could not publish usage metrics', { error: describeError(error) });
+      }
+    }
+
+    if (deps.afterRecording && outcome.recorded.length + outcome.alreadyRecorded.length > 0) {
+      const failedWorkgroups = await deps.afterRecording(outcome.recorded, outcome.alreadyRecorded);
+      for (const usage of [...outcome.recorded, ...outcome.alreadyRecorded]) {
+        const reason = failedWorkgroups.get(usage.workgroup);
+        if (reason === undefined) continue;
+        counts.enforcementFailures++;
+        failures.set(usage.queryExecutionId, `budget enforcement failed: ${reason}`);
+      }
+    }
+
+    for (const [queryExecutionId, reason] of failures) {
+      logger.warn('Query not recorded; it will be offered again', { queryExecutionId, reason });
+    }
+    return { failures, recorded: outcome.recorded, counts };
+  };
+}
+
+export type RecordQueries = ReturnType<typeof createRecordQueries>;
