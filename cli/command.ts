@@ -1,0 +1,96 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { ZodType } from 'zod';
+
+/** Where a command writes; `process.stdout`/`process.stderr` in the real CLI, buffers in tests. */
+export interface Writer {
+  write(text: string): unknown;
+}
+
+export const OUTPUT_FORMATS = ['table', 'json', 'csv', 'html'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+/** Formats a command accepts when it does not say: the first is the default. */
+export const DEFAULT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'csv'];
+
+/** A command-line option: a `node:util` parseArgs option plus what `--help` shows. */
+export interface CommandOption {
+  readonly type: 'string' | 'boolean';
+  readonly short?: string;
+  /** Repeatable: the value is an array. */
+  readonly multiple?: boolean;
+  /** One line for `--help`; mention the default here. */
+  readonly description: string;
+  /** The placeholder `--help` shows for a string option, e.g. `YYYY-MM-DD`. */
+  readonly valueName?: string;
+}
+
+/** A positional argument, for `--help`. */
+export interface CommandArgument {
+  readonly name: string;
+  readonly description: string;
+}
+
+/** What every command gets to run with. */
+export interface CliContext<Flags = unknown> {
+  /** The full command name, e.g. `report` or `budget set`. */
+  readonly command: string;
+  /** The command's own options and positionals, as its `flags` schema returned them. */
+  readonly flags: Flags;
+  /** `--format`, checked against the command's `formats`. */
+  readonly format: OutputFormat;
+  /** `--table`, else `TABLE_NAME`; the CLI stops before `run` when neither is set. */
+  readonly tableName: string;
+  /** `--region`, else undefined: the SDK's own resolution (AWS_REGION, profile) applies. */
+  readonly region: string | undefined;
+  /** Where DynamoDB calls go, for messages: AWS_ENDPOINT_URL_DYNAMODB or the regional endpoint. */
+  readonly endpoint: string;
+  /** The document client, created on first call; no hard-coded endpoint. */
+  documents(): DynamoDBDocumentClient;
+  readonly stdout: Writer;
+  readonly stderr: Writer;
+  /** Writes `athena-cost: warning: <message>` to stderr. */
+  warn(message: string): void;
+  /** The directory relative paths (such as `--out`) resolve against. */
+  readonly cwd: string;
+  now(): Date;
+}
+
+/**
+ * A CLI command. Put one in `cli/commands/<name>.ts` (`cli/commands/<group>/<name>.ts` for
+ * `athena-cost <group> <name>`) as the default export; the file's path is its name, and the CLI
+ * finds it there: no registry to edit.
+ */
+export interface Command<Flags = unknown> {
+  /** `report`, or `budget set` for `cli/commands/budget/set.ts`. */
+  readonly name: string;
+  /** One line for the program's `--help`. */
+  readonly summary: string;
+  /** The synopsis, e.g. `athena-cost report [--from YYYY-MM-DD] [options]`. */
+  readonly usage: string;
+  /** Paragraphs for the command's `--help`. */
+  readonly description?: string;
+  readonly examples?: readonly string[];
+  /**
+   * The command's own options (parseArgs config with help text). `--table`, `--region`,
+   * `--format` and `--help` are common to all commands and must not be repeated.
+   */
+  readonly options: Readonly<Record<string, CommandOption>>;
+  /** Positional arguments; a command without them rejects any. */
+  readonly positionals?: readonly CommandArgument[];
+  /** `--format` values accepted, the first being the default; {@link DEFAULT_FORMATS} if absent. */
+  readonly formats?: readonly OutputFormat[];
+  /** False for a command that never touches the table (no `--table` needed). Default true. */
+  readonly usesTable?: boolean;
+  /**
+   * Validates the parsed options: it receives parseArgs' `values` (string options as strings,
+   * booleans as booleans, absent options missing) plus `positionals: string[]`. An issue at
+   * path `from` is reported as `--from <message>`, so write messages such as
+   * `must be a date YYYY-MM-DD`.
+   */
+  readonly flags: ZodType<Flags>;
+  /** Runs the command; resolves to the exit code (0 when undefined). Throw CliError to fail. */
+  run(context: CliContext<Flags>): Promise<number | undefined>;
+}
+
+/** Declares a command with its flags type inferred from its schema. */
+export const defineCommand = <Flags>(command: Command<Flags>): Command<Flags> => command;

@@ -1,0 +1,126 @@
+import { z } from 'zod';
+import { DynamoDbUsageReportSource } from '../../lib/reports/dynamodb-usage-report-source.js';
+import {
+  isDayKey,
+  MAX_REPORT_DAYS,
+  ReportRangeError,
+  resolveDayRange,
+} from '../../lib/reports/report-range.js';
+import {
+  loadUsageReport,
+  MAX_TOP_QUERIES,
+  REPORT_GROUPINGS,
+} from '../../lib/reports/usage-report.js';
+import { defineCommand } from '../command.js';
+import { UsageError } from '../errors.js';
+import { renderReport } from '../output/report-output.js';
+import { writeOutput } from '../output/write-output.js';
+
+/** The HTML report always lists top queries: this many unless `--top` says otherwise. */
+const HTML_DEFAULT_TOP = 10;
+
+const got = (issue: { input: unknown }) => `, got '${String(issue.input)}'`;
+
+const day = z.string().refine(isDayKey, {
+  error: (issue) => `must be a date YYYY-MM-DD${got(issue)}`,
+});
+
+const ReportFlags = z.object({
+  from: day.optional(),
+  to: day.optional(),
+  workgroup: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]{1,128}$/, {
+      error: (issue) => `must be an Athena workgroup name${got(issue)}`,
+    })
+    .optional(),
+  by: z
+    .enum(REPORT_GROUPINGS, {
+      error: (issue) => `must be one of ${REPORT_GROUPINGS.join(', ')}${got(issue)}`,
+    })
+    .default('day'),
+  top: z
+    .string()
+    .regex(/^\d+$/, { error: (issue) => `must be a whole number${got(issue)}` })
+    .transform(Number)
+    .refine((top) => top >= 1 && top <= MAX_TOP_QUERIES, {
+      error: `must be between 1 and ${MAX_TOP_QUERIES}`,
+    })
+    .optional(),
+  out: z.string().min(1, { error: 'needs a file name' }).optional(),
+});
+
+export default defineCommand({
+  name: 'report',
+  summary: 'Usage and cost per workgroup and day, week or month, and the top queries',
+  usage:
+    'athena-cost report [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--workgroup WG] [--by day|week|month|workgroup] [--top N] [--format table|json|csv|html] [--out FILE]',
+  description: `
+Reads the usage counters the monitor keeps (never a table scan). Days are UTC and inclusive;
+a range spans at most ${MAX_REPORT_DAYS} days. --by day (the default) gives a row per workgroup and
+day; --by week and --by month read week and month counters, so their rows cover whole ISO weeks
+and months overlapping the range, even beyond it; --by workgroup sums the days of the range.
+Budget columns show a workgroup's DPU-hour limit and the share used when its budget has the
+row's period. CSV holds the rows only; --format html writes a self-contained page with charts
+and the top ${HTML_DEFAULT_TOP} queries (or --top N).`,
+  options: {
+    from: {
+      type: 'string',
+      valueName: 'YYYY-MM-DD',
+      description: 'First day, inclusive (default: 6 days before --to)',
+    },
+    to: {
+      type: 'string',
+      valueName: 'YYYY-MM-DD',
+      description: 'Last day, inclusive (default: today, UTC)',
+    },
+    workgroup: {
+      type: 'string',
+      valueName: 'WG',
+      description: 'Only this workgroup (default: all)',
+    },
+    by: {
+      type: 'string',
+      valueName: 'PERIOD',
+      description: 'Rows per day, week, month, or workgroup over the range (default: day)',
+    },
+    top: {
+      type: 'string',
+      valueName: 'N',
+      description: `Also list the N most expensive queries, 1 to ${MAX_TOP_QUERIES}`,
+    },
+    out: { type: 'string', valueName: 'FILE', description: 'Write to FILE and print its path' },
+  },
+  formats: ['table', 'json', 'csv', 'html'],
+  examples: [
+    'athena-cost report --table athena-cost-prod',
+    'athena-cost report --from 2026-11-01 --to 2026-11-30 --by week --format csv',
+    'athena-cost report --workgroup analytics --top 20 --format json',
+    'athena-cost report --from 2026-11-01 --format html --out november.html',
+  ],
+  flags: ReportFlags,
+  async run(context) {
+    const { flags } = context;
+    let range: ReturnType<typeof resolveDayRange>;
+    try {
+      range = resolveDayRange(flags, context.now());
+    } catch (error) {
+      if (error instanceof ReportRangeError) throw new UsageError(error.message);
+      throw error;
+    }
+    const html = context.format === 'html';
+    const source = new DynamoDbUsageReportSource(context.documents(), context.tableName, {
+      onWarning: context.warn,
+    });
+    const report = await loadUsageReport(source, {
+      range,
+      by: flags.by,
+      workgroup: flags.workgroup,
+      top: flags.top ?? (html ? HTML_DEFAULT_TOP : 0),
+      includeDaily: html,
+    });
+    const text = renderReport(report, context.format, { generatedAt: context.now() });
+    await writeOutput(context, text, flags.out);
+    return 0;
+  },
+});

@@ -1,0 +1,124 @@
+import {
+  formatBytes,
+  formatCount,
+  formatDpuHours,
+  formatDurationMs,
+  formatInstant,
+  formatPercent,
+  formatUsdColumn,
+} from '../../lib/reports/format-values.js';
+import { renderHtmlReport } from '../../lib/reports/render-html-report.js';
+import {
+  ROW_FIELD_NAMES,
+  rowFields,
+  toReportJson,
+  totalFields,
+  type UsageReport,
+} from '../../lib/reports/usage-report.js';
+import type { OutputFormat } from '../command.js';
+import { toCsv } from './csv.js';
+import { type Column, renderTable } from './table.js';
+
+/** Renders a usage report in one of the CLI's formats. */
+export function renderReport(
+  report: UsageReport,
+  format: OutputFormat,
+  options: { readonly generatedAt: Date },
+): string {
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(toReportJson(report), null, 2)}\n`;
+    case 'csv':
+      return reportCsv(report);
+    case 'html':
+      return renderHtmlReport(report, options);
+    case 'table':
+      return reportTable(report);
+  }
+}
+
+/** The rows only: a header line, then one line per row. */
+export function reportCsv(report: UsageReport): string {
+  return toCsv(
+    ROW_FIELD_NAMES,
+    report.rows.map((row) => {
+      const fields = rowFields(row);
+      return ROW_FIELD_NAMES.map((name) => fields[name]);
+    }),
+  );
+}
+
+const ROW_COLUMNS: readonly Column[] = [
+  { header: 'WORKGROUP' },
+  { header: 'PERIOD' },
+  { header: 'QUERIES', format: formatCount },
+  { header: 'FAILED', format: formatCount },
+  { header: 'DPU-HOURS', format: formatDpuHours, align: 'right' },
+  { header: 'SCANNED', format: formatBytes, align: 'right' },
+  { header: 'COST USD', format: formatUsdColumn, align: 'right' },
+  { header: 'BUDGET DPU-H', format: formatDpuHours, align: 'right' },
+  { header: 'BUDGET USED', format: formatPercent, align: 'right' },
+];
+
+const TOP_COLUMNS: readonly Column[] = [
+  { header: 'QUERY ID' },
+  { header: 'WORKGROUP' },
+  { header: 'STATE' },
+  { header: 'DPUS', format: formatCount, align: 'right' },
+  { header: 'DPU-HOURS', format: formatDpuHours, align: 'right' },
+  { header: 'ENGINE TIME', align: 'right' },
+  { header: 'SCANNED', format: formatBytes, align: 'right' },
+  { header: 'COST USD', format: formatUsdColumn, align: 'right' },
+  { header: 'COMPLETED (UTC)' },
+];
+
+/** The rows with a TOTAL line, then the top queries when there are any. */
+export function reportTable(report: UsageReport): string {
+  const total = totalFields(report.total);
+  const rows = report.rows.map((row) => {
+    const fields = rowFields(row);
+    return [
+      fields.workgroup,
+      fields.period,
+      fields.queries,
+      fields.failedQueries,
+      fields.dpuHours,
+      fields.dataScannedBytes,
+      fields.costUsd,
+      fields.budgetLimitDpuHours,
+      fields.budgetUsedPercent,
+    ];
+  });
+  const footer = [
+    [
+      'TOTAL',
+      '',
+      total.queries,
+      total.failedQueries,
+      total.dpuHours,
+      total.dataScannedBytes,
+      total.costUsd,
+      null,
+      null,
+    ],
+  ];
+  let text = renderTable(ROW_COLUMNS, rows, { footer });
+  if (report.topQueries.length > 0) {
+    text += `\nTop ${report.topQueries.length} queries by cost\n`;
+    text += renderTable(
+      TOP_COLUMNS,
+      report.topQueries.map((query) => [
+        query.queryExecutionId,
+        query.workgroup,
+        query.state,
+        query.dpuCount,
+        query.dpuHours,
+        formatDurationMs(query.engineExecutionMs),
+        query.dataScannedBytes,
+        query.costUsd,
+        formatInstant(query.completedAt),
+      ]),
+    );
+  }
+  return text;
+}

@@ -1,0 +1,273 @@
+import { formatDpuHours, formatPercent, formatUsdWithSign } from './format-values.js';
+import { attributes, coordinate, escapeHtml } from './html.js';
+
+/** Colour-blind-friendly categorical colours (Tableau 10), assigned to workgroups in order. */
+export const PALETTE = [
+  '#4e79a7',
+  '#f28e2b',
+  '#59a14f',
+  '#e15759',
+  '#76b7b2',
+  '#edc948',
+  '#b07aa1',
+  '#ff9da7',
+  '#9c755f',
+  '#bab0ac',
+] as const;
+
+/** A colour per workgroup, stable for a given list of workgroups. */
+export function colorsFor(workgroups: readonly string[]): ReadonlyMap<string, string> {
+  return new Map(
+    workgroups.map((workgroup, index) => [workgroup, PALETTE[index % PALETTE.length] ?? '#888']),
+  );
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** `2026-11-25` as `Nov 25`. */
+export function shortDay(day: string): string {
+  const [, month = '1', date = '1'] = day.split('-');
+  return `${MONTHS[Number(month) - 1] ?? month} ${Number(date)}`;
+}
+
+/** An axis from 0 to a round number at or above `max`, with round steps. */
+export function niceScale(max: number, targetTicks = 5): { top: number; step: number } {
+  if (!(max > 0)) return { top: 1, step: 0.25 };
+  const rough = max / targetTicks;
+  const magnitude = 10 ** Math.floor(Math.log10(rough));
+  const step =
+    [1, 2, 2.5, 5, 10]
+      .map((factor) => factor * magnitude)
+      .find((candidate) => candidate >= rough) ?? 10 * magnitude;
+  return { top: Math.ceil(max / step - 1e-9) * step, step };
+}
+
+const tickLabel = (value: number, step: number): string => {
+  const decimals = Math.max(
+    0,
+    Math.min(6, -Math.floor(Math.log10(step) + 1e-9) + (step % 1 === 0 ? 0 : 1)),
+  );
+  return value.toLocaleString('en-US', {
+    minimumFractionDigits: 0,
+    maximumFractionDigits: decimals,
+  });
+};
+
+export interface DpuHoursChartInput {
+  readonly days: readonly string[];
+  /** Bottom to top of each stack. */
+  readonly workgroups: readonly string[];
+  readonly dpuHours: (workgroup: string, day: string) => number;
+  /** Day budgets to draw as horizontal lines. */
+  readonly dayBudgets: readonly { readonly workgroup: string; readonly limitDpuHours: number }[];
+  readonly colors: ReadonlyMap<string, string>;
+}
+
+const WIDTH = 960;
+const HEIGHT = 340;
+const MARGIN = { top: 24, right: 84, bottom: 44, left: 64 } as const;
+
+/**
+ * A stacked bar chart of DPU-hours per day by workgroup (`rect.bar` per workgroup and day with
+ * usage, with `data-workgroup`, `data-day`, `data-dpu-hours`) and a dashed `g.budget-line` per
+ * day budget.
+ */
+export function dpuHoursChart(input: DpuHoursChartInput): string {
+  const { days, workgroups, colors } = input;
+  const plotWidth = WIDTH - MARGIN.left - MARGIN.right;
+  const plotHeight = HEIGHT - MARGIN.top - MARGIN.bottom;
+  const stackTotals = days.map((day) =>
+    workgroups.reduce((sum, workgroup) => sum + input.dpuHours(workgroup, day), 0),
+  );
+  const maxStack = Math.max(0, ...stackTotals);
+  const maxLimit = Math.max(0, ...input.dayBudgets.map((budget) => budget.limitDpuHours));
+  const total = stackTotals.reduce((sum, value) => sum + value, 0);
+  const title = 'DPU-hours per day by workgroup';
+  const budgetText =
+    input.dayBudgets.length === 0
+      ? 'No day budgets.'
+      : `Day budget limits: ${input.dayBudgets
+          .map((budget) => `${budget.workgroup} ${formatDpuHours(budget.limitDpuHours)}`)
+          .join(', ')} DPU-hours.`;
+  const description = `${formatDpuHours(total)} DPU-hours over ${days.length} days from ${days[0] ?? ''} to ${days[days.length - 1] ?? ''}. ${budgetText}`;
+  const open = `<svg${attributes({
+    id: 'dpu-hours-chart',
+    class: 'chart',
+    viewBox: `0 0 ${WIDTH} ${HEIGHT}`,
+    role: 'img',
+    'aria-labelledby': 'dpu-hours-chart-title dpu-hours-chart-desc',
+    xmlns: 'http://www.w3.org/2000/svg',
+  })}>`;
+  const head = `<title id="dpu-hours-chart-title">${escapeHtml(title)}</title><desc id="dpu-hours-chart-desc">${escapeHtml(description)}</desc>`;
+  if (maxStack === 0 && maxLimit === 0) {
+    return `${open}${head}<text class="empty" x="${WIDTH / 2}" y="${HEIGHT / 2}" text-anchor="middle">No DPU usage in this range (on-demand queries have no DPU-hours)</text></svg>`;
+  }
+  const { top, step } = niceScale(Math.max(maxStack, maxLimit) * 1.04);
+  const y = (value: number) => MARGIN.top + plotHeight - (value / top) * plotHeight;
+  const parts: string[] = [open, head];
+
+  parts.push('<g class="grid">');
+  for (let tick = 0; tick <= top + step / 2; tick += step) {
+    const ty = coordinate(y(tick));
+    parts.push(
+      `<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${ty}" y2="${ty}"${tick === 0 ? ' class="baseline"' : ''}/>`,
+      `<text class="tick" x="${MARGIN.left - 8}" y="${ty}" dy="0.32em" text-anchor="end">${escapeHtml(tickLabel(tick, step))}</text>`,
+    );
+  }
+  parts.push(
+    `<text class="axis-title" transform="translate(16 ${coordinate(MARGIN.top + plotHeight / 2)}) rotate(-90)" text-anchor="middle">DPU-hours</text>`,
+    '</g>',
+  );
+
+  const band = plotWidth / Math.max(1, days.length);
+  const barWidth = Math.max(1, Math.min(56, band * 0.72));
+  parts.push('<g class="bars">');
+  days.forEach((day, index) => {
+    const x = MARGIN.left + index * band + (band - barWidth) / 2;
+    let base = 0;
+    for (const workgroup of workgroups) {
+      const value = input.dpuHours(workgroup, day);
+      if (!(value > 0)) continue;
+      const yTop = y(base + value);
+      const height = y(base) - yTop;
+      base += value;
+      parts.push(
+        `<rect${attributes({
+          class: 'bar',
+          'data-workgroup': workgroup,
+          'data-day': day,
+          'data-dpu-hours': value,
+          x: coordinate(x),
+          y: coordinate(yTop),
+          width: coordinate(barWidth),
+          height: coordinate(Math.max(height, 0.5)),
+          fill: colors.get(workgroup),
+        })}><title>${escapeHtml(`${workgroup}, ${day}: ${formatDpuHours(value)} DPU-hours`)}</title></rect>`,
+      );
+    }
+  });
+  parts.push('</g>');
+
+  const labelEvery = Math.max(1, Math.ceil(days.length / Math.floor(plotWidth / 56)));
+  parts.push('<g class="x-axis">');
+  days.forEach((day, index) => {
+    if (index % labelEvery !== 0) return;
+    const x = MARGIN.left + index * band + band / 2;
+    parts.push(
+      `<text class="tick" x="${coordinate(x)}" y="${HEIGHT - MARGIN.bottom + 18}" text-anchor="middle">${escapeHtml(shortDay(day))}</text>`,
+    );
+  });
+  parts.push('</g>');
+
+  parts.push(...budgetLines(input, y));
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+/** Dashed limit lines, labelled in the right margin and nudged apart when limits are close. */
+function budgetLines(input: DpuHoursChartInput, y: (value: number) => number): string[] {
+  const lines = [...input.dayBudgets]
+    .map((budget) => ({ ...budget, y: y(budget.limitDpuHours) }))
+    .sort((a, b) => b.y - a.y);
+  let previousLabelY = Number.POSITIVE_INFINITY;
+  const parts: string[] = [];
+  const plotRight = WIDTH - MARGIN.right;
+  for (const line of lines) {
+    const labelY = Math.min(line.y, previousLabelY - 14);
+    previousLabelY = labelY;
+    const color = input.colors.get(line.workgroup) ?? '#555';
+    const limit = formatLimit(line.limitDpuHours);
+    parts.push(
+      `<g${attributes({
+        class: 'budget-line',
+        'data-workgroup': line.workgroup,
+        'data-limit-dpu-hours': line.limitDpuHours,
+      })}><title>${escapeHtml(`${line.workgroup} day budget: ${limit} DPU-hours`)}</title>`,
+      `<line x1="${MARGIN.left}" x2="${plotRight}" y1="${coordinate(line.y)}" y2="${coordinate(line.y)}"${attributes({ stroke: color })}/>`,
+      `<text class="budget-label" x="${plotRight + 6}" y="${coordinate(labelY)}" dy="0.32em"${attributes({ fill: color })}>${escapeHtml(`${limit} DPU-h`)}</text>`,
+      '</g>',
+    );
+  }
+  return parts;
+}
+
+/** A limit as written in a budget: up to three decimals, no trailing zeros. */
+export const formatLimit = (value: number): string =>
+  value.toLocaleString('en-US', { maximumFractionDigits: 3 });
+
+export interface CostShareChartInput {
+  readonly costs: readonly { readonly workgroup: string; readonly costUsd: number }[];
+  readonly colors: ReadonlyMap<string, string>;
+}
+
+const SHARE_ROW = 34;
+const SHARE_LABEL_WIDTH = 200;
+const SHARE_VALUE_WIDTH = 170;
+const MAX_LABEL_CHARS = 26;
+
+/** Horizontal bars of each workgroup's share of the cost (`rect.share-bar`), largest first. */
+export function costShareChart(input: CostShareChartInput): string {
+  const costs = [...input.costs]
+    .filter((cost) => cost.costUsd > 0)
+    .sort((a, b) => b.costUsd - a.costUsd || (a.workgroup < b.workgroup ? -1 : 1));
+  const total = costs.reduce((sum, cost) => sum + cost.costUsd, 0);
+  const height = Math.max(1, costs.length) * SHARE_ROW + 16;
+  const title = 'Share of cost by workgroup';
+  const description =
+    costs.length === 0
+      ? 'No cost in this range.'
+      : costs
+          .map(
+            (cost) =>
+              `${cost.workgroup}: ${formatUsdWithSign(cost.costUsd)} (${formatPercent((cost.costUsd / total) * 100)})`,
+          )
+          .join('; ');
+  const parts = [
+    `<svg${attributes({
+      id: 'cost-share-chart',
+      class: 'chart',
+      viewBox: `0 0 ${WIDTH} ${height}`,
+      role: 'img',
+      'aria-labelledby': 'cost-share-chart-title cost-share-chart-desc',
+      xmlns: 'http://www.w3.org/2000/svg',
+    })}>`,
+    `<title id="cost-share-chart-title">${escapeHtml(title)}</title><desc id="cost-share-chart-desc">${escapeHtml(description)}</desc>`,
+  ];
+  if (costs.length === 0) {
+    parts.push(
+      `<text class="empty" x="${WIDTH / 2}" y="${height / 2}" dy="0.32em" text-anchor="middle">No cost in this range</text></svg>`,
+    );
+    return parts.join('');
+  }
+  const barArea = WIDTH - SHARE_LABEL_WIDTH - SHARE_VALUE_WIDTH;
+  costs.forEach((cost, index) => {
+    const share = cost.costUsd / total;
+    const top = 8 + index * SHARE_ROW;
+    const middle = top + SHARE_ROW / 2;
+    const label =
+      cost.workgroup.length > MAX_LABEL_CHARS
+        ? `${cost.workgroup.slice(0, MAX_LABEL_CHARS - 1)}…`
+        : cost.workgroup;
+    const text = `${cost.workgroup}: ${formatUsdWithSign(cost.costUsd)}, ${formatPercent(share * 100)} of the cost`;
+    parts.push(
+      `<g class="share-row"><title>${escapeHtml(text)}</title>`,
+      `<text class="share-label" x="${SHARE_LABEL_WIDTH - 12}" y="${middle}" dy="0.32em" text-anchor="end">${escapeHtml(label)}</text>`,
+      `<rect class="share-track" x="${SHARE_LABEL_WIDTH}" y="${top + 7}" width="${barArea}" height="${SHARE_ROW - 14}" rx="4"/>`,
+      `<rect${attributes({
+        class: 'share-bar',
+        'data-workgroup': cost.workgroup,
+        'data-share-percent': Math.round(share * 10_000) / 100,
+        x: SHARE_LABEL_WIDTH,
+        y: top + 7,
+        width: coordinate(Math.max(2, share * barArea)),
+        height: SHARE_ROW - 14,
+        rx: 4,
+        fill: input.colors.get(cost.workgroup),
+      })}/>`,
+      `<text class="share-value" x="${SHARE_LABEL_WIDTH + barArea + 12}" y="${middle}" dy="0.32em">${escapeHtml(`${formatPercent(share * 100)}  ·  ${formatUsdWithSign(cost.costUsd)}`)}</text>`,
+      '</g>',
+    );
+  });
+  parts.push('</svg>');
+  return parts.join('');
+}

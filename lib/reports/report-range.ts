@@ -1,0 +1,87 @@
+import { type Period, periodBounds, periodKeyFor } from '../usage/period-keys.js';
+
+/** Reports cover at most this many days: one Query per day and index stays bounded. */
+export const MAX_REPORT_DAYS = 400;
+/** Without `--from`, a report covers the week ending on `--to`. */
+export const DEFAULT_REPORT_DAYS = 7;
+
+const DAY_MS = 86_400_000;
+
+/** An inclusive range of UTC days, as `YYYY-MM-DD` keys. */
+export interface DayRange {
+  readonly from: string;
+  readonly to: string;
+}
+
+/** A range that is malformed, backwards or too long; the message names the problem. */
+export class ReportRangeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ReportRangeError';
+  }
+}
+
+/** Whether a string is a real UTC day written `YYYY-MM-DD`. */
+export function isDayKey(value: string): boolean {
+  try {
+    periodBounds('day', value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const dayStart = (day: string): number => periodBounds('day', day).start.getTime();
+const dayKeyAt = (epochMs: number): string => periodKeyFor('day', new Date(epochMs));
+
+/**
+ * Resolves the days a report covers: `to` defaults to today (UTC), `from` to six days before
+ * `to`. Rejects malformed days, `from` after `to` and ranges longer than {@link MAX_REPORT_DAYS}.
+ */
+export function resolveDayRange(
+  bounds: { readonly from?: string | undefined; readonly to?: string | undefined },
+  now: Date,
+): DayRange {
+  for (const [name, value] of [
+    ['from', bounds.from],
+    ['to', bounds.to],
+  ] as const) {
+    if (value !== undefined && !isDayKey(value)) {
+      throw new ReportRangeError(`--${name} must be a date YYYY-MM-DD, got '${value}'`);
+    }
+  }
+  const to = bounds.to ?? periodKeyFor('day', now);
+  const from = bounds.from ?? dayKeyAt(dayStart(to) - (DEFAULT_REPORT_DAYS - 1) * DAY_MS);
+  if (from > to) throw new ReportRangeError(`--from ${from} is after --to ${to}`);
+  const days = dayCount({ from, to });
+  if (days > MAX_REPORT_DAYS) {
+    throw new ReportRangeError(
+      `${from}..${to} spans ${days} days; a report covers at most ${MAX_REPORT_DAYS}`,
+    );
+  }
+  return { from, to };
+}
+
+/** The number of days in a range, both ends included. */
+export function dayCount(range: DayRange): number {
+  return Math.round((dayStart(range.to) - dayStart(range.from)) / DAY_MS) + 1;
+}
+
+/** Every day of a range, ascending. */
+export function daysIn(range: DayRange): string[] {
+  const start = dayStart(range.from);
+  return Array.from({ length: dayCount(range) }, (_, index) => dayKeyAt(start + index * DAY_MS));
+}
+
+/** The keys of the periods overlapping a range, ascending: whole weeks and months. */
+export function periodKeysIn(period: Period, range: DayRange): string[] {
+  const keys = new Set<string>();
+  const start = dayStart(range.from);
+  for (let index = 0; index < dayCount(range); index++) {
+    keys.add(periodKeyFor(period, new Date(start + index * DAY_MS)));
+  }
+  return [...keys];
+}
+
+/** How a range appears as the period of a `--by workgroup` row: `2026-11-19..2026-11-25`. */
+export const rangeLabel = (range: DayRange): string => `${range.from}..${range.to}`;

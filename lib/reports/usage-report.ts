@@ -1,0 +1,292 @@
+import type { Period } from '../usage/period-keys.js';
+import { dpuHoursFromMillis, MILLIS_PER_HOUR, usdFromNano } from '../usage/pricing.js';
+import { addTotals, type UsageTotals, ZERO_TOTALS } from '../usage/usage-totals.js';
+import { type DayRange, daysIn, periodKeysIn, rangeLabel } from './report-range.js';
+import type {
+  BudgetLimit,
+  TopQuery,
+  UsageCounter,
+  UsageReportSource,
+  WorkgroupDay,
+} from './usage-report-source.js';
+
+/** A report has a row per workgroup and day, week or month, or per workgroup over the range. */
+export const REPORT_GROUPINGS = ['day', 'week', 'month', 'workgroup'] as const;
+export type ReportGrouping = (typeof REPORT_GROUPINGS)[number];
+
+/** `--top` reads up to this many queries per workgroup and day. */
+export const MAX_TOP_QUERIES = 100;
+
+export interface ReportRequest {
+  readonly range: DayRange;
+  readonly by: ReportGrouping;
+  /** Only this workgroup; all when absent. */
+  readonly workgroup?: string | undefined;
+  /** How many of the most expensive queries to list; 0 for none. */
+  readonly top: number;
+  /** Read the day counters and budgets the charts need, whatever `by` is. */
+  readonly includeDaily?: boolean | undefined;
+}
+
+/** One workgroup's usage in one period (or over the whole range, for `by: 'workgroup'`). */
+export interface ReportRow {
+  readonly workgroup: string;
+  /** `2026-11-25`, `2026-W48`, `2026-11`, or `2026-11-19..2026-11-25` for `by: 'workgroup'`. */
+  readonly period: string;
+  readonly totals: UsageTotals;
+  /** The workgroup's DPU-hour limit, when it has a budget of the row's period. */
+  readonly budgetLimitDpuHours: number | null;
+  /** DPU-hours used as a share of that limit, in percent (two decimals). */
+  readonly budgetUsedPercent: number | null;
+}
+
+export interface UsageReport {
+  readonly from: string;
+  readonly to: string;
+  readonly by: ReportGrouping;
+  readonly workgroup: string | undefined;
+  /** Sorted by period, then workgroup. */
+  readonly rows: readonly ReportRow[];
+  /** The sum of the rows, in exact integer units. */
+  readonly total: UsageTotals;
+  /** Most expensive first. */
+  readonly topQueries: readonly TopQuery[];
+  /** Every day of the range, ascending. */
+  readonly days: readonly string[];
+  /** Day counters of the range; empty unless the grouping, `top` or `includeDaily` needed them. */
+  readonly daily: readonly UsageCounter[];
+  readonly budgets: readonly BudgetLimit[];
+}
+
+/** What a report is built from: the source's answers to the reads a request needs. */
+export interface ReportInput {
+  readonly request: ReportRequest;
+  /** Counters of the grouping's period (day counters for `by: 'workgroup'`). */
+  readonly counters: readonly UsageCounter[];
+  readonly daily: readonly UsageCounter[];
+  readonly budgets: readonly BudgetLimit[];
+  readonly topQueries: readonly TopQuery[];
+}
+
+/** The counters' period for a grouping: a by-workgroup report sums day counters. */
+export const periodOf = (by: ReportGrouping): Period => (by === 'workgroup' ? 'day' : by);
+
+/**
+ * Reads what a request needs and builds the report: the grouping's counters (one Query per key
+ * across workgroups, or one per workgroup), day counters when the grouping, `top` or charts need
+ * them, budgets, and for `top` the most expensive queries of each workgroup and day with usage.
+ */
+export async function loadUsageReport(
+  source: UsageReportSource,
+  request: ReportRequest,
+): Promise<UsageReport> {
+  const period = periodOf(request.by);
+  const needsDaily = period === 'day' || request.top > 0 || request.includeDaily === true;
+  const needsBudgets = request.by !== 'workgroup' || request.includeDaily === true;
+  const [periodCounters, daily, budgets] = await Promise.all([
+    period === 'day'
+      ? undefined
+      : source.readCounters(period, periodKeysIn(period, request.range), request.workgroup),
+    needsDaily
+      ? source.readCounters('day', daysIn(request.range), request.workgroup)
+      : Promise.resolve([]),
+    needsBudgets ? source.readBudgets(request.workgroup) : Promise.resolve([]),
+  ]);
+  const topQueries =
+    request.top > 0
+      ? await source.readTopQueries(workgroupDaysWithQueries(daily), request.top)
+      : [];
+  return buildUsageReport({
+    request,
+    counters: periodCounters ?? daily,
+    daily,
+    budgets,
+    topQueries,
+  });
+}
+
+/** The workgroups and days whose counters saw queries: where top queries can be. */
+export function workgroupDaysWithQueries(daily: readonly UsageCounter[]): WorkgroupDay[] {
+  return daily
+    .filter((counter) => counter.period === 'day' && counter.totals.queries > 0)
+    .map((counter) => ({ workgroup: counter.workgroup, day: counter.key }))
+    .sort((a, b) => compareText(a.day, b.day) || compareText(a.workgroup, b.workgroup));
+}
+
+/** Builds a report from counters, budgets and candidate top queries. Pure. */
+export function buildUsageReport(input: ReportInput): UsageReport {
+  const { request } = input;
+  const period = periodOf(request.by);
+  const inRange = new Set(periodKeysIn(period, request.range));
+  const matches = (counter: UsageCounter) =>
+    counter.period === period &&
+    inRange.has(counter.key) &&
+    (request.workgroup === undefined || counter.workgroup === request.workgroup);
+  const counters = input.counters.filter(matches);
+  const rows =
+    request.by === 'workgroup'
+      ? rowsByWorkgroup(counters, rangeLabel(request.range))
+      : counters.map((counter) => rowOf(counter, budgetFor(input.budgets, counter)));
+  rows.sort(compareRows);
+  const days = new Set(daysIn(request.range));
+  return {
+    from: request.range.from,
+    to: request.range.to,
+    by: request.by,
+    workgroup: request.workgroup,
+    rows,
+    total: rows.reduce((sum, row) => addTotals(sum, row.totals), ZERO_TOTALS),
+    topQueries: mergeTopQueries(input.topQueries, request.top),
+    days: [...days],
+    daily: input.daily.filter((counter) => counter.period === 'day' && days.has(counter.key)),
+    budgets: input.budgets,
+  };
+}
+
+function rowsByWorkgroup(counters: readonly UsageCounter[], period: string): ReportRow[] {
+  const sums = new Map<string, UsageTotals>();
+  for (const counter of counters) {
+    sums.set(
+      counter.workgroup,
+      addTotals(sums.get(counter.workgroup) ?? ZERO_TOTALS, counter.totals),
+    );
+  }
+  return [...sums].map(([workgroup, totals]) => ({
+    workgroup,
+    period,
+    totals,
+    budgetLimitDpuHours: null,
+    budgetUsedPercent: null,
+  }));
+}
+
+function budgetFor(
+  budgets: readonly BudgetLimit[],
+  counter: UsageCounter,
+): BudgetLimit | undefined {
+  return budgets.find(
+    (budget) => budget.workgroup === counter.workgroup && budget.period === counter.period,
+  );
+}
+
+function rowOf(counter: UsageCounter, budget: BudgetLimit | undefined): ReportRow {
+  return {
+    workgroup: counter.workgroup,
+    period: counter.key,
+    totals: counter.totals,
+    budgetLimitDpuHours: budget?.limitDpuHours ?? null,
+    budgetUsedPercent:
+      budget === undefined
+        ? null
+        : budgetUsedPercent(counter.totals.dpuMillis, budget.limitDpuHours),
+  };
+}
+
+/** DPU-hours used as a percentage of a limit, to two decimals. */
+export function budgetUsedPercent(dpuMillis: number, limitDpuHours: number): number {
+  return Math.round((dpuMillis * 100 * 100) / (limitDpuHours * MILLIS_PER_HOUR)) / 100;
+}
+
+const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+const compareRows = (a: ReportRow, b: ReportRow): number =>
+  compareText(a.period, b.period) || compareText(a.workgroup, b.workgroup);
+
+/** The `limit` most expensive queries, most expensive first; ties go to the latest, then by id. */
+export function mergeTopQueries(queries: readonly TopQuery[], limit: number): TopQuery[] {
+  const unique = new Map(queries.map((query) => [query.queryExecutionId, query]));
+  return [...unique.values()]
+    .sort(
+      (a, b) =>
+        b.costUsd - a.costUsd ||
+        compareText(b.completedAt, a.completedAt) ||
+        compareText(a.queryExecutionId, b.queryExecutionId),
+    )
+    .slice(0, Math.max(0, limit));
+}
+
+/** The fields of a row as JSON and CSV show them. */
+export interface ReportRowFields {
+  readonly workgroup: string;
+  readonly period: string;
+  readonly queries: number;
+  readonly failedQueries: number;
+  readonly dpuHours: number;
+  readonly dataScannedBytes: number;
+  readonly costUsd: number;
+  readonly budgetLimitDpuHours: number | null;
+  readonly budgetUsedPercent: number | null;
+}
+
+export interface ReportTotalFields {
+  readonly queries: number;
+  readonly failedQueries: number;
+  readonly dpuHours: number;
+  readonly dataScannedBytes: number;
+  readonly costUsd: number;
+}
+
+/** The JSON document of a report (`--format json`). */
+export interface ReportJson {
+  readonly from: string;
+  readonly to: string;
+  readonly by: ReportGrouping;
+  readonly rows: readonly ReportRowFields[];
+  readonly total: ReportTotalFields;
+  readonly topQueries: readonly TopQuery[];
+}
+
+/** Converts exact integer totals to the units reports show. */
+export function totalFields(totals: UsageTotals): ReportTotalFields {
+  return {
+    queries: totals.queries,
+    failedQueries: totals.failedQueries,
+    dpuHours: dpuHoursFromMillis(totals.dpuMillis),
+    dataScannedBytes: totals.dataScannedBytes,
+    costUsd: usdFromNano(totals.costNanoUsd),
+  };
+}
+
+export function rowFields(row: ReportRow): ReportRowFields {
+  return {
+    workgroup: row.workgroup,
+    period: row.period,
+    ...totalFields(row.totals),
+    budgetLimitDpuHours: row.budgetLimitDpuHours,
+    budgetUsedPercent: row.budgetUsedPercent,
+  };
+}
+
+/** The column order of rows in CSV (and the keys of JSON rows). */
+export const ROW_FIELD_NAMES = [
+  'workgroup',
+  'period',
+  'queries',
+  'failedQueries',
+  'dpuHours',
+  'dataScannedBytes',
+  'costUsd',
+  'budgetLimitDpuHours',
+  'budgetUsedPercent',
+] as const satisfies readonly (keyof ReportRowFields)[];
+
+export function toReportJson(report: UsageReport): ReportJson {
+  return {
+    from: report.from,
+    to: report.to,
+    by: report.by,
+    rows: report.rows.map(rowFields),
+    total: totalFields(report.total),
+    topQueries: report.topQueries.map((query) => ({
+      queryExecutionId: query.queryExecutionId,
+      workgroup: query.workgroup,
+      state: query.state,
+      dpuCount: query.dpuCount,
+      dpuHours: query.dpuHours,
+      engineExecutionMs: query.engineExecutionMs,
+      dataScannedBytes: query.dataScannedBytes,
+      costUsd: query.costUsd,
+      completedAt: query.completedAt,
+    })),
+  };
+}

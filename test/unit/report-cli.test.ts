@@ -1,0 +1,148 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type CliIo, runCli } from '../../cli/main.js';
+
+/** Runs the CLI in memory; nothing here reaches AWS. */
+async function cli(args: string[], overrides: Partial<CliIo> = {}) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    env: {},
+    cwd: process.cwd(),
+    now: () => new Date('2026-11-25T12:00:00Z'),
+    ...overrides,
+  });
+  return { code, stdout, stderr };
+}
+
+describe('athena-cost CLI', () => {
+  it('prints the program help with its commands', async () => {
+    const { code, stdout } = await cli(['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Usage: athena-cost <command> \[options\]$/m);
+    expect(stdout).toMatch(/^ {2}report +Usage and cost/m);
+  });
+
+  it('prints a command help, also through `help <command>`', async () => {
+    const direct = await cli(['report', '--help']);
+    expect(direct.code).toBe(0);
+    expect(direct.stdout).toContain('--top N');
+    expect(direct.stdout).toContain('table (default), json, csv, html');
+    expect((await cli(['help', 'report'])).stdout).toBe(direct.stdout);
+  });
+
+  it.each([
+    [['nope'], "athena-cost: unknown command 'nope'", "Run 'athena-cost --help'"],
+    [
+      ['report', '--frm', 'x'],
+      "athena-cost: unknown option '--frm'",
+      "Run 'athena-cost report --help'",
+    ],
+    [['report', '--table', 't', '--from'], 'athena-cost: --from needs a value', 'report --help'],
+    [
+      ['report', '--table', 't', '--from', '2026-11-31'],
+      "athena-cost: --from must be a date YYYY-MM-DD, got '2026-11-31'",
+      'report --help',
+    ],
+    [
+      ['report', '--table', 't', '--from', '2026-11-26', '--to', '2026-11-25'],
+      'athena-cost: --from 2026-11-26 is after --to 2026-11-25',
+      'report --help',
+    ],
+    [
+      ['report', '--table', 't', '--by', 'year'],
+      "athena-cost: --by must be one of day, week, month, workgroup, got 'year'",
+      'report --help',
+    ],
+    [
+      ['report', '--table', 't', '--top', '0'],
+      'athena-cost: --top must be between 1 and 100',
+      'report --help',
+    ],
+    [
+      ['report', '--table', 't', '--format', 'xml'],
+      "--format must be one of table, json, csv, html, got 'xml'",
+      '',
+    ],
+    [['report', '--table', 't', 'extra'], "athena-cost: unexpected argument 'extra'", ''],
+    [['report'], 'athena-cost: no table name: pass --table NAME or set TABLE_NAME', ''],
+    [['--table', 't', 'report'], "expected a command before options, got '--table'", ''],
+  ])('rejects %j with a clear message', async (args, message, hint) => {
+    const { code, stdout, stderr } = await cli(args);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.split('\n')[0]).toContain(message);
+    expect(stderr).toContain(hint);
+  });
+
+  it('exits 2 and prints the help to stderr without a command', async () => {
+    const { code, stderr } = await cli([]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('Usage: athena-cost <command>');
+  });
+});
+
+describe('command folder', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'athena-cost-commands-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, 'budget'));
+  // A command without imports: a folder of commands is all the CLI needs to find them.
+  writeFileSync(
+    join(dir, 'budget', 'set.ts'),
+    `export default {
+  name: 'budget set',
+  summary: 'Sets a budget',
+  usage: 'athena-cost budget set --workgroup WG',
+  options: { workgroup: { type: 'string', description: 'The workgroup' } },
+  usesTable: false,
+  flags: {
+    safeParse: (input) =>
+      input.workgroup ? { success: true, data: input } : { success: false, error: { issues: [{ path: ['workgroup'], message: 'is required' }] } },
+  },
+  async run(context) {
+    context.stdout.write(context.flags.workgroup + ' ' + context.format + '\\n');
+    return 3;
+  },
+};
+`,
+  );
+  writeFileSync(
+    join(dir, 'budget', 'list.ts'),
+    `export default { name: 'budget list', summary: 'Lists budgets', usage: 'x', options: {}, flags: { safeParse: (v) => ({ success: true, data: v }) }, async run() { return 0; } };\n`,
+  );
+
+  it('runs a command found by its path, with its exit code', async () => {
+    const { code, stdout } = await cli(['budget', 'set', '--workgroup', 'analytics'], {
+      commandsDir: dir,
+    });
+    expect(stdout).toBe('analytics table\n');
+    expect(code).toBe(3);
+  });
+
+  it('reports flag problems from the command schema', async () => {
+    const { code, stderr } = await cli(['budget', 'set'], { commandsDir: dir });
+    expect(code).toBe(2);
+    expect(stderr).toContain('athena-cost: --workgroup is required');
+    expect(stderr).toContain("Run 'athena-cost budget set --help'");
+  });
+
+  it('lists a group and names its commands when one is missing', async () => {
+    const help = await cli(['budget', '--help'], { commandsDir: dir });
+    expect(help.stdout).toMatch(/budget list +Lists budgets\n {2}budget set +Sets a budget/);
+    const missing = await cli(['budget'], { commandsDir: dir });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("'budget' needs a command: list, set");
+    const unknown = await cli(['budget', 'drop'], { commandsDir: dir });
+    expect(unknown.stderr).toContain("unknown command 'budget drop'");
+  });
+
+  it('lists every command in the program help', async () => {
+    const { stdout } = await cli(['--help'], { commandsDir: dir });
+    expect(stdout).toMatch(/budget list +Lists budgets/);
+    expect(stdout).toMatch(/budget set +Sets a budget/);
+  });
+});

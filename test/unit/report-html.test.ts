@@ -1,0 +1,157 @@
+import { describe, expect, it } from 'vitest';
+import { escapeHtml } from '../../lib/reports/html.js';
+import { renderHtmlReport } from '../../lib/reports/render-html-report.js';
+import { niceScale } from '../../lib/reports/report-charts.js';
+import { buildUsageReport, type ReportRequest } from '../../lib/reports/usage-report.js';
+import type { TopQuery, UsageCounter } from '../../lib/reports/usage-report-source.js';
+import { ZERO_TOTALS } from '../../lib/usage/usage-totals.js';
+
+const HOUR_MS = 3_600_000;
+const EVIL = `<script>alert("x")</script>&'`;
+const GENERATED_AT = new Date('2026-11-25T12:00:00Z');
+
+const day = (workgroup: string, key: string, dpuHours: number, costUsd: number): UsageCounter => ({
+  workgroup,
+  period: 'day',
+  key,
+  totals: {
+    ...ZERO_TOTALS,
+    queries: 3,
+    failedQueries: 1,
+    dpuMillis: dpuHours * HOUR_MS,
+    costNanoUsd: Math.round(costUsd * 1e9),
+    dataScannedBytes: 5 * 1024 ** 3,
+  },
+});
+
+const topQuery: TopQuery = {
+  queryExecutionId: 'q-<1>',
+  workgroup: EVIL,
+  state: 'FAILED',
+  dpuCount: 24,
+  dpuHours: 0.4,
+  engineExecutionMs: 60_000,
+  dataScannedBytes: 1_000,
+  costUsd: 0.12,
+  completedAt: '2026-11-25T10:00:00.000Z',
+};
+
+function render(overrides: Partial<ReportRequest> = {}, daily = DAILY) {
+  const request: ReportRequest = {
+    range: { from: '2026-11-23', to: '2026-11-25' },
+    by: 'day',
+    top: 10,
+    includeDaily: true,
+    ...overrides,
+  };
+  const report = buildUsageReport({
+    request,
+    counters: daily,
+    daily,
+    budgets: [
+      { workgroup: 'analytics', period: 'day', limitDpuHours: 6 },
+      { workgroup: EVIL, period: 'day', limitDpuHours: 4 },
+      { workgroup: 'etl', period: 'week', limitDpuHours: 40 },
+      // A day budget of a workgroup without usage in the range: not drawn.
+      { workgroup: 'idle', period: 'day', limitDpuHours: 1 },
+    ],
+    topQueries: [topQuery],
+  });
+  return renderHtmlReport(report, { generatedAt: GENERATED_AT });
+}
+
+const DAILY = [
+  day('analytics', '2026-11-23', 2, 1.5),
+  day('analytics', '2026-11-25', 3, 2),
+  day('etl', '2026-11-24', 1, 0.5),
+  day('etl', '2026-11-25', 0, 0.25),
+  day(EVIL, '2026-11-25', 1.5, 0.75),
+];
+
+const count = (html: string, pattern: RegExp) => html.match(pattern)?.length ?? 0;
+
+describe('renderHtmlReport', () => {
+  it('escapes workgroup names and every other piece of data', () => {
+    const html = render();
+    expect(html).not.toContain('<script');
+    expect(html).not.toContain(EVIL);
+    expect(html).toContain(escapeHtml(EVIL));
+    expect(html).toContain('q-&lt;1&gt;');
+    expect(escapeHtml(EVIL)).toBe('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;');
+  });
+
+  it('draws one bar per workgroup and day with DPU-hours', () => {
+    const html = render();
+    expect(html).toContain('<svg id="dpu-hours-chart"');
+    // etl's second day used no DPUs: four segments, not five.
+    expect(count(html, /<rect class="bar"/g)).toBe(4);
+    expect(html).toMatch(
+      /<rect class="bar" data-workgroup="analytics" data-day="2026-11-23" data-dpu-hours="2"/,
+    );
+    expect(count(html, /<title>[^<]*DPU-hours<\/title><\/rect>/g)).toBe(4);
+  });
+
+  it('draws a limit line per day budget of a charted workgroup', () => {
+    const html = render();
+    expect(count(html, /<g class="budget-line"/g)).toBe(2);
+    expect(html).toContain('data-workgroup="analytics" data-limit-dpu-hours="6"');
+    expect(html).not.toContain('data-workgroup="idle"');
+  });
+
+  it('shows each workgroup share of the cost, largest first', () => {
+    const html = render();
+    expect(html).toContain('<svg id="cost-share-chart"');
+    const shares = [
+      ...html.matchAll(/class="share-bar" data-workgroup="([^"]*)" data-share-percent="([\d.]+)"/g),
+    ];
+    expect(shares.map((match) => [match[1], Number(match[2])])).toEqual([
+      ['analytics', 70],
+      // A tie goes by name.
+      [escapeHtml(EVIL), 15],
+      ['etl', 15],
+    ]);
+  });
+
+  it('lists top queries and rows with a total', () => {
+    const html = render();
+    expect(count(html, /<table id="top-queries">/g)).toBe(1);
+    expect(html).toContain('<span class="state state-failed">FAILED</span>');
+    expect(count(html, /<tr data-workgroup=/g)).toBe(DAILY.length);
+    expect(html).toMatch(
+      /<tfoot><tr><th scope="row" colspan="2">Total<\/th><td class="num">15<\/td>/,
+    );
+  });
+
+  it('is self-contained: no scripts, links, fonts or remote URLs', () => {
+    const html = render();
+    expect(html).not.toMatch(/<script|<link|@import|url\(|@font-face/i);
+    const urls = html.match(/https?:\/\/[^\s"'<>]+/g) ?? [];
+    expect(new Set(urls)).toEqual(new Set(['http://www.w3.org/2000/svg']));
+    expect(html).toContain('Content-Security-Policy');
+  });
+
+  it('says when there is nothing to chart', () => {
+    const html = render({}, []);
+    expect(count(html, /<rect class="bar"/g)).toBe(0);
+    expect(html).toContain('No DPU usage in this range');
+    expect(html).toContain('No cost in this range');
+    expect(html).toContain('No usage recorded in this range.');
+  });
+
+  it('warns that week rows cover whole weeks', () => {
+    expect(render({ by: 'week' })).toContain('cover whole ISO weeks');
+  });
+});
+
+describe('niceScale', () => {
+  it.each([
+    [7.3, 8, 2],
+    [0.42, 0.5, 0.1],
+    [100, 100, 20],
+    [0, 1, 0.25],
+  ])('puts %d under %d in steps of %d', (max, top, step) => {
+    const scale = niceScale(max);
+    expect(scale.top).toBeCloseTo(top);
+    expect(scale.step).toBeCloseTo(step);
+  });
+});
