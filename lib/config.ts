@@ -1,26 +1,40 @@
-import { z } from 'zod';
+// zod/mini: the full zod build would triple the bundle of every function.
+import * as z from 'zod/mini';
 
 const positiveNumber = (name: string, fallback: number) =>
-  z.coerce
-    .number({ error: `${name} must be a number` })
-    .positive({ error: `${name} must be positive` })
-    .default(fallback);
+  z._default(
+    z.coerce
+      .number({ error: `${name} must be a number` })
+      .check(z.positive({ error: `${name} must be positive` })),
+    fallback,
+  );
+const wholeNumber = (name: string, fallback: number, minimum: number) =>
+  z._default(
+    z.coerce
+      .number({ error: `${name} must be a number` })
+      .check(
+        z.int({ error: `${name} must be a whole number` }),
+        z.gte(minimum, { error: `${name} must be at least ${minimum}` }),
+      ),
+    fallback,
+  );
 
 const ConfigSchema = z.object({
-  TABLE_NAME: z.string({ error: 'TABLE_NAME is required' }).min(1, 'TABLE_NAME is required'),
-  METRICS_NAMESPACE: z
-    .string()
-    .min(1)
-    .refine((value) => !value.startsWith('AWS/'), 'METRICS_NAMESPACE must not start with AWS/')
-    .default('AthenaCostMonitor'),
+  TABLE_NAME: z
+    .string({ error: 'TABLE_NAME is required' })
+    .check(z.minLength(1, 'TABLE_NAME is required')),
+  METRICS_NAMESPACE: z._default(
+    z.string().check(
+      z.minLength(1, 'METRICS_NAMESPACE must not be empty'),
+      z.refine((value) => !value.startsWith('AWS/'), 'METRICS_NAMESPACE must not start with AWS/'),
+    ),
+    'AthenaCostMonitor',
+  ),
   PRICE_PER_DPU_HOUR_USD: positiveNumber('PRICE_PER_DPU_HOUR_USD', 0.3),
   PRICE_PER_TB_SCANNED_USD: positiveNumber('PRICE_PER_TB_SCANNED_USD', 5),
-  QUERY_RECORD_TTL_DAYS: z.coerce.number().int().positive().default(400),
-  BUDGET_CACHE_SECONDS: z.coerce.number().int().nonnegative().default(30),
-  ALERTS_TOPIC_ARN: z
-    .string()
-    .optional()
-    .transform((value) => (value === '' ? undefined : value)),
+  QUERY_RECORD_TTL_DAYS: wholeNumber('QUERY_RECORD_TTL_DAYS', 400, 1),
+  BUDGET_CACHE_SECONDS: wholeNumber('BUDGET_CACHE_SECONDS', 30, 0),
+  ALERTS_TOPIC_ARN: z.optional(z.string()),
 });
 
 /** Settings every function reads once at cold start. */
@@ -68,6 +82,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     queryRecordTtlDays: values.QUERY_RECORD_TTL_DAYS,
     budgetCacheSeconds: values.BUDGET_CACHE_SECONDS,
-    alertsTopicArn: values.ALERTS_TOPIC_ARN,
+    alertsTopicArn: values.ALERTS_TOPIC_ARN === '' ? undefined : values.ALERTS_TOPIC_ARN,
   };
 }

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+// zod/mini: budgets are parsed in the ingest function, whose bundle the full zod would triple.
+import * as z from 'zod/mini';
 import type { Period } from '../usage/period-keys.js';
 import { BYTES_PER_MB } from '../usage/pricing.js';
 
@@ -67,20 +68,19 @@ const required = (problem: string) => (issue: { input: unknown }) =>
 
 const positiveNumber = z
   .number({ error: required('must be a number') })
-  .positive({ error: 'must be greater than 0' });
+  .check(z.positive({ error: 'must be greater than 0' }));
 
 const positiveInteger = z
   .number({ error: required('must be a number') })
-  .int({ error: 'must be an integer' })
-  .positive({ error: 'must be greater than 0' });
+  .check(z.int({ error: 'must be an integer' }), z.positive({ error: 'must be greater than 0' }));
 
 const ThresholdSchema = z.object(
   {
-    percent: z
-      .number({ error: required('must be a number') })
-      .refine((percent) => percent > 0 && percent <= MAX_THRESHOLD_PERCENT, {
+    percent: z.number({ error: required('must be a number') }).check(
+      z.refine((percent) => percent > 0 && percent <= MAX_THRESHOLD_PERCENT, {
         error: `must be greater than 0 and at most ${MAX_THRESHOLD_PERCENT}`,
       }),
+    ),
     action: z.enum(THRESHOLD_ACTIONS, {
       error: required(`must be one of ${THRESHOLD_ACTIONS.join(', ')}`),
     }),
@@ -88,24 +88,26 @@ const ThresholdSchema = z.object(
   { error: 'must be an object' },
 );
 
-const ThresholdsSchema = z
-  .array(ThresholdSchema, { error: required('must be an array') })
-  .superRefine((thresholds, context) => {
-    const seen = new Set<string>();
-    const repeated = new Set<string>();
-    for (const threshold of thresholds) {
-      const id = thresholdId(threshold);
-      if (seen.has(id) && !repeated.has(id)) {
-        repeated.add(id);
-        context.addIssue({
-          code: 'custom',
-          message: `must have at most one ${threshold.percent}% ${threshold.action} threshold`,
-        });
+const ThresholdsSchema = z.pipe(
+  z.array(ThresholdSchema, { error: required('must be an array') }).check(
+    z.superRefine((thresholds, context) => {
+      const seen = new Set<string>();
+      const repeated = new Set<string>();
+      for (const threshold of thresholds) {
+        const id = thresholdId(threshold);
+        if (seen.has(id) && !repeated.has(id)) {
+          repeated.add(id);
+          context.addIssue({
+            code: 'custom',
+            message: `must have at most one ${threshold.percent}% ${threshold.action} threshold`,
+          });
+        }
+        seen.add(id);
       }
-      seen.add(id);
-    }
-  })
-  .transform((thresholds) => [...thresholds].sort(compareThresholds));
+    }),
+  ),
+  z.transform((thresholds) => [...thresholds].sort(compareThresholds)),
+);
 
 /**
  * Validates a budget from the CLI or from DynamoDB (stored budgets are untrusted). Unknown
@@ -116,36 +118,43 @@ export const BudgetSchema = z
     {
       workgroup: z
         .string({ error: required('must be a string') })
-        .regex(WORKGROUP_NAME, 'must be 1 to 128 characters among a-z, A-Z, 0-9, ".", "_" and "-"'),
+        .check(
+          z.regex(
+            WORKGROUP_NAME,
+            'must be 1 to 128 characters among a-z, A-Z, 0-9, ".", "_" and "-"',
+          ),
+        ),
       period: z.enum(['day', 'week', 'month'], {
         error: required('must be one of day, week, month'),
       }),
       limitDpuHours: positiveNumber,
-      limitUsd: positiveNumber.optional(),
-      limitBytes: positiveInteger.optional(),
+      limitUsd: z.optional(positiveNumber),
+      limitBytes: z.optional(positiveInteger),
       thresholds: ThresholdsSchema,
-      throttleMaxDpu: z
-        .number({ error: 'must be a number' })
-        .refine(
-          (dpu) =>
-            Number.isInteger(dpu) &&
-            dpu >= MIN_THROTTLE_DPU &&
-            dpu <= MAX_THROTTLE_DPU &&
-            dpu % THROTTLE_DPU_STEP === 0,
-          {
-            error: `must be between ${MIN_THROTTLE_DPU} and ${MAX_THROTTLE_DPU} in steps of ${THROTTLE_DPU_STEP}`,
-          },
-        )
-        .optional(),
-      throttleBytesScannedCutoff: z
-        .number({ error: 'must be a number' })
-        .int({ error: 'must be an integer' })
-        .min(MIN_BYTES_SCANNED_CUTOFF, {
-          error: `must be at least ${MIN_BYTES_SCANNED_CUTOFF} bytes (10 MB, the Athena minimum)`,
-        })
-        .optional(),
-      dryRun: z.boolean({ error: 'must be true or false' }).default(false),
-      protected: z.boolean({ error: 'must be true or false' }).default(false),
+      throttleMaxDpu: z.optional(
+        z.number({ error: 'must be a number' }).check(
+          z.refine(
+            (dpu) =>
+              Number.isInteger(dpu) &&
+              dpu >= MIN_THROTTLE_DPU &&
+              dpu <= MAX_THROTTLE_DPU &&
+              dpu % THROTTLE_DPU_STEP === 0,
+            {
+              error: `must be between ${MIN_THROTTLE_DPU} and ${MAX_THROTTLE_DPU} in steps of ${THROTTLE_DPU_STEP}`,
+            },
+          ),
+        ),
+      ),
+      throttleBytesScannedCutoff: z.optional(
+        z.number({ error: 'must be a number' }).check(
+          z.int({ error: 'must be an integer' }),
+          z.gte(MIN_BYTES_SCANNED_CUTOFF, {
+            error: `must be at least ${MIN_BYTES_SCANNED_CUTOFF} bytes (10 MB, the Athena minimum)`,
+          }),
+        ),
+      ),
+      dryRun: z._default(z.boolean({ error: 'must be true or false' }), false),
+      protected: z._default(z.boolean({ error: 'must be true or false' }), false),
       updatedAt: z.iso.datetime({
         offset: true,
         error: required('must be an ISO 8601 date-time'),
@@ -153,21 +162,23 @@ export const BudgetSchema = z
     },
     { error: 'must be an object' },
   )
-  .superRefine((budget, context) => {
-    const throttles = budget.thresholds.some((threshold) => threshold.action === 'throttle');
-    if (
-      throttles &&
-      budget.throttleMaxDpu === undefined &&
-      budget.throttleBytesScannedCutoff === undefined
-    ) {
-      context.addIssue({
-        code: 'custom',
-        path: ['throttleMaxDpu'],
-        message:
-          'is required when a threshold throttles (or throttleBytesScannedCutoff, for an on-demand workgroup)',
-      });
-    }
-  });
+  .check(
+    z.superRefine((budget, context) => {
+      const throttles = budget.thresholds.some((threshold) => threshold.action === 'throttle');
+      if (
+        throttles &&
+        budget.throttleMaxDpu === undefined &&
+        budget.throttleBytesScannedCutoff === undefined
+      ) {
+        context.addIssue({
+          code: 'custom',
+          path: ['throttleMaxDpu'],
+          message:
+            'is required when a threshold throttles (or throttleBytesScannedCutoff, for an on-demand workgroup)',
+        });
+      }
+    }),
+  );
 
 export type ParsedBudget =
   | { readonly ok: true; readonly budget: Budget }

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+// zod/mini: the full zod build would triple the ingest bundle.
+import * as z from 'zod/mini';
 
 /** Athena query ids are UUIDs; anything else cannot be asked of BatchGetQueryExecution. */
 const QUERY_EXECUTION_ID = /^[A-Za-z0-9][A-Za-z0-9-]{0,127}$/;
@@ -7,24 +8,32 @@ const QUERY_EXECUTION_ID = /^[A-Za-z0-9][A-Za-z0-9-]{0,127}$/;
  * The EventBridge "Athena Query State Change" event as delivered in an SQS body. Unknown fields
  * are tolerated: AWS adds fields without notice.
  */
-export const QueryStateChangeEventSchema = z.looseObject({
-  source: z.literal('aws.athena', { error: 'source must be aws.athena' }),
-  'detail-type': z.literal('Athena Query State Change', {
-    error: 'detail-type must be "Athena Query State Change"',
-  }),
-  id: z.string().optional(),
-  time: z.string().optional(),
-  detail: z.looseObject({
-    queryExecutionId: z
-      .string({ error: 'detail.queryExecutionId is missing' })
-      .regex(QUERY_EXECUTION_ID, 'detail.queryExecutionId is not a query execution id'),
-    currentState: z.string({ error: 'detail.currentState is missing' }),
-    previousState: z.string().optional(),
-    statementType: z.string().optional(),
-    workgroupName: z.string().optional(),
-    sequenceNumber: z.string().optional(),
-  }),
-});
+export const QueryStateChangeEventSchema = z.looseObject(
+  {
+    source: z.literal('aws.athena', { error: 'source must be aws.athena' }),
+    'detail-type': z.literal('Athena Query State Change', {
+      error: 'detail-type must be "Athena Query State Change"',
+    }),
+    id: z.optional(z.string()),
+    time: z.optional(z.string()),
+    detail: z.looseObject(
+      {
+        queryExecutionId: z
+          .string({ error: 'detail.queryExecutionId is missing' })
+          .check(
+            z.regex(QUERY_EXECUTION_ID, 'detail.queryExecutionId is not a query execution id'),
+          ),
+        currentState: z.string({ error: 'detail.currentState is missing' }),
+        previousState: z.optional(z.string()),
+        statementType: z.optional(z.string()),
+        workgroupName: z.optional(z.string()),
+        sequenceNumber: z.optional(z.string()),
+      },
+      { error: 'detail must be an object' },
+    ),
+  },
+  { error: 'the event must be a JSON object' },
+);
 
 export type QueryStateChangeEvent = z.infer<typeof QueryStateChangeEventSchema>;
 

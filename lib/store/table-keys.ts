@@ -21,6 +21,8 @@ export const TableKeys = {
     pk: `CLAIM#${workgroup}#${periodKeyAttribute(period, key)}`,
     sk: thresholdId,
   }),
+  /** Reconciliation progress of every workgroup sits in one partition: one Query reads them all. */
+  reconcile: (workgroup: string) => ({ pk: 'RECONCILE', sk: workgroup }),
 } as const;
 
 export const INDEX_BY_WORKGROUP_DAY_COST = 'byWorkgroupDayCost';

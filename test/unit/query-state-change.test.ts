@@ -32,7 +32,7 @@ describe('parseQueryStateChange', () => {
 
   it.each([
     ['malformed JSON', '{not json', /^body is not JSON/],
-    ['a JSON array', '[]', /expected object/],
+    ['a JSON array', '[]', /the event must be a JSON object/],
     [
       'another source',
       JSON.stringify({ ...aStateChangeEvent('q-1'), source: 'aws.glue' }),

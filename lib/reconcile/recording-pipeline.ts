@@ -1,0 +1,90 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { AthenaClient } from '@aws-sdk/client-athena';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createAlertPublisher } from '../alerts/alert-publisher.js';
+import {
+  AthenaQueryExecutionSource,
+  type QueryExecutionSource,
+} from '../athena/query-execution-gateway.js';
+import { AthenaQueryHistory } from '../athena/query-history.js';
+import { AthenaWorkgroupGateway } from '../athena/workgroup-gateway.js';
+import { cachedBudgets } from '../budgets/cached-budgets.js';
+import { createBudgetEnforcer } from '../budgets/enforce-budgets.js';
+import type { Config } from '../config.js';
+import { createRecordQueries, type RecordQueries } from '../ingest/record-queries.js';
+import type { MetricsPublisher } from '../metrics/metrics-publisher.js';
+import { DynamoDbBudgetStore } from '../store/dynamodb-budget-store.js';
+import { DynamoDbEnforcementStore } from '../store/dynamodb-enforcement-store.js';
+import { DynamoDbQueryRecordStore } from '../store/dynamodb-query-record-store.js';
+import { DynamoDbReconcileStateStore } from '../store/dynamodb-reconcile-state-store.js';
+import { DynamoDbRecordedQueryIndex } from '../store/dynamodb-recorded-query-index.js';
+import { DynamoDbUsageCounterReader } from '../store/usage-counter-store.js';
+import type { ReconcileMetrics } from './reconcile-metrics.js';
+import {
+  createReconcileWorkgroups,
+  type ReconcileSettings,
+  type ReconcileWorkgroups,
+} from './reconcile-workgroups.js';
+
+export interface ReconcileWiring {
+  readonly config: Config;
+  readonly athena: AthenaClient;
+  readonly documents: DynamoDBDocumentClient;
+  readonly createSnsClient: () => SNSClient;
+  /** Usage metrics of what is recorded (QueryCount, DpuHours...). */
+  readonly usageMetrics: MetricsPublisher;
+  /** `ReconciledQueries`; absent for a backfill. */
+  readonly reconcileMetrics?: ReconcileMetrics;
+  /** Scheduled runs keep watermarks; a backfill does not. */
+  readonly keepWatermarks: boolean;
+  readonly settings?: Partial<ReconcileSettings>;
+  readonly logger: Logger;
+}
+
+/**
+ * Wires reconciliation to AWS: the same recording path as ingest (records, counters, usage
+ * metrics, budget enforcement) reading executions reconciliation already fetched.
+ */
+export function wireReconcileWorkgroups(wiring: ReconcileWiring): ReconcileWorkgroups {
+  const { config, athena, documents, logger } = wiring;
+  const store = new DynamoDbQueryRecordStore(documents, {
+    tableName: config.tableName,
+    queryRecordTtlDays: config.queryRecordTtlDays,
+  });
+  const afterRecording = createBudgetEnforcer({
+    budgets: cachedBudgets(
+      new DynamoDbBudgetStore(documents, config.tableName),
+      logger,
+      config.budgetCacheSeconds * 1000,
+    ),
+    counters: new DynamoDbUsageCounterReader(documents, config.tableName),
+    enforcement: new DynamoDbEnforcementStore(documents, config.tableName),
+    workgroups: new AthenaWorkgroupGateway(athena),
+    alerts: createAlertPublisher(logger, config.alertsTopicArn, wiring.createSnsClient),
+    metrics: wiring.usageMetrics,
+    logger,
+  });
+  const recordQueriesFrom = (source: QueryExecutionSource): RecordQueries =>
+    createRecordQueries({
+      executions: source,
+      store,
+      metrics: wiring.usageMetrics,
+      pricing: config.pricing,
+      logger,
+      afterRecording,
+    });
+  return createReconcileWorkgroups({
+    history: new AthenaQueryHistory(athena),
+    recorded: new DynamoDbRecordedQueryIndex(documents, config.tableName),
+    executions: new AthenaQueryExecutionSource(athena),
+    recordQueriesFrom,
+    ...(wiring.keepWatermarks
+      ? { state: new DynamoDbReconcileStateStore(documents, config.tableName) }
+      : {}),
+    ...(wiring.reconcileMetrics === undefined ? {} : { metrics: wiring.reconcileMetrics }),
+    pricing: config.pricing,
+    logger,
+    ...(wiring.settings === undefined ? {} : { settings: wiring.settings }),
+  });
+}
