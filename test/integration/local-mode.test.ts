@@ -1,0 +1,276 @@
+import { randomUUID } from 'node:crypto';
+import { StopQueryExecutionCommand, UpdateWorkGroupCommand } from '@aws-sdk/client-athena';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { readServerlessEsbuildOptions } from '../../local/bundle-handler.js';
+import { type FeedMessage, SimulatedSqsQueue } from '../../local/event-feed.js';
+import {
+  type LocalModeContext,
+  type LocalModeOptions,
+  type LocalModeSummary,
+  runLocalMode,
+} from '../../local/run-local-mode.js';
+import { generateSimulatedDay } from '../../local/simulated-day.js';
+
+/**
+ * Local mode end to end, in process: the real bundled ingest function fed a simulated day
+ * (`--queries 400 --workgroups 3 --seed 7`) through the simulated EventBridge → SQS path, against
+ * the tests' DynamoDB Local. Each run bundles and loads its own copy of the function.
+ */
+
+const RUN_TIMEOUT_MS = 120_000;
+
+const runOnce = (extra: Pick<LocalModeOptions, 'afterBatch'> = {}): Promise<LocalModeSummary> => {
+  const endpoint = inject('dynamoDbEndpoint');
+  if (!endpoint) throw new Error('DynamoDB Local is not running (test/support/global-setup.ts)');
+  return runLocalMode({
+    queries: 400,
+    workgroups: 3,
+    seed: 7,
+    day: '2026-11-25',
+    // No pacing: the outcome does not depend on it.
+    speed: 1e9,
+    dynamoDbEndpoint: endpoint,
+    tableName: `athena-cost-local-test-${randomUUID().slice(0, 8)}`,
+    output: { write: () => true },
+    progress: 'none',
+    ...extra,
+  });
+};
+
+const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
+
+describe('local mode', () => {
+  let summary: LocalModeSummary;
+
+  beforeAll(async () => {
+    summary = await runOnce();
+  }, RUN_TIMEOUT_MS);
+
+  it('ends with DynamoDB counters equal to the ground truth, for every workgroup', () => {
+    expect(summary.workgroups.map((result) => result.workgroup)).toEqual([
+      'etl-nightly',
+      'analytics',
+      'adhoc',
+    ]);
+    for (const result of summary.workgroups) {
+      expect(result.actual, result.workgroup).toEqual(result.groundTruth);
+      expect(result.mismatches).toEqual([]);
+    }
+    expect(summary.queriesSimulated).toBe(400);
+    expect(summary.matches).toBe(true);
+  });
+
+  it('counts no query twice despite duplicates, late events and redeliveries', () => {
+    expect(summary.duplicates).toBeGreaterThan(0);
+    expect(summary.recordsRedelivered).toBeGreaterThan(0);
+    expect(summary.eventsDelivered).toBeGreaterThan(summary.queriesSimulated);
+    expect(summary.recordsReceived).toBeGreaterThanOrEqual(summary.eventsDelivered);
+    expect(sum(summary.workgroups.map((result) => result.actual.queries))).toBe(
+      summary.queriesSimulated,
+    );
+    expect(summary.queriesIngested).toBe(summary.queriesSimulated);
+  });
+
+  it('leaves the dead-letter queue empty', () => {
+    expect(summary.deadLetters).toEqual([]);
+    expect(summary.invocationErrors).toBe(0);
+  });
+
+  it('publishes a CloudWatch QueryCount that sums to the number of unique queries', () => {
+    expect(summary.cloudWatchQueryCount).toBe(summary.queriesSimulated);
+    for (const result of summary.workgroups) {
+      expect(result.cloudWatch.queryCount).toBe(result.actual.queries);
+      expect(result.cloudWatch.dpuHours).toBeCloseTo(result.actual.dpuMillis / 3_600_000, 6);
+    }
+  });
+
+  it(
+    'gives the same ground truth and counters on a second run with the same seed',
+    async () => {
+      const again = await runOnce();
+      expect(again.groundTruth).toEqual(summary.groundTruth);
+      expect(again.workgroups.map((result) => result.actual)).toEqual(
+        summary.workgroups.map((result) => result.actual),
+      );
+      expect(again.eventsDelivered).toBe(summary.eventsDelivered);
+      expect(again.batches).toBe(summary.batches);
+    },
+    RUN_TIMEOUT_MS,
+  );
+});
+
+describe('local mode under enforcement', () => {
+  it(
+    'follows throttled and disabled workgroups and stopped queries, and still matches',
+    async () => {
+      const HOUR = 3_600_000;
+      let context: LocalModeContext | undefined;
+      let throttledAt: number | undefined;
+      let disabledAt: number | undefined;
+      const summary = await runOnce({
+        // What the budget enforcer will do, done by hand at fixed times of the day.
+        afterBatch: async (ctx, batch) => {
+          context = ctx;
+          const hour = (batch.atMs - ctx.day.start.getTime()) / HOUR;
+          const running = ctx.athena.account
+            .queryExecutions('etl-nightly')
+            .filter((execution) => ['QUEUED', 'RUNNING'].includes(execution.Status?.State ?? ''));
+          // Disable etl-nightly (and stop what runs) at the first batch that finds it busy.
+          if (disabledAt === undefined && hour >= 1 && running.length > 0) {
+            disabledAt = batch.atMs;
+            await ctx.clients.athena.send(
+              new UpdateWorkGroupCommand({ WorkGroup: 'etl-nightly', State: 'DISABLED' }),
+            );
+            for (const execution of running) {
+              await ctx.clients.athena.send(
+                new StopQueryExecutionCommand({ QueryExecutionId: execution.QueryExecutionId }),
+              );
+            }
+          }
+          if (throttledAt === undefined && hour >= 9) {
+            throttledAt = batch.atMs;
+            await ctx.clients.athena.send(
+              new UpdateWorkGroupCommand({
+                WorkGroup: 'analytics',
+                ConfigurationUpdates: {
+                  EngineConfiguration: {
+                    Classifications: [
+                      {
+                        Name: 'athena-query-engine-properties',
+                        Properties: { 'max-dpu-count': '8', 'min-dpu-count': '4' },
+                      },
+                    ],
+                  },
+                },
+              }),
+            );
+          }
+        },
+      });
+
+      expect(summary.matches).toBe(true);
+      expect(summary.deadLetters).toEqual([]);
+      expect(summary.workgroupUpdates).toBe(2);
+      expect(summary.queriesRejected).toBeGreaterThan(0);
+      expect(summary.queriesStopped).toBeGreaterThan(0);
+      expect(
+        summary.workgroups.find((result) => result.workgroup === 'etl-nightly')?.rejected,
+      ).toBe(summary.queriesRejected);
+      expect(summary.queriesSimulated + summary.queriesRejected).toBe(400);
+      expect(summary.cloudWatchQueryCount).toBe(summary.queriesSimulated);
+
+      const account = context?.athena.account;
+      const submittedAfter = (workgroup: string, atMs: number | undefined) =>
+        (account?.queryExecutions(workgroup) ?? []).filter(
+          (execution) =>
+            atMs !== undefined && (execution.Status?.SubmissionDateTime?.getTime() ?? 0) > atMs,
+        );
+      expect(disabledAt).toBeDefined();
+      expect(submittedAfter('etl-nightly', disabledAt)).toEqual([]);
+      const stopped = (account?.stopQueryExecutionCalls ?? []).map((call) =>
+        account?.getQueryExecution(call.queryExecutionId),
+      );
+      for (const execution of stopped) {
+        expect(execution?.Status?.State).toBe('CANCELLED');
+        expect(execution?.Status?.CompletionDateTime?.getTime()).toBe(disabledAt);
+      }
+      const throttled = submittedAfter('analytics', throttledAt);
+      expect(throttled.length).toBeGreaterThan(0);
+      for (const execution of throttled) {
+        expect(execution.Statistics?.DpuCount ?? 0).toBeLessThanOrEqual(8);
+      }
+    },
+    RUN_TIMEOUT_MS,
+  );
+});
+
+describe('simulated day', () => {
+  it('keeps content with the seed and every completion inside the day', () => {
+    const a = generateSimulatedDay({ queries: 200, workgroups: 4, seed: 3, day: '2026-11-25' });
+    const b = generateSimulatedDay({ queries: 200, workgroups: 4, seed: 3, day: '2026-11-26' });
+    expect(b.queries.map((query) => query.execution.Statistics)).toEqual(
+      a.queries.map((query) => query.execution.Statistics),
+    );
+    expect(new Set([...a.queries, ...b.queries].map((query) => query.id)).size).toBe(400);
+    for (const query of a.queries) {
+      expect(query.completedAt.getTime()).toBeLessThan(a.end.getTime());
+      expect(query.submittedAt.getTime()).toBeGreaterThanOrEqual(a.start.getTime());
+      const dpu = query.execution.Statistics?.DpuCount;
+      if (query.workgroup === 'adhoc') expect(dpu).toBeUndefined();
+      else if (query.startedAt !== undefined) expect((dpu ?? 0) % 4).toBe(0);
+    }
+  });
+});
+
+describe('simulated SQS queue', () => {
+  const message = (id: string): FeedMessage => ({
+    messageId: id,
+    body: '{}',
+    queryExecutionId: id,
+    workgroup: 'analytics',
+    state: 'SUCCEEDED',
+    kind: 'event',
+    sentAtMs: 0,
+    delayed: false,
+  });
+
+  it('redelivers failed records with a higher receive count, then dead-letters them', () => {
+    const queue = new SimulatedSqsQueue({
+      batchSize: 10,
+      batchingWindowMs: 5_000,
+      visibilityTimeoutMs: 420_000,
+      maxReceiveCount: 5,
+      queueArn: 'arn:aws:sqs:us-east-1:123456789012:q',
+      region: 'us-east-1',
+      seed: 1,
+    });
+    queue.send(message('ok'));
+    queue.send(message('poison'));
+    const counts: string[] = [];
+    for (let receive = 1; receive <= 5; receive++) {
+      const at = queue.nextDispatchAtMs();
+      expect(at).toBeDefined();
+      const delivery = queue.receive(at ?? 0);
+      const poison = delivery.event.Records.find((record) => record.messageId === 'poison');
+      counts.push(poison?.attributes.ApproximateReceiveCount ?? '');
+      queue.settle(delivery, ['poison']);
+    }
+    expect(counts).toEqual(['1', '2', '3', '4', '5']);
+    expect(queue.nextDispatchAtMs()).toBeUndefined();
+    expect(queue.deadLetters.map((letter) => letter.messageId)).toEqual(['poison']);
+    expect(queue.redelivered).toBe(4);
+  });
+
+  it('fails the whole batch on an identifier that is not in it, as Lambda does', () => {
+    const queue = new SimulatedSqsQueue({
+      batchSize: 10,
+      batchingWindowMs: 5_000,
+      visibilityTimeoutMs: 1_000,
+      maxReceiveCount: 5,
+      queueArn: 'arn:aws:sqs:us-east-1:123456789012:q',
+      region: 'us-east-1',
+      seed: 1,
+    });
+    queue.send(message('a'));
+    queue.send(message('b'));
+    const delivery = queue.receive(queue.nextDispatchAtMs() ?? 0);
+    expect(queue.settle(delivery, ['unknown']).wholeBatchFailed).toBe(true);
+    expect(queue.size).toBe(2);
+  });
+});
+
+describe('bundle options', () => {
+  it('are read from serverless.yml custom.esbuild', async () => {
+    const options = await readServerlessEsbuildOptions();
+    expect(options.esbuild).toMatchObject({
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      minify: true,
+      sourcemap: true,
+      mainFields: ['module', 'main'],
+    });
+    expect(options.esbuild.banner?.js).toContain('createRequire');
+    expect(options.outputFileExtension).toBe('.mjs');
+  });
+});
