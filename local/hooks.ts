@@ -1,3 +1,6 @@
+import { parseBudget } from '../lib/budgets/budget.js';
+import { DynamoDbBudgetStore } from '../lib/store/dynamodb-budget-store.js';
+import { dpuHoursFromMillis, usdFromNano } from '../lib/usage/pricing.js';
 import type { LocalModeContext, LocalModeSummary } from './run-local-mode.js';
 
 /**
@@ -6,25 +9,69 @@ import type { LocalModeContext, LocalModeSummary } from './run-local-mode.js';
  */
 
 /**
- * (a) Sample budgets, created before the simulation starts.
+ * (a) Sample budgets, created before the simulation starts (simulated clock at 00:00 UTC).
  *
- * Called once the table exists, the handler is bundled and loaded and the Athena stand-in holds
- * the day's workgroups, but before the first query is submitted (the simulated clock reads
- * 00:00 UTC of `ctx.day.day`). Returns one line per budget; they are printed under "Budgets".
- *
- * Intended use: store budgets in `ctx.tableName` (through `ctx.clients.documents`, or the CLI
- * run with `ctx.env`) so that one workgroup gets throttled, then disabled during the day.
- * `ctx.plannedTotals` holds each workgroup's usage for the whole day as planned, to size limits
- * (e.g. a day limit at 60% of a workgroup's planned DPU-hours). The simulation honours what the
- * enforcer does to the Athena stand-in: once a workgroup is DISABLED its later queries are
- * rejected at submission, a lowered `max-dpu-count` caps later queries' DPUs (they run longer),
- * a lowered `BytesScannedCutoffPerQuery` cancels bigger scans, and StopQueryExecution cancels
- * running queries. The ground truth follows, so the totals check still applies.
- *
- * For now: no budgets.
+ * The busiest capacity workgroup gets a day budget at 60 % of its planned DPU-hours, so it is
+ * notified, throttled to 8 DPUs and disabled during the day; the on-demand workgroup gets a USD
+ * budget that notifies and then caps its per-query scan. Sized from `ctx.plannedTotals`, so any
+ * seed shows enforcement. The simulation honours what the enforcer does to the Athena stand-in
+ * (a disabled workgroup rejects later queries, a lower ceiling caps their DPUs) and its ground
+ * truth follows.
  */
-export async function seedBudgets(_ctx: LocalModeContext): Promise<readonly string[]> {
-  return [];
+export async function seedBudgets(ctx: LocalModeContext): Promise<readonly string[]> {
+  const store = new DynamoDbBudgetStore(ctx.clients.documents, ctx.tableName);
+  const updatedAt = new Date(ctx.clock.now()).toISOString();
+  const planned = (name: string) => ctx.plannedTotals.get(name);
+  const capacity = ctx.day.workgroups
+    .filter((workgroup) => workgroup.kind === 'capacity')
+    .sort((a, b) => (planned(b.name)?.dpuMillis ?? 0) - (planned(a.name)?.dpuMillis ?? 0))[0];
+  const onDemand = ctx.day.workgroups.find((workgroup) => workgroup.kind === 'on-demand');
+  const budgets: unknown[] = [];
+  if (capacity !== undefined) {
+    const plannedDpuHours = dpuHoursFromMillis(planned(capacity.name)?.dpuMillis ?? 0);
+    budgets.push({
+      workgroup: capacity.name,
+      period: 'day',
+      limitDpuHours: Math.max(1, Math.round(plannedDpuHours * 0.6)),
+      thresholds: [
+        { percent: 50, action: 'notify' },
+        { percent: 80, action: 'throttle' },
+        { percent: 100, action: 'disable' },
+      ],
+      throttleMaxDpu: 8,
+      updatedAt,
+    });
+  }
+  if (onDemand !== undefined) {
+    const plannedUsd = usdFromNano(planned(onDemand.name)?.costNanoUsd ?? 0);
+    budgets.push({
+      workgroup: onDemand.name,
+      period: 'day',
+      // On-demand queries use no DPU-hours: the USD limit is the one that binds.
+      limitDpuHours: 1_000,
+      limitUsd: Math.max(1, Math.round(plannedUsd * 0.7)),
+      thresholds: [
+        { percent: 50, action: 'notify' },
+        { percent: 90, action: 'throttle' },
+      ],
+      throttleBytesScannedCutoff: 10 * 1024 ** 3,
+      updatedAt,
+    });
+  }
+  const lines: string[] = [];
+  for (const input of budgets) {
+    const parsed = parseBudget(input);
+    if (!parsed.ok) throw new Error(`sample budget is invalid: ${parsed.reason}`);
+    await store.put(parsed.budget);
+    const { budget } = parsed;
+    const limit =
+      budget.limitUsd !== undefined
+        ? `${budget.limitUsd} USD`
+        : `${budget.limitDpuHours} DPU-hours`;
+    const thresholds = budget.thresholds.map((t) => `${t.action} at ${t.percent}%`).join(', ');
+    lines.push(`${budget.workgroup}: ${limit} per ${budget.period}; ${thresholds}`);
+  }
+  return lines;
 }
 
 /**
