@@ -117,6 +117,7 @@ export const LocalModeOptionsSchema = z.object({
     .regex(/^[a-zA-Z0-9_.-]{3,255}$/, { error: 'table name must be 3-255 of [a-zA-Z0-9_.-]' })
     .default(DEFAULT_TABLE_NAME),
   dynamoDbEndpoint: z.url({ error: 'dynamoDbEndpoint must be a URL' }).optional(),
+  sampleBudgets: z.boolean().default(true),
 });
 
 /** Where runLocalMode writes; `process.stdout` by default. */
@@ -146,6 +147,8 @@ export interface LocalModeOptions {
   readonly tableName?: string;
   /** Use this DynamoDB (e.g. the tests' DynamoDB Local) instead of starting one. */
   readonly dynamoDbEndpoint?: string;
+  /** Store the sample budgets of local/hooks.ts before the day starts (default true). */
+  readonly sampleBudgets?: boolean;
   /** Function to bundle and run (default `functions/ingest.ts`). */
   readonly handlerEntry?: string;
   /** Delivery noise (default {@link DEFAULT_NOISE}). */
@@ -314,6 +317,7 @@ export function resolveLocalModeOptions(
     logLevel: options.logLevel,
     tableName: options.tableName,
     dynamoDbEndpoint: options.dynamoDbEndpoint,
+    sampleBudgets: options.sampleBudgets,
   });
   return { ...parsed, day: parsed.day ?? utcDayOf(new Date()) };
 }
@@ -514,10 +518,10 @@ export async function runLocalMode(options: LocalModeOptions = {}): Promise<Loca
           day.queries.map((query) => query.id),
         );
 
-    const budgets = await seedBudgets(ctx);
+    const budgets = ctx.options.sampleBudgets ? await seedBudgets(ctx) : [];
     out();
     out('Budgets:');
-    if (budgets.length === 0) out('  none (sample budgets go in local/hooks.ts → seedBudgets)');
+    if (budgets.length === 0) out('  none');
     for (const budget of budgets) out(`  ${budget}`);
     out();
 

@@ -22,6 +22,7 @@ Options:
   --data DIR       keep DynamoDB Local's database in DIR instead of in memory
   --day YYYY-MM-DD UTC day to simulate (default today)
   --log-level L    the function's log level: DEBUG, INFO, WARN, ERROR, SILENT (default ERROR)
+  --no-budgets     skip the sample budgets (one workgroup throttled then disabled, one capped)
   -h, --help       show this help
 
 Exit code: 0 when every counter matches, 1 when not, 2 on bad options, 130 when interrupted.
@@ -41,6 +42,7 @@ function parseCommandLine(argv: readonly string[]) {
       data: { type: 'string' },
       day: { type: 'string' },
       'log-level': { type: 'string' },
+      'no-budgets': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -73,6 +75,7 @@ async function main(): Promise<number> {
     dataDirectory: values.data,
     day: values.day,
     logLevel: values['log-level'],
+    sampleBudgets: !values['no-budgets'],
   };
   let resolved: ReturnType<typeof resolveLocalModeOptions>;
   try {

@@ -19,7 +19,9 @@ import { generateSimulatedDay } from '../../local/simulated-day.js';
 
 const RUN_TIMEOUT_MS = 120_000;
 
-const runOnce = (extra: Pick<LocalModeOptions, 'afterBatch'> = {}): Promise<LocalModeSummary> => {
+const runOnce = (
+  extra: Pick<LocalModeOptions, 'afterBatch' | 'sampleBudgets'> = {},
+): Promise<LocalModeSummary> => {
   const endpoint = inject('dynamoDbEndpoint');
   if (!endpoint) throw new Error('DynamoDB Local is not running (test/support/global-setup.ts)');
   return runLocalMode({
@@ -33,6 +35,7 @@ const runOnce = (extra: Pick<LocalModeOptions, 'afterBatch'> = {}): Promise<Loca
     tableName: `athena-cost-local-test-${randomUUID().slice(0, 8)}`,
     output: { write: () => true },
     progress: 'none',
+    sampleBudgets: false,
     ...extra,
   });
 };
@@ -179,6 +182,34 @@ describe('local mode under enforcement', () => {
       for (const execution of throttled) {
         expect(execution.Statistics?.DpuCount ?? 0).toBeLessThanOrEqual(8);
       }
+    },
+    RUN_TIMEOUT_MS,
+  );
+});
+
+describe('local mode with the sample budgets', () => {
+  it(
+    'throttles then disables the busiest capacity workgroup once each, and still matches',
+    async () => {
+      let context: LocalModeContext | undefined;
+      const summary = await runOnce({
+        sampleBudgets: true,
+        afterBatch: (ctx) => {
+          context = ctx;
+        },
+      });
+
+      expect(summary.matches).toBe(true);
+      expect(summary.budgets).toHaveLength(2);
+      const updates =
+        context?.athena.account.updateWorkGroupCalls.filter((call) => !call.error) ?? [];
+      const budgeted = summary.budgets[0]?.split(':')[0] ?? '';
+      const onBudgeted = updates.filter((call) => call.input.WorkGroup === budgeted);
+      expect(
+        onBudgeted.map((call) => (call.input.State === 'DISABLED' ? 'disable' : 'throttle')),
+      ).toEqual(['throttle', 'disable']);
+      expect(summary.queriesRejected).toBeGreaterThan(0);
+      expect(summary.workgroupUpdates).toBe(updates.length);
     },
     RUN_TIMEOUT_MS,
   );
