@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { DynamoDbBudgetStore } from '../../../lib/store/dynamodb-budget-store.js';
+import { defineCommand } from '../../command.js';
+import { budgetListJson, budgetsTable, toJsonText } from '../../output/budget-output.js';
+
+export default defineCommand({
+  name: 'budget list',
+  summary: 'Lists every budget',
+  usage: 'athena-cost budget list [--format table|json]',
+  description: `
+Lists the stored budgets by workgroup. A stored budget that no longer validates (edited by hand)
+is not enforced: it is reported on stderr, and under "invalid" in JSON.`,
+  options: {},
+  formats: ['table', 'json'],
+  examples: ['athena-cost budget list', 'athena-cost budget list --format json'],
+  flags: z.object({}),
+  async run(context) {
+    const { budgets, invalid } = await new DynamoDbBudgetStore(
+      context.documents(),
+      context.tableName,
+    ).list();
+    for (const entry of invalid) {
+      context.warn(
+        `the stored budget of ${entry.workgroup} is invalid and not enforced: ${entry.reason}`,
+      );
+    }
+    if (context.format === 'json') {
+      context.stdout.write(toJsonText(budgetListJson(budgets, invalid)));
+    } else if (budgets.length === 0) {
+      context.stdout.write("No budgets. Set one with 'athena-cost budget set'.\n");
+    } else {
+      context.stdout.write(budgetsTable(budgets));
+    }
+    return 0;
+  },
+});

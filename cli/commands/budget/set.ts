@@ -1,0 +1,199 @@
+import {
+  AthenaWorkgroupGateway,
+  WorkgroupNotFoundError,
+} from '../../../lib/athena/workgroup-gateway.js';
+import {
+  BUDGET_USED_PERCENT_METRIC,
+  type BudgetAlarmChanges,
+  CloudWatchBudgetAlarms,
+  syncBudgetAlarms,
+} from '../../../lib/budgets/budget-alarms.js';
+import { DynamoDbBudgetStore } from '../../../lib/store/dynamodb-budget-store.js';
+import {
+  AwsServices,
+  alertsTopicArn,
+  budgetAlarmSettings,
+  callService,
+  describeServiceError,
+} from '../../aws-services.js';
+import { BudgetSetFlags, budgetFromOptions, budgetSetWarnings } from '../../budget-flags.js';
+import { defineCommand } from '../../command.js';
+import { CliError, UsageError } from '../../errors.js';
+import { budgetJson, budgetsTable, toJsonText } from '../../output/budget-output.js';
+
+export default defineCommand({
+  name: 'budget set',
+  summary: "Creates or replaces a workgroup's budget and its CloudWatch alarms",
+  usage:
+    'athena-cost budget set --workgroup WG --period day|week|month --limit-dpu-hours N [--limit-usd N] [--limit-bytes N] [--notify-at 50,80] [--throttle-at P --throttle-max-dpu N] [--throttle-bytes-cutoff N] [--disable-at P] [--disable-now-at P] [--dry-run] [--protected] [options]',
+  description: `
+Validates the budget with the rules the enforcer applies, checks that the workgroup exists in
+Athena, stores the budget (replacing the workgroup's previous one whole: options not given are
+unset) and keeps one CloudWatch alarm per --notify-at percentage on the BudgetUsedPercent metric
+(namespace $METRICS_NAMESPACE, default AthenaCostMonitor), named
+$STACK_NAME-budget-<workgroup>-notify-<percent> (STACK_NAME defaults to athena-cost); alarms of
+percentages no longer listed are deleted. Alarms notify the alerts topic (--alerts-topic-arn or
+$ALERTS_TOPIC_ARN); without one they are created without actions.
+Percentages are of the tightest limit set (DPU-hours, USD, bytes) and may exceed 100.`,
+  options: {
+    workgroup: { type: 'string', valueName: 'WG', description: 'Athena workgroup (required)' },
+    period: {
+      type: 'string',
+      valueName: 'PERIOD',
+      description: 'Budget period, UTC: day, week (ISO) or month (required)',
+    },
+    'limit-dpu-hours': {
+      type: 'string',
+      valueName: 'N',
+      description: 'DPU-hours the workgroup may use per period (required)',
+    },
+    'limit-usd': { type: 'string', valueName: 'N', description: 'Also limit the estimated cost' },
+    'limit-bytes': {
+      type: 'string',
+      valueName: 'BYTES',
+      description: 'Also limit bytes scanned (on demand), e.g. 500GiB',
+    },
+    'notify-at': {
+      type: 'string',
+      valueName: 'P,P',
+      description: 'Percentages that alert, e.g. 50,80 (one CloudWatch alarm each)',
+    },
+    'throttle-at': {
+      type: 'string',
+      valueName: 'P',
+      description: 'Percentage that throttles the workgroup',
+    },
+    'throttle-max-dpu': {
+      type: 'string',
+      valueName: 'N',
+      description: 'max-dpu-count a throttle sets (capacity reservation): 4 to 124, step 4',
+    },
+    'throttle-bytes-cutoff': {
+      type: 'string',
+      valueName: 'BYTES',
+      description: 'Per-query scan cutoff a throttle sets (on demand), at least 10MiB',
+    },
+    'disable-at': {
+      type: 'string',
+      valueName: 'P',
+      description: 'Percentage that disables the workgroup',
+    },
+    'disable-now-at': {
+      type: 'string',
+      valueName: 'P',
+      description: 'Percentage that disables it and stops its running queries',
+    },
+    'dry-run': {
+      type: 'boolean',
+      description: 'Budget in dry run: record and alert what would be done, change nothing',
+    },
+    protected: {
+      type: 'boolean',
+      description: 'Never act on the workgroup: every threshold only notifies',
+    },
+    'skip-workgroup-check': {
+      type: 'boolean',
+      description: 'Do not ask Athena whether the workgroup exists (offline setups)',
+    },
+    'skip-alarms': {
+      type: 'boolean',
+      description: 'Do not create, update or delete CloudWatch alarms (offline setups)',
+    },
+    'alerts-topic-arn': {
+      type: 'string',
+      valueName: 'ARN',
+      description: 'SNS topic the alarms notify (default: $ALERTS_TOPIC_ARN)',
+    },
+  },
+  formats: ['table', 'json'],
+  examples: [
+    'athena-cost budget set --workgroup analytics --period day --limit-dpu-hours 10 --notify-at 50,80 --throttle-at 90 --throttle-max-dpu 8 --disable-at 100',
+    'athena-cost budget set --workgroup adhoc --period month --limit-dpu-hours 1 --limit-bytes 5TiB --notify-at 80 --throttle-at 90 --throttle-bytes-cutoff 10GiB --dry-run',
+  ],
+  flags: BudgetSetFlags,
+  async run(context) {
+    const options = context.flags;
+    const built = budgetFromOptions(options, context.now());
+    if (!built.ok) throw new UsageError(built.message);
+    const { budget } = built;
+    const topicArn = alertsTopicArn(options.alertsTopicArn);
+    const settings = budgetAlarmSettings(topicArn);
+    for (const warning of budgetSetWarnings(options)) context.warn(warning);
+
+    const services = new AwsServices(context.region);
+    try {
+      if (!options.skipWorkgroupCheck) {
+        await checkWorkgroupExists(services, budget.workgroup);
+      }
+      await new DynamoDbBudgetStore(context.documents(), context.tableName).put(budget);
+      let alarms: BudgetAlarmChanges | undefined;
+      if (!options.skipAlarms) {
+        alarms = await callService(
+          'CloudWatch',
+          `stored the budget of '${budget.workgroup}', but could not update its alarms (run the command again)`,
+          context.region,
+          () =>
+            syncBudgetAlarms(new CloudWatchBudgetAlarms(services.cloudWatch()), budget, settings),
+        );
+        if (topicArn === undefined && alarms.put.length > 0) {
+          context.warn(
+            'no alerts topic (--alerts-topic-arn or ALERTS_TOPIC_ARN): the alarms have no actions',
+          );
+        }
+      }
+      const alarmActions = topicArn === undefined ? [] : [topicArn];
+      if (context.format === 'json') {
+        context.stdout.write(
+          toJsonText({
+            budget: budgetJson(budget),
+            alarms:
+              alarms === undefined
+                ? null
+                : {
+                    namespace: settings.namespace,
+                    metricName: BUDGET_USED_PERCENT_METRIC,
+                    alarmActions,
+                    put: alarms.put,
+                    deleted: alarms.deleted,
+                  },
+          }),
+        );
+        return 0;
+      }
+      let text = `Stored the ${budget.period} budget of ${budget.workgroup}.\n\n${budgetsTable([budget])}`;
+      if (alarms === undefined) {
+        text += '\nAlarms left as they are (--skip-alarms).\n';
+      } else {
+        text += `\nAlarms on ${settings.namespace} ${BUDGET_USED_PERCENT_METRIC}, actions: ${alarmActions.length === 0 ? 'none' : alarmActions.join(', ')}\n`;
+        for (const name of alarms.put) text += `  put      ${name}\n`;
+        for (const name of alarms.deleted) text += `  deleted  ${name}\n`;
+        if (alarms.put.length === 0 && alarms.deleted.length === 0) text += '  none\n';
+      }
+      context.stdout.write(text);
+      return 0;
+    } finally {
+      services.close();
+    }
+  },
+});
+
+async function checkWorkgroupExists(services: AwsServices, workgroup: string): Promise<void> {
+  try {
+    await new AthenaWorkgroupGateway(services.athena()).getSettings(workgroup);
+  } catch (error) {
+    if (error instanceof WorkgroupNotFoundError) {
+      const region = services.region ?? process.env.AWS_REGION;
+      throw new CliError(
+        `Athena workgroup '${workgroup}' does not exist${region ? ` in ${region}` : ''}`,
+        1,
+        'Check --workgroup and --region; pass --skip-workgroup-check to store the budget without asking Athena.',
+      );
+    }
+    throw describeServiceError(
+      error,
+      'Athena',
+      `could not check that workgroup '${workgroup}' exists`,
+      services.region,
+    );
+  }
+}

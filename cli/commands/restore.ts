@@ -1,0 +1,111 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { z } from 'zod';
+import { createAlertPublisher } from '../../lib/alerts/alert-publisher.js';
+import { AthenaWorkgroupGateway } from '../../lib/athena/workgroup-gateway.js';
+import { createRestoreWorkgroups } from '../../lib/budgets/restore-workgroups.js';
+import { DynamoDbBudgetStore } from '../../lib/store/dynamodb-budget-store.js';
+import { DynamoDbEnforcementStore } from '../../lib/store/dynamodb-enforcement-store.js';
+import { AwsServices, alertsTopicArn, SNS_TOPIC_ARN } from '../aws-services.js';
+import { workgroupFlag } from '../budget-flags.js';
+import { defineCommand } from '../command.js';
+import { CliError, EXIT_FAILURE } from '../errors.js';
+import { restoreJson, restoreTable, toJsonText } from '../output/budget-output.js';
+
+const RestoreFlags = z.object({
+  workgroup: workgroupFlag.optional(),
+  'alerts-topic-arn': z
+    .string()
+    .regex(SNS_TOPIC_ARN, {
+      error: (issue) =>
+        `must be an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:alerts, got '${String(issue.input)}'`,
+    })
+    .optional(),
+});
+
+export default defineCommand({
+  name: 'restore',
+  summary: 'Gives back the workgroup settings budget enforcement changed in ended periods',
+  usage: 'athena-cost restore [--workgroup WG] [--alerts-topic-arn ARN] [--format table|json]',
+  description: `
+Runs what the hourly restore function does, now: for every period that has ended in which the
+enforcer throttled or disabled a workgroup, restores the settings from before its first change,
+on the fields that are still as the enforcer left them. A field an operator changed since is left
+alone and reported as a conflict. Each restore is announced on the alerts topic (--alerts-topic-arn
+or $ALERTS_TOPIC_ARN) when there is one. Exits 1 when a restore failed.`,
+  options: {
+    workgroup: {
+      type: 'string',
+      valueName: 'WG',
+      description: 'Only this workgroup (default: every workgroup)',
+    },
+    'alerts-topic-arn': {
+      type: 'string',
+      valueName: 'ARN',
+      description: 'SNS topic for restore alerts (default: $ALERTS_TOPIC_ARN)',
+    },
+  },
+  formats: ['table', 'json'],
+  examples: ['athena-cost restore', 'athena-cost restore --workgroup analytics --format json'],
+  flags: RestoreFlags,
+  async run(context) {
+    const { workgroup } = context.flags;
+    const topicArn = alertsTopicArn(context.flags['alerts-topic-arn']);
+    const services = new AwsServices(context.region);
+    try {
+      const logger = cliLogger();
+      const restoreWorkgroups = createRestoreWorkgroups({
+        enforcement: new DynamoDbEnforcementStore(context.documents(), context.tableName),
+        workgroups: new AthenaWorkgroupGateway(services.athena()),
+        alerts: createAlertPublisher(logger, topicArn, () => services.sns()),
+        logger,
+        now: context.now,
+      });
+      const results = await restoreWorkgroups(workgroup === undefined ? {} : { workgroup });
+      if (results.length === 0 && workgroup !== undefined) {
+        const budget = await new DynamoDbBudgetStore(context.documents(), context.tableName)
+          .list()
+          .then(({ budgets, invalid }) =>
+            [...budgets, ...invalid].some((entry) => entry.workgroup === workgroup),
+          );
+        if (!budget) {
+          throw new CliError(
+            `workgroup '${workgroup}' has no budget and nothing to restore`,
+            1,
+            "Run 'athena-cost budget list' to see the budgets.",
+          );
+        }
+      }
+      if (context.format === 'json') {
+        context.stdout.write(toJsonText(restoreJson(context.now(), results)));
+      } else if (results.length === 0) {
+        context.stdout.write(
+          `Nothing to restore${workgroup === undefined ? '' : ` for ${workgroup}`}: no ended period has settings left to give back.\n`,
+        );
+      } else {
+        context.stdout.write(restoreTable(results));
+      }
+      const failed = results.filter((result) => result.outcome === 'failed');
+      if (failed.length > 0) {
+        context.stderr.write(
+          `athena-cost: restore failed for ${failed.map((result) => `${result.workgroup} (${result.period} ${result.periodKey})`).join(', ')}; run it again once the cause is fixed\n`,
+        );
+        return EXIT_FAILURE;
+      }
+      return 0;
+    } finally {
+      services.close();
+    }
+  },
+});
+
+/**
+ * The logger restore and the alert publisher write to: errors only (on stderr) unless
+ * POWERTOOLS_LOG_LEVEL says otherwise, so JSON on stdout stays clean.
+ */
+function cliLogger(): Logger {
+  const configured = process.env.POWERTOOLS_LOG_LEVEL || process.env.LOG_LEVEL;
+  return new Logger({
+    serviceName: 'athena-cost-cli',
+    ...(configured ? {} : { logLevel: 'ERROR' }),
+  });
+}

@@ -1,0 +1,237 @@
+import type { Budget } from '../../lib/budgets/budget.js';
+import type { BudgetStatus } from '../../lib/budgets/budget-status.js';
+import type { RestoreResult } from '../../lib/budgets/restore-workgroups.js';
+import {
+  formatBytes,
+  formatDpuHours,
+  formatInstant,
+  formatPercent,
+  formatUsd,
+} from '../../lib/reports/format-values.js';
+import type { InvalidStoredBudget } from '../../lib/store/budget-store.js';
+import { type Cell, type Column, renderTable } from './table.js';
+
+/** No limit-crossing in sight, in tables. */
+const NEVER = '—';
+
+/** A budget as JSON: every field present, null where unset, in a stable order. */
+export function budgetJson(budget: Budget) {
+  return {
+    workgroup: budget.workgroup,
+    period: budget.period,
+    limitDpuHours: budget.limitDpuHours,
+    limitUsd: budget.limitUsd ?? null,
+    limitBytes: budget.limitBytes ?? null,
+    thresholds: budget.thresholds.map((threshold) => ({
+      percent: threshold.percent,
+      action: threshold.action,
+    })),
+    throttleMaxDpu: budget.throttleMaxDpu ?? null,
+    throttleBytesScannedCutoff: budget.throttleBytesScannedCutoff ?? null,
+    dryRun: budget.dryRun,
+    protected: budget.protected,
+    updatedAt: budget.updatedAt,
+  };
+}
+
+export const toJsonText = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
+
+/** `50% notify, 80% throttle`, or `-` for none. */
+export function describeThresholds(budget: Budget): string {
+  if (budget.thresholds.length === 0) return '-';
+  return budget.thresholds
+    .map((threshold) => `${threshold.percent}% ${threshold.action}`)
+    .join(', ');
+}
+
+/** What a throttle sets: `max-dpu 8`, `cutoff 1.0 GiB`. */
+export function describeThrottle(budget: Budget): string | null {
+  const parts: string[] = [];
+  if (budget.throttleMaxDpu !== undefined) parts.push(`max-dpu ${budget.throttleMaxDpu}`);
+  if (budget.throttleBytesScannedCutoff !== undefined) {
+    parts.push(`cutoff ${formatBytes(budget.throttleBytesScannedCutoff)}`);
+  }
+  return parts.length === 0 ? null : parts.join(', ');
+}
+
+/** `enforce`, `dry run`, `protected` or both. */
+export function describeMode(budget: Pick<Budget, 'dryRun' | 'protected'>): string {
+  const modes = [budget.dryRun ? 'dry run' : '', budget.protected ? 'protected' : ''].filter(
+    (mode) => mode !== '',
+  );
+  return modes.length === 0 ? 'enforce' : modes.join(', ');
+}
+
+const BUDGET_COLUMNS: readonly Column[] = [
+  { header: 'WORKGROUP' },
+  { header: 'PERIOD' },
+  { header: 'LIMIT DPU-H', format: formatDpuHours, align: 'right' },
+  { header: 'LIMIT USD', format: formatUsd, align: 'right' },
+  { header: 'LIMIT BYTES', format: formatBytes, align: 'right' },
+  { header: 'THRESHOLDS' },
+  { header: 'THROTTLE' },
+  { header: 'MODE' },
+  { header: 'UPDATED (UTC)' },
+];
+
+export function budgetsTable(budgets: readonly Budget[]): string {
+  return renderTable(
+    BUDGET_COLUMNS,
+    budgets.map((budget) => [
+      budget.workgroup,
+      budget.period,
+      budget.limitDpuHours,
+      budget.limitUsd,
+      budget.limitBytes,
+      describeThresholds(budget),
+      describeThrottle(budget),
+      describeMode(budget),
+      formatInstant(budget.updatedAt),
+    ]),
+  );
+}
+
+/** `budget list --format json`. */
+export function budgetListJson(
+  budgets: readonly Budget[],
+  invalid: readonly InvalidStoredBudget[],
+) {
+  return {
+    budgets: budgets.map(budgetJson),
+    invalid: invalid.map((entry) => ({ workgroup: entry.workgroup, reason: entry.reason })),
+  };
+}
+
+/** `status --format json`. */
+export function statusJson(at: Date, statuses: readonly BudgetStatus[]) {
+  return {
+    at: at.toISOString(),
+    budgets: statuses.map((status) => ({
+      workgroup: status.workgroup,
+      period: status.period,
+      periodKey: status.periodKey,
+      limitDpuHours: status.limitDpuHours,
+      usedDpuHours: status.usedDpuHours,
+      limitUsd: status.limitUsd,
+      usedUsd: status.usedUsd,
+      limitBytes: status.limitBytes,
+      usedBytes: status.usedBytes,
+      usedPercent: status.usedPercent,
+      bindingLimit: status.bindingLimit,
+      dryRun: status.dryRun,
+      protected: status.protected,
+      actions: status.actions.map((action) => ({
+        threshold: action.threshold,
+        action: action.action,
+        status: action.status,
+        at: action.at,
+        detail: action.detail,
+      })),
+      forecast: {
+        projectedDpuHours: status.forecast.projectedDpuHours,
+        projectedPercent: status.forecast.projectedPercent,
+        limitReachedAt: status.forecast.limitReachedAt,
+        burnRateDpuHoursPerHour: status.forecast.burnRateDpuHoursPerHour,
+        extrapolated: status.forecast.extrapolated,
+        periodEnd: status.forecast.periodEnd,
+      },
+    })),
+  };
+}
+
+const STATUS_COLUMNS: readonly Column[] = [
+  { header: 'WORKGROUP' },
+  { header: 'PERIOD' },
+  { header: 'USED DPU-H', format: formatDpuHours, align: 'right' },
+  { header: 'LIMIT DPU-H', format: formatDpuHours, align: 'right' },
+  { header: 'USD', align: 'right' },
+  { header: 'BYTES', align: 'right' },
+  { header: 'USED', format: formatPercent, align: 'right' },
+  { header: 'PROJECTED DPU-H', format: formatDpuHours, align: 'right' },
+  { header: 'PROJECTED', format: formatPercent, align: 'right' },
+  { header: 'LIMIT REACHED (UTC)' },
+  { header: 'MODE' },
+];
+
+const ACTION_COLUMNS: readonly Column[] = [
+  { header: 'WORKGROUP' },
+  { header: 'PERIOD' },
+  { header: 'THRESHOLD', format: formatPercent, align: 'right' },
+  { header: 'ACTION' },
+  { header: 'STATUS' },
+  { header: 'AT (UTC)' },
+  { header: 'DETAIL' },
+];
+
+const usedOf = (used: number | null, limit: number | null, format: (n: number) => string) =>
+  used === null || limit === null ? null : `${format(used)} / ${format(limit)}`;
+
+/** The budgets, then the actions of their periods when there are any. */
+export function statusTable(statuses: readonly BudgetStatus[]): string {
+  const rows: Cell[][] = statuses.map((status) => [
+    status.workgroup,
+    `${status.period} ${status.periodKey}`,
+    status.usedDpuHours,
+    status.limitDpuHours,
+    usedOf(status.usedUsd, status.limitUsd, formatUsd),
+    usedOf(status.usedBytes, status.limitBytes, formatBytes),
+    status.usedPercent,
+    status.forecast.projectedDpuHours,
+    status.forecast.projectedPercent,
+    status.forecast.limitReachedAt === null ? NEVER : formatInstant(status.forecast.limitReachedAt),
+    describeMode(status),
+  ]);
+  let text = renderTable(STATUS_COLUMNS, rows);
+  const actions = statuses.flatMap((status) =>
+    status.actions.map((action): Cell[] => [
+      status.workgroup,
+      status.periodKey,
+      action.threshold,
+      action.action,
+      action.status,
+      formatInstant(action.at),
+      action.detail,
+    ]),
+  );
+  if (actions.length > 0) {
+    text += '\nActions this period\n';
+    text += renderTable(ACTION_COLUMNS, actions);
+  }
+  return text;
+}
+
+/** `restore --format json`. */
+export function restoreJson(at: Date, results: readonly RestoreResult[]) {
+  return {
+    at: at.toISOString(),
+    results: results.map((result) => ({
+      workgroup: result.workgroup,
+      period: result.period,
+      periodKey: result.periodKey,
+      outcome: result.outcome,
+      conflicts: [...result.conflicts],
+      detail: result.detail,
+    })),
+  };
+}
+
+const RESTORE_COLUMNS: readonly Column[] = [
+  { header: 'WORKGROUP' },
+  { header: 'PERIOD' },
+  { header: 'OUTCOME' },
+  { header: 'CONFLICTS' },
+  { header: 'DETAIL' },
+];
+
+export function restoreTable(results: readonly RestoreResult[]): string {
+  return renderTable(
+    RESTORE_COLUMNS,
+    results.map((result) => [
+      result.workgroup,
+      `${result.period} ${result.periodKey}`,
+      result.outcome,
+      result.conflicts.length === 0 ? null : result.conflicts.join('; '),
+      result.detail,
+    ]),
+  );
+}

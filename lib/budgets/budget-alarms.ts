@@ -1,0 +1,238 @@
+import {
+  type CloudWatchClient,
+  DeleteAlarmsCommand,
+  DescribeAlarmsCommand,
+  PutMetricAlarmCommand,
+} from '@aws-sdk/client-cloudwatch';
+import { chunk } from '../async/map-with-concurrency.js';
+import type { Budget } from './budget.js';
+
+/** The metric the enforcer publishes after each batch that changed a workgroup's usage. */
+export const BUDGET_USED_PERCENT_METRIC = 'BudgetUsedPercent';
+export const DEFAULT_STACK_NAME = 'athena-cost';
+export const DEFAULT_METRICS_NAMESPACE = 'AthenaCostMonitor';
+/**
+ * One minute, one datapoint: BudgetUsedPercent is published as batches arrive, so the alarm
+ * fires within about a minute of the enforcer seeing a threshold crossed.
+ */
+export const BUDGET_ALARM_PERIOD_SECONDS = 60;
+export const BUDGET_ALARM_EVALUATION_PERIODS = 1;
+/** DeleteAlarms takes at most 100 names per call. */
+const MAX_ALARMS_PER_DELETE = 100;
+
+/** Where budget alarms live and whom they tell. */
+export interface BudgetAlarmSettings {
+  /** Alarm names start with it, so a stack's budget alarms can be listed and removed. */
+  readonly stackName: string;
+  readonly namespace: string;
+  /** The alarm action; alarms without actions only change state when undefined. */
+  readonly alertsTopicArn: string | undefined;
+}
+
+/** One CloudWatch alarm on a workgroup's BudgetUsedPercent, for one notify threshold. */
+export interface BudgetAlarmDefinition {
+  readonly name: string;
+  readonly description: string;
+  readonly namespace: string;
+  readonly metricName: typeof BUDGET_USED_PERCENT_METRIC;
+  readonly workgroup: string;
+  readonly statistic: 'Maximum';
+  readonly periodSeconds: number;
+  readonly evaluationPeriods: number;
+  readonly datapointsToAlarm: number;
+  /** The threshold's percent. */
+  readonly threshold: number;
+  readonly comparisonOperator: 'GreaterThanOrEqualToThreshold';
+  /** No datapoint means no batch changed the usage: nothing is breaching. */
+  readonly treatMissingData: 'notBreaching';
+  readonly alarmActions: readonly string[];
+}
+
+/** What bringing a workgroup's alarms in line with its budget takes. */
+export interface BudgetAlarmPlan {
+  /** Alarms to create or overwrite (PutMetricAlarm is an upsert). */
+  readonly put: readonly BudgetAlarmDefinition[];
+  /** Existing alarms of the workgroup that no longer match a notify threshold. */
+  readonly delete: readonly string[];
+}
+
+/** Every notify alarm name of a workgroup starts with this. */
+export const budgetAlarmPrefix = (stackName: string, workgroup: string): string =>
+  `${stackName}-budget-${workgroup}-notify-`;
+
+/** `${stack}-budget-${workgroup}-notify-${percent}`. */
+export const budgetAlarmName = (stackName: string, workgroup: string, percent: number): string =>
+  `${budgetAlarmPrefix(stackName, workgroup)}${String(percent)}`;
+
+/**
+ * The percent a name is the notify alarm of, for this stack and workgroup; undefined for any
+ * other name, including another workgroup's whose name merely starts alike (`a` and
+ * `a-notify-x` share the prefix `…-budget-a-notify-`).
+ */
+export function budgetAlarmPercent(
+  name: string,
+  stackName: string,
+  workgroup: string,
+): number | undefined {
+  const prefix = budgetAlarmPrefix(stackName, workgroup);
+  if (!name.startsWith(prefix)) return undefined;
+  const rest = name.slice(prefix.length);
+  const percent = Number(rest);
+  return rest !== '' && Number.isFinite(percent) && percent > 0 && String(percent) === rest
+    ? percent
+    : undefined;
+}
+
+/** The alarms a budget should have: one per distinct notify threshold, ascending. */
+export function budgetAlarmDefinitions(
+  budget: Budget,
+  settings: BudgetAlarmSettings,
+): BudgetAlarmDefinition[] {
+  const percents = [
+    ...new Set(
+      budget.thresholds
+        .filter((threshold) => threshold.action === 'notify')
+        .map((threshold) => threshold.percent),
+    ),
+  ].sort((a, b) => a - b);
+  return percents.map((percent) => ({
+    name: budgetAlarmName(settings.stackName, budget.workgroup, percent),
+    description: `athena-cost: workgroup ${budget.workgroup} has used ${percent}% of its ${budget.period} budget (${budget.limitDpuHours} DPU-hours${budget.limitUsd === undefined ? '' : `, $${budget.limitUsd}`}${budget.limitBytes === undefined ? '' : `, ${budget.limitBytes} bytes`})`,
+    namespace: settings.namespace,
+    metricName: BUDGET_USED_PERCENT_METRIC,
+    workgroup: budget.workgroup,
+    statistic: 'Maximum',
+    periodSeconds: BUDGET_ALARM_PERIOD_SECONDS,
+    evaluationPeriods: BUDGET_ALARM_EVALUATION_PERIODS,
+    datapointsToAlarm: 1,
+    threshold: percent,
+    comparisonOperator: 'GreaterThanOrEqualToThreshold',
+    treatMissingData: 'notBreaching',
+    alarmActions: settings.alertsTopicArn === undefined ? [] : [settings.alertsTopicArn],
+  }));
+}
+
+/** Names among `existing` that are this workgroup's notify alarms and not `wanted`. */
+export function staleBudgetAlarms(
+  existing: readonly string[],
+  wanted: readonly BudgetAlarmDefinition[],
+  stackName: string,
+  workgroup: string,
+): string[] {
+  const keep = new Set(wanted.map((definition) => definition.name));
+  return existing.filter(
+    (name) => !keep.has(name) && budgetAlarmPercent(name, stackName, workgroup) !== undefined,
+  );
+}
+
+/** Plans the alarms of a budget given the alarm names that exist under its prefix. */
+export function planBudgetAlarms(
+  budget: Budget,
+  existing: readonly string[],
+  settings: BudgetAlarmSettings,
+): BudgetAlarmPlan {
+  const put = budgetAlarmDefinitions(budget, settings);
+  return {
+    put,
+    delete: staleBudgetAlarms(existing, put, settings.stackName, budget.workgroup),
+  };
+}
+
+/** The CloudWatch calls budget alarms need. */
+export interface BudgetAlarms {
+  /** Names of the metric alarms starting with `prefix`. */
+  namesWithPrefix(prefix: string): Promise<string[]>;
+  put(definition: BudgetAlarmDefinition): Promise<void>;
+  /** Deletes alarms that exist (CloudWatch fails the whole call on an unknown name). */
+  delete(names: readonly string[]): Promise<void>;
+}
+
+/** {@link BudgetAlarms} over CloudWatch PutMetricAlarm, DescribeAlarms and DeleteAlarms. */
+export class CloudWatchBudgetAlarms implements BudgetAlarms {
+  constructor(private readonly cloudWatch: CloudWatchClient) {}
+
+  async namesWithPrefix(prefix: string): Promise<string[]> {
+    const names: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const output = await this.cloudWatch.send(
+        new DescribeAlarmsCommand({
+          AlarmNamePrefix: prefix,
+          AlarmTypes: ['MetricAlarm'],
+          MaxRecords: 100,
+          NextToken: nextToken,
+        }),
+      );
+      for (const alarm of output.MetricAlarms ?? []) {
+        if (alarm.AlarmName !== undefined) names.push(alarm.AlarmName);
+      }
+      nextToken = output.NextToken;
+    } while (nextToken);
+    return names;
+  }
+
+  async put(definition: BudgetAlarmDefinition): Promise<void> {
+    await this.cloudWatch.send(
+      new PutMetricAlarmCommand({
+        AlarmName: definition.name,
+        AlarmDescription: definition.description,
+        Namespace: definition.namespace,
+        MetricName: definition.metricName,
+        Dimensions: [{ Name: 'WorkGroup', Value: definition.workgroup }],
+        Statistic: definition.statistic,
+        Period: definition.periodSeconds,
+        EvaluationPeriods: definition.evaluationPeriods,
+        DatapointsToAlarm: definition.datapointsToAlarm,
+        Threshold: definition.threshold,
+        ComparisonOperator: definition.comparisonOperator,
+        TreatMissingData: definition.treatMissingData,
+        ActionsEnabled: true,
+        AlarmActions: [...definition.alarmActions],
+      }),
+    );
+  }
+
+  async delete(names: readonly string[]): Promise<void> {
+    for (const part of chunk(names, MAX_ALARMS_PER_DELETE)) {
+      await this.cloudWatch.send(new DeleteAlarmsCommand({ AlarmNames: part }));
+    }
+  }
+}
+
+/** What an alarm sync or removal did. */
+export interface BudgetAlarmChanges {
+  readonly put: readonly string[];
+  readonly deleted: readonly string[];
+}
+
+/**
+ * Creates or updates a budget's notify alarms, then deletes the workgroup's alarms that no
+ * longer match a threshold: new alarms exist before old ones go.
+ */
+export async function syncBudgetAlarms(
+  alarms: BudgetAlarms,
+  budget: Budget,
+  settings: BudgetAlarmSettings,
+): Promise<BudgetAlarmChanges> {
+  const existing = await alarms.namesWithPrefix(
+    budgetAlarmPrefix(settings.stackName, budget.workgroup),
+  );
+  const plan = planBudgetAlarms(budget, existing, settings);
+  for (const definition of plan.put) await alarms.put(definition);
+  if (plan.delete.length > 0) await alarms.delete(plan.delete);
+  return { put: plan.put.map((definition) => definition.name), deleted: plan.delete };
+}
+
+/** Deletes every notify alarm of a workgroup; returns their names. */
+export async function removeBudgetAlarms(
+  alarms: BudgetAlarms,
+  workgroup: string,
+  stackName: string,
+): Promise<string[]> {
+  const existing = await alarms.namesWithPrefix(budgetAlarmPrefix(stackName, workgroup));
+  const owned = existing.filter(
+    (name) => budgetAlarmPercent(name, stackName, workgroup) !== undefined,
+  );
+  if (owned.length > 0) await alarms.delete(owned);
+  return owned;
+}

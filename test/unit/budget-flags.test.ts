@@ -1,0 +1,266 @@
+import { describe, expect, it } from 'vitest';
+import {
+  BudgetSetFlags,
+  budgetFromOptions,
+  budgetSetWarnings,
+  parseBytes,
+  parsePercent,
+  thresholdsOf,
+} from '../../cli/budget-flags.js';
+import { type CliIo, runCli } from '../../cli/main.js';
+
+const NOW = new Date('2026-11-25T12:00:00Z');
+const REQUIRED = { workgroup: 'analytics', period: 'day', 'limit-dpu-hours': '10' };
+
+const parse = (values: Record<string, unknown>) => BudgetSetFlags.safeParse(values);
+
+const parsed = (values: Record<string, unknown>) => {
+  const result = parse({ ...REQUIRED, ...values });
+  if (!result.success) throw new Error(JSON.stringify(result.error.issues));
+  return result.data;
+};
+
+const problems = (values: Record<string, unknown>) => {
+  const result = parse(values);
+  return result.success
+    ? []
+    : result.error.issues.map((issue) => `${String(issue.path[0] ?? '')}: ${issue.message}`);
+};
+
+describe('budget set flags', () => {
+  it('turns comma lists, percentages and numbers into thresholds and limits', () => {
+    const options = parsed({
+      'limit-dpu-hours': '12.5',
+      'limit-usd': '40',
+      'limit-bytes': '2GiB',
+      'notify-at': '80, 50%,95',
+      'throttle-at': '90',
+      'throttle-max-dpu': '8',
+      'disable-at': '100%',
+      'disable-now-at': '150',
+      'dry-run': true,
+      protected: true,
+    });
+
+    expect(options).toMatchObject({
+      workgroup: 'analytics',
+      period: 'day',
+      limitDpuHours: 12.5,
+      limitUsd: 40,
+      limitBytes: 2 * 1024 ** 3,
+      notifyAt: [50, 80, 95],
+      throttleAt: 90,
+      throttleMaxDpu: 8,
+      disableAt: 100,
+      disableNowAt: 150,
+      dryRun: true,
+      protected: true,
+      skipWorkgroupCheck: false,
+      skipAlarms: false,
+    });
+    expect(thresholdsOf(options)).toEqual([
+      { percent: 50, action: 'notify' },
+      { percent: 80, action: 'notify' },
+      { percent: 95, action: 'notify' },
+      { percent: 90, action: 'throttle' },
+      { percent: 100, action: 'disable' },
+      { percent: 150, action: 'disable-now' },
+    ]);
+  });
+
+  it('builds a budget the domain accepts, with sorted thresholds and the time of setting', () => {
+    const built = budgetFromOptions(
+      parsed({ 'notify-at': '50,80', 'throttle-at': '90', 'throttle-max-dpu': '8' }),
+      NOW,
+    );
+
+    expect(built).toEqual({
+      ok: true,
+      budget: {
+        workgroup: 'analytics',
+        period: 'day',
+        limitDpuHours: 10,
+        thresholds: [
+          { percent: 50, action: 'notify' },
+          { percent: 80, action: 'notify' },
+          { percent: 90, action: 'throttle' },
+        ],
+        throttleMaxDpu: 8,
+        dryRun: false,
+        protected: false,
+        updatedAt: '2026-11-25T12:00:00.000Z',
+      },
+    });
+  });
+
+  it.each([
+    ['10', '--throttle-max-dpu must be between 4 and 124 in steps of 4'],
+    ['128', '--throttle-max-dpu must be between 4 and 124 in steps of 4'],
+    ['0', '--throttle-max-dpu must be between 4 and 124 in steps of 4'],
+    ['8.5', '--throttle-max-dpu must be between 4 and 124 in steps of 4'],
+  ])('refuses --throttle-max-dpu %s with the domain message', (dpu, message) => {
+    const built = budgetFromOptions(parsed({ 'throttle-at': '80', 'throttle-max-dpu': dpu }), NOW);
+    expect(built).toEqual({ ok: false, message });
+  });
+
+  it('names the option in other domain messages', () => {
+    const built = budgetFromOptions(
+      parsed({ 'throttle-at': '80', 'throttle-bytes-cutoff': '1MiB' }),
+      NOW,
+    );
+    expect(built).toEqual({
+      ok: false,
+      message:
+        '--throttle-bytes-cutoff must be at least 10485760 bytes (10 MB, the Athena minimum)',
+    });
+  });
+
+  it.each([
+    [
+      { 'notify-at': '50,,80' },
+      "notify-at: must be a comma-separated list of percentages, e.g. 50,80, got '50,,80'",
+    ],
+    [
+      { 'notify-at': 'fifty' },
+      "notify-at: must be a comma-separated list of percentages, e.g. 50,80, got 'fifty'",
+    ],
+    [
+      { 'notify-at': '-5,80' },
+      "notify-at: must be a comma-separated list of percentages, e.g. 50,80, got '-5,80'",
+    ],
+    [
+      { 'notify-at': '0,1200' },
+      "notify-at: must hold percentages greater than 0 and at most 1000, got '0', '1200'",
+    ],
+    [{ 'notify-at': '50,80,50' }, 'notify-at: lists 50 more than once'],
+    [
+      { 'throttle-at': '80,90' },
+      "throttle-at: must be a percentage greater than 0 and at most 1000, e.g. 80, got '80,90'",
+    ],
+    [
+      { 'disable-at': '0' },
+      "disable-at: must be a percentage greater than 0 and at most 1000, e.g. 100, got '0'",
+    ],
+    [
+      { 'limit-dpu-hours': '0' },
+      "limit-dpu-hours: must be a number greater than 0, e.g. 10, got '0'",
+    ],
+    [
+      { 'limit-dpu-hours': '0x10' },
+      "limit-dpu-hours: must be a number greater than 0, e.g. 10, got '0x10'",
+    ],
+    [{ 'limit-usd': '-1' }, "limit-usd: must be a number greater than 0, e.g. 25, got '-1'"],
+    [
+      { 'limit-bytes': '1.5GiB' },
+      "limit-bytes: must be a whole number of bytes greater than 0, optionally with a unit (KiB, MiB, GiB, TiB, PiB), e.g. 10GiB, got '1.5GiB'",
+    ],
+    [
+      { 'throttle-max-dpu': 'eight' },
+      "throttle-max-dpu: must be a number of DPUs, e.g. 8, got 'eight'",
+    ],
+    [{ period: 'year' }, "period: must be one of day, week, month, got 'year'"],
+    [
+      { workgroup: 'no spaces' },
+      "workgroup: must be an Athena workgroup name (1 to 128 of a-z, A-Z, 0-9, '.', '_', '-'), got 'no spaces'",
+    ],
+    [
+      { 'alerts-topic-arn': 'alerts' },
+      "alerts-topic-arn: must be an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:alerts, got 'alerts'",
+    ],
+    [
+      { 'throttle-at': '80' },
+      'throttle-at: needs --throttle-max-dpu N (capacity reservation) or --throttle-bytes-cutoff BYTES (on demand) to say what the throttle sets',
+    ],
+  ])('rejects %j', (values, message) => {
+    expect(problems({ ...REQUIRED, ...values })).toEqual([message]);
+  });
+
+  it('needs the workgroup, period and DPU-hour limit', () => {
+    expect(problems({})).toEqual([
+      'workgroup: is required',
+      'period: is required',
+      'limit-dpu-hours: is required',
+    ]);
+  });
+
+  it('warns about options that change nothing', () => {
+    expect(budgetSetWarnings(parsed({ 'throttle-max-dpu': '8', 'notify-at': '50' }))).toEqual([
+      '--throttle-max-dpu has no effect without --throttle-at',
+    ]);
+    expect(budgetSetWarnings(parsed({}))).toEqual([
+      'the budget has no thresholds (--notify-at, --throttle-at, --disable-at, --disable-now-at): it only tracks usage',
+    ]);
+  });
+});
+
+describe('number parsing', () => {
+  it('reads bytes with binary units', () => {
+    expect(parseBytes('10485760')).toBe(10_485_760);
+    expect(parseBytes('10MiB')).toBe(10_485_760);
+    expect(parseBytes('1 tib')).toBe(1024 ** 4);
+    expect(parseBytes('10MB')).toBeUndefined();
+    expect(parseBytes('')).toBeUndefined();
+  });
+
+  it('reads percentages with or without a percent sign', () => {
+    expect(parsePercent('87.5%')).toBe(87.5);
+    expect(parsePercent('1000')).toBe(1000);
+    expect(parsePercent('1000.1')).toBeUndefined();
+    expect(parsePercent('')).toBeUndefined();
+  });
+});
+
+/** Runs the CLI in memory: these command lines fail before any AWS call. */
+async function cli(args: string[], overrides: Partial<CliIo> = {}) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    env: {},
+    cwd: process.cwd(),
+    now: () => NOW,
+    ...overrides,
+  });
+  return { code, stdout, stderr };
+}
+
+describe('athena-cost budget set (command line)', () => {
+  const base = ['budget', 'set', '--table', 't', '--workgroup', 'analytics', '--period', 'day'];
+
+  it.each([
+    [
+      ['--limit-dpu-hours', '10', '--throttle-at', '80', '--throttle-max-dpu', '10'],
+      '--throttle-max-dpu must be between 4 and 124 in steps of 4',
+    ],
+    [
+      ['--limit-dpu-hours', '10', '--throttle-at', '80', '--throttle-max-dpu', '128'],
+      '--throttle-max-dpu must be between 4 and 124 in steps of 4',
+    ],
+    [
+      ['--limit-dpu-hours', '10', '--notify-at', '50;80'],
+      "--notify-at must be a comma-separated list of percentages, e.g. 50,80, got '50;80'",
+    ],
+    [['--limit-dpu-hours'], '--limit-dpu-hours needs a value'],
+    [
+      ['--limit-dpu-hours', '10', '--format', 'csv'],
+      "--format must be one of table, json, got 'csv'",
+    ],
+  ])('rejects %j with exit code 2 and the usage hint', async (args, message) => {
+    const { code, stdout, stderr } = await cli([...base, ...args]);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      `athena-cost: ${message}\nRun 'athena-cost budget set --help' for usage.\n`,
+    );
+  });
+
+  it('lists the budget commands in the program help', async () => {
+    const { stdout } = await cli(['--help']);
+    expect(stdout).toMatch(/^ {2}budget list +Lists every budget$/m);
+    expect(stdout).toMatch(/^ {2}budget rm +Removes/m);
+    expect(stdout).toMatch(/^ {2}budget set +Creates or replaces/m);
+    expect(stdout).toMatch(/^ {2}restore +Gives back/m);
+    expect(stdout).toMatch(/^ {2}status +Where each budget stands/m);
+  });
+});
