@@ -44,7 +44,7 @@ export interface BudgetAlarmDefinition {
   readonly threshold: number;
   readonly comparisonOperator: 'GreaterThanOrEqualToThreshold';
   /** No datapoint means no batch changed the usage: nothing is breaching. */
-  readonly treatMissingData: 'notBreaching';
+  readonly treatMissingData: 'ignore';
   readonly alarmActions: readonly string[];
 }
 
@@ -107,7 +107,9 @@ export function budgetAlarmDefinitions(
     datapointsToAlarm: 1,
     threshold: percent,
     comparisonOperator: 'GreaterThanOrEqualToThreshold',
-    treatMissingData: 'notBreaching',
+    // Usage only grows within a period and is published only when it changes: a quiet minute
+    // must not flip the alarm back to OK and notify again on the next batch.
+    treatMissingData: 'ignore',
     alarmActions: settings.alertsTopicArn === undefined ? [] : [settings.alertsTopicArn],
   }));
 }

@@ -209,7 +209,7 @@ describe('athena-cost budget set, list and rm', () => {
       DatapointsToAlarm: 1,
       Threshold: 80,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      TreatMissingData: 'notBreaching',
+      TreatMissingData: 'ignore',
       ActionsEnabled: true,
       AlarmActions: [TOPIC],
     });

@@ -106,7 +106,7 @@ describe('budgetAlarmDefinitions', () => {
       datapointsToAlarm: 1,
       threshold: 50,
       comparisonOperator: 'GreaterThanOrEqualToThreshold',
-      treatMissingData: 'notBreaching',
+      treatMissingData: 'ignore',
       alarmActions: [TOPIC],
     });
     expect(definitions[1]?.threshold).toBe(80);
