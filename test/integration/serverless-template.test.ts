@@ -138,10 +138,11 @@ function roleStatements(): Statement[] {
 }
 
 describe('sls package (offline, no credentials)', () => {
-  it('targets Node.js 22 on arm64 with ESM bundles for both functions', () => {
+  it('targets Node.js 22 on arm64 with ESM bundles for every function', () => {
     for (const [logicalId, handler] of [
       ['IngestLambdaFunction', 'functions/ingest.handler'],
       ['RestoreLambdaFunction', 'functions/restore.handler'],
+      ['ReconcileLambdaFunction', 'functions/reconcile.handler'],
     ] as const) {
       const fn = resource(logicalId).Properties;
       expect(fn.Runtime).toBe('nodejs22.x');
@@ -151,6 +152,7 @@ describe('sls package (offline, no credentials)', () => {
     }
     expect(resource('IngestLambdaFunction').Properties.Timeout).toBe(60);
     expect(resource('RestoreLambdaFunction').Properties.Timeout).toBe(120);
+    expect(resource('ReconcileLambdaFunction').Properties.Timeout).toBe(300);
   });
 
   it('gives every function the table, the alerts topic and the settings in its environment', () => {
@@ -172,19 +174,21 @@ describe('sls package (offline, no credentials)', () => {
 
   it('keeps function logs for 30 days', () => {
     const logGroups = resourcesOfType('AWS::Logs::LogGroup');
-    expect(logGroups).toHaveLength(2);
+    expect(logGroups).toHaveLength(3);
     for (const [, group] of logGroups) expect(group.Properties.RetentionInDays).toBe(30);
   });
 
-  it('packages ingest as one bundled .mjs (AWS SDK included) in a zip under 1 MB', async () => {
-    const zipPath = join(packageDir, 'ingest.zip');
-    const { size } = await stat(zipPath);
-    expect(size).toBeGreaterThan(0);
-    expect(size).toBeLessThan(MAX_ZIP_BYTES);
-    // Zip entry names are stored uncompressed: enough to see what the archive holds.
-    const names = (await readFile(zipPath)).toString('latin1');
-    expect(names).toContain('functions/ingest.mjs');
-    expect(names).not.toContain('node_modules/');
+  it('packages ingest and reconcile each as one bundled .mjs (AWS SDK included) in a zip under 1 MB', async () => {
+    for (const name of ['ingest', 'reconcile']) {
+      const zipPath = join(packageDir, `${name}.zip`);
+      const { size } = await stat(zipPath);
+      expect(size).toBeGreaterThan(0);
+      expect(size).toBeLessThan(MAX_ZIP_BYTES);
+      // Zip entry names are stored uncompressed: enough to see what the archive holds.
+      const names = (await readFile(zipPath)).toString('latin1');
+      expect(names).toContain(`functions/${name}.mjs`);
+      expect(names).not.toContain('node_modules/');
+    }
   });
 
   it('routes only terminal Athena query states from the default bus to the ingest queue', () => {
@@ -257,16 +261,44 @@ describe('sls package (offline, no credentials)', () => {
     });
   });
 
-  it('runs restore on the hourly schedule', () => {
+  it('runs restore hourly and reconcile every 15 minutes', () => {
     const scheduled = resourcesOfType('AWS::Events::Rule').filter(
       ([, r]) => r.Properties.ScheduleExpression !== undefined,
     );
-    expect(scheduled).toHaveLength(1);
-    const [, schedule] = scheduled[0] as [string, Resource];
-    expect(schedule.Properties.ScheduleExpression).toBe('rate(1 hour)');
-    expect(schedule.Properties.Targets).toEqual([
-      expect.objectContaining({ Arn: getAttArn('RestoreLambdaFunction') }),
-    ]);
+    expect(scheduled).toHaveLength(2);
+    const scheduleOf = (functionLogicalId: string) =>
+      scheduled.find(([, rule]) =>
+        (rule.Properties.Targets as { Arn: unknown }[]).some(
+          (target) => JSON.stringify(target.Arn) === JSON.stringify(getAttArn(functionLogicalId)),
+        ),
+      )?.[1];
+    expect(scheduleOf('RestoreLambdaFunction')?.Properties.ScheduleExpression).toBe('rate(1 hour)');
+    expect(scheduleOf('ReconcileLambdaFunction')?.Properties.ScheduleExpression).toBe(
+      'rate(15 minutes)',
+    );
+    for (const [, rule] of scheduled) expect(rule.Properties.Targets).toHaveLength(1);
+  });
+
+  it('gives reconcile its settings and no Lambda retry of a failed run', () => {
+    const variables = (
+      resource('ReconcileLambdaFunction').Properties.Environment as {
+        Variables: Record<string, unknown>;
+      }
+    ).Variables;
+    expect(variables).toMatchObject({
+      RECONCILE_SAFETY_MARGIN_MINUTES: '30',
+      RECONCILE_GRACE_MINUTES: '5',
+      RECONCILE_INITIAL_LOOKBACK_MINUTES: '60',
+      RECONCILE_RESERVE_SECONDS: '60',
+    });
+    const reserve = Number(variables.RECONCILE_RESERVE_SECONDS);
+    expect(reserve).toBeLessThan(resource('ReconcileLambdaFunction').Properties.Timeout as number);
+    const invokeConfigs = resourcesOfType('AWS::Lambda::EventInvokeConfig');
+    expect(invokeConfigs).toHaveLength(1);
+    expect((invokeConfigs[0] as [string, Resource])[1].Properties).toMatchObject({
+      FunctionName: ref('ReconcileLambdaFunction'),
+      MaximumRetryAttempts: 0,
+    });
   });
 
   it('builds the one table from resources/table.json with PITR, SSE and TTL on', () => {
@@ -395,7 +427,7 @@ describe('sls package (offline, no credentials)', () => {
     expect(template.Conditions?.HasAlertEmail).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
   });
 
-  it('alarms to the alerts topic on DLQ messages, ingest errors and queue backlog', () => {
+  it('alarms to the alerts topic on DLQ messages, ingest errors, queue backlog, missed queries and reconcile errors', () => {
     const alarms = resourcesOfType('AWS::CloudWatch::Alarm').map(([, alarm]) => alarm.Properties);
     for (const alarm of alarms) expect(alarm.AlarmActions).toEqual([ref('AlertsTopic')]);
     const find = (namespace: string, metric: string, dimension: unknown) =>
@@ -418,6 +450,21 @@ describe('sls package (offline, no credentials)', () => {
         { Name: 'QueueName', Value: { 'Fn::GetAtt': ['IngestQueue', 'QueueName'] } },
       ]),
     ).toMatchObject({ Threshold: 900, ComparisonOperator: 'GreaterThanThreshold' });
+    // Reconciliation recorded queries the events missed in three 15-minute periods running.
+    expect(find('AthenaCostMonitor', 'ReconciledQueries', undefined)).toMatchObject({
+      Statistic: 'Sum',
+      Period: 900,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+    expect(
+      find('AWS/Lambda', 'Errors', [
+        { Name: 'FunctionName', Value: ref('ReconcileLambdaFunction') },
+      ]),
+    ).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
   });
 
   it('has a dashboard whose body is valid JSON with per-workgroup SEARCH widgets', () => {
@@ -452,6 +499,7 @@ describe('sls package (offline, no credentials)', () => {
       UsageTableName: { Value: ref('UsageTable') },
       IngestQueueUrl: { Value: ref('IngestQueue') },
       IngestDeadLetterQueueUrl: { Value: ref('IngestDeadLetterQueue') },
+      IngestDeadLetterQueueArn: { Value: getAttArn('IngestDeadLetterQueue') },
       AlertsTopicArn: { Value: ref('AlertsTopic') },
       DashboardName: { Value: ref('Dashboard') },
     });

@@ -1,0 +1,64 @@
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { parseQueryStateChange } from '../lib/events/query-state-change.js';
+import { isTerminalState } from '../lib/usage/query-usage.js';
+import { CliError } from './errors.js';
+
+/** An SQS client with no hard-coded endpoint: AWS_ENDPOINT_URL_SQS redirects it. */
+export const createSqsClient = (region: string | undefined): SQSClient =>
+  new SQSClient({ maxAttempts: 3, ...(region === undefined ? {} : { region }) });
+
+/** What a dead-lettered message says about itself, as far as its body tells. */
+export interface PoisonDiagnosis {
+  readonly queryExecutionId: string | undefined;
+  readonly state: string | undefined;
+  readonly reason: string;
+}
+
+/**
+ * Why a dead-lettered message probably failed, from its body alone: the parser's reason for a
+ * malformed one (what the ingest log said); for a well-formed event, where to look further.
+ */
+export function diagnosePoisonRecord(body: string): PoisonDiagnosis {
+  const parsed = parseQueryStateChange(body);
+  if (!parsed.ok) {
+    return { queryExecutionId: undefined, state: undefined, reason: `malformed: ${parsed.reason}` };
+  }
+  const { queryExecutionId, currentState } = parsed.event.detail;
+  if (!isTerminalState(currentState)) {
+    return {
+      queryExecutionId,
+      state: currentState,
+      reason: `not a finished state (${currentState}): ingest skips these, so it failed for another cause`,
+    };
+  }
+  return {
+    queryExecutionId,
+    state: currentState,
+    reason:
+      'well-formed event whose query was not recorded (unknown to Athena?): see the ingest logs',
+  };
+}
+
+/** A body shortened for a terminal line, control characters flattened. */
+export function truncateBody(body: string, length: number): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: flattening them is the point.
+  const flat = body.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+  return flat.length <= length ? flat : `${flat.slice(0, length - 1)}…`;
+}
+
+/** An SQS failure as one CLI line naming the queue. */
+export function sqsFailure(action: string, queue: string, error: unknown): CliError {
+  const name = error instanceof Error ? error.name : 'Error';
+  const message = error instanceof Error ? error.message : String(error);
+  if (
+    name === 'QueueDoesNotExist' ||
+    /NonExistentQueue|does not exist/i.test(`${name} ${message}`)
+  ) {
+    return new CliError(
+      `${action}: queue ${queue} does not exist`,
+      1,
+      'Check --dlq-url / --dlq-arn and --region (stack outputs IngestDeadLetterQueueUrl and IngestDeadLetterQueueArn).',
+    );
+  }
+  return new CliError(`${action} (${queue}): ${name}: ${message}`);
+}

@@ -1,0 +1,203 @@
+import {
+  DeleteMessageCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+  StartMessageMoveTaskCommand,
+} from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { type CliIo, runCli } from '../../cli/main.js';
+import { aStateChangeEvent } from '../support/factories.js';
+
+const DLQ_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/athena-cost-prod-ingest-dlq';
+const DLQ_ARN = 'arn:aws:sqs:us-east-1:123456789012:athena-cost-prod-ingest-dlq';
+const sqs = mockClient(SQSClient);
+
+async function cli(args: string[], overrides: Partial<CliIo> = {}) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(args, {
+    stdout: { write: (text: string) => (stdout += text) },
+    stderr: { write: (text: string) => (stderr += text) },
+    env: {},
+    cwd: process.cwd(),
+    now: () => new Date('2026-11-25T12:00:00Z'),
+    ...overrides,
+  });
+  return { code, stdout, stderr };
+}
+
+const message = (id: string, body: string, receiveCount = 5) => ({
+  MessageId: id,
+  ReceiptHandle: `receipt-${id}`,
+  Body: body,
+  Attributes: { ApproximateReceiveCount: String(receiveCount), SentTimestamp: '1764064801000' },
+});
+
+beforeEach(() => {
+  sqs.reset();
+  vi.stubEnv('AWS_REGION', 'us-east-1');
+  vi.stubEnv('DLQ_URL', '');
+  vi.stubEnv('DLQ_ARN', '');
+});
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+describe('athena-cost dlq peek', () => {
+  it('shows each message with its receive count, parsed reason and truncated body, and deletes nothing', async () => {
+    const unknownQuery = JSON.stringify(aStateChangeEvent('3b1a4c8e-0000-4000-8000-000000000001'));
+    const huge = 'x'.repeat(300_000);
+    sqs
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({
+        Messages: [
+          message('m-1', unknownQuery),
+          message('m-2', '{"source": "aws.athena", '),
+          message('m-3', JSON.stringify({ ...aStateChangeEvent('abc'), source: 'aws.glue' }), 7),
+        ],
+      })
+      .resolvesOnce({ Messages: [message('m-4', huge)] })
+      .resolves({ Messages: [] });
+
+    const { code, stdout } = await cli(['dlq', 'peek', '--dlq-url', DLQ_URL]);
+
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^m-1 +5 +3b1a4c8e-0000-4000-8000-000000000001 +well-formed/m);
+    expect(stdout).toMatch(/^m-2 +5 +- +malformed: body is not JSON/m);
+    expect(stdout).toMatch(/^m-3 +7 +- +malformed: source: source must be aws\.athena/m);
+    expect(stdout).toContain('4 messages shown (left in the queue)');
+    // Bodies are cut to one short line.
+    for (const line of stdout.split('\n')) expect(line.length).toBeLessThan(400);
+    const receives = sqs.commandCalls(ReceiveMessageCommand);
+    expect(receives).toHaveLength(3);
+    expect(receives[0]?.args[0].input).toMatchObject({
+      QueueUrl: DLQ_URL,
+      MaxNumberOfMessages: 10,
+      VisibilityTimeout: 15,
+      MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
+    });
+    expect(sqs.commandCalls(DeleteMessageCommand)).toHaveLength(0);
+  });
+
+  it('stops at --max and when messages come round again; reads DLQ_URL; writes JSON', async () => {
+    sqs
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({ Messages: [message('m-1', '{}'), message('m-2', '{}')] })
+      .resolves({ Messages: [message('m-1', '{}')] });
+    vi.stubEnv('DLQ_URL', DLQ_URL);
+
+    const { code, stdout } = await cli(['dlq', 'peek', '--max', '5', '--format', 'json']);
+
+    expect(code).toBe(0);
+    const rows = JSON.parse(stdout) as {
+      messageId: string;
+      receiveCount: number;
+      reason: string;
+    }[];
+    expect(rows.map((row) => row.messageId)).toEqual(['m-1', 'm-2']);
+    expect(rows[0]).toMatchObject({ receiveCount: 5 });
+    expect(rows[0]?.reason).toMatch(/^malformed: /);
+    expect(sqs.commandCalls(ReceiveMessageCommand)[0]?.args[0].input.MaxNumberOfMessages).toBe(5);
+    expect(sqs.commandCalls(ReceiveMessageCommand)).toHaveLength(2);
+  });
+
+  it('says when the queue is empty', async () => {
+    sqs.on(ReceiveMessageCommand).resolves({});
+    const { code, stdout } = await cli(['dlq', 'peek', '--dlq-url', DLQ_URL]);
+    expect(code).toBe(0);
+    expect(stdout).toBe('The dead-letter queue is empty.\n');
+  });
+
+  it('needs a queue, and a sane --max', async () => {
+    const none = await cli(['dlq', 'peek']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('pass --dlq-url URL or set DLQ_URL');
+    const bad = await cli(['dlq', 'peek', '--dlq-url', DLQ_URL, '--max', '0']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--max must be between 1 and 100');
+    expect(sqs.calls()).toHaveLength(0);
+  });
+
+  it('names the queue when it does not exist', async () => {
+    sqs.on(ReceiveMessageCommand).rejects(
+      Object.assign(new Error('The specified queue does not exist.'), {
+        name: 'QueueDoesNotExist',
+      }),
+    );
+    const { code, stderr } = await cli(['dlq', 'peek', '--dlq-url', DLQ_URL]);
+    expect(code).toBe(1);
+    expect(stderr).toContain(`queue ${DLQ_URL} does not exist`);
+  });
+});
+
+describe('athena-cost dlq redrive', () => {
+  it('starts a move task from the DLQ to its source queue and prints the handle', async () => {
+    sqs.on(StartMessageMoveTaskCommand).resolves({ TaskHandle: 'task-handle-1' });
+
+    const { code, stdout } = await cli(['dlq', 'redrive', '--dlq-arn', DLQ_ARN]);
+
+    expect(code).toBe(0);
+    expect(stdout).toContain('Task handle: task-handle-1');
+    const calls = sqs.commandCalls(StartMessageMoveTaskCommand);
+    expect(calls).toHaveLength(1);
+    // No DestinationArn: SQS moves the messages back to the queues they came from.
+    expect(calls[0]?.args[0].input).toEqual({ SourceArn: DLQ_ARN });
+  });
+
+  it('finds the ARN from the queue URL (DLQ_URL) and passes a rate', async () => {
+    vi.stubEnv('DLQ_URL', DLQ_URL);
+    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { QueueArn: DLQ_ARN } });
+    sqs.on(StartMessageMoveTaskCommand).resolves({ TaskHandle: 'task-handle-2' });
+
+    const { code, stdout } = await cli([
+      'dlq',
+      'redrive',
+      '--max-per-second',
+      '10',
+      '--format',
+      'json',
+    ]);
+
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toEqual({ sourceArn: DLQ_ARN, taskHandle: 'task-handle-2' });
+    expect(sqs.commandCalls(GetQueueAttributesCommand)[0]?.args[0].input).toEqual({
+      QueueUrl: DLQ_URL,
+      AttributeNames: ['QueueArn'],
+    });
+    expect(sqs.commandCalls(StartMessageMoveTaskCommand)[0]?.args[0].input).toEqual({
+      SourceArn: DLQ_ARN,
+      MaxNumberOfMessagesPerSecond: 10,
+    });
+  });
+
+  it('reports a move task already running as one line', async () => {
+    sqs.on(StartMessageMoveTaskCommand).rejects(
+      Object.assign(new Error('There is already a task running.'), {
+        name: 'UnsupportedOperation',
+      }),
+    );
+    const { code, stderr } = await cli(['dlq', 'redrive', '--dlq-arn', DLQ_ARN]);
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      `athena-cost: cannot start the redrive (${DLQ_ARN}): UnsupportedOperation: There is already a task running.\n`,
+    );
+  });
+
+  it('needs a queue and rejects what is not an SQS ARN', async () => {
+    expect((await cli(['dlq', 'redrive'])).stderr).toContain('pass --dlq-arn ARN or --dlq-url URL');
+    const bad = await cli(['dlq', 'redrive', '--dlq-arn', 'arn:aws:sns:us-east-1:1:topic']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--dlq-arn must be an SQS queue ARN');
+    expect(sqs.calls()).toHaveLength(0);
+  });
+
+  it('is listed under `dlq` in the help', async () => {
+    const { code, stdout } = await cli(['dlq', '--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^ {2}dlq peek +Show the messages/m);
+    expect(stdout).toMatch(/^ {2}dlq redrive +Move the dead-letter queue messages/m);
+  });
+});
