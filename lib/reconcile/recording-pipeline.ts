@@ -2,24 +2,13 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { AthenaClient } from '@aws-sdk/client-athena';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createAlertPublisher } from '../alerts/alert-publisher.js';
-import {
-  AthenaQueryExecutionSource,
-  type QueryExecutionSource,
-} from '../athena/query-execution-gateway.js';
+import { AthenaQueryExecutionSource } from '../athena/query-execution-gateway.js';
 import { AthenaQueryHistory } from '../athena/query-history.js';
-import { AthenaWorkgroupGateway } from '../athena/workgroup-gateway.js';
-import { cachedBudgets } from '../budgets/cached-budgets.js';
-import { createBudgetEnforcer } from '../budgets/enforce-budgets.js';
 import type { Config } from '../config.js';
-import { createRecordQueries, type RecordQueries } from '../ingest/record-queries.js';
+import { wireRecording } from '../ingest/wire-recording.js';
 import type { MetricsPublisher } from '../metrics/metrics-publisher.js';
-import { DynamoDbBudgetStore } from '../store/dynamodb-budget-store.js';
-import { DynamoDbEnforcementStore } from '../store/dynamodb-enforcement-store.js';
-import { DynamoDbQueryRecordStore } from '../store/dynamodb-query-record-store.js';
 import { DynamoDbReconcileStateStore } from '../store/dynamodb-reconcile-state-store.js';
 import { DynamoDbRecordedQueryIndex } from '../store/dynamodb-recorded-query-index.js';
-import { DynamoDbUsageCounterReader } from '../store/usage-counter-store.js';
 import type { ReconcileMetrics } from './reconcile-metrics.js';
 import {
   createReconcileWorkgroups,
@@ -48,32 +37,14 @@ export interface ReconcileWiring {
  */
 export function wireReconcileWorkgroups(wiring: ReconcileWiring): ReconcileWorkgroups {
   const { config, athena, documents, logger } = wiring;
-  const store = new DynamoDbQueryRecordStore(documents, {
-    tableName: config.tableName,
-    queryRecordTtlDays: config.queryRecordTtlDays,
-  });
-  const afterRecording = createBudgetEnforcer({
-    budgets: cachedBudgets(
-      new DynamoDbBudgetStore(documents, config.tableName),
-      logger,
-      config.budgetCacheSeconds * 1000,
-    ),
-    counters: new DynamoDbUsageCounterReader(documents, config.tableName),
-    enforcement: new DynamoDbEnforcementStore(documents, config.tableName),
-    workgroups: new AthenaWorkgroupGateway(athena),
-    alerts: createAlertPublisher(logger, config.alertsTopicArn, wiring.createSnsClient),
+  const recordQueriesFrom = wireRecording({
+    config,
+    athena,
+    documents,
+    createSnsClient: wiring.createSnsClient,
     metrics: wiring.usageMetrics,
     logger,
   });
-  const recordQueriesFrom = (source: QueryExecutionSource): RecordQueries =>
-    createRecordQueries({
-      executions: source,
-      store,
-      metrics: wiring.usageMetrics,
-      pricing: config.pricing,
-      logger,
-      afterRecording,
-    });
   return createReconcileWorkgroups({
     history: new AthenaQueryHistory(athena),
     recorded: new DynamoDbRecordedQueryIndex(documents, config.tableName),

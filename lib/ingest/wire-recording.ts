@@ -1,0 +1,63 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { AthenaClient } from '@aws-sdk/client-athena';
+import type { SNSClient } from '@aws-sdk/client-sns';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createAlertPublisher } from '../alerts/alert-publisher.js';
+import type { QueryExecutionSource } from '../athena/query-execution-gateway.js';
+import { AthenaWorkgroupGateway } from '../athena/workgroup-gateway.js';
+import { cachedBudgets } from '../budgets/cached-budgets.js';
+import { createBudgetEnforcer } from '../budgets/enforce-budgets.js';
+import type { Config } from '../config.js';
+import type { MetricsPublisher } from '../metrics/metrics-publisher.js';
+import { DynamoDbBudgetStore } from '../store/dynamodb-budget-store.js';
+import { DynamoDbEnforcementStore } from '../store/dynamodb-enforcement-store.js';
+import { DynamoDbQueryRecordStore } from '../store/dynamodb-query-record-store.js';
+import { DynamoDbUsageCounterReader } from '../store/usage-counter-store.js';
+import { createRecordQueries, type RecordQueries } from './record-queries.js';
+
+export interface RecordingWiring {
+  readonly config: Config;
+  readonly athena: AthenaClient;
+  readonly documents: DynamoDBDocumentClient;
+  readonly createSnsClient: () => SNSClient;
+  /** Usage metrics of what is recorded (QueryCount, DpuHours...) and BudgetUsedPercent. */
+  readonly metrics: MetricsPublisher;
+  readonly logger: Logger;
+}
+
+/**
+ * Wires the one recording path to AWS: exactly-once records and counters, usage metrics and
+ * budget enforcement, reading executions from the given source. Ingest reads them with
+ * BatchGetQueryExecution; reconciliation hands over the ones it already fetched.
+ */
+export function wireRecording(
+  wiring: RecordingWiring,
+): (source: QueryExecutionSource) => RecordQueries {
+  const { config, athena, documents, logger } = wiring;
+  const store = new DynamoDbQueryRecordStore(documents, {
+    tableName: config.tableName,
+    queryRecordTtlDays: config.queryRecordTtlDays,
+  });
+  const afterRecording = createBudgetEnforcer({
+    budgets: cachedBudgets(
+      new DynamoDbBudgetStore(documents, config.tableName),
+      logger,
+      config.budgetCacheSeconds * 1000,
+    ),
+    counters: new DynamoDbUsageCounterReader(documents, config.tableName),
+    enforcement: new DynamoDbEnforcementStore(documents, config.tableName),
+    workgroups: new AthenaWorkgroupGateway(athena),
+    alerts: createAlertPublisher(logger, config.alertsTopicArn, wiring.createSnsClient),
+    metrics: wiring.metrics,
+    logger,
+  });
+  return (source) =>
+    createRecordQueries({
+      executions: source,
+      store,
+      metrics: wiring.metrics,
+      pricing: config.pricing,
+      logger,
+      afterRecording,
+    });
+}
