@@ -210,6 +210,11 @@ export interface InvocationContext {
   readonly logStreamName: string;
   /** Epoch ms after which `getRemainingTimeInMillis()` reads 0. */
   readonly deadlineMs: number;
+  /**
+   * The simulated time of the invocation: the function's clock (`Date`) reads it, moving on in
+   * real time from there, so budgets evaluate the simulated day's period.
+   */
+  readonly clockMs?: number;
 }
 
 /** A loaded bundle, running in its own thread like a Lambda execution environment. */
@@ -226,6 +231,18 @@ export interface HandlerSandbox {
 const SANDBOX_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const noop = () => undefined;
+// The function's clock follows the simulation: each invocation sets how far it is from real time.
+const RealDate = Date;
+let clockOffsetMs = 0;
+globalThis.Date = class SimulatedDate extends RealDate {
+  constructor(...args) {
+    if (args.length === 0) super(RealDate.now() + clockOffsetMs);
+    else super(...args);
+  }
+  static now() {
+    return RealDate.now() + clockOffsetMs;
+  }
+};
 import(workerData.url).then(
   (module) => {
     const handler = module[workerData.exportName];
@@ -237,12 +254,14 @@ import(workerData.url).then(
       const lambdaContext = {
         ...context,
         callbackWaitsForEmptyEventLoop: true,
-        getRemainingTimeInMillis: () => Math.max(0, context.deadlineMs - Date.now()),
+        getRemainingTimeInMillis: () => Math.max(0, context.deadlineMs - RealDate.now()),
         done: noop,
         fail: noop,
         succeed: noop,
       };
       delete lambdaContext.deadlineMs;
+      delete lambdaContext.clockMs;
+      clockOffsetMs = context.clockMs === undefined ? 0 : context.clockMs - RealDate.now();
       try {
         const result = await handler(event, lambdaContext);
         parentPort.postMessage({ type: 'result', id, result });

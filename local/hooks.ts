@@ -1,3 +1,6 @@
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { runCli } from '../cli/main.js';
 import { parseBudget } from '../lib/budgets/budget.js';
 import { DynamoDbBudgetStore } from '../lib/store/dynamodb-budget-store.js';
 import { dpuHoursFromMillis, usdFromNano } from '../lib/usage/pricing.js';
@@ -75,18 +78,55 @@ export async function seedBudgets(ctx: LocalModeContext): Promise<readonly strin
 }
 
 /**
- * (b) Reports at the end of the run.
- *
- * Called after the summary is printed, with everything still running (DynamoDB, stand-ins;
- * the simulated clock at the end of the day). Intended use: print the `athena-cost status` and
- * `athena-cost report` tables for `ctx.day.day` (e.g. by running the CLI with `ctx.env`, which
- * points every AWS client at the local endpoints), write the HTML report, and list the
- * UpdateWorkGroup calls the enforcer made (`ctx.athena.account.updateWorkGroupCalls`) and the
- * alerts it published (`ctx.sns.messages`). Write with `ctx.out`.
- *
- * For now: prints nothing.
+ * (b) Reports at the end of the run, with everything still running: the `athena-cost status`
+ * and `athena-cost report` tables for the simulated day, run through the real CLI against the
+ * local endpoints, and the HTML report written to `reports/`. "Now" is the last instant of the
+ * simulated day, so status shows that day's period and its forecast.
  */
 export async function printReports(
-  _ctx: LocalModeContext,
+  ctx: LocalModeContext,
   _summary: LocalModeSummary,
-): Promise<void> {}
+): Promise<void> {
+  const endOfDay = new Date(Math.min(ctx.clock.nowMs, ctx.day.end.getTime() - 1));
+  let pending = '';
+  const stdout = {
+    write: (text: string) => {
+      pending += text;
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) ctx.out(`  ${line}`);
+      return true;
+    },
+  };
+  const io = {
+    stdout,
+    stderr: process.stderr,
+    env: { ...process.env, ...ctx.env },
+    cwd: process.cwd(),
+    now: () => endOfDay,
+  };
+  const day = ctx.day.day;
+  const table = ['--table', ctx.tableName];
+  const run = async (title: string, argv: string[]) => {
+    ctx.out();
+    ctx.out(`${title}  $ athena-cost ${argv.join(' ')}`);
+    const exitCode = await runCli([...argv, ...table], io);
+    if (pending !== '') stdout.write('\n');
+    if (exitCode !== 0) ctx.out(`  (exited ${exitCode})`);
+  };
+  await run('Budgets:', ['status']);
+  await run('Usage:', ['report', '--from', day, '--to', day, '--by', 'workgroup', '--top', '5']);
+  const htmlPath = resolve('reports', `athena-cost-${day}.html`);
+  await mkdir(dirname(htmlPath), { recursive: true });
+  await run('HTML report:', [
+    'report',
+    '--from',
+    day,
+    '--to',
+    day,
+    '--format',
+    'html',
+    '--out',
+    htmlPath,
+  ]);
+}

@@ -745,7 +745,7 @@ async function simulate(
       const delivery = queue.receive(atMs);
       let failures: 'all' | string[];
       try {
-        const response = await handler(delivery.event, lambdaContext(day.day));
+        const response = await handler(delivery.event, lambdaContext(day.day, atMs));
         failures = (response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier);
       } catch (error) {
         result.invocationErrors++;
@@ -793,7 +793,7 @@ async function simulate(
 }
 
 /** The Lambda context of one invocation, as the runtime passes it. */
-function lambdaContext(day: string): InvocationContext {
+function lambdaContext(day: string, clockMs: number): InvocationContext {
   return {
     functionName: FUNCTION_NAME,
     functionVersion: '$LATEST',
@@ -803,6 +803,7 @@ function lambdaContext(day: string): InvocationContext {
     logGroupName: `/aws/lambda/${FUNCTION_NAME}`,
     logStreamName: `${day.replaceAll('-', '/')}/[$LATEST]local`,
     deadlineMs: Date.now() + FUNCTION_TIMEOUT_MS,
+    clockMs,
   };
 }
 

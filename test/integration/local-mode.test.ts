@@ -28,7 +28,8 @@ const runOnce = (
     queries: 400,
     workgroups: 3,
     seed: 7,
-    day: '2026-11-25',
+    // A day other than today: the function must run on the simulated clock.
+    day: '2026-10-07',
     // No pacing: the outcome does not depend on it.
     speed: 1e9,
     dynamoDbEndpoint: endpoint,
