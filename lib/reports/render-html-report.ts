@@ -49,8 +49,12 @@ export function renderHtmlReport(report: UsageReport, options: HtmlReportOptions
     report.daily.filter((counter) => counter.totals.dpuMillis > 0).map((c) => c.workgroup),
   );
   if (report.workgroup !== undefined) charted.add(report.workgroup);
+  // A DPU-hour limit means nothing on a chart the workgroup has no bar in (an on-demand one).
   const dayBudgets = report.budgets.filter(
-    (budget) => budget.period === 'day' && charted.has(budget.workgroup),
+    (budget) =>
+      budget.period === 'day' &&
+      charted.has(budget.workgroup) &&
+      (usesDpus.has(budget.workgroup) || report.workgroup === budget.workgroup),
   );
   const title = `Athena cost report, ${report.from} to ${report.to}`;
   const days = dayCount({ from: report.from, to: report.to });

@@ -65,7 +65,7 @@ export interface DpuHoursChartInput {
 
 const WIDTH = 960;
 const HEIGHT = 340;
-const MARGIN = { top: 24, right: 84, bottom: 44, left: 64 } as const;
+const MARGIN = { top: 24, right: 104, bottom: 44, left: 64 } as const;
 
 /**
  * A stacked bar chart of DPU-hours per day by workgroup (`rect.bar` per workgroup and day with

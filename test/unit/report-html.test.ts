@@ -54,6 +54,8 @@ function render(overrides: Partial<ReportRequest> = {}, daily = DAILY) {
       { workgroup: 'etl', period: 'week', limitDpuHours: 40 },
       // A day budget of a workgroup without usage in the range: not drawn.
       { workgroup: 'idle', period: 'day', limitDpuHours: 1 },
+      // An on-demand workgroup: usage, but no DPU-hours, so no bar to hold a limit against.
+      { workgroup: 'adhoc', period: 'day', limitDpuHours: 1000 },
     ],
     topQueries: [topQuery],
   });
@@ -96,6 +98,12 @@ describe('renderHtmlReport', () => {
     expect(count(html, /<g class="budget-line"/g)).toBe(2);
     expect(html).toContain('data-workgroup="analytics" data-limit-dpu-hours="6"');
     expect(html).not.toContain('data-workgroup="idle"');
+  });
+
+  it('draws no limit line for a workgroup that used no DPUs, such as an on-demand one', () => {
+    const html = render({}, [...DAILY, day('adhoc', '2026-11-25', 0, 4)]);
+    expect(count(html, /<g class="budget-line"/g)).toBe(2);
+    expect(html).not.toContain('data-limit-dpu-hours="1000"');
   });
 
   it('shows each workgroup share of the cost, largest first', () => {
