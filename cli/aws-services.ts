@@ -6,7 +6,7 @@ import {
   DEFAULT_METRICS_NAMESPACE,
   DEFAULT_STACK_NAME,
 } from '../lib/budgets/budget-alarms.js';
-import { CliError, EXIT_FAILURE, EXIT_USAGE } from './errors.js';
+import { CliError, EXIT_FAILURE, EXIT_USAGE, networkProblem } from './errors.js';
 
 /** The AWS services the CLI calls besides DynamoDB. */
 export type AwsService = 'Athena' | 'CloudWatch' | 'SNS';
@@ -15,15 +15,6 @@ const SERVICES: Readonly<Record<AwsService, { readonly envKey: string; readonly 
   Athena: { envKey: 'AWS_ENDPOINT_URL_ATHENA', host: 'athena' },
   CloudWatch: { envKey: 'AWS_ENDPOINT_URL_CLOUDWATCH', host: 'monitoring' },
   SNS: { envKey: 'AWS_ENDPOINT_URL_SNS', host: 'sns' },
-};
-
-const NETWORK_CODES: Readonly<Record<string, string>> = {
-  ECONNREFUSED: 'connection refused',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'host name lookup failed',
-  ETIMEDOUT: 'connection timed out',
-  ECONNRESET: 'connection reset',
-  EHOSTUNREACH: 'host unreachable',
 };
 
 /** Where a service's calls go, as the SDK resolves it, for messages. */
@@ -96,16 +87,6 @@ export async function callService<T>(
   } catch (error) {
     throw describeServiceError(error, service, what, region);
   }
-}
-
-function networkProblem(error: Error): string | undefined {
-  const candidates: unknown[] = [error, (error as { cause?: unknown }).cause];
-  if (error instanceof AggregateError) candidates.push(...error.errors);
-  for (const candidate of candidates) {
-    const code = (candidate as { code?: unknown } | undefined)?.code;
-    if (typeof code === 'string' && code in NETWORK_CODES) return NETWORK_CODES[code];
-  }
-  return undefined;
 }
 
 /**

@@ -52,6 +52,8 @@ export interface CliContext<Flags = unknown> {
   warn(message: string): void;
   /** The directory relative paths (such as `--out`) resolve against. */
   readonly cwd: string;
+  /** The environment the command reads settings from (the process's, or a test's). */
+  readonly env: NodeJS.ProcessEnv;
   now(): Date;
 }
 

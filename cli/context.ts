@@ -61,6 +61,7 @@ export function createCliContext<Flags>(settings: ContextSettings<Flags>): Owned
       settings.stderr.write(`${PROGRAM}: warning: ${message}\n`);
     },
     cwd: settings.cwd,
+    env: settings.env,
     now: settings.now,
   };
   return { context, close: () => client?.destroy() };

@@ -78,7 +78,7 @@ export function describeAwsError(error: unknown, location: TableLocation): CliEr
 }
 
 /** The network failure behind an error, looking into AggregateError (IPv4 and IPv6 attempts). */
-function networkProblem(error: Error): string | undefined {
+export function networkProblem(error: Error): string | undefined {
   const candidates: unknown[] = [error, (error as { cause?: unknown }).cause];
   if (error instanceof AggregateError) candidates.push(...error.errors);
   for (const candidate of candidates) {

@@ -31,6 +31,11 @@ const ENVIRONMENT = [
     'AWS_ENDPOINT_URL_DYNAMODB',
     'DynamoDB endpoint override, e.g. http://localhost:8000 (DynamoDB Local)',
   ],
+  ['AWS_ENDPOINT_URL_ATHENA, _CLOUDWATCH, _SNS, _SQS', 'the same for the other services'],
+  ['ALERTS_TOPIC_ARN', "the stack's SNS alerts topic (budget alarms, restore alerts)"],
+  ['STACK_NAME', 'prefix of budget alarm names (default athena-cost)'],
+  ['METRICS_NAMESPACE', 'CloudWatch namespace of the metrics (default AthenaCostMonitor)'],
+  ['DLQ_URL, DLQ_ARN', 'the ingest dead-letter queue, for dlq peek and redrive'],
 ] as const;
 
 export function programHelp(commands: readonly Command<unknown>[]): string {

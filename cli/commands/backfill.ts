@@ -99,7 +99,7 @@ prices come from PRICE_PER_DPU_HOUR_USD and PRICE_PER_TB_SCANNED_USD (defaults 0
 
     let config: ReturnType<typeof loadConfig>;
     try {
-      config = loadConfig({ ...process.env, TABLE_NAME: context.tableName });
+      config = loadConfig({ ...context.env, TABLE_NAME: context.tableName });
     } catch (error) {
       if (error instanceof ConfigError) throw new CliError(error.message);
       throw error;
@@ -108,7 +108,7 @@ prices come from PRICE_PER_DPU_HOUR_USD and PRICE_PER_TB_SCANNED_USD (defaults 0
     const athena = new AthenaClient({ maxAttempts: 4, ...region });
     const logger = new Logger({
       serviceName: 'athena-cost-cli',
-      logLevel: (process.env.ATHENA_COST_LOG_LEVEL ?? 'ERROR') as 'ERROR',
+      logLevel: (context.env.ATHENA_COST_LOG_LEVEL ?? 'ERROR') as 'ERROR',
     });
     const reconcile = wireReconcileWorkgroups({
       config,

@@ -49,7 +49,7 @@ or $ALERTS_TOPIC_ARN) when there is one. Exits 1 when a restore failed.`,
   flags: RestoreFlags,
   async run(context) {
     const { workgroup } = context.flags;
-    const topicArn = alertsTopicArn(context.flags['alerts-topic-arn']);
+    const topicArn = alertsTopicArn(context.flags['alerts-topic-arn'], context.env);
     const services = new AwsServices(context.region);
     try {
       const logger = cliLogger();

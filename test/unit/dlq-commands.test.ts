@@ -20,7 +20,7 @@ async function cli(args: string[], overrides: Partial<CliIo> = {}) {
   const code = await runCli(args, {
     stdout: { write: (text: string) => (stdout += text) },
     stderr: { write: (text: string) => (stderr += text) },
-    env: {},
+    env: process.env,
     cwd: process.cwd(),
     now: () => new Date('2026-11-25T12:00:00Z'),
     ...overrides,

@@ -46,7 +46,7 @@ period end. Fails when the workgroup has no budget.`,
               removeBudgetAlarms(
                 new CloudWatchBudgetAlarms(services.cloudWatch()),
                 workgroup,
-                budgetAlarmSettings(undefined).stackName,
+                budgetAlarmSettings(undefined, context.env).stackName,
               ),
           );
       const removed = await new DynamoDbBudgetStore(context.documents(), context.tableName).remove(

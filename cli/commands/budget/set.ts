@@ -116,14 +116,14 @@ Percentages are of the tightest limit set (DPU-hours, USD, bytes) and may exceed
     const built = budgetFromOptions(options, context.now());
     if (!built.ok) throw new UsageError(built.message);
     const { budget } = built;
-    const topicArn = alertsTopicArn(options.alertsTopicArn);
-    const settings = budgetAlarmSettings(topicArn);
+    const topicArn = alertsTopicArn(options.alertsTopicArn, context.env);
+    const settings = budgetAlarmSettings(topicArn, context.env);
     for (const warning of budgetSetWarnings(options)) context.warn(warning);
 
     const services = new AwsServices(context.region);
     try {
       if (!options.skipWorkgroupCheck) {
-        await checkWorkgroupExists(services, budget.workgroup);
+        await checkWorkgroupExists(services, budget.workgroup, context.env);
       }
       await new DynamoDbBudgetStore(context.documents(), context.tableName).put(budget);
       let alarms: BudgetAlarmChanges | undefined;
@@ -177,12 +177,16 @@ Percentages are of the tightest limit set (DPU-hours, USD, bytes) and may exceed
   },
 });
 
-async function checkWorkgroupExists(services: AwsServices, workgroup: string): Promise<void> {
+async function checkWorkgroupExists(
+  services: AwsServices,
+  workgroup: string,
+  env: NodeJS.ProcessEnv,
+): Promise<void> {
   try {
     await new AthenaWorkgroupGateway(services.athena()).getSettings(workgroup);
   } catch (error) {
     if (error instanceof WorkgroupNotFoundError) {
-      const region = services.region ?? process.env.AWS_REGION;
+      const region = services.region ?? env.AWS_REGION;
       throw new CliError(
         `Athena workgroup '${workgroup}' does not exist${region ? ` in ${region}` : ''}`,
         1,

@@ -59,7 +59,7 @@ else $DLQ_URL (the stack output IngestDeadLetterQueueUrl).`,
   ],
   flags: PeekFlags,
   async run(context) {
-    const queueUrl = context.flags['dlq-url'] ?? process.env.DLQ_URL;
+    const queueUrl = context.flags['dlq-url'] ?? context.env.DLQ_URL;
     if (!queueUrl) {
       throw new UsageError(
         'no dead-letter queue: pass --dlq-url URL or set DLQ_URL (stack output IngestDeadLetterQueueUrl)',

@@ -60,8 +60,8 @@ IngestDeadLetterQueueUrl). SQS runs one move task per queue at a time.`,
   flags: RedriveFlags,
   async run(context) {
     const { flags } = context;
-    const url = flags['dlq-url'] ?? process.env.DLQ_URL;
-    let sourceArn = flags['dlq-arn'] ?? process.env.DLQ_ARN;
+    const url = flags['dlq-url'] ?? context.env.DLQ_URL;
+    let sourceArn = flags['dlq-arn'] ?? context.env.DLQ_ARN;
     if (!sourceArn && !url) {
       throw new UsageError(
         'no dead-letter queue: pass --dlq-arn ARN or --dlq-url URL, or set DLQ_ARN or DLQ_URL',
