@@ -63,16 +63,24 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses the environment once; fails fast with every problem named. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = ConfigSchema.safeParse(env);
+/** Validates environment variables against a schema, or throws naming every bad one. */
+export function parseEnvironment<Schema extends z.ZodMiniType>(
+  schema: Schema,
+  env: NodeJS.ProcessEnv,
+): z.output<Schema> {
+  const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map(
       (issue) => `${issue.path.join('.')}: ${issue.message}`,
     );
     throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
   }
-  const values = parsed.data;
+  return parsed.data;
+}
+
+/** Parses the environment once; fails fast with every problem named. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const values = parseEnvironment(ConfigSchema, env);
   return {
     tableName: values.TABLE_NAME,
     metricsNamespace: values.METRICS_NAMESPACE,

@@ -47,8 +47,8 @@ export interface RecordQueriesResult {
 
 /**
  * Records finished queries by id: fetches their executions (BatchGetQueryExecution, 50 at a
- * time), records each exactly once with its usage counters, publishes metrics for what is new,
- * and runs budget enforcement. The one path for events and for reconciliation alike.
+ * time), records each exactly once with its usage counters, runs budget enforcement, then
+ * publishes metrics for what is new. The one path for events and for reconciliation alike.
  */
 export function createRecordQueries(deps: RecordQueriesDependencies) {
   const now = deps.now ?? (() => new Date());
@@ -90,23 +90,30 @@ export function createRecordQueries(deps: RecordQueriesDependencies) {
     counts.storeFailures = outcome.failed.length;
     for (const { usage, reason } of outcome.failed) failures.set(usage.queryExecutionId, reason);
 
-    if (outcome.recorded.length > 0) {
-      // Metrics are best effort: the records are safe, and a retry would not count them again.
-      try {
-        await deps.metrics.publish(usageMetricsOf(outcome.recorded, now()));
-        counts.metricsPublished = true;
-      } catch (error) {
-        logger.error('Could not publish usage metrics', { error: describeError(error) });
+    try {
+      if (deps.afterRecording && outcome.recorded.length + outcome.alreadyRecorded.length > 0) {
+        const failedWorkgroups = await deps.afterRecording(
+          outcome.recorded,
+          outcome.alreadyRecorded,
+        );
+        for (const usage of [...outcome.recorded, ...outcome.alreadyRecorded]) {
+          const reason = failedWorkgroups.get(usage.workgroup);
+          if (reason === undefined) continue;
+          counts.enforcementFailures++;
+          failures.set(usage.queryExecutionId, `budget enforcement failed: ${reason}`);
+        }
       }
-    }
-
-    if (deps.afterRecording && outcome.recorded.length + outcome.alreadyRecorded.length > 0) {
-      const failedWorkgroups = await deps.afterRecording(outcome.recorded, outcome.alreadyRecorded);
-      for (const usage of [...outcome.recorded, ...outcome.alreadyRecorded]) {
-        const reason = failedWorkgroups.get(usage.workgroup);
-        if (reason === undefined) continue;
-        counts.enforcementFailures++;
-        failures.set(usage.queryExecutionId, `budget enforcement failed: ${reason}`);
+    } finally {
+      // After enforcement, so that the metrics it produced (BudgetUsedPercent) can go in the
+      // same PutMetricData call. Best effort: the records are safe, and a retry would not count
+      // them again.
+      if (outcome.recorded.length > 0) {
+        try {
+          await deps.metrics.publish(usageMetricsOf(outcome.recorded, now()));
+          counts.metricsPublished = true;
+        } catch (error) {
+          logger.error('Could not publish usage metrics', { error: describeError(error) });
+        }
       }
     }
 

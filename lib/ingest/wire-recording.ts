@@ -8,7 +8,11 @@ import { AthenaWorkgroupGateway } from '../athena/workgroup-gateway.js';
 import { cachedBudgets } from '../budgets/cached-budgets.js';
 import { createBudgetEnforcer } from '../budgets/enforce-budgets.js';
 import type { Config } from '../config.js';
-import type { MetricsPublisher } from '../metrics/metrics-publisher.js';
+import {
+  HeldMetrics,
+  type MetricsPublisher,
+  withHeldMetrics,
+} from '../metrics/metrics-publisher.js';
 import { DynamoDbBudgetStore } from '../store/dynamodb-budget-store.js';
 import { DynamoDbEnforcementStore } from '../store/dynamodb-enforcement-store.js';
 import { DynamoDbQueryRecordStore } from '../store/dynamodb-query-record-store.js';
@@ -38,6 +42,9 @@ export function wireRecording(
     tableName: config.tableName,
     queryRecordTtlDays: config.queryRecordTtlDays,
   });
+  // BudgetUsedPercent waits for the usage metrics of the same batch: one PutMetricData for both.
+  const budgetMetrics = new HeldMetrics();
+  const metrics = withHeldMetrics(wiring.metrics, budgetMetrics);
   const afterRecording = createBudgetEnforcer({
     budgets: cachedBudgets(
       new DynamoDbBudgetStore(documents, config.tableName),
@@ -48,14 +55,14 @@ export function wireRecording(
     enforcement: new DynamoDbEnforcementStore(documents, config.tableName),
     workgroups: new AthenaWorkgroupGateway(athena),
     alerts: createAlertPublisher(logger, config.alertsTopicArn, wiring.createSnsClient),
-    metrics: wiring.metrics,
+    metrics: budgetMetrics,
     logger,
   });
   return (source) =>
     createRecordQueries({
       executions: source,
       store,
-      metrics: wiring.metrics,
+      metrics,
       pricing: config.pricing,
       logger,
       afterRecording,

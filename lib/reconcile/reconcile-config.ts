@@ -1,6 +1,6 @@
 // zod/mini, as lib/config.ts: the full zod build would triple the function's bundle.
 import * as z from 'zod/mini';
-import { ConfigError } from '../config.js';
+import { parseEnvironment } from '../config.js';
 import type { ReconcileSettings } from './reconcile-workgroups.js';
 
 const nonNegative = (name: string, fallback: number) =>
@@ -26,14 +26,7 @@ export interface ReconcileConfig {
 
 /** Reconciliation settings from the environment, with defaults; fails naming every bad one. */
 export function loadReconcileConfig(env: NodeJS.ProcessEnv = process.env): ReconcileConfig {
-  const parsed = ReconcileConfigSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map(
-      (issue) => `${issue.path.join('.')}: ${issue.message}`,
-    );
-    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
-  }
-  const values = parsed.data;
+  const values = parseEnvironment(ReconcileConfigSchema, env);
   return {
     settings: {
       safetyMarginMs: values.RECONCILE_SAFETY_MARGIN_MINUTES * 60_000,

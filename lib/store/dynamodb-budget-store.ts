@@ -3,10 +3,10 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { type Budget, parseBudget } from '../budgets/budget.js';
 import type { BudgetStore, InvalidStoredBudget, StoredBudgets } from './budget-store.js';
+import { queryAllItems } from './query-all-items.js';
 import { TableKeys } from './table-keys.js';
 
 /**
@@ -23,24 +23,17 @@ export class DynamoDbBudgetStore implements BudgetStore {
   async list(): Promise<StoredBudgets> {
     const budgets: Budget[] = [];
     const invalid: InvalidStoredBudget[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const output = await this.documents.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': TableKeys.budget('').pk },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of output.Items ?? []) {
-        const parsed = parseBudget(item);
-        if (parsed.ok) budgets.push(parsed.budget);
-        else invalid.push({ workgroup: String(item.sk), reason: parsed.reason });
-      }
-      startKey = output.LastEvaluatedKey;
-    } while (startKey);
+    const items = await queryAllItems(this.documents, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': TableKeys.budget('').pk },
+      ConsistentRead: true,
+    });
+    for (const item of items) {
+      const parsed = parseBudget(item);
+      if (parsed.ok) budgets.push(parsed.budget);
+      else invalid.push({ workgroup: String(item.sk), reason: parsed.reason });
+    }
     return { budgets, invalid };
   }
 

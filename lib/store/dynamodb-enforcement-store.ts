@@ -14,6 +14,7 @@ import type {
   EnforcementState,
   EnforcementStore,
 } from './enforcement-store.js';
+import { queryAllItems } from './query-all-items.js';
 import { TableKeys } from './table-keys.js';
 
 /** A claim older than this belongs to an invocation that died mid-action: another may take it. */
@@ -172,24 +173,15 @@ export class DynamoDbEnforcementStore implements EnforcementStore {
   }
 
   async activeStates(): Promise<EnforcementState[]> {
-    const states: EnforcementState[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const output = await this.documents.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          FilterExpression: '#status = :active',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':pk': 'ENFORCEMENT', ':active': 'active' },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of output.Items ?? []) states.push(item as EnforcementState);
-      startKey = output.LastEvaluatedKey;
-    } while (startKey);
-    return states;
+    const items = await queryAllItems(this.documents, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      FilterExpression: '#status = :active',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':pk': 'ENFORCEMENT', ':active': 'active' },
+      ConsistentRead: true,
+    });
+    return items as unknown as EnforcementState[];
   }
 
   async markRestored(key: EnforcementKey, conflicts: readonly string[], now: Date): Promise<void> {

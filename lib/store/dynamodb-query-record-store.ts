@@ -1,19 +1,24 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  type AttributeValue,
+  TransactionCanceledException,
+  type TransactWriteItem,
+  TransactWriteItemsCommand,
+} from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mapWithConcurrency } from '../async/map-with-concurrency.js';
 import { describeError } from '../errors/describe-error.js';
-import { PERIODS } from '../usage/period-keys.js';
+import { PERIODS, type Period } from '../usage/period-keys.js';
 import type { QueryUsage } from '../usage/query-usage.js';
 import { totalsOf } from '../usage/usage-totals.js';
 import type { QueryRecordStore, RecordingOutcome } from './query-record-store.js';
 import { periodKeyAttribute, TableKeys, workgroupDayAttribute } from './table-keys.js';
 
-/** DynamoDB allows 100 actions per transaction; three go to the day, week and month counters. */
-const MAX_RECORDS_PER_TRANSACTION = 100 - PERIODS.length;
+/** DynamoDB allows 100 actions per transaction: query record puts plus counter updates. */
+const MAX_ACTIONS_PER_TRANSACTION = 100;
 /** Attempts per transaction when other writers hold the same counter items. */
 const MAX_TRANSACTION_ATTEMPTS = 6;
-/** Workgroups written in parallel; one workgroup's groups go in sequence (they share counters). */
-const PARALLEL_WORKGROUPS = 4;
+/** Independent transactions (no counter in common) written in parallel. */
+const PARALLEL_TRANSACTIONS = 4;
 const DAY_SECONDS = 86_400;
 
 export interface DynamoDbQueryRecordStoreOptions {
@@ -24,10 +29,12 @@ export interface DynamoDbQueryRecordStoreOptions {
 }
 
 /**
- * Records queries with one transaction per workgroup and day (its week and month follow): a
- * conditional put per new query record plus one ADD per counter with the group's totals. A put
- * whose record exists cancels the transaction; it is retried without the records the
- * cancellation reasons name, so a redelivered query is never counted twice.
+ * Records queries with as few transactions as DynamoDB's 100 actions allow: a conditional put
+ * per new query record plus one ADD per counter item the transaction's queries fall in (their
+ * workgroup's day, week and month), with those queries' totals. Queries of several workgroups
+ * share a transaction, so a batch of 100 costs two TransactWriteItems calls whatever the number
+ * of workgroups. A put whose record exists cancels the transaction; it is retried without the
+ * records the cancellation reasons name, so a redelivered query is never counted twice.
  */
 export class DynamoDbQueryRecordStore implements QueryRecordStore {
   private readonly now: () => Date;
@@ -42,19 +49,13 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
   }
 
   async recordQueries(usages: readonly QueryUsage[]): Promise<RecordingOutcome> {
-    const byWorkgroup = groupBy(usages, (usage) => usage.workgroup);
+    // Transactions sharing a counter item would conflict with each other: they go in sequence.
     const outcomes = await mapWithConcurrency(
-      [...byWorkgroup.values()],
-      PARALLEL_WORKGROUPS,
-      async (group) => {
+      sequencesOf(packTransactions(usages)),
+      PARALLEL_TRANSACTIONS,
+      async (sequence) => {
         const results: RecordingOutcome[] = [];
-        for (const sameDay of groupBy(group, (usage) => usage.periods.day).values()) {
-          for (let start = 0; start < sameDay.length; start += MAX_RECORDS_PER_TRANSACTION) {
-            results.push(
-              await this.recordGroup(sameDay.slice(start, start + MAX_RECORDS_PER_TRANSACTION)),
-            );
-          }
-        }
+        for (const transaction of sequence) results.push(await this.recordGroup(transaction));
         return results;
       },
     );
@@ -66,7 +67,7 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
     };
   }
 
-  /** Records queries of one workgroup and day in one transaction. */
+  /** Records queries in one transaction (at most 100 actions, counters included). */
   private async recordGroup(group: readonly QueryUsage[]): Promise<RecordingOutcome> {
     let pending = [...group];
     const alreadyRecorded: QueryUsage[] = [];
@@ -74,7 +75,7 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
     for (let attempt = 1; attempt <= MAX_TRANSACTION_ATTEMPTS && pending.length > 0; attempt++) {
       try {
         await this.documents.send(
-          new TransactWriteCommand({ TransactItems: this.transactionFor(pending) }),
+          new TransactWriteItemsCommand({ TransactItems: this.transactionFor(pending) }),
         );
         return { recorded: pending, alreadyRecorded, failed: [] };
       } catch (error) {
@@ -112,55 +113,224 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
     };
   }
 
-  private transactionFor(group: readonly QueryUsage[]) {
-    const first = group[0];
-    if (first === undefined) throw new Error('transactionFor: empty group');
+  /**
+   * The transaction's actions, marshalled here rather than by the document client: for 100
+   * queries the generic marshalling (object spreads, then convertToAttr) cost more CPU than
+   * everything else the batch does with them.
+   */
+  private transactionFor(group: readonly QueryUsage[]): TransactWriteItem[] {
+    if (group.length === 0) throw new Error('transactionFor: empty group');
     const now = this.now();
-    const expiresAt =
-      Math.floor(now.getTime() / 1000) + this.options.queryRecordTtlDays * DAY_SECONDS;
-    const totals = totalsOf(group);
-    const puts = group.map((usage) => ({
-      Put: {
-        TableName: this.options.tableName,
-        Item: {
-          ...TableKeys.query(usage.queryExecutionId),
-          type: 'query',
-          ...usage,
-          periods: undefined,
-          day: usage.periods.day,
-          workgroupDay: workgroupDayAttribute(usage.workgroup, usage.periods.day),
-          recordedAt: now.toISOString(),
-          expiresAt,
+    const nowIso = string(now.toISOString());
+    const expiresAt = number(
+      Math.floor(now.getTime() / 1000) + this.options.queryRecordTtlDays * DAY_SECONDS,
+    );
+    const tableName = this.options.tableName;
+    const puts = group.map(
+      (usage): TransactWriteItem => ({
+        Put: {
+          TableName: tableName,
+          Item: queryRecordItem(usage, nowIso, expiresAt),
+          ConditionExpression: 'attribute_not_exists(pk)',
         },
-        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    const counters = [...countersOf(group).values()].map(
+      ({ workgroup, period, key, usages }): TransactWriteItem => {
+        const totals = totalsOf(usages);
+        const itemKey = TableKeys.usage(workgroup, period, key);
+        return {
+          Update: {
+            TableName: tableName,
+            Key: { pk: string(itemKey.pk), sk: string(itemKey.sk) },
+            UpdateExpression:
+              'ADD queries :queries, failedQueries :failed, dpuMillis :dpuMillis, dataScannedBytes :bytes, ' +
+              'costNanoUsd :cost, engineExecutionMs :engineMs ' +
+              'SET #type = :type, workgroup = :workgroup, period = :period, periodKey = :periodKey, updatedAt = :now',
+            ExpressionAttributeNames: { '#type': 'type' },
+            ExpressionAttributeValues: {
+              ':queries': number(totals.queries),
+              ':failed': number(totals.failedQueries),
+              ':dpuMillis': number(totals.dpuMillis),
+              ':bytes': number(totals.dataScannedBytes),
+              ':cost': number(totals.costNanoUsd),
+              ':engineMs': number(totals.engineExecutionMs),
+              ':type': string('usage'),
+              ':workgroup': string(workgroup),
+              ':period': string(period),
+              ':periodKey': string(periodKeyAttribute(period, key)),
+              ':now': nowIso,
+            },
+          },
+        };
       },
-    }));
-    const counters = PERIODS.map((period) => ({
-      Update: {
-        TableName: this.options.tableName,
-        Key: TableKeys.usage(first.workgroup, period, first.periods[period]),
-        UpdateExpression:
-          'ADD queries :queries, failedQueries :failed, dpuMillis :dpuMillis, dataScannedBytes :bytes, ' +
-          'costNanoUsd :cost, engineExecutionMs :engineMs ' +
-          'SET #type = :type, workgroup = :workgroup, period = :period, periodKey = :periodKey, updatedAt = :now',
-        ExpressionAttributeNames: { '#type': 'type' },
-        ExpressionAttributeValues: {
-          ':queries': totals.queries,
-          ':failed': totals.failedQueries,
-          ':dpuMillis': totals.dpuMillis,
-          ':bytes': totals.dataScannedBytes,
-          ':cost': totals.costNanoUsd,
-          ':engineMs': totals.engineExecutionMs,
-          ':type': 'usage',
-          ':workgroup': first.workgroup,
-          ':period': period,
-          ':periodKey': periodKeyAttribute(period, first.periods[period]),
-          ':now': now.toISOString(),
-        },
-      },
-    }));
+    );
     return [...puts, ...counters];
   }
+}
+
+const string = (value: string): AttributeValue => ({ S: value });
+const number = (value: number): AttributeValue => {
+  if (!Number.isFinite(value)) throw new RangeError(`not a finite number: ${value}`);
+  return { N: String(value) };
+};
+
+/**
+ * How each usage field is stored on the query record. Typed against QueryUsage, so a field added
+ * there cannot be forgotten here (`periods` is stored as `day` and `workgroupDay`).
+ */
+const RECORD_FIELDS = {
+  queryExecutionId: 'S',
+  workgroup: 'S',
+  state: 'S',
+  statementType: 'S',
+  submittedAt: 'S',
+  completedAt: 'S',
+  dpuCount: 'N',
+  engineExecutionMs: 'N',
+  queueMs: 'N',
+  planningMs: 'N',
+  totalExecutionMs: 'N',
+  dataScannedBytes: 'N',
+  dpuMillis: 'N',
+  dpuHours: 'N',
+  costNanoUsd: 'N',
+  costUsd: 'N',
+  errorType: 'S',
+} as const satisfies Record<Exclude<keyof QueryUsage, 'periods'>, 'S' | 'N'>;
+const RECORD_FIELD_ENTRIES = Object.entries(RECORD_FIELDS) as [
+  keyof typeof RECORD_FIELDS,
+  'S' | 'N',
+][];
+
+/** The query record: keys, every usage field (null as NULL, undefined left out), day and TTL. */
+function queryRecordItem(
+  usage: QueryUsage,
+  recordedAt: AttributeValue,
+  expiresAt: AttributeValue,
+): Record<string, AttributeValue> {
+  const keys = TableKeys.query(usage.queryExecutionId);
+  const item: Record<string, AttributeValue> = {
+    pk: string(keys.pk),
+    sk: string(keys.sk),
+    type: string('query'),
+  };
+  for (const [field, type] of RECORD_FIELD_ENTRIES) {
+    const value = usage[field];
+    if (value === undefined) continue;
+    if (value === null) item[field] = { NULL: true };
+    else item[field] = type === 'S' ? string(String(value)) : number(Number(value));
+  }
+  item.day = string(usage.periods.day);
+  item.workgroupDay = string(workgroupDayAttribute(usage.workgroup, usage.periods.day));
+  item.recordedAt = recordedAt;
+  item.expiresAt = expiresAt;
+  return item;
+}
+
+interface CounterShare {
+  readonly workgroup: string;
+  readonly period: Period;
+  readonly key: string;
+  readonly usages: QueryUsage[];
+}
+
+/** The counter items a set of queries adds to (workgroup × period key), with their queries. */
+function countersOf(usages: readonly QueryUsage[]): Map<string, CounterShare> {
+  const counters = new Map<string, CounterShare>();
+  for (const usage of usages) {
+    for (const period of PERIODS) {
+      const key = usage.periods[period];
+      const id = `${usage.workgroup}\u0000${period}\u0000${key}`;
+      const counter = counters.get(id);
+      if (counter) counter.usages.push(usage);
+      else counters.set(id, { workgroup: usage.workgroup, period, key, usages: [usage] });
+    }
+  }
+  return counters;
+}
+
+/**
+ * Packs queries into transactions of at most 100 actions (one put per query, one update per
+ * counter item): each workgroup's queries, by day, are cut into the fewest pieces that fit,
+ * then pieces are packed first-fit, largest first, never two pieces of one workgroup together.
+ */
+function packTransactions(usages: readonly QueryUsage[]): QueryUsage[][] {
+  const pieces: { readonly workgroup: string; readonly usages: QueryUsage[]; size: number }[] = [];
+  const byWorkgroup = groupBy(usages, (usage) => usage.workgroup);
+  for (const [workgroup, group] of byWorkgroup) {
+    const byDay = [...group].sort((a, b) => a.periods.day.localeCompare(b.periods.day));
+    let piece: QueryUsage[] = [];
+    let counters = new Set<string>();
+    for (const usage of byDay) {
+      const added = PERIODS.map((period) => `${period}\u0000${usage.periods[period]}`).filter(
+        (id) => !counters.has(id),
+      );
+      if (
+        piece.length > 0 &&
+        piece.length + 1 + counters.size + added.length > MAX_ACTIONS_PER_TRANSACTION
+      ) {
+        pieces.push({ workgroup, usages: piece, size: piece.length + counters.size });
+        piece = [];
+        counters = new Set();
+      }
+      piece.push(usage);
+      for (const period of PERIODS) counters.add(`${period}\u0000${usage.periods[period]}`);
+    }
+    if (piece.length > 0)
+      pieces.push({ workgroup, usages: piece, size: piece.length + counters.size });
+  }
+  pieces.sort((a, b) => b.size - a.size);
+  const bins: { usages: QueryUsage[]; workgroups: Set<string>; size: number }[] = [];
+  for (const piece of pieces) {
+    const bin = bins.find(
+      (candidate) =>
+        candidate.size + piece.size <= MAX_ACTIONS_PER_TRANSACTION &&
+        !candidate.workgroups.has(piece.workgroup),
+    );
+    if (bin) {
+      bin.usages.push(...piece.usages);
+      bin.workgroups.add(piece.workgroup);
+      bin.size += piece.size;
+    } else {
+      bins.push({
+        usages: [...piece.usages],
+        workgroups: new Set([piece.workgroup]),
+        size: piece.size,
+      });
+    }
+  }
+  return bins.map((bin) => bin.usages);
+}
+
+/**
+ * Orders transactions into sequences: two transactions with a workgroup in common (so counter
+ * items in common) fall in the same sequence, run in order; different sequences run in parallel.
+ */
+function sequencesOf(transactions: readonly QueryUsage[][]): QueryUsage[][][] {
+  const sequenceOfWorkgroup = new Map<string, number>();
+  const sequences: QueryUsage[][][] = [];
+  for (const transaction of transactions) {
+    const workgroups = new Set(transaction.map((usage) => usage.workgroup));
+    const joined = [...new Set([...workgroups].flatMap((w) => sequenceOfWorkgroup.get(w) ?? []))];
+    let target: number;
+    if (joined.length === 0) {
+      target = sequences.push([]) - 1;
+    } else {
+      // Merge every sequence this transaction links into the first of them.
+      target = Math.min(...joined);
+      for (const other of joined) {
+        if (other === target) continue;
+        sequences[target]?.push(...(sequences[other] ?? []));
+        sequences[other] = [];
+        for (const [workgroup, index] of sequenceOfWorkgroup)
+          if (index === other) sequenceOfWorkgroup.set(workgroup, target);
+      }
+    }
+    sequences[target]?.push(transaction);
+    for (const workgroup of workgroups) sequenceOfWorkgroup.set(workgroup, target);
+  }
+  return sequences.filter((sequence) => sequence.length > 0);
 }
 
 function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {

@@ -1,4 +1,5 @@
-import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { queryAllItems } from './query-all-items.js';
 import type {
   ReconcilePass,
   ReconcileState,
@@ -18,29 +19,22 @@ export class DynamoDbReconcileStateStore implements ReconcileStateStore {
 
   async loadAll(): Promise<ReadonlyMap<string, ReconcileState>> {
     const states = new Map<string, ReconcileState>();
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const output = await this.documents.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': TableKeys.reconcile('').pk },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of output.Items ?? []) {
-        const workgroup = String(item.sk);
-        states.set(workgroup, {
-          workgroup,
-          watermark: optionalString(item.watermark),
-          pass: passOf(item.pass),
-          version: typeof item.version === 'number' ? item.version : 0,
-          updatedAt: optionalString(item.updatedAt),
-        });
-      }
-      startKey = output.LastEvaluatedKey;
-    } while (startKey);
+    const items = await queryAllItems(this.documents, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': TableKeys.reconcile('').pk },
+      ConsistentRead: true,
+    });
+    for (const item of items) {
+      const workgroup = String(item.sk);
+      states.set(workgroup, {
+        workgroup,
+        watermark: optionalString(item.watermark),
+        pass: passOf(item.pass),
+        version: typeof item.version === 'number' ? item.version : 0,
+        updatedAt: optionalString(item.updatedAt),
+      });
+    }
     return states;
   }
 
