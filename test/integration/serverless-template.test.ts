@@ -492,6 +492,7 @@ describe('sls package (offline, no credentials)', () => {
     expect(rendered).toContain(
       `SEARCH('{AthenaCostMonitor,WorkGroup} MetricName=\\"BudgetUsedPercent\\"', 'Maximum'`,
     );
+    expect(rendered).toContain('[ "AthenaCostMonitor", "ReconciledQueries"');
   });
 
   it('outputs the table, queues, topic and dashboard', () => {
