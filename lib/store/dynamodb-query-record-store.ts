@@ -11,6 +11,7 @@ import { PERIODS, type Period } from '../usage/period-keys.js';
 import type { QueryUsage } from '../usage/query-usage.js';
 import { totalsOf } from '../usage/usage-totals.js';
 import type { QueryRecordStore, RecordingOutcome } from './query-record-store.js';
+import { RecentlyRecorded } from './recently-recorded.js';
 import { periodKeyAttribute, TableKeys, workgroupDayAttribute } from './table-keys.js';
 
 /** DynamoDB allows 100 actions per transaction: query record puts plus counter updates. */
@@ -34,11 +35,14 @@ export interface DynamoDbQueryRecordStoreOptions {
  * workgroup's day, week and month), with those queries' totals. Queries of several workgroups
  * share a transaction, so a batch of 100 costs two TransactWriteItems calls whatever the number
  * of workgroups. A put whose record exists cancels the transaction; it is retried without the
- * records the cancellation reasons name, so a redelivered query is never counted twice.
+ * records the cancellation reasons name, so a redelivered query is never counted twice. Ids this
+ * instance has already seen recorded skip the transaction altogether.
  */
 export class DynamoDbQueryRecordStore implements QueryRecordStore {
   private readonly now: () => Date;
   private readonly sleep: (ms: number) => Promise<void>;
+  /** Ids seen recorded by this instance: their duplicates skip the table (see RecentlyRecorded). */
+  private readonly recent = new RecentlyRecorded();
 
   constructor(
     private readonly documents: DynamoDBDocumentClient,
@@ -49,9 +53,11 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
   }
 
   async recordQueries(usages: readonly QueryUsage[]): Promise<RecordingOutcome> {
+    const known = usages.filter((usage) => this.recent.has(usage.queryExecutionId));
+    const unknown = usages.filter((usage) => !this.recent.has(usage.queryExecutionId));
     // Transactions sharing a counter item would conflict with each other: they go in sequence.
     const outcomes = await mapWithConcurrency(
-      sequencesOf(packTransactions(usages)),
+      sequencesOf(packTransactions(unknown)),
       PARALLEL_TRANSACTIONS,
       async (sequence) => {
         const results: RecordingOutcome[] = [];
@@ -60,11 +66,10 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
       },
     );
     const flat = outcomes.flat();
-    return {
-      recorded: flat.flatMap((outcome) => outcome.recorded),
-      alreadyRecorded: flat.flatMap((outcome) => outcome.alreadyRecorded),
-      failed: flat.flatMap((outcome) => outcome.failed),
-    };
+    const recorded = flat.flatMap((outcome) => outcome.recorded);
+    const alreadyRecorded = [...known, ...flat.flatMap((outcome) => outcome.alreadyRecorded)];
+    this.recent.add([...recorded, ...alreadyRecorded].map((usage) => usage.queryExecutionId));
+    return { recorded, alreadyRecorded, failed: flat.flatMap((outcome) => outcome.failed) };
   }
 
   /** Records queries in one transaction (at most 100 actions, counters included). */
