@@ -11,12 +11,25 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
  */
 const common = { maxAttempts: 4 } as const;
 
-export const createAthenaClient = (): AthenaClient => new AthenaClient(common);
-export const createCloudWatchClient = (): CloudWatchClient => new CloudWatchClient(common);
-export const createSnsClient = (): SNSClient => new SNSClient(common);
+/**
+ * Takes the SDK's logger middleware out. No logger is configured, yet on every failed call it
+ * still walks the whole request to redact it for the log it will not write: for a transaction of
+ * 100 query records cancelled by one duplicate, that is milliseconds of CPU for nothing.
+ */
+function withoutSdkLogging<T extends { middlewareStack: { remove(name: string): boolean } }>(
+  client: T,
+): T {
+  client.middlewareStack.remove('loggerMiddleware');
+  return client;
+}
+
+export const createAthenaClient = (): AthenaClient => withoutSdkLogging(new AthenaClient(common));
+export const createCloudWatchClient = (): CloudWatchClient =>
+  withoutSdkLogging(new CloudWatchClient(common));
+export const createSnsClient = (): SNSClient => withoutSdkLogging(new SNSClient(common));
 
 /** A document client that drops undefined attributes instead of failing on them. */
 export const createDocumentClient = (): DynamoDBDocumentClient =>
-  DynamoDBDocumentClient.from(new DynamoDBClient(common), {
+  DynamoDBDocumentClient.from(withoutSdkLogging(new DynamoDBClient(common)), {
     marshallOptions: { removeUndefinedValues: true },
   });

@@ -50,6 +50,21 @@ interface ActionOutcome {
 export function createBudgetEnforcer(deps: BudgetEnforcementDependencies): AfterRecording {
   const now = deps.now ?? (() => new Date());
   const { logger } = deps;
+  /**
+   * Thresholds known to be settled, by enforcement key. A settled action record is never removed
+   * (only an abandoned claim is), so once seen it needs no reading again: without this, every
+   * batch after a budget's first threshold read the action records of its workgroup again.
+   */
+  const knownSettled = new Map<string, Set<string>>();
+  const settledOf = (key: EnforcementKey): Set<string> => {
+    const id = counterId(key);
+    let settled = knownSettled.get(id);
+    if (settled === undefined) {
+      settled = new Set();
+      knownSettled.set(id, settled);
+    }
+    return settled;
+  };
 
   return async function enforceBudgets(recordedNow, recordedEarlier) {
     const failures = new Map<string, string>();
@@ -121,11 +136,11 @@ export function createBudgetEnforcer(deps: BudgetEnforcementDependencies): After
     periodTotals: UsageTotals,
     at: Date,
   ) {
-    const settled = new Set(
-      (await deps.enforcement.actions(key))
-        .filter((record) => record.status !== 'claimed')
-        .map((record) => record.thresholdId),
-    );
+    const settled = settledOf(key);
+    if (evaluateBudget(budget, periodTotals, settled).crossed.length === 0) return;
+    for (const record of await deps.enforcement.actions(key)) {
+      if (record.status !== 'claimed') settled.add(record.thresholdId);
+    }
     const evaluation = evaluateBudget(budget, periodTotals, settled);
     for (const threshold of evaluation.crossed) {
       await applyThreshold(budget, key, threshold, evaluation.usedPercent, at);
@@ -158,6 +173,7 @@ export function createBudgetEnforcer(deps: BudgetEnforcementDependencies): After
       { thresholdId: id, action, status: outcome.status, usedPercent, detail: outcome.detail },
       now(),
     );
+    settledOf(key).add(id);
     await deps.alerts.publish({
       kind: 'budget-action',
       workgroup: budget.workgroup,
