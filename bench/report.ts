@@ -1,0 +1,719 @@
+import type { FeedNoise } from '../local/event-feed.js';
+import type { ColdStart } from './bundles.js';
+import {
+  type CostLine,
+  capacityCostUsd,
+  fixedMonthlyCost,
+  type MonthlyUsage,
+  monthlyCost,
+  PRICES,
+  SECONDS_PER_MONTH,
+  sqsRequestsPerMonth,
+} from './cost-model.js';
+import {
+  boundTotal,
+  formatMarkdownTable,
+  formatNumber,
+  formatTable,
+  per1000,
+  type TargetResult,
+} from './figures.js';
+import type { LatencyResult } from './latency.js';
+import type { RunResult } from './scenarios.js';
+
+/** Everything a run measured; `bench/results/latest.json` is this object. */
+export interface BenchResults {
+  readonly generatedAt: string;
+  readonly machine: {
+    readonly node: string;
+    readonly cpus: number;
+    readonly cpuModel: string;
+    readonly platform: string;
+  };
+  readonly flags: {
+    readonly queries: number;
+    readonly baselineQueries: number;
+    readonly latencyWorkgroups: number;
+    readonly latencyRate: number;
+    readonly coldRuns: number;
+    readonly seed: number;
+  };
+  readonly serverless: {
+    readonly batchSize: number;
+    readonly batchingWindowMs: number;
+    readonly memoryMb: number;
+    readonly maxConcurrency: number;
+  };
+  readonly noise: FeedNoise;
+  readonly busy: RunResult;
+  readonly baseline: RunResult;
+  readonly monthly: RunResult;
+  readonly monthlyQueries: number;
+  readonly monthlySample: {
+    readonly slices: number;
+    readonly sliceMinutes: number;
+    readonly dailyQueries: number;
+  };
+  /** The 1M/month sample batched with other windows: the lower bound of calls. */
+  readonly windows: readonly {
+    readonly seconds: number;
+    readonly batches: number;
+    readonly meanBatch: number;
+    readonly boundPer1000: number;
+  }[];
+  readonly latency: LatencyResult;
+  readonly bundles: readonly {
+    readonly name: string;
+    readonly entry: string;
+    readonly mjsBytes: number;
+    readonly mapBytes: number;
+    readonly zippedMjsBytes: number;
+    readonly zippedWithMapBytes: number;
+    readonly coldStart: ColdStart | undefined;
+  }[];
+  readonly bundleFailures: readonly { readonly entry: string; readonly reason: string }[];
+  readonly queryRecordBytes: number;
+  readonly fixed: {
+    readonly alarms: number;
+    readonly dashboards: number;
+    readonly kmsKeys: number;
+  };
+  readonly workgroups: number;
+  readonly elapsedMs: number;
+}
+
+/** The targets of the issue. */
+export const TARGETS = {
+  boundSlack: 0.1,
+  fewerThanBaseline: 20,
+  writeRequestsPerQuery: 1,
+  cpuMsPerQuery: 0.2,
+  ingestZippedBytes: 300 * 1024,
+  coldInitMs: 150,
+  latencySlackMs: 2_000,
+  costShare: 0.01,
+  dpuHoursPerQuery: 0.05,
+  pricePerDpuHour: 0.3,
+} as const;
+
+/** Warm-up invocations left out of the steady-state CPU figure. */
+const WARM_UP_INVOCATIONS = 5;
+/** START, END and REPORT lines Lambda writes per invocation, about 100 bytes each. */
+const PLATFORM_LOG_BYTES = 300;
+/** Cold starts a month per environment: assume environments are recycled about hourly. */
+const COLD_STARTS_PER_ENVIRONMENT_PER_MONTH = 24 * 30;
+/** Long polls Lambda keeps open on an SQS queue, 20 s each (an assumption, see notes). */
+const IDLE_POLLERS = 5;
+/** Custom metrics per workgroup: 7 usage metrics and BudgetUsedPercent. */
+const METRICS_PER_WORKGROUP = 8;
+const TTL_DAYS = 400;
+/** DynamoDB adds 100 bytes of overhead per item, in the table and in each index. */
+const ITEM_OVERHEAD_BYTES = 100;
+
+const WRITE_OPERATIONS = [
+  'TransactWriteItems',
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'BatchWriteItem',
+];
+const SERVICE_OF: Readonly<Record<string, string>> = {
+  BatchGetQueryExecution: 'Athena',
+  GetQueryExecution: 'Athena',
+  GetWorkGroup: 'Athena',
+  UpdateWorkGroup: 'Athena',
+  ListQueryExecutions: 'Athena',
+  StopQueryExecution: 'Athena',
+  PutMetricData: 'CloudWatch',
+  Publish: 'SNS',
+};
+const serviceOf = (operation: string) => SERVICE_OF[operation] ?? 'DynamoDB';
+
+/** The per-query figures of one run. */
+export interface RunFigures {
+  readonly queries: number;
+  readonly callsPer1000: ReadonlyMap<string, number>;
+  readonly totalPer1000: number;
+  readonly boundPer1000: number;
+  readonly writeRequestsPerQuery: number;
+  readonly writeUnitsPerQuery: number;
+  readonly failedWriteUnitsPerQuery: number;
+  readonly reportedWriteUnitsPerQuery: number;
+  readonly readUnitsPerQuery: number;
+  readonly cpuMsPerQuery: number;
+  readonly steadyCpuMsPerQuery: number;
+  readonly queriesPerSecond: number;
+  readonly meanBatch: number;
+  /** TransactWriteItems answered with an error (cancelled), per 1,000 queries. */
+  readonly cancelledPer1000: number;
+  readonly billedMsPerInvocation: number;
+}
+
+export function figuresOf(run: RunResult): RunFigures {
+  const queries = run.queries;
+  const callsPer1000 = new Map(
+    [...run.calls]
+      .filter(([, count]) => count > 0)
+      .sort((a, b) => serviceOf(a[0]).localeCompare(serviceOf(b[0])) || b[1] - a[1])
+      .map(([operation, count]) => [operation, per1000(count, queries)]),
+  );
+  const total = [...run.calls.values()].reduce((sum, count) => sum + count, 0);
+  const dynamo = [...run.dynamo.values()];
+  const sum = (pick: (stats: (typeof dynamo)[number]) => number) =>
+    dynamo.reduce((acc, stats) => acc + pick(stats), 0);
+  const writes = WRITE_OPERATIONS.reduce(
+    (acc, operation) => acc + (run.calls.get(operation) ?? 0),
+    0,
+  );
+  const warmUp = run.invocationCpuMicros.slice(0, WARM_UP_INVOCATIONS).reduce((a, b) => a + b, 0);
+  const sizes = run.batchSizes.length > 0 ? run.batchSizes : run.invocationCpuMicros.map(() => 1);
+  const allMessages = sizes.reduce((a, b) => a + b, 0);
+  const warmMessages = sizes.slice(0, WARM_UP_INVOCATIONS).reduce((a, b) => a + b, 0);
+  const steadyQueries = queries * (1 - warmMessages / Math.max(1, allMessages));
+  return {
+    queries,
+    callsPer1000,
+    totalPer1000: per1000(total, queries),
+    boundPer1000: per1000(boundTotal(run.bound), queries),
+    writeRequestsPerQuery: writes / queries,
+    writeUnitsPerQuery: sum((stats) => stats.estimatedWriteUnits) / queries,
+    failedWriteUnitsPerQuery: sum((stats) => stats.estimatedFailedWriteUnits) / queries,
+    reportedWriteUnitsPerQuery: sum((stats) => stats.writeCapacityUnits) / queries,
+    readUnitsPerQuery: sum((stats) => stats.readCapacityUnits) / queries,
+    cpuMsPerQuery: run.cpuMicros / 1000 / queries,
+    steadyCpuMsPerQuery: (run.cpuMicros - warmUp) / 1000 / Math.max(1, steadyQueries),
+    queriesPerSecond: queries / (run.elapsedMs / 1000),
+    meanBatch: allMessages / Math.max(1, run.invocations),
+    cancelledPer1000: per1000(run.dynamo.get('TransactWriteItems')?.errors ?? 0, queries),
+    billedMsPerInvocation: run.billedMs / Math.max(1, run.invocations),
+  };
+}
+
+/** A month of a run's traffic scaled to `monthlyQueries` queries. */
+export function monthlyUsageOf(
+  results: BenchResults,
+  run: RunResult,
+  options: { readonly viaSqs: boolean; readonly initMs: number },
+): MonthlyUsage {
+  const scale = results.monthlyQueries / run.queries;
+  const dynamo = [...run.dynamo.values()];
+  const writeUnits = dynamo.reduce(
+    (sum, stats) => sum + stats.estimatedWriteUnits + stats.estimatedFailedWriteUnits,
+    0,
+  );
+  const readUnits = dynamo.reduce((sum, stats) => sum + stats.readCapacityUnits, 0);
+  const coldStarts = results.serverless.maxConcurrency * COLD_STARTS_PER_ENVIRONMENT_PER_MONTH;
+  // Records live TTL_DAYS; each is stored in the table and again in the ALL-projected index.
+  const storedRecords = results.monthlyQueries * (TTL_DAYS / 30);
+  const storageGb =
+    (storedRecords * 2 * (results.queryRecordBytes + ITEM_OVERHEAD_BYTES)) / 1024 ** 3;
+  return {
+    lambdaInvocations: run.invocations * scale,
+    lambdaBilledMs: run.billedMs * scale + coldStarts * options.initMs,
+    lambdaMemoryMb: results.serverless.memoryMb,
+    sqsRequests: options.viaSqs
+      ? sqsRequestsPerMonth({
+          messages: run.messages * scale,
+          receiveCalls: run.sqsReceiveCalls * scale,
+          idlePollers: IDLE_POLLERS,
+          secondsPerMonth: SECONDS_PER_MONTH,
+        })
+      : 0,
+    dynamoWriteUnits: writeUnits * scale,
+    dynamoReadUnits: readUnits * scale,
+    dynamoStorageGb: storageGb,
+    putMetricDataRequests: (run.calls.get('PutMetricData') ?? 0) * scale,
+    customMetrics: results.workgroups * METRICS_PER_WORKGROUP,
+    logBytes: (run.logBytes + PLATFORM_LOG_BYTES * run.invocations) * scale,
+    snsPublishes: (run.calls.get('Publish') ?? 0) * scale,
+  };
+}
+
+interface Report {
+  readonly busy: RunFigures;
+  readonly baseline: RunFigures;
+  readonly monthly: RunFigures;
+  readonly productCost: { lines: CostLine[]; totalUsd: number };
+  readonly fixedCost: { lines: CostLine[]; totalUsd: number };
+  readonly baselineCost: { lines: CostLine[]; totalUsd: number };
+  readonly queriesCostUsd: number;
+  readonly storageGb: number;
+  readonly targets: TargetResult[];
+}
+
+function analyse(results: BenchResults): Report {
+  const busy = figuresOf(results.busy);
+  const baseline = figuresOf(results.baseline);
+  const monthly = figuresOf(results.monthly);
+  const ingest = results.bundles.find((bundled) => bundled.name === 'ingest');
+  const naive = results.bundles.find((bundled) => bundled.name === 'naive-baseline');
+  const initOf = (cold: ColdStart | undefined) => cold?.medianProcessMs ?? 0;
+  const productUsage = monthlyUsageOf(results, results.monthly, {
+    viaSqs: true,
+    initMs: initOf(ingest?.coldStart),
+  });
+  const productCost = monthlyCost(productUsage);
+  const fixedCost = fixedMonthlyCost({
+    ...results.fixed,
+    pitrGb: productUsage.dynamoStorageGb / 2,
+  });
+  const baselineCost = monthlyCost(
+    monthlyUsageOf(results, results.baseline, { viaSqs: false, initMs: initOf(naive?.coldStart) }),
+  );
+  const queriesCostUsd = capacityCostUsd(
+    results.monthlyQueries,
+    TARGETS.dpuHoursPerQuery,
+    TARGETS.pricePerDpuHour,
+  );
+  const monitorUsd = productCost.totalUsd + fixedCost.totalUsd;
+  const windowMs = results.serverless.batchingWindowMs;
+  const targets: TargetResult[] = [
+    {
+      name: 'API calls / 1,000 queries vs lower bound (busy)',
+      measured: `${formatNumber(busy.totalPer1000, 1)} vs ${formatNumber(busy.boundPer1000, 1)} (+${formatNumber((busy.totalPer1000 / busy.boundPer1000 - 1) * 100, 1)} %, of which ${formatNumber((busy.cancelledPer1000 / busy.boundPer1000) * 100, 1)} pts transactions cancelled by late duplicates)`,
+      target: `≤ bound + ${TARGETS.boundSlack * 100} %`,
+      pass: busy.totalPer1000 <= busy.boundPer1000 * (1 + TARGETS.boundSlack),
+      note: 'see notes on duplicates',
+    },
+    {
+      name: 'API calls / 1,000 queries vs lower bound (1M/month)',
+      measured: `${formatNumber(monthly.totalPer1000, 1)} vs ${formatNumber(monthly.boundPer1000, 1)} (+${formatNumber((monthly.totalPer1000 / monthly.boundPer1000 - 1) * 100, 1)} %)`,
+      target: `≤ bound + ${TARGETS.boundSlack * 100} %`,
+      pass: monthly.totalPer1000 <= monthly.boundPer1000 * (1 + TARGETS.boundSlack),
+    },
+    {
+      name: 'API calls vs naive baseline (busy)',
+      measured: `${formatNumber(baseline.totalPer1000 / busy.totalPer1000, 1)}x fewer`,
+      target: `≥ ${TARGETS.fewerThanBaseline}x fewer`,
+      pass: baseline.totalPer1000 / busy.totalPer1000 >= TARGETS.fewerThanBaseline,
+    },
+    {
+      name: `API calls vs naive baseline (1M/month, ${windowMs / 1000} s window)`,
+      measured: `${formatNumber(baseline.totalPer1000 / monthly.totalPer1000, 1)}x fewer (the bound allows ${formatNumber(baseline.totalPer1000 / monthly.boundPer1000, 1)}x)`,
+      target: `≥ ${TARGETS.fewerThanBaseline}x fewer`,
+      pass: baseline.totalPer1000 / monthly.totalPer1000 >= TARGETS.fewerThanBaseline,
+      note: windowNote(results, baseline.totalPer1000),
+    },
+    {
+      name: 'DynamoDB write requests / query (busy | 1M/month)',
+      measured: `${formatNumber(busy.writeRequestsPerQuery, 3)} | ${formatNumber(monthly.writeRequestsPerQuery, 3)}`,
+      target: `≤ ${TARGETS.writeRequestsPerQuery} transactional write, counters included`,
+      pass: Math.max(busy.writeRequestsPerQuery, monthly.writeRequestsPerQuery) <= 1,
+    },
+    {
+      name: 'Handler CPU / query (busy, steady state)',
+      measured: `${formatNumber(busy.steadyCpuMsPerQuery, 3)} ms (${formatNumber(busy.cpuMsPerQuery, 3)} ms with the ${WARM_UP_INVOCATIONS} warm-up invocations)`,
+      target: `< ${TARGETS.cpuMsPerQuery} ms`,
+      pass: busy.steadyCpuMsPerQuery < TARGETS.cpuMsPerQuery,
+      note: 'with warm-up: see notes',
+    },
+    {
+      name: 'Ingest bundle, zipped .mjs (.mjs + .map)',
+      measured: `${kb(ingest?.zippedMjsBytes)} (${kb(ingest?.zippedWithMapBytes)})`,
+      target: `< ${TARGETS.ingestZippedBytes / 1024} KB`,
+      pass: (ingest?.zippedMjsBytes ?? Number.POSITIVE_INFINITY) < TARGETS.ingestZippedBytes,
+    },
+    {
+      name: 'Ingest cold init (median)',
+      measured: `${formatNumber(ingest?.coldStart?.medianInitMs ?? Number.NaN, 1)} ms`,
+      target: `< ${TARGETS.coldInitMs} ms`,
+      pass: (ingest?.coldStart?.medianInitMs ?? Number.POSITIVE_INFINITY) < TARGETS.coldInitMs,
+    },
+    {
+      name: 'Enforcement latency p99',
+      measured: `${formatNumber(results.latency.p99Ms / 1000, 2)} s (p50 ${formatNumber(results.latency.p50Ms / 1000, 2)} s, n=${results.latency.samples.length})`,
+      target: `< ${(windowMs + TARGETS.latencySlackMs) / 1000} s (window + 2 s)`,
+      pass:
+        results.latency.samples.length > 0 &&
+        results.latency.missing === 0 &&
+        results.latency.p99Ms < windowMs + TARGETS.latencySlackMs,
+    },
+    {
+      name: 'Monitor cost / query cost (1M queries/month)',
+      measured: `${usd(monitorUsd)} / ${usd(queriesCostUsd)} = ${formatNumber((monitorUsd / queriesCostUsd) * 100, 3)} %`,
+      target: `< ${TARGETS.costShare * 100} %`,
+      pass: monitorUsd / queriesCostUsd < TARGETS.costShare,
+    },
+    {
+      name: 'Counters exact (each query counted once)',
+      measured: [results.busy, results.baseline, results.monthly]
+        .map((run) => (run.countersMatch ? '✓' : '✗'))
+        .join(' '),
+      target: 'busy, baseline, 1M/month',
+      pass:
+        results.busy.countersMatch &&
+        results.baseline.countersMatch &&
+        results.monthly.countersMatch,
+    },
+  ];
+  return {
+    busy,
+    baseline,
+    monthly,
+    productCost,
+    fixedCost,
+    baselineCost,
+    queriesCostUsd,
+    storageGb: productUsage.dynamoStorageGb,
+    targets,
+  };
+}
+
+type Table = { header: string[]; rows: string[][]; align?: ('left' | 'right')[] };
+type Section = { title: string; intro?: string[]; table: Table; notes?: string[] };
+
+function sections(results: BenchResults, report: Report): Section[] {
+  const { busy, baseline, monthly } = report;
+  const f = (value: number, decimals = 1) => formatNumber(value, decimals);
+  const ratio = (product: number, base: number, better: 'lower' | 'higher') => {
+    if (!Number.isFinite(product) || !Number.isFinite(base) || base === 0 || product === 0)
+      return '—';
+    const value = product / base;
+    const factor = value < 1 ? 1 / value : value;
+    const word =
+      value < 1
+        ? better === 'lower'
+          ? 'fewer'
+          : 'lower'
+        : better === 'higher'
+          ? 'faster'
+          : 'more';
+    return `${value < 0.1 ? value.toFixed(3) : value.toFixed(2)} (${factor.toFixed(1)}x ${word})`;
+  };
+  const operations = [
+    ...new Set([
+      ...busy.callsPer1000.keys(),
+      ...baseline.callsPer1000.keys(),
+      ...monthly.callsPer1000.keys(),
+    ]),
+  ].sort((a, b) => serviceOf(a).localeCompare(serviceOf(b)) || a.localeCompare(b));
+  const boundOf = (run: RunResult, operation: string) => {
+    const bound = run.bound as unknown as Record<string, number | undefined>;
+    return bound[operation] === undefined ? '' : f(per1000(bound[operation] ?? 0, run.queries));
+  };
+  const callRows = operations.map((operation) => [
+    `· ${serviceOf(operation)} ${operation}`,
+    busy.callsPer1000.has(operation) ? f(busy.callsPer1000.get(operation) ?? 0) : '—',
+    boundOf(results.busy, operation),
+    baseline.callsPer1000.has(operation) ? f(baseline.callsPer1000.get(operation) ?? 0) : '—',
+    monthly.callsPer1000.has(operation) ? f(monthly.callsPer1000.get(operation) ?? 0) : '—',
+    boundOf(results.monthly, operation),
+  ]);
+  const latency = results.latency;
+  const ingest = results.bundles.find((bundled) => bundled.name === 'ingest');
+  const monitorUsd = report.productCost.totalUsd + report.fixedCost.totalUsd;
+  const busyDuplicates = results.busy.messages - results.busy.queries;
+
+  return [
+    {
+      title: 'Per query: product vs naive baseline',
+      intro: [
+        `Busy: ${formatNumber(results.busy.queries)} queries (${formatNumber(results.busy.messages)} messages) in full batches of ${results.serverless.batchSize}, as when the queue holds a backlog (≥ ${results.serverless.batchSize / (results.serverless.batchingWindowMs / 1000)} events/s).`,
+        `Naive: ${formatNumber(results.baseline.queries)} queries of the same day (${formatNumber(results.baseline.messages)} events), one invocation per EventBridge event.`,
+        `1M/month: ${formatNumber(results.monthly.queries)} queries arriving at the rate of ${formatNumber(results.monthlyQueries)} a month with the daily rhythm (${results.monthlySample.slices} samples of ${results.monthlySample.sliceMinutes} min of a day of ${formatNumber(results.monthlySample.dailyQueries)}), batching window ${results.serverless.batchingWindowMs / 1000} s: ${f(monthly.meanBatch)} messages per batch on average.`,
+      ],
+      table: {
+        header: ['figure', 'busy', 'bound', 'naive', 'busy/naive', '1M/month', 'bound'],
+        rows: [
+          [
+            'AWS API calls per 1,000 queries',
+            f(busy.totalPer1000),
+            f(busy.boundPer1000),
+            f(baseline.totalPer1000),
+            ratio(busy.totalPer1000, baseline.totalPer1000, 'lower'),
+            f(monthly.totalPer1000),
+            f(monthly.boundPer1000),
+          ],
+          ...callRows.map((row) => [
+            row[0] ?? '',
+            row[1] ?? '',
+            row[2] ?? '',
+            row[3] ?? '',
+            '',
+            row[4] ?? '',
+            row[5] ?? '',
+          ]),
+          [
+            'DynamoDB write requests per query',
+            f(busy.writeRequestsPerQuery, 3),
+            '',
+            f(baseline.writeRequestsPerQuery, 3),
+            ratio(busy.writeRequestsPerQuery, baseline.writeRequestsPerQuery, 'lower'),
+            f(monthly.writeRequestsPerQuery, 3),
+            '',
+          ],
+          [
+            'DynamoDB write units per query',
+            f(busy.writeUnitsPerQuery, 2),
+            '',
+            f(baseline.writeUnitsPerQuery, 2),
+            ratio(busy.writeUnitsPerQuery, baseline.writeUnitsPerQuery, 'lower'),
+            f(monthly.writeUnitsPerQuery, 2),
+            '',
+          ],
+          [
+            '· + failed attempts, if charged',
+            f(busy.failedWriteUnitsPerQuery, 2),
+            '',
+            f(baseline.failedWriteUnitsPerQuery, 2),
+            '',
+            f(monthly.failedWriteUnitsPerQuery, 2),
+            '',
+          ],
+          [
+            'DynamoDB read units per query',
+            f(busy.readUnitsPerQuery, 3),
+            '',
+            f(baseline.readUnitsPerQuery, 3),
+            '',
+            f(monthly.readUnitsPerQuery, 3),
+            '',
+          ],
+          [
+            'Handler CPU per query (ms)',
+            f(busy.cpuMsPerQuery, 3),
+            '',
+            f(baseline.cpuMsPerQuery, 3),
+            ratio(busy.cpuMsPerQuery, baseline.cpuMsPerQuery, 'lower'),
+            f(monthly.cpuMsPerQuery, 3),
+            '',
+          ],
+          [
+            '· steady state (first 5 invocations left out)',
+            f(busy.steadyCpuMsPerQuery, 3),
+            '',
+            f(baseline.steadyCpuMsPerQuery, 3),
+            ratio(busy.steadyCpuMsPerQuery, baseline.steadyCpuMsPerQuery, 'lower'),
+            f(monthly.steadyCpuMsPerQuery, 3),
+            '',
+          ],
+          [
+            'Queries per second through the handler',
+            f(busy.queriesPerSecond, 0),
+            '',
+            f(baseline.queriesPerSecond, 0),
+            ratio(busy.queriesPerSecond, baseline.queriesPerSecond, 'higher'),
+            '',
+            '',
+          ],
+          [
+            'Lambda billed ms per invocation',
+            f(busy.billedMsPerInvocation, 1),
+            '',
+            f(baseline.billedMsPerInvocation, 1),
+            '',
+            f(monthly.billedMsPerInvocation, 1),
+            '',
+          ],
+        ],
+        align: ['left'],
+      },
+      notes: [
+        `Lower bound per batch: ceil(distinct terminal ids / 50) BatchGetQueryExecution; ceil((new queries + counter items they touch) / 100) TransactWriteItems, i.e. one DynamoDB item written per query with its workgroup's day/week/month counters riding in the same transaction; one PutMetricData; one BatchGetItem to read the counters back when a touched workgroup has a budget (TransactWriteItems cannot return them). Budget reads (cached 30 s), enforcement actions and re-tries are not in the bound.`,
+        `The calls counted are the ones the function makes. The queue's own requests are not in them but are billed (cost table): EventBridge's SendMessage per event and the poller's ReceiveMessage and DeleteMessageBatch per 10 records come to ${f(per1000(results.busy.messages + 2 * results.busy.sqsReceiveCalls, results.busy.queries))} SQS requests per 1,000 queries when busy and ${f(per1000(results.monthly.messages + 2 * results.monthly.sqsReceiveCalls, results.monthly.queries))} at 1M/month; the naive baseline, invoked by EventBridge directly, has none.`,
+        `"One DynamoDB write per query" is met as items written (each query's record, its counters riding in the same transaction): counted as API calls it would put the bound at 1,000+ calls per 1,000 queries, above the ${f(busy.totalPer1000)} the product makes in all, so it cannot bound calls.`,
+        `Delivery noise of local mode (DEFAULT_NOISE): ${results.noise.duplicateRate * 100} % of events duplicated (${results.noise.lateDuplicateShare * 100} % of those in a later batch), ${results.noise.delayedRate * 100} % delayed, ${results.noise.lateRunningRate * 100} % stray RUNNING events: ${formatNumber(busyDuplicates)} extra messages in the busy run. A duplicate arriving in a later batch cancels the transaction holding it once (the conditional put of its record fails; the store retries at once without it): ${f(busy.cancelledPer1000)} cancelled TransactWriteItems per 1,000 queries here, ${formatNumber((busy.cancelledPer1000 / busy.boundPer1000) * 100, 1)} points of the gap to the bound. Without them the product would sit at +${formatNumber(((busy.totalPer1000 - busy.cancelledPer1000) / busy.boundPer1000 - 1) * 100, 1)} %. Avoiding the cancellation needs either a read before the write (one more call in every batch, to save ${f(busy.cancelledPer1000 / 10, 2)} per batch) or a memory of recorded ids in the function, which would bypass the table's exactly-once check that the tests pin down.`,
+        `Handler CPU is process.cpuUsage() of the handler's process around each invocation (SDK serialisation, HTTP, JSON, GC). The first ${WARM_UP_INVOCATIONS} invocations of a fresh environment pay lazy SDK set-up and JIT warm-up, which a Lambda environment pays once for hours of traffic: the steady-state figure leaves them out, the all-invocations figure keeps them. Late duplicates cost CPU as well (each cancelled transaction is serialised twice).`,
+        `Write units are computed from each request by DynamoDB's rules (1 unit per KB per item, 2 in a transaction, the same again for each index written; index writes in transactions counted twice, as DynamoDB Local does), because DynamoDB Local's ConsumedCapacity for a TransactWriteItems of n items counts only two of them. DynamoDB Local reported ${f(busy.reportedWriteUnitsPerQuery, 2)} (busy) and ${f(baseline.reportedWriteUnitsPerQuery, 2)} (naive, single-item calls, where it agrees with the computation).`,
+        `A query record is ${formatNumber(results.queryRecordBytes)} bytes (< 1 KB): 2 units for its transactional put + 2 for its byWorkgroupDayCost index entry; each counter item touched adds 2 + 2 (byPeriod) per transaction, shared by the transaction's queries. The naive baseline pays 1 + 1 for its put and 1 + 1 for one day counter, but keeps no week or month counter and is not atomic.`,
+      ],
+    },
+    {
+      title: 'At 1M queries/month, the batching window decides the calls per query',
+      intro: [
+        `The same ${formatNumber(results.monthly.queries)} sampled queries batched with other windows (SQS → Lambda batching only; the product measured ${f(monthly.totalPer1000)} calls per 1,000 against a bound of ${f(monthly.boundPer1000)} with the configured ${results.serverless.batchingWindowMs / 1000} s, so the bound projects its calls). A budget reacts about one window after the crossing event.`,
+      ],
+      table: {
+        header: [
+          'batching window',
+          'messages per batch',
+          'bound calls / 1,000 queries',
+          'fewer than naive',
+        ],
+        rows: results.windows.map((window) => [
+          `${window.seconds} s${window.seconds * 1000 === results.serverless.batchingWindowMs ? ' (configured)' : ''}`,
+          f(window.meanBatch),
+          f(window.boundPer1000),
+          `${f(baseline.totalPer1000 / window.boundPer1000)}x`,
+        ]),
+      },
+      notes: [
+        `At ${formatNumber(results.monthlyQueries)} queries a month (${f(results.monthlyQueries / SECONDS_PER_MONTH, 2)} per second on average, less at night) a 5 s window gathers a few messages, and every batch needs at least a BatchGetQueryExecution, a TransactWriteItems, a PutMetricData and a counter read: no design that fetches, writes, publishes and reads back once per batch can be 20x below one invocation per event there. The 20x target holds where the calls add up (busy queues); at 1M/month the whole monitor costs the amount shown below.`,
+      ],
+    },
+    {
+      title: `Monthly AWS cost for ${formatNumber(results.monthlyQueries)} queries (us-east-1 list prices of ${PRICES.asOf}, no free tier)`,
+      intro: [
+        `From the 1M/month run scaled to ${formatNumber(results.monthlyQueries)} queries. Lambda duration is the measured handler time against DynamoDB Local and the stand-ins, ${results.serverless.memoryMb} MB arm64, each invocation rounded up to 1 ms, plus the init phase of ${COLD_STARTS_PER_ENVIRONMENT_PER_MONTH} cold starts per environment (${results.serverless.maxConcurrency} environments).`,
+      ],
+      table: {
+        header: ['item', 'quantity / month', 'USD / month', 'naive baseline USD'],
+        rows: [
+          ...report.productCost.lines.map((line, index) => [
+            line.item,
+            line.quantity,
+            usd(line.usd),
+            usd(report.baselineCost.lines[index]?.usd ?? 0),
+          ]),
+          [
+            'usage-driven total',
+            '',
+            usd(report.productCost.totalUsd),
+            usd(report.baselineCost.totalUsd),
+          ],
+          ...report.fixedCost.lines.map((line) => [line.item, line.quantity, usd(line.usd), '']),
+          ['monitor total', '', usd(monitorUsd), ''],
+          [
+            `queries on capacity: ${formatNumber(results.monthlyQueries)} x ${TARGETS.dpuHoursPerQuery} DPU-h x ${usd(TARGETS.pricePerDpuHour)}`,
+            '',
+            usd(report.queriesCostUsd),
+            '',
+          ],
+          [
+            'monitor / queries',
+            '',
+            `${formatNumber((monitorUsd / report.queriesCostUsd) * 100, 3)} %`,
+            '',
+          ],
+        ],
+        align: ['left', 'right', 'right', 'right'],
+      },
+      notes: [
+        `Prices used (${PRICES.region}, list, ${PRICES.asOf}; not fetched by the run, check aws.amazon.com/pricing): Lambda arm64 $${PRICES.lambdaArmGbSecond} per GB-s and $${PRICES.lambdaRequestsPerMillion} per 1M requests; SQS standard $${PRICES.sqsRequestsPerMillion} per 1M requests; DynamoDB on-demand $${PRICES.dynamoWriteUnitsPerMillion} per 1M write units, $${PRICES.dynamoReadUnitsPerMillion} per 1M read units, $${PRICES.dynamoStorageGbMonth} per GB-month, PITR $${PRICES.dynamoPitrGbMonth} per GB-month; CloudWatch $${PRICES.cloudWatchPutMetricDataPerThousand} per 1,000 PutMetricData, $${PRICES.cloudWatchMetricMonth} per custom metric-month, $${PRICES.cloudWatchLogsIngestionGb} per GB of logs, $${PRICES.cloudWatchAlarmMonth} per alarm, $${PRICES.cloudWatchDashboardMonth} per dashboard; KMS $${PRICES.kmsKeyMonth} per key; SNS $${PRICES.snsPublishesPerMillion} per 1M publishes; EventBridge rule matching of AWS service events: free.`,
+        `SQS: one SendMessage per event (EventBridge), ReceiveMessage and DeleteMessageBatch per 10 records, and ${IDLE_POLLERS} long polls of 20 s kept open by Lambda's poller when the queue is empty (an assumption: ${formatNumber((IDLE_POLLERS * SECONDS_PER_MONTH) / 20)} requests a month).`,
+        `Custom metrics: ${METRICS_PER_WORKGROUP} per workgroup (7 usage metrics + BudgetUsedPercent) x ${results.workgroups} workgroups = $${formatNumber(METRICS_PER_WORKGROUP * PRICES.cloudWatchMetricMonth, 2)} per workgroup a month, whatever the traffic: the largest item for small accounts.`,
+        `Storage at steady state: ${formatNumber(TTL_DAYS)} days of records (TTL) = ${formatNumber((results.monthlyQueries * TTL_DAYS) / 30)} records of ${formatNumber(results.queryRecordBytes)} B + 100 B overhead, twice (table and the ALL-projected byWorkgroupDayCost index): ${formatNumber(report.storageGb, 1)} GB.`,
+        `The naive baseline column prices the same month for one invocation per event and no SQS (EventBridge invokes Lambda directly).`,
+      ],
+    },
+    {
+      title: 'Enforcement latency (event entering the queue → UpdateWorkGroup at Athena)',
+      intro: [
+        `Real time: ${formatNumber(latency.events)} events over ${f(latency.durationMs / 1000)} s (Poisson, ${results.flags.latencyRate}/s) for ${results.flags.latencyWorkgroups} workgroups with a 2 DPU-hour day budget (throttle to 8 DPUs at 50 %, disable at 100 %); SQS → Lambda modelled as the event source mapping: batch of ≤ ${results.serverless.batchSize}, invoked when full or ${results.serverless.batchingWindowMs / 1000} s after its first record, ≤ ${results.serverless.maxConcurrency} invocations at once; ${latency.invocations} invocations of ${latency.batchSizes.join(', ')} records.`,
+      ],
+      table: {
+        header: ['figure', 'value'],
+        rows: [
+          [
+            'samples (threshold actions)',
+            `${latency.samples.length} of ${latency.expected} expected`,
+          ],
+          ['p50', `${f(latency.p50Ms / 1000, 2)} s`],
+          ['p99', `${f(latency.p99Ms / 1000, 2)} s`],
+          ['max', `${f(latency.maxMs / 1000, 2)} s`],
+          [
+            'median wait in the queue (batching window)',
+            `${f(latency.medianQueuedMs / 1000, 2)} s`,
+          ],
+          ['median handler start → UpdateWorkGroup', `${f(latency.medianHandlerMs / 1000, 2)} s`],
+          ['records failed', String(latency.failedRecords)],
+        ],
+      },
+    },
+    {
+      title: 'Bundles (serverless.yml esbuild options) and cold start',
+      intro: [
+        `Zipped at deflate level 6 as \`sls package\` does. Cold init: median over ${results.flags.coldRuns} fresh \`node\` processes of the time \`import()\` of the bundle takes, with the function's environment and serverless.yml's NODE_OPTIONS (--enable-source-maps); "process" is node's start to exit, for scale.`,
+      ],
+      table: {
+        header: [
+          'function',
+          '.mjs',
+          '.map',
+          'zipped .mjs',
+          'zipped .mjs + .map',
+          'cold init',
+          'process',
+        ],
+        rows: results.bundles.map((bundled) => [
+          bundled.entry,
+          kb(bundled.mjsBytes),
+          kb(bundled.mapBytes),
+          kb(bundled.zippedMjsBytes),
+          kb(bundled.zippedWithMapBytes),
+          `${f(bundled.coldStart?.medianInitMs ?? Number.NaN)} ms`,
+          `${f(bundled.coldStart?.medianProcessMs ?? Number.NaN, 0)} ms`,
+        ]),
+      },
+      notes: [
+        ...results.bundleFailures.map(
+          (failure) => `${failure.entry} did not bundle: ${failure.reason}`,
+        ),
+        `Ingest: ${kb(ingest?.zippedMjsBytes)} zipped; the deployed zip with its source map is ${kb(ingest?.zippedWithMapBytes)}. The map is only read for stack traces.`,
+      ],
+    },
+    {
+      title: 'Targets',
+      table: {
+        header: ['target', 'measured', 'goal', 'result'],
+        rows: report.targets.map((target) => [
+          target.name,
+          target.measured,
+          target.target,
+          target.pass ? 'PASS' : `FAIL${target.note ? ` (${target.note})` : ''}`,
+        ]),
+        align: ['left', 'left', 'left', 'left'],
+      },
+    },
+  ];
+}
+
+function header(results: BenchResults): string[] {
+  return [
+    `athena-cost benchmark · ${results.generatedAt} · ${results.machine.platform}, ${results.machine.cpus} x ${results.machine.cpuModel} · Node ${results.machine.node} · ${formatNumber(results.flags.queries)} queries, seed ${results.flags.seed} · ${formatNumber(results.elapsedMs / 1000, 0)} s`,
+    'One process: DynamoDB Local (behind a proxy counting calls and capacity) and the Athena, CloudWatch and SNS stand-ins; each function runs bundled as deployed, in its own Node process (one Lambda environment). A shared, noisy machine: figures, not assertions.',
+  ];
+}
+
+export function renderText(results: BenchResults): string[] {
+  const report = analyse(results);
+  const lines = [...header(results)];
+  for (const section of sections(results, report)) {
+    lines.push('', `== ${section.title}`);
+    if (section.intro) lines.push(...section.intro);
+    lines.push(...formatTable(section.table.header, section.table.rows, section.table.align));
+    if (section.notes) lines.push(...section.notes.map((note) => `* ${note}`));
+  }
+  return lines;
+}
+
+export function renderMarkdown(results: BenchResults): string[] {
+  const report = analyse(results);
+  const lines = [
+    '# Benchmark results',
+    '',
+    'Written by `npm run bench` (bench/run.ts); the raw figures are in bench/results/latest.json.',
+    '',
+  ];
+  for (const line of header(results)) lines.push(line, '');
+  lines.pop();
+  for (const section of sections(results, report)) {
+    lines.push('', `## ${section.title}`, '');
+    if (section.intro) for (const paragraph of section.intro) lines.push(paragraph, '');
+    lines.push(
+      ...formatMarkdownTable(section.table.header, section.table.rows, section.table.align),
+    );
+    if (section.notes) lines.push('', ...section.notes.map((note) => `- ${note}`));
+  }
+  return lines;
+}
+
+/** The shortest window of the projection that reaches the 20x, for the FAIL note. */
+function windowNote(results: BenchResults, baselinePer1000: number): string {
+  const enough = results.windows.find(
+    (window) => baselinePer1000 / window.boundPer1000 >= TARGETS.fewerThanBaseline,
+  );
+  return enough === undefined
+    ? 'a few messages per batch: see notes'
+    : `a few messages per batch; a ${enough.seconds} s window gives ${formatNumber(baselinePer1000 / enough.boundPer1000, 1)}x`;
+}
+
+function usd(value: number): string {
+  if (!Number.isFinite(value)) return '—';
+  if (value !== 0 && Math.abs(value) < 0.01) return `$${value.toFixed(4)}`;
+  return `$${formatNumber(value, 2)}`;
+}
+
+function kb(bytes: number | undefined): string {
+  return bytes === undefined ? '—' : `${formatNumber(bytes / 1024, 1)} KB`;
+}

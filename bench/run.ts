@@ -1,0 +1,393 @@
+import { execFile } from 'node:child_process';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { loadConfig } from '../lib/config.js';
+import { TableKeys } from '../lib/store/table-keys.js';
+import { dpuHoursFromMillis, usdFromNano } from '../lib/usage/pricing.js';
+import { REPO_ROOT } from '../local/bundle-handler.js';
+import { DEFAULT_NOISE, EventFeed, type FeedMessage } from '../local/event-feed.js';
+import {
+  addWorkgroupsTo,
+  generateSimulatedDay,
+  groundTruthOf,
+  type SimulatedDay,
+  utcDayOf,
+} from '../local/simulated-day.js';
+import {
+  type BundledFunction,
+  bundleFunctions,
+  type ColdStart,
+  measureColdStart,
+} from './bundles.js';
+import { type BenchEnvironment, startBenchEnvironment } from './environment.js';
+import { dynamoItemSize } from './figures.js';
+import { runLatency } from './latency.js';
+import { type BenchResults, renderMarkdown, renderText } from './report.js';
+import { projectWindow, runNaive, runProduct, usagesOf } from './scenarios.js';
+
+/**
+ * `npm run bench`: the cost and speed of the monitor per query, against a naive per-event
+ * baseline, on this machine (DynamoDB Local and the local stand-ins). Prints the tables, writes
+ * bench/results/latest.json and bench/RESULTS.md. Flags: --queries N (10,000),
+ * --baseline-queries N (2,000), --latency-workgroups N (100), --latency-rate events/s (15),
+ * --cold-runs N (5), --seed N (42).
+ *
+ * For investigations: BENCH_CPU_PROF=<folder> writes a V8 CPU profile of each handler process;
+ * BENCH_NODE_OPTIONS replaces the functions' NODE_OPTIONS (serverless.yml: --enable-source-maps).
+ */
+
+const SERVERLESS = {
+  batchSize: 100,
+  batchingWindowMs: 5_000,
+  memoryMb: 512,
+  maxConcurrency: 2,
+} as const;
+const MONTHLY_QUERIES = 1_000_000;
+/** Ten-minute samples of a day at the monthly rate, every two hours. */
+const MONTHLY_SLICES = 12;
+const SLICE_MS = 10 * 60_000;
+
+interface Flags {
+  readonly queries: number;
+  readonly baselineQueries: number;
+  readonly latencyWorkgroups: number;
+  readonly latencyRate: number;
+  readonly coldRuns: number;
+  readonly seed: number;
+}
+
+function parseFlags(argv: readonly string[]): Flags {
+  const values = new Map<string, number>();
+  for (let index = 0; index < argv.length; index++) {
+    const flag = argv[index] ?? '';
+    if (!flag.startsWith('--')) throw new Error(`unexpected argument ${flag}`);
+    const [name, inline] = flag.slice(2).split('=', 2);
+    const raw = inline ?? argv[++index];
+    const value = Number(raw);
+    if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} needs a positive number`);
+    values.set(name ?? '', value);
+  }
+  const known = [
+    'queries',
+    'baseline-queries',
+    'latency-workgroups',
+    'latency-rate',
+    'cold-runs',
+    'seed',
+  ];
+  for (const name of values.keys())
+    if (!known.includes(name))
+      throw new Error(`unknown flag --${name} (known: --${known.join(', --')})`);
+  const queries = Math.round(values.get('queries') ?? 10_000);
+  return {
+    queries,
+    baselineQueries: Math.min(queries, Math.round(values.get('baseline-queries') ?? 2_000)),
+    latencyWorkgroups: Math.round(values.get('latency-workgroups') ?? 100),
+    latencyRate: values.get('latency-rate') ?? 15,
+    coldRuns: Math.round(values.get('cold-runs') ?? 5),
+    seed: Math.round(values.get('seed') ?? 42),
+  };
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags(process.argv.slice(2));
+  const started = Date.now();
+  const log = (line: string) =>
+    process.stderr.write(
+      `[bench ${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${line}\n`,
+    );
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const pricing = loadConfig({ TABLE_NAME: 'bench' }).pricing;
+  const today = utcDayOf(new Date());
+
+  log('starting DynamoDB Local, the stand-ins and the capacity proxy');
+  const env = await startBenchEnvironment();
+  try {
+    log('bundling functions/*.ts and bench/naive-baseline.ts with serverless.yml esbuild options');
+    const entries = (await readdir(join(REPO_ROOT, 'functions')))
+      .filter((name) => name.endsWith('.ts'))
+      .sort()
+      .map((name) => `functions/${name}`);
+    const bundles = await bundleFunctions([...entries, 'bench/naive-baseline.ts']);
+    try {
+      const bundleOf = (name: string): BundledFunction => {
+        const found = bundles.functions.find((bundled) => bundled.name === name);
+        if (found === undefined)
+          throw new Error(`${name} did not bundle: ${JSON.stringify(bundles.failures)}`);
+        return found;
+      };
+      const ingest = bundleOf('ingest');
+      const naive = bundleOf('naive-baseline');
+
+      log(`cold starts: ${flags.coldRuns} fresh node processes per function`);
+      const coldStarts = new Map<string, ColdStart>();
+      for (const bundled of bundles.functions) {
+        coldStarts.set(
+          bundled.name,
+          await measureColdStart(
+            bundled.runnablePath,
+            env.functionEnv('cold-start'),
+            flags.coldRuns,
+          ),
+        );
+      }
+
+      // 1. A busy queue: full batches.
+      log(`busy queue: ${flags.queries} queries through the ingest function`);
+      const day = generateSimulatedDay({
+        queries: flags.queries,
+        workgroups: 4,
+        seed: flags.seed,
+        day: today,
+      });
+      const busyUsages = addDay(env, day, pricing);
+      const busyMessages = feedOf(day);
+      const busyTable = 'bench-busy';
+      await env.createTable(busyTable);
+      await env.putBudgets(busyTable, budgetsFor(day, pricing));
+      const busy = await runProduct(env, ingest.runnablePath, {
+        label: 'busy',
+        tableName: busyTable,
+        // All visible at once: the poller hands out full batches back to back.
+        messages: busyMessages.map((message) => ({ ...message, sentAtMs: 0 })),
+        batchingWindowMs: SERVERLESS.batchingWindowMs,
+        usages: busyUsages,
+        budgetedWorkgroups: new Set(day.workgroups.map((workgroup) => workgroup.name)),
+      });
+      const recordSize = await queryRecordSize(env, busyTable, day.queries[0]?.id ?? '');
+
+      // 2. The naive baseline on the first queries of the same day.
+      log(`naive baseline: ${flags.baselineQueries} queries, one invocation per event`);
+      const subset = new Set(day.queries.slice(0, flags.baselineQueries).map((query) => query.id));
+      const naiveTable = 'bench-naive';
+      await env.createTable(naiveTable);
+      const baseline = await runNaive(env, naive.runnablePath, {
+        tableName: naiveTable,
+        messages: busyMessages.filter((message) => subset.has(message.queryExecutionId)),
+        usages: busyUsages,
+      });
+
+      // 3. The arrival rate of 1M queries a month, sampled.
+      const dailyQueries = Math.round(MONTHLY_QUERIES / 30);
+      log(
+        `1M queries/month: ${MONTHLY_SLICES} x ${SLICE_MS / 60_000} min of a day of ${dailyQueries} queries, 5 s window`,
+      );
+      const monthDay = generateSimulatedDay({
+        queries: dailyQueries,
+        workgroups: 4,
+        seed: flags.seed + 1,
+        day: today,
+      });
+      const monthUsages = addDay(env, monthDay, pricing);
+      const dayStartMs = monthDay.start.getTime();
+      const inSlice = (atMs: number) => {
+        const offset = atMs - dayStartMs - 5 * 60_000;
+        return (
+          offset >= 0 &&
+          offset % (2 * 3_600_000) < SLICE_MS &&
+          offset < MONTHLY_SLICES * 2 * 3_600_000
+        );
+      };
+      const monthTable = 'bench-monthly';
+      await env.createTable(monthTable);
+      await env.putBudgets(monthTable, budgetsFor(monthDay, pricing));
+      const monthMessages = feedOf(monthDay).filter((message) => inSlice(message.sentAtMs));
+      const monthBudgeted = new Set(monthDay.workgroups.map((workgroup) => workgroup.name));
+      const windows = [5, 30, 60, 120, 300].map((seconds) => ({
+        seconds,
+        ...projectWindow(monthMessages, monthUsages, monthBudgeted, seconds * 1000),
+      }));
+      const monthly = await runProduct(env, ingest.runnablePath, {
+        label: 'monthly',
+        tableName: monthTable,
+        messages: monthMessages,
+        batchingWindowMs: SERVERLESS.batchingWindowMs,
+        usages: monthUsages,
+        budgetedWorkgroups: monthBudgeted,
+      });
+
+      // 4. Enforcement latency, in real time.
+      log(
+        `enforcement latency: ${flags.latencyWorkgroups} budgeted workgroups, ${flags.latencyRate} events/s, real time`,
+      );
+      const latency = await runLatency(env, ingest.runnablePath, {
+        tableName: 'bench-latency',
+        workgroups: flags.latencyWorkgroups,
+        eventsPerSecond: flags.latencyRate,
+        batchingWindowMs: SERVERLESS.batchingWindowMs,
+        maxConcurrency: SERVERLESS.maxConcurrency,
+        seed: flags.seed,
+        pricing,
+      });
+
+      const serverlessYml = await readFile(join(REPO_ROOT, 'serverless.yml'), 'utf8');
+      const results: BenchResults = {
+        generatedAt: new Date().toISOString(),
+        machine: {
+          node: process.version,
+          cpus: cpus().length,
+          cpuModel: cpus()[0]?.model ?? 'unknown',
+          platform: `${process.platform} ${process.arch}`,
+        },
+        flags,
+        serverless: SERVERLESS,
+        noise: DEFAULT_NOISE,
+        busy,
+        baseline,
+        monthly,
+        monthlyQueries: MONTHLY_QUERIES,
+        monthlySample: { slices: MONTHLY_SLICES, sliceMinutes: SLICE_MS / 60_000, dailyQueries },
+        windows,
+        latency,
+        bundles: bundles.functions.map((bundled) => ({
+          name: bundled.name,
+          entry: bundled.entry,
+          mjsBytes: bundled.mjsBytes,
+          mapBytes: bundled.mapBytes,
+          zippedMjsBytes: bundled.zippedMjsBytes,
+          zippedWithMapBytes: bundled.zippedWithMapBytes,
+          coldStart: coldStarts.get(bundled.name),
+        })),
+        bundleFailures: bundles.failures,
+        queryRecordBytes: recordSize,
+        fixed: {
+          alarms: (serverlessYml.match(/Type: AWS::CloudWatch::Alarm\b/g) ?? []).length,
+          dashboards: (serverlessYml.match(/Type: AWS::CloudWatch::Dashboard\b/g) ?? []).length,
+          kmsKeys: (serverlessYml.match(/Type: AWS::KMS::Key\b/g) ?? []).length,
+        },
+        workgroups: day.workgroups.length,
+        elapsedMs: 0,
+      };
+      const elapsedMs = Date.now() - started;
+      const final = { ...results, elapsedMs };
+      const text = renderText(final);
+      process.stdout.write(`${text.join('\n')}\n`);
+      const resultsFolder = join(REPO_ROOT, 'bench', 'results');
+      await mkdir(resultsFolder, { recursive: true });
+      await writeFile(
+        join(resultsFolder, 'latest.json'),
+        `${JSON.stringify(toJson(final), null, 2)}\n`,
+      );
+      const resultsMd = join(REPO_ROOT, 'bench', 'RESULTS.md');
+      await writeFile(resultsMd, `${renderMarkdown(final).join('\n')}\n`);
+      await formatWithBiome(resultsMd);
+      log(
+        `wrote bench/results/latest.json and bench/RESULTS.md (${(elapsedMs / 1000).toFixed(0)} s)`,
+      );
+    } finally {
+      await bundles.close();
+    }
+  } finally {
+    await env.close();
+  }
+}
+
+/** Puts a day's workgroups and finished executions in the Athena stand-in; returns their usage. */
+function addDay(
+  env: BenchEnvironment,
+  day: SimulatedDay,
+  pricing: ReturnType<typeof loadConfig>['pricing'],
+) {
+  addWorkgroupsTo(env.athena.account, day);
+  for (const query of day.queries) env.athena.account.putQueryExecution(query.execution);
+  return usagesOf(
+    day.queries.map((query) => query.execution),
+    pricing,
+  );
+}
+
+/** The messages EventBridge puts in the queue for the day, with local mode's delivery noise. */
+function feedOf(day: SimulatedDay): FeedMessage[] {
+  const feed = new EventFeed(day.seed, day.day, DEFAULT_NOISE);
+  return day.queries
+    .flatMap((query) => feed.messagesFor(query))
+    .sort((a, b) => a.sentAtMs - b.sentAtMs);
+}
+
+/**
+ * A day budget on every workgroup, at 1.5 times what it plans to use: the 50 % notification
+ * fires during the day (so enforcement runs its claim, alert and record path), the throttle and
+ * disable thresholds are not reached.
+ */
+function budgetsFor(
+  day: SimulatedDay,
+  pricing: ReturnType<typeof loadConfig>['pricing'],
+): unknown[] {
+  const planned = groundTruthOf(
+    day.queries.map((query) => query.execution),
+    day.workgroups.map((workgroup) => workgroup.name),
+    pricing,
+  );
+  const updatedAt = new Date().toISOString();
+  return day.workgroups.map((workgroup) => {
+    const totals = planned.get(workgroup.name);
+    if (workgroup.kind === 'capacity') {
+      return {
+        workgroup: workgroup.name,
+        period: 'day',
+        limitDpuHours: Math.max(1, Math.round(dpuHoursFromMillis(totals?.dpuMillis ?? 0) * 1.5)),
+        thresholds: [
+          { percent: 50, action: 'notify' },
+          { percent: 80, action: 'throttle' },
+          { percent: 100, action: 'disable' },
+        ],
+        throttleMaxDpu: 8,
+        updatedAt,
+      };
+    }
+    return {
+      workgroup: workgroup.name,
+      period: 'day',
+      limitDpuHours: 1_000,
+      limitUsd: Math.max(1, Math.round(usdFromNano(totals?.costNanoUsd ?? 0) * 1.5)),
+      thresholds: [
+        { percent: 50, action: 'notify' },
+        { percent: 90, action: 'throttle' },
+      ],
+      throttleBytesScannedCutoff: 10 * 1024 ** 3,
+      updatedAt,
+    };
+  });
+}
+
+/** The stored size of one query record, read back from the table. */
+async function queryRecordSize(env: BenchEnvironment, tableName: string, queryExecutionId: string) {
+  const output = await env.documents.send(
+    new GetCommand({
+      TableName: tableName,
+      Key: TableKeys.query(queryExecutionId),
+      ConsistentRead: true,
+    }),
+  );
+  return output.Item === undefined ? 700 : dynamoItemSize(output.Item);
+}
+
+/** Lets Biome format the Markdown it checks (`npm run lint`); a missing Biome changes nothing. */
+async function formatWithBiome(path: string): Promise<void> {
+  const biome = join(REPO_ROOT, 'node_modules', '.bin', 'biome');
+  await new Promise<void>((resolve) => {
+    execFile(biome, ['format', '--write', path], { cwd: REPO_ROOT, timeout: 30_000 }, () =>
+      resolve(),
+    );
+  });
+}
+
+/** Maps become objects, so the JSON file reads naturally. */
+function toJson(value: unknown): unknown {
+  if (value instanceof Map)
+    return Object.fromEntries([...value].map(([key, item]) => [key, toJson(item)]));
+  if (Array.isArray(value)) return value.map(toJson);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, toJson(item)]));
+  }
+  return value;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exitCode = 1;
+});

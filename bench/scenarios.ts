@@ -1,0 +1,351 @@
+import type { QueryExecution } from '@aws-sdk/client-athena';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { Pricing } from '../lib/config.js';
+import { periodKeyAttribute, TableKeys } from '../lib/store/table-keys.js';
+import { PERIODS } from '../lib/usage/period-keys.js';
+import { deriveQueryUsage, isTerminalState, type QueryUsage } from '../lib/usage/query-usage.js';
+import type { FeedMessage } from '../local/event-feed.js';
+import { SimulatedSqsQueue } from '../local/event-feed.js';
+import type { OperationCapacity } from './capacity-proxy.js';
+import { ACCOUNT_ID, type BenchEnvironment, REGION } from './environment.js';
+import { addBounds, boundTotal, type LowerBound, lowerBoundOf, ZERO_BOUND } from './figures.js';
+import { startHandlerProcess } from './handler-process.js';
+
+/** serverless.yml: batchSize 100, VisibilityTimeout 420 s, maxReceiveCount 5. */
+export const BATCH_SIZE = 100;
+const VISIBILITY_TIMEOUT_MS = 420_000;
+const MAX_RECEIVE_COUNT = 5;
+
+/** What a run of a handler over a stream of events measured. */
+export interface RunResult {
+  readonly label: string;
+  /** Distinct queries with a terminal event in the stream. */
+  readonly queries: number;
+  readonly messages: number;
+  readonly invocations: number;
+  /** Records handed to the function, redeliveries included. */
+  readonly records: number;
+  readonly failedRecords: number;
+  readonly calls: ReadonlyMap<string, number>;
+  readonly dynamo: ReadonlyMap<string, OperationCapacity>;
+  /** The lower bound of the batches as they were delivered (product runs only). */
+  readonly bound: LowerBound;
+  readonly cpuMicros: number;
+  /** CPU of each invocation, in order. */
+  readonly invocationCpuMicros: readonly number[];
+  /** Σ handler wall time measured in the handler's process. */
+  readonly handlerMs: number;
+  /** Σ Lambda billed duration (each invocation rounded up to the millisecond). */
+  readonly billedMs: number;
+  /** Wall time of the whole run, seen from the poller: IPC and queue bookkeeping included. */
+  readonly elapsedMs: number;
+  readonly logBytes: number;
+  /** Σ ceil(records / 10): ReceiveMessage (and DeleteMessageBatch) calls of the SQS poller. */
+  readonly sqsReceiveCalls: number;
+  readonly batchSizes: readonly number[];
+  readonly initMs: number;
+  /** Whether every workgroup's day counter counts each recorded query exactly once. */
+  readonly countersMatch: boolean;
+  readonly countersDetail: string;
+}
+
+/** The usage of each execution, as the handler derives it. */
+export function usagesOf(
+  executions: Iterable<QueryExecution>,
+  pricing: Pricing,
+): Map<string, QueryUsage> {
+  const usages = new Map<string, QueryUsage>();
+  for (const execution of executions) {
+    const derived = deriveQueryUsage(execution, pricing);
+    if (!derived.ok) throw new Error(`benchmark execution is unusable: ${derived.reason}`);
+    usages.set(derived.usage.queryExecutionId, derived.usage);
+  }
+  return usages;
+}
+
+/**
+ * Plays `messages` through the bundled ingest function as Lambda's SQS event source mapping
+ * would: batches of up to 100 records, each invoked when full or when `batchingWindowMs` has
+ * passed since its oldest record became visible (simulated time: the run does not wait), one
+ * invocation at a time in one execution environment. Failed records come back after the
+ * visibility timeout.
+ */
+export async function runProduct(
+  env: BenchEnvironment,
+  bundlePath: string,
+  options: {
+    readonly label: string;
+    readonly tableName: string;
+    readonly messages: readonly FeedMessage[];
+    readonly batchingWindowMs: number;
+    readonly usages: ReadonlyMap<string, QueryUsage>;
+    readonly budgetedWorkgroups: ReadonlySet<string>;
+  },
+): Promise<RunResult> {
+  const handler = await startHandlerProcess(bundlePath, env.functionEnv(options.tableName), {
+    functionName: 'athena-cost-bench-ingest',
+  });
+  try {
+    const queue = new SimulatedSqsQueue({
+      batchSize: BATCH_SIZE,
+      batchingWindowMs: options.batchingWindowMs,
+      visibilityTimeoutMs: VISIBILITY_TIMEOUT_MS,
+      maxReceiveCount: MAX_RECEIVE_COUNT,
+      queueArn: `arn:aws:sqs:${REGION}:${ACCOUNT_ID}:athena-cost-bench-ingest`,
+      region: REGION,
+      seed: 1,
+    });
+    for (const message of options.messages) queue.send(message);
+    const recorded = new Set<string>();
+    const terminal = new Set<string>();
+    let bound = ZERO_BOUND;
+    let cpuMicros = 0;
+    const invocationCpuMicros: number[] = [];
+    let handlerMs = 0;
+    let billedMs = 0;
+    let failedRecords = 0;
+    let sqsReceiveCalls = 0;
+    const batchSizes: number[] = [];
+
+    env.resetCalls();
+    const logBytesBefore = handler.logBytes();
+    const started = performance.now();
+    for (let at = queue.nextDispatchAtMs(); at !== undefined; at = queue.nextDispatchAtMs()) {
+      const delivery = queue.receive(at);
+      const ids = new Set(
+        delivery.messages
+          .filter((message) => isTerminalState(message.state))
+          .map((message) => message.queryExecutionId),
+      );
+      const fresh = [...ids].filter((id) => !recorded.has(id));
+      const counters = new Set<string>();
+      for (const id of fresh) {
+        const usage = options.usages.get(id);
+        if (usage === undefined) continue;
+        for (const period of PERIODS)
+          counters.add(`${usage.workgroup}|${period}|${usage.periods[period]}`);
+      }
+      bound = addBounds(
+        bound,
+        lowerBoundOf({
+          terminalQueries: ids.size,
+          newQueries: fresh.length,
+          counterItems: counters.size,
+          budgeted: [...ids].some((id) =>
+            options.budgetedWorkgroups.has(options.usages.get(id)?.workgroup ?? ''),
+          ),
+        }),
+      );
+      for (const id of ids) terminal.add(id);
+
+      const invocation = await handler.invoke(delivery.event);
+      cpuMicros += invocation.cpuMicros;
+      invocationCpuMicros.push(invocation.cpuMicros);
+      handlerMs += invocation.wallMs;
+      billedMs += Math.ceil(invocation.wallMs);
+      sqsReceiveCalls += Math.ceil(delivery.messages.length / 10);
+      batchSizes.push(delivery.messages.length);
+      const failures =
+        invocation.error !== undefined
+          ? 'all'
+          : (
+              (invocation.result as { batchItemFailures?: { itemIdentifier: string }[] })
+                ?.batchItemFailures ?? []
+            ).map((failure) => failure.itemIdentifier);
+      const outcome = queue.settle(delivery, failures);
+      failedRecords += outcome.failed.length;
+      for (const message of outcome.deleted) {
+        if (isTerminalState(message.state)) recorded.add(message.queryExecutionId);
+      }
+    }
+    const elapsedMs = performance.now() - started;
+    const check = await checkDayCounters(env, options.tableName, recorded, options.usages);
+    return {
+      label: options.label,
+      queries: terminal.size,
+      messages: options.messages.length,
+      invocations: queue.batches,
+      records: queue.received,
+      failedRecords,
+      calls: env.calls(),
+      dynamo: new Map([...env.dynamo.operations].map(([key, value]) => [key, { ...value }])),
+      bound,
+      cpuMicros,
+      invocationCpuMicros,
+      handlerMs,
+      billedMs,
+      elapsedMs,
+      logBytes: handler.logBytes() - logBytesBefore,
+      sqsReceiveCalls,
+      batchSizes,
+      initMs: handler.initMs,
+      countersMatch: check.matches,
+      countersDetail: check.detail,
+    };
+  } finally {
+    await handler.close();
+  }
+}
+
+/**
+ * Plays `messages` through the naive baseline: EventBridge invokes it once per event, so one
+ * invocation per message, one after the other in one execution environment.
+ */
+export async function runNaive(
+  env: BenchEnvironment,
+  bundlePath: string,
+  options: {
+    readonly tableName: string;
+    readonly messages: readonly FeedMessage[];
+    readonly usages: ReadonlyMap<string, QueryUsage>;
+  },
+): Promise<RunResult> {
+  const handler = await startHandlerProcess(bundlePath, env.functionEnv(options.tableName), {
+    functionName: 'athena-cost-bench-naive',
+  });
+  try {
+    const recorded = new Set<string>();
+    let cpuMicros = 0;
+    const invocationCpuMicros: number[] = [];
+    let handlerMs = 0;
+    let billedMs = 0;
+    let failed = 0;
+    env.resetCalls();
+    const logBytesBefore = handler.logBytes();
+    const started = performance.now();
+    for (const message of options.messages) {
+      const invocation = await handler.invoke(JSON.parse(message.body));
+      cpuMicros += invocation.cpuMicros;
+      invocationCpuMicros.push(invocation.cpuMicros);
+      handlerMs += invocation.wallMs;
+      billedMs += Math.ceil(invocation.wallMs);
+      if (invocation.error !== undefined) failed++;
+      else if (isTerminalState(message.state)) recorded.add(message.queryExecutionId);
+    }
+    const elapsedMs = performance.now() - started;
+    const check = await checkDayCounters(env, options.tableName, recorded, options.usages);
+    const terminal = new Set(
+      options.messages
+        .filter((message) => isTerminalState(message.state))
+        .map((message) => message.queryExecutionId),
+    );
+    return {
+      label: 'naive baseline',
+      queries: terminal.size,
+      messages: options.messages.length,
+      invocations: options.messages.length,
+      records: options.messages.length,
+      failedRecords: failed,
+      calls: env.calls(),
+      dynamo: new Map([...env.dynamo.operations].map(([key, value]) => [key, { ...value }])),
+      bound: ZERO_BOUND,
+      cpuMicros,
+      invocationCpuMicros,
+      handlerMs,
+      billedMs,
+      elapsedMs,
+      logBytes: handler.logBytes() - logBytesBefore,
+      sqsReceiveCalls: 0,
+      batchSizes: [],
+      initMs: handler.initMs,
+      countersMatch: check.matches,
+      countersDetail: check.detail,
+    };
+  } finally {
+    await handler.close();
+  }
+}
+
+/**
+ * The lower bound of API calls, per 1,000 queries, if `messages` were batched with another
+ * window: SQS → Lambda batching only, no handler (in the 1M/month run the product stays within
+ * a few percent of its bound, so this projects its calls).
+ */
+export function projectWindow(
+  messages: readonly FeedMessage[],
+  usages: ReadonlyMap<string, QueryUsage>,
+  budgetedWorkgroups: ReadonlySet<string>,
+  batchingWindowMs: number,
+): { readonly batches: number; readonly meanBatch: number; readonly boundPer1000: number } {
+  const queue = new SimulatedSqsQueue({
+    batchSize: BATCH_SIZE,
+    batchingWindowMs,
+    visibilityTimeoutMs: VISIBILITY_TIMEOUT_MS,
+    maxReceiveCount: MAX_RECEIVE_COUNT,
+    queueArn: `arn:aws:sqs:${REGION}:${ACCOUNT_ID}:athena-cost-bench-ingest`,
+    region: REGION,
+    seed: 1,
+  });
+  for (const message of messages) queue.send(message);
+  const recorded = new Set<string>();
+  let bound = ZERO_BOUND;
+  let records = 0;
+  for (let at = queue.nextDispatchAtMs(); at !== undefined; at = queue.nextDispatchAtMs()) {
+    const delivery = queue.receive(at);
+    records += delivery.messages.length;
+    const ids = new Set(
+      delivery.messages
+        .filter((message) => isTerminalState(message.state))
+        .map((message) => message.queryExecutionId),
+    );
+    const fresh = [...ids].filter((id) => !recorded.has(id));
+    const counters = new Set<string>();
+    for (const id of fresh) {
+      const usage = usages.get(id);
+      if (usage === undefined) continue;
+      for (const period of PERIODS)
+        counters.add(`${usage.workgroup}|${period}|${usage.periods[period]}`);
+    }
+    bound = addBounds(
+      bound,
+      lowerBoundOf({
+        terminalQueries: ids.size,
+        newQueries: fresh.length,
+        counterItems: counters.size,
+        budgeted: [...ids].some((id) => budgetedWorkgroups.has(usages.get(id)?.workgroup ?? '')),
+      }),
+    );
+    for (const id of ids) recorded.add(id);
+    queue.settle(delivery, []);
+  }
+  return {
+    batches: queue.batches,
+    meanBatch: records / Math.max(1, queue.batches),
+    boundPer1000: (boundTotal(bound) * 1000) / Math.max(1, recorded.size),
+  };
+}
+
+/** Compares each workgroup's day counter with the queries recorded (each counted once). */
+async function checkDayCounters(
+  env: BenchEnvironment,
+  tableName: string,
+  recorded: ReadonlySet<string>,
+  usages: ReadonlyMap<string, QueryUsage>,
+): Promise<{ matches: boolean; detail: string }> {
+  const expected = new Map<string, number>();
+  for (const id of recorded) {
+    const usage = usages.get(id);
+    if (usage === undefined) continue;
+    const key = `${usage.workgroup}|${usage.periods.day}`;
+    expected.set(key, (expected.get(key) ?? 0) + 1);
+  }
+  const mismatches: string[] = [];
+  for (const [key, count] of expected) {
+    const [workgroup = '', day = ''] = key.split('|');
+    const itemKey = TableKeys.usage(workgroup, 'day', day);
+    const output = await env.documents.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'pk = :pk AND sk = :sk',
+        ExpressionAttributeValues: { ':pk': itemKey.pk, ':sk': periodKeyAttribute('day', day) },
+        ConsistentRead: true,
+      }),
+    );
+    const actual = Number(output.Items?.[0]?.queries ?? 0);
+    if (actual !== count)
+      mismatches.push(`${workgroup} ${day}: ${actual} counted, ${count} expected`);
+  }
+  return mismatches.length === 0
+    ? { matches: true, detail: `${recorded.size} queries, each counted once` }
+    : { matches: false, detail: mismatches.join('; ') };
+}
