@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { QueryExecution } from '@aws-sdk/client-athena';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Budget } from '../../lib/budgets/budget.js';
 
 export interface ExecutionOverrides {
   readonly id?: string;
@@ -110,3 +111,20 @@ export function anSqsRecord(
 }
 
 export const anSqsEvent = (records: SQSRecord[]): SQSEvent => ({ Records: records });
+
+/** A valid day budget of 10 DPU-hours: notify at 50 %, throttle to 8 DPUs at 80 %, disable at 100 %. */
+export const aBudget = (overrides: Partial<Budget> = {}): Budget => ({
+  workgroup: 'analytics',
+  period: 'day',
+  limitDpuHours: 10,
+  thresholds: [
+    { percent: 50, action: 'notify' },
+    { percent: 80, action: 'throttle' },
+    { percent: 100, action: 'disable' },
+  ],
+  throttleMaxDpu: 8,
+  dryRun: false,
+  protected: false,
+  updatedAt: '2026-11-01T00:00:00.000Z',
+  ...overrides,
+});

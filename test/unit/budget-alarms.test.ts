@@ -13,6 +13,7 @@ import {
   staleBudgetAlarms,
   syncBudgetAlarms,
 } from '../../lib/budgets/budget-alarms.js';
+import { aBudget as aDayBudget } from '../support/factories.js';
 
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:athena-cost-prod-alerts';
 const SETTINGS: BudgetAlarmSettings = {
@@ -21,22 +22,17 @@ const SETTINGS: BudgetAlarmSettings = {
   alertsTopicArn: TOPIC,
 };
 
-const aBudget = (overrides: Partial<Budget> = {}): Budget => ({
-  workgroup: 'analytics',
-  period: 'day',
-  limitDpuHours: 10,
-  thresholds: [
-    { percent: 50, action: 'notify' },
-    { percent: 80, action: 'notify' },
-    { percent: 90, action: 'throttle' },
-    { percent: 100, action: 'disable' },
-  ],
-  throttleMaxDpu: 8,
-  dryRun: false,
-  protected: false,
-  updatedAt: '2026-11-25T12:00:00.000Z',
-  ...overrides,
-});
+const aBudget = (overrides: Partial<Budget> = {}): Budget =>
+  aDayBudget({
+    thresholds: [
+      { percent: 50, action: 'notify' },
+      { percent: 80, action: 'notify' },
+      { percent: 90, action: 'throttle' },
+      { percent: 100, action: 'disable' },
+    ],
+    updatedAt: '2026-11-25T12:00:00.000Z',
+    ...overrides,
+  });
 
 /** An in-memory BudgetAlarms that records its calls. */
 function fakeAlarms(initial: readonly string[]) {

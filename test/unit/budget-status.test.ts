@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { Budget } from '../../lib/budgets/budget.js';
 import {
   budgetStatusOf,
   currentPeriodOf,
@@ -7,25 +6,10 @@ import {
 } from '../../lib/budgets/budget-status.js';
 import type { ActionRecord } from '../../lib/store/enforcement-store.js';
 import { type UsageTotals, ZERO_TOTALS } from '../../lib/usage/usage-totals.js';
+import { aBudget } from '../support/factories.js';
 
 const HOUR_MS = 3_600_000;
 const NOON = new Date('2026-11-25T12:00:00Z');
-
-const aBudget = (overrides: Partial<Budget> = {}): Budget => ({
-  workgroup: 'analytics',
-  period: 'day',
-  limitDpuHours: 10,
-  thresholds: [
-    { percent: 50, action: 'notify' },
-    { percent: 80, action: 'throttle' },
-    { percent: 100, action: 'disable' },
-  ],
-  throttleMaxDpu: 8,
-  dryRun: false,
-  protected: false,
-  updatedAt: '2026-11-01T00:00:00.000Z',
-  ...overrides,
-});
 
 const totals = (values: Partial<UsageTotals>): UsageTotals => ({ ...ZERO_TOTALS, ...values });
 

@@ -3,26 +3,14 @@ import { type Budget, effectiveAction, type Threshold } from '../../lib/budgets/
 import { budgetUsageOf, usedPercentOf } from '../../lib/budgets/budget-usage.js';
 import { evaluateBudget, thresholdId } from '../../lib/budgets/evaluate-budget.js';
 import { type UsageTotals, ZERO_TOTALS } from '../../lib/usage/usage-totals.js';
+import { aBudget as aDayBudget } from '../support/factories.js';
 
 const DPU_MILLIS_PER_HOUR = 3_600_000;
 const NANO_USD_PER_USD = 1_000_000_000;
 const GIB = 1024 ** 3;
 
-const aBudget = (overrides: Partial<Budget> = {}): Budget => ({
-  workgroup: 'analytics',
-  period: 'month',
-  limitDpuHours: 100,
-  thresholds: [
-    { percent: 50, action: 'notify' },
-    { percent: 80, action: 'throttle' },
-    { percent: 100, action: 'disable' },
-  ],
-  throttleMaxDpu: 8,
-  dryRun: false,
-  protected: false,
-  updatedAt: '2026-11-01T00:00:00.000Z',
-  ...overrides,
-});
+const aBudget = (overrides: Partial<Budget> = {}): Budget =>
+  aDayBudget({ period: 'month', limitDpuHours: 100, ...overrides });
 
 const totals = (usage: { dpuHours?: number; usd?: number; bytes?: number }): UsageTotals => ({
   ...ZERO_TOTALS,
