@@ -520,6 +520,11 @@ describe('athena-cost status', () => {
       ],
       dryRun: true,
     });
+    // The CLI reads the clock on its own: keep clear of midnight UTC, when the day would change
+    // between writing the usage and reading it back.
+    const msToMidnight = 86_400_000 - (Date.now() % 86_400_000);
+    if (msToMidnight < 30_000)
+      await new Promise((resolve) => setTimeout(resolve, msToMidnight + 1_000));
     // 24 DPUs for 15 minutes: 6 DPU-hours, $1.80, finished now.
     const now = new Date();
     const derived = deriveQueryUsage(
@@ -623,7 +628,7 @@ describe('athena-cost status', () => {
     expect(status.forecast.projectedDpuHours).toBeGreaterThanOrEqual(6);
     expect(status.forecast.limitReachedAt).toBe(expected.limitReachedAt?.toISOString() ?? null);
     expect(status.forecast.periodEnd).toBe(periodBounds('day', key.periodKey).end.toISOString());
-  });
+  }, 90_000);
 
   it('shows every budget as a table, with the actions below', async () => {
     const { code, stdout } = await athenaCost(['status']);
