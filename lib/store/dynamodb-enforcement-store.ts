@@ -181,7 +181,7 @@ export class DynamoDbEnforcementStore implements EnforcementStore {
       ExpressionAttributeValues: { ':pk': 'ENFORCEMENT', ':active': 'active' },
       ConsistentRead: true,
     });
-    return items as unknown as EnforcementState[];
+    return items.map(enforcementStateOf);
   }
 
   async markRestored(key: EnforcementKey, conflicts: readonly string[], now: Date): Promise<void> {
@@ -200,4 +200,38 @@ export class DynamoDbEnforcementStore implements EnforcementStore {
       }),
     );
   }
+}
+
+const PERIOD_NAMES: readonly string[] = ['day', 'week', 'month'];
+
+/** Reads an enforcement state item, refusing one whose keys are not what this store writes. */
+function enforcementStateOf(item: Record<string, unknown>): EnforcementState {
+  const text = (name: string): string => {
+    const value = item[name];
+    if (typeof value !== 'string') {
+      throw new Error(`enforcement state ${String(item.sk)} has no ${name}`);
+    }
+    return value;
+  };
+  const period = text('period');
+  if (!PERIOD_NAMES.includes(period)) {
+    throw new Error(`enforcement state ${String(item.sk)} has an unknown period ${period}`);
+  }
+  const settings = (name: string) =>
+    typeof item[name] === 'object' && item[name] !== null
+      ? (item[name] as WorkgroupSettings)
+      : undefined;
+  return {
+    workgroup: text('workgroup'),
+    period: period as EnforcementState['period'],
+    periodKey: text('periodKey'),
+    periodEnd: text('periodEnd'),
+    snapshot: settings('snapshot'),
+    productSettings: settings('productSettings'),
+    status: item.status === 'restored' ? 'restored' : 'active',
+    restoredAt: typeof item.restoredAt === 'string' ? item.restoredAt : undefined,
+    restoreConflicts: Array.isArray(item.restoreConflicts)
+      ? item.restoreConflicts.map(String)
+      : undefined,
+  };
 }
