@@ -118,6 +118,12 @@ export const LocalModeOptionsSchema = z.object({
     .default(DEFAULT_TABLE_NAME),
   dynamoDbEndpoint: z.url({ error: 'dynamoDbEndpoint must be a URL' }).optional(),
   sampleBudgets: z.boolean().default(true),
+  throttleRate: z.coerce
+    .number({ error: '--throttle must be a number' })
+    .min(0, { error: '--throttle must be between 0 and 1' })
+    .max(1, { error: '--throttle must be between 0 and 1' })
+    .default(0),
+  latencyMs: integer('--latency', 0, 10_000, 0),
 });
 
 /** Where runLocalMode writes; `process.stdout` by default. */
@@ -149,6 +155,10 @@ export interface LocalModeOptions {
   readonly dynamoDbEndpoint?: string;
   /** Store the sample budgets of local/hooks.ts before the day starts (default true). */
   readonly sampleBudgets?: boolean;
+  /** Share of Athena and CloudWatch calls the stand-ins answer with throttling (default 0). */
+  readonly throttleRate?: number;
+  /** Latency the Athena and CloudWatch stand-ins add to every call, in ms (default 0). */
+  readonly latencyMs?: number;
   /** Function to bundle and run (default `functions/ingest.ts`). */
   readonly handlerEntry?: string;
   /** Delivery noise (default {@link DEFAULT_NOISE}). */
@@ -318,6 +328,8 @@ export function resolveLocalModeOptions(
     tableName: options.tableName,
     dynamoDbEndpoint: options.dynamoDbEndpoint,
     sampleBudgets: options.sampleBudgets,
+    throttleRate: options.throttleRate,
+    latencyMs: options.latencyMs,
   });
   return { ...parsed, day: parsed.day ?? utcDayOf(new Date()) };
 }
@@ -402,6 +414,12 @@ export async function runLocalMode(options: LocalModeOptions = {}): Promise<Loca
       seed: resolved.seed,
     });
     cleanups.push(() => sns.close());
+    if (resolved.throttleRate > 0 || resolved.latencyMs > 0) {
+      // Faults for demos: the SDK's retries absorb most, SQS redelivery the rest.
+      const rule = { throttleRate: resolved.throttleRate, latencyMs: resolved.latencyMs };
+      athena.faults = { '*': rule };
+      cloudWatch.faults = { '*': rule };
+    }
     out(`  Athena stand-in     ${athena.endpoint}`);
     out(`  CloudWatch stand-in ${cloudWatch.endpoint}`);
     out(`  SNS stand-in        ${sns.endpoint}`);

@@ -23,6 +23,8 @@ Options:
   --day YYYY-MM-DD UTC day to simulate (default today)
   --log-level L    the function's log level: DEBUG, INFO, WARN, ERROR, SILENT (default ERROR)
   --no-budgets     skip the sample budgets (one workgroup throttled then disabled, one capped)
+  --throttle RATE  share (0-1) of Athena and CloudWatch calls answered with throttling
+  --latency MS     latency added to every Athena and CloudWatch call
   -h, --help       show this help
 
 Exit code: 0 when every counter matches, 1 when not, 2 on bad options, 130 when interrupted.
@@ -43,6 +45,8 @@ function parseCommandLine(argv: readonly string[]) {
       day: { type: 'string' },
       'log-level': { type: 'string' },
       'no-budgets': { type: 'boolean' },
+      throttle: { type: 'string' },
+      latency: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -76,6 +80,8 @@ async function main(): Promise<number> {
     day: values.day,
     logLevel: values['log-level'],
     sampleBudgets: !values['no-budgets'],
+    throttleRate: values.throttle,
+    latencyMs: values.latency,
   };
   let resolved: ReturnType<typeof resolveLocalModeOptions>;
   try {

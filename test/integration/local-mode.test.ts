@@ -20,7 +20,7 @@ import { generateSimulatedDay } from '../../local/simulated-day.js';
 const RUN_TIMEOUT_MS = 120_000;
 
 const runOnce = (
-  extra: Pick<LocalModeOptions, 'afterBatch' | 'sampleBudgets'> = {},
+  extra: Pick<LocalModeOptions, 'afterBatch' | 'sampleBudgets' | 'throttleRate'> = {},
 ): Promise<LocalModeSummary> => {
   const endpoint = inject('dynamoDbEndpoint');
   if (!endpoint) throw new Error('DynamoDB Local is not running (test/support/global-setup.ts)');
@@ -211,6 +211,26 @@ describe('local mode with the sample budgets', () => {
       ).toEqual(['throttle', 'disable']);
       expect(summary.queriesRejected).toBeGreaterThan(0);
       expect(summary.workgroupUpdates).toBe(updates.length);
+    },
+    RUN_TIMEOUT_MS,
+  );
+});
+
+describe('local mode with throttling injected', () => {
+  it(
+    'still counts every query exactly once with 10 % of Athena and CloudWatch calls throttled',
+    async () => {
+      let throttled = 0;
+      const summary = await runOnce({
+        throttleRate: 0.1,
+        afterBatch: (ctx) => {
+          throttled = ctx.options.throttleRate;
+        },
+      });
+
+      expect(throttled).toBe(0.1);
+      expect(summary.matches).toBe(true);
+      expect(summary.deadLetters).toEqual([]);
     },
     RUN_TIMEOUT_MS,
   );
