@@ -33,6 +33,9 @@ import {
   SimulatedSqsQueue,
 } from './event-feed.js';
 import { printReports, seedBudgets } from './hooks.js';
+import { MinHeap } from './min-heap.js';
+import { Progress, progressMode } from './progress-line.js';
+import { SimulatedClock } from './simulated-clock.js';
 import {
   ACCOUNT_ID,
   addWorkgroupsTo,
@@ -188,27 +191,6 @@ export interface BatchInfo {
 export type ResolvedLocalModeOptions = z.infer<typeof LocalModeOptionsSchema> & {
   readonly day: string;
 };
-
-/** The simulated clock every stand-in and the simulation read. */
-export class SimulatedClock {
-  private current: number;
-
-  constructor(start: Date) {
-    this.current = start.getTime();
-  }
-
-  /** The simulated time; pass as a stand-in's `clock`. */
-  readonly now = (): Date => new Date(this.current);
-
-  get nowMs(): number {
-    return this.current;
-  }
-
-  /** Moves forward (never back) to `atMs`. */
-  advanceTo(atMs: number): void {
-    if (atMs > this.current) this.current = atMs;
-  }
-}
 
 /** What the hooks in local/hooks.ts get: everything running, and the day being simulated. */
 export interface LocalModeContext {
@@ -1025,113 +1007,6 @@ function formatBytes(bytes: number): string {
     unit++;
   }
   return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
-}
-
-interface ProgressState {
-  readonly ingested: number;
-  readonly batches: number;
-  readonly failed: number;
-  readonly clockMs: number;
-}
-
-/** One updating line on a TTY; a line every 10% (or 5 s) otherwise. */
-class Progress {
-  private lastWrite = 0;
-  private lastDecile = -1;
-  private lastLine = '';
-
-  constructor(
-    private readonly output: LocalModeOutput,
-    private readonly mode: 'tty' | 'plain' | 'none',
-    private readonly total: number,
-    private readonly dayEndMs: number,
-  ) {}
-
-  update(state: ProgressState): void {
-    const now = Date.now();
-    if (this.mode === 'tty') {
-      if (now - this.lastWrite < 80) return;
-      this.lastWrite = now;
-      this.output.write(`\r\x1b[2K${this.line(state)}`);
-    } else if (this.mode === 'plain') {
-      const decile = Math.floor((state.ingested * 10) / Math.max(1, this.total));
-      if (decile === this.lastDecile && now - this.lastWrite < 5_000) return;
-      this.lastDecile = decile;
-      this.lastWrite = now;
-      this.lastLine = this.line(state);
-      this.output.write(`${this.lastLine}\n`);
-    }
-  }
-
-  done(state: ProgressState): void {
-    const line = this.line(state);
-    if (this.mode === 'tty') this.output.write(`\r\x1b[2K${line}\n`);
-    else if (this.mode === 'plain' && line !== this.lastLine) this.output.write(`${line}\n`);
-  }
-
-  private line(state: ProgressState): string {
-    // Late and redelivered messages may still arrive after midnight: show the date then.
-    const clock = new Date(state.clockMs)
-      .toISOString()
-      .slice(state.clockMs >= this.dayEndMs ? 5 : 11, 16)
-      .replace('T', ' ');
-    return `ingested ${state.ingested}/${this.total} queries · ${state.batches} batches · ${state.failed} failed · ${clock} UTC`;
-  }
-}
-
-function progressMode(
-  mode: NonNullable<LocalModeOptions['progress']>,
-  output: LocalModeOutput,
-): 'tty' | 'plain' | 'none' {
-  if (mode !== 'auto') return mode;
-  return output.isTTY === true ? 'tty' : 'plain';
-}
-
-/** A binary min-heap. */
-class MinHeap<T> {
-  private readonly items: T[] = [];
-
-  constructor(private readonly compare: (a: T, b: T) => number) {}
-
-  peek(): T | undefined {
-    return this.items[0];
-  }
-
-  push(item: T): void {
-    const items = this.items;
-    items.push(item);
-    let index = items.length - 1;
-    while (index > 0) {
-      const parent = (index - 1) >> 1;
-      const parentItem = items[parent] as T;
-      if (this.compare(item, parentItem) >= 0) break;
-      items[index] = parentItem;
-      index = parent;
-    }
-    items[index] = item;
-  }
-
-  pop(): T | undefined {
-    const items = this.items;
-    const top = items[0];
-    const last = items.pop();
-    if (items.length === 0 || last === undefined) return top;
-    let index = 0;
-    for (;;) {
-      const left = 2 * index + 1;
-      if (left >= items.length) break;
-      const right = left + 1;
-      const child =
-        right < items.length && this.compare(items[right] as T, items[left] as T) < 0
-          ? right
-          : left;
-      if (this.compare(items[child] as T, last) >= 0) break;
-      items[index] = items[child] as T;
-      index = child;
-    }
-    items[index] = last;
-    return top;
-  }
 }
 
 async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }> {
