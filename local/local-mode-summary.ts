@@ -1,0 +1,132 @@
+import { dpuHoursFromMillis, usdFromNano } from '../lib/usage/pricing.js';
+import { addTotals, type UsageTotals, ZERO_TOTALS } from '../lib/usage/usage-totals.js';
+import type { LocalModeContext, LocalModeSummary } from './run-local-mode.js';
+import { maxDpuOf, type SimulatedDay } from './simulated-day.js';
+
+/** How local mode writes what it did: the workgroups, the summary table and the timings. */
+
+export const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+
+export function describeWorkgroup(init: SimulatedDay['workgroups'][number]['init']): string {
+  const maxDpu = maxDpuOf(init);
+  if (maxDpu !== undefined) {
+    const min =
+      init.Configuration?.EngineConfiguration?.Classifications?.[0]?.Properties?.['min-dpu-count'];
+    return `capacity reservation, max-dpu-count ${maxDpu}, min-dpu-count ${min ?? '-'}`;
+  }
+  const cutoff = init.Configuration?.BytesScannedCutoffPerQuery;
+  return `on demand, ${cutoff === undefined ? 'no scan limit' : `BytesScannedCutoffPerQuery ${formatBytes(cutoff)}`}`;
+}
+
+/** The end-of-run report: what was simulated and delivered, and the per-workgroup check. */
+export function formatSummary(summary: LocalModeSummary, ctx?: LocalModeContext): string[] {
+  const lines: string[] = [];
+  const rejected =
+    summary.queriesRejected > 0 ? `, ${summary.queriesRejected} rejected (workgroup disabled)` : '';
+  const stopped = summary.queriesStopped > 0 ? `, ${summary.queriesStopped} stopped` : '';
+  lines.push(
+    '',
+    `Simulated ${summary.queriesPlanned} queries on ${summary.day}: ${summary.queriesSimulated} ran${rejected}${stopped}`,
+    `EventBridge → SQS: ${summary.eventsDelivered} messages (${summary.duplicates} duplicates, ${summary.delayedEvents} held back, ${summary.lateRunningEvents} stray RUNNING)`,
+    `SQS → Lambda: ${summary.batches} batches, ${summary.recordsReceived} records received, ${summary.recordsFailed} failed, ${summary.recordsRedelivered} redelivered, DLQ ${summary.deadLetters.length}${summary.invocationErrors > 0 ? `, ${summary.invocationErrors} invocation errors` : ''}`,
+  );
+  if (summary.alreadyRecorded > 0) {
+    lines.push(
+      `The table already held ${summary.alreadyRecorded} of these queries (kept --data): counted once`,
+    );
+  }
+  if (summary.workgroupUpdates > 0 && ctx !== undefined) {
+    lines.push(`UpdateWorkGroup calls: ${summary.workgroupUpdates}`);
+    for (const call of ctx.athena.account.updateWorkGroupCalls) {
+      const { WorkGroup, ...change } = call.input;
+      lines.push(
+        `  ${call.at.toISOString().slice(11, 19)} ${WorkGroup ?? '?'} ${JSON.stringify(change)}${call.error === undefined ? '' : ` ✗ ${call.error}`}`,
+      );
+    }
+  }
+  lines.push(
+    '',
+    `Day ${summary.day}, DynamoDB counters (USAGE#<workgroup>, day#${summary.day}) vs ground truth · CloudWatch sums:`,
+  );
+  const header = [
+    'workgroup'.padEnd(14),
+    'type'.padEnd(9),
+    'queries'.padStart(7),
+    'failed'.padStart(6),
+    'DPU-hours'.padStart(11),
+    'scanned'.padStart(9),
+    'cost USD'.padStart(10),
+    ' ',
+    '│',
+    'QueryCount'.padStart(10),
+    'DpuHours'.padStart(11),
+    'CostUsd'.padStart(10),
+  ].join(' ');
+  lines.push(header);
+  let total = ZERO_TOTALS;
+  for (const result of summary.workgroups) {
+    total = addTotals(total, result.actual);
+    lines.push(
+      [
+        result.workgroup.padEnd(14),
+        (result.kind === 'capacity' ? 'capacity' : 'on-demand').padEnd(9),
+        ...totalsColumns(result.actual),
+        result.mismatches.length === 0 ? '✓' : '✗',
+        '│',
+        String(result.cloudWatch.queryCount).padStart(10),
+        result.cloudWatch.dpuHours.toFixed(3).padStart(11),
+        result.cloudWatch.costUsd.toFixed(2).padStart(10),
+      ].join(' '),
+    );
+  }
+  lines.push(
+    [
+      'total'.padEnd(14),
+      ''.padEnd(9),
+      ...totalsColumns(total),
+      summary.matches ? '✓' : '✗',
+      '│',
+      String(summary.cloudWatchQueryCount).padStart(10),
+    ].join(' '),
+  );
+  for (const result of summary.workgroups) {
+    for (const field of result.mismatches) {
+      lines.push(
+        `✗ ${result.workgroup} ${field}: DynamoDB ${result.actual[field]}, expected ${result.expected[field]}`,
+      );
+    }
+  }
+  for (const letter of summary.deadLetters.slice(0, 10)) {
+    lines.push(
+      `✗ DLQ: message ${letter.messageId} (query ${letter.queryExecutionId}, ${letter.state}) after ${letter.receiveCount} receives`,
+    );
+  }
+  lines.push(
+    '',
+    summary.matches
+      ? `✓ Every counter equals the ground truth: each query counted exactly once (${(summary.elapsedMs / 1000).toFixed(1)} s)`
+      : '✗ The counters do not match the ground truth',
+  );
+  return lines;
+}
+
+function totalsColumns(totals: UsageTotals): string[] {
+  return [
+    String(totals.queries).padStart(7),
+    String(totals.failedQueries).padStart(6),
+    dpuHoursFromMillis(totals.dpuMillis).toFixed(3).padStart(11),
+    formatBytes(totals.dataScannedBytes).padStart(9),
+    usdFromNano(totals.costNanoUsd).toFixed(2).padStart(10),
+  ];
+}
+
+function formatBytes(bytes: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
+}
