@@ -27,6 +27,15 @@ const text = (problem: string) =>
   z.string({ error: (issue) => (issue.input === undefined ? 'is required' : problem) });
 
 /** `--workgroup`, checked against Athena's naming rules. */
+/** `--alerts-topic-arn`: the stack's SNS alerts topic, instead of ALERTS_TOPIC_ARN. */
+export const alertsTopicArnFlag = z
+  .string()
+  .regex(SNS_TOPIC_ARN, {
+    error: (issue) =>
+      `must be an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:alerts, got '${String(issue.input)}'`,
+  })
+  .optional();
+
 export const workgroupFlag = text('must be an Athena workgroup name').regex(WORKGROUP_NAME, {
   error: (issue) =>
     `must be an Athena workgroup name (1 to 128 of a-z, A-Z, 0-9, '.', '_', '-'), got '${String(issue.input)}'`,
@@ -184,13 +193,7 @@ export const BudgetSetFlags = z
     protected: z.boolean().default(false),
     'skip-workgroup-check': z.boolean().default(false),
     'skip-alarms': z.boolean().default(false),
-    'alerts-topic-arn': z
-      .string()
-      .regex(SNS_TOPIC_ARN, {
-        error: (issue) =>
-          `must be an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:alerts, got '${String(issue.input)}'`,
-      })
-      .optional(),
+    'alerts-topic-arn': alertsTopicArnFlag,
   })
   .superRefine((flags, context) => {
     if (

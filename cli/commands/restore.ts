@@ -5,21 +5,15 @@ import { AthenaWorkgroupGateway } from '../../lib/athena/workgroup-gateway.js';
 import { createRestoreWorkgroups } from '../../lib/budgets/restore-workgroups.js';
 import { DynamoDbBudgetStore } from '../../lib/store/dynamodb-budget-store.js';
 import { DynamoDbEnforcementStore } from '../../lib/store/dynamodb-enforcement-store.js';
-import { AwsServices, alertsTopicArn, SNS_TOPIC_ARN } from '../aws-services.js';
-import { workgroupFlag } from '../budget-flags.js';
+import { AwsServices, alertsTopicArn } from '../aws-services.js';
+import { alertsTopicArnFlag, workgroupFlag } from '../budget-flags.js';
 import { defineCommand } from '../command.js';
 import { CliError, EXIT_FAILURE } from '../errors.js';
 import { restoreJson, restoreTable, toJsonText } from '../output/budget-output.js';
 
 const RestoreFlags = z.object({
   workgroup: workgroupFlag.optional(),
-  'alerts-topic-arn': z
-    .string()
-    .regex(SNS_TOPIC_ARN, {
-      error: (issue) =>
-        `must be an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:alerts, got '${String(issue.input)}'`,
-    })
-    .optional(),
+  'alerts-topic-arn': alertsTopicArnFlag,
 });
 
 export default defineCommand({
