@@ -117,24 +117,9 @@ export async function runProduct(
           .filter((message) => isTerminalState(message.state))
           .map((message) => message.queryExecutionId),
       );
-      const fresh = [...ids].filter((id) => !recorded.has(id));
-      const counters = new Set<string>();
-      for (const id of fresh) {
-        const usage = options.usages.get(id);
-        if (usage === undefined) continue;
-        for (const period of PERIODS)
-          counters.add(`${usage.workgroup}|${period}|${usage.periods[period]}`);
-      }
       bound = addBounds(
         bound,
-        lowerBoundOf({
-          terminalQueries: ids.size,
-          newQueries: fresh.length,
-          counterItems: counters.size,
-          budgeted: [...ids].some((id) =>
-            options.budgetedWorkgroups.has(options.usages.get(id)?.workgroup ?? ''),
-          ),
-        }),
+        batchLowerBound(ids, recorded, options.usages, options.budgetedWorkgroups),
       );
       for (const id of ids) terminal.add(id);
 
@@ -288,23 +273,7 @@ export function projectWindow(
         .filter((message) => isTerminalState(message.state))
         .map((message) => message.queryExecutionId),
     );
-    const fresh = [...ids].filter((id) => !recorded.has(id));
-    const counters = new Set<string>();
-    for (const id of fresh) {
-      const usage = usages.get(id);
-      if (usage === undefined) continue;
-      for (const period of PERIODS)
-        counters.add(`${usage.workgroup}|${period}|${usage.periods[period]}`);
-    }
-    bound = addBounds(
-      bound,
-      lowerBoundOf({
-        terminalQueries: ids.size,
-        newQueries: fresh.length,
-        counterItems: counters.size,
-        budgeted: [...ids].some((id) => budgetedWorkgroups.has(usages.get(id)?.workgroup ?? '')),
-      }),
-    );
+    bound = addBounds(bound, batchLowerBound(ids, recorded, usages, budgetedWorkgroups));
     for (const id of ids) recorded.add(id);
     queue.settle(delivery, []);
   }
@@ -348,4 +317,30 @@ async function checkDayCounters(
   return mismatches.length === 0
     ? { matches: true, detail: `${recorded.size} queries, each counted once` }
     : { matches: false, detail: mismatches.join('; ') };
+}
+
+/**
+ * The fewest calls the design allows for one batch: its terminal ids, those not yet recorded,
+ * the counter items the new ones touch, and whether a budgeted workgroup is among them.
+ */
+function batchLowerBound(
+  ids: ReadonlySet<string>,
+  recorded: ReadonlySet<string>,
+  usages: ReadonlyMap<string, QueryUsage>,
+  budgetedWorkgroups: ReadonlySet<string>,
+): LowerBound {
+  const fresh = [...ids].filter((id) => !recorded.has(id));
+  const counters = new Set<string>();
+  for (const id of fresh) {
+    const usage = usages.get(id);
+    if (usage === undefined) continue;
+    for (const period of PERIODS)
+      counters.add(`${usage.workgroup}|${period}|${usage.periods[period]}`);
+  }
+  return lowerBoundOf({
+    terminalQueries: ids.size,
+    newQueries: fresh.length,
+    counterItems: counters.size,
+    budgeted: [...ids].some((id) => budgetedWorkgroups.has(usages.get(id)?.workgroup ?? '')),
+  });
 }
