@@ -8,7 +8,7 @@ import {
   localNodeTarget,
   REPO_ROOT,
   readServerlessEsbuildOptions,
-} from '../local/bundle-handler.js';
+} from '../local/environment/bundle-handler.js';
 import { median } from './figures.js';
 import { zipArchive } from './zip.js';
 

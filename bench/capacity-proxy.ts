@@ -1,5 +1,9 @@
 import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { closeServer, listenOnLoopback, readRequestBody } from '../local/stand-in-http.js';
+import {
+  closeServer,
+  listenOnLoopback,
+  readRequestBody,
+} from '../local/stand-ins/stand-in-http.js';
 import { estimateWriteUnits, type IndexKeys } from './figures.js';
 
 /** Operations whose requests accept `ReturnConsumedCapacity`. */

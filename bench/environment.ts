@@ -2,15 +2,18 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseBudget } from '../lib/budgets/budget.js';
 import { DynamoDbBudgetStore } from '../lib/store/dynamodb-budget-store.js';
+import { createTable, readTableDefinition } from '../local/environment/create-table.js';
+import { startDynamoDbLocal } from '../local/environment/dynamodb-local.js';
 import {
   type AthenaStandIn,
   SimulatedAthenaAccount,
   startAthenaStandIn,
-} from '../local/athena-stand-in.js';
-import { type CloudWatchStandIn, startCloudWatchStandIn } from '../local/cloudwatch-stand-in.js';
-import { createTable, readTableDefinition } from '../local/create-table.js';
-import { startDynamoDbLocal } from '../local/dynamodb-local.js';
-import { type SnsStandIn, startSnsStandIn } from '../local/sns-stand-in.js';
+} from '../local/stand-ins/athena-stand-in.js';
+import {
+  type CloudWatchStandIn,
+  startCloudWatchStandIn,
+} from '../local/stand-ins/cloudwatch-stand-in.js';
+import { type SnsStandIn, startSnsStandIn } from '../local/stand-ins/sns-stand-in.js';
 import { type CapacityProxy, startCapacityProxy } from './capacity-proxy.js';
 
 export const REGION = 'us-east-1';

@@ -1,4 +1,4 @@
-import type { FeedNoise } from '../local/event-feed.js';
+import type { FeedNoise } from '../local/simulation/event-feed.js';
 import type { ColdStart } from './bundles.js';
 import {
   type CostLine,

@@ -6,15 +6,15 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { loadConfig } from '../lib/config.js';
 import { TableKeys } from '../lib/store/table-keys.js';
 import { dpuHoursFromMillis, usdFromNano } from '../lib/usage/pricing.js';
-import { REPO_ROOT } from '../local/bundle-handler.js';
-import { DEFAULT_NOISE, EventFeed, type FeedMessage } from '../local/event-feed.js';
+import { REPO_ROOT } from '../local/environment/bundle-handler.js';
+import { DEFAULT_NOISE, EventFeed, type FeedMessage } from '../local/simulation/event-feed.js';
 import {
   addWorkgroupsTo,
   generateSimulatedDay,
   groundTruthOf,
   type SimulatedDay,
   utcDayOf,
-} from '../local/simulated-day.js';
+} from '../local/simulation/simulated-day.js';
 import {
   type BundledFunction,
   bundleFunctions,

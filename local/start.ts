@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { DEFAULT_SPEED, resolveLocalModeOptions, runLocalMode } from './run-local-mode.js';
+import { DEFAULT_SPEED, resolveLocalModeOptions, runLocalMode } from './mode/run-local-mode.js';
 
 /** `npm start`: the whole product on this machine, no AWS account. See --help. */
 

@@ -16,9 +16,12 @@ import type { EnforcementKey } from '../../lib/store/enforcement-store.js';
 import { TableKeys } from '../../lib/store/table-keys.js';
 import { periodBounds, periodKeyFor } from '../../lib/usage/period-keys.js';
 import { deriveQueryUsage } from '../../lib/usage/query-usage.js';
-import { type AthenaStandIn, startAthenaStandIn } from '../../local/athena-stand-in.js';
-import { type CloudWatchStandIn, startCloudWatchStandIn } from '../../local/cloudwatch-stand-in.js';
-import { type SnsStandIn, startSnsStandIn } from '../../local/sns-stand-in.js';
+import { type AthenaStandIn, startAthenaStandIn } from '../../local/stand-ins/athena-stand-in.js';
+import {
+  type CloudWatchStandIn,
+  startCloudWatchStandIn,
+} from '../../local/stand-ins/cloudwatch-stand-in.js';
+import { type SnsStandIn, startSnsStandIn } from '../../local/stand-ins/sns-stand-in.js';
 import { aQueryExecution } from '../support/factories.js';
 import { createTestTable, type TestTable } from '../support/test-table.js';
 

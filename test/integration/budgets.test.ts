@@ -6,7 +6,7 @@ import { parseBudget } from '../../lib/budgets/budget.js';
 import type { RestoreResult } from '../../lib/budgets/restore-workgroups.js';
 import { DynamoDbBudgetStore } from '../../lib/store/dynamodb-budget-store.js';
 import { DynamoDbEnforcementStore } from '../../lib/store/dynamodb-enforcement-store.js';
-import { type SnsStandIn, startSnsStandIn } from '../../local/sns-stand-in.js';
+import { type SnsStandIn, startSnsStandIn } from '../../local/stand-ins/sns-stand-in.js';
 import { aQueryExecution } from '../support/factories.js';
 import {
   eventsFor,

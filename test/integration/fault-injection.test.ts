@@ -11,10 +11,17 @@ import { parseQueryStateChange } from '../../lib/events/query-state-change.js';
 import { logger } from '../../lib/logger.js';
 import { DynamoDbBudgetStore } from '../../lib/store/dynamodb-budget-store.js';
 import { DynamoDbEnforcementStore } from '../../lib/store/dynamodb-enforcement-store.js';
-import { type AthenaStandIn, startAthenaStandIn } from '../../local/athena-stand-in.js';
-import { type CloudWatchStandIn, startCloudWatchStandIn } from '../../local/cloudwatch-stand-in.js';
-import { createTable } from '../../local/create-table.js';
-import { type DynamoDbLocal, freePort, startDynamoDbLocal } from '../../local/dynamodb-local.js';
+import { createTable } from '../../local/environment/create-table.js';
+import {
+  type DynamoDbLocal,
+  freePort,
+  startDynamoDbLocal,
+} from '../../local/environment/dynamodb-local.js';
+import { type AthenaStandIn, startAthenaStandIn } from '../../local/stand-ins/athena-stand-in.js';
+import {
+  type CloudWatchStandIn,
+  startCloudWatchStandIn,
+} from '../../local/stand-ins/cloudwatch-stand-in.js';
 import { type CountingProxy, startCountingProxy } from '../support/counting-proxy.js';
 import { aQueryExecution, aStateChangeEvent } from '../support/factories.js';
 import { expectTableMatches } from '../support/ground-truth.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../local/dynamodb-local.js';
+import { freePort } from '../../local/environment/dynamodb-local.js';
 import { aQueryExecution } from '../support/factories.js';
 import { eventsFor, type IngestHarness, startIngestHarness } from '../support/ingest-harness.js';
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { QueryExecution } from '@aws-sdk/client-athena';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { seededRandom } from '../../local/simulation/seeded-random.js';
 import {
   anSqsEvent,
   anSqsRecord,
@@ -289,11 +290,7 @@ describe('ingest handler', () => {
     );
     harness.addExecutions(executions);
     const events = eventsFor(executions);
-    let seed = 12345;
-    const random = () => {
-      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
-      return seed / 2 ** 31;
-    };
+    const random = seededRandom(12345);
     const shuffled = <T>(items: readonly T[]) =>
       items
         .map((item) => ({ item, key: random() }))

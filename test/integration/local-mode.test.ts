@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { StopQueryExecutionCommand, UpdateWorkGroupCommand } from '@aws-sdk/client-athena';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { readServerlessEsbuildOptions } from '../../local/bundle-handler.js';
-import { type FeedMessage, SimulatedSqsQueue } from '../../local/event-feed.js';
+import { readServerlessEsbuildOptions } from '../../local/environment/bundle-handler.js';
 import {
   type LocalModeContext,
   type LocalModeOptions,
   type LocalModeSummary,
   runLocalMode,
-} from '../../local/run-local-mode.js';
-import { generateSimulatedDay } from '../../local/simulated-day.js';
+} from '../../local/mode/run-local-mode.js';
+import { type FeedMessage, SimulatedSqsQueue } from '../../local/simulation/event-feed.js';
+import { generateSimulatedDay } from '../../local/simulation/simulated-day.js';
 
 /**
  * Local mode end to end, in process: the real bundled ingest function fed a simulated day

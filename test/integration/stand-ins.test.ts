@@ -19,9 +19,12 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type AthenaStandIn, startAthenaStandIn } from '../../local/athena-stand-in.js';
-import { type CloudWatchStandIn, startCloudWatchStandIn } from '../../local/cloudwatch-stand-in.js';
-import { type SnsStandIn, startSnsStandIn } from '../../local/sns-stand-in.js';
+import { type AthenaStandIn, startAthenaStandIn } from '../../local/stand-ins/athena-stand-in.js';
+import {
+  type CloudWatchStandIn,
+  startCloudWatchStandIn,
+} from '../../local/stand-ins/cloudwatch-stand-in.js';
+import { type SnsStandIn, startSnsStandIn } from '../../local/stand-ins/sns-stand-in.js';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const clientConfig = (endpoint: string, maxAttempts = 1) => ({

@@ -1,5 +1,5 @@
 import { createServer, request as httpRequest } from 'node:http';
-import { closeServer, listenOnLoopback } from '../../local/stand-in-http.js';
+import { closeServer, listenOnLoopback } from '../../local/stand-ins/stand-in-http.js';
 
 /** An HTTP proxy in front of an AWS JSON endpoint that counts calls per operation. */
 export interface CountingProxy {

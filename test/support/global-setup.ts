@@ -1,5 +1,5 @@
 import type { TestProject } from 'vitest/node';
-import { type DynamoDbLocal, startDynamoDbLocal } from '../../local/dynamodb-local.js';
+import { type DynamoDbLocal, startDynamoDbLocal } from '../../local/environment/dynamodb-local.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -3,8 +3,11 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { totalsFromItem } from '../../lib/store/usage-counter-store.js';
 import type { UsageTotals } from '../../lib/usage/usage-totals.js';
-import { type AthenaStandIn, startAthenaStandIn } from '../../local/athena-stand-in.js';
-import { type CloudWatchStandIn, startCloudWatchStandIn } from '../../local/cloudwatch-stand-in.js';
+import { type AthenaStandIn, startAthenaStandIn } from '../../local/stand-ins/athena-stand-in.js';
+import {
+  type CloudWatchStandIn,
+  startCloudWatchStandIn,
+} from '../../local/stand-ins/cloudwatch-stand-in.js';
 import { anSqsEvent, anSqsRecord, aStateChangeEvent } from './factories.js';
 import { createTestTable, type TestTable } from './test-table.js';
 

@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { type DeadLetter, type FeedMessage, SimulatedSqsQueue } from '../../local/event-feed.js';
+import {
+  type DeadLetter,
+  type FeedMessage,
+  SimulatedSqsQueue,
+} from '../../local/simulation/event-feed.js';
 import { lambdaContext } from './ingest-harness.js';
 
 type Handler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;

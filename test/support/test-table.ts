@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
-import { createTable } from '../../local/create-table.js';
+import { createTable } from '../../local/environment/create-table.js';
 
 /** A fresh table in the run's DynamoDB Local, and clients that reach it. */
 export interface TestTable {

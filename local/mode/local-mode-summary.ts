@@ -1,7 +1,7 @@
-import { dpuHoursFromMillis, usdFromNano } from '../lib/usage/pricing.js';
-import { addTotals, type UsageTotals, ZERO_TOTALS } from '../lib/usage/usage-totals.js';
+import { dpuHoursFromMillis, usdFromNano } from '../../lib/usage/pricing.js';
+import { addTotals, type UsageTotals, ZERO_TOTALS } from '../../lib/usage/usage-totals.js';
+import { maxDpuOf, type SimulatedDay } from '../simulation/simulated-day.js';
 import type { LocalModeContext, LocalModeSummary } from './run-local-mode.js';
-import { maxDpuOf, type SimulatedDay } from './simulated-day.js';
 
 /** How local mode writes what it did: the workgroups, the summary table and the timings. */
 

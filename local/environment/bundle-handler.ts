@@ -11,7 +11,7 @@ import { type BuildOptions, build } from 'esbuild';
  * file with the AWS SDK and Powertools inside. Only the target differs: the Node running here.
  */
 
-export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const SERVERLESS_YML = join(REPO_ROOT, 'serverless.yml');
 
 /** serverless-esbuild settings that are not esbuild options. */

@@ -1,15 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { isTerminalState } from '../lib/usage/query-usage.js';
-import { seededRandom } from './fault-injection.js';
-import {
-  ACCOUNT_ID,
-  hashSeed,
-  REGION,
-  type SimulatedQuery,
-  type StateChange,
-  seededUuid,
-} from './simulated-day.js';
+import { isTerminalState } from '../../lib/usage/query-usage.js';
+import { hashSeed, seededRandom, seededUuid } from './seeded-random.js';
+import { ACCOUNT_ID, REGION, type SimulatedQuery, type StateChange } from './simulated-day.js';
 
 /**
  * What reaches the ingest function: EventBridge "Athena Query State Change" events, forwarded

@@ -16,7 +16,7 @@ export interface TableDefinition {
   readonly TimeToLiveAttribute: string;
 }
 
-export const TABLE_DEFINITION_PATH = new URL('../resources/table.json', import.meta.url);
+export const TABLE_DEFINITION_PATH = new URL('../../resources/table.json', import.meta.url);
 
 export function readTableDefinition(): TableDefinition {
   return JSON.parse(readFileSync(TABLE_DEFINITION_PATH, 'utf8')) as TableDefinition;

@@ -9,33 +9,28 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { BatchGetCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { z } from 'zod';
-import { loadConfig, type Pricing } from '../lib/config.js';
-import { periodKeyAttribute, TableKeys } from '../lib/store/table-keys.js';
-import { totalsFromItem } from '../lib/store/usage-counter-store.js';
-import { isTerminalState } from '../lib/usage/query-usage.js';
-import { addTotals, type UsageTotals, ZERO_TOTALS } from '../lib/usage/usage-totals.js';
-import { type AthenaStandIn, startAthenaStandIn } from './athena-stand-in.js';
+import { loadConfig, type Pricing } from '../../lib/config.js';
+import { periodKeyAttribute, TableKeys } from '../../lib/store/table-keys.js';
+import { totalsFromItem } from '../../lib/store/usage-counter-store.js';
+import { isTerminalState } from '../../lib/usage/query-usage.js';
+import { addTotals, type UsageTotals, ZERO_TOTALS } from '../../lib/usage/usage-totals.js';
 import {
   bundleHandler,
   type InvocationContext,
   loadHandlerSandbox,
   removeBundle,
-} from './bundle-handler.js';
-import { type CloudWatchStandIn, startCloudWatchStandIn } from './cloudwatch-stand-in.js';
-import { createTable } from './create-table.js';
-import { startDynamoDbLocal } from './dynamodb-local.js';
+} from '../environment/bundle-handler.js';
+import { createTable } from '../environment/create-table.js';
+import { startDynamoDbLocal } from '../environment/dynamodb-local.js';
 import {
   DEFAULT_NOISE,
   type DeadLetter,
   EventFeed,
   type FeedNoise,
   SimulatedSqsQueue,
-} from './event-feed.js';
-import { printReports, seedBudgets } from './hooks.js';
-import { describeWorkgroup, formatSummary, seconds } from './local-mode-summary.js';
-import { MinHeap } from './min-heap.js';
-import { Progress, progressMode } from './progress-line.js';
-import { SimulatedClock } from './simulated-clock.js';
+} from '../simulation/event-feed.js';
+import { MinHeap } from '../simulation/min-heap.js';
+import { SimulatedClock } from '../simulation/simulated-clock.js';
 import {
   ACCOUNT_ID,
   addWorkgroupsTo,
@@ -51,8 +46,16 @@ import {
   type SimulatedQuery,
   utcDayOf,
   type WorkgroupKind,
-} from './simulated-day.js';
-import { type SnsStandIn, startSnsStandIn } from './sns-stand-in.js';
+} from '../simulation/simulated-day.js';
+import { type AthenaStandIn, startAthenaStandIn } from '../stand-ins/athena-stand-in.js';
+import {
+  type CloudWatchStandIn,
+  startCloudWatchStandIn,
+} from '../stand-ins/cloudwatch-stand-in.js';
+import { type SnsStandIn, startSnsStandIn } from '../stand-ins/sns-stand-in.js';
+import { printReports, seedBudgets } from './hooks.js';
+import { describeWorkgroup, formatSummary, seconds } from './local-mode-summary.js';
+import { Progress, progressMode } from './progress-line.js';
 
 /**
  * Local mode: the whole product on this machine, no AWS account. Starts DynamoDB Local and the
@@ -155,7 +158,7 @@ export interface LocalModeOptions {
   readonly tableName?: string;
   /** Use this DynamoDB (e.g. the tests' DynamoDB Local) instead of starting one. */
   readonly dynamoDbEndpoint?: string;
-  /** Store the sample budgets of local/hooks.ts before the day starts (default true). */
+  /** Store the sample budgets of local/mode/hooks.ts before the day starts (default true). */
   readonly sampleBudgets?: boolean;
   /** Share of Athena and CloudWatch calls the stand-ins answer with throttling (default 0). */
   readonly throttleRate?: number;
@@ -191,7 +194,7 @@ export type ResolvedLocalModeOptions = z.infer<typeof LocalModeOptionsSchema> & 
   readonly day: string;
 };
 
-/** What the hooks in local/hooks.ts get: everything running, and the day being simulated. */
+/** What the hooks in local/mode/hooks.ts get: everything running, and the day being simulated. */
 export interface LocalModeContext {
   readonly options: ResolvedLocalModeOptions;
   readonly region: string;

@@ -7,15 +7,19 @@ import type {
   StatementType,
   WorkGroup,
 } from '@aws-sdk/client-athena';
-import type { Pricing } from '../lib/config.js';
-import { deriveQueryUsage, type QueryUsage, type TerminalState } from '../lib/usage/query-usage.js';
-import { totalsOf, type UsageTotals, ZERO_TOTALS } from '../lib/usage/usage-totals.js';
+import type { Pricing } from '../../lib/config.js';
+import {
+  deriveQueryUsage,
+  type QueryUsage,
+  type TerminalState,
+} from '../../lib/usage/query-usage.js';
+import { totalsOf, type UsageTotals, ZERO_TOTALS } from '../../lib/usage/usage-totals.js';
 import {
   ENGINE_PROPERTIES_CLASSIFICATION,
   SimulatedAthenaAccount,
   type WorkGroupInit,
-} from './athena-stand-in.js';
-import { seededRandom } from './fault-injection.js';
+} from '../stand-ins/athena-stand-in.js';
+import { hashSeed, seededRandom, seededUuid } from './seeded-random.js';
 
 /**
  * A deterministic, realistic day of an Athena account: a few workgroups on a capacity
@@ -418,24 +422,6 @@ export function dayStart(day: string): Date {
     throw new RangeError(`not a valid UTC day (YYYY-MM-DD): ${day}`);
   }
   return start;
-}
-
-/** FNV-1a, to derive independent PRNG seeds from a seed and a label. */
-export function hashSeed(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let index = 0; index < text.length; index++) {
-    hash ^= text.charCodeAt(index);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash >>> 0;
-}
-
-/** A random version-4 UUID drawn from a seeded stream. */
-export function seededUuid(random: () => number): string {
-  let hex = '';
-  for (let index = 0; index < 32; index++) hex += Math.floor(random() * 16).toString(16);
-  const variant = ((Number.parseInt(hex[16] ?? '0', 16) & 0x3) | 0x8).toString(16);
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /** The workgroups of an account with `count` of them: capacity ones, then `adhoc` on demand. */

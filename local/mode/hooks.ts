@@ -1,9 +1,9 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { runCli } from '../cli/main.js';
-import { parseBudget } from '../lib/budgets/budget.js';
-import { DynamoDbBudgetStore } from '../lib/store/dynamodb-budget-store.js';
-import { dpuHoursFromMillis, usdFromNano } from '../lib/usage/pricing.js';
+import { runCli } from '../../cli/main.js';
+import { parseBudget } from '../../lib/budgets/budget.js';
+import { DynamoDbBudgetStore } from '../../lib/store/dynamodb-budget-store.js';
+import { dpuHoursFromMillis, usdFromNano } from '../../lib/usage/pricing.js';
 import type { LocalModeContext, LocalModeSummary } from './run-local-mode.js';
 
 /**

@@ -1,3 +1,5 @@
+import { seededRandom } from '../simulation/seeded-random.js';
+
 /** Failure behaviour for one operation, or for every operation under the `'*'` key. */
 export interface FaultRule {
   /** Share of calls (0..1) answered with the service's throttling error. */
@@ -40,21 +42,6 @@ export interface FaultControls {
    * `errorCode` (the service's throttling code when omitted), ahead of any random faults.
    */
   failNext(operation: string, count: number, errorCode?: string): void;
-}
-
-/**
- * Mulberry32: tiny, fast and good enough for fault dice; a fixed seed makes a run's failure
- * pattern repeatable, which `Math.random` cannot.
- */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 interface PendingFailure {
