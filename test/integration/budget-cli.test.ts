@@ -300,57 +300,6 @@ describe('athena-cost budget set, list and rm', () => {
     expect(await budgets.get(workgroup)).toMatchObject({ limitBytes: 5 * 1024 ** 4 });
   });
 
-  it.each(['10', '128'])(
-    'refuses --throttle-max-dpu %s with exit code 2 and the domain message',
-    async (maxDpu) => {
-      const workgroup = aWorkgroup('capacity');
-
-      const { code, stdout, stderr } = await athenaCost([
-        'budget',
-        'set',
-        '--workgroup',
-        workgroup,
-        '--period',
-        'day',
-        '--limit-dpu-hours',
-        '10',
-        '--notify-at',
-        '50',
-        '--throttle-at',
-        '80',
-        '--throttle-max-dpu',
-        maxDpu,
-      ]);
-
-      expect(code).toBe(2);
-      expect(stdout).toBe('');
-      expect(stderr).toBe(
-        "athena-cost: --throttle-max-dpu must be between 4 and 124 in steps of 4\nRun 'athena-cost budget set --help' for usage.\n",
-      );
-      expect(await budgets.get(workgroup)).toBeUndefined();
-      expect(alarmsOf(workgroup)).toEqual([]);
-    },
-  );
-
-  it('rejects a bad --notify-at list with exit code 2', async () => {
-    const { code, stderr } = await athenaCost([
-      'budget',
-      'set',
-      '--workgroup',
-      'analytics',
-      '--period',
-      'day',
-      '--limit-dpu-hours',
-      '10',
-      '--notify-at',
-      '50 80',
-    ]);
-    expect(code).toBe(2);
-    expect(stderr).toMatch(
-      /^athena-cost: --notify-at must be a comma-separated list of percentages, e.g. 50,80, got '50 80'\n/,
-    );
-  });
-
   it('refuses a workgroup Athena does not know, unless told to skip the check', async () => {
     const workgroup = `missing-${randomUUID().slice(0, 8)}`;
     const args = [

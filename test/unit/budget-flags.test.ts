@@ -7,7 +7,7 @@ import {
   parsePercent,
   thresholdsOf,
 } from '../../cli/budget-flags.js';
-import { type CliIo, runCli } from '../../cli/main.js';
+import { runCliInMemory as cli } from '../support/in-memory-cli.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const REQUIRED = { workgroup: 'analytics', period: 'day', 'limit-dpu-hours': '10' };
@@ -209,21 +209,6 @@ describe('number parsing', () => {
     expect(parsePercent('')).toBeUndefined();
   });
 });
-
-/** Runs the CLI in memory: these command lines fail before any AWS call. */
-async function cli(args: string[], overrides: Partial<CliIo> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    env: {},
-    cwd: process.cwd(),
-    now: () => NOW,
-    ...overrides,
-  });
-  return { code, stdout, stderr };
-}
 
 describe('athena-cost budget set (command line)', () => {
   const base = ['budget', 'set', '--table', 't', '--workgroup', 'analytics', '--period', 'day'];

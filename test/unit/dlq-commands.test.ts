@@ -7,26 +7,15 @@ import {
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type CliIo, runCli } from '../../cli/main.js';
 import { aStateChangeEvent } from '../support/factories.js';
+import { type CliRun, runCliInMemory } from '../support/in-memory-cli.js';
 
 const DLQ_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/athena-cost-prod-ingest-dlq';
 const DLQ_ARN = 'arn:aws:sqs:us-east-1:123456789012:athena-cost-prod-ingest-dlq';
 const sqs = mockClient(SQSClient);
 
-async function cli(args: string[], overrides: Partial<CliIo> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    env: process.env,
-    cwd: process.cwd(),
-    now: () => new Date('2026-11-25T12:00:00Z'),
-    ...overrides,
-  });
-  return { code, stdout, stderr };
-}
+/** The dlq commands read DLQ_URL and AWS_REGION, stubbed per test, from the process environment. */
+const cli = (args: string[]): Promise<CliRun> => runCliInMemory(args, { env: process.env });
 
 const message = (id: string, body: string, receiveCount = 5) => ({
   MessageId: id,

@@ -2,22 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type CliIo, runCli } from '../../cli/main.js';
-
-/** Runs the CLI in memory; nothing here reaches AWS. */
-async function cli(args: string[], overrides: Partial<CliIo> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    stdout: { write: (text: string) => (stdout += text) },
-    stderr: { write: (text: string) => (stderr += text) },
-    env: {},
-    cwd: process.cwd(),
-    now: () => new Date('2026-11-25T12:00:00Z'),
-    ...overrides,
-  });
-  return { code, stdout, stderr };
-}
+import { runCliInMemory as cli } from '../support/in-memory-cli.js';
 
 describe('athena-cost CLI', () => {
   it('prints the program help with its commands', async () => {
