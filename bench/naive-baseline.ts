@@ -8,7 +8,7 @@ import {
   createDocumentClient,
 } from '../lib/aws/clients.js';
 import { loadConfig } from '../lib/config.js';
-import { CloudWatchMetricsPublisher } from '../lib/metrics/metrics-publisher.js';
+import { CloudWatchMetricsPublisher } from '../lib/metrics/cloudwatch-metrics-publisher.js';
 import { usageMetricsOf } from '../lib/metrics/usage-metrics.js';
 import { periodKeyAttribute, TableKeys, workgroupDayAttribute } from '../lib/store/table-keys.js';
 import { deriveQueryUsage, isTerminalState } from '../lib/usage/query-usage.js';

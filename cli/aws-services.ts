@@ -5,7 +5,7 @@ import {
   type BudgetAlarmSettings,
   DEFAULT_METRICS_NAMESPACE,
   DEFAULT_STACK_NAME,
-} from '../lib/budgets/budget-alarms.js';
+} from '../lib/budgets/plan-budget-alarms.js';
 import { CliError, EXIT_FAILURE, EXIT_USAGE, networkProblem } from './errors.js';
 
 /** The AWS services the CLI calls besides DynamoDB. */

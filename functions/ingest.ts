@@ -1,5 +1,5 @@
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { AthenaQueryExecutionSource } from '../lib/athena/query-execution-gateway.js';
+import { AthenaQueryExecutionSource } from '../lib/athena/athena-query-execution-source.js';
 import {
   createAthenaClient,
   createCloudWatchClient,
@@ -8,9 +8,9 @@ import {
 } from '../lib/aws/clients.js';
 import { loadConfig } from '../lib/config.js';
 import { createRecordQueryEvents } from '../lib/ingest/record-query-events.js';
-import { wireRecording } from '../lib/ingest/wire-recording.js';
 import { logger } from '../lib/logger.js';
-import { CloudWatchMetricsPublisher } from '../lib/metrics/metrics-publisher.js';
+import { CloudWatchMetricsPublisher } from '../lib/metrics/cloudwatch-metrics-publisher.js';
+import { wireRecording } from '../lib/wiring/wire-recording.js';
 
 const config = loadConfig();
 const athena = createAthenaClient();

@@ -7,11 +7,11 @@ import {
 } from '../lib/aws/clients.js';
 import { loadConfig } from '../lib/config.js';
 import { logger } from '../lib/logger.js';
-import { CloudWatchMetricsPublisher } from '../lib/metrics/metrics-publisher.js';
+import { CloudWatchMetricsPublisher } from '../lib/metrics/cloudwatch-metrics-publisher.js';
+import { CloudWatchReconcileMetrics } from '../lib/metrics/cloudwatch-reconcile-metrics.js';
 import { loadReconcileConfig } from '../lib/reconcile/reconcile-config.js';
-import { CloudWatchReconcileMetrics } from '../lib/reconcile/reconcile-metrics.js';
 import type { ReconcileResult } from '../lib/reconcile/reconcile-workgroups.js';
-import { wireReconcileWorkgroups } from '../lib/reconcile/recording-pipeline.js';
+import { wireReconcileWorkgroups } from '../lib/wiring/wire-reconcile-workgroups.js';
 
 const config = loadConfig();
 const reconcileConfig = loadReconcileConfig();

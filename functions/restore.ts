@@ -1,6 +1,6 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { createAlertPublisher } from '../lib/alerts/alert-publisher.js';
-import { AthenaWorkgroupGateway } from '../lib/athena/workgroup-gateway.js';
+import { createAlertPublisher } from '../lib/alerts/sns-alert-publisher.js';
+import { AthenaWorkgroupGateway } from '../lib/athena/athena-workgroup-gateway.js';
 import { createAthenaClient, createDocumentClient, createSnsClient } from '../lib/aws/clients.js';
 import { createRestoreWorkgroups, type RestoreResult } from '../lib/budgets/restore-workgroups.js';
 import { loadConfig } from '../lib/config.js';

@@ -10,9 +10,9 @@ import {
   type ReconcileResult,
   type WorkgroupReconciliation,
 } from '../../lib/reconcile/reconcile-workgroups.js';
-import { wireReconcileWorkgroups } from '../../lib/reconcile/recording-pipeline.js';
 import { periodBounds, periodKeyFor } from '../../lib/usage/period-keys.js';
 import { dpuHoursFromMillis, usdFromNano } from '../../lib/usage/pricing.js';
+import { wireReconcileWorkgroups } from '../../lib/wiring/wire-reconcile-workgroups.js';
 import { defineCommand } from '../command.js';
 import { CliError, UsageError } from '../errors.js';
 import { createProgressBar } from '../output/progress-bar.js';

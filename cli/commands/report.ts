@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { DynamoDbUsageReportSource } from '../../lib/reports/dynamodb-usage-report-source.js';
 import {
   isDayKey,
   MAX_REPORT_DAYS,
@@ -11,6 +10,7 @@ import {
   MAX_TOP_QUERIES,
   REPORT_GROUPINGS,
 } from '../../lib/reports/usage-report.js';
+import { DynamoDbUsageReportSource } from '../../lib/store/dynamodb-usage-report-source.js';
 import { defineCommand } from '../command.js';
 import { UsageError } from '../errors.js';
 import { renderReport } from '../output/report-output.js';

@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
-import { createAlertPublisher } from '../../lib/alerts/alert-publisher.js';
-import { AthenaWorkgroupGateway } from '../../lib/athena/workgroup-gateway.js';
+import { createAlertPublisher } from '../../lib/alerts/sns-alert-publisher.js';
+import { AthenaWorkgroupGateway } from '../../lib/athena/athena-workgroup-gateway.js';
 import { createRestoreWorkgroups } from '../../lib/budgets/restore-workgroups.js';
 import { DynamoDbBudgetStore } from '../../lib/store/dynamodb-budget-store.js';
 import { DynamoDbEnforcementStore } from '../../lib/store/dynamodb-enforcement-store.js';

@@ -1,6 +1,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { AlertPublisher } from '../alerts/alert-publisher.js';
-import { type WorkgroupGateway, WorkgroupNotFoundError } from '../athena/workgroup-gateway.js';
+import type { AlertPublisher } from '../alerts/sns-alert-publisher.js';
+import {
+  type WorkgroupGateway,
+  WorkgroupNotFoundError,
+} from '../athena/athena-workgroup-gateway.js';
 import { describeError } from '../errors/describe-error.js';
 import type { EnforcementState, EnforcementStore } from '../store/enforcement-store.js';
 import type { Period } from '../usage/period-keys.js';

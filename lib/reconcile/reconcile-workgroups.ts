@@ -1,15 +1,18 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { QueryExecution } from '@aws-sdk/client-athena';
-import type { FetchedExecutions, QueryExecutionSource } from '../athena/query-execution-gateway.js';
-import { ExpiredPageTokenError, type QueryHistory } from '../athena/query-history.js';
+import type {
+  FetchedExecutions,
+  QueryExecutionSource,
+} from '../athena/athena-query-execution-source.js';
+import { ExpiredPageTokenError, type QueryHistory } from '../athena/athena-query-history.js';
 import type { Pricing } from '../config.js';
 import { describeError } from '../errors/describe-error.js';
 import type { RecordQueries } from '../ingest/record-queries.js';
+import type { ReconcileMetrics } from '../metrics/cloudwatch-reconcile-metrics.js';
 import type { ReconcileState, ReconcileStateStore } from '../store/reconcile-state-store.js';
 import type { RecordedQueryIndex } from '../store/recorded-query-index.js';
 import { deriveQueryUsage, isTerminalState, type QueryUsage } from '../usage/query-usage.js';
 import { totalsOf, type UsageTotals, ZERO_TOTALS } from '../usage/usage-totals.js';
-import type { ReconcileMetrics } from './reconcile-metrics.js';
 
 /**
  * Reconciliation: compares Athena's own history (ListQueryExecutions, newest first) with the

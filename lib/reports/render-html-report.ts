@@ -1,3 +1,4 @@
+import type { BudgetLimit, TopQuery } from '../store/usage-report-source.js';
 import { dpuHoursFromMillis, usdFromNano } from '../usage/pricing.js';
 import {
   formatBytes,
@@ -13,7 +14,6 @@ import { attributes, escapeHtml } from './html.js';
 import { colorsFor, costShareChart, dpuHoursChart, formatLimit } from './report-charts.js';
 import { dayCount } from './report-range.js';
 import { type ReportRow, totalFields, type UsageReport } from './usage-report.js';
-import type { BudgetLimit, TopQuery } from './usage-report-source.js';
 
 export interface HtmlReportOptions {
   /** When the report was made, shown in its header. */

@@ -1,14 +1,14 @@
-import type { Period } from '../usage/period-keys.js';
-import { dpuHoursFromMillis, MILLIS_PER_HOUR, usdFromNano } from '../usage/pricing.js';
-import { addTotals, type UsageTotals, ZERO_TOTALS } from '../usage/usage-totals.js';
-import { type DayRange, daysIn, periodKeysIn, rangeLabel } from './report-range.js';
 import type {
   BudgetLimit,
   TopQuery,
   UsageCounter,
   UsageReportSource,
   WorkgroupDay,
-} from './usage-report-source.js';
+} from '../store/usage-report-source.js';
+import type { Period } from '../usage/period-keys.js';
+import { dpuHoursFromMillis, MILLIS_PER_HOUR, usdFromNano } from '../usage/pricing.js';
+import { addTotals, type UsageTotals, ZERO_TOTALS } from '../usage/usage-totals.js';
+import { type DayRange, daysIn, periodKeysIn, rangeLabel } from './report-range.js';
 
 /** A report has a row per workgroup and day, week or month, or per workgroup over the range. */
 export const REPORT_GROUPINGS = ['day', 'week', 'month', 'workgroup'] as const;

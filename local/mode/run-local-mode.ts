@@ -10,8 +10,8 @@ import { BatchGetCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { loadConfig, type Pricing } from '../../lib/config.js';
+import { totalsFromItem } from '../../lib/store/dynamodb-usage-counter-reader.js';
 import { periodKeyAttribute, TableKeys } from '../../lib/store/table-keys.js';
-import { totalsFromItem } from '../../lib/store/usage-counter-store.js';
 import { isTerminalState } from '../../lib/usage/query-usage.js';
 import { addTotals, type UsageTotals, ZERO_TOTALS } from '../../lib/usage/usage-totals.js';
 import {

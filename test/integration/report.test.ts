@@ -7,13 +7,13 @@ import { promisify } from 'node:util';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pricing } from '../../lib/config.js';
-import { DynamoDbUsageReportSource } from '../../lib/reports/dynamodb-usage-report-source.js';
 import {
   loadUsageReport,
   type ReportRequest,
   toReportJson,
 } from '../../lib/reports/usage-report.js';
 import { DynamoDbQueryRecordStore } from '../../lib/store/dynamodb-query-record-store.js';
+import { DynamoDbUsageReportSource } from '../../lib/store/dynamodb-usage-report-source.js';
 import { TableKeys } from '../../lib/store/table-keys.js';
 import { deriveQueryUsage, type QueryUsage } from '../../lib/usage/query-usage.js';
 import { aQueryExecution, type ExecutionOverrides } from '../support/factories.js';

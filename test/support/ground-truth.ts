@@ -1,7 +1,7 @@
 import type { QueryExecution } from '@aws-sdk/client-athena';
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
-import { totalsFromItem } from '../../lib/store/usage-counter-store.js';
+import { totalsFromItem } from '../../lib/store/dynamodb-usage-counter-reader.js';
 import { periodKeysFor } from '../../lib/usage/period-keys.js';
 
 /** What the counters of one workgroup and period must hold, computed from the executions alone. */

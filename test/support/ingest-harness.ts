@@ -1,7 +1,7 @@
 import type { QueryExecution } from '@aws-sdk/client-athena';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { totalsFromItem } from '../../lib/store/usage-counter-store.js';
+import { totalsFromItem } from '../../lib/store/dynamodb-usage-counter-reader.js';
 import type { UsageTotals } from '../../lib/usage/usage-totals.js';
 import { type AthenaStandIn, startAthenaStandIn } from '../../local/stand-ins/athena-stand-in.js';
 import {

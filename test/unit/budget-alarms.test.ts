@@ -12,7 +12,7 @@ import {
   removeBudgetAlarms,
   staleBudgetAlarms,
   syncBudgetAlarms,
-} from '../../lib/budgets/budget-alarms.js';
+} from '../../lib/budgets/plan-budget-alarms.js';
 import { aBudget as aDayBudget } from '../support/factories.js';
 
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:athena-cost-prod-alerts';

@@ -3,7 +3,7 @@ import { escapeHtml } from '../../lib/reports/html.js';
 import { renderHtmlReport } from '../../lib/reports/render-html-report.js';
 import { niceScale } from '../../lib/reports/report-charts.js';
 import { buildUsageReport, type ReportRequest } from '../../lib/reports/usage-report.js';
-import type { TopQuery, UsageCounter } from '../../lib/reports/usage-report-source.js';
+import type { TopQuery, UsageCounter } from '../../lib/store/usage-report-source.js';
 import { ZERO_TOTALS } from '../../lib/usage/usage-totals.js';
 
 const HOUR_MS = 3_600_000;

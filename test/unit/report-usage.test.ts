@@ -13,7 +13,7 @@ import type {
   UsageCounter,
   UsageReportSource,
   WorkgroupDay,
-} from '../../lib/reports/usage-report-source.js';
+} from '../../lib/store/usage-report-source.js';
 import type { Period } from '../../lib/usage/period-keys.js';
 import { type UsageTotals, ZERO_TOTALS } from '../../lib/usage/usage-totals.js';
 

@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import { CloudWatchBudgetAlarms, removeBudgetAlarms } from '../../../lib/budgets/budget-alarms.js';
+import {
+  CloudWatchBudgetAlarms,
+  removeBudgetAlarms,
+} from '../../../lib/budgets/plan-budget-alarms.js';
 import { DynamoDbBudgetStore } from '../../../lib/store/dynamodb-budget-store.js';
 import { AwsServices, budgetAlarmSettings, callService } from '../../aws-services.js';
 import { defineCommand } from '../../command.js';

@@ -1,13 +1,13 @@
 import {
   AthenaWorkgroupGateway,
   WorkgroupNotFoundError,
-} from '../../../lib/athena/workgroup-gateway.js';
+} from '../../../lib/athena/athena-workgroup-gateway.js';
 import {
   BUDGET_USED_PERCENT_METRIC,
   type BudgetAlarmChanges,
   CloudWatchBudgetAlarms,
   syncBudgetAlarms,
-} from '../../../lib/budgets/budget-alarms.js';
+} from '../../../lib/budgets/plan-budget-alarms.js';
 import { DynamoDbBudgetStore } from '../../../lib/store/dynamodb-budget-store.js';
 import {
   AwsServices,

@@ -2,19 +2,19 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { AthenaClient } from '@aws-sdk/client-athena';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { AthenaQueryExecutionSource } from '../athena/query-execution-gateway.js';
-import { AthenaQueryHistory } from '../athena/query-history.js';
+import { AthenaQueryExecutionSource } from '../athena/athena-query-execution-source.js';
+import { AthenaQueryHistory } from '../athena/athena-query-history.js';
 import type { Config } from '../config.js';
-import { wireRecording } from '../ingest/wire-recording.js';
-import type { MetricsPublisher } from '../metrics/metrics-publisher.js';
-import { DynamoDbReconcileStateStore } from '../store/dynamodb-reconcile-state-store.js';
-import { DynamoDbRecordedQueryIndex } from '../store/dynamodb-recorded-query-index.js';
-import type { ReconcileMetrics } from './reconcile-metrics.js';
+import type { MetricsPublisher } from '../metrics/cloudwatch-metrics-publisher.js';
+import type { ReconcileMetrics } from '../metrics/cloudwatch-reconcile-metrics.js';
 import {
   createReconcileWorkgroups,
   type ReconcileSettings,
   type ReconcileWorkgroups,
-} from './reconcile-workgroups.js';
+} from '../reconcile/reconcile-workgroups.js';
+import { DynamoDbReconcileStateStore } from '../store/dynamodb-reconcile-state-store.js';
+import { DynamoDbRecordedQueryIndex } from '../store/dynamodb-recorded-query-index.js';
+import { wireRecording } from './wire-recording.js';
 
 export interface ReconcileWiring {
   readonly config: Config;

@@ -2,22 +2,22 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { AthenaClient } from '@aws-sdk/client-athena';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createAlertPublisher } from '../alerts/alert-publisher.js';
-import type { QueryExecutionSource } from '../athena/query-execution-gateway.js';
-import { AthenaWorkgroupGateway } from '../athena/workgroup-gateway.js';
+import { createAlertPublisher } from '../alerts/sns-alert-publisher.js';
+import type { QueryExecutionSource } from '../athena/athena-query-execution-source.js';
+import { AthenaWorkgroupGateway } from '../athena/athena-workgroup-gateway.js';
 import { cachedBudgets } from '../budgets/cached-budgets.js';
 import { createBudgetEnforcer } from '../budgets/enforce-budgets.js';
 import type { Config } from '../config.js';
+import { createRecordQueries, type RecordQueries } from '../ingest/record-queries.js';
 import {
   HeldMetrics,
   type MetricsPublisher,
   withHeldMetrics,
-} from '../metrics/metrics-publisher.js';
+} from '../metrics/cloudwatch-metrics-publisher.js';
 import { DynamoDbBudgetStore } from '../store/dynamodb-budget-store.js';
 import { DynamoDbEnforcementStore } from '../store/dynamodb-enforcement-store.js';
 import { DynamoDbQueryRecordStore } from '../store/dynamodb-query-record-store.js';
-import { DynamoDbUsageCounterReader } from '../store/usage-counter-store.js';
-import { createRecordQueries, type RecordQueries } from './record-queries.js';
+import { DynamoDbUsageCounterReader } from '../store/dynamodb-usage-counter-reader.js';
 
 export interface RecordingWiring {
   readonly config: Config;

@@ -6,17 +6,17 @@ import {
 import { z } from 'zod';
 import { mapWithConcurrency } from '../async/map-with-concurrency.js';
 import { parseBudget } from '../budgets/budget.js';
+import type { Period } from '../usage/period-keys.js';
+import { dpuHoursFromMillis, usdFromNano } from '../usage/pricing.js';
+import { TERMINAL_STATES } from '../usage/query-usage.js';
+import { totalsFromItem } from './dynamodb-usage-counter-reader.js';
 import {
   INDEX_BY_PERIOD,
   INDEX_BY_WORKGROUP_DAY_COST,
   periodKeyAttribute,
   TableKeys,
   workgroupDayAttribute,
-} from '../store/table-keys.js';
-import { totalsFromItem } from '../store/usage-counter-store.js';
-import type { Period } from '../usage/period-keys.js';
-import { dpuHoursFromMillis, usdFromNano } from '../usage/pricing.js';
-import { TERMINAL_STATES } from '../usage/query-usage.js';
+} from './table-keys.js';
 import type {
   BudgetLimit,
   TopQuery,

@@ -1,7 +1,7 @@
 import { AthenaClient, BatchGetQueryExecutionCommand } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { AthenaQueryExecutionSource } from '../../lib/athena/query-execution-gateway.js';
+import { AthenaQueryExecutionSource } from '../../lib/athena/athena-query-execution-source.js';
 import { aQueryExecution } from '../support/factories.js';
 
 const athenaMock = mockClient(AthenaClient);
