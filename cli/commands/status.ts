@@ -3,10 +3,8 @@ import { mapWithConcurrency } from '../../lib/async/map-with-concurrency.js';
 import { budgetStatusOf, currentPeriodOf } from '../../lib/budgets/budget-status.js';
 import { DynamoDbBudgetStore } from '../../lib/store/dynamodb-budget-store.js';
 import { DynamoDbEnforcementStore } from '../../lib/store/dynamodb-enforcement-store.js';
-import {
-  counterId,
-  DynamoDbUsageCounterReader,
-} from '../../lib/store/dynamodb-usage-counter-reader.js';
+import { DynamoDbUsageCounterReader } from '../../lib/store/dynamodb-usage-counter-reader.js';
+import { counterId } from '../../lib/store/usage-counter-reader.js';
 import { ZERO_TOTALS } from '../../lib/usage/usage-totals.js';
 import { workgroupFlag } from '../budget-flags.js';
 import { defineCommand } from '../command.js';

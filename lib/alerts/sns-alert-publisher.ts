@@ -1,12 +1,8 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { describeError } from '../errors/describe-error.js';
+import type { Log } from '../log.js';
+import type { AlertPublisher } from './alert-publisher.js';
 import { alertSubject, type BudgetAlert } from './budget-alert.js';
-
-/** Tells operators about budget actions. Never throws: an alert lost must not undo an action. */
-export interface AlertPublisher {
-  publish(alert: BudgetAlert): Promise<void>;
-}
 
 /**
  * Logs every alert and, where an alerts topic is configured, publishes it to SNS with the
@@ -14,7 +10,7 @@ export interface AlertPublisher {
  */
 export class SnsAlertPublisher implements AlertPublisher {
   constructor(
-    private readonly logger: Logger,
+    private readonly logger: Log,
     private readonly sns: SNSClient | undefined,
     private readonly topicArn: string | undefined,
   ) {}
@@ -45,7 +41,7 @@ export class SnsAlertPublisher implements AlertPublisher {
 
 /** The alert publisher for a configuration: SNS where a topic is set, the log alone otherwise. */
 export function createAlertPublisher(
-  logger: Logger,
+  logger: Log,
   alertsTopicArn: string | undefined,
   createSns: () => SNSClient,
 ): AlertPublisher {

@@ -5,22 +5,12 @@ import {
 } from '@aws-sdk/client-athena';
 import { chunk, mapWithConcurrency } from '../async/map-with-concurrency.js';
 import { describeError } from '../errors/describe-error.js';
+import type { FetchedExecutions, QueryExecutionSource } from './query-execution-source.js';
 
 /** BatchGetQueryExecution takes at most 50 ids. */
 export const MAX_IDS_PER_BATCH_GET = 50;
 /** Parallel BatchGet calls per invocation, well below the 20/s account quota. */
 const PARALLEL_BATCH_GETS = 3;
-
-/** The executions found, and why each other id could not be fetched. */
-export interface FetchedExecutions {
-  readonly executions: readonly QueryExecution[];
-  readonly failures: ReadonlyMap<string, string>;
-}
-
-/** Reads query executions from Athena. */
-export interface QueryExecutionSource {
-  fetchExecutions(queryExecutionIds: readonly string[]): Promise<FetchedExecutions>;
-}
 
 /**
  * Fetches executions with BatchGetQueryExecution in chunks of 50, a few chunks at a time. Ids

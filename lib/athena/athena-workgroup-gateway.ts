@@ -9,26 +9,11 @@ import {
 } from '@aws-sdk/client-athena';
 import { mapWithConcurrency } from '../async/map-with-concurrency.js';
 import type { WorkgroupSettings, WorkgroupUpdate } from '../budgets/workgroup-settings.js';
+import { type WorkgroupGateway, WorkgroupNotFoundError } from './workgroup-gateway.js';
 
 /** Workgroups are looked at this many executions deep for queries still running. */
 const MAX_EXECUTIONS_SCANNED_FOR_ACTIVE = 200;
 const PARALLEL_STOPS = 5;
-
-/** Reads and changes the workgroup settings the enforcer manages. */
-export interface WorkgroupGateway {
-  /** The workgroup's current settings; throws WorkgroupNotFoundError when it does not exist. */
-  getSettings(workgroup: string): Promise<WorkgroupSettings>;
-  apply(workgroup: string, update: WorkgroupUpdate): Promise<void>;
-  /** Stops the workgroup's queued and running queries; returns the ids stopped and those that failed. */
-  stopActiveQueries(workgroup: string): Promise<{ stopped: string[]; failed: string[] }>;
-}
-
-export class WorkgroupNotFoundError extends Error {
-  constructor(readonly workgroup: string) {
-    super(`Athena workgroup ${workgroup} does not exist`);
-    this.name = 'WorkgroupNotFoundError';
-  }
-}
 
 /** The workgroup gateway over Athena's GetWorkGroup, UpdateWorkGroup and query APIs. */
 export class AthenaWorkgroupGateway implements WorkgroupGateway {

@@ -1,4 +1,4 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Log } from '../log.js';
 import type { BudgetStore } from '../store/budget-store.js';
 import type { Budget } from './budget.js';
 
@@ -9,7 +9,7 @@ import type { Budget } from './budget.js';
  */
 export function cachedBudgets(
   store: BudgetStore,
-  logger: Logger,
+  logger: Log,
   ttlMs = 30_000,
   now: () => number = Date.now,
 ): () => Promise<readonly Budget[]> {

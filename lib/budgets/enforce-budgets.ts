@@ -1,13 +1,13 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
-import type { AlertPublisher } from '../alerts/sns-alert-publisher.js';
+import type { AlertPublisher } from '../alerts/alert-publisher.js';
 import { mapWithConcurrency } from '../async/map-with-concurrency.js';
-import type { WorkgroupGateway } from '../athena/athena-workgroup-gateway.js';
+import type { WorkgroupGateway } from '../athena/workgroup-gateway.js';
 import { describeError } from '../errors/describe-error.js';
 import type { AfterRecording } from '../ingest/record-queries.js';
-import type { MetricsPublisher } from '../metrics/cloudwatch-metrics-publisher.js';
+import type { Log } from '../log.js';
+import type { MetricsPublisher } from '../metrics/metrics-publisher.js';
 import type { MetricPoint } from '../metrics/usage-metrics.js';
-import { counterId, type UsageCounterReader } from '../store/dynamodb-usage-counter-reader.js';
 import type { EnforcementKey, EnforcementStore } from '../store/enforcement-store.js';
+import { counterId, type UsageCounterReader } from '../store/usage-counter-reader.js';
 import { periodBounds, periodKeyFor } from '../usage/period-keys.js';
 import type { QueryUsage } from '../usage/query-usage.js';
 import { type UsageTotals, ZERO_TOTALS } from '../usage/usage-totals.js';
@@ -32,7 +32,7 @@ export interface BudgetEnforcementDependencies {
   readonly workgroups: WorkgroupGateway;
   readonly alerts: AlertPublisher;
   readonly metrics: MetricsPublisher;
-  readonly logger: Logger;
+  readonly logger: Log;
   readonly now?: () => Date;
 }
 

@@ -1,14 +1,10 @@
 import {
-  type CloudWatchClient,
-  DeleteAlarmsCommand,
-  DescribeAlarmsCommand,
-  PutMetricAlarmCommand,
-} from '@aws-sdk/client-cloudwatch';
-import { chunk } from '../async/map-with-concurrency.js';
+  BUDGET_USED_PERCENT_METRIC,
+  type BudgetAlarmDefinition,
+  type BudgetAlarms,
+} from '../metrics/budget-alarms.js';
 import type { Budget } from './budget.js';
 
-/** The metric the enforcer publishes after each batch that changed a workgroup's usage. */
-export const BUDGET_USED_PERCENT_METRIC = 'BudgetUsedPercent';
 export const DEFAULT_STACK_NAME = 'athena-cost';
 export const DEFAULT_METRICS_NAMESPACE = 'AthenaCostMonitor';
 /**
@@ -17,8 +13,6 @@ export const DEFAULT_METRICS_NAMESPACE = 'AthenaCostMonitor';
  */
 export const BUDGET_ALARM_PERIOD_SECONDS = 60;
 export const BUDGET_ALARM_EVALUATION_PERIODS = 1;
-/** DeleteAlarms takes at most 100 names per call. */
-const MAX_ALARMS_PER_DELETE = 100;
 
 /** Where budget alarms live and whom they tell. */
 export interface BudgetAlarmSettings {
@@ -27,25 +21,6 @@ export interface BudgetAlarmSettings {
   readonly namespace: string;
   /** The alarm action; alarms without actions only change state when undefined. */
   readonly alertsTopicArn: string | undefined;
-}
-
-/** One CloudWatch alarm on a workgroup's BudgetUsedPercent, for one notify threshold. */
-export interface BudgetAlarmDefinition {
-  readonly name: string;
-  readonly description: string;
-  readonly namespace: string;
-  readonly metricName: typeof BUDGET_USED_PERCENT_METRIC;
-  readonly workgroup: string;
-  readonly statistic: 'Maximum';
-  readonly periodSeconds: number;
-  readonly evaluationPeriods: number;
-  readonly datapointsToAlarm: number;
-  /** The threshold's percent. */
-  readonly threshold: number;
-  readonly comparisonOperator: 'GreaterThanOrEqualToThreshold';
-  /** No datapoint means no batch changed the usage: nothing is breaching. */
-  readonly treatMissingData: 'ignore';
-  readonly alarmActions: readonly string[];
 }
 
 /** What bringing a workgroup's alarms in line with its budget takes. */
@@ -138,67 +113,6 @@ export function planBudgetAlarms(
     put,
     delete: staleBudgetAlarms(existing, put, settings.stackName, budget.workgroup),
   };
-}
-
-/** The CloudWatch calls budget alarms need. */
-export interface BudgetAlarms {
-  /** Names of the metric alarms starting with `prefix`. */
-  namesWithPrefix(prefix: string): Promise<string[]>;
-  put(definition: BudgetAlarmDefinition): Promise<void>;
-  /** Deletes alarms that exist (CloudWatch fails the whole call on an unknown name). */
-  delete(names: readonly string[]): Promise<void>;
-}
-
-/** {@link BudgetAlarms} over CloudWatch PutMetricAlarm, DescribeAlarms and DeleteAlarms. */
-export class CloudWatchBudgetAlarms implements BudgetAlarms {
-  constructor(private readonly cloudWatch: CloudWatchClient) {}
-
-  async namesWithPrefix(prefix: string): Promise<string[]> {
-    const names: string[] = [];
-    let nextToken: string | undefined;
-    do {
-      const output = await this.cloudWatch.send(
-        new DescribeAlarmsCommand({
-          AlarmNamePrefix: prefix,
-          AlarmTypes: ['MetricAlarm'],
-          MaxRecords: 100,
-          NextToken: nextToken,
-        }),
-      );
-      for (const alarm of output.MetricAlarms ?? []) {
-        if (alarm.AlarmName !== undefined) names.push(alarm.AlarmName);
-      }
-      nextToken = output.NextToken;
-    } while (nextToken);
-    return names;
-  }
-
-  async put(definition: BudgetAlarmDefinition): Promise<void> {
-    await this.cloudWatch.send(
-      new PutMetricAlarmCommand({
-        AlarmName: definition.name,
-        AlarmDescription: definition.description,
-        Namespace: definition.namespace,
-        MetricName: definition.metricName,
-        Dimensions: [{ Name: 'WorkGroup', Value: definition.workgroup }],
-        Statistic: definition.statistic,
-        Period: definition.periodSeconds,
-        EvaluationPeriods: definition.evaluationPeriods,
-        DatapointsToAlarm: definition.datapointsToAlarm,
-        Threshold: definition.threshold,
-        ComparisonOperator: definition.comparisonOperator,
-        TreatMissingData: definition.treatMissingData,
-        ActionsEnabled: true,
-        AlarmActions: [...definition.alarmActions],
-      }),
-    );
-  }
-
-  async delete(names: readonly string[]): Promise<void> {
-    for (const part of chunk(names, MAX_ALARMS_PER_DELETE)) {
-      await this.cloudWatch.send(new DeleteAlarmsCommand({ AlarmNames: part }));
-    }
-  }
 }
 
 /** What an alarm sync or removal did. */

@@ -1,10 +1,7 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
-import type { AlertPublisher } from '../alerts/sns-alert-publisher.js';
-import {
-  type WorkgroupGateway,
-  WorkgroupNotFoundError,
-} from '../athena/athena-workgroup-gateway.js';
+import type { AlertPublisher } from '../alerts/alert-publisher.js';
+import { type WorkgroupGateway, WorkgroupNotFoundError } from '../athena/workgroup-gateway.js';
 import { describeError } from '../errors/describe-error.js';
+import type { Log } from '../log.js';
 import type { EnforcementState, EnforcementStore } from '../store/enforcement-store.js';
 import type { Period } from '../usage/period-keys.js';
 import { restoreChange } from './workgroup-settings.js';
@@ -13,7 +10,7 @@ export interface RestoreWorkgroupsDependencies {
   readonly enforcement: EnforcementStore;
   readonly workgroups: WorkgroupGateway;
   readonly alerts: AlertPublisher;
-  readonly logger: Logger;
+  readonly logger: Log;
   readonly now?: () => Date;
 }
 

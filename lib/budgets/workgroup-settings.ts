@@ -2,8 +2,9 @@ import type { Budget } from './budget.js';
 
 /** The classification holding the DPU bounds of a capacity-reservation workgroup. */
 export const ENGINE_PROPERTIES_CLASSIFICATION = 'athena-query-engine-properties';
-export const MAX_DPU_COUNT = 'max-dpu-count';
-export const MIN_DPU_COUNT = 'min-dpu-count';
+/** The names of the engine properties that bound a query's DPUs (4 to 124, steps of 4). */
+export const MAX_DPU_COUNT_PROPERTY = 'max-dpu-count';
+export const MIN_DPU_COUNT_PROPERTY = 'min-dpu-count';
 
 export type WorkgroupState = 'ENABLED' | 'DISABLED';
 
@@ -91,15 +92,17 @@ export function restoreChange(
 
   const state = reclaim('state', (settings) => settings.state);
   const cutoff = reclaim('bytesScannedCutoffPerQuery', (s) => s.bytesScannedCutoffPerQuery);
-  const maxDpu = reclaim(MAX_DPU_COUNT, (s) => engineProperty(s, MAX_DPU_COUNT));
-  let minDpu = reclaim(MIN_DPU_COUNT, (s) => engineProperty(s, MIN_DPU_COUNT));
+  const maxDpu = reclaim(MAX_DPU_COUNT_PROPERTY, (s) => engineProperty(s, MAX_DPU_COUNT_PROPERTY));
+  let minDpu = reclaim(MIN_DPU_COUNT_PROPERTY, (s) => engineProperty(s, MIN_DPU_COUNT_PROPERTY));
 
   // Athena rejects min-dpu-count above max-dpu-count, which happens when the enforcer lowered
   // both and an operator has raised only the max since, to less than the old min.
-  const resultingMax = maxDpu.reclaimed ? maxDpu.value : engineProperty(current, MAX_DPU_COUNT);
+  const resultingMax = maxDpu.reclaimed
+    ? maxDpu.value
+    : engineProperty(current, MAX_DPU_COUNT_PROPERTY);
   if (minDpu.reclaimed && isAbove(minDpu.value, resultingMax)) {
     conflicts.push(
-      `${MIN_DPU_COUNT}: restoring ${show(minDpu.value)} would exceed ${MAX_DPU_COUNT} ${show(resultingMax)}; left at ${show(engineProperty(current, MIN_DPU_COUNT))}`,
+      `${MIN_DPU_COUNT_PROPERTY}: restoring ${show(minDpu.value)} would exceed ${MAX_DPU_COUNT_PROPERTY} ${show(resultingMax)}; left at ${show(engineProperty(current, MIN_DPU_COUNT_PROPERTY))}`,
     );
     minDpu = { reclaimed: false };
   }
@@ -124,8 +127,8 @@ export function restoreChange(
     const hadEngineClassification = engineClassificationOf(snapshot.classifications) !== undefined;
     const classifications = editEngineProperties(current.classifications, (properties) => {
       const restored = { ...properties };
-      if (maxDpu.reclaimed) setOrDelete(restored, MAX_DPU_COUNT, maxDpu.value);
-      if (minDpu.reclaimed) setOrDelete(restored, MIN_DPU_COUNT, minDpu.value);
+      if (maxDpu.reclaimed) setOrDelete(restored, MAX_DPU_COUNT_PROPERTY, maxDpu.value);
+      if (minDpu.reclaimed) setOrDelete(restored, MIN_DPU_COUNT_PROPERTY, minDpu.value);
       // A classification the enforcer added goes away with its last property.
       return hadEngineClassification || Object.keys(restored).length > 0 ? restored : undefined;
     });
@@ -147,14 +150,20 @@ export function restoreChange(
 }
 
 function capDpu(current: WorkgroupSettings, maxDpu: number): WorkgroupChange {
-  const currentMax = dpuCount(engineProperty(current, MAX_DPU_COUNT));
+  const currentMax = dpuCount(engineProperty(current, MAX_DPU_COUNT_PROPERTY));
   if (currentMax !== undefined && currentMax <= maxDpu) {
-    return none(`${MAX_DPU_COUNT} is already ${currentMax}, at or below the throttle's ${maxDpu}`);
+    return none(
+      `${MAX_DPU_COUNT_PROPERTY} is already ${currentMax}, at or below the throttle's ${maxDpu}`,
+    );
   }
   const classifications = editEngineProperties(current.classifications, (properties) => {
-    const capped: Record<string, string> = { ...properties, [MAX_DPU_COUNT]: String(maxDpu) };
-    const currentMin = dpuCount(properties[MIN_DPU_COUNT]);
-    if (currentMin !== undefined && currentMin > maxDpu) capped[MIN_DPU_COUNT] = String(maxDpu);
+    const capped: Record<string, string> = {
+      ...properties,
+      [MAX_DPU_COUNT_PROPERTY]: String(maxDpu),
+    };
+    const currentMin = dpuCount(properties[MIN_DPU_COUNT_PROPERTY]);
+    if (currentMin !== undefined && currentMin > maxDpu)
+      capped[MIN_DPU_COUNT_PROPERTY] = String(maxDpu);
     return capped;
   });
   return { kind: 'update', classifications, resulting: { ...current, classifications } };

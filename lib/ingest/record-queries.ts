@@ -1,8 +1,8 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
-import type { QueryExecutionSource } from '../athena/athena-query-execution-source.js';
+import type { QueryExecutionSource } from '../athena/query-execution-source.js';
 import type { Pricing } from '../config.js';
 import { describeError } from '../errors/describe-error.js';
-import type { MetricsPublisher } from '../metrics/cloudwatch-metrics-publisher.js';
+import type { Log } from '../log.js';
+import type { MetricsPublisher } from '../metrics/metrics-publisher.js';
 import { usageMetricsOf } from '../metrics/usage-metrics.js';
 import type { QueryRecordStore } from '../store/query-record-store.js';
 import { deriveQueryUsage, type QueryUsage } from '../usage/query-usage.js';
@@ -22,7 +22,7 @@ export interface RecordQueriesDependencies {
   readonly store: QueryRecordStore;
   readonly metrics: MetricsPublisher;
   readonly pricing: Pricing;
-  readonly logger: Logger;
+  readonly logger: Log;
   readonly now?: () => Date;
   readonly afterRecording?: AfterRecording;
 }

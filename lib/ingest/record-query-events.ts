@@ -1,5 +1,5 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
 import { parseQueryStateChange } from '../events/query-state-change.js';
+import type { Log } from '../log.js';
 import { isTerminalState } from '../usage/query-usage.js';
 import type { RecordQueries, RecordQueriesCounts } from './record-queries.js';
 
@@ -31,7 +31,7 @@ export interface IngestResult {
  */
 export function createRecordQueryEvents(deps: {
   readonly recordQueries: RecordQueries;
-  readonly logger: Logger;
+  readonly logger: Log;
 }) {
   const { logger } = deps;
 

@@ -4,15 +4,11 @@ import {
   PutMetricDataCommand,
 } from '@aws-sdk/client-cloudwatch';
 import { chunk } from '../async/map-with-concurrency.js';
+import type { MetricsPublisher } from './metrics-publisher.js';
 import type { MetricPoint } from './usage-metrics.js';
 
 /** PutMetricData takes at most 1,000 datums per call. */
 const MAX_DATUMS_PER_CALL = 1_000;
-
-/** Sends metric points somewhere alarms can see them. */
-export interface MetricsPublisher {
-  publish(points: readonly MetricPoint[]): Promise<void>;
-}
 
 /** Publishes metric points with PutMetricData, dimension WorkGroup, as few calls as possible. */
 export class CloudWatchMetricsPublisher implements MetricsPublisher {
@@ -28,31 +24,6 @@ export class CloudWatchMetricsPublisher implements MetricsPublisher {
       );
     }
   }
-}
-
-/**
- * Keeps points until they are taken with {@link HeldMetrics.take}, so that points produced in
- * one step (budget enforcement's BudgetUsedPercent) travel in the PutMetricData call of another
- * (the usage metrics of the same batch): one call per batch instead of two.
- */
-export class HeldMetrics implements MetricsPublisher {
-  private held: MetricPoint[] = [];
-
-  async publish(points: readonly MetricPoint[]): Promise<void> {
-    this.held.push(...points);
-  }
-
-  /** The points held so far; they are no longer held. */
-  take(): MetricPoint[] {
-    const points = this.held;
-    this.held = [];
-    return points;
-  }
-}
-
-/** A publisher that sends `held`'s points along with each set of points it is given. */
-export function withHeldMetrics(target: MetricsPublisher, held: HeldMetrics): MetricsPublisher {
-  return { publish: (points) => target.publish([...points, ...held.take()]) };
 }
 
 function toDatum(point: MetricPoint): MetricDatum {

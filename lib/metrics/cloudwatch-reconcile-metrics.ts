@@ -3,13 +3,7 @@ import {
   type MetricDatum,
   PutMetricDataCommand,
 } from '@aws-sdk/client-cloudwatch';
-
-export const RECONCILED_QUERIES_METRIC = 'ReconciledQueries';
-
-/** Reports how many finished queries reconciliation recorded that the event path had missed. */
-export interface ReconcileMetrics {
-  publishReconciled(byWorkgroup: ReadonlyMap<string, number>, at: Date): Promise<void>;
-}
+import { RECONCILED_QUERIES_METRIC, type ReconcileMetrics } from './reconcile-metrics.js';
 
 /**
  * `ReconciledQueries`: the total of the run without dimension, always sent (a zero shows the

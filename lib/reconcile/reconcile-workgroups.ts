@@ -1,14 +1,11 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
-import type { QueryExecution } from '@aws-sdk/client-athena';
-import type {
-  FetchedExecutions,
-  QueryExecutionSource,
-} from '../athena/athena-query-execution-source.js';
-import { ExpiredPageTokenError, type QueryHistory } from '../athena/athena-query-history.js';
+import type { QueryExecution } from '../athena/query-execution.js';
+import type { FetchedExecutions, QueryExecutionSource } from '../athena/query-execution-source.js';
+import { ExpiredPageTokenError, type QueryHistory } from '../athena/query-history.js';
 import type { Pricing } from '../config.js';
 import { describeError } from '../errors/describe-error.js';
 import type { RecordQueries } from '../ingest/record-queries.js';
-import type { ReconcileMetrics } from '../metrics/cloudwatch-reconcile-metrics.js';
+import type { Log } from '../log.js';
+import type { ReconcileMetrics } from '../metrics/reconcile-metrics.js';
 import type { ReconcileState, ReconcileStateStore } from '../store/reconcile-state-store.js';
 import type { RecordedQueryIndex } from '../store/recorded-query-index.js';
 import { deriveQueryUsage, isTerminalState, type QueryUsage } from '../usage/query-usage.js';
@@ -70,7 +67,7 @@ export interface ReconcileDependencies {
   readonly metrics?: ReconcileMetrics;
   /** For the dry run's usage estimate. */
   readonly pricing: Pricing;
-  readonly logger: Logger;
+  readonly logger: Log;
   readonly settings?: Partial<ReconcileSettings>;
   readonly now?: () => Date;
 }

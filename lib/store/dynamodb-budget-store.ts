@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { type Budget, parseBudget } from '../budgets/budget.js';
 import type { BudgetStore, InvalidStoredBudget, StoredBudgets } from './budget-store.js';
-import { queryAllItems } from './query-all-items.js';
+import { queryAllItems } from './dynamodb-toolkit.js';
 import { TableKeys } from './table-keys.js';
 
 /**

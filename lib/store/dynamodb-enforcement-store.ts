@@ -8,13 +8,13 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { ThresholdAction } from '../budgets/budget.js';
 import type { WorkgroupSettings } from '../budgets/workgroup-settings.js';
+import { queryAllItems } from './dynamodb-toolkit.js';
 import type {
   ActionRecord,
   EnforcementKey,
   EnforcementState,
   EnforcementStore,
 } from './enforcement-store.js';
-import { queryAllItems } from './query-all-items.js';
 import { TableKeys } from './table-keys.js';
 
 /** A claim older than this belongs to an invocation that died mid-action: another may take it. */

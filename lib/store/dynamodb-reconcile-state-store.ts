@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { queryAllItems } from './query-all-items.js';
+import { queryAllItems } from './dynamodb-toolkit.js';
 import type {
   ReconcilePass,
   ReconcileState,

@@ -1,23 +1,8 @@
 import { BatchGetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { chunk } from '../async/map-with-concurrency.js';
-import type { Period } from '../usage/period-keys.js';
 import { type UsageTotals, ZERO_TOTALS } from '../usage/usage-totals.js';
 import { TableKeys } from './table-keys.js';
-
-/** One workgroup's counter for one period. */
-export interface CounterKey {
-  readonly workgroup: string;
-  readonly period: Period;
-  readonly periodKey: string;
-}
-
-export const counterId = (key: CounterKey): string =>
-  `${key.workgroup}#${key.period}#${key.periodKey}`;
-
-/** Reads usage counters; an absent counter reads as zero usage. */
-export interface UsageCounterReader {
-  totalsFor(keys: readonly CounterKey[]): Promise<ReadonlyMap<string, UsageTotals>>;
-}
+import { type CounterKey, counterId, type UsageCounterReader } from './usage-counter-reader.js';
 
 /** BatchGetItem takes at most 100 keys. */
 const MAX_KEYS_PER_BATCH_GET = 100;

@@ -1,4 +1,4 @@
-import type { QueryExecution } from '@aws-sdk/client-athena';
+import type { QueryExecution } from '../athena/query-execution.js';
 import type { Pricing } from '../config.js';
 import { type PeriodKeys, periodKeysFor } from './period-keys.js';
 import { costNanoUsdOf, dpuMillisOf } from './pricing.js';

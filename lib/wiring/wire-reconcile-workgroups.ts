@@ -1,12 +1,12 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
 import type { AthenaClient } from '@aws-sdk/client-athena';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AthenaQueryExecutionSource } from '../athena/athena-query-execution-source.js';
 import { AthenaQueryHistory } from '../athena/athena-query-history.js';
 import type { Config } from '../config.js';
-import type { MetricsPublisher } from '../metrics/cloudwatch-metrics-publisher.js';
-import type { ReconcileMetrics } from '../metrics/cloudwatch-reconcile-metrics.js';
+import type { Log } from '../log.js';
+import type { MetricsPublisher } from '../metrics/metrics-publisher.js';
+import type { ReconcileMetrics } from '../metrics/reconcile-metrics.js';
 import {
   createReconcileWorkgroups,
   type ReconcileSettings,
@@ -28,7 +28,7 @@ export interface ReconcileWiring {
   /** Scheduled runs keep watermarks; a backfill does not. */
   readonly keepWatermarks: boolean;
   readonly settings?: Partial<ReconcileSettings>;
-  readonly logger: Logger;
+  readonly logger: Log;
 }
 
 /**

@@ -1,19 +1,19 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
 import type { AthenaClient } from '@aws-sdk/client-athena';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createAlertPublisher } from '../alerts/sns-alert-publisher.js';
-import type { QueryExecutionSource } from '../athena/athena-query-execution-source.js';
 import { AthenaWorkgroupGateway } from '../athena/athena-workgroup-gateway.js';
+import type { QueryExecutionSource } from '../athena/query-execution-source.js';
 import { cachedBudgets } from '../budgets/cached-budgets.js';
 import { createBudgetEnforcer } from '../budgets/enforce-budgets.js';
 import type { Config } from '../config.js';
 import { createRecordQueries, type RecordQueries } from '../ingest/record-queries.js';
+import type { Log } from '../log.js';
 import {
   HeldMetrics,
   type MetricsPublisher,
   withHeldMetrics,
-} from '../metrics/cloudwatch-metrics-publisher.js';
+} from '../metrics/metrics-publisher.js';
 import { DynamoDbBudgetStore } from '../store/dynamodb-budget-store.js';
 import { DynamoDbEnforcementStore } from '../store/dynamodb-enforcement-store.js';
 import { DynamoDbQueryRecordStore } from '../store/dynamodb-query-record-store.js';
@@ -26,7 +26,7 @@ export interface RecordingWiring {
   readonly createSnsClient: () => SNSClient;
   /** Usage metrics of what is recorded (QueryCount, DpuHours...) and BudgetUsedPercent. */
   readonly metrics: MetricsPublisher;
-  readonly logger: Logger;
+  readonly logger: Log;
 }
 
 /**

@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Budget } from '../../lib/budgets/budget.js';
 import {
-  type BudgetAlarmDefinition,
   type BudgetAlarmSettings,
-  type BudgetAlarms,
   budgetAlarmDefinitions,
   budgetAlarmName,
   budgetAlarmPercent,
@@ -13,6 +11,7 @@ import {
   staleBudgetAlarms,
   syncBudgetAlarms,
 } from '../../lib/budgets/plan-budget-alarms.js';
+import type { BudgetAlarmDefinition, BudgetAlarms } from '../../lib/metrics/budget-alarms.js';
 import { aBudget as aDayBudget } from '../support/factories.js';
 
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:athena-cost-prod-alerts';

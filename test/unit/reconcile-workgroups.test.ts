@@ -1,8 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { QueryExecution } from '@aws-sdk/client-athena';
 import { describe, expect, it } from 'vitest';
-import type { QueryExecutionSource } from '../../lib/athena/athena-query-execution-source.js';
-import { ExpiredPageTokenError, type QueryHistory } from '../../lib/athena/athena-query-history.js';
+import type { QueryExecutionSource } from '../../lib/athena/query-execution-source.js';
+import { ExpiredPageTokenError, type QueryHistory } from '../../lib/athena/query-history.js';
 import type { RecordQueries } from '../../lib/ingest/record-queries.js';
 import { createReconcileWorkgroups } from '../../lib/reconcile/reconcile-workgroups.js';
 import type { ReconcileState, ReconcileStateStore } from '../../lib/store/reconcile-state-store.js';

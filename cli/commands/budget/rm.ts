@@ -1,8 +1,6 @@
 import { z } from 'zod';
-import {
-  CloudWatchBudgetAlarms,
-  removeBudgetAlarms,
-} from '../../../lib/budgets/plan-budget-alarms.js';
+import { removeBudgetAlarms } from '../../../lib/budgets/plan-budget-alarms.js';
+import { CloudWatchBudgetAlarms } from '../../../lib/metrics/cloudwatch-budget-alarms.js';
 import { DynamoDbBudgetStore } from '../../../lib/store/dynamodb-budget-store.js';
 import { AwsServices, budgetAlarmSettings, callService } from '../../aws-services.js';
 import { defineCommand } from '../../command.js';

@@ -1,13 +1,11 @@
+import { AthenaWorkgroupGateway } from '../../../lib/athena/athena-workgroup-gateway.js';
+import { WorkgroupNotFoundError } from '../../../lib/athena/workgroup-gateway.js';
 import {
-  AthenaWorkgroupGateway,
-  WorkgroupNotFoundError,
-} from '../../../lib/athena/athena-workgroup-gateway.js';
-import {
-  BUDGET_USED_PERCENT_METRIC,
   type BudgetAlarmChanges,
-  CloudWatchBudgetAlarms,
   syncBudgetAlarms,
 } from '../../../lib/budgets/plan-budget-alarms.js';
+import { BUDGET_USED_PERCENT_METRIC } from '../../../lib/metrics/budget-alarms.js';
+import { CloudWatchBudgetAlarms } from '../../../lib/metrics/cloudwatch-budget-alarms.js';
 import { DynamoDbBudgetStore } from '../../../lib/store/dynamodb-budget-store.js';
 import {
   AwsServices,

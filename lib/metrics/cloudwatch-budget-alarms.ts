@@ -1,0 +1,63 @@
+import {
+  type CloudWatchClient,
+  DeleteAlarmsCommand,
+  DescribeAlarmsCommand,
+  PutMetricAlarmCommand,
+} from '@aws-sdk/client-cloudwatch';
+import { chunk } from '../async/map-with-concurrency.js';
+import type { BudgetAlarmDefinition, BudgetAlarms } from './budget-alarms.js';
+
+/** DeleteAlarms takes at most 100 names per call. */
+const MAX_ALARMS_PER_DELETE = 100;
+
+/** {@link BudgetAlarms} over CloudWatch PutMetricAlarm, DescribeAlarms and DeleteAlarms. */
+export class CloudWatchBudgetAlarms implements BudgetAlarms {
+  constructor(private readonly cloudWatch: CloudWatchClient) {}
+
+  async namesWithPrefix(prefix: string): Promise<string[]> {
+    const names: string[] = [];
+    let nextToken: string | undefined;
+    do {
+      const output = await this.cloudWatch.send(
+        new DescribeAlarmsCommand({
+          AlarmNamePrefix: prefix,
+          AlarmTypes: ['MetricAlarm'],
+          MaxRecords: 100,
+          NextToken: nextToken,
+        }),
+      );
+      for (const alarm of output.MetricAlarms ?? []) {
+        if (alarm.AlarmName !== undefined) names.push(alarm.AlarmName);
+      }
+      nextToken = output.NextToken;
+    } while (nextToken);
+    return names;
+  }
+
+  async put(definition: BudgetAlarmDefinition): Promise<void> {
+    await this.cloudWatch.send(
+      new PutMetricAlarmCommand({
+        AlarmName: definition.name,
+        AlarmDescription: definition.description,
+        Namespace: definition.namespace,
+        MetricName: definition.metricName,
+        Dimensions: [{ Name: 'WorkGroup', Value: definition.workgroup }],
+        Statistic: definition.statistic,
+        Period: definition.periodSeconds,
+        EvaluationPeriods: definition.evaluationPeriods,
+        DatapointsToAlarm: definition.datapointsToAlarm,
+        Threshold: definition.threshold,
+        ComparisonOperator: definition.comparisonOperator,
+        TreatMissingData: definition.treatMissingData,
+        ActionsEnabled: true,
+        AlarmActions: [...definition.alarmActions],
+      }),
+    );
+  }
+
+  async delete(names: readonly string[]): Promise<void> {
+    for (const part of chunk(names, MAX_ALARMS_PER_DELETE)) {
+      await this.cloudWatch.send(new DeleteAlarmsCommand({ AlarmNames: part }));
+    }
+  }
+}
