@@ -1,0 +1,126 @@
+import { describe, expect, it } from 'vitest';
+import {
+  countersOf,
+  MAX_ACTIONS_PER_TRANSACTION,
+  packTransactions,
+  sequencesOf,
+} from '../../lib/store/transaction-packing.js';
+import { deriveQueryUsage, type QueryUsage } from '../../lib/usage/query-usage.js';
+import { totalsOf } from '../../lib/usage/usage-totals.js';
+import { aQueryExecution } from '../support/factories.js';
+
+const pricing = { pricePerDpuHourUsd: 0.3, pricePerTbScannedUsd: 5 };
+
+function aUsage(workgroup: string, completedAt: string, engineMs = 60_000): QueryUsage {
+  const derived = deriveQueryUsage(
+    aQueryExecution({ workgroup, completedAt: new Date(completedAt), engineMs }),
+    pricing,
+  );
+  if (!derived.ok) throw new Error(derived.reason);
+  return derived.usage;
+}
+
+/** `count` queries spread over `workgroups`, `days` consecutive days from 2026-11-01. */
+function usages(count: number, workgroups: number, days = 1): QueryUsage[] {
+  return Array.from({ length: count }, (_, index) =>
+    aUsage(
+      `wg-${index % workgroups}`,
+      `2026-11-${String(1 + (index % days)).padStart(2, '0')}T12:00:00Z`,
+      1_000 + index,
+    ),
+  );
+}
+
+/** One put per query record, one update per counter item. */
+const actionsOf = (transaction: readonly QueryUsage[]): number =>
+  transaction.length + countersOf(transaction).size;
+
+const ids = (list: readonly QueryUsage[]): string[] =>
+  list.map((usage) => usage.queryExecutionId).sort();
+
+describe('packTransactions', () => {
+  const batches = {
+    'one workgroup, one day': usages(100, 1),
+    'five workgroups, one day': usages(100, 5),
+    'forty workgroups over three days': usages(100, 40, 3),
+    'one workgroup, a month of days': usages(250, 1, 30),
+    'a hundred workgroups, one query each': usages(100, 100),
+  };
+
+  for (const [name, batch] of Object.entries(batches)) {
+    it(`keeps every transaction within ${MAX_ACTIONS_PER_TRANSACTION} actions and every query exactly once: ${name}`, () => {
+      // Act
+      const transactions = packTransactions(batch);
+      // Assess
+      for (const transaction of transactions) {
+        expect(transaction.length).toBeGreaterThan(0);
+        expect(actionsOf(transaction)).toBeLessThanOrEqual(MAX_ACTIONS_PER_TRANSACTION);
+      }
+      expect(ids(transactions.flat())).toEqual(ids(batch));
+    });
+
+    it(`adds up, over the transactions, to the counters of the whole batch: ${name}`, () => {
+      // Prepare
+      const whole = countersOf(batch);
+      const summed = new Map<string, ReturnType<typeof totalsOf>[]>();
+      // Act
+      for (const transaction of packTransactions(batch)) {
+        for (const [id, counter] of countersOf(transaction)) {
+          summed.set(id, [...(summed.get(id) ?? []), totalsOf(counter.usages)]);
+        }
+      }
+      // Assess: a counter item's updates carry exactly the queries whose records go with them.
+      expect([...summed.keys()].sort()).toEqual([...whole.keys()].sort());
+      for (const [id, counter] of whole) {
+        const queries = (summed.get(id) ?? []).reduce((sum, totals) => sum + totals.queries, 0);
+        const dpuMillis = (summed.get(id) ?? []).reduce((sum, t) => sum + t.dpuMillis, 0);
+        expect({ queries, dpuMillis }).toEqual({
+          queries: counter.usages.length,
+          dpuMillis: totalsOf(counter.usages).dpuMillis,
+        });
+      }
+    });
+  }
+
+  it('needs two TransactWriteItems calls for 100 queries of one or of a few workgroups', () => {
+    expect(packTransactions(usages(100, 1))).toHaveLength(2);
+    expect(packTransactions(usages(100, 5))).toHaveLength(2);
+    expect(packTransactions(usages(100, 10))).toHaveLength(2);
+  });
+
+  it('needs the fewest transactions the counters allow when every query is its own workgroup', () => {
+    // 100 puts + 300 counter updates: four full transactions of 25 queries each.
+    expect(packTransactions(usages(100, 100))).toHaveLength(4);
+  });
+
+  it('packs no transaction for no queries', () => {
+    expect(packTransactions([])).toEqual([]);
+  });
+});
+
+describe('sequencesOf', () => {
+  it('puts transactions that share a workgroup in one sequence, in their order', () => {
+    // Prepare
+    const a1 = [aUsage('a', '2026-11-01T00:00:00Z')];
+    const b1 = [aUsage('b', '2026-11-01T00:00:00Z')];
+    const ab = [aUsage('a', '2026-11-02T00:00:00Z'), aUsage('b', '2026-11-02T00:00:00Z')];
+    const c1 = [aUsage('c', '2026-11-01T00:00:00Z')];
+    // Act
+    const sequences = sequencesOf([a1, b1, c1, ab]);
+    // Assess: `ab` links a's and b's sequences; c shares no counter and runs beside them.
+    expect(sequences).toEqual([[a1, b1, ab], [c1]]);
+  });
+
+  it('runs transactions of disjoint workgroups in parallel sequences', () => {
+    const transactions = packTransactions(usages(400, 8));
+    const sequences = sequencesOf(transactions);
+    expect(sequences.flat()).toHaveLength(transactions.length);
+    for (const sequence of sequences) {
+      const workgroups = new Set(sequence.flat().map((usage) => usage.workgroup));
+      for (const other of sequences) {
+        if (other === sequence) continue;
+        expect(other.flat().some((usage) => workgroups.has(usage.workgroup))).toBe(false);
+      }
+    }
+  });
+});
