@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AlertPublisher } from '../alerts/alert-publisher.js';
 import { mapWithConcurrency } from '../async/map-with-concurrency.js';
 import type { WorkgroupGateway } from '../athena/workgroup-gateway.js';
@@ -20,7 +21,12 @@ import {
 } from './budget.js';
 import { type BudgetUsage, budgetUsageOf } from './budget-usage.js';
 import { evaluateBudget } from './evaluate-budget.js';
-import { disableChange, throttleChange, type WorkgroupChange } from './workgroup-settings.js';
+import {
+  appliedFieldsOf,
+  disableChange,
+  throttleChange,
+  type WorkgroupChange,
+} from './workgroup-settings.js';
 
 const PARALLEL_WORKGROUPS = 4;
 
@@ -34,6 +40,8 @@ export interface BudgetEnforcementDependencies {
   readonly metrics: MetricsPublisher;
   readonly logger: Log;
   readonly now?: () => Date;
+  /** A token unique to each evaluation run: the owner of the execution claims it takes. */
+  readonly ownerToken?: () => string;
 }
 
 interface ActionOutcome {
@@ -43,12 +51,15 @@ interface ActionOutcome {
 
 /**
  * Evaluates the budgets of the workgroups a batch touched against their current period's usage
- * and applies every newly crossed threshold in ascending order, each at most once per period:
- * a conditional claim precedes the Athena call, and a failed call releases the claim so the
- * redelivered batch tries again. Returns the workgroups that could not be handled.
+ * and applies every newly crossed threshold in ascending order, each at most once per period.
+ * The actions of a workgroup and period are carried out by one owner at a time, under an
+ * execution claim with a lease. A workgroup whose crossed thresholds are not all settled after
+ * this run — its claim held by another owner, or an action failed — is returned, so its records
+ * are redelivered and the evaluation runs again: no crossed threshold is left silently.
  */
 export function createBudgetEnforcer(deps: BudgetEnforcementDependencies): AfterRecording {
   const now = deps.now ?? (() => new Date());
+  const ownerToken = deps.ownerToken ?? (() => randomUUID());
   const { logger } = deps;
   /**
    * Thresholds known to be settled, by enforcement key. A settled action record is never removed
@@ -95,6 +106,7 @@ export function createBudgetEnforcer(deps: BudgetEnforcementDependencies): After
       return failures;
     }
 
+    const owner = ownerToken();
     const changed = new Set(recordedNow.map((usage: QueryUsage) => usage.workgroup));
     const points: MetricPoint[] = [];
     await mapWithConcurrency(budgets, PARALLEL_WORKGROUPS, async (budget) => {
@@ -111,7 +123,8 @@ export function createBudgetEnforcer(deps: BudgetEnforcementDependencies): After
         });
       }
       try {
-        if (crossesAnyThreshold(budget, usage)) await enforceBudget(budget, key, periodTotals, at);
+        if (crossesAnyThreshold(budget, usage))
+          await enforceBudget(budget, key, periodTotals, at, owner);
       } catch (error) {
         failures.set(budget.workgroup, describeError(error));
         logger.error('Budget enforcement failed; the batch will be redelivered', {
@@ -135,15 +148,35 @@ export function createBudgetEnforcer(deps: BudgetEnforcementDependencies): After
     key: EnforcementKey,
     periodTotals: UsageTotals,
     at: Date,
+    owner: string,
   ) {
     const settled = settledOf(key);
+    const unsettled = async () => {
+      for (const record of await deps.enforcement.actions(key)) {
+        if (record.status !== 'claimed') settled.add(record.thresholdId);
+      }
+      return evaluateBudget(budget, periodTotals, settled);
+    };
     if (evaluateBudget(budget, periodTotals, settled).crossed.length === 0) return;
-    for (const record of await deps.enforcement.actions(key)) {
-      if (record.status !== 'claimed') settled.add(record.thresholdId);
+    if ((await unsettled()).crossed.length === 0) return;
+    if (!(await deps.enforcement.acquire(key, owner, at))) {
+      throw new Error(
+        'another invocation holds the execution claim of this workgroup and period; redelivered to check its actions were applied',
+      );
     }
-    const evaluation = evaluateBudget(budget, periodTotals, settled);
-    for (const threshold of evaluation.crossed) {
-      await applyThreshold(budget, key, threshold, evaluation.usedPercent, at);
+    try {
+      // Read again under the claim: the previous owner may have settled some since.
+      const evaluation = await unsettled();
+      for (const threshold of evaluation.crossed) {
+        await applyThreshold(budget, key, threshold, evaluation.usedPercent);
+      }
+    } finally {
+      await deps.enforcement.releaseExecution(key, owner).catch((error: unknown) =>
+        logger.error('Could not release the execution claim; it expires with its lease', {
+          workgroup: key.workgroup,
+          error: describeError(error),
+        }),
+      );
     }
   }
 
@@ -152,22 +185,10 @@ export function createBudgetEnforcer(deps: BudgetEnforcementDependencies): After
     key: EnforcementKey,
     threshold: Threshold,
     usedPercent: number,
-    at: Date,
   ) {
     const id = thresholdId(threshold);
     const action = effectiveAction(budget, threshold);
-    if (!(await deps.enforcement.claim(key, id, action, at))) return;
-    let outcome: ActionOutcome;
-    try {
-      outcome = await carryOut(action, budget, key);
-    } catch (error) {
-      await deps.enforcement.release(key, id).catch((releaseError: unknown) =>
-        logger.error('Could not release the claim; it expires with its lease', {
-          error: describeError(releaseError),
-        }),
-      );
-      throw error;
-    }
+    const outcome = await carryOut(action, budget, key);
     await deps.enforcement.complete(
       key,
       { thresholdId: id, action, status: outcome.status, usedPercent, detail: outcome.detail },
@@ -205,9 +226,9 @@ export function createBudgetEnforcer(deps: BudgetEnforcementDependencies): After
     if (change.kind === 'update') {
       const periodEnd = periodBounds(key.period, key.periodKey).end;
       await deps.enforcement.saveSnapshot(key, current, periodEnd);
-      // Recorded before the call: should the call succeed and the invocation die, restore still
-      // knows what the product set.
-      await deps.enforcement.recordProductSettings(key, change.resulting, now());
+      // Recorded before the call, field by field (what an earlier action set stays): should the
+      // call succeed and the invocation die, restore still knows what the product set.
+      await deps.enforcement.recordApplied(key, appliedFieldsOf(current, change.resulting), now());
       await deps.workgroups.apply(budget.workgroup, change);
     }
     if (action === 'disable-now') {

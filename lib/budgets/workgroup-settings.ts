@@ -24,6 +24,62 @@ export interface WorkgroupSettings {
   readonly bytesScannedCutoffPerQuery: number | undefined;
 }
 
+/**
+ * The fields an enforcer's change set, each with the value it set: kept field by field so that
+ * two actions of a period (a throttle, then a disable) each record only what they changed.
+ */
+export interface AppliedFields {
+  readonly state?: WorkgroupState;
+  readonly bytesScannedCutoffPerQuery?: number;
+  readonly maxDpuCount?: string;
+  readonly minDpuCount?: string;
+}
+
+/** The fields whose value differs between `before` and `after` a change, with their new value. */
+export function appliedFieldsOf(
+  before: WorkgroupSettings,
+  after: WorkgroupSettings,
+): AppliedFields {
+  const fields: {
+    state?: WorkgroupState;
+    bytesScannedCutoffPerQuery?: number;
+    maxDpuCount?: string;
+    minDpuCount?: string;
+  } = {};
+  if (after.state !== before.state) fields.state = after.state;
+  const cutoff = after.bytesScannedCutoffPerQuery;
+  if (cutoff !== undefined && cutoff !== before.bytesScannedCutoffPerQuery)
+    fields.bytesScannedCutoffPerQuery = cutoff;
+  const maxDpu = engineProperty(after, MAX_DPU_COUNT_PROPERTY);
+  if (maxDpu !== undefined && maxDpu !== engineProperty(before, MAX_DPU_COUNT_PROPERTY))
+    fields.maxDpuCount = maxDpu;
+  const minDpu = engineProperty(after, MIN_DPU_COUNT_PROPERTY);
+  if (minDpu !== undefined && minDpu !== engineProperty(before, MIN_DPU_COUNT_PROPERTY))
+    fields.minDpuCount = minDpu;
+  return fields;
+}
+
+/** The settings the enforcer left: the snapshot with every field it set in the period. */
+export function settingsWithApplied(
+  snapshot: WorkgroupSettings,
+  applied: AppliedFields,
+): WorkgroupSettings {
+  const { maxDpuCount, minDpuCount } = applied;
+  return {
+    state: applied.state ?? snapshot.state,
+    bytesScannedCutoffPerQuery:
+      applied.bytesScannedCutoffPerQuery ?? snapshot.bytesScannedCutoffPerQuery,
+    classifications:
+      maxDpuCount === undefined && minDpuCount === undefined
+        ? snapshot.classifications
+        : editEngineProperties(snapshot.classifications, (properties) => ({
+            ...properties,
+            ...(maxDpuCount === undefined ? {} : { [MAX_DPU_COUNT_PROPERTY]: maxDpuCount }),
+            ...(minDpuCount === undefined ? {} : { [MIN_DPU_COUNT_PROPERTY]: minDpuCount }),
+          })),
+  };
+}
+
 /** Nothing to do, and why. */
 export interface NoWorkgroupChange {
   readonly kind: 'none';

@@ -7,7 +7,11 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { ThresholdAction } from '../budgets/budget.js';
-import type { WorkgroupSettings } from '../budgets/workgroup-settings.js';
+import {
+  type AppliedFields,
+  settingsWithApplied,
+  type WorkgroupSettings,
+} from '../budgets/workgroup-settings.js';
 import { queryAllItems } from './dynamodb-toolkit.js';
 import type {
   ActionRecord,
@@ -17,8 +21,13 @@ import type {
 } from './enforcement-store.js';
 import { TableKeys } from './table-keys.js';
 
-/** A claim older than this belongs to an invocation that died mid-action: another may take it. */
-const CLAIM_LEASE_MS = 5 * 60_000;
+/**
+ * An execution claim older than this belongs to an invocation that died mid-action: another may
+ * take it. Not shorter than the ingest (60 s) and reconcile (300 s) timeouts, so a live owner
+ * keeps it; shorter than the ingest queue's visibility timeout (420 s), so the redelivery of a batch
+ * that found it held can take over from a dead owner.
+ */
+export const CLAIM_LEASE_MS = 5 * 60_000;
 /** Enforcement records outlive their period long enough for reports, then expire. */
 const RETENTION_SECONDS = 400 * 86_400;
 
@@ -29,37 +38,47 @@ export class DynamoDbEnforcementStore implements EnforcementStore {
     private readonly tableName: string,
   ) {}
 
-  async claim(
-    key: EnforcementKey,
-    thresholdId: string,
-    action: ThresholdAction,
-    now: Date,
-  ): Promise<boolean> {
+  async acquire(key: EnforcementKey, owner: string, now: Date): Promise<boolean> {
     try {
       await this.documents.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
-            ...TableKeys.actionClaim(key.workgroup, key.period, key.periodKey, thresholdId),
-            type: 'action',
+            ...TableKeys.executionClaim(key.workgroup, key.period, key.periodKey),
+            type: 'execution',
             ...key,
-            thresholdId,
-            action,
-            status: 'claimed',
+            owner,
             claimedAt: now.toISOString(),
             leaseUntil: now.getTime() + CLAIM_LEASE_MS,
             expiresAt: Math.floor(now.getTime() / 1000) + RETENTION_SECONDS,
           },
-          ConditionExpression:
-            'attribute_not_exists(pk) OR (#status = :claimed AND leaseUntil < :now)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':claimed': 'claimed', ':now': now.getTime() },
+          // `owner = :me`: the SDK's retry of a Put whose answer was lost finds its own claim.
+          ConditionExpression: 'attribute_not_exists(pk) OR #owner = :me OR leaseUntil < :now',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':me': owner, ':now': now.getTime() },
         }),
       );
       return true;
     } catch (error) {
-      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
+      if (isConditionalCheckFailure(error)) return false;
       throw error;
+    }
+  }
+
+  async releaseExecution(key: EnforcementKey, owner: string): Promise<void> {
+    try {
+      await this.documents.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: TableKeys.executionClaim(key.workgroup, key.period, key.periodKey),
+          ConditionExpression: '#owner = :me',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':me': owner },
+        }),
+      );
+    } catch (error) {
+      // Gone already (a retried Delete) or taken over after the lease: not ours to release.
+      if (!isConditionalCheckFailure(error)) throw error;
     }
   }
 
@@ -73,26 +92,24 @@ export class DynamoDbEnforcementStore implements EnforcementStore {
         TableName: this.tableName,
         Key: TableKeys.actionClaim(key.workgroup, key.period, key.periodKey, record.thresholdId),
         UpdateExpression:
-          'SET #status = :status, completedAt = :now, usedPercent = :usedPercent, detail = :detail REMOVE leaseUntil',
-        ExpressionAttributeNames: { '#status': 'status' },
+          'SET #type = :type, workgroup = :workgroup, period = :period, periodKey = :periodKey, ' +
+          'thresholdId = :thresholdId, #action = :action, #status = :status, ' +
+          'claimedAt = if_not_exists(claimedAt, :now), completedAt = :now, ' +
+          'usedPercent = :usedPercent, detail = :detail, expiresAt = :expiresAt REMOVE leaseUntil',
+        ExpressionAttributeNames: { '#type': 'type', '#action': 'action', '#status': 'status' },
         ExpressionAttributeValues: {
+          ':type': 'action',
+          ':workgroup': key.workgroup,
+          ':period': key.period,
+          ':periodKey': key.periodKey,
+          ':thresholdId': record.thresholdId,
+          ':action': record.action,
           ':status': record.status,
           ':now': now.toISOString(),
           ':usedPercent': record.usedPercent ?? null,
           ':detail': record.detail ?? null,
+          ':expiresAt': Math.floor(now.getTime() / 1000) + RETENTION_SECONDS,
         },
-      }),
-    );
-  }
-
-  async release(key: EnforcementKey, thresholdId: string): Promise<void> {
-    await this.documents.send(
-      new DeleteCommand({
-        TableName: this.tableName,
-        Key: TableKeys.actionClaim(key.workgroup, key.period, key.periodKey, thresholdId),
-        ConditionExpression: '#status = :claimed',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':claimed': 'claimed' },
       }),
     );
   }
@@ -107,15 +124,17 @@ export class DynamoDbEnforcementStore implements EnforcementStore {
         ConsistentRead: true,
       }),
     );
-    return (output.Items ?? []).map((item) => ({
-      thresholdId: String(item.thresholdId),
-      action: item.action as ThresholdAction,
-      status: item.status as ActionRecord['status'],
-      claimedAt: String(item.claimedAt),
-      completedAt: typeof item.completedAt === 'string' ? item.completedAt : undefined,
-      usedPercent: typeof item.usedPercent === 'number' ? item.usedPercent : undefined,
-      detail: typeof item.detail === 'string' ? item.detail : undefined,
-    }));
+    return (output.Items ?? [])
+      .filter((item) => item.type === 'action')
+      .map((item) => ({
+        thresholdId: String(item.thresholdId),
+        action: item.action as ThresholdAction,
+        status: item.status as ActionRecord['status'],
+        claimedAt: String(item.claimedAt),
+        completedAt: typeof item.completedAt === 'string' ? item.completedAt : undefined,
+        usedPercent: typeof item.usedPercent === 'number' ? item.usedPercent : undefined,
+        detail: typeof item.detail === 'string' ? item.detail : undefined,
+      }));
   }
 
   async saveSnapshot(
@@ -142,8 +161,7 @@ export class DynamoDbEnforcementStore implements EnforcementStore {
       );
       return snapshot;
     } catch (error) {
-      if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException'))
-        throw error;
+      if (!isConditionalCheckFailure(error)) throw error;
       const existing = await this.documents.send(
         new GetCommand({ TableName: this.tableName, Key: itemKey, ConsistentRead: true }),
       );
@@ -151,22 +169,24 @@ export class DynamoDbEnforcementStore implements EnforcementStore {
     }
   }
 
-  async recordProductSettings(
-    key: EnforcementKey,
-    settings: WorkgroupSettings,
-    now: Date,
-  ): Promise<void> {
+  async recordApplied(key: EnforcementKey, fields: AppliedFields, now: Date): Promise<void> {
+    const names: Record<string, string> = { '#status': 'status' };
+    const values: Record<string, unknown> = { ':now': now.toISOString(), ':active': 'active' };
+    const sets = ['updatedAt = :now', '#status = :active'];
+    for (const [field, attribute] of APPLIED_ATTRIBUTES) {
+      const value = fields[field];
+      if (value === undefined) continue;
+      names[`#${field}`] = attribute;
+      values[`:${field}`] = value;
+      sets.push(`#${field} = :${field}`);
+    }
     await this.documents.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: TableKeys.enforcement(key.workgroup, key.period, key.periodKey),
-        UpdateExpression: 'SET productSettings = :settings, updatedAt = :now, #status = :active',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':settings': settings,
-          ':now': now.toISOString(),
-          ':active': 'active',
-        },
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
         ConditionExpression: 'attribute_exists(pk)',
       }),
     );
@@ -202,6 +222,17 @@ export class DynamoDbEnforcementStore implements EnforcementStore {
   }
 }
 
+/** Each field the enforcer sets is an attribute of its own, so one action never overwrites another's. */
+const APPLIED_ATTRIBUTES: readonly [keyof AppliedFields, string][] = [
+  ['state', 'appliedState'],
+  ['bytesScannedCutoffPerQuery', 'appliedBytesScannedCutoffPerQuery'],
+  ['maxDpuCount', 'appliedMaxDpuCount'],
+  ['minDpuCount', 'appliedMinDpuCount'],
+];
+
+const isConditionalCheckFailure = (error: unknown): boolean =>
+  error instanceof Error && error.name === 'ConditionalCheckFailedException';
+
 const PERIOD_NAMES: readonly string[] = ['day', 'week', 'month'];
 
 /** Reads an enforcement state item, refusing one whose keys are not what this store writes. */
@@ -221,13 +252,23 @@ function enforcementStateOf(item: Record<string, unknown>): EnforcementState {
     typeof item[name] === 'object' && item[name] !== null
       ? (item[name] as WorkgroupSettings)
       : undefined;
+  const snapshot = settings('snapshot');
+  const applied: Record<string, unknown> = {};
+  for (const [field, attribute] of APPLIED_ATTRIBUTES) {
+    if (item[attribute] !== undefined) applied[field] = item[attribute];
+  }
+  // Items written before fields were recorded one by one hold the whole settings instead.
+  const productSettings =
+    Object.keys(applied).length === 0 || snapshot === undefined
+      ? settings('productSettings')
+      : settingsWithApplied(snapshot, applied as AppliedFields);
   return {
     workgroup: text('workgroup'),
     period: period as EnforcementState['period'],
     periodKey: text('periodKey'),
     periodEnd: text('periodEnd'),
-    snapshot: settings('snapshot'),
-    productSettings: settings('productSettings'),
+    snapshot,
+    productSettings,
     status: item.status === 'restored' ? 'restored' : 'active',
     restoredAt: typeof item.restoredAt === 'string' ? item.restoredAt : undefined,
     restoreConflicts: Array.isArray(item.restoreConflicts)

@@ -1,5 +1,5 @@
 import type { ThresholdAction } from '../budgets/budget.js';
-import type { WorkgroupSettings } from '../budgets/workgroup-settings.js';
+import type { AppliedFields, WorkgroupSettings } from '../budgets/workgroup-settings.js';
 import type { Period } from '../usage/period-keys.js';
 
 /** One workgroup's budget period: where its actions and snapshot are kept. */
@@ -27,7 +27,10 @@ export interface EnforcementState extends EnforcementKey {
   readonly periodEnd: string;
   /** The settings before the enforcer's first change of the period. */
   readonly snapshot: WorkgroupSettings | undefined;
-  /** The settings as the enforcer last left them. */
+  /**
+   * The settings as the enforcer left them: the snapshot with every field the enforcer set in the
+   * period (recorded field by field, so no action's record hides another's).
+   */
   readonly productSettings: WorkgroupSettings | undefined;
   readonly status: 'active' | 'restored';
   readonly restoredAt?: string | undefined;
@@ -35,23 +38,20 @@ export interface EnforcementState extends EnforcementKey {
 }
 
 /**
- * Claims, records and releases budget actions so each is applied at most once per workgroup and
- * period, and keeps the snapshot that restore gives back.
+ * Serializes the budget actions of a workgroup and period under one owner at a time, records
+ * what became of each threshold, and keeps the snapshot and the fields restore gives back.
  */
 export interface EnforcementStore {
   /**
-   * Claims a threshold's action for this period. Only one caller wins; a claim left by a crashed
-   * invocation can be taken over once its lease has run out.
+   * Takes the period's execution claim for `owner` (an invocation-unique token): true when free,
+   * already this owner's (a retried request whose first answer was lost), or left by an owner
+   * whose lease has run out; false while another owner holds it.
    */
-  claim(
-    key: EnforcementKey,
-    thresholdId: string,
-    action: ThresholdAction,
-    now: Date,
-  ): Promise<boolean>;
+  acquire(key: EnforcementKey, owner: string, now: Date): Promise<boolean>;
+  /** Gives the execution claim up if `owner` still holds it. */
+  releaseExecution(key: EnforcementKey, owner: string): Promise<void>;
+  /** Records a threshold's action as settled (applied, dry-run or no-change). */
   complete(key: EnforcementKey, record: Omit<ActionRecord, 'claimedAt'>, now: Date): Promise<void>;
-  /** Gives up a claim whose action failed, so a redelivery can try again. */
-  release(key: EnforcementKey, thresholdId: string): Promise<void>;
   actions(key: EnforcementKey): Promise<ActionRecord[]>;
   /** Keeps the first snapshot of the period; returns the one kept. */
   saveSnapshot(
@@ -59,7 +59,8 @@ export interface EnforcementStore {
     snapshot: WorkgroupSettings,
     periodEnd: Date,
   ): Promise<WorkgroupSettings>;
-  recordProductSettings(key: EnforcementKey, settings: WorkgroupSettings, now: Date): Promise<void>;
+  /** Records the fields an action sets, each on its own: fields set by earlier actions stay. */
+  recordApplied(key: EnforcementKey, fields: AppliedFields, now: Date): Promise<void>;
   /** Enforcement states not yet restored. */
   activeStates(): Promise<EnforcementState[]>;
   markRestored(key: EnforcementKey, conflicts: readonly string[], now: Date): Promise<void>;

@@ -21,6 +21,11 @@ export const TableKeys = {
     pk: `CLAIM#${workgroup}#${periodKeyAttribute(period, key)}`,
     sk: thresholdId,
   }),
+  /** Held by the one invocation carrying out a workgroup's actions of a period, next to them. */
+  executionClaim: (workgroup: string, period: Period, key: string) => ({
+    pk: `CLAIM#${workgroup}#${periodKeyAttribute(period, key)}`,
+    sk: '#EXECUTION',
+  }),
   /** Reconciliation progress of every workgroup sits in one partition: one Query reads them all. */
   reconcile: (workgroup: string) => ({ pk: 'RECONCILE', sk: workgroup }),
 } as const;

@@ -490,7 +490,6 @@ describe('athena-cost status', () => {
     });
     expect((await records.recordQueries([derived.usage])).failed).toEqual([]);
     const key: EnforcementKey = { workgroup, period: 'day', periodKey: periodKeyFor('day', now) };
-    expect(await enforcement.claim(key, '50:notify', 'notify', now)).toBe(true);
     await enforcement.complete(
       key,
       {
@@ -634,7 +633,7 @@ describe('athena-cost restore', () => {
     const periodKey = periodKeyFor('day', new Date(Date.now() - 2 * 86_400_000));
     const key: EnforcementKey = { workgroup, period: 'day', periodKey };
     await enforcement.saveSnapshot(key, settings('64'), periodBounds('day', periodKey).end);
-    await enforcement.recordProductSettings(key, settings('8'), new Date());
+    await enforcement.recordApplied(key, { maxDpuCount: '8' }, new Date());
     return key;
   }
 

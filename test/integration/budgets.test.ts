@@ -224,8 +224,12 @@ describe('budget enforcement', () => {
     // Act
     const results = await Promise.all([1, 2, 3, 4].map(() => harness.deliver(events)));
 
-    // Assess
-    expect(results).toEqual([[], [], [], []]);
+    // Assess: an invocation that found the actions being applied by another had its records
+    // redelivered; the redelivery finds them applied.
+    const redelivered = results.filter((failed) => failed.length > 0);
+    expect(redelivered.length).toBeLessThan(4);
+    for (const failed of redelivered) expect(failed).toHaveLength(events.length);
+    for (const _ of redelivered) expect(await harness.deliver(events)).toEqual([]);
     const updates = updatesOf(workgroup);
     expect(updates.filter((update) => update.input.State === 'DISABLED')).toHaveLength(1);
     expect(updates.filter((update) => update.input.State === undefined)).toHaveLength(1);

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  appliedFieldsOf,
   type Classification,
   disableChange,
   restoreChange,
+  settingsWithApplied,
   throttleChange,
   type WorkgroupChange,
   type WorkgroupSettings,
@@ -347,5 +349,40 @@ describe('restoreChange', () => {
     expect(change.state).toBeUndefined();
     expect(change.resulting.state).toBe('DISABLED');
     expect(change.removeBytesScannedCutoff).toBe(true);
+  });
+});
+
+describe('what the enforcer set, field by field', () => {
+  const snapshot = settings({
+    classifications: [engine({ 'max-dpu-count': '64', 'min-dpu-count': '4' })],
+  });
+
+  it('records only the fields a change set', () => {
+    const throttled = expectUpdate(throttleChange(snapshot, { throttleMaxDpu: 8 })).resulting;
+    expect(appliedFieldsOf(snapshot, throttled)).toEqual({ maxDpuCount: '8' });
+    const disabled = expectUpdate(disableChange(throttled)).resulting;
+    expect(appliedFieldsOf(throttled, disabled)).toEqual({ state: 'DISABLED' });
+  });
+
+  it('gives back both a throttle and a disable recorded from reads made before either landed', () => {
+    // Two actions decided on the same stale read: each records only its own field.
+    const throttle = expectUpdate(throttleChange(snapshot, { throttleMaxDpu: 8 }));
+    const disable = expectUpdate(disableChange(snapshot));
+    const applied = settingsWithApplied(snapshot, {
+      ...appliedFieldsOf(snapshot, disable.resulting),
+      ...appliedFieldsOf(snapshot, throttle.resulting),
+    });
+    const current = settings({
+      state: 'DISABLED',
+      classifications: [engine({ 'max-dpu-count': '8', 'min-dpu-count': '4' })],
+    });
+
+    const change = expectUpdate(restoreChange(snapshot, applied, current));
+
+    expect(change.conflicts).toEqual([]);
+    expect(change.state).toBe('ENABLED');
+    expect(change.classifications).toEqual([
+      engine({ 'max-dpu-count': '64', 'min-dpu-count': '4' }),
+    ]);
   });
 });
