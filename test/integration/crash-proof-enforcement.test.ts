@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { ScheduledEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { parseBudget } from '../../lib/budgets/budget.js';
 import type { RestoreResult } from '../../lib/budgets/restore-workgroups.js';
 import { DynamoDbBudgetStore } from '../../lib/store/dynamodb-budget-store.js';
 import {
   CLAIM_LEASE_MS,
   DynamoDbEnforcementStore,
 } from '../../lib/store/dynamodb-enforcement-store.js';
+import { addCapacityWorkgroup, scenarioBudget } from '../support/budget-scenario.js';
 import { type CountingProxy, startCountingProxy } from '../support/counting-proxy.js';
 import { anSqsEvent, anSqsRecord, aQueryExecution } from '../support/factories.js';
 import {
@@ -78,35 +78,8 @@ afterEach(() => {
 /** A capacity-reservation workgroup with DPU bounds 4..64 and a budget of 10 DPU-hours a day. */
 async function aBudgetedCapacityWorkgroup(): Promise<string> {
   const workgroup = `crash-${randomUUID().slice(0, 8)}`;
-  harness.athena.account.addWorkGroup({
-    Name: workgroup,
-    Configuration: {
-      EngineConfiguration: {
-        Classifications: [
-          {
-            Name: 'athena-query-engine-properties',
-            Properties: { 'max-dpu-count': '64', 'min-dpu-count': '4' },
-          },
-        ],
-      },
-    },
-  });
-  const parsed = parseBudget({
-    workgroup,
-    period: 'day',
-    limitDpuHours: 10,
-    throttleMaxDpu: 8,
-    thresholds: [
-      { percent: 50, action: 'notify' },
-      { percent: 80, action: 'throttle' },
-      { percent: 100, action: 'disable' },
-    ],
-    dryRun: false,
-    protected: false,
-    updatedAt: NOON.toISOString(),
-  });
-  if (!parsed.ok) throw new Error(parsed.reason);
-  await budgets.put(parsed.budget);
+  addCapacityWorkgroup(harness.athena.account, workgroup);
+  await budgets.put(scenarioBudget(workgroup, NOON.toISOString()));
   return workgroup;
 }
 

@@ -6,7 +6,6 @@ import type { QueryExecution } from '@aws-sdk/client-athena';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { parseBudget } from '../../lib/budgets/budget.js';
 import { parseQueryStateChange } from '../../lib/events/query-state-change.js';
 import { logger } from '../../lib/logger.js';
 import { DynamoDbBudgetStore } from '../../lib/store/dynamodb-budget-store.js';
@@ -22,6 +21,7 @@ import {
   type CloudWatchStandIn,
   startCloudWatchStandIn,
 } from '../../local/stand-ins/cloudwatch-stand-in.js';
+import { addCapacityWorkgroup, scenarioBudget } from '../support/budget-scenario.js';
 import { type CountingProxy, startCountingProxy } from '../support/counting-proxy.js';
 import { aQueryExecution, aStateChangeEvent } from '../support/factories.js';
 import { expectTableMatches } from '../support/ground-truth.js';
@@ -403,35 +403,10 @@ describe('fault injection: the ingest path loses nothing and counts nothing twic
     vi.setSystemTime(new Date('2026-11-25T12:00:00Z'));
     try {
       const workgroup = `capacity-${randomUUID().slice(0, 8)}`;
-      athena.account.addWorkGroup({
-        Name: workgroup,
-        Configuration: {
-          EngineConfiguration: {
-            Classifications: [
-              {
-                Name: 'athena-query-engine-properties',
-                Properties: { 'max-dpu-count': '64', 'min-dpu-count': '4' },
-              },
-            ],
-          },
-        },
-      });
-      const parsed = parseBudget({
-        workgroup,
-        period: 'day',
-        limitDpuHours: 10,
-        throttleMaxDpu: 8,
-        thresholds: [
-          { percent: 50, action: 'notify' },
-          { percent: 80, action: 'throttle' },
-          { percent: 100, action: 'disable' },
-        ],
-        dryRun: false,
-        protected: false,
-        updatedAt: '2026-11-25T08:00:00Z',
-      });
-      if (!parsed.ok) throw new Error(parsed.reason);
-      await new DynamoDbBudgetStore(documents, TABLE).put(parsed.budget);
+      addCapacityWorkgroup(athena.account, workgroup);
+      await new DynamoDbBudgetStore(documents, TABLE).put(
+        scenarioBudget(workgroup, '2026-11-25T08:00:00Z'),
+      );
       // Twelve queries of one DPU-hour each (8 DPUs for 7.5 minutes), finished this morning.
       const executions = Array.from({ length: 12 }, (_, index) =>
         aQueryExecution({
