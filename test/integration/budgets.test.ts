@@ -3,10 +3,15 @@ import { AthenaClient, UpdateWorkGroupCommand } from '@aws-sdk/client-athena';
 import type { ScheduledEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseBudget } from '../../lib/budgets/budget.js';
-import type { RestoreResult } from '../../lib/budgets/restore-workgroups.js';
 import { DynamoDbBudgetStore } from '../../lib/store/dynamodb-budget-store.js';
 import { DynamoDbEnforcementStore } from '../../lib/store/dynamodb-enforcement-store.js';
 import { type SnsStandIn, startSnsStandIn } from '../../local/stand-ins/sns-stand-in.js';
+import {
+  addCapacityWorkgroup,
+  importRestoreHandler,
+  type RestoreHandler,
+  scenarioBudget as scenarioBudgetOf,
+} from '../support/budget-scenario.js';
 import { aQueryExecution } from '../support/factories.js';
 import {
   eventsFor,
@@ -19,7 +24,7 @@ const TOPIC = 'arn:aws:sns:us-east-1:123456789012:athena-cost-test-alerts';
 const NOON = new Date('2026-11-25T12:00:00Z');
 let harness: IngestHarness;
 let sns: SnsStandIn;
-let restore: (event: ScheduledEvent, context: typeof lambdaContext) => Promise<RestoreResult[]>;
+let restore: RestoreHandler;
 let budgets: DynamoDbBudgetStore;
 let enforcement: DynamoDbEnforcementStore;
 
@@ -30,9 +35,7 @@ beforeAll(async () => {
     ALERTS_TOPIC_ARN: TOPIC,
     AWS_ENDPOINT_URL_SNS: sns.endpoint,
   });
-  ({ handler: restore } = (await import('../../functions/restore.js')) as unknown as {
-    handler: typeof restore;
-  });
+  restore = await importRestoreHandler();
   budgets = new DynamoDbBudgetStore(harness.table.documents, harness.table.name);
   enforcement = new DynamoDbEnforcementStore(harness.table.documents, harness.table.name);
 });
@@ -54,20 +57,9 @@ afterEach(() => {
 /** A capacity-reservation workgroup with DPU bounds 4..64, as an operator would have set it. */
 function aCapacityWorkgroup(): string {
   const name = `capacity-${randomUUID().slice(0, 8)}`;
-  harness.athena.account.addWorkGroup({
-    Name: name,
-    Configuration: {
-      EngineConfiguration: {
-        Classifications: [
-          {
-            Name: 'athena-query-engine-properties',
-            Properties: { 'max-dpu-count': '64', 'min-dpu-count': '4' },
-          },
-          { Name: 'other', Properties: { keep: 'me' } },
-        ],
-      },
-    },
-  });
+  addCapacityWorkgroup(harness.athena.account, name, [
+    { Name: 'other', Properties: { keep: 'me' } },
+  ]);
   return name;
 }
 
@@ -85,17 +77,7 @@ async function setBudget(input: Record<string, unknown>) {
 
 /** The 10 DPU-hour daily budget of the acceptance scenario: notify 50, throttle 80 to 8 DPU, disable 100. */
 const scenarioBudget = (workgroup: string, extra: Record<string, unknown> = {}) =>
-  setBudget({
-    workgroup,
-    limitDpuHours: 10,
-    throttleMaxDpu: 8,
-    thresholds: [
-      { percent: 50, action: 'notify' },
-      { percent: 80, action: 'throttle' },
-      { percent: 100, action: 'disable' },
-    ],
-    ...extra,
-  });
+  budgets.put(scenarioBudgetOf(workgroup, NOON.toISOString(), extra));
 
 /** Queries of exactly one DPU-hour each (8 DPUs for 7.5 minutes), finished today before noon. */
 function oneDpuHourQueries(

@@ -2,13 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { ScheduledEvent } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { RestoreResult } from '../../lib/budgets/restore-workgroups.js';
 import { DynamoDbBudgetStore } from '../../lib/store/dynamodb-budget-store.js';
 import {
   CLAIM_LEASE_MS,
   DynamoDbEnforcementStore,
 } from '../../lib/store/dynamodb-enforcement-store.js';
-import { addCapacityWorkgroup, scenarioBudget } from '../support/budget-scenario.js';
+import {
+  addCapacityWorkgroup,
+  importRestoreHandler,
+  type RestoreHandler,
+  scenarioBudget,
+} from '../support/budget-scenario.js';
 import { type CountingProxy, startCountingProxy } from '../support/counting-proxy.js';
 import { anSqsEvent, anSqsRecord, aQueryExecution } from '../support/factories.js';
 import {
@@ -32,7 +36,7 @@ let harness: IngestHarness;
 let proxy: CountingProxy;
 let budgets: DynamoDbBudgetStore;
 let enforcement: DynamoDbEnforcementStore;
-let restore: (event: ScheduledEvent, context: typeof lambdaContext) => Promise<RestoreResult[]>;
+let restore: RestoreHandler;
 
 /** A fresh ingest instance: its own module scope, clients and caches, through the proxy. */
 async function anIngestInstance(): Promise<IngestHandler> {
@@ -53,9 +57,7 @@ beforeAll(async () => {
   harness = await startIngestHarness({ BUDGET_CACHE_SECONDS: '0', ALERTS_TOPIC_ARN: '' });
   proxy = await startCountingProxy(harness.table.endpoint);
   process.env.AWS_ENDPOINT_URL_DYNAMODB = proxy.endpoint;
-  ({ handler: restore } = (await import('../../functions/restore.js')) as unknown as {
-    handler: typeof restore;
-  });
+  restore = await importRestoreHandler();
   budgets = new DynamoDbBudgetStore(harness.table.documents, harness.table.name);
   enforcement = new DynamoDbEnforcementStore(harness.table.documents, harness.table.name);
 });

@@ -1,8 +1,17 @@
+import type { Context, ScheduledEvent } from 'aws-lambda';
 import { type Budget, parseBudget } from '../../lib/budgets/budget.js';
+import type { RestoreResult } from '../../lib/budgets/restore-workgroups.js';
 import type { SimulatedAthenaAccount } from '../../local/stand-ins/athena-stand-in.js';
 
-/** Adds a capacity-reservation workgroup with DPU bounds 4..64, as an operator would have set it. */
-export function addCapacityWorkgroup(account: SimulatedAthenaAccount, name: string): void {
+/**
+ * Adds a capacity-reservation workgroup with DPU bounds 4..64, as an operator would have set it,
+ * and the given other classifications after the engine's.
+ */
+export function addCapacityWorkgroup(
+  account: SimulatedAthenaAccount,
+  name: string,
+  otherClassifications: readonly { Name: string; Properties: Record<string, string> }[] = [],
+): void {
   account.addWorkGroup({
     Name: name,
     Configuration: {
@@ -12,6 +21,7 @@ export function addCapacityWorkgroup(account: SimulatedAthenaAccount, name: stri
             Name: 'athena-query-engine-properties',
             Properties: { 'max-dpu-count': '64', 'min-dpu-count': '4' },
           },
+          ...otherClassifications,
         ],
       },
     },
@@ -19,7 +29,11 @@ export function addCapacityWorkgroup(account: SimulatedAthenaAccount, name: stri
 }
 
 /** A 10 DPU-hour daily budget: notify at 50 %, throttle to 8 DPUs at 80 %, disable at 100 %. */
-export function scenarioBudget(workgroup: string, updatedAt: string): Budget {
+export function scenarioBudget(
+  workgroup: string,
+  updatedAt: string,
+  overrides: Record<string, unknown> = {},
+): Budget {
   const parsed = parseBudget({
     workgroup,
     period: 'day',
@@ -33,7 +47,18 @@ export function scenarioBudget(workgroup: string, updatedAt: string): Budget {
     dryRun: false,
     protected: false,
     updatedAt,
+    ...overrides,
   });
   if (!parsed.ok) throw new Error(parsed.reason);
   return parsed.budget;
+}
+
+export type RestoreHandler = (event: ScheduledEvent, context: Context) => Promise<RestoreResult[]>;
+
+/** The real restore handler, importing it with the environment as it is now. */
+export async function importRestoreHandler(): Promise<RestoreHandler> {
+  const module = (await import('../../functions/restore.js')) as unknown as {
+    handler: RestoreHandler;
+  };
+  return module.handler;
 }
