@@ -2,11 +2,13 @@ import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { describeError } from '../errors/describe-error.js';
 import type { Log } from '../log.js';
 import type { AlertPublisher } from './alert-publisher.js';
-import { alertSubject, type BudgetAlert } from './budget-alert.js';
+import type { BudgetAlert } from './budget-alert.js';
+import { snsAlertMessageOf } from './sns-alert-message.js';
 
 /**
- * Logs every alert and, where an alerts topic is configured, publishes it to SNS with the
- * workgroup and kind as message attributes so subscriptions can filter.
+ * Logs every alert and, where an alerts topic is configured, publishes it to SNS (a text for
+ * e-mail, a card for chat, the alert as JSON for queues and functions) with the workgroup and
+ * kind as message attributes so subscriptions can filter.
  */
 export class SnsAlertPublisher implements AlertPublisher {
   constructor(
@@ -22,8 +24,7 @@ export class SnsAlertPublisher implements AlertPublisher {
       await this.sns.send(
         new PublishCommand({
           TopicArn: this.topicArn,
-          Subject: alertSubject(alert),
-          Message: JSON.stringify(alert),
+          ...snsAlertMessageOf(alert),
           MessageAttributes: {
             workgroup: { DataType: 'String', StringValue: alert.workgroup },
             kind: { DataType: 'String', StringValue: alert.kind },

@@ -2,7 +2,7 @@ import type { ActionRecord, ActionStatus, EnforcementKey } from '../store/enforc
 import { type Period, periodKeyFor } from '../usage/period-keys.js';
 import type { UsageTotals } from '../usage/usage-totals.js';
 import { type Budget, THRESHOLD_ACTIONS, type ThresholdAction } from './budget.js';
-import { type BindingLimit, budgetUsageOf } from './budget-usage.js';
+import { type BindingLimit, type BudgetUsage, budgetUsageOf } from './budget-usage.js';
 import { forecastUsage } from './forecast.js';
 
 /** A threshold action recorded this period, for people and scripts. */
@@ -30,11 +30,8 @@ export interface BudgetStatusForecast {
   readonly periodEnd: string;
 }
 
-/** Where one budget stands in its current period. */
-export interface BudgetStatus {
-  readonly workgroup: string;
-  readonly period: Period;
-  readonly periodKey: string;
+/** A budget's usage against each limit it sets, as status, alerts and the digest show it. */
+export interface BudgetUsageFigures {
   readonly limitDpuHours: number;
   readonly usedDpuHours: number;
   /** Null when the budget sets no USD limit. */
@@ -46,6 +43,13 @@ export interface BudgetStatus {
   /** The share of the tightest limit used, in percent, to the hundredth. */
   readonly usedPercent: number;
   readonly bindingLimit: BindingLimit;
+}
+
+/** Where one budget stands in its current period. */
+export interface BudgetStatus extends BudgetUsageFigures {
+  readonly workgroup: string;
+  readonly period: Period;
+  readonly periodKey: string;
   readonly dryRun: boolean;
   readonly protected: boolean;
   /** Ascending by threshold, then from mildest to harshest action. */
@@ -85,14 +89,7 @@ export function budgetStatusOf(input: BudgetStatusInput): BudgetStatus {
     workgroup: budget.workgroup,
     period: budget.period,
     periodKey,
-    limitDpuHours: budget.limitDpuHours,
-    usedDpuHours: usage.dpuHours,
-    limitUsd: budget.limitUsd ?? null,
-    usedUsd: budget.limitUsd === undefined ? null : usage.usd,
-    limitBytes: budget.limitBytes ?? null,
-    usedBytes: budget.limitBytes === undefined ? null : usage.bytes,
-    usedPercent: roundTo(usage.usedPercent, 2),
-    bindingLimit: usage.bindingLimit,
+    ...usageFiguresOf(budget, usage),
     dryRun: budget.dryRun,
     protected: budget.protected,
     actions: input.actions.map(statusActionOf).sort(compareActions),
@@ -104,6 +101,20 @@ export function budgetStatusOf(input: BudgetStatusInput): BudgetStatus {
       extrapolated: forecast.extrapolated,
       periodEnd: forecast.periodEnd.toISOString(),
     },
+  };
+}
+
+/** Usage against each limit the budget sets; null for the limits it does not set. */
+export function usageFiguresOf(budget: Budget, usage: BudgetUsage): BudgetUsageFigures {
+  return {
+    limitDpuHours: budget.limitDpuHours,
+    usedDpuHours: usage.dpuHours,
+    limitUsd: budget.limitUsd ?? null,
+    usedUsd: budget.limitUsd === undefined ? null : usage.usd,
+    limitBytes: budget.limitBytes ?? null,
+    usedBytes: budget.limitBytes === undefined ? null : usage.bytes,
+    usedPercent: roundTo(usage.usedPercent, 2),
+    bindingLimit: usage.bindingLimit,
   };
 }
 

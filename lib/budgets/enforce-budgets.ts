@@ -19,6 +19,7 @@ import {
   type ThresholdAction,
   thresholdId,
 } from './budget.js';
+import { type BudgetUsageFigures, usageFiguresOf } from './budget-status.js';
 import { type BudgetUsage, budgetUsageOf } from './budget-usage.js';
 import { evaluateBudget } from './evaluate-budget.js';
 import {
@@ -167,8 +168,9 @@ export function createBudgetEnforcer(deps: BudgetEnforcementDependencies): After
     try {
       // Read again under the claim: the previous owner may have settled some since.
       const evaluation = await unsettled();
+      const usage = usageFiguresOf(budget, budgetUsageOf(budget, periodTotals));
       for (const threshold of evaluation.crossed) {
-        await applyThreshold(budget, key, threshold, evaluation.usedPercent);
+        await applyThreshold(budget, key, threshold, evaluation.usedPercent, usage);
       }
     } finally {
       await deps.enforcement.releaseExecution(key, owner).catch((error: unknown) =>
@@ -185,10 +187,26 @@ export function createBudgetEnforcer(deps: BudgetEnforcementDependencies): After
     key: EnforcementKey,
     threshold: Threshold,
     usedPercent: number,
+    usage: BudgetUsageFigures,
   ) {
     const id = thresholdId(threshold);
     const action = effectiveAction(budget, threshold);
-    const outcome = await carryOut(action, budget, key);
+    let outcome: ActionOutcome;
+    try {
+      outcome = await carryOut(action, budget, key);
+    } catch (error) {
+      await deps.alerts.publish({
+        kind: 'budget-action-failed',
+        ...key,
+        action,
+        thresholdPercent: threshold.percent,
+        usedPercent,
+        usage,
+        error: describeError(error),
+        at: now().toISOString(),
+      });
+      throw error;
+    }
     await deps.enforcement.complete(
       key,
       { thresholdId: id, action, status: outcome.status, usedPercent, detail: outcome.detail },
@@ -203,6 +221,9 @@ export function createBudgetEnforcer(deps: BudgetEnforcementDependencies): After
       action,
       thresholdPercent: threshold.percent,
       usedPercent,
+      usage,
+      throttleMaxDpu: budget.throttleMaxDpu,
+      throttleBytesScannedCutoff: budget.throttleBytesScannedCutoff,
       dryRun: budget.dryRun,
       outcome: outcome.status,
       detail: outcome.detail,

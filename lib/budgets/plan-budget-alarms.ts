@@ -1,8 +1,10 @@
+import { pauseStep } from '../alerts/render-alert.js';
 import {
   BUDGET_USED_PERCENT_METRIC,
   type BudgetAlarmDefinition,
   type BudgetAlarms,
 } from '../metrics/budget-alarms.js';
+import { formatBytes, formatDpuHours, formatUsdWithSign } from '../reports/format-values.js';
 import type { Budget } from './budget.js';
 
 export const DEFAULT_STACK_NAME = 'athena-cost';
@@ -72,7 +74,7 @@ export function budgetAlarmDefinitions(
   ].sort((a, b) => a - b);
   return percents.map((percent) => ({
     name: budgetAlarmName(settings.stackName, budget.workgroup, percent),
-    description: `athena-cost: workgroup ${budget.workgroup} has used ${percent}% of its ${budget.period} budget (${budget.limitDpuHours} DPU-hours${budget.limitUsd === undefined ? '' : `, $${budget.limitUsd}`}${budget.limitBytes === undefined ? '' : `, ${budget.limitBytes} bytes`})`,
+    description: budgetAlarmDescription(budget, percent),
     namespace: settings.namespace,
     metricName: BUDGET_USED_PERCENT_METRIC,
     workgroup: budget.workgroup,
@@ -87,6 +89,21 @@ export function budgetAlarmDefinitions(
     treatMissingData: 'ignore',
     alarmActions: settings.alertsTopicArn === undefined ? [] : [settings.alertsTopicArn],
   }));
+}
+
+/**
+ * What the alarm's chat card and e-mail show under its name (CloudWatch allows 1,024
+ * characters): the workgroup, the share reached, the limits, and where to look or stop.
+ */
+export function budgetAlarmDescription(budget: Budget, percent: number): string {
+  const limits = [`${formatDpuHours(budget.limitDpuHours)} DPU-hours`];
+  if (budget.limitUsd !== undefined) limits.push(formatUsdWithSign(budget.limitUsd));
+  if (budget.limitBytes !== undefined) limits.push(`${formatBytes(budget.limitBytes)} scanned`);
+  return [
+    `athena-cost: workgroup ${budget.workgroup} has used ${percent}% of its ${budget.period} budget (${limits.join(', ')}).`,
+    `Status: athena-cost status --workgroup ${budget.workgroup}`,
+    `${pauseStep(budget.workgroup).label}: ${pauseStep(budget.workgroup).command}`,
+  ].join('\n');
 }
 
 /** Names among `existing` that are this workgroup's notify alarms and not `wanted`. */

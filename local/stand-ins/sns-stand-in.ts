@@ -28,6 +28,11 @@ export interface PublishedMessage {
   readonly subject?: string;
   readonly message: string;
   readonly messageStructure?: string;
+  /**
+   * With `messageStructure: json`, the message each protocol's subscribers get, by protocol
+   * (`default`, `email`, `https`, ...); read one with {@link messageForProtocol}.
+   */
+  readonly byProtocol?: Readonly<Record<string, string>>;
   readonly messageAttributes?: Record<string, MessageAttributeValue>;
   readonly messageGroupId?: string;
   readonly messageDeduplicationId?: string;
@@ -233,6 +238,7 @@ function parsePublish(
   }
   const messageAttributes = parseMessageAttributes(params);
   const messageStructure = optional('MessageStructure');
+  const byProtocol = messageStructure === 'json' ? parseMessageStructure(message) : undefined;
   const messageDeduplicationId = optional('MessageDeduplicationId');
   return {
     messageId: randomUUID(),
@@ -242,11 +248,52 @@ function parsePublish(
     ...(subject === undefined ? {} : { subject }),
     message,
     ...(messageStructure === undefined ? {} : { messageStructure }),
+    ...(byProtocol === undefined ? {} : { byProtocol }),
     ...(messageAttributes === undefined ? {} : { messageAttributes }),
     ...(messageGroupId === undefined ? {} : { messageGroupId }),
     ...(messageDeduplicationId === undefined ? {} : { messageDeduplicationId }),
     publishedAt: now,
   };
+}
+
+/**
+ * What a subscriber of `protocol` (`email`, `https`, `sqs`, ...) is sent: its own entry of a
+ * `json` structured message, else the `default` entry; the message itself when not structured.
+ */
+export function messageForProtocol(published: PublishedMessage, protocol: string): string {
+  if (published.byProtocol === undefined) return published.message;
+  return published.byProtocol[protocol] ?? published.byProtocol.default ?? published.message;
+}
+
+/** A `json` structured message: an object of strings with a `default` entry, as SNS requires. */
+function parseMessageStructure(message: string): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(message);
+  } catch {
+    throw new SnsError(
+      'InvalidParameter',
+      'Invalid parameter: Message Structure - JSON message body failed to parse',
+    );
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new SnsError('InvalidParameter', 'Invalid parameter: Message Structure - not an object');
+  }
+  const entries = Object.entries(parsed);
+  if (entries.some(([, value]) => typeof value !== 'string')) {
+    throw new SnsError(
+      'InvalidParameter',
+      'Invalid parameter: Message Structure - every protocol entry must be a string',
+    );
+  }
+  const byProtocol = Object.fromEntries(entries) as Record<string, string>;
+  if (byProtocol.default === undefined) {
+    throw new SnsError(
+      'InvalidParameter',
+      'Invalid parameter: Message Structure - No default entry in JSON message body',
+    );
+  }
+  return byProtocol;
 }
 
 /**

@@ -21,7 +21,11 @@ import {
   type CloudWatchStandIn,
   startCloudWatchStandIn,
 } from '../../local/stand-ins/cloudwatch-stand-in.js';
-import { type SnsStandIn, startSnsStandIn } from '../../local/stand-ins/sns-stand-in.js';
+import {
+  messageForProtocol,
+  type SnsStandIn,
+  startSnsStandIn,
+} from '../../local/stand-ins/sns-stand-in.js';
 import { aQueryExecution } from '../support/factories.js';
 import { createTestTable, type TestTable } from '../support/test-table.js';
 
@@ -681,7 +685,7 @@ describe('athena-cost restore', () => {
       engineConfiguration('32').EngineConfiguration.Classifications,
     );
     const alerts = sns.messages
-      .map((message) => JSON.parse(message.message))
+      .map((message) => JSON.parse(messageForProtocol(message, 'sqs')))
       .filter((alert) => alert.kind === 'restore');
     expect(alerts.map((alert) => [alert.workgroup, alert.restored]).sort()).toEqual(
       [

@@ -5,7 +5,11 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { parseBudget } from '../../lib/budgets/budget.js';
 import { DynamoDbBudgetStore } from '../../lib/store/dynamodb-budget-store.js';
 import { DynamoDbEnforcementStore } from '../../lib/store/dynamodb-enforcement-store.js';
-import { type SnsStandIn, startSnsStandIn } from '../../local/stand-ins/sns-stand-in.js';
+import {
+  messageForProtocol,
+  type SnsStandIn,
+  startSnsStandIn,
+} from '../../local/stand-ins/sns-stand-in.js';
 import {
   addCapacityWorkgroup,
   importRestoreHandler,
@@ -135,7 +139,7 @@ describe('budget enforcement', () => {
     expect(
       sns.messages
         .filter((message) => message.message.includes(workgroup))
-        .map((m) => JSON.parse(m.message).action),
+        .map((m) => JSON.parse(messageForProtocol(m, 'sqs')).action),
     ).toEqual(['notify', 'throttle', 'disable']);
     expect(
       harness.cloudWatch.metrics.sum('AthenaCostMonitor', 'BudgetUsedPercent', {
@@ -188,9 +192,9 @@ describe('budget enforcement', () => {
       updates.map((update) => (update.input.State === 'DISABLED' ? 'disable' : 'throttle')),
     ).toEqual(['throttle', 'disable']);
     const alerts = sns.messages.filter((message) => message.message.includes(workgroup));
-    expect(alerts.map((alert) => JSON.parse(alert.message).thresholdPercent)).toEqual([
-      50, 80, 100,
-    ]);
+    expect(
+      alerts.map((alert) => JSON.parse(messageForProtocol(alert, 'sqs')).thresholdPercent),
+    ).toEqual([50, 80, 100]);
   });
 
   it('makes exactly one UpdateWorkGroup per action when concurrent invocations cross the same thresholds', async () => {
@@ -234,6 +238,11 @@ describe('budget enforcement', () => {
     expect(await harness.counter(workgroup, 'day#2026-11-25')).toMatchObject({ queries: 9 });
     const claims = await enforcement.actions(enforcementKey(workgroup));
     expect(claims.map((claim) => claim.thresholdId)).toEqual(['50:notify']);
+    const failure = sns.messages
+      .filter((message) => message.message.includes(workgroup))
+      .map((message) => JSON.parse(messageForProtocol(message, 'https')))
+      .find((card) => card.metadata.eventType === 'athena-cost-budget-action-failed');
+    expect(failure?.content.title).toContain(`could not throttle ${workgroup}`);
 
     // SQS redelivers the batch: the records are already counted, and the throttle now goes through.
     expect(await harness.deliver(events)).toEqual([]);

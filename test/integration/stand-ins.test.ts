@@ -19,12 +19,18 @@ import {
 } from '@aws-sdk/client-cloudwatch';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { renderAlert } from '../../lib/alerts/render-alert.js';
+import { snsAlertMessageOf } from '../../lib/alerts/sns-alert-message.js';
 import { type AthenaStandIn, startAthenaStandIn } from '../../local/stand-ins/athena-stand-in.js';
 import {
   type CloudWatchStandIn,
   startCloudWatchStandIn,
 } from '../../local/stand-ins/cloudwatch-stand-in.js';
-import { type SnsStandIn, startSnsStandIn } from '../../local/stand-ins/sns-stand-in.js';
+import {
+  messageForProtocol,
+  type SnsStandIn,
+  startSnsStandIn,
+} from '../../local/stand-ins/sns-stand-in.js';
 
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const clientConfig = (endpoint: string, maxAttempts = 1) => ({
@@ -666,6 +672,44 @@ describe('SNS stand-in', () => {
     expect(throttled.name).toBe('ThrottledException');
     expect(throttled.message).toBe('Rate exceeded');
     expect(sns.calls.get('Publish')).toBe(3);
+  });
+
+  it('keeps what each protocol is sent of a json structured message', async () => {
+    const alert = {
+      kind: 'restore',
+      workgroup: 'analytics',
+      period: 'day',
+      periodKey: '2026-11-25',
+      restored: true,
+      conflicts: [],
+      detail: 'restored the settings from before the period',
+      at: '2026-11-26T00:30:00.000Z',
+    } as const;
+    const message = snsAlertMessageOf(alert);
+
+    await client.send(new PublishCommand({ TopicArn: topicArn, ...message }));
+    const noDefault = await caught(() =>
+      client.send(
+        new PublishCommand({
+          TopicArn: topicArn,
+          MessageStructure: 'json',
+          Message: JSON.stringify({ email: 'text only' }),
+        }),
+      ),
+    );
+
+    const published = sns.messages.at(-1);
+    expect(published?.messageStructure).toBe('json');
+    expect(published?.subject).toBe(message.Subject);
+    const rendered = renderAlert(alert);
+    expect(published && messageForProtocol(published, 'email')).toBe(rendered.text);
+    expect(published && messageForProtocol(published, 'sms')).toBe(rendered.text);
+    expect(JSON.parse(published ? messageForProtocol(published, 'https') : '')).toEqual(
+      rendered.chat,
+    );
+    expect(JSON.parse(published ? messageForProtocol(published, 'sqs') : '')).toEqual(alert);
+    expect(noDefault.name).toBe('InvalidParameterException');
+    expect(noDefault.message).toContain('No default entry');
   });
 
   it('is reachable through AWS_ENDPOINT_URL_SNS', async () => {

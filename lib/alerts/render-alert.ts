@@ -1,0 +1,308 @@
+import type { BudgetUsageFigures } from '../budgets/budget-status.js';
+import {
+  formatBytes,
+  formatDpuHours,
+  formatInstant,
+  formatMinute,
+  formatPercent,
+  formatUsdWithSign,
+} from '../reports/format-values.js';
+import { periodBounds } from '../usage/period-keys.js';
+import type {
+  BudgetActionAlert,
+  BudgetActionFailedAlert,
+  BudgetAlert,
+  RestoreAlert,
+} from './budget-alert.js';
+import { CHAT_NOTIFICATION_LIMITS, type ChatNotification, clip } from './chat-notification.js';
+
+/** SNS takes a subject of at most 100 ASCII characters, without line breaks (SNS Publish). */
+export const MAX_SUBJECT_LENGTH = 100;
+
+/** One alert as each kind of subscriber reads it. */
+export interface RenderedAlert {
+  /** The e-mail subject: ASCII, one line, at most {@link MAX_SUBJECT_LENGTH} characters. */
+  readonly subject: string;
+  /** The plain-text body for e-mail and every subscriber without a message of its own. */
+  readonly text: string;
+  /** The card Amazon Q Developer in chat applications shows in Slack or Microsoft Teams. */
+  readonly chat: ChatNotification;
+}
+
+/** A command that undoes, pauses or looks into what an alert reports. */
+export interface AlertStep {
+  readonly label: string;
+  readonly command: string;
+}
+
+type Severity = 'info' | 'warning' | 'critical' | 'resolved';
+
+/** What an alert says, before it is laid out for e-mail or chat. */
+interface AlertView {
+  readonly severity: Severity;
+  /** One ASCII line naming the workgroup and what happened. */
+  readonly headline: string;
+  readonly fields: readonly (readonly [label: string, value: string])[];
+  readonly steps: readonly AlertStep[];
+  readonly keywords: readonly string[];
+  /** Context for scripts and custom actions (the card's additionalContext). */
+  readonly context: Readonly<Record<string, string>>;
+}
+
+const SEVERITY_EMOJI: Readonly<Record<Severity, string>> = {
+  info: 'ℹ️',
+  warning: '⚠️',
+  critical: '🛑',
+  resolved: '✅',
+};
+
+/**
+ * Renders an alert for e-mail (subject and plain text) and for chat (a custom-notification
+ * card): both name the workgroup, the period, usage against the limit, the action and the
+ * commands that undo or pause it.
+ */
+export function renderAlert(alert: BudgetAlert): RenderedAlert {
+  const view = viewOf(alert);
+  const subject = asciiLine(`athena-cost: ${view.headline}`, MAX_SUBJECT_LENGTH);
+  const label = (name: string) => `${name}:`.padEnd(12);
+  const text = [
+    `${view.headline}`,
+    '',
+    ...view.fields.map(([name, value]) => `${label(name)}${value}`),
+    ...(view.steps.length === 0
+      ? []
+      : [
+          '',
+          'What you can do:',
+          ...view.steps.map((step) => `  ${step.label}:\n    ${step.command}`),
+        ]),
+    '',
+    `Sent by athena-cost at ${formatInstant(alert.at)}.`,
+    '',
+  ].join('\n');
+  const limits = CHAT_NOTIFICATION_LIMITS;
+  const chat: ChatNotification = {
+    version: '1.0',
+    source: 'custom',
+    id: `athena-cost-${alert.kind}-${alert.workgroup}-${alert.periodKey}-${Date.parse(alert.at)}`,
+    content: {
+      textType: 'client-markdown',
+      title: clip(`${SEVERITY_EMOJI[view.severity]} ${view.headline}`, limits.titleChars),
+      description: clip(
+        view.fields.map(([name, value]) => `${name}: ${value}`).join('\n'),
+        limits.descriptionChars,
+      ),
+      ...(view.steps.length === 0
+        ? {}
+        : {
+            nextSteps: view.steps
+              .slice(0, limits.nextSteps)
+              .map((step) => clip(`${step.label}: \`${step.command}\``, limits.nextStepChars)),
+          }),
+      keywords: view.keywords
+        .slice(0, limits.keywords)
+        .map((keyword) => clip(keyword, limits.keywordChars)),
+    },
+    metadata: {
+      // One thread per workgroup and budget period: its notify, throttle, disable and restore.
+      threadId: `athena-cost-${alert.workgroup}-${alert.period}-${alert.periodKey}`,
+      summary: clip(view.headline, limits.titleChars),
+      eventType: `athena-cost-${alert.kind}`,
+      additionalContext: view.context,
+    },
+  };
+  return { subject, text, chat };
+}
+
+function viewOf(alert: BudgetAlert): AlertView {
+  switch (alert.kind) {
+    case 'budget-action':
+      return budgetActionView(alert);
+    case 'budget-action-failed':
+      return budgetActionFailedView(alert);
+    case 'restore':
+      return restoreView(alert);
+    default:
+      return alert satisfies never;
+  }
+}
+
+function budgetActionView(alert: BudgetActionAlert): AlertView {
+  const { workgroup, action } = alert;
+  const budget = `its ${alert.period} budget`;
+  const at = `at ${formatPercent(alert.usedPercent)} of ${budget}`;
+  const headline =
+    alert.outcome === 'dry-run'
+      ? `[dry run] would ${ACTION_VERB[action]} ${workgroup} ${at}`
+      : alert.outcome === 'no-change'
+        ? `${workgroup} ${at}: ${action} changed nothing`
+        : action === 'notify'
+          ? `${workgroup} ${at} (notify at ${alert.thresholdPercent}%)`
+          : `${workgroup} ${ACTION_DONE[action]} ${at}`;
+  const acted = alert.outcome === 'applied' && action !== 'notify';
+  return {
+    severity: !acted ? (action === 'notify' ? 'warning' : 'info') : 'critical',
+    headline,
+    fields: [
+      ...commonFields(alert),
+      ['Usage', usageLine(alert.usage)],
+      ['Threshold', `${alert.thresholdPercent}% -> ${action}${alert.dryRun ? ' (dry run)' : ''}`],
+      ['Outcome', `${alert.outcome}: ${alert.detail}`],
+      ...(acted
+        ? ([['Given back', `automatically when the period ends (${periodEndOf(alert)})`]] as const)
+        : []),
+    ],
+    steps: [...(acted ? undoSteps(alert) : []), pauseStep(workgroup)],
+    keywords: [workgroup, alert.period, action, alert.outcome],
+    context: {
+      ...commonContext(alert),
+      action,
+      outcome: alert.outcome,
+      thresholdPercent: String(alert.thresholdPercent),
+      usedPercent: String(alert.usedPercent),
+    },
+  };
+}
+
+function budgetActionFailedView(alert: BudgetActionFailedAlert): AlertView {
+  return {
+    severity: 'critical',
+    headline: `could not ${ACTION_VERB[alert.action]} ${alert.workgroup} at ${formatPercent(alert.usedPercent)} of its ${alert.period} budget`,
+    fields: [
+      ...commonFields(alert),
+      ['Usage', usageLine(alert.usage)],
+      ['Threshold', `${alert.thresholdPercent}% -> ${alert.action}`],
+      ['Error', alert.error],
+      ['Next', 'the batch is redelivered and the action tried again'],
+    ],
+    steps: [
+      { label: 'Budget status', command: `athena-cost status --workgroup ${alert.workgroup}` },
+      { label: 'Batches that kept failing', command: 'athena-cost dlq peek' },
+      pauseStep(alert.workgroup),
+    ],
+    keywords: [alert.workgroup, alert.period, alert.action, 'failed'],
+    context: { ...commonContext(alert), action: alert.action, outcome: 'failed' },
+  };
+}
+
+function restoreView(alert: RestoreAlert): AlertView {
+  const period = `${alert.period} ${alert.periodKey}`;
+  const conflicted = alert.conflicts.length > 0;
+  const headline = conflicted
+    ? `restore of ${alert.workgroup} after ${period} left ${alert.conflicts.length} setting(s) as an operator changed them`
+    : alert.restored
+      ? `restored ${alert.workgroup} after its ${period} budget period`
+      : `nothing to restore on ${alert.workgroup} after ${period}`;
+  return {
+    severity: conflicted ? 'warning' : 'resolved',
+    headline,
+    fields: [
+      ...commonFields(alert),
+      ['Outcome', alert.detail],
+      ...(conflicted ? ([['Left alone', alert.conflicts.join('; ')]] as const) : []),
+    ],
+    steps: [
+      {
+        label: 'Review the workgroup',
+        command: `aws athena get-work-group --work-group ${alert.workgroup}`,
+      },
+    ],
+    keywords: [alert.workgroup, alert.period, 'restore', conflicted ? 'conflict' : 'restored'],
+    context: {
+      ...commonContext(alert),
+      outcome: conflicted ? 'conflicted' : alert.restored ? 'restored' : 'nothing-to-restore',
+    },
+  };
+}
+
+const ACTION_VERB = {
+  notify: 'notify about',
+  throttle: 'throttle',
+  disable: 'disable',
+  'disable-now': 'disable and stop the queries of',
+} as const;
+
+const ACTION_DONE = {
+  notify: 'notified',
+  throttle: 'throttled',
+  disable: 'disabled',
+  'disable-now': 'disabled, queries stopped,',
+} as const;
+
+function commonFields(alert: BudgetAlert): [string, string][] {
+  return [
+    ['Workgroup', alert.workgroup],
+    ['Period', `${alert.period} ${alert.periodKey} (UTC)`],
+  ];
+}
+
+function commonContext(alert: BudgetAlert): Record<string, string> {
+  return {
+    kind: alert.kind,
+    workgroup: alert.workgroup,
+    period: alert.period,
+    periodKey: alert.periodKey,
+    at: alert.at,
+  };
+}
+
+const LIMIT_NAMES = { dpuHours: 'DPU-hour', usd: 'USD', bytes: 'bytes' } as const;
+
+/** `12.345 of 20.000 DPU-hours; $3.70 of $5.00 (74.0% of the USD limit)`. */
+export function usageLine(usage: BudgetUsageFigures): string {
+  const parts = [
+    `${formatDpuHours(usage.usedDpuHours)} of ${formatDpuHours(usage.limitDpuHours)} DPU-hours`,
+  ];
+  if (usage.limitUsd !== null && usage.usedUsd !== null) {
+    parts.push(`${formatUsdWithSign(usage.usedUsd)} of ${formatUsdWithSign(usage.limitUsd)}`);
+  }
+  if (usage.limitBytes !== null && usage.usedBytes !== null) {
+    parts.push(`${formatBytes(usage.usedBytes)} of ${formatBytes(usage.limitBytes)} scanned`);
+  }
+  return `${parts.join('; ')} (${formatPercent(usage.usedPercent)} of the ${LIMIT_NAMES[usage.bindingLimit]} limit)`;
+}
+
+function periodEndOf(alert: BudgetAlert): string {
+  return `${formatMinute(periodBounds(alert.period, alert.periodKey).end.toISOString())} UTC`;
+}
+
+/** The commands that take an applied action back now, before restore does at the period end. */
+function undoSteps(alert: BudgetActionAlert): AlertStep[] {
+  const workgroup = alert.workgroup;
+  const update = `aws athena update-work-group --work-group ${workgroup}`;
+  switch (alert.action) {
+    case 'notify':
+      return [];
+    case 'throttle':
+      return alert.throttleMaxDpu !== undefined
+        ? [
+            {
+              label: 'Lift the DPU ceiling now (replaces the engine classifications)',
+              command: `${update} --configuration-updates 'EngineConfiguration={Classifications=[{Name=athena-query-engine-properties,Properties={max-dpu-count=124}}]}'`,
+            },
+          ]
+        : [
+            {
+              label: 'Lift the per-query scan cutoff now',
+              command: `${update} --configuration-updates RemoveBytesScannedCutoffPerQuery=true`,
+            },
+          ];
+    case 'disable':
+    case 'disable-now':
+      return [{ label: 'Re-enable the workgroup now', command: `${update} --state ENABLED` }];
+  }
+}
+
+/** The command that keeps the budget from acting again. */
+export function pauseStep(workgroup: string): AlertStep {
+  return {
+    label: 'Stop enforcing (deletes the budget and its alarms)',
+    command: `athena-cost budget rm --workgroup ${workgroup}`,
+  };
+}
+
+/** One line of printable ASCII (SNS rejects other subjects), cut with `...` to `max`. */
+function asciiLine(value: string, max: number): string {
+  const ascii = value.replace(/[\r\n\t]+/g, ' ').replace(/[^\x20-\x7e]/g, '?');
+  return ascii.length <= max ? ascii : `${ascii.slice(0, max - 3)}...`;
+}
