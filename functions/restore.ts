@@ -1,6 +1,6 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { createAlertPublisher } from '../lib/alerts/sns-alert-publisher.js';
-import { AthenaWorkgroupGateway } from '../lib/athena/athena-workgroup-gateway.js';
+import { AthenaWorkgroupSettingsGateway } from '../lib/athena/athena-workgroup-settings-gateway.js';
 import { createAthenaClient, createDocumentClient, createSnsClient } from '../lib/aws/clients.js';
 import { createRestoreWorkgroups, type RestoreResult } from '../lib/budgets/restore-workgroups.js';
 import { loadConfig } from '../lib/config.js';
@@ -11,7 +11,7 @@ const config = loadConfig();
 
 const restoreWorkgroups = createRestoreWorkgroups({
   enforcement: new DynamoDbEnforcementStore(createDocumentClient(), config.tableName),
-  workgroups: new AthenaWorkgroupGateway(createAthenaClient()),
+  workgroups: new AthenaWorkgroupSettingsGateway(createAthenaClient()),
   alerts: createAlertPublisher(logger, config.alertsTopicArn, createSnsClient),
   logger,
 });

@@ -1,76 +1,21 @@
 import {
-  type AthenaClient,
   BatchGetQueryExecutionCommand,
-  GetWorkGroupCommand,
   ListQueryExecutionsCommand,
   StopQueryExecutionCommand,
-  UpdateWorkGroupCommand,
-  type WorkGroupConfigurationUpdates,
 } from '@aws-sdk/client-athena';
 import { mapWithConcurrency } from '../async/map-with-concurrency.js';
-import type { WorkgroupSettings, WorkgroupUpdate } from '../budgets/workgroup-settings.js';
-import { type WorkgroupGateway, WorkgroupNotFoundError } from './workgroup-gateway.js';
+import { AthenaWorkgroupSettingsGateway } from './athena-workgroup-settings-gateway.js';
+import type { WorkgroupGateway } from './workgroup-gateway.js';
 
 /** Workgroups are looked at this many executions deep for queries still running. */
 const MAX_EXECUTIONS_SCANNED_FOR_ACTIVE = 200;
 const PARALLEL_STOPS = 5;
 
 /** The workgroup gateway over Athena's GetWorkGroup, UpdateWorkGroup and query APIs. */
-export class AthenaWorkgroupGateway implements WorkgroupGateway {
-  constructor(private readonly athena: AthenaClient) {}
-
-  async getSettings(workgroup: string): Promise<WorkgroupSettings> {
-    try {
-      const output = await this.athena.send(new GetWorkGroupCommand({ WorkGroup: workgroup }));
-      const configuration = output.WorkGroup?.Configuration;
-      return {
-        state: output.WorkGroup?.State === 'DISABLED' ? 'DISABLED' : 'ENABLED',
-        classifications: configuration?.EngineConfiguration?.Classifications?.map(
-          (classification) => ({
-            name: classification.Name ?? '',
-            properties: { ...(classification.Properties ?? {}) },
-          }),
-        ),
-        bytesScannedCutoffPerQuery: configuration?.BytesScannedCutoffPerQuery,
-      };
-    } catch (error) {
-      if (
-        error instanceof Error &&
-        error.name === 'InvalidRequestException' &&
-        /not (found|exist)/i.test(error.message)
-      ) {
-        throw new WorkgroupNotFoundError(workgroup);
-      }
-      throw error;
-    }
-  }
-
-  async apply(workgroup: string, update: WorkgroupUpdate): Promise<void> {
-    const configurationUpdates: WorkGroupConfigurationUpdates = {};
-    if (update.classifications !== undefined) {
-      configurationUpdates.EngineConfiguration = {
-        Classifications: update.classifications.map((classification) => ({
-          Name: classification.name,
-          Properties: { ...classification.properties },
-        })),
-      };
-    }
-    if (update.bytesScannedCutoffPerQuery !== undefined) {
-      configurationUpdates.BytesScannedCutoffPerQuery = update.bytesScannedCutoffPerQuery;
-    }
-    if (update.removeBytesScannedCutoff)
-      configurationUpdates.RemoveBytesScannedCutoffPerQuery = true;
-    await this.athena.send(
-      new UpdateWorkGroupCommand({
-        WorkGroup: workgroup,
-        ...(update.state === undefined ? {} : { State: update.state }),
-        ...(Object.keys(configurationUpdates).length === 0
-          ? {}
-          : { ConfigurationUpdates: configurationUpdates }),
-      }),
-    );
-  }
-
+export class AthenaWorkgroupGateway
+  extends AthenaWorkgroupSettingsGateway
+  implements WorkgroupGateway
+{
   async stopActiveQueries(workgroup: string): Promise<{ stopped: string[]; failed: string[] }> {
     const active: string[] = [];
     let nextToken: string | undefined;

@@ -1,5 +1,8 @@
 import type { AlertPublisher } from '../alerts/alert-publisher.js';
-import { type WorkgroupGateway, WorkgroupNotFoundError } from '../athena/workgroup-gateway.js';
+import {
+  WorkgroupNotFoundError,
+  type WorkgroupSettingsGateway,
+} from '../athena/workgroup-gateway.js';
 import { describeError } from '../errors/describe-error.js';
 import type { Log } from '../log.js';
 import type { EnforcementState, EnforcementStore } from '../store/enforcement-store.js';
@@ -8,7 +11,7 @@ import { restoreChange } from './workgroup-settings.js';
 
 export interface RestoreWorkgroupsDependencies {
   readonly enforcement: EnforcementStore;
-  readonly workgroups: WorkgroupGateway;
+  readonly workgroups: WorkgroupSettingsGateway;
   readonly alerts: AlertPublisher;
   readonly logger: Log;
   readonly now?: () => Date;
@@ -71,7 +74,7 @@ export function createRestoreWorkgroups(deps: RestoreWorkgroupsDependencies) {
         detail: 'the enforcer changed nothing',
       };
     }
-    let current: Awaited<ReturnType<WorkgroupGateway['getSettings']>>;
+    let current: Awaited<ReturnType<WorkgroupSettingsGateway['getSettings']>>;
     try {
       current = await deps.workgroups.getSettings(state.workgroup);
     } catch (error) {

@@ -49,6 +49,12 @@ const TopQueryItem = z.object({
 });
 
 /**
+ * The attributes a top-query report reads from `byWorkgroupDayCost`: what resources/table.json
+ * projects into that index (INCLUDE), besides its keys.
+ */
+export const TOP_QUERY_ATTRIBUTES: readonly string[] = Object.keys(TopQueryItem.shape);
+
+/**
  * Reads report data with Queries only: a workgroup's counters by key range, all workgroups'
  * counters through the `byPeriod` index (one Query per period key), budgets from their
  * partition, and top queries through `byWorkgroupDayCost`, most expensive first.

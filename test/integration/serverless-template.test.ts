@@ -21,6 +21,8 @@ const MAX_ZIP_BYTES = 1024 * 1024;
 interface Resource {
   readonly Type: string;
   readonly Properties: Record<string, unknown>;
+  readonly DeletionPolicy?: string;
+  readonly UpdateReplacePolicy?: string;
   readonly Condition?: string;
   readonly DependsOn?: unknown;
 }
@@ -130,12 +132,21 @@ const actionsOf = (statement: Statement) =>
 const resourcesOf = (statement: Statement): unknown[] =>
   Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
 
-function roleStatements(): Statement[] {
-  const role = resource('IamRoleLambdaExecution');
+const FUNCTION_ROLES = {
+  IngestLambdaFunction: 'IngestRole',
+  RestoreLambdaFunction: 'RestoreRole',
+  ReconcileLambdaFunction: 'ReconcileRole',
+} as const;
+
+function roleStatements(roleLogicalId: string): Statement[] {
+  const role = resource(roleLogicalId);
   const policies = role.Properties.Policies as { PolicyDocument: { Statement: Statement[] } }[];
   expect(role.Properties.ManagedPolicyArns).toBeUndefined();
   return policies.flatMap((policy) => policy.PolicyDocument.Statement);
 }
+
+const allRoleStatements = (): Statement[] =>
+  Object.values(FUNCTION_ROLES).flatMap((roleLogicalId) => roleStatements(roleLogicalId));
 
 describe('sls package (offline, no credentials)', () => {
   it('targets Node.js 22 on arm64 with ESM bundles for every function', () => {
@@ -232,10 +243,20 @@ describe('sls package (offline, no credentials)', () => {
     expect(resourcesOfType('AWS::SQS::Queue')).toHaveLength(2);
   });
 
-  it('lets only EventBridge, for this rule, send to the queues', () => {
+  it('lets only EventBridge, for this rule, send to the queues, and only over TLS', () => {
     const [, policy] = onlyResourceOfType('AWS::SQS::QueuePolicy');
-    expect(policy.Properties.Queues).toContainEqual(ref('IngestQueue'));
-    const statements = (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+    expect(policy.Properties.Queues).toEqual([ref('IngestQueue'), ref('IngestDeadLetterQueue')]);
+    const all = (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+    const denies = all.filter((statement) => statement.Effect === 'Deny');
+    expect(denies).toEqual([
+      expect.objectContaining({
+        Principal: '*',
+        Action: 'sqs:*',
+        Resource: [getAttArn('IngestQueue'), getAttArn('IngestDeadLetterQueue')],
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    ]);
+    const statements = all.filter((statement) => statement.Effect !== 'Deny');
     expect(statements.length).toBeGreaterThan(0);
     for (const statement of statements) {
       expect(statement.Effect).toBe('Allow');
@@ -301,6 +322,13 @@ describe('sls package (offline, no credentials)', () => {
     });
   });
 
+  it('retains the table and the DLQ when the stack is deleted or they are replaced', () => {
+    for (const logicalId of ['UsageTable', 'IngestDeadLetterQueue']) {
+      expect(resource(logicalId).DeletionPolicy).toBe('Retain');
+      expect(resource(logicalId).UpdateReplacePolicy).toBe('Retain');
+    }
+  });
+
   it('builds the one table from resources/table.json with PITR, SSE and TTL on', () => {
     const [logicalId, table] = onlyResourceOfType('AWS::DynamoDB::Table');
     expect(logicalId).toBe('UsageTable');
@@ -320,48 +348,54 @@ describe('sls package (offline, no credentials)', () => {
       Enabled: true,
     });
     expect(tableDefinition.TimeToLiveAttribute).toBe('expiresAt');
+    // Off outside prod by default (the template check packages prod, where it is on).
     expect(properties.DeletionProtectionEnabled).toBe(false);
   });
 
-  it('grants exactly the actions the code calls, none wildcarded, no Scan', () => {
-    const actions = roleStatements().flatMap(actionsOf);
-    expect(new Set(actions).size).toBe(actions.length);
-    expect([...actions].sort()).toEqual(
-      [
-        'athena:BatchGetQueryExecution',
-        'athena:GetQueryExecution',
-        'athena:GetWorkGroup',
-        'athena:ListQueryExecutions',
-        'athena:ListWorkGroups',
-        'athena:StopQueryExecution',
-        'athena:UpdateWorkGroup',
-        'cloudwatch:PutMetricData',
-        'dynamodb:BatchGetItem',
-        'dynamodb:ConditionCheckItem',
-        'dynamodb:DeleteItem',
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:Query',
-        'dynamodb:UpdateItem',
-        'kms:Decrypt',
-        'kms:GenerateDataKey',
-        'logs:CreateLogGroup',
-        'logs:CreateLogStream',
-        'logs:PutLogEvents',
-        'logs:TagResource',
-        'sns:Publish',
-        'sqs:DeleteMessage',
-        'sqs:GetQueueAttributes',
-        'sqs:ReceiveMessage',
-      ].sort(),
-    );
-    for (const action of actions) expect(action).not.toContain('*');
-    expect(actions).not.toContain('dynamodb:Scan');
-    for (const statement of roleStatements()) expect(statement.Effect).toBe('Allow');
+  it('gives each function a role of its own, with no managed policy', () => {
+    expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
+    for (const [functionId, roleId] of Object.entries(FUNCTION_ROLES)) {
+      expect(resource(functionId).Properties.Role).toEqual(getAttArn(roleId));
+      const trust = resource(roleId).Properties.AssumeRolePolicyDocument as {
+        Statement: Statement[];
+      };
+      expect(trust.Statement).toEqual([
+        {
+          Effect: 'Allow',
+          Principal: { Service: 'lambda.amazonaws.com' },
+          Action: 'sts:AssumeRole',
+        },
+      ]);
+    }
+    expect(resourcesOfType('AWS::IAM::Role')).toHaveLength(Object.keys(FUNCTION_ROLES).length);
+  });
+
+  it('lets each function write only its own log group', () => {
+    for (const [functionId, roleId] of Object.entries(FUNCTION_ROLES)) {
+      const logGroupId = functionId.replace('LambdaFunction', 'LogGroup');
+      const logs = roleStatements(roleId).filter((statement) =>
+        actionsOf(statement).some((action) => action.startsWith('logs:')),
+      );
+      expect(logs).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: [getAttArn(logGroupId)],
+        },
+      ]);
+    }
+  });
+
+  it('allows only, with no wildcarded action and no Scan', () => {
+    for (const statement of allRoleStatements()) {
+      expect(statement.Effect).toBe('Allow');
+      for (const action of actionsOf(statement)) expect(action).not.toContain('*');
+      expect(actionsOf(statement)).not.toContain('dynamodb:Scan');
+    }
   });
 
   it('scopes every grant to its resources; "*" only where the action has no resource type', () => {
-    for (const statement of roleStatements()) {
+    for (const statement of allRoleStatements()) {
       const actions = actionsOf(statement);
       const resources = resourcesOf(statement);
       if (resources.includes('*')) {
@@ -389,12 +423,9 @@ describe('sls package (offline, no credentials)', () => {
           },
         ]);
       }
+      // No function queries an index: the table only.
       if (actions.some((action) => action.startsWith('dynamodb:'))) {
-        expect(resources).toEqual([
-          getAttArn('UsageTable'),
-          // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax
-          { 'Fn::Sub': '${UsageTable.Arn}/index/*' },
-        ]);
+        expect(resources).toEqual([getAttArn('UsageTable')]);
       }
       if (actions.includes('sns:Publish')) expect(resources).toEqual([ref('AlertsTopic')]);
       if (actions.some((action) => action.startsWith('kms:'))) {
@@ -407,14 +438,54 @@ describe('sls package (offline, no credentials)', () => {
     }
   });
 
+  it('scopes workgroup changes to tagged workgroups only when onlyTaggedWorkgroups is "true"', () => {
+    const changes = allRoleStatements().filter((statement) =>
+      actionsOf(statement).includes('athena:UpdateWorkGroup'),
+    );
+    expect(changes).toHaveLength(3);
+    for (const statement of changes) {
+      expect(statement.Condition).toEqual({
+        'Fn::If': [
+          'OnlyTaggedWorkgroups',
+          { StringEquals: { 'aws:ResourceTag/athena-cost:managed': 'true' } },
+          { Ref: 'AWS::NoValue' },
+        ],
+      });
+    }
+    expect(template.Conditions?.OnlyTaggedWorkgroups).toEqual({ 'Fn::Equals': ['false', 'true'] });
+  });
+
   it('encrypts the alerts topic with a key CloudWatch alarms may use, email optional', () => {
     const topic = resource('AlertsTopic').Properties;
     expect(topic.KmsMasterKeyId).toEqual(getAttArn('AlertsKey'));
     const key = resource('AlertsKey').Properties;
     expect(key.EnableKeyRotation).toBe(true);
     const keyStatements = (key.KeyPolicy as { Statement: Statement[] }).Statement;
-    expect(keyStatements).toContainEqual(
-      expect.objectContaining({ Principal: { Service: 'cloudwatch.amazonaws.com' } }),
+    const alarmAccess = keyStatements.filter(
+      (statement) =>
+        JSON.stringify(statement.Principal) ===
+        JSON.stringify({ Service: 'cloudwatch.amazonaws.com' }),
+    );
+    // Only this account's alarms may have CloudWatch use the key (no confused deputy).
+    expect(alarmAccess).toHaveLength(1);
+    expect(alarmAccess[0]?.Condition).toEqual({
+      StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+      ArnLike: {
+        'aws:SourceArn': {
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax
+          'Fn::Sub': 'arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:*',
+        },
+      },
+    });
+    const topicPolicy = onlyResourceOfType('AWS::SNS::TopicPolicy')[1].Properties
+      .PolicyDocument as { Statement: Statement[] };
+    expect(topicPolicy.Statement).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Deny',
+        Principal: '*',
+        Action: 'sns:Publish',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
     );
 
     const [, subscription] = onlyResourceOfType('AWS::SNS::Subscription');
@@ -493,6 +564,9 @@ describe('sls package (offline, no credentials)', () => {
       `SEARCH('{AthenaCostMonitor,WorkGroup} MetricName=\\"BudgetUsedPercent\\"', 'Maximum'`,
     );
     expect(rendered).toContain('[ "AthenaCostMonitor", "ReconciledQueries"');
+    expect(variables).toMatchObject({ ReconcileFunctionName: ref('ReconcileLambdaFunction') });
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax
+    expect(body).toContain('"FunctionName", "${ReconcileFunctionName}"');
   });
 
   it('outputs the table, queues, topic and dashboard', () => {
@@ -501,6 +575,8 @@ describe('sls package (offline, no credentials)', () => {
       IngestQueueUrl: { Value: ref('IngestQueue') },
       IngestDeadLetterQueueUrl: { Value: ref('IngestDeadLetterQueue') },
       IngestDeadLetterQueueArn: { Value: getAttArn('IngestDeadLetterQueue') },
+      IngestQueueArn: { Value: getAttArn('IngestQueue') },
+      MetricsNamespace: { Value: 'AthenaCostMonitor' },
       AlertsTopicArn: { Value: ref('AlertsTopic') },
       DashboardName: { Value: ref('Dashboard') },
     });

@@ -1,6 +1,8 @@
 import {
   DeleteMessageCommand,
   GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  ListDeadLetterSourceQueuesCommand,
   ReceiveMessageCommand,
   SQSClient,
   StartMessageMoveTaskCommand,
@@ -12,6 +14,8 @@ import { type CliRun, runCliInMemory } from '../support/in-memory-cli.js';
 
 const DLQ_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/athena-cost-prod-ingest-dlq';
 const DLQ_ARN = 'arn:aws:sqs:us-east-1:123456789012:athena-cost-prod-ingest-dlq';
+const INGEST_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/athena-cost-prod-ingest';
+const INGEST_ARN = 'arn:aws:sqs:us-east-1:123456789012:athena-cost-prod-ingest';
 const sqs = mockClient(SQSClient);
 
 /** The dlq commands read DLQ_URL and AWS_REGION, stubbed per test, from the process environment. */
@@ -29,6 +33,7 @@ beforeEach(() => {
   vi.stubEnv('AWS_REGION', 'us-east-1');
   vi.stubEnv('DLQ_URL', '');
   vi.stubEnv('DLQ_ARN', '');
+  vi.stubEnv('INGEST_QUEUE_ARN', '');
 });
 
 afterEach(() => {
@@ -123,17 +128,55 @@ describe('athena-cost dlq peek', () => {
 });
 
 describe('athena-cost dlq redrive', () => {
-  it('starts a move task from the DLQ to its source queue and prints the handle', async () => {
+  it('starts a move task from the DLQ to the ingest queue (INGEST_QUEUE_ARN) and prints the handle', async () => {
+    vi.stubEnv('INGEST_QUEUE_ARN', INGEST_ARN);
     sqs.on(StartMessageMoveTaskCommand).resolves({ TaskHandle: 'task-handle-1' });
 
     const { code, stdout } = await cli(['dlq', 'redrive', '--dlq-arn', DLQ_ARN]);
 
     expect(code).toBe(0);
+    expect(stdout).toContain(`Redrive started: ${DLQ_ARN} -> ${INGEST_ARN}`);
     expect(stdout).toContain('Task handle: task-handle-1');
     const calls = sqs.commandCalls(StartMessageMoveTaskCommand);
     expect(calls).toHaveLength(1);
-    // No DestinationArn: SQS moves the messages back to the queues they came from.
-    expect(calls[0]?.args[0].input).toEqual({ SourceArn: DLQ_ARN });
+    // Always a DestinationArn: EventBridge's dead letters have no SQS source to go back to.
+    expect(calls[0]?.args[0].input).toEqual({ SourceArn: DLQ_ARN, DestinationArn: INGEST_ARN });
+  });
+
+  it('without a destination, moves to the one queue whose redrive policy names the DLQ', async () => {
+    sqs.on(GetQueueUrlCommand).resolves({ QueueUrl: DLQ_URL });
+    sqs.on(ListDeadLetterSourceQueuesCommand).resolves({ queueUrls: [INGEST_URL] });
+    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { QueueArn: INGEST_ARN } });
+    sqs.on(StartMessageMoveTaskCommand).resolves({ TaskHandle: 'task-handle-3' });
+
+    const { code } = await cli(['dlq', 'redrive', '--dlq-arn', DLQ_ARN]);
+
+    expect(code).toBe(0);
+    expect(sqs.commandCalls(GetQueueUrlCommand)[0]?.args[0].input).toEqual({
+      QueueName: 'athena-cost-prod-ingest-dlq',
+      QueueOwnerAWSAccountId: '123456789012',
+    });
+    expect(sqs.commandCalls(ListDeadLetterSourceQueuesCommand)[0]?.args[0].input).toEqual({
+      QueueUrl: DLQ_URL,
+    });
+    expect(sqs.commandCalls(StartMessageMoveTaskCommand)[0]?.args[0].input).toEqual({
+      SourceArn: DLQ_ARN,
+      DestinationArn: INGEST_ARN,
+    });
+  });
+
+  it('will not guess between several source queues', async () => {
+    sqs.on(GetQueueUrlCommand).resolves({ QueueUrl: DLQ_URL });
+    sqs
+      .on(ListDeadLetterSourceQueuesCommand)
+      .resolves({ queueUrls: [INGEST_URL, `${INGEST_URL}-2`] });
+
+    const { code, stderr } = await cli(['dlq', 'redrive', '--dlq-arn', DLQ_ARN]);
+
+    expect(code).toBe(2);
+    expect(stderr).toContain('2 queues use');
+    expect(stderr).toContain('--to-queue-arn');
+    expect(sqs.commandCalls(StartMessageMoveTaskCommand)).toHaveLength(0);
   });
 
   it('finds the ARN from the queue URL (DLQ_URL) and passes a rate', async () => {
@@ -146,18 +189,25 @@ describe('athena-cost dlq redrive', () => {
       'redrive',
       '--max-per-second',
       '10',
+      '--to-queue-arn',
+      INGEST_ARN,
       '--format',
       'json',
     ]);
 
     expect(code).toBe(0);
-    expect(JSON.parse(stdout)).toEqual({ sourceArn: DLQ_ARN, taskHandle: 'task-handle-2' });
+    expect(JSON.parse(stdout)).toEqual({
+      sourceArn: DLQ_ARN,
+      destinationArn: INGEST_ARN,
+      taskHandle: 'task-handle-2',
+    });
     expect(sqs.commandCalls(GetQueueAttributesCommand)[0]?.args[0].input).toEqual({
       QueueUrl: DLQ_URL,
       AttributeNames: ['QueueArn'],
     });
     expect(sqs.commandCalls(StartMessageMoveTaskCommand)[0]?.args[0].input).toEqual({
       SourceArn: DLQ_ARN,
+      DestinationArn: INGEST_ARN,
       MaxNumberOfMessagesPerSecond: 10,
     });
   });
@@ -168,7 +218,14 @@ describe('athena-cost dlq redrive', () => {
         name: 'UnsupportedOperation',
       }),
     );
-    const { code, stderr } = await cli(['dlq', 'redrive', '--dlq-arn', DLQ_ARN]);
+    const { code, stderr } = await cli([
+      'dlq',
+      'redrive',
+      '--dlq-arn',
+      DLQ_ARN,
+      '--to-queue-arn',
+      INGEST_ARN,
+    ]);
     expect(code).toBe(1);
     expect(stderr).toBe(
       `athena-cost: cannot start the redrive (${DLQ_ARN}): UnsupportedOperation: There is already a task running.\n`,

@@ -1,4 +1,10 @@
-import { GetQueueAttributesCommand, StartMessageMoveTaskCommand } from '@aws-sdk/client-sqs';
+import {
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  ListDeadLetterSourceQueuesCommand,
+  type SQSClient,
+  StartMessageMoveTaskCommand,
+} from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { defineCommand } from '../../command.js';
 import { createSqsClient, sqsFailure } from '../../dead-letter-queue.js';
@@ -6,13 +12,14 @@ import { UsageError } from '../../errors.js';
 
 const got = (issue: { input: unknown }) => `, got '${String(issue.input)}'`;
 
+const SQS_QUEUE_ARN = /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$/;
+const queueArn = z
+  .string()
+  .regex(SQS_QUEUE_ARN, { error: (issue) => `must be an SQS queue ARN${got(issue)}` });
+
 const RedriveFlags = z.object({
-  'dlq-arn': z
-    .string()
-    .regex(/^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$/, {
-      error: (issue) => `must be an SQS queue ARN${got(issue)}`,
-    })
-    .optional(),
+  'dlq-arn': queueArn.optional(),
+  'to-queue-arn': queueArn.optional(),
   'dlq-url': z.url({ error: (issue) => `must be a queue URL${got(issue)}` }).optional(),
   'max-per-second': z
     .string()
@@ -26,10 +33,13 @@ export default defineCommand({
   name: 'dlq redrive',
   summary: 'Move the dead-letter queue messages back to the ingest queue (StartMessageMoveTask)',
   usage:
-    'athena-cost dlq redrive [--dlq-arn ARN | --dlq-url URL] [--max-per-second N] [--format table|json]',
+    'athena-cost dlq redrive [--dlq-arn ARN | --dlq-url URL] [--to-queue-arn ARN] [--max-per-second N] [--format table|json]',
   description: `
-Starts an SQS message move task from the dead-letter queue back to the queue its messages came
-from (the ingest queue), and prints the task handle. Redrive after fixing what made them fail:
+Starts an SQS message move task from the dead-letter queue to the ingest queue, and prints the
+task handle. The destination is named, never left to SQS: the DLQ also holds the events
+EventBridge could not deliver, which have no SQS source queue to go back to. It is
+--to-queue-arn, else $INGEST_QUEUE_ARN (stack output IngestQueueArn), else the one queue whose
+redrive policy points at the DLQ (ListDeadLetterSourceQueues). Redrive after fixing what made them fail:
 ingest records each query once, so redriving messages whose queries were recorded meanwhile (by
 a redelivery or by reconcile) counts nothing twice. The queue is --dlq-arn, else $DLQ_ARN, else
 the ARN of --dlq-url or $DLQ_URL (stack outputs IngestDeadLetterQueueArn and
@@ -44,6 +54,12 @@ IngestDeadLetterQueueUrl). SQS runs one move task per queue at a time.`,
       type: 'string',
       valueName: 'URL',
       description: 'Dead-letter queue URL, when no ARN is given (default: $DLQ_URL)',
+    },
+    'to-queue-arn': {
+      type: 'string',
+      valueName: 'ARN',
+      description:
+        "Queue to move the messages to (default: $INGEST_QUEUE_ARN, else the DLQ's one source queue)",
     },
     'max-per-second': {
       type: 'string',
@@ -60,33 +76,28 @@ IngestDeadLetterQueueUrl). SQS runs one move task per queue at a time.`,
   flags: RedriveFlags,
   async run(context) {
     const { flags } = context;
-    const url = flags['dlq-url'] ?? context.env.DLQ_URL;
+    const url = flags['dlq-url'] || context.env.DLQ_URL || undefined;
     let sourceArn = flags['dlq-arn'] ?? context.env.DLQ_ARN;
     if (!sourceArn && !url) {
       throw new UsageError(
         'no dead-letter queue: pass --dlq-arn ARN or --dlq-url URL, or set DLQ_ARN or DLQ_URL',
       );
     }
+    let destinationArn = flags['to-queue-arn'] ?? (context.env.INGEST_QUEUE_ARN || undefined);
+    if (destinationArn !== undefined && !SQS_QUEUE_ARN.test(destinationArn)) {
+      throw new UsageError(`INGEST_QUEUE_ARN must be an SQS queue ARN, got '${destinationArn}'`);
+    }
     const sqs = createSqsClient(context.region);
     try {
-      if (!sourceArn && url) {
-        try {
-          const attributes = await sqs.send(
-            new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),
-          );
-          sourceArn = attributes.Attributes?.QueueArn;
-        } catch (error) {
-          throw sqsFailure('cannot read the dead-letter queue ARN', url, error);
-        }
-        if (!sourceArn)
-          throw sqsFailure('cannot read the dead-letter queue ARN', url, 'no QueueArn');
-      }
+      if (!sourceArn && url) sourceArn = await queueArnOf(sqs, url, 'dead-letter queue');
       const arn = sourceArn as string;
+      destinationArn ??= await soleSourceQueueArn(sqs, url ?? (await queueUrlOf(sqs, arn)), arn);
       let taskHandle: string | undefined;
       try {
         const output = await sqs.send(
           new StartMessageMoveTaskCommand({
             SourceArn: arn,
+            DestinationArn: destinationArn,
             ...(flags['max-per-second'] === undefined
               ? {}
               : { MaxNumberOfMessagesPerSecond: flags['max-per-second'] }),
@@ -97,10 +108,12 @@ IngestDeadLetterQueueUrl). SQS runs one move task per queue at a time.`,
         throw sqsFailure('cannot start the redrive', arn, error);
       }
       if (context.format === 'json') {
-        context.stdout.write(`${JSON.stringify({ sourceArn: arn, taskHandle }, null, 2)}\n`);
+        context.stdout.write(
+          `${JSON.stringify({ sourceArn: arn, destinationArn, taskHandle }, null, 2)}\n`,
+        );
       } else {
         context.stdout.write(
-          `Redrive started: ${arn} -> its source queue\nTask handle: ${taskHandle ?? '(none returned)'}\n` +
+          `Redrive started: ${arn} -> ${destinationArn}\nTask handle: ${taskHandle ?? '(none returned)'}\n` +
             `Follow it with: aws sqs list-message-move-tasks --source-arn ${arn}\n`,
         );
       }
@@ -110,3 +123,49 @@ IngestDeadLetterQueueUrl). SQS runs one move task per queue at a time.`,
     }
   },
 });
+
+async function queueArnOf(sqs: SQSClient, url: string, what: string): Promise<string> {
+  let arn: string | undefined;
+  try {
+    const attributes = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),
+    );
+    arn = attributes.Attributes?.QueueArn;
+  } catch (error) {
+    throw sqsFailure(`cannot read the ${what} ARN`, url, error);
+  }
+  if (!arn) throw sqsFailure(`cannot read the ${what} ARN`, url, 'no QueueArn');
+  return arn;
+}
+
+/** The URL of a queue named by its ARN (`arn:PARTITION:sqs:REGION:ACCOUNT:NAME`). */
+async function queueUrlOf(sqs: SQSClient, arn: string): Promise<string> {
+  const [, , , , account, name] = arn.split(':');
+  try {
+    const output = await sqs.send(
+      new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account }),
+    );
+    if (output.QueueUrl) return output.QueueUrl;
+  } catch (error) {
+    throw sqsFailure('cannot find the dead-letter queue', arn, error);
+  }
+  throw sqsFailure('cannot find the dead-letter queue', arn, 'no QueueUrl');
+}
+
+/** The ARN of the one queue whose redrive policy names the DLQ: the ingest queue. */
+async function soleSourceQueueArn(sqs: SQSClient, dlqUrl: string, dlqArn: string): Promise<string> {
+  let sources: string[];
+  try {
+    const output = await sqs.send(new ListDeadLetterSourceQueuesCommand({ QueueUrl: dlqUrl }));
+    sources = output.queueUrls ?? [];
+  } catch (error) {
+    throw sqsFailure('cannot list the queues that use the dead-letter queue', dlqArn, error);
+  }
+  const [only] = sources;
+  if (only === undefined || sources.length > 1) {
+    throw new UsageError(
+      `cannot tell where to move the messages: ${sources.length} queues use ${dlqArn} as their dead-letter queue; pass --to-queue-arn ARN or set INGEST_QUEUE_ARN (stack output IngestQueueArn)`,
+    );
+  }
+  return queueArnOf(sqs, only, 'ingest queue');
+}

@@ -1,0 +1,68 @@
+import {
+  type AthenaClient,
+  GetWorkGroupCommand,
+  UpdateWorkGroupCommand,
+  type WorkGroupConfigurationUpdates,
+} from '@aws-sdk/client-athena';
+import type { WorkgroupSettings, WorkgroupUpdate } from '../budgets/workgroup-settings.js';
+import { WorkgroupNotFoundError, type WorkgroupSettingsGateway } from './workgroup-gateway.js';
+
+/**
+ * The settings gateway over Athena's GetWorkGroup and UpdateWorkGroup: all restore needs, so its
+ * bundle holds no query calls (the query stopping is in athena-workgroup-gateway.ts).
+ */
+export class AthenaWorkgroupSettingsGateway implements WorkgroupSettingsGateway {
+  constructor(protected readonly athena: AthenaClient) {}
+
+  async getSettings(workgroup: string): Promise<WorkgroupSettings> {
+    try {
+      const output = await this.athena.send(new GetWorkGroupCommand({ WorkGroup: workgroup }));
+      const configuration = output.WorkGroup?.Configuration;
+      return {
+        state: output.WorkGroup?.State === 'DISABLED' ? 'DISABLED' : 'ENABLED',
+        classifications: configuration?.EngineConfiguration?.Classifications?.map(
+          (classification) => ({
+            name: classification.Name ?? '',
+            properties: { ...(classification.Properties ?? {}) },
+          }),
+        ),
+        bytesScannedCutoffPerQuery: configuration?.BytesScannedCutoffPerQuery,
+      };
+    } catch (error) {
+      if (
+        error instanceof Error &&
+        error.name === 'InvalidRequestException' &&
+        /not (found|exist)/i.test(error.message)
+      ) {
+        throw new WorkgroupNotFoundError(workgroup);
+      }
+      throw error;
+    }
+  }
+
+  async apply(workgroup: string, update: WorkgroupUpdate): Promise<void> {
+    const configurationUpdates: WorkGroupConfigurationUpdates = {};
+    if (update.classifications !== undefined) {
+      configurationUpdates.EngineConfiguration = {
+        Classifications: update.classifications.map((classification) => ({
+          Name: classification.name,
+          Properties: { ...classification.properties },
+        })),
+      };
+    }
+    if (update.bytesScannedCutoffPerQuery !== undefined) {
+      configurationUpdates.BytesScannedCutoffPerQuery = update.bytesScannedCutoffPerQuery;
+    }
+    if (update.removeBytesScannedCutoff)
+      configurationUpdates.RemoveBytesScannedCutoffPerQuery = true;
+    await this.athena.send(
+      new UpdateWorkGroupCommand({
+        WorkGroup: workgroup,
+        ...(update.state === undefined ? {} : { State: update.state }),
+        ...(Object.keys(configurationUpdates).length === 0
+          ? {}
+          : { ConfigurationUpdates: configurationUpdates }),
+      }),
+    );
+  }
+}
