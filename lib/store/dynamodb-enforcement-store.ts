@@ -12,7 +12,7 @@ import {
   settingsWithApplied,
   type WorkgroupSettings,
 } from '../budgets/workgroup-settings.js';
-import { queryAllItems } from './dynamodb-toolkit.js';
+import { isConditionalCheckFailed, queryAll } from './dynamodb-toolkit.js';
 import type {
   ActionRecord,
   EnforcementKey,
@@ -60,7 +60,7 @@ export class DynamoDbEnforcementStore implements EnforcementStore {
       );
       return true;
     } catch (error) {
-      if (isConditionalCheckFailure(error)) return false;
+      if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
   }
@@ -78,7 +78,7 @@ export class DynamoDbEnforcementStore implements EnforcementStore {
       );
     } catch (error) {
       // Gone already (a retried Delete) or taken over after the lease: not ours to release.
-      if (!isConditionalCheckFailure(error)) throw error;
+      if (!isConditionalCheckFailed(error)) throw error;
     }
   }
 
@@ -161,7 +161,7 @@ export class DynamoDbEnforcementStore implements EnforcementStore {
       );
       return snapshot;
     } catch (error) {
-      if (!isConditionalCheckFailure(error)) throw error;
+      if (!isConditionalCheckFailed(error)) throw error;
       const existing = await this.documents.send(
         new GetCommand({ TableName: this.tableName, Key: itemKey, ConsistentRead: true }),
       );
@@ -193,7 +193,7 @@ export class DynamoDbEnforcementStore implements EnforcementStore {
   }
 
   async activeStates(): Promise<EnforcementState[]> {
-    const items = await queryAllItems(this.documents, {
+    const items = await queryAll(this.documents, {
       TableName: this.tableName,
       KeyConditionExpression: 'pk = :pk',
       FilterExpression: '#status = :active',
@@ -229,9 +229,6 @@ const APPLIED_ATTRIBUTES: readonly [keyof AppliedFields, string][] = [
   ['maxDpuCount', 'appliedMaxDpuCount'],
   ['minDpuCount', 'appliedMinDpuCount'],
 ];
-
-const isConditionalCheckFailure = (error: unknown): boolean =>
-  error instanceof Error && error.name === 'ConditionalCheckFailedException';
 
 const PERIOD_NAMES: readonly string[] = ['day', 'week', 'month'];
 

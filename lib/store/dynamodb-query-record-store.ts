@@ -5,6 +5,7 @@ import {
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { backoffMs, type Sleep, sleep } from '../async/backoff.js';
 import { mapWithConcurrency } from '../async/map-with-concurrency.js';
 import { describeError } from '../errors/describe-error.js';
 import type { QueryUsage } from '../usage/query-usage.js';
@@ -24,7 +25,7 @@ export interface DynamoDbQueryRecordStoreOptions {
   readonly tableName: string;
   readonly queryRecordTtlDays: number;
   readonly now?: () => Date;
-  readonly sleep?: (ms: number) => Promise<void>;
+  readonly sleep?: Sleep;
 }
 
 /**
@@ -38,7 +39,7 @@ export interface DynamoDbQueryRecordStoreOptions {
  */
 export class DynamoDbQueryRecordStore implements QueryRecordStore {
   private readonly now: () => Date;
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly sleep: Sleep;
   /** Ids seen recorded by this instance: their duplicates skip the table (see RecentlyRecorded). */
   private readonly recent = new RecentlyRecorded();
 
@@ -47,7 +48,7 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
     private readonly options: DynamoDbQueryRecordStoreOptions,
   ) {
     this.now = options.now ?? (() => new Date());
-    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    this.sleep = options.sleep ?? sleep;
   }
 
   async recordQueries(usages: readonly QueryUsage[]): Promise<RecordingOutcome> {
@@ -229,9 +230,4 @@ function queryRecordItem(
   item.recordedAt = recordedAt;
   item.expiresAt = expiresAt;
   return item;
-}
-
-/** Full-jitter exponential backoff: 25 ms doubling, capped at 1 s. */
-function backoffMs(attempt: number): number {
-  return Math.random() * Math.min(1_000, 25 * 2 ** attempt);
 }

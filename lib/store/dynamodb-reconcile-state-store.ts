@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { queryAllItems } from './dynamodb-toolkit.js';
+import { isConditionalCheckFailed, queryAll } from './dynamodb-toolkit.js';
 import type {
   ReconcilePass,
   ReconcileState,
@@ -19,7 +19,7 @@ export class DynamoDbReconcileStateStore implements ReconcileStateStore {
 
   async loadAll(): Promise<ReadonlyMap<string, ReconcileState>> {
     const states = new Map<string, ReconcileState>();
-    const items = await queryAllItems(this.documents, {
+    const items = await queryAll(this.documents, {
       TableName: this.tableName,
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': TableKeys.reconcile('').pk },
@@ -60,7 +60,7 @@ export class DynamoDbReconcileStateStore implements ReconcileStateStore {
       );
       return true;
     } catch (error) {
-      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return false;
+      if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
   }

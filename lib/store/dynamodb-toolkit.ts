@@ -1,22 +1,96 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   type DynamoDBDocumentClient,
   QueryCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
+import { backoffMs, sleep as realSleep, type Sleep } from '../async/backoff.js';
+import { chunk } from '../async/map-with-concurrency.js';
+
+/** An item or a key as the document client reads and writes them. */
+export type Item = Record<string, unknown>;
+
+/** BatchGetItem takes at most 100 keys. */
+export const MAX_KEYS_PER_BATCH_GET = 100;
+/**
+ * Calls per 100 keys before keys DynamoDB keeps leaving unprocessed are an error: with the
+ * backoff below, about two seconds of a throttled table.
+ */
+const MAX_BATCH_GET_ROUNDS = 8;
 
 /** Runs a Query to its last page and returns every item: for small partitions read whole. */
-export async function queryAllItems(
+export async function queryAll(
   documents: DynamoDBDocumentClient,
   input: Omit<QueryCommandInput, 'ExclusiveStartKey'>,
-): Promise<Record<string, unknown>[]> {
-  const items: Record<string, unknown>[] = [];
-  let startKey: Record<string, unknown> | undefined;
+): Promise<Item[]> {
+  const items: Item[] = [];
+  let startKey: Item | undefined;
   do {
     const output = await documents.send(
-      new QueryCommand({ ...input, ExclusiveStartKey: startKey }),
+      new QueryCommand({
+        ...input,
+        ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+      }),
     );
     items.push(...(output.Items ?? []));
     startKey = output.LastEvaluatedKey;
-  } while (startKey);
+  } while (startKey !== undefined);
   return items;
 }
+
+export interface BatchGetAllOptions {
+  /** What the keys name, for the error when some stay unread ("usage counters"). */
+  readonly what: string;
+  /** Strongly consistent reads, for a caller that must see its own writes. */
+  readonly consistentRead?: boolean;
+  readonly projectionExpression?: string;
+  readonly sleep?: Sleep;
+}
+
+/**
+ * Reads the items of `keys` with BatchGetItem, 100 distinct keys a call (it rejects a request
+ * that names a key twice, so repeated keys are asked once). Keys
+ * DynamoDB leaves unprocessed (throttling, the 16 MB response limit) are asked again after a
+ * full-jitter backoff; keys still unread after a few rounds throw, since an item silently left
+ * out would read as absent. Items come back in no particular order; absent keys have none.
+ */
+export async function batchGetAll(
+  documents: DynamoDBDocumentClient,
+  tableName: string,
+  keys: readonly Item[],
+  options: BatchGetAllOptions,
+): Promise<Item[]> {
+  const wait = options.sleep ?? realSleep;
+  const items: Item[] = [];
+  const distinct = [...new Map(keys.map((key) => [JSON.stringify(key), key])).values()];
+  for (const part of chunk(distinct, MAX_KEYS_PER_BATCH_GET)) {
+    let request: Item[] = [...part];
+    for (let round = 0; request.length > 0; round++) {
+      if (round === MAX_BATCH_GET_ROUNDS) {
+        throw new Error(`BatchGetItem left ${request.length} ${options.what} unread`);
+      }
+      if (round > 0) await wait(backoffMs(round));
+      const output = await documents.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [tableName]: {
+              Keys: request,
+              ...(options.consistentRead === true ? { ConsistentRead: true } : {}),
+              ...(options.projectionExpression === undefined
+                ? {}
+                : { ProjectionExpression: options.projectionExpression }),
+            },
+          },
+        }),
+      );
+      items.push(...(output.Responses?.[tableName] ?? []));
+      request = (output.UnprocessedKeys?.[tableName]?.Keys ?? []) as Item[];
+    }
+  }
+  return items;
+}
+
+/** Whether a write failed only because its condition did not hold (not a fault to retry). */
+export const isConditionalCheckFailed = (error: unknown): boolean =>
+  error instanceof ConditionalCheckFailedException;

@@ -1,14 +1,11 @@
-import {
-  type DynamoDBDocumentClient,
-  QueryCommand,
-  type QueryCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { mapWithConcurrency } from '../async/map-with-concurrency.js';
 import { parseBudget } from '../budgets/budget.js';
 import type { Period } from '../usage/period-keys.js';
 import { dpuHoursFromMillis, usdFromNano } from '../usage/pricing.js';
 import { TERMINAL_STATES } from '../usage/query-usage.js';
+import { queryAll } from './dynamodb-toolkit.js';
 import { totalsFromItem } from './dynamodb-usage-counter-reader.js';
 import {
   INDEX_BY_PERIOD,
@@ -83,7 +80,7 @@ export class DynamoDbUsageReportSource implements UsageReportSource {
     let items: Record<string, unknown>[];
     if (workgroup !== undefined) {
       const { pk } = TableKeys.usage(workgroup, period, first);
-      items = await this.queryAll({
+      items = await queryAll(this.documents, {
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND sk BETWEEN :first AND :last',
         ExpressionAttributeValues: {
@@ -94,7 +91,7 @@ export class DynamoDbUsageReportSource implements UsageReportSource {
       });
     } else {
       const pages = await mapWithConcurrency(keys, this.concurrency, (key) =>
-        this.queryAll({
+        queryAll(this.documents, {
           TableName: this.tableName,
           IndexName: INDEX_BY_PERIOD,
           KeyConditionExpression: 'periodKey = :periodKey',
@@ -113,7 +110,7 @@ export class DynamoDbUsageReportSource implements UsageReportSource {
   }
 
   async readBudgets(workgroup?: string): Promise<readonly BudgetLimit[]> {
-    const items = await this.queryAll({
+    const items = await queryAll(this.documents, {
       TableName: this.tableName,
       KeyConditionExpression: workgroup === undefined ? 'pk = :pk' : 'pk = :pk AND sk = :sk',
       ExpressionAttributeValues: {
@@ -176,20 +173,6 @@ export class DynamoDbUsageReportSource implements UsageReportSource {
       });
     }
     return queries;
-  }
-
-  /** Every item a Query matches, following pagination. */
-  private async queryAll(input: QueryCommandInput): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const output = await this.documents.send(
-        new QueryCommand({ ...input, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }),
-      );
-      items.push(...(output.Items ?? []));
-      startKey = output.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return items;
   }
 }
 

@@ -6,10 +6,11 @@ import { AthenaClient, type QueryExecution } from '@aws-sdk/client-athena';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { BatchGetCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { loadConfig, type Pricing } from '../../lib/config.js';
+import { DynamoDbRecordedQueryIndex } from '../../lib/store/dynamodb-recorded-query-index.js';
 import { totalsFromItem } from '../../lib/store/dynamodb-usage-counter-reader.js';
 import { periodKeyAttribute, TableKeys } from '../../lib/store/table-keys.js';
 import { isTerminalState } from '../../lib/usage/query-usage.js';
@@ -514,10 +515,12 @@ export async function runLocalMode(options: LocalModeOptions = {}): Promise<Loca
       : await readCounters(clients.documents, resolved.tableName, names, day.day);
     const alreadyRecorded = tableCreated
       ? new Set<string>()
-      : await recordedQueryIds(
-          clients.documents,
-          resolved.tableName,
-          day.queries.map((query) => query.id),
+      : new Set(
+          (
+            await new DynamoDbRecordedQueryIndex(clients.documents, resolved.tableName).lookup(
+              day.queries.map((query) => query.id),
+            )
+          ).keys(),
         );
 
     const budgets = ctx.options.sampleBudgets ? await seedBudgets(ctx) : [];
@@ -842,32 +845,6 @@ async function readCounters(
     totals.set(workgroup, item === undefined ? ZERO_TOTALS : totalsFromItem(item));
   }
   return totals;
-}
-
-/** Which of these query ids the table already records. */
-async function recordedQueryIds(
-  documents: DynamoDBDocumentClient,
-  tableName: string,
-  ids: readonly string[],
-): Promise<Set<string>> {
-  const found = new Set<string>();
-  for (let start = 0; start < ids.length; start += 100) {
-    let keys: Record<string, unknown>[] = ids
-      .slice(start, start + 100)
-      .map((id) => TableKeys.query(id));
-    for (let round = 0; keys.length > 0 && round < 10; round++) {
-      const output = await documents.send(
-        new BatchGetCommand({
-          RequestItems: { [tableName]: { Keys: keys, ProjectionExpression: 'pk' } },
-        }),
-      );
-      for (const item of output.Responses?.[tableName] ?? []) {
-        found.add(String(item.pk).replace(/^QUERY#/, ''));
-      }
-      keys = (output.UnprocessedKeys?.[tableName]?.Keys ?? []) as Record<string, unknown>[];
-    }
-  }
-  return found;
 }
 
 /** Sets variables (and removes `unset`); returns a function that puts everything back. */
