@@ -1,6 +1,10 @@
 import type { QueryExecution } from '../athena/query-execution.js';
 import type { FetchedExecutions, QueryExecutionSource } from '../athena/query-execution-source.js';
-import { ExpiredPageTokenError, type QueryHistory } from '../athena/query-history.js';
+import {
+  ExpiredPageTokenError,
+  type QueryHistory,
+  type QueryHistoryPage,
+} from '../athena/query-history.js';
 import type { Pricing } from '../config.js';
 import { describeError } from '../errors/describe-error.js';
 import type { RecordQueries } from '../ingest/record-queries.js';
@@ -10,6 +14,7 @@ import type { ReconcileState, ReconcileStateStore } from '../store/reconcile-sta
 import type { RecordedQueryIndex } from '../store/recorded-query-index.js';
 import { deriveQueryUsage, isTerminalState, type QueryUsage } from '../usage/query-usage.js';
 import { totalsOf, type UsageTotals, ZERO_TOTALS } from '../usage/usage-totals.js';
+import { freshPass, holdBack, nextReconcileState, resumedPass } from './reconcile-watermark.js';
 
 /**
  * Reconciliation: compares Athena's own history (ListQueryExecutions, newest first) with the
@@ -143,6 +148,21 @@ const DAY_MS = 86_400_000;
 /** Athena keeps query history for about 45 days: a backfill cannot reach further. */
 export const ATHENA_HISTORY_DAYS = 45;
 export const ATHENA_HISTORY_MS = ATHENA_HISTORY_DAYS * DAY_MS;
+/** What every workgroup of one run shares. */
+interface RunContext {
+  readonly options: ReconcileOptions;
+  readonly backfill: boolean;
+  readonly dryRun: boolean;
+  readonly graceMs: number;
+  readonly startedAt: Date;
+  readonly states: ReadonlyMap<string, ReconcileState>;
+  readonly workgroupCount: number;
+  /** Whether another page may start: the first page of a run always may, then the deadline. */
+  readonly mayStartPage: () => boolean;
+  /** Counts a page listed, for {@link RunContext.mayStartPage}. */
+  readonly pageListed: () => void;
+}
+
 export function createReconcileWorkgroups(deps: ReconcileDependencies) {
   const now = deps.now ?? (() => new Date());
   const settings = { ...DEFAULT_RECONCILE_SETTINGS, ...deps.settings };
@@ -156,7 +176,6 @@ export function createReconcileWorkgroups(deps: ReconcileDependencies) {
       throw new Error('reconcileWorkgroups: a scheduled run needs a state store');
     }
     const dryRun = options.dryRun === true;
-    const graceMs = options.graceMs ?? settings.graceMs;
     const deadline = options.deadline ?? Number.POSITIVE_INFINITY;
     const runStart = now();
     const names = options.workgroups ?? (await deps.history.listWorkgroups());
@@ -174,124 +193,26 @@ export function createReconcileWorkgroups(deps: ReconcileDependencies) {
       .map(({ name }) => name);
 
     let pagesThisRun = 0;
-    const mayStartPage = () => pagesThisRun === 0 || now().getTime() < deadline;
+    const run: RunContext = {
+      options,
+      backfill,
+      dryRun,
+      graceMs: options.graceMs ?? settings.graceMs,
+      startedAt: runStart,
+      states,
+      workgroupCount: ordered.length,
+      mayStartPage: () => pagesThisRun === 0 || now().getTime() < deadline,
+      pageListed: () => {
+        pagesThisRun++;
+      },
+    };
     const results: WorkgroupReconciliation[] = [];
-
     for (const [index, workgroup] of ordered.entries()) {
-      const result = emptyResult(workgroup);
-      results.push(result);
-      if (!mayStartPage()) continue;
-      const saved = states.get(workgroup);
-      const watermarkUsed =
-        saved?.watermark ?? new Date(runStart.getTime() - settings.initialLookbackMs).toISOString();
-      const cutoff = backfill
-        ? (options.since as Date).getTime()
-        : Date.parse(watermarkUsed) - settings.safetyMarginMs;
-      const ignoreBefore = backfill ? cutoff : Number.NEGATIVE_INFINITY;
-      let passStartedAt =
-        saved?.pass && !backfill ? Date.parse(saved.pass.startedAt) : runStart.getTime();
-      let token = backfill ? undefined : saved?.pass?.nextToken;
-      let holdAt = backfill || !saved?.pass?.holdAt ? undefined : Date.parse(saved.pass.holdAt);
-      let blocked = !backfill && saved?.pass?.blocked === true;
-      let reachedBack: number | undefined;
-      let pagesHere = 0;
-      const hold = (submittedAt: number | undefined) => {
-        if (submittedAt === undefined) blocked = true;
-        else holdAt = Math.min(holdAt ?? submittedAt, submittedAt);
-      };
-      const report = (done: boolean) =>
-        options.onProgress?.({
-          workgroup,
-          workgroupIndex: index,
-          workgroupCount: ordered.length,
-          listed: result.listed,
-          recorded: dryRun ? result.wouldRecord : result.recorded,
-          from: new Date(passStartedAt),
-          cutoff: new Date(cutoff),
-          reachedBack: reachedBack === undefined ? undefined : new Date(reachedBack),
-          done,
-        });
-
-      try {
-        for (;;) {
-          if (!mayStartPage()) break;
-          let page: Awaited<ReturnType<QueryHistory['listQueryExecutionIds']>>;
-          try {
-            page = await deps.history.listQueryExecutionIds(workgroup, token);
-          } catch (error) {
-            if (!(error instanceof ExpiredPageTokenError)) throw error;
-            // The saved place is lost: start a fresh pass from the newest query. The pages
-            // already seen are all recorded now, so going over them again costs lookups only.
-            logger.warn('Reconcile pass starts over', { workgroup, reason: describeError(error) });
-            token = undefined;
-            passStartedAt = now().getTime();
-            holdAt = undefined;
-            blocked = false;
-            continue;
-          }
-          pagesThisRun++;
-          pagesHere++;
-          const oldest = await reconcilePage(page.queryExecutionIds, {
-            result,
-            dryRun,
-            graceMs,
-            ignoreBefore,
-            hold,
-          });
-          if (oldest !== undefined) reachedBack = Math.min(reachedBack ?? oldest, oldest);
-          token = page.nextToken;
-          if (token === undefined || (oldest !== undefined && oldest < cutoff)) {
-            result.complete = true;
-            break;
-          }
-          report(false);
-        }
-      } catch (error) {
-        result.error = describeError(error);
-        logger.error('Could not reconcile workgroup', { workgroup, error: result.error });
-      }
-      result.reachedBack =
-        reachedBack === undefined ? undefined : new Date(reachedBack).toISOString();
-      report(true);
-
-      if (backfill || dryRun || deps.state === undefined) continue;
-      const base: ReconcileState = saved ?? {
-        workgroup,
-        watermark: undefined,
-        pass: undefined,
-        version: 0,
-        updatedAt: undefined,
-      };
-      let next: ReconcileState | undefined;
-      if (result.complete) {
-        const watermark = blocked
-          ? watermarkUsed
-          : new Date(Math.min(passStartedAt, holdAt ?? passStartedAt)).toISOString();
-        next = { ...base, watermark, pass: undefined };
-      } else if (token !== undefined && pagesHere > 0) {
-        next = {
-          ...base,
-          watermark: watermarkUsed,
-          pass: {
-            startedAt: new Date(passStartedAt).toISOString(),
-            nextToken: token,
-            holdAt: holdAt === undefined ? undefined : new Date(holdAt).toISOString(),
-            blocked,
-          },
-        };
-      }
-      result.watermark = next?.watermark ?? saved?.watermark;
-      if (next === undefined) continue;
-      try {
-        if (!(await deps.state.save(next, now()))) {
-          logger.warn('Another run saved this workgroup first; its progress stands', { workgroup });
-          result.watermark = saved?.watermark;
-        }
-      } catch (error) {
-        // Not saving only means the next run looks at the same queries again.
-        result.error ??= `progress not saved: ${describeError(error)}`;
-        logger.error('Could not save reconcile progress', { workgroup, error: result.error });
-      }
+      results.push(
+        run.mayStartPage()
+          ? await reconcileWorkgroup(run, workgroup, index)
+          : emptyResult(workgroup),
+      );
     }
 
     let metricsPublished = false;
@@ -335,6 +256,107 @@ export function createReconcileWorkgroups(deps: ReconcileDependencies) {
     }
     return summary;
   };
+
+  /**
+   * One workgroup's pass: lists its history page by page from where the last run stopped (or
+   * the newest query) until the cutoff, the end of the history or the deadline, reconciles each
+   * page, then saves the watermark or the place to continue from (scheduled runs).
+   */
+  async function reconcileWorkgroup(
+    run: RunContext,
+    workgroup: string,
+    index: number,
+  ): Promise<WorkgroupReconciliation> {
+    const result = emptyResult(workgroup);
+    const saved = run.states.get(workgroup);
+    const watermarkUsed =
+      saved?.watermark ??
+      new Date(run.startedAt.getTime() - settings.initialLookbackMs).toISOString();
+    const cutoff =
+      run.options.since?.getTime() ?? Date.parse(watermarkUsed) - settings.safetyMarginMs;
+    const ignoreBefore = run.backfill ? cutoff : Number.NEGATIVE_INFINITY;
+    let pass = resumedPass(run.backfill ? undefined : saved?.pass, run.startedAt.getTime());
+    let token = run.backfill ? undefined : saved?.pass?.nextToken;
+    let reachedBack: number | undefined;
+    let pagesListed = 0;
+    const report = (done: boolean) =>
+      run.options.onProgress?.({
+        workgroup,
+        workgroupIndex: index,
+        workgroupCount: run.workgroupCount,
+        listed: result.listed,
+        recorded: run.dryRun ? result.wouldRecord : result.recorded,
+        from: new Date(pass.startedAt),
+        cutoff: new Date(cutoff),
+        reachedBack: reachedBack === undefined ? undefined : new Date(reachedBack),
+        done,
+      });
+
+    try {
+      while (run.mayStartPage()) {
+        let page: QueryHistoryPage;
+        try {
+          page = await deps.history.listQueryExecutionIds(workgroup, token);
+        } catch (error) {
+          if (!(error instanceof ExpiredPageTokenError)) throw error;
+          // The saved place is lost: start a fresh pass from the newest query. The pages
+          // already seen are all recorded now, so going over them again costs lookups only.
+          logger.warn('Reconcile pass starts over', { workgroup, reason: describeError(error) });
+          token = undefined;
+          pass = freshPass(now().getTime());
+          continue;
+        }
+        run.pageListed();
+        pagesListed++;
+        const oldest = await reconcilePage(page.queryExecutionIds, {
+          result,
+          dryRun: run.dryRun,
+          graceMs: run.graceMs,
+          ignoreBefore,
+          hold: (submittedAt) => {
+            pass = holdBack(pass, submittedAt);
+          },
+        });
+        if (oldest !== undefined) reachedBack = Math.min(reachedBack ?? oldest, oldest);
+        token = page.nextToken;
+        if (token === undefined || (oldest !== undefined && oldest < cutoff)) {
+          result.complete = true;
+          break;
+        }
+        report(false);
+      }
+    } catch (error) {
+      result.error = describeError(error);
+      logger.error('Could not reconcile workgroup', { workgroup, error: result.error });
+    }
+    result.reachedBack =
+      reachedBack === undefined ? undefined : new Date(reachedBack).toISOString();
+    report(true);
+
+    if (run.backfill || run.dryRun || deps.state === undefined) return result;
+    const next = nextReconcileState({
+      workgroup,
+      saved,
+      watermarkUsed,
+      pass,
+      complete: result.complete,
+      nextToken: token,
+      pagesListed,
+    });
+    result.watermark = next?.watermark ?? saved?.watermark;
+    if (next === undefined) return result;
+    try {
+      if (!(await deps.state.save(next, now()))) {
+        logger.warn('Another run saved this workgroup first; its progress stands', { workgroup });
+        result.watermark = saved?.watermark;
+      }
+    } catch (error) {
+      // Not saving only means the next run looks at the same queries again.
+      result.error ??= `progress not saved: ${describeError(error)}`;
+      logger.error('Could not save reconcile progress', { workgroup, error: result.error });
+    }
+    return result;
+  }
 
   /**
    * Looks one page of ids up, records the missing finished ones and returns the oldest known
