@@ -152,13 +152,13 @@ export interface LocalModeOptions {
   /** The UTC day to simulate, `YYYY-MM-DD` (default: today). */
   readonly day?: string;
   /** Keep DynamoDB Local's database in this folder instead of in memory. */
-  readonly dataDirectory?: string;
+  readonly dataDirectory?: string | undefined;
   /** POWERTOOLS_LOG_LEVEL of the function (default: the environment's, else ERROR). */
-  readonly logLevel?: string;
+  readonly logLevel?: string | undefined;
   /** Table to use (created when missing; default `athena-cost-local`). */
   readonly tableName?: string;
   /** Use this DynamoDB (e.g. the tests' DynamoDB Local) instead of starting one. */
-  readonly dynamoDbEndpoint?: string;
+  readonly dynamoDbEndpoint?: string | undefined;
   /** Store the sample budgets of local/mode/hooks.ts before the day starts (default true). */
   readonly sampleBudgets?: boolean;
   /** Share of Athena and CloudWatch calls the stand-ins answer with throttling (default 0). */

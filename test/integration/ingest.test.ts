@@ -280,7 +280,7 @@ describe('ingest handler', () => {
     const workgroups = [aWorkgroup(), aWorkgroup()] as const;
     const executions = Array.from({ length: 1_000 }, (_, index) =>
       aQueryExecution({
-        workgroup: workgroups[index % 2],
+        workgroup: index % 2 === 0 ? workgroups[0] : workgroups[1],
         dpuCount: index % 3 === 0 ? undefined : 4 * (1 + (index % 31)),
         engineMs: 137 * index + 50,
         bytes: 1_048_576 * (index % 97) + index,
