@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { type Budget, parseBudget } from '../budgets/budget.js';
 import type { BudgetStore, InvalidStoredBudget, StoredBudgets } from './budget-store.js';
-import { queryAll } from './dynamodb-toolkit.js';
+import { queryPartition } from './dynamodb-toolkit.js';
 import { TableKeys } from './table-keys.js';
 
 /**
@@ -23,12 +23,7 @@ export class DynamoDbBudgetStore implements BudgetStore {
   async list(): Promise<StoredBudgets> {
     const budgets: Budget[] = [];
     const invalid: InvalidStoredBudget[] = [];
-    const items = await queryAll(this.documents, {
-      TableName: this.tableName,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': TableKeys.budget('').pk },
-      ConsistentRead: true,
-    });
+    const items = await queryPartition(this.documents, this.tableName, TableKeys.budget('').pk);
     for (const item of items) {
       const parsed = parseBudget(item);
       if (parsed.ok) budgets.push(parsed.budget);

@@ -12,7 +12,7 @@ import {
   settingsWithApplied,
   type WorkgroupSettings,
 } from '../budgets/workgroup-settings.js';
-import { isConditionalCheckFailed, queryAll } from './dynamodb-toolkit.js';
+import { conditionalWrite, queryAll } from './dynamodb-toolkit.js';
 import type {
   ActionRecord,
   EnforcementKey,
@@ -39,8 +39,8 @@ export class DynamoDbEnforcementStore implements EnforcementStore {
   ) {}
 
   async acquire(key: EnforcementKey, owner: string, now: Date): Promise<boolean> {
-    try {
-      await this.documents.send(
+    return conditionalWrite(
+      this.documents.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
@@ -57,17 +57,14 @@ export class DynamoDbEnforcementStore implements EnforcementStore {
           ExpressionAttributeNames: { '#owner': 'owner' },
           ExpressionAttributeValues: { ':me': owner, ':now': now.getTime() },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async releaseExecution(key: EnforcementKey, owner: string): Promise<void> {
-    try {
-      await this.documents.send(
+    // Gone already (a retried Delete) or taken over after the lease: not ours to release.
+    await conditionalWrite(
+      this.documents.send(
         new DeleteCommand({
           TableName: this.tableName,
           Key: TableKeys.executionClaim(key.workgroup, key.period, key.periodKey),
@@ -75,11 +72,8 @@ export class DynamoDbEnforcementStore implements EnforcementStore {
           ExpressionAttributeNames: { '#owner': 'owner' },
           ExpressionAttributeValues: { ':me': owner },
         }),
-      );
-    } catch (error) {
-      // Gone already (a retried Delete) or taken over after the lease: not ours to release.
-      if (!isConditionalCheckFailed(error)) throw error;
-    }
+      ),
+    );
   }
 
   async complete(
@@ -143,8 +137,8 @@ export class DynamoDbEnforcementStore implements EnforcementStore {
     periodEnd: Date,
   ): Promise<WorkgroupSettings> {
     const itemKey = TableKeys.enforcement(key.workgroup, key.period, key.periodKey);
-    try {
-      await this.documents.send(
+    const saved = await conditionalWrite(
+      this.documents.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
@@ -158,15 +152,13 @@ export class DynamoDbEnforcementStore implements EnforcementStore {
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-      return snapshot;
-    } catch (error) {
-      if (!isConditionalCheckFailed(error)) throw error;
-      const existing = await this.documents.send(
-        new GetCommand({ TableName: this.tableName, Key: itemKey, ConsistentRead: true }),
-      );
-      return existing.Item?.snapshot as WorkgroupSettings;
-    }
+      ),
+    );
+    if (saved) return snapshot;
+    const existing = await this.documents.send(
+      new GetCommand({ TableName: this.tableName, Key: itemKey, ConsistentRead: true }),
+    );
+    return existing.Item?.snapshot as WorkgroupSettings;
   }
 
   async recordApplied(key: EnforcementKey, fields: AppliedFields, now: Date): Promise<void> {

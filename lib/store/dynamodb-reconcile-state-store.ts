@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { isConditionalCheckFailed, queryAll } from './dynamodb-toolkit.js';
+import { conditionalWrite, queryPartition } from './dynamodb-toolkit.js';
 import type {
   ReconcilePass,
   ReconcileState,
@@ -19,12 +19,7 @@ export class DynamoDbReconcileStateStore implements ReconcileStateStore {
 
   async loadAll(): Promise<ReadonlyMap<string, ReconcileState>> {
     const states = new Map<string, ReconcileState>();
-    const items = await queryAll(this.documents, {
-      TableName: this.tableName,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': TableKeys.reconcile('').pk },
-      ConsistentRead: true,
-    });
+    const items = await queryPartition(this.documents, this.tableName, TableKeys.reconcile('').pk);
     for (const item of items) {
       const workgroup = String(item.sk);
       states.set(workgroup, {
@@ -39,8 +34,8 @@ export class DynamoDbReconcileStateStore implements ReconcileStateStore {
   }
 
   async save(state: ReconcileState, now: Date): Promise<boolean> {
-    try {
-      await this.documents.send(
+    return conditionalWrite(
+      this.documents.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
@@ -57,12 +52,8 @@ export class DynamoDbReconcileStateStore implements ReconcileStateStore {
             ? {}
             : { ExpressionAttributeValues: { ':version': state.version } }),
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 }
 

@@ -19,6 +19,19 @@ export const MAX_KEYS_PER_BATCH_GET = 100;
  */
 const MAX_BATCH_GET_ROUNDS = 8;
 
+/** Every item of one partition, read strongly consistent (budgets, reconcile states). */
+export const queryPartition = (
+  documents: DynamoDBDocumentClient,
+  tableName: string,
+  pk: string,
+): Promise<Item[]> =>
+  queryAll(documents, {
+    TableName: tableName,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': pk },
+    ConsistentRead: true,
+  });
+
 /** Runs a Query to its last page and returns every item: for small partitions read whole. */
 export async function queryAll(
   documents: DynamoDBDocumentClient,
@@ -94,3 +107,17 @@ export async function batchGetAll(
 /** Whether a write failed only because its condition did not hold (not a fault to retry). */
 export const isConditionalCheckFailed = (error: unknown): boolean =>
   error instanceof ConditionalCheckFailedException;
+
+/**
+ * Awaits a conditional write: true when it was made, false when its condition did not hold
+ * (someone else's claim, a version moved on); any other failure is thrown.
+ */
+export async function conditionalWrite(write: Promise<unknown>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (error) {
+    if (isConditionalCheckFailed(error)) return false;
+    throw error;
+  }
+}
