@@ -1,33 +1,12 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import {
-  createAthenaClient,
-  createCloudWatchClient,
-  createDocumentClient,
-  createSnsClient,
-} from '../lib/aws/clients.js';
 import { loadConfig } from '../lib/config.js';
 import { logger } from '../lib/logger.js';
-import { CloudWatchMetricsPublisher } from '../lib/metrics/cloudwatch-metrics-publisher.js';
-import { CloudWatchReconcileMetrics } from '../lib/metrics/cloudwatch-reconcile-metrics.js';
 import { loadReconcileConfig } from '../lib/reconcile/reconcile-config.js';
 import type { ReconcileResult } from '../lib/reconcile/reconcile-workgroups.js';
-import { wireReconcileWorkgroups } from '../lib/wiring/wire-reconcile-workgroups.js';
+import { wireReconcileFunction } from '../lib/wiring/wire-reconcile-function.js';
 
-const config = loadConfig();
 const reconcileConfig = loadReconcileConfig();
-const cloudWatch = createCloudWatchClient();
-
-const reconcileWorkgroups = wireReconcileWorkgroups({
-  config,
-  athena: createAthenaClient(),
-  documents: createDocumentClient(),
-  createSnsClient,
-  usageMetrics: new CloudWatchMetricsPublisher(cloudWatch, config.metricsNamespace),
-  reconcileMetrics: new CloudWatchReconcileMetrics(cloudWatch, config.metricsNamespace),
-  keepWatermarks: true,
-  settings: reconcileConfig.settings,
-  logger,
-});
+const reconcileWorkgroups = wireReconcileFunction(loadConfig(), reconcileConfig, logger);
 
 /**
  * Runs on a schedule: records the finished queries Athena lists that the event path missed,

@@ -1,20 +1,10 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
-import { createAlertPublisher } from '../lib/alerts/sns-alert-publisher.js';
-import { AthenaWorkgroupSettingsGateway } from '../lib/athena/athena-workgroup-settings-gateway.js';
-import { createAthenaClient, createDocumentClient, createSnsClient } from '../lib/aws/clients.js';
-import { createRestoreWorkgroups, type RestoreResult } from '../lib/budgets/restore-workgroups.js';
+import type { RestoreResult } from '../lib/budgets/restore-workgroups.js';
 import { loadConfig } from '../lib/config.js';
 import { logger } from '../lib/logger.js';
-import { DynamoDbEnforcementStore } from '../lib/store/dynamodb-enforcement-store.js';
+import { wireRestoreFunction } from '../lib/wiring/wire-restore-function.js';
 
-const config = loadConfig();
-
-const restoreWorkgroups = createRestoreWorkgroups({
-  enforcement: new DynamoDbEnforcementStore(createDocumentClient(), config.tableName),
-  workgroups: new AthenaWorkgroupSettingsGateway(createAthenaClient()),
-  alerts: createAlertPublisher(logger, config.alertsTopicArn, createSnsClient),
-  logger,
-});
+const restoreWorkgroups = wireRestoreFunction(loadConfig(), logger);
 
 /**
  * Runs hourly: gives back the workgroup settings budget enforcement changed in periods that have

@@ -1,0 +1,29 @@
+import { AthenaQueryExecutionSource } from '../athena/athena-query-execution-source.js';
+import {
+  createAthenaClient,
+  createCloudWatchClient,
+  createDocumentClient,
+  createSnsClient,
+} from '../aws/clients.js';
+import type { Config } from '../config.js';
+import { createRecordQueryEvents, type RecordQueryEvents } from '../ingest/record-query-events.js';
+import type { Log } from '../log.js';
+import { CloudWatchMetricsPublisher } from '../metrics/cloudwatch-metrics-publisher.js';
+import { wireRecording } from './wire-recording.js';
+
+/**
+ * The ingest function's use case over its own AWS clients: events in, executions read with
+ * BatchGetQueryExecution, then the one recording path.
+ */
+export function wireIngestFunction(config: Config, logger: Log): RecordQueryEvents {
+  const athena = createAthenaClient();
+  const recordQueries = wireRecording({
+    config,
+    athena,
+    documents: createDocumentClient(),
+    createSnsClient,
+    metrics: new CloudWatchMetricsPublisher(createCloudWatchClient(), config.metricsNamespace),
+    logger,
+  })(new AthenaQueryExecutionSource(athena));
+  return createRecordQueryEvents({ recordQueries, logger });
+}
