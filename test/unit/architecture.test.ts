@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 // The layering rules of docs/architecture.md, checked on the import statements of lib/.
 const LIB = path.resolve(import.meta.dirname, '../../lib');
+const FUNCTIONS = path.resolve(import.meta.dirname, '../../functions');
 
 /** Adapters are named by the service they speak; wiring and the SDK clients compose them. */
 const isAdapter = (file: string): boolean =>
@@ -20,8 +21,8 @@ function libFiles(dir = LIB): string[] {
 }
 
 /** The module specifiers a file imports or re-exports, statically or dynamically. */
-function importsOf(file: string): string[] {
-  const source = readFileSync(path.join(LIB, file), 'utf8');
+function importsOf(file: string, root = LIB): string[] {
+  const source = readFileSync(path.join(root, file), 'utf8');
   const pattern = /(?:\bfrom\s+|\bimport\s*\(\s*|^import\s+)'([^']+)'/gm;
   return [...source.matchAll(pattern)].map((match) => match[1] ?? '');
 }
@@ -59,5 +60,21 @@ describe('the layering of lib/', () => {
 
   it('keeps domain, use cases and ports free of the SDK, Powertools and adapter modules', () => {
     expect(violations()).toEqual([]);
+  });
+});
+
+describe('the handlers in functions/', () => {
+  it('leave the SDK and the adapters to lib/wiring/', () => {
+    // Prepare
+    const handlers = readdirSync(FUNCTIONS).filter((name) => name.endsWith('.ts'));
+    // Act
+    const found = handlers.flatMap((handler) =>
+      importsOf(handler, FUNCTIONS)
+        .filter((specifier) => specifier.startsWith('@aws-sdk/') || isAdapter(specifier))
+        .map((specifier) => `functions/${handler} imports ${specifier}`),
+    );
+    // Assess
+    expect(handlers).toContain('ingest.ts');
+    expect(found).toEqual([]);
   });
 });
