@@ -11,6 +11,7 @@ import {
   REPORT_GROUPINGS,
 } from '../../lib/reports/usage-report.js';
 import { DynamoDbUsageReportSource } from '../../lib/store/dynamodb-usage-report-source.js';
+import { loadBudgetStatuses } from '../budget-statuses.js';
 import { defineCommand } from '../command.js';
 import { UsageError } from '../errors.js';
 import { renderReport } from '../output/report-output.js';
@@ -60,8 +61,8 @@ Reads the usage counters the monitor keeps (never a table scan). Days are UTC an
 a range spans at most ${MAX_REPORT_DAYS} days. --by day (the default) gives a row per workgroup and
 day; --by week and --by month read week and month counters, so their rows cover whole ISO weeks
 and months overlapping the range, even beyond it; --by workgroup sums the days of the range.
-Budget columns show a workgroup's DPU-hour limit and the share used when its budget has the
-row's period. CSV holds the rows only; --format html writes a self-contained page with charts
+Budget columns show the binding limit of a workgroup's budget of the row's period and the share
+of it used, as 'athena-cost status' computes them. CSV holds the rows only; --format html writes a self-contained page with charts
 and the top ${HTML_DEFAULT_TOP} queries (or --top N).`,
   options: {
     from: {
@@ -119,7 +120,18 @@ and the top ${HTML_DEFAULT_TOP} queries (or --top N).`,
       top: flags.top ?? (html ? HTML_DEFAULT_TOP : 0),
       includeDaily: html,
     });
-    const text = renderReport(report, context.format, { generatedAt: context.now() });
+    const generatedAt = context.now();
+    const budgets = html
+      ? (
+          await loadBudgetStatuses(
+            context.documents(),
+            context.tableName,
+            generatedAt,
+            flags.workgroup,
+          )
+        ).statuses
+      : undefined;
+    const text = renderReport(report, context.format, { generatedAt, budgets });
     await writeOutput(context, text, flags.out);
     return 0;
   },

@@ -6,8 +6,9 @@ import {
   formatDpuHours,
   formatInstant,
   formatPercent,
+  formatQuantity,
   formatUsd,
-} from '../../lib/reports/format-values.js';
+} from '../../lib/format/format-values.js';
 import type { InvalidStoredBudget } from '../../lib/store/budget-store.js';
 import { type Cell, type Column, renderTable } from './table.js';
 
@@ -19,7 +20,7 @@ export function budgetJson(budget: Budget) {
   return {
     workgroup: budget.workgroup,
     period: budget.period,
-    limitDpuHours: budget.limitDpuHours,
+    limitDpuHours: budget.limitDpuHours ?? null,
     limitUsd: budget.limitUsd ?? null,
     limitBytes: budget.limitBytes ?? null,
     thresholds: budget.thresholds.map((threshold) => ({
@@ -118,6 +119,7 @@ export function statusJson(at: Date, statuses: readonly BudgetStatus[]) {
       usedBytes: status.usedBytes,
       usedPercent: status.usedPercent,
       bindingLimit: status.bindingLimit,
+      bindingLimitValue: status.bindingLimitValue,
       dryRun: status.dryRun,
       protected: status.protected,
       actions: status.actions.map((action) => ({
@@ -129,7 +131,9 @@ export function statusJson(at: Date, statuses: readonly BudgetStatus[]) {
       })),
       forecast: {
         projectedDpuHours: status.forecast.projectedDpuHours,
+        projected: status.forecast.projected,
         projectedPercent: status.forecast.projectedPercent,
+        limitCrossed: status.forecast.limitCrossed,
         limitReachedAt: status.forecast.limitReachedAt,
         burnRateDpuHoursPerHour: status.forecast.burnRateDpuHoursPerHour,
         extrapolated: status.forecast.extrapolated,
@@ -142,13 +146,12 @@ export function statusJson(at: Date, statuses: readonly BudgetStatus[]) {
 const STATUS_COLUMNS: readonly Column[] = [
   { header: 'WORKGROUP' },
   { header: 'PERIOD' },
-  { header: 'USED DPU-H', format: formatDpuHours, align: 'right' },
-  { header: 'LIMIT DPU-H', format: formatDpuHours, align: 'right' },
+  { header: 'DPU-H', align: 'right' },
   { header: 'USD', align: 'right' },
   { header: 'BYTES', align: 'right' },
   { header: 'USED', format: formatPercent, align: 'right' },
-  { header: 'PROJECTED DPU-H', format: formatDpuHours, align: 'right' },
-  { header: 'PROJECTED', format: formatPercent, align: 'right' },
+  { header: 'PROJECTED', align: 'right' },
+  { header: 'PROJECTED %', format: formatPercent, align: 'right' },
   { header: 'LIMIT REACHED (UTC)' },
   { header: 'MODE' },
 ];
@@ -163,22 +166,32 @@ const ACTION_COLUMNS: readonly Column[] = [
   { header: 'DETAIL' },
 ];
 
+/** `12.345 / 20.000`, the usage alone when the budget sets no such limit, `-` for neither. */
 const usedOf = (used: number | null, limit: number | null, format: (n: number) => string) =>
-  used === null || limit === null ? null : `${format(used)} / ${format(limit)}`;
+  used === null ? null : limit === null ? format(used) : `${format(used)} / ${format(limit)}`;
+
+/** When the binding limit was or will be reached: `crossed 10:42`, a projection, or `—`. */
+export function describeLimitReached(forecast: BudgetStatus['forecast']): string {
+  if (forecast.limitCrossed) {
+    return forecast.limitReachedAt === null
+      ? 'crossed'
+      : `crossed ${formatInstant(forecast.limitReachedAt)}`;
+  }
+  return forecast.limitReachedAt === null ? NEVER : formatInstant(forecast.limitReachedAt);
+}
 
 /** The budgets, then the actions of their periods when there are any. */
 export function statusTable(statuses: readonly BudgetStatus[]): string {
   const rows: Cell[][] = statuses.map((status) => [
     status.workgroup,
     `${status.period} ${status.periodKey}`,
-    status.usedDpuHours,
-    status.limitDpuHours,
+    usedOf(status.usedDpuHours, status.limitDpuHours, formatDpuHours),
     usedOf(status.usedUsd, status.limitUsd, formatUsd),
     usedOf(status.usedBytes, status.limitBytes, formatBytes),
     status.usedPercent,
-    status.forecast.projectedDpuHours,
+    formatQuantity(status.forecast.projected.unit, status.forecast.projected.value),
     status.forecast.projectedPercent,
-    status.forecast.limitReachedAt === null ? NEVER : formatInstant(status.forecast.limitReachedAt),
+    describeLimitReached(status.forecast),
     describeMode(status),
   ]);
   let text = renderTable(STATUS_COLUMNS, rows);

@@ -5,11 +5,13 @@ import {
   formatDurationMs,
   formatInstant,
   formatPercent,
-  formatUsdColumn,
-} from '../../lib/reports/format-values.js';
-import { renderHtmlReport } from '../../lib/reports/render-html-report.js';
+  formatQuantity,
+  formatUsd,
+} from '../../lib/format/format-values.js';
+import { type HtmlReportOptions, renderHtmlReport } from '../../lib/reports/render-html-report.js';
 import {
-  ROW_FIELD_NAMES,
+  CSV_COLUMNS,
+  csvCells,
   rowFields,
   toReportJson,
   totalFields,
@@ -23,7 +25,7 @@ import { type Column, renderTable } from './table.js';
 export function renderReport(
   report: UsageReport,
   format: OutputFormat,
-  options: { readonly generatedAt: Date },
+  options: HtmlReportOptions,
 ): string {
   switch (format) {
     case 'json':
@@ -39,13 +41,7 @@ export function renderReport(
 
 /** The rows only: a header line, then one line per row. */
 export function reportCsv(report: UsageReport): string {
-  return toCsv(
-    ROW_FIELD_NAMES,
-    report.rows.map((row) => {
-      const fields = rowFields(row);
-      return ROW_FIELD_NAMES.map((name) => fields[name]);
-    }),
-  );
+  return toCsv(CSV_COLUMNS, report.rows.map(csvCells));
 }
 
 const ROW_COLUMNS: readonly Column[] = [
@@ -55,8 +51,8 @@ const ROW_COLUMNS: readonly Column[] = [
   { header: 'FAILED', format: formatCount },
   { header: 'DPU-HOURS', format: formatDpuHours, align: 'right' },
   { header: 'SCANNED', format: formatBytes, align: 'right' },
-  { header: 'COST USD', format: formatUsdColumn, align: 'right' },
-  { header: 'BUDGET DPU-H', format: formatDpuHours, align: 'right' },
+  { header: 'COST USD', format: formatUsd, align: 'right' },
+  { header: 'BUDGET LIMIT', align: 'right' },
   { header: 'BUDGET USED', format: formatPercent, align: 'right' },
 ];
 
@@ -68,7 +64,7 @@ const TOP_COLUMNS: readonly Column[] = [
   { header: 'DPU-HOURS', format: formatDpuHours, align: 'right' },
   { header: 'ENGINE TIME', align: 'right' },
   { header: 'SCANNED', format: formatBytes, align: 'right' },
-  { header: 'COST USD', format: formatUsdColumn, align: 'right' },
+  { header: 'COST USD', format: formatUsd, align: 'right' },
   { header: 'COMPLETED (UTC)' },
 ];
 
@@ -85,7 +81,9 @@ export function reportTable(report: UsageReport): string {
       fields.dpuHours,
       fields.dataScannedBytes,
       fields.costUsd,
-      fields.budgetLimitDpuHours,
+      fields.budgetLimit === null
+        ? null
+        : formatQuantity(fields.budgetLimit.unit, fields.budgetLimit.value),
       fields.budgetUsedPercent,
     ];
   });

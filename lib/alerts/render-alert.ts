@@ -6,7 +6,7 @@ import {
   formatMinute,
   formatPercent,
   formatUsdWithSign,
-} from '../reports/format-values.js';
+} from '../format/format-values.js';
 import { periodBounds } from '../usage/period-keys.js';
 import type {
   BudgetActionAlert,
@@ -250,9 +250,12 @@ const LIMIT_NAMES = { dpuHours: 'DPU-hour', usd: 'USD', bytes: 'bytes' } as cons
 
 /** `12.345 of 20.000 DPU-hours; $3.70 of $5.00 (74.0% of the USD limit)`. */
 export function usageLine(usage: BudgetUsageFigures): string {
-  const parts = [
-    `${formatDpuHours(usage.usedDpuHours)} of ${formatDpuHours(usage.limitDpuHours)} DPU-hours`,
-  ];
+  const parts: string[] = [];
+  if (usage.limitDpuHours !== null) {
+    parts.push(
+      `${formatDpuHours(usage.usedDpuHours)} of ${formatDpuHours(usage.limitDpuHours)} DPU-hours`,
+    );
+  }
   if (usage.limitUsd !== null && usage.usedUsd !== null) {
     parts.push(`${formatUsdWithSign(usage.usedUsd)} of ${formatUsdWithSign(usage.limitUsd)}`);
   }

@@ -1,9 +1,13 @@
+import { jsonPercent, type LimitUnit } from '../format/format-values.js';
 import { dpuHoursFromMillis, usdFromNano } from '../usage/pricing.js';
 import type { UsageTotals } from '../usage/usage-totals.js';
 import type { Budget } from './budget.js';
 
 /** The limit a budget's used percent comes from. */
-export type BindingLimit = 'dpuHours' | 'usd' | 'bytes';
+export type BindingLimit = LimitUnit;
+
+/** The limits a budget may set, a budget or the part of it a report reads. */
+export type BudgetLimits = Pick<Budget, 'limitDpuHours' | 'limitUsd' | 'limitBytes'>;
 
 /** How much of a budget is used, in its own units and as a share of its tightest limit. */
 export interface BudgetUsage {
@@ -12,8 +16,12 @@ export interface BudgetUsage {
   readonly bytes: number;
   /** The highest used/limit x 100 over the limits the budget sets. */
   readonly usedPercent: number;
-  /** The limit giving usedPercent; on a tie, the first of DPU-hours, USD, bytes. */
+  /** The limit giving usedPercent; on a tie, the first of DPU-hours, USD, bytes that is set. */
   readonly bindingLimit: BindingLimit;
+  /** The binding limit's value, in its unit. */
+  readonly limit: number;
+  /** Usage in the binding limit's unit. */
+  readonly used: number;
 }
 
 /**
@@ -23,23 +31,62 @@ export interface BudgetUsage {
 const PERCENT_DECIMALS = 6;
 
 /** Measures totals against every limit the budget sets. */
-export function budgetUsageOf(budget: Budget, totals: UsageTotals): BudgetUsage {
+export function budgetUsageOf(budget: BudgetLimits, totals: UsageTotals): BudgetUsage {
   const dpuHours = dpuHoursFromMillis(totals.dpuMillis);
   const usd = usdFromNano(totals.costNanoUsd);
   const bytes = totals.dataScannedBytes;
-  let bindingLimit: BindingLimit = 'dpuHours';
-  let usedPercent = percentOf(dpuHours, budget.limitDpuHours);
-  const consider = (limit: BindingLimit, percent: number) => {
-    if (percent > usedPercent) [bindingLimit, usedPercent] = [limit, percent];
+  const candidates: [BindingLimit, number, number | undefined][] = [
+    ['dpuHours', dpuHours, budget.limitDpuHours],
+    ['usd', usd, budget.limitUsd],
+    ['bytes', bytes, budget.limitBytes],
+  ];
+  let binding: { unit: BindingLimit; used: number; limit: number; percent: number } | undefined;
+  for (const [unit, used, limit] of candidates) {
+    if (limit === undefined) continue;
+    const percent = percentOf(used, limit);
+    if (binding === undefined || percent > binding.percent) {
+      binding = { unit, used, limit, percent };
+    }
+  }
+  // parseBudget refuses a budget without a limit; this guards hand-made ones.
+  if (binding === undefined) throw new RangeError('a budget needs at least one limit');
+  return {
+    dpuHours,
+    usd,
+    bytes,
+    usedPercent: binding.percent,
+    bindingLimit: binding.unit,
+    limit: binding.limit,
+    used: binding.used,
   };
-  if (budget.limitUsd !== undefined) consider('usd', percentOf(usd, budget.limitUsd));
-  if (budget.limitBytes !== undefined) consider('bytes', percentOf(bytes, budget.limitBytes));
-  return { dpuHours, usd, bytes, usedPercent, bindingLimit };
 }
 
 /** The share of a budget used, in percent, over its tightest limit. */
-export function usedPercentOf(budget: Budget, totals: UsageTotals): number {
+export function usedPercentOf(budget: BudgetLimits, totals: UsageTotals): number {
   return budgetUsageOf(budget, totals).usedPercent;
+}
+
+/** What every view shows of a budget against usage: its binding limit and the share used. */
+export interface BudgetFigures {
+  readonly bindingLimit: { readonly unit: BindingLimit; readonly value: number };
+  /** Of the binding limit, in percent, to the hundredth. */
+  readonly usedPercent: number;
+}
+
+/**
+ * The binding limit and used percent that `status`, `report` (every format) and the HTML
+ * report show: one function, so they cannot disagree.
+ */
+export function budgetFiguresOf(budget: BudgetLimits, totals: UsageTotals): BudgetFigures {
+  return figuresOfUsage(budgetUsageOf(budget, totals));
+}
+
+/** {@link budgetFiguresOf} of usage already measured. */
+export function figuresOfUsage(usage: BudgetUsage): BudgetFigures {
+  return {
+    bindingLimit: { unit: usage.bindingLimit, value: usage.limit },
+    usedPercent: jsonPercent(usage.usedPercent),
+  };
 }
 
 function percentOf(used: number, limit: number): number {

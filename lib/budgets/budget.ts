@@ -1,5 +1,6 @@
 // zod/mini: budgets are parsed in the ingest function, whose bundle the full zod would triple.
 import * as z from 'zod/mini';
+import { formatBytesExact } from '../format/format-values.js';
 import type { Period } from '../usage/period-keys.js';
 import { BYTES_PER_MB } from '../usage/pricing.js';
 
@@ -18,7 +19,8 @@ export interface Threshold {
 export interface Budget {
   readonly workgroup: string;
   readonly period: Period;
-  readonly limitDpuHours: number;
+  /** At least one of the three limits is set; usage is measured against each that is. */
+  readonly limitDpuHours?: number | undefined;
   readonly limitUsd?: number | undefined;
   /** Bytes scanned, for on-demand workgroups. */
   readonly limitBytes?: number | undefined;
@@ -44,6 +46,8 @@ export const MIN_THROTTLE_DPU = 4;
 export const MAX_THROTTLE_DPU = 124;
 export const THROTTLE_DPU_STEP = 4;
 export const MAX_THRESHOLD_PERCENT = 1000;
+/** The limits a budget can set, in the order a tie between them is settled. */
+export const LIMIT_FIELDS = ['limitDpuHours', 'limitUsd', 'limitBytes'] as const;
 
 /** A stable identity for a threshold, used to remember which ones were already acted on. */
 export const thresholdId = (threshold: Threshold): string =>
@@ -127,7 +131,7 @@ export const BudgetSchema = z
       period: z.enum(['day', 'week', 'month'], {
         error: required('must be one of day, week, month'),
       }),
-      limitDpuHours: positiveNumber,
+      limitDpuHours: z.optional(positiveNumber),
       limitUsd: z.optional(positiveNumber),
       limitBytes: z.optional(positiveInteger),
       thresholds: ThresholdsSchema,
@@ -149,7 +153,7 @@ export const BudgetSchema = z
         z.number({ error: 'must be a number' }).check(
           z.int({ error: 'must be an integer' }),
           z.gte(MIN_BYTES_SCANNED_CUTOFF, {
-            error: `must be at least ${MIN_BYTES_SCANNED_CUTOFF} bytes (10 MB, the Athena minimum)`,
+            error: `must be at least ${formatBytesExact(MIN_BYTES_SCANNED_CUTOFF)}, the Athena minimum`,
           }),
         ),
       ),
@@ -164,6 +168,18 @@ export const BudgetSchema = z
   )
   .check(
     z.superRefine((budget, context) => {
+      // Stored budgets of the first shape always had limitDpuHours, so they still read.
+      if (
+        budget.limitDpuHours === undefined &&
+        budget.limitUsd === undefined &&
+        budget.limitBytes === undefined
+      ) {
+        context.addIssue({
+          code: 'custom',
+          path: [],
+          message: `needs at least one limit: ${LIMIT_FIELDS.join(', ')}`,
+        });
+      }
       const throttles = budget.thresholds.some((threshold) => threshold.action === 'throttle');
       if (
         throttles &&

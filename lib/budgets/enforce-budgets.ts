@@ -3,6 +3,7 @@ import type { AlertPublisher } from '../alerts/alert-publisher.js';
 import { mapWithConcurrency } from '../async/map-with-concurrency.js';
 import type { WorkgroupGateway } from '../athena/workgroup-gateway.js';
 import { describeError } from '../errors/describe-error.js';
+import { formatBytes } from '../format/format-values.js';
 import type { AfterRecording } from '../ingest/record-queries.js';
 import type { Log } from '../log.js';
 import type { MetricsPublisher } from '../metrics/metrics-publisher.js';
@@ -274,7 +275,7 @@ function describeIntent(action: ThresholdAction, budget: Budget): string {
     case 'throttle':
       return budget.throttleMaxDpu !== undefined
         ? `throttle max-dpu-count to ${budget.throttleMaxDpu}`
-        : `throttle BytesScannedCutoffPerQuery to ${budget.throttleBytesScannedCutoff}`;
+        : `throttle BytesScannedCutoffPerQuery to ${formatBytes(budget.throttleBytesScannedCutoff ?? 0)}`;
     case 'disable':
       return 'disable the workgroup';
     case 'disable-now':

@@ -1,10 +1,10 @@
 import { pauseStep } from '../alerts/render-alert.js';
+import { formatBytes, formatDpuHours, formatUsdWithSign } from '../format/format-values.js';
 import {
   BUDGET_USED_PERCENT_METRIC,
   type BudgetAlarmDefinition,
   type BudgetAlarms,
 } from '../metrics/budget-alarms.js';
-import { formatBytes, formatDpuHours, formatUsdWithSign } from '../reports/format-values.js';
 import type { Budget } from './budget.js';
 
 export const DEFAULT_STACK_NAME = 'athena-cost';
@@ -96,7 +96,10 @@ export function budgetAlarmDefinitions(
  * characters): the workgroup, the share reached, the limits, and where to look or stop.
  */
 export function budgetAlarmDescription(budget: Budget, percent: number): string {
-  const limits = [`${formatDpuHours(budget.limitDpuHours)} DPU-hours`];
+  const limits: string[] = [];
+  if (budget.limitDpuHours !== undefined) {
+    limits.push(`${formatDpuHours(budget.limitDpuHours)} DPU-hours`);
+  }
   if (budget.limitUsd !== undefined) limits.push(formatUsdWithSign(budget.limitUsd));
   if (budget.limitBytes !== undefined) limits.push(`${formatBytes(budget.limitBytes)} scanned`);
   return [

@@ -1,3 +1,4 @@
+import { formatBytes } from '../format/format-values.js';
 import type { Budget } from './budget.js';
 
 /** The classification holding the DPU bounds of a capacity-reservation workgroup. */
@@ -229,7 +230,7 @@ function capBytesScanned(current: WorkgroupSettings, cutoff: number): WorkgroupC
   const currentCutoff = current.bytesScannedCutoffPerQuery;
   if (currentCutoff !== undefined && currentCutoff <= cutoff) {
     return none(
-      `bytesScannedCutoffPerQuery is already ${currentCutoff}, at or below the throttle's ${cutoff}`,
+      `BytesScannedCutoffPerQuery is already ${formatBytes(currentCutoff)}, at or below the throttle's ${formatBytes(cutoff)}`,
     );
   }
   return {

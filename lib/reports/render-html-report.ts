@@ -1,5 +1,4 @@
-import type { BudgetLimit, TopQuery } from '../store/usage-report-source.js';
-import { dpuHoursFromMillis, usdFromNano } from '../usage/pricing.js';
+import type { BudgetStatus } from '../budgets/budget-status.js';
 import {
   formatBytes,
   formatCount,
@@ -8,16 +7,30 @@ import {
   formatInstant,
   formatMinute,
   formatPercent,
+  formatQuantity,
   formatUsdWithSign,
-} from './format-values.js';
+} from '../format/format-values.js';
+import type { TopQuery } from '../store/usage-report-source.js';
+import { dpuHoursFromMillis, usdFromNano } from '../usage/pricing.js';
 import { attributes, escapeHtml } from './html.js';
-import { colorsFor, costShareChart, dpuHoursChart, formatLimit } from './report-charts.js';
+import {
+  colorsFor,
+  costShareChart,
+  type DayBudgetLine,
+  dpuHoursChart,
+  formatLimit,
+} from './report-charts.js';
 import { dayCount } from './report-range.js';
 import { type ReportRow, totalFields, type UsageReport } from './usage-report.js';
 
 export interface HtmlReportOptions {
   /** When the report was made, shown in its header. */
   readonly generatedAt: Date;
+  /**
+   * Each budget's status at `generatedAt`, as `athena-cost status` computes it, for the budgets
+   * section; the section is left out when absent.
+   */
+  readonly budgets?: readonly BudgetStatus[] | undefined;
 }
 
 /**
@@ -50,12 +63,20 @@ export function renderHtmlReport(report: UsageReport, options: HtmlReportOptions
   );
   if (report.workgroup !== undefined) charted.add(report.workgroup);
   // A DPU-hour limit means nothing on a chart the workgroup has no bar in (an on-demand one).
-  const dayBudgets = report.budgets.filter(
-    (budget) =>
-      budget.period === 'day' &&
-      charted.has(budget.workgroup) &&
-      (usesDpus.has(budget.workgroup) || report.workgroup === budget.workgroup),
+  const dayBudgets = report.budgets.flatMap((budget): DayBudgetLine[] =>
+    budget.period === 'day' &&
+    budget.limitDpuHours !== undefined &&
+    charted.has(budget.workgroup) &&
+    (usesDpus.has(budget.workgroup) || report.workgroup === budget.workgroup)
+      ? [{ workgroup: budget.workgroup, limitDpuHours: budget.limitDpuHours }]
+      : [],
   );
+  const dpuWorkgroups = workgroups.filter((workgroup) => usesDpus.has(workgroup));
+  // One workgroup's limit drawn over the stack of all would compare it with the others' usage:
+  // with several workgroups, each budgeted one gets a chart of its own series and its limit.
+  const linesOnStack = dpuWorkgroups.length <= 1 ? dayBudgets : [];
+  const dpuHours = (workgroup: string, day: string) =>
+    dpuHoursFromMillis(dailyMillis.get(`${workgroup}\n${day}`) ?? 0);
   const title = `Athena cost report, ${report.from} to ${report.to}`;
   const days = dayCount({ from: report.from, to: report.to });
   const scope = report.workgroup === undefined ? 'all workgroups' : `workgroup ${report.workgroup}`;
@@ -84,20 +105,12 @@ export function renderHtmlReport(report: UsageReport, options: HtmlReportOptions
 ${summaryCards(report)}
 <section class="panel" aria-labelledby="dpu-heading">
 <h2 id="dpu-heading">DPU-hours per day</h2>
-<p class="hint">Peak DPUs × engine time of queries on capacity reservations, stacked by workgroup. Dashed lines: day budget limits.</p>
-${dpuHoursChart({
-  days: report.days,
-  workgroups,
-  dpuHours: (workgroup, day) => dpuHoursFromMillis(dailyMillis.get(`${workgroup}\n${day}`) ?? 0),
-  dayBudgets,
-  colors,
-})}
-${legend(
-  workgroups.filter((workgroup) => usesDpus.has(workgroup)),
-  dayBudgets,
-  colors,
-)}
+<p class="hint">Peak DPUs × engine time of queries on capacity reservations, stacked by workgroup.${linesOnStack.length > 0 ? ' Dashed line: the day budget limit.' : ''}</p>
+${dpuHoursChart({ days: report.days, workgroups, dpuHours, dayBudgets: linesOnStack, colors })}
+${legend(dpuWorkgroups, linesOnStack, colors)}
 </section>
+${linesOnStack.length === 0 ? dayBudgetCharts(report.days, dayBudgets, dpuHours, colors) : ''}
+${options.budgets === undefined ? '' : budgetsSection(options.budgets, colors)}
 <section class="panel" aria-labelledby="share-heading">
 <h2 id="share-heading">Cost share by workgroup</h2>
 <p class="hint">Estimated cost over the range, from list prices.</p>
@@ -142,9 +155,87 @@ function summaryCards(report: UsageReport): string {
     .join('')}</section>`;
 }
 
+/** Small multiples: each budgeted workgroup's own DPU-hours per day against its day limit. */
+function dayBudgetCharts(
+  days: readonly string[],
+  dayBudgets: readonly DayBudgetLine[],
+  dpuHours: (workgroup: string, day: string) => number,
+  colors: ReadonlyMap<string, string>,
+): string {
+  if (dayBudgets.length === 0) return '';
+  const charts = dayBudgets.map(
+    (budget, index) => `<figure class="multiple">
+<figcaption>${swatch(budget.workgroup, colors)}${escapeHtml(`${budget.workgroup}: day limit ${formatDpuHours(budget.limitDpuHours)} DPU-hours`)}</figcaption>
+${dpuHoursChart({
+  days,
+  workgroups: [budget.workgroup],
+  dpuHours,
+  dayBudgets: [budget],
+  colors,
+  id: `day-budget-chart-${index + 1}`,
+  title: `${budget.workgroup}: DPU-hours per day against its day budget`,
+  height: 220,
+})}
+</figure>`,
+  );
+  return `<section class="panel" aria-labelledby="day-budgets-heading">
+<h2 id="day-budgets-heading">DPU-hours against day budgets</h2>
+<p class="hint">Each budgeted workgroup's own DPU-hours per day; the dashed line is its day limit.</p>
+${charts.join('\n')}
+</section>`;
+}
+
+/** Each budget's binding limit, share used, actions with their times and forecast. */
+function budgetsSection(
+  statuses: readonly BudgetStatus[],
+  colors: ReadonlyMap<string, string>,
+): string {
+  const body =
+    statuses.length === 0
+      ? '<tr><td colspan="8" class="empty-note">No budgets.</td></tr>'
+      : statuses
+          .map((status) => {
+            const actions =
+              status.actions.length === 0
+                ? '<span class="muted">none</span>'
+                : `<ul class="actions">${status.actions
+                    .map(
+                      (action) =>
+                        `<li>${escapeHtml(`${action.threshold === null ? '?' : formatPercent(action.threshold)} ${action.action} (${action.status}) ${formatMinute(action.at)}`)}${action.detail === null ? '' : ` <span class="muted">${escapeHtml(action.detail)}</span>`}</li>`,
+                    )
+                    .join('')}</ul>`;
+            const reached = status.forecast.limitCrossed
+              ? `crossed${status.forecast.limitReachedAt === null ? '' : ` ${formatMinute(status.forecast.limitReachedAt)}`}`
+              : status.forecast.limitReachedAt === null
+                ? '–'
+                : formatMinute(status.forecast.limitReachedAt);
+            return `<tr${attributes({ 'data-workgroup': status.workgroup, 'data-binding-limit': status.bindingLimit, 'data-used-percent': status.usedPercent })}>
+<td>${swatch(status.workgroup, colors)}${escapeHtml(status.workgroup)}</td>
+<td class="nowrap">${escapeHtml(`${status.period} ${status.periodKey}`)}</td>
+${numberCell(formatQuantity(status.bindingLimit, status.bindingLimitValue))}
+${budgetMeterCell(status.usedPercent)}
+${numberCell(formatQuantity(status.forecast.projected.unit, status.forecast.projected.value))}
+${numberCell(formatPercent(status.forecast.projectedPercent))}
+<td class="nowrap">${escapeHtml(reached)}</td>
+<td>${actions}</td>
+</tr>`;
+          })
+          .join('\n');
+  return `<section class="panel" aria-labelledby="budgets-heading">
+<h2 id="budgets-heading">Budgets this period</h2>
+<p class="hint">As <code>athena-cost status</code> shows them: usage against the binding (tightest) limit, and a straight-line forecast to the period end.</p>
+<div class="table-wrap"><table id="budgets">
+<thead><tr><th scope="col">Workgroup</th><th scope="col">Period</th><th scope="col" class="num">Binding limit</th><th scope="col" class="num">Used</th><th scope="col" class="num">Projected</th><th scope="col" class="num">Projected %</th><th scope="col">Limit reached (UTC)</th><th scope="col">Actions (UTC)</th></tr></thead>
+<tbody>
+${body}
+</tbody>
+</table></div>
+</section>`;
+}
+
 function legend(
   workgroups: readonly string[],
-  dayBudgets: readonly BudgetLimit[],
+  dayBudgets: readonly DayBudgetLine[],
   colors: ReadonlyMap<string, string>,
 ): string {
   if (workgroups.length === 0) return '';
@@ -197,7 +288,10 @@ ${body}
 
 function budgetCell(row: ReportRow): string {
   if (row.budgetUsedPercent === null) return '<td class="num muted">–</td>';
-  const percent = row.budgetUsedPercent;
+  return budgetMeterCell(row.budgetUsedPercent);
+}
+
+function budgetMeterCell(percent: number): string {
   const level = percent >= 100 ? 'over' : percent >= 80 ? 'near' : 'ok';
   return `<td class="num"><span class="meter"${attributes({ 'data-level': level })}><span class="meter-fill"${attributes({ style: `width:${Math.min(100, Math.max(0, percent))}%` })}></span></span>${escapeHtml(formatPercent(percent))}</td>`;
 }
@@ -218,14 +312,14 @@ ${numberCell(formatCount(fields.failedQueries))}
 ${numberCell(formatDpuHours(fields.dpuHours))}
 ${numberCell(formatBytes(fields.dataScannedBytes))}
 ${numberCell(formatUsdWithSign(fields.costUsd))}
-${numberCell(row.budgetLimitDpuHours === null ? '–' : formatDpuHours(row.budgetLimitDpuHours))}
+${numberCell(row.budgetLimit === null ? '–' : formatQuantity(row.budgetLimit.unit, row.budgetLimit.value))}
 ${budgetCell(row)}
 </tr>`;
           })
           .join('\n');
   return `<div class="table-wrap"><table id="usage-rows">
 <caption>Usage per workgroup and ${escapeHtml(report.by === 'workgroup' ? 'range' : report.by)}</caption>
-<thead><tr><th scope="col">Workgroup</th><th scope="col">Period</th><th scope="col" class="num">Queries</th><th scope="col" class="num">Failed</th><th scope="col" class="num">DPU-hours</th><th scope="col" class="num">Scanned</th><th scope="col" class="num">Cost</th><th scope="col" class="num">Budget DPU-h</th><th scope="col" class="num">Budget used</th></tr></thead>
+<thead><tr><th scope="col">Workgroup</th><th scope="col">Period</th><th scope="col" class="num">Queries</th><th scope="col" class="num">Failed</th><th scope="col" class="num">DPU-hours</th><th scope="col" class="num">Scanned</th><th scope="col" class="num">Cost</th><th scope="col" class="num">Budget limit</th><th scope="col" class="num">Budget used</th></tr></thead>
 <tbody>
 ${body}
 </tbody>
@@ -237,7 +331,7 @@ const STYLE = `
 :root{--ink:#1f2933;--muted:#62707f;--line:#e3e7ec;--panel:#fff;--bg:#f4f6f8;--accent:#4e79a7}
 *{box-sizing:border-box}
 body{margin:0;background:var(--bg);color:var(--ink);font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;-webkit-font-smoothing:antialiased}
-main{max-width:1120px;margin:0 auto;padding:32px 24px 48px}
+main{max-width:1320px;margin:0 auto;padding:32px 24px 48px}
 .page-header{margin-bottom:20px}
 .eyebrow{margin:0;color:var(--accent);font-weight:600;font-size:13px;letter-spacing:.06em;text-transform:uppercase}
 h1{margin:4px 0 2px;font-size:30px;font-weight:700;letter-spacing:-.01em}
@@ -287,6 +381,12 @@ tfoot th,tfoot td{font-weight:700;border-top:2px solid #cfd6dd;border-bottom:non
 .meter[data-level=near] .meter-fill{background:#edc948}
 .meter[data-level=over] .meter-fill{background:#e15759}
 .empty-note{color:var(--muted);text-align:center;padding:18px}
+#top-queries td:nth-child(3),#usage-rows td:first-child,#budgets td:first-child{white-space:nowrap}
+#top-queries .mono{font-size:11px;letter-spacing:-.01em}
+.multiple{margin:0 0 14px}
+.multiple figcaption{font-size:13px;font-weight:600;margin-bottom:2px}
+.actions{margin:0;padding:0;list-style:none;font-size:12.5px}
+code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12.5px}
 footer{color:var(--muted);font-size:12px;text-align:center;margin-top:24px}
 @media (max-width:760px){.cards{grid-template-columns:repeat(2,minmax(0,1fr))}.legend{padding-left:0}}
 @media print{body{background:#fff}.panel,.card{box-shadow:none;break-inside:avoid}}

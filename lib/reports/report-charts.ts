@@ -1,4 +1,4 @@
-import { formatDpuHours, formatPercent, formatUsdWithSign } from './format-values.js';
+import { formatDpuHours, formatPercent, formatUsdWithSign } from '../format/format-values.js';
 import { attributes, coordinate, escapeHtml } from './html.js';
 
 /** Colour-blind-friendly categorical colours (Tableau 10), assigned to workgroups in order. */
@@ -58,13 +58,27 @@ export interface DpuHoursChartInput {
   /** Bottom to top of each stack. */
   readonly workgroups: readonly string[];
   readonly dpuHours: (workgroup: string, day: string) => number;
-  /** Day budgets to draw as horizontal lines. */
-  readonly dayBudgets: readonly { readonly workgroup: string; readonly limitDpuHours: number }[];
+  /**
+   * Day budgets to draw as horizontal lines. A limit is only meaningful against its own
+   * workgroup's bars: give them for a chart of that one workgroup.
+   */
+  readonly dayBudgets: readonly DayBudgetLine[];
   readonly colors: ReadonlyMap<string, string>;
+  /** The svg element's id and title (default: the chart of every workgroup). */
+  readonly id?: string | undefined;
+  readonly title?: string | undefined;
+  /** Height in viewBox units (default 340; small multiples use less). */
+  readonly height?: number | undefined;
+}
+
+/** A day budget's DPU-hour limit, drawn as a dashed line. */
+export interface DayBudgetLine {
+  readonly workgroup: string;
+  readonly limitDpuHours: number;
 }
 
 const WIDTH = 960;
-const HEIGHT = 340;
+const DEFAULT_HEIGHT = 340;
 const MARGIN = { top: 24, right: 104, bottom: 44, left: 64 } as const;
 
 /**
@@ -74,15 +88,17 @@ const MARGIN = { top: 24, right: 104, bottom: 44, left: 64 } as const;
  */
 export function dpuHoursChart(input: DpuHoursChartInput): string {
   const { days, workgroups, colors } = input;
+  const height = input.height ?? DEFAULT_HEIGHT;
+  const id = input.id ?? 'dpu-hours-chart';
   const plotWidth = WIDTH - MARGIN.left - MARGIN.right;
-  const plotHeight = HEIGHT - MARGIN.top - MARGIN.bottom;
+  const plotHeight = height - MARGIN.top - MARGIN.bottom;
   const stackTotals = days.map((day) =>
     workgroups.reduce((sum, workgroup) => sum + input.dpuHours(workgroup, day), 0),
   );
   const maxStack = Math.max(0, ...stackTotals);
   const maxLimit = Math.max(0, ...input.dayBudgets.map((budget) => budget.limitDpuHours));
   const total = stackTotals.reduce((sum, value) => sum + value, 0);
-  const title = 'DPU-hours per day by workgroup';
+  const title = input.title ?? 'DPU-hours per day by workgroup';
   const budgetText =
     input.dayBudgets.length === 0
       ? 'No day budgets.'
@@ -91,16 +107,16 @@ export function dpuHoursChart(input: DpuHoursChartInput): string {
           .join(', ')} DPU-hours.`;
   const description = `${formatDpuHours(total)} DPU-hours over ${days.length} days from ${days[0] ?? ''} to ${days[days.length - 1] ?? ''}. ${budgetText}`;
   const open = `<svg${attributes({
-    id: 'dpu-hours-chart',
+    id,
     class: 'chart',
-    viewBox: `0 0 ${WIDTH} ${HEIGHT}`,
+    viewBox: `0 0 ${WIDTH} ${height}`,
     role: 'img',
-    'aria-labelledby': 'dpu-hours-chart-title dpu-hours-chart-desc',
+    'aria-labelledby': `${id}-title ${id}-desc`,
     xmlns: 'http://www.w3.org/2000/svg',
   })}>`;
-  const head = `<title id="dpu-hours-chart-title">${escapeHtml(title)}</title><desc id="dpu-hours-chart-desc">${escapeHtml(description)}</desc>`;
+  const head = `<title id="${id}-title">${escapeHtml(title)}</title><desc id="${id}-desc">${escapeHtml(description)}</desc>`;
   if (maxStack === 0 && maxLimit === 0) {
-    return `${open}${head}<text class="empty" x="${WIDTH / 2}" y="${HEIGHT / 2}" text-anchor="middle">No DPU usage in this range (on-demand queries have no DPU-hours)</text></svg>`;
+    return `${open}${head}<text class="empty" x="${WIDTH / 2}" y="${height / 2}" text-anchor="middle">No DPU usage in this range (on-demand queries have no DPU-hours)</text></svg>`;
   }
   const { top, step } = niceScale(Math.max(maxStack, maxLimit) * 1.04);
   const y = (value: number) => MARGIN.top + plotHeight - (value / top) * plotHeight;
@@ -154,7 +170,7 @@ export function dpuHoursChart(input: DpuHoursChartInput): string {
     if (index % labelEvery !== 0) return;
     const x = MARGIN.left + index * band + band / 2;
     parts.push(
-      `<text class="tick" x="${coordinate(x)}" y="${HEIGHT - MARGIN.bottom + 18}" text-anchor="middle">${escapeHtml(shortDay(day))}</text>`,
+      `<text class="tick" x="${coordinate(x)}" y="${height - MARGIN.bottom + 18}" text-anchor="middle">${escapeHtml(shortDay(day))}</text>`,
     );
   });
   parts.push('</g>');

@@ -1,3 +1,5 @@
+import { type BudgetFigures, budgetFiguresOf } from '../budgets/budget-usage.js';
+import { jsonDpuHours, jsonUsd } from '../format/format-values.js';
 import type {
   BudgetLimit,
   TopQuery,
@@ -6,7 +8,7 @@ import type {
   WorkgroupDay,
 } from '../store/usage-report-source.js';
 import type { Period } from '../usage/period-keys.js';
-import { dpuHoursFromMillis, MILLIS_PER_HOUR, usdFromNano } from '../usage/pricing.js';
+import { dpuHoursFromMillis, usdFromNano } from '../usage/pricing.js';
 import { addTotals, type UsageTotals, ZERO_TOTALS } from '../usage/usage-totals.js';
 import { type DayRange, daysIn, periodKeysIn, rangeLabel } from './report-range.js';
 
@@ -34,9 +36,11 @@ export interface ReportRow {
   /** `2026-11-25`, `2026-W48`, `2026-11`, or `2026-11-19..2026-11-25` for `by: 'workgroup'`. */
   readonly period: string;
   readonly totals: UsageTotals;
-  /** The workgroup's DPU-hour limit, when it has a budget of the row's period. */
+  /** The workgroup's DPU-hour limit, when it has a budget of the row's period that sets one. */
   readonly budgetLimitDpuHours: number | null;
-  /** DPU-hours used as a share of that limit, in percent (two decimals). */
+  /** The binding limit of that budget against the row's usage, as `status` computes it. */
+  readonly budgetLimit: BudgetFigures['bindingLimit'] | null;
+  /** The share of the binding limit used, in percent (two decimals), as `status` shows it. */
   readonly budgetUsedPercent: number | null;
 }
 
@@ -156,6 +160,7 @@ function rowsByWorkgroup(counters: readonly UsageCounter[], period: string): Rep
     period,
     totals,
     budgetLimitDpuHours: null,
+    budgetLimit: null,
     budgetUsedPercent: null,
   }));
 }
@@ -170,21 +175,15 @@ function budgetFor(
 }
 
 function rowOf(counter: UsageCounter, budget: BudgetLimit | undefined): ReportRow {
+  const figures = budget === undefined ? undefined : budgetFiguresOf(budget, counter.totals);
   return {
     workgroup: counter.workgroup,
     period: counter.key,
     totals: counter.totals,
     budgetLimitDpuHours: budget?.limitDpuHours ?? null,
-    budgetUsedPercent:
-      budget === undefined
-        ? null
-        : budgetUsedPercent(counter.totals.dpuMillis, budget.limitDpuHours),
+    budgetLimit: figures?.bindingLimit ?? null,
+    budgetUsedPercent: figures?.usedPercent ?? null,
   };
-}
-
-/** DPU-hours used as a percentage of a limit, to two decimals. */
-export function budgetUsedPercent(dpuMillis: number, limitDpuHours: number): number {
-  return Math.round((dpuMillis * 100 * 100) / (limitDpuHours * MILLIS_PER_HOUR)) / 100;
 }
 
 const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -215,6 +214,7 @@ export interface ReportRowFields {
   readonly dataScannedBytes: number;
   readonly costUsd: number;
   readonly budgetLimitDpuHours: number | null;
+  readonly budgetLimit: BudgetFigures['bindingLimit'] | null;
   readonly budgetUsedPercent: number | null;
 }
 
@@ -241,9 +241,9 @@ export function totalFields(totals: UsageTotals): ReportTotalFields {
   return {
     queries: totals.queries,
     failedQueries: totals.failedQueries,
-    dpuHours: dpuHoursFromMillis(totals.dpuMillis),
+    dpuHours: jsonDpuHours(dpuHoursFromMillis(totals.dpuMillis)),
     dataScannedBytes: totals.dataScannedBytes,
-    costUsd: usdFromNano(totals.costNanoUsd),
+    costUsd: jsonUsd(usdFromNano(totals.costNanoUsd)),
   };
 }
 
@@ -253,11 +253,12 @@ export function rowFields(row: ReportRow): ReportRowFields {
     period: row.period,
     ...totalFields(row.totals),
     budgetLimitDpuHours: row.budgetLimitDpuHours,
+    budgetLimit: row.budgetLimit,
     budgetUsedPercent: row.budgetUsedPercent,
   };
 }
 
-/** The column order of rows in CSV (and the keys of JSON rows). */
+/** The keys of JSON rows, in order. */
 export const ROW_FIELD_NAMES = [
   'workgroup',
   'period',
@@ -267,8 +268,42 @@ export const ROW_FIELD_NAMES = [
   'dataScannedBytes',
   'costUsd',
   'budgetLimitDpuHours',
+  'budgetLimit',
   'budgetUsedPercent',
 ] as const satisfies readonly (keyof ReportRowFields)[];
+
+/** The columns of CSV rows: the JSON keys, with `budgetLimit` as its unit and value. */
+export const CSV_COLUMNS = [
+  'workgroup',
+  'period',
+  'queries',
+  'failedQueries',
+  'dpuHours',
+  'dataScannedBytes',
+  'costUsd',
+  'budgetLimitDpuHours',
+  'budgetLimitUnit',
+  'budgetLimitValue',
+  'budgetUsedPercent',
+] as const;
+
+/** A row's CSV cells, in {@link CSV_COLUMNS} order. */
+export function csvCells(row: ReportRow): (string | number | null)[] {
+  const fields = rowFields(row);
+  return [
+    fields.workgroup,
+    fields.period,
+    fields.queries,
+    fields.failedQueries,
+    fields.dpuHours,
+    fields.dataScannedBytes,
+    fields.costUsd,
+    fields.budgetLimitDpuHours,
+    fields.budgetLimit?.unit ?? null,
+    fields.budgetLimit?.value ?? null,
+    fields.budgetUsedPercent,
+  ];
+}
 
 export function toReportJson(report: UsageReport): ReportJson {
   return {
@@ -282,10 +317,10 @@ export function toReportJson(report: UsageReport): ReportJson {
       workgroup: query.workgroup,
       state: query.state,
       dpuCount: query.dpuCount,
-      dpuHours: query.dpuHours,
+      dpuHours: jsonDpuHours(query.dpuHours),
       engineExecutionMs: query.engineExecutionMs,
       dataScannedBytes: query.dataScannedBytes,
-      costUsd: query.costUsd,
+      costUsd: jsonUsd(query.costUsd),
       completedAt: query.completedAt,
     })),
   };

@@ -122,8 +122,8 @@ export class DynamoDbUsageReportSource implements UsageReportSource {
     for (const item of items) {
       const parsed = parseBudget(item);
       if (parsed.ok) {
-        const { workgroup: name, period, limitDpuHours } = parsed.budget;
-        budgets.push({ workgroup: name, period, limitDpuHours });
+        const { workgroup: name, period, limitDpuHours, limitUsd, limitBytes } = parsed.budget;
+        budgets.push({ workgroup: name, period, limitDpuHours, limitUsd, limitBytes });
       } else {
         this.warn(`ignoring the budget of ${String(item.sk)}: ${parsed.reason}`);
       }

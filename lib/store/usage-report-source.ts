@@ -1,3 +1,4 @@
+import type { BudgetLimits } from '../budgets/budget-usage.js';
 import type { Period } from '../usage/period-keys.js';
 import type { TerminalState } from '../usage/query-usage.js';
 import type { UsageTotals } from '../usage/usage-totals.js';
@@ -11,11 +12,10 @@ export interface UsageCounter {
   readonly totals: UsageTotals;
 }
 
-/** The part of a workgroup's budget a report shows. */
-export interface BudgetLimit {
+/** The part of a workgroup's budget a report shows: its limits, at least one of them set. */
+export interface BudgetLimit extends BudgetLimits {
   readonly workgroup: string;
   readonly period: Period;
-  readonly limitDpuHours: number;
 }
 
 /** A recorded query, as the top-queries list shows it. */

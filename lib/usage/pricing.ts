@@ -1,6 +1,10 @@
 import type { Pricing } from '../config.js';
 
-/** Athena bills on-demand scans per megabyte, in binary units. */
+/**
+ * Athena bills on-demand scans "per TB of data scanned", "rounded up to the nearest megabyte, with
+ * a 10 MB minimum per query" (aws.amazon.com/athena/pricing). AWS bills data in binary units, so
+ * a billing MB is 2^20 bytes (a MiB) and a TB 2^40 bytes (a TiB); outputs label them MiB and TiB.
+ */
 export const BYTES_PER_MB = 1024 ** 2;
 export const BYTES_PER_TB = 1024 ** 4;
 /** On-demand queries pay for at least 10 MB. */

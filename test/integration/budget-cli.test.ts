@@ -566,13 +566,15 @@ describe('athena-cost status', () => {
     const expected = forecastUsage({
       period: 'day',
       periodKey: key.periodKey,
-      usedDpuHours: 6,
-      limitDpuHours: 10,
+      used: 6,
+      limit: 10,
       now: at,
     });
     expect(Object.keys(status.forecast)).toEqual([
       'projectedDpuHours',
+      'projected',
       'projectedPercent',
+      'limitCrossed',
       'limitReachedAt',
       'burnRateDpuHoursPerHour',
       'extrapolated',

@@ -111,7 +111,7 @@ describe('budget set flags', () => {
     expect(built).toEqual({
       ok: false,
       message:
-        '--throttle-bytes-cutoff must be at least 10485760 bytes (10 MB, the Athena minimum)',
+        '--throttle-bytes-cutoff must be at least 10485760 bytes (10.0 MiB), the Athena minimum',
     });
   });
 

@@ -54,6 +54,7 @@ describe('budgetStatusOf', () => {
       usedBytes: null,
       usedPercent: 60,
       bindingLimit: 'dpuHours',
+      bindingLimitValue: 10,
       dryRun: false,
       protected: false,
       actions: [
@@ -74,7 +75,9 @@ describe('budgetStatusOf', () => {
       ],
       forecast: {
         projectedDpuHours: 12,
+        projected: { unit: 'dpuHours', value: 12 },
         projectedPercent: 120,
+        limitCrossed: false,
         limitReachedAt: '2026-11-25T20:00:00.000Z',
         burnRateDpuHoursPerHour: 0.5,
         extrapolated: true,
@@ -100,12 +103,17 @@ describe('budgetStatusOf', () => {
       usedPercent: 75,
       bindingLimit: 'usd',
     });
-    // The forecast is of DPU-hours: 1 by noon, 2 by midnight.
-    expect(status.forecast).toMatchObject({ projectedDpuHours: 2, projectedPercent: 20 });
-    expect(status.forecast.limitReachedAt).toBeNull();
+    // The forecast is of the binding limit: 1.5 USD by noon, 3 by midnight, the 2 reached at 16:00.
+    expect(status.forecast).toMatchObject({
+      projectedDpuHours: 2,
+      projected: { unit: 'usd', value: 3 },
+      projectedPercent: 150,
+      limitCrossed: false,
+      limitReachedAt: '2026-11-25T16:00:00.000Z',
+    });
   });
 
-  it('has no crossing in sight without usage, and says now once the limit is reached', () => {
+  it('has no crossing in sight without usage, and dates a crossed limit by its action', () => {
     const idle = budgetStatusOf({ budget: aBudget(), totals: ZERO_TOTALS, actions: [], at: NOON });
     expect(idle.forecast).toMatchObject({
       projectedDpuHours: 0,
@@ -120,7 +128,52 @@ describe('budgetStatusOf', () => {
       at: NOON,
     });
     expect(over.usedPercent).toBe(110);
-    expect(over.forecast.limitReachedAt).toBe(NOON.toISOString());
+    expect(over.forecast).toMatchObject({ limitCrossed: true, limitReachedAt: null });
+
+    const crossed = budgetStatusOf({
+      budget: aBudget(),
+      totals: totals({ dpuMillis: 11 * HOUR_MS }),
+      actions: [
+        anAction({
+          thresholdId: '120:disable',
+          action: 'disable',
+          completedAt: '2026-11-25T11:30:00.000Z',
+        }),
+        anAction({ thresholdId: '100:notify', completedAt: '2026-11-25T10:15:00.000Z' }),
+      ],
+      at: NOON,
+    });
+    expect(crossed.forecast.limitReachedAt).toBe('2026-11-25T10:15:00.000Z');
+  });
+
+  it('projects no further use once the enforcer disabled the workgroup', () => {
+    // 108 % of a 39 USD day budget at 03:00, disabled at 02:50: it stays at 108 %.
+    const status = budgetStatusOf({
+      budget: aBudget({ limitDpuHours: undefined, limitUsd: 39 }),
+      totals: totals({ costNanoUsd: 42_180_000_000 }),
+      actions: [
+        anAction({
+          thresholdId: '100:disable',
+          action: 'disable',
+          completedAt: '2026-11-25T02:50:00.000Z',
+        }),
+      ],
+      at: new Date('2026-11-25T03:00:00Z'),
+    });
+    expect(status).toMatchObject({
+      limitDpuHours: null,
+      bindingLimit: 'usd',
+      bindingLimitValue: 39,
+      usedPercent: 108.15,
+    });
+    expect(status.forecast).toMatchObject({
+      projected: { unit: 'usd', value: 42.18 },
+      projectedPercent: 108.15,
+      extrapolated: false,
+      burnRateDpuHoursPerHour: 0,
+      limitCrossed: true,
+      limitReachedAt: '2026-11-25T02:50:00.000Z',
+    });
   });
 
   it('rounds percents to the hundredth', () => {

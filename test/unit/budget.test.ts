@@ -194,7 +194,7 @@ describe('parseBudget', () => {
     [
       'a scan cutoff under 10 MB',
       { throttleBytesScannedCutoff: 10_485_759 },
-      'throttleBytesScannedCutoff must be at least 10485760 bytes (10 MB, the Athena minimum)',
+      'throttleBytesScannedCutoff must be at least 10485760 bytes (10.0 MiB), the Athena minimum',
     ],
     [
       'a fractional scan cutoff',
@@ -210,9 +210,17 @@ describe('parseBudget', () => {
 
   it('names every missing required field', () => {
     expect(reasonFor({})).toBe(
-      'workgroup is required; period is required; limitDpuHours is required; ' +
-        'thresholds is required; updatedAt is required',
+      'workgroup is required; period is required; thresholds is required; updatedAt is required',
     );
+  });
+
+  it('needs at least one limit, of any kind', () => {
+    const { limitDpuHours: _dpu, ...noDpuLimit } = validInput;
+    expect(reasonFor(noDpuLimit)).toBe(
+      'budget needs at least one limit: limitDpuHours, limitUsd, limitBytes',
+    );
+    expect(budgetFrom({ ...noDpuLimit, limitUsd: 39 })).toMatchObject({ limitUsd: 39 });
+    expect(budgetFrom({ ...noDpuLimit, limitBytes: 1024 ** 4 }).limitDpuHours).toBeUndefined();
   });
 
   it.each([null, 'budget', 42, []])('rejects %j as not an object', (input) => {

@@ -34,7 +34,17 @@ describe('budgetUsageOf', () => {
       bytes: GIB,
       usedPercent: 42,
       bindingLimit: 'dpuHours',
+      limit: 100,
+      used: 42,
     });
+  });
+
+  it('measures a USD-only budget against its USD limit', () => {
+    const { limitDpuHours: _none, ...usdOnly } = aBudget({ limitUsd: 39 });
+
+    const usage = budgetUsageOf(usdOnly, totals({ dpuHours: 42, usd: 42.18 }));
+
+    expect(usage).toMatchObject({ usedPercent: 108.153846, bindingLimit: 'usd', limit: 39 });
   });
 
   it('is bound by USD when that limit is the most used', () => {

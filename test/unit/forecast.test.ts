@@ -7,8 +7,8 @@ const forecast = (overrides: Partial<ForecastInput> & Pick<ForecastInput, 'now'>
   forecastUsage({
     period: 'day',
     periodKey: '2026-11-25',
-    usedDpuHours: 0,
-    limitDpuHours: 100,
+    used: 0,
+    limit: 100,
     ...overrides,
   });
 
@@ -19,7 +19,7 @@ describe('forecastUsage', () => {
       const now = new Date('2026-11-25T12:00:00Z');
 
       // Act
-      const result = forecast({ now, usedDpuHours: 40 });
+      const result = forecast({ now, used: 40 });
 
       // Assess
       expect(result.periodStart).toEqual(new Date('2026-11-25T00:00:00Z'));
@@ -27,7 +27,7 @@ describe('forecastUsage', () => {
       expect(result.elapsedMs).toBe(12 * HOUR_MS);
       expect(result.remainingMs).toBe(12 * HOUR_MS);
       expect(result.extrapolated).toBe(true);
-      expect(result.burnRateDpuHoursPerHour).toBeCloseTo(40 / 12, 9);
+      expect(result.burnRatePerHour).toBeCloseTo(40 / 12, 9);
       expect(result.projectedAtPeriodEnd).toBeCloseTo(80, 9);
       expect(result.projectedPercent).toBeCloseTo(80, 9);
       expect(result.limitReachedAt).toBeNull();
@@ -35,7 +35,7 @@ describe('forecastUsage', () => {
 
     it('says when the limit will be reached if that is before the end of the day', () => {
       // 60 DPU-hours in 12 hours: 5 an hour, so the remaining 40 take 8 hours.
-      const result = forecast({ now: new Date('2026-11-25T12:00:00Z'), usedDpuHours: 60 });
+      const result = forecast({ now: new Date('2026-11-25T12:00:00Z'), used: 60 });
 
       expect(result.projectedAtPeriodEnd).toBeCloseTo(120, 9);
       expect(result.projectedPercent).toBeCloseTo(120, 9);
@@ -43,10 +43,10 @@ describe('forecastUsage', () => {
     });
 
     it('does not extrapolate in the first minute of the day', () => {
-      const result = forecast({ now: new Date('2026-11-25T00:00:30Z'), usedDpuHours: 2 });
+      const result = forecast({ now: new Date('2026-11-25T00:00:30Z'), used: 2 });
 
       expect(result.extrapolated).toBe(false);
-      expect(result.burnRateDpuHoursPerHour).toBe(0);
+      expect(result.burnRatePerHour).toBe(0);
       expect(result.projectedAtPeriodEnd).toBe(2);
       expect(result.projectedPercent).toBe(2);
       expect(result.limitReachedAt).toBeNull();
@@ -54,17 +54,17 @@ describe('forecastUsage', () => {
 
     it('extrapolates once a full minute has passed', () => {
       // 0.5 DPU-hours in one minute is 30 DPUs: 720 DPU-hours over the day.
-      const result = forecast({ now: new Date('2026-11-25T00:01:00Z'), usedDpuHours: 0.5 });
+      const result = forecast({ now: new Date('2026-11-25T00:01:00Z'), used: 0.5 });
 
       expect(result.extrapolated).toBe(true);
-      expect(result.burnRateDpuHoursPerHour).toBeCloseTo(30, 9);
+      expect(result.burnRatePerHour).toBeCloseTo(30, 9);
       expect(result.projectedAtPeriodEnd).toBeCloseTo(720, 6);
       // The remaining 99.5 DPU-hours take 199 minutes at 30 DPUs.
       expect(result.limitReachedAt).toEqual(new Date('2026-11-25T03:20:00Z'));
     });
 
     it('projects what is used at the very end of the day', () => {
-      const result = forecast({ now: new Date('2026-11-25T23:59:59.999Z'), usedDpuHours: 90 });
+      const result = forecast({ now: new Date('2026-11-25T23:59:59.999Z'), used: 90 });
 
       expect(result.remainingMs).toBe(1);
       expect(result.projectedAtPeriodEnd).toBeCloseTo(90, 5);
@@ -72,34 +72,70 @@ describe('forecastUsage', () => {
     });
 
     it('has no date for the limit when nothing is used', () => {
-      const result = forecast({ now: new Date('2026-11-25T12:00:00Z'), usedDpuHours: 0 });
+      const result = forecast({ now: new Date('2026-11-25T12:00:00Z'), used: 0 });
 
-      expect(result.burnRateDpuHoursPerHour).toBe(0);
+      expect(result.burnRatePerHour).toBe(0);
       expect(result.projectedAtPeriodEnd).toBe(0);
       expect(result.limitReachedAt).toBeNull();
     });
   });
 
   describe('over the limit', () => {
-    it('says the limit is reached now, with the projection still growing', () => {
+    it('dates the limit by its crossing, not by a projection, with the projection still growing', () => {
       const now = new Date('2026-11-25T06:00:00Z');
+      const crossedAt = new Date('2026-11-25T04:10:00Z');
 
-      const result = forecast({ now, usedDpuHours: 150 });
+      const result = forecast({ now, used: 150, crossedAt });
 
-      expect(result.limitReachedAt).toEqual(now);
+      expect(result.limitCrossed).toBe(true);
+      expect(result.limitReachedAt).toEqual(crossedAt);
       expect(result.projectedAtPeriodEnd).toBeCloseTo(600, 9);
       expect(result.projectedPercent).toBeCloseTo(600, 9);
     });
 
-    it('says the limit is reached now even in the first minute', () => {
-      const now = new Date('2026-11-25T00:00:10Z');
+    it('has no date when no record says when the limit was crossed', () => {
+      const result = forecast({ now: new Date('2026-11-25T00:00:10Z'), used: 100 });
 
-      const result = forecast({ now, usedDpuHours: 100 });
-
-      expect(result.limitReachedAt).toEqual(now);
+      expect(result.limitCrossed).toBe(true);
+      expect(result.limitReachedAt).toBeNull();
       expect(result.projectedAtPeriodEnd).toBe(100);
       expect(result.projectedPercent).toBe(100);
     });
+
+    it('never dates a crossing after now', () => {
+      const now = new Date('2026-11-25T06:00:00Z');
+
+      const result = forecast({ now, used: 120, crossedAt: new Date('2026-11-25T07:00:00Z') });
+
+      expect(result.limitReachedAt).toEqual(now);
+    });
+  });
+
+  describe('a stopped workgroup', () => {
+    it('projects no further burn once the workgroup is disabled', () => {
+      const result = forecast({ now: new Date('2026-11-25T12:00:00Z'), used: 60, stopped: true });
+
+      expect(result.extrapolated).toBe(false);
+      expect(result.burnRatePerHour).toBe(0);
+      expect(result.projectionFactor).toBe(1);
+      expect(result.projectedAtPeriodEnd).toBe(60);
+      expect(result.projectedPercent).toBe(60);
+      expect(result.limitReachedAt).toBeNull();
+    });
+  });
+
+  it('projects any unit alike: 54 of 39 dollars by 03:00 is over, and 432 by midnight', () => {
+    const result = forecast({
+      now: new Date('2026-11-25T03:00:00Z'),
+      used: 54,
+      limit: 39,
+      crossedAt: new Date('2026-11-25T02:10:00Z'),
+    });
+
+    expect(result.projectionFactor).toBe(8);
+    expect(result.projectedAtPeriodEnd).toBeCloseTo(432, 9);
+    expect(result.projectedPercent).toBeCloseTo((432 * 100) / 39, 9);
+    expect(result.limitReachedAt).toEqual(new Date('2026-11-25T02:10:00Z'));
   });
 
   describe('a week', () => {
@@ -108,8 +144,8 @@ describe('forecastUsage', () => {
       const result = forecastUsage({
         period: 'week',
         periodKey: '2026-W48',
-        usedDpuHours: 35,
-        limitDpuHours: 100,
+        used: 35,
+        limit: 100,
         now: new Date('2026-11-26T12:00:00Z'),
       });
 
@@ -123,8 +159,8 @@ describe('forecastUsage', () => {
       const result = forecastUsage({
         period: 'week',
         periodKey: '2026-W48',
-        usedDpuHours: 1,
-        limitDpuHours: 100,
+        used: 1,
+        limit: 100,
         now: new Date('2026-11-23T00:00:59.999Z'),
       });
 
@@ -136,8 +172,8 @@ describe('forecastUsage', () => {
       const result = forecastUsage({
         period: 'week',
         periodKey: '2026-W48',
-        usedDpuHours: 80,
-        limitDpuHours: 100,
+        used: 80,
+        limit: 100,
         now: new Date('2026-11-27T00:00:00Z'),
       });
 
@@ -151,8 +187,8 @@ describe('forecastUsage', () => {
       const result = forecastUsage({
         period: 'month',
         periodKey: '2026-11',
-        usedDpuHours: 10,
-        limitDpuHours: 100,
+        used: 10,
+        limit: 100,
         now: new Date('2026-11-11T00:00:00Z'),
       });
 
@@ -165,8 +201,8 @@ describe('forecastUsage', () => {
       const result = forecastUsage({
         period: 'month',
         periodKey: '2028-02',
-        usedDpuHours: 10,
-        limitDpuHours: 100,
+        used: 10,
+        limit: 100,
         now: new Date('2028-02-11T00:00:00Z'),
       });
 
@@ -177,8 +213,8 @@ describe('forecastUsage', () => {
       const result = forecastUsage({
         period: 'month',
         periodKey: '2026-11',
-        usedDpuHours: 3,
-        limitDpuHours: 100,
+        used: 3,
+        limit: 100,
         now: new Date('2026-11-01T00:00:00Z'),
       });
 
@@ -191,8 +227,8 @@ describe('forecastUsage', () => {
       const result = forecastUsage({
         period: 'month',
         periodKey: '2026-11',
-        usedDpuHours: 90,
-        limitDpuHours: 100,
+        used: 90,
+        limit: 100,
         now: new Date('2026-12-03T00:00:00Z'),
       });
 
@@ -206,8 +242,8 @@ describe('forecastUsage', () => {
       const result = forecastUsage({
         period: 'month',
         periodKey: '2026-11',
-        usedDpuHours: 50,
-        limitDpuHours: 100,
+        used: 50,
+        limit: 100,
         now: new Date('2026-11-16T00:00:00Z'),
       });
 
@@ -222,8 +258,8 @@ describe('forecastUsage', () => {
       const result = forecastUsage({
         period: 'month',
         periodKey: '2026-11',
-        usedDpuHours: 70,
-        limitDpuHours: 100,
+        used: 70,
+        limit: 100,
         now,
       });
 
@@ -236,8 +272,8 @@ describe('forecastUsage', () => {
   it.each<[string, Partial<ForecastInput>]>([
     ['a malformed period key', { periodKey: '2026-13-01' }],
     ['an invalid now', { now: new Date('nope') }],
-    ['negative usage', { usedDpuHours: -1 }],
-    ['a zero limit', { limitDpuHours: 0 }],
+    ['negative usage', { used: -1 }],
+    ['a zero limit', { limit: 0 }],
   ])('rejects %s', (_, overrides) => {
     expect(() => forecast({ now: new Date('2026-11-25T12:00:00Z'), ...overrides })).toThrow(
       RangeError,

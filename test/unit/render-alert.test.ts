@@ -17,6 +17,7 @@ const usage: BudgetUsageFigures = {
   usedBytes: null,
   usedPercent: 97.5,
   bindingLimit: 'usd',
+  bindingLimitValue: 5,
 };
 
 const base = {

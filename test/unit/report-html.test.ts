@@ -85,17 +85,26 @@ describe('renderHtmlReport', () => {
   it('draws one bar per workgroup and day with DPU-hours', () => {
     const html = render();
     expect(html).toContain('<svg id="dpu-hours-chart"');
+    const stacked = html.match(/<svg id="dpu-hours-chart"[\s\S]*?<\/svg>/)?.[0] ?? '';
     // etl's second day used no DPUs: four segments, not five.
-    expect(count(html, /<rect class="bar"/g)).toBe(4);
+    expect(count(stacked, /<rect class="bar"/g)).toBe(4);
     expect(html).toMatch(
       /<rect class="bar" data-workgroup="analytics" data-day="2026-11-23" data-dpu-hours="2"/,
     );
-    expect(count(html, /<title>[^<]*DPU-hours<\/title><\/rect>/g)).toBe(4);
+    expect(count(stacked, /<title>[^<]*DPU-hours<\/title><\/rect>/g)).toBe(4);
   });
 
-  it('draws a limit line per day budget of a charted workgroup', () => {
+  it('draws each day budget against its own workgroup, not the stack of all', () => {
     const html = render();
     expect(count(html, /<g class="budget-line"/g)).toBe(2);
+    const stacked = html.match(/<svg id="dpu-hours-chart"[\s\S]*?<\/svg>/)?.[0] ?? '';
+    expect(stacked).not.toContain('budget-line');
+    // analytics' own chart: its two days of bars and its 6 DPU-hour line, nothing of the others.
+    const own = [...html.matchAll(/<svg id="day-budget-chart-\d+"[\s\S]*?<\/svg>/g)]
+      .map((match) => match[0])
+      .find((svg) => svg.includes('data-limit-dpu-hours="6"'));
+    expect(count(own ?? '', /<rect class="bar" data-workgroup="analytics"/g)).toBe(2);
+    expect(count(own ?? '', /<rect class="bar"/g)).toBe(2);
     expect(html).toContain('data-workgroup="analytics" data-limit-dpu-hours="6"');
     expect(html).not.toContain('data-workgroup="idle"');
   });

@@ -51,8 +51,9 @@ describe('CSV', () => {
       topQueries: [],
     });
     expect(reportCsv(report)).toBe(
-      'workgroup,period,queries,failedQueries,dpuHours,dataScannedBytes,costUsd,budgetLimitDpuHours,budgetUsedPercent\r\n' +
-        'analytics,2026-11-25,2,0,0.5,0,0.000000005,1,50\r\n',
+      'workgroup,period,queries,failedQueries,dpuHours,dataScannedBytes,costUsd,budgetLimitDpuHours,budgetLimitUnit,budgetLimitValue,budgetUsedPercent\r\n' +
+        // 5 nano-dollars round to 0 at the millionth of a dollar.
+        'analytics,2026-11-25,2,0,0.5,0,0,1,dpuHours,1,50\r\n',
     );
   });
 });
@@ -120,14 +121,14 @@ describe('renderTable', () => {
     });
     const lines = reportTable(report).split('\n');
     expect(lines[0]).toMatch(/^WORKGROUP\s+PERIOD\s+QUERIES\s+FAILED\s+DPU-HOURS/);
-    expect(lines[2]).toMatch(/^analytics\s+2026-11-25\s+2\s+0\s+1\.000\s+0 B\s+0\.3000\s+-\s+-$/);
+    expect(lines[2]).toMatch(/^analytics\s+2026-11-25\s+2\s+0\s+1\.000\s+0 B\s+0\.30\s+-\s+-$/);
     expect(lines[4]).toMatch(/^TOTAL\s+2\s+0\s+1\.000/);
     // Every line of the rows table has the header's width: columns line up.
     const header = lines[0] ?? '';
     expect(lines[2]?.length).toBe(header.length);
     expect(lines).toContain('Top 1 queries by cost');
     expect(lines.find((line) => line.startsWith('q-1'))).toMatch(
-      /^q-1\s+analytics\s+SUCCEEDED\s+24\s+0\.400\s+1m 00s\s+117\.7 MiB\s+0\.1200\s+2026-11-25 10:00:00Z$/,
+      /^q-1\s+analytics\s+SUCCEEDED\s+24\s+0\.400\s+1m 00s\s+117\.7 MiB\s+0\.12\s+2026-11-25 10:00:00Z$/,
     );
   });
 });

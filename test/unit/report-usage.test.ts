@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { budgetStatusOf } from '../../lib/budgets/budget-status.js';
+import { jsonDpuHours } from '../../lib/format/format-values.js';
 import {
-  budgetUsedPercent,
   buildUsageReport,
   loadUsageReport,
   mergeTopQueries,
@@ -103,10 +104,15 @@ describe('buildUsageReport', () => {
       dataScannedBytes: 5,
       costUsd: 0.2,
       budgetLimitDpuHours: 2,
+      budgetLimit: { unit: 'dpuHours', value: 2 },
       budgetUsedPercent: 25,
     });
     // etl has a week budget only: nothing to compare a day row with.
-    expect(json.rows[2]).toMatchObject({ budgetLimitDpuHours: null, budgetUsedPercent: null });
+    expect(json.rows[2]).toMatchObject({
+      budgetLimitDpuHours: null,
+      budgetLimit: null,
+      budgetUsedPercent: null,
+    });
   });
 
   it('sums integer counters for totals, so they are exact', () => {
@@ -128,9 +134,11 @@ describe('buildUsageReport', () => {
     expect(toReportJson(report).total).toEqual({
       queries: 7,
       failedQueries: 1,
-      dpuHours: (3 * HOUR_MS + HOUR_MS / 2 + 1_234_567) / HOUR_MS,
+      // 3.842935277…, to the millionth.
+      dpuHours: 3.842935,
       dataScannedBytes: 22,
-      costUsd: 0.300000001,
+      // 0.300000001 dollars, to the millionth.
+      costUsd: 0.3,
     });
   });
 
@@ -148,10 +156,11 @@ describe('buildUsageReport', () => {
         period: '2026-11-23..2026-11-25',
         queries: 5,
         failedQueries: 0,
-        dpuHours: (HOUR_MS / 2 + 1_234_567) / HOUR_MS,
+        dpuHours: jsonDpuHours((HOUR_MS / 2 + 1_234_567) / HOUR_MS),
         dataScannedBytes: 12,
-        costUsd: 0.200000001,
+        costUsd: 0.2,
         budgetLimitDpuHours: null,
+        budgetLimit: null,
         budgetUsedPercent: null,
       },
       {
@@ -163,6 +172,7 @@ describe('buildUsageReport', () => {
         dataScannedBytes: 10,
         costUsd: 0.1,
         budgetLimitDpuHours: null,
+        budgetLimit: null,
         budgetUsedPercent: null,
       },
     ]);
@@ -200,12 +210,54 @@ describe('buildUsageReport', () => {
   });
 });
 
-describe('budgetUsedPercent', () => {
-  it('is DPU-hours over the limit, in percent to two decimals', () => {
-    expect(budgetUsedPercent(HOUR_MS, 4)).toBe(25);
-    expect(budgetUsedPercent(HOUR_MS, 3)).toBe(33.33);
-    expect(budgetUsedPercent(0.29 * 10 * HOUR_MS, 10)).toBe(29);
-    expect(budgetUsedPercent(5 * HOUR_MS, 2)).toBe(250);
+describe('report and status agree on a budget', () => {
+  // adhoc used 42.18 USD, 1.5 DPU-hours and 3 TiB on 2026-11-25.
+  const usage = {
+    ...ZERO_TOTALS,
+    queries: 40,
+    dpuMillis: 1.5 * HOUR_MS,
+    costNanoUsd: 42_180_000_000,
+    dataScannedBytes: 3 * 1024 ** 4,
+  };
+  const day = counter('adhoc', 'day', '2026-11-25', usage);
+
+  it.each<[string, Omit<BudgetLimit, 'workgroup' | 'period'>, string, number]>([
+    ['a DPU-hour budget', { limitDpuHours: 2 }, 'dpuHours', 75],
+    ['a USD-only budget', { limitUsd: 39 }, 'usd', 108.15],
+    ['a bytes-only budget', { limitBytes: 5 * 1024 ** 4 }, 'bytes', 60],
+    // The old shape always set DPU-hours; the USD limit binds here.
+    ['a DPU-hour and USD budget', { limitDpuHours: 1000, limitUsd: 39 }, 'usd', 108.15],
+  ])('%s: the same binding limit and used percent', (_, limits, unit, percent) => {
+    // Prepare
+    const budget = { workgroup: 'adhoc', period: 'day' as const, ...limits };
+    // Act
+    const row = toReportJson(
+      buildUsageReport({
+        request: request({ range: { from: '2026-11-25', to: '2026-11-25' } }),
+        counters: [day],
+        daily: [day],
+        budgets: [budget],
+        topQueries: [],
+      }),
+    ).rows[0];
+    const status = budgetStatusOf({
+      budget: {
+        ...budget,
+        thresholds: [],
+        dryRun: false,
+        protected: false,
+        updatedAt: '2026-11-25T00:00:00Z',
+      },
+      totals: usage,
+      actions: [],
+      at: new Date('2026-11-25T23:00:00Z'),
+    });
+    // Assess
+    expect(row?.budgetLimit).toEqual({ unit, value: status.bindingLimitValue });
+    expect(status.bindingLimit).toBe(unit);
+    expect(row?.budgetUsedPercent).toBe(percent);
+    expect(status.usedPercent).toBe(percent);
+    expect(row?.budgetLimitDpuHours).toBe(limits.limitDpuHours ?? null);
   });
 });
 
