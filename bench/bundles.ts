@@ -22,9 +22,8 @@ export interface BundledFunction {
   readonly runnablePath: string;
   readonly mjsBytes: number;
   readonly mapBytes: number;
-  /** Zipped (deflate level 6, as `sls package`): the .mjs alone, and the .mjs with its .map. */
+  /** The .mjs alone zipped (deflate level 6, as `sls package`); the deployed zip is measured on `sls package`'s own output (package-zips.ts). */
   readonly zippedMjsBytes: number;
-  readonly zippedWithMapBytes: number;
 }
 
 export interface Bundles {
@@ -72,10 +71,6 @@ export async function bundleFunctions(entries: readonly string[]): Promise<Bundl
       mjsBytes: mjs.length,
       mapBytes: map.length,
       zippedMjsBytes: zipArchive([{ name: mjsName, data: mjs }]).length,
-      zippedWithMapBytes: zipArchive([
-        { name: mjsName, data: mjs },
-        ...(map.length > 0 ? [{ name: `${mjsName}.map`, data: map }] : []),
-      ]).length,
     });
   }
   return {

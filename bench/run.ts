@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { loadConfig } from '../lib/config.js';
 import { TableKeys } from '../lib/store/table-keys.js';
@@ -24,15 +24,17 @@ import {
 import { type BenchEnvironment, startBenchEnvironment } from './environment.js';
 import { dynamoItemSize } from './figures.js';
 import { runLatency } from './latency.js';
+import { measurePackagedZips } from './package-zips.js';
 import { type BenchResults, renderMarkdown, renderText } from './report.js';
 import { projectWindow, runNaive, runProduct, usagesOf } from './scenarios.js';
 
 /**
  * `npm run bench`: the cost and speed of the monitor per query, against a naive per-event
  * baseline, on this machine (DynamoDB Local and the local stand-ins). Prints the tables, writes
- * bench/results/latest.json and bench/RESULTS.md. Flags: --queries N (10,000),
- * --baseline-queries N (2,000), --latency-workgroups N (100), --latency-rate events/s (15),
- * --cold-runs N (5), --seed N (42).
+ * bench/results/latest.json and bench/results/RESULTS.md (ignored by git); --update-results writes
+ * the committed bench/RESULTS.md instead. Flags: --queries N (10,000), --baseline-queries N
+ * (2,000), --latency-workgroups N (100), --latency-rate events/s (15), --cold-runs N (5),
+ * --seed N (42).
  *
  * For investigations: BENCH_CPU_PROF=<folder> writes a V8 CPU profile of each handler process;
  * BENCH_NODE_OPTIONS replaces the functions' NODE_OPTIONS (serverless.yml: --enable-source-maps).
@@ -56,13 +58,20 @@ interface Flags {
   readonly latencyRate: number;
   readonly coldRuns: number;
   readonly seed: number;
+  /** Write the committed bench/RESULTS.md instead of bench/results/RESULTS.md. */
+  readonly updateResults: boolean;
 }
 
 function parseFlags(argv: readonly string[]): Flags {
   const values = new Map<string, number>();
+  let updateResults = false;
   for (let index = 0; index < argv.length; index++) {
     const flag = argv[index] ?? '';
     if (!flag.startsWith('--')) throw new Error(`unexpected argument ${flag}`);
+    if (flag === '--update-results') {
+      updateResults = true;
+      continue;
+    }
     const [name, inline] = flag.slice(2).split('=', 2);
     const raw = inline ?? argv[++index];
     const value = Number(raw);
@@ -88,6 +97,7 @@ function parseFlags(argv: readonly string[]): Flags {
     latencyRate: values.get('latency-rate') ?? 15,
     coldRuns: Math.round(values.get('cold-runs') ?? 5),
     seed: Math.round(values.get('seed') ?? 42),
+    updateResults,
   };
 }
 
@@ -120,6 +130,9 @@ async function main(): Promise<void> {
       };
       const ingest = bundleOf('ingest');
       const naive = bundleOf('naive-baseline');
+
+      log('measuring the zips `npm run package` makes (sls package, offline)');
+      const packaged = await measurePackagedZips();
 
       log(`cold starts: ${flags.coldRuns} fresh node processes per function`);
       const coldStarts = new Map<string, ColdStart>();
@@ -247,10 +260,15 @@ async function main(): Promise<void> {
           mjsBytes: bundled.mjsBytes,
           mapBytes: bundled.mapBytes,
           zippedMjsBytes: bundled.zippedMjsBytes,
-          zippedWithMapBytes: bundled.zippedWithMapBytes,
+          deployedZipBytes: packaged.bytes.get(bundled.name),
           coldStart: coldStarts.get(bundled.name),
         })),
-        bundleFailures: bundles.failures,
+        bundleFailures: [
+          ...bundles.failures,
+          ...(packaged.failure === undefined
+            ? []
+            : [{ entry: 'sls package', reason: packaged.failure }]),
+        ],
         queryRecordBytes: recordSize,
         fixed: {
           alarms: (serverlessYml.match(/Type: AWS::CloudWatch::Alarm\b/g) ?? []).length,
@@ -270,11 +288,14 @@ async function main(): Promise<void> {
         join(resultsFolder, 'latest.json'),
         `${JSON.stringify(toJson(final), null, 2)}\n`,
       );
-      const resultsMd = join(REPO_ROOT, 'bench', 'RESULTS.md');
+      // The committed bench/RESULTS.md changes only when asked: a run is not a release.
+      const resultsMd = flags.updateResults
+        ? join(REPO_ROOT, 'bench', 'RESULTS.md')
+        : join(resultsFolder, 'RESULTS.md');
       await writeFile(resultsMd, `${renderMarkdown(final).join('\n')}\n`);
       await formatWithBiome(resultsMd);
       log(
-        `wrote bench/results/latest.json and bench/RESULTS.md (${(elapsedMs / 1000).toFixed(0)} s)`,
+        `wrote bench/results/latest.json and ${relative(REPO_ROOT, resultsMd)} (${(elapsedMs / 1000).toFixed(0)} s)`,
       );
     } finally {
       await bundles.close();

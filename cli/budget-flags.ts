@@ -5,6 +5,7 @@ import {
   parseBudget,
   type Threshold,
 } from '../lib/budgets/budget.js';
+import { BYTE_UNIT_NAMES, parseBytes } from '../lib/format/parse-bytes.js';
 import { PERIODS, type Period } from '../lib/usage/period-keys.js';
 import { SNS_TOPIC_ARN } from './aws-services.js';
 
@@ -12,15 +13,6 @@ import { SNS_TOPIC_ARN } from './aws-services.js';
 export const WORKGROUP_NAME = /^[a-zA-Z0-9._-]{1,128}$/;
 
 const NUMBER = /^(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
-const BYTES = /^(\d+)\s*(B|KiB|MiB|GiB|TiB|PiB)?$/i;
-const BYTE_UNITS: Readonly<Record<string, number>> = {
-  b: 1,
-  kib: 1024,
-  mib: 1024 ** 2,
-  gib: 1024 ** 3,
-  tib: 1024 ** 4,
-  pib: 1024 ** 5,
-};
 
 /** A string option: `is required` when absent, else `problem` for a value that is not a string. */
 const text = (problem: string) =>
@@ -49,14 +41,6 @@ export function parseNumber(value: string): number | undefined {
   return Number.isFinite(number) ? number : undefined;
 }
 
-/** Whole bytes, optionally with a binary unit: `10737418240`, `10GiB`, `1 TiB`. */
-export function parseBytes(value: string): number | undefined {
-  const match = BYTES.exec(value.trim());
-  if (!match) return undefined;
-  const bytes = Number(match[1]) * (BYTE_UNITS[(match[2] ?? 'b').toLowerCase()] ?? 1);
-  return Number.isSafeInteger(bytes) ? bytes : undefined;
-}
-
 /** A threshold percent, with or without `%`: greater than 0, at most 1000. */
 export function parsePercent(value: string): number | undefined {
   const percent = parseNumber(value.trim().replace(/%$/, ''));
@@ -83,7 +67,7 @@ const bytes = z.string().transform((value, context) => {
   if (number === undefined || number <= 0) {
     context.addIssue({
       code: 'custom',
-      message: `must be a whole number of bytes greater than 0, optionally with a unit (KiB, MiB, GiB, TiB, PiB), e.g. 10GiB, got '${value}'`,
+      message: `must be a whole number of bytes greater than 0, optionally with a unit (${BYTE_UNIT_NAMES}), e.g. 10GiB or 5TB, got '${value}'`,
     });
     return z.NEVER;
   }

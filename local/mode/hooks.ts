@@ -1,7 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { runCli } from '../../cli/main.js';
-import { parseBudget } from '../../lib/budgets/budget.js';
+import { type Budget, parseBudget } from '../../lib/budgets/budget.js';
+import { formatQuantity, type LimitUnit } from '../../lib/format/format-values.js';
 import { DynamoDbBudgetStore } from '../../lib/store/dynamodb-budget-store.js';
 import { dpuHoursFromMillis, usdFromNano } from '../../lib/usage/pricing.js';
 import type { LocalModeContext, LocalModeSummary } from './run-local-mode.js';
@@ -50,8 +51,7 @@ export async function seedBudgets(ctx: LocalModeContext): Promise<readonly strin
     budgets.push({
       workgroup: onDemand.name,
       period: 'day',
-      // On-demand queries use no DPU-hours: the USD limit is the one that binds.
-      limitDpuHours: 1_000,
+      // On-demand queries use no DPU-hours: a USD limit alone.
       limitUsd: Math.max(1, Math.round(plannedUsd * 0.7)),
       thresholds: [
         { percent: 50, action: 'notify' },
@@ -67,14 +67,23 @@ export async function seedBudgets(ctx: LocalModeContext): Promise<readonly strin
     if (!parsed.ok) throw new Error(`sample budget is invalid: ${parsed.reason}`);
     await store.put(parsed.budget);
     const { budget } = parsed;
-    const limit =
-      budget.limitUsd !== undefined
-        ? `${budget.limitUsd} USD`
-        : `${budget.limitDpuHours} DPU-hours`;
+    const limit = limitsOf(budget).join(' and ');
     const thresholds = budget.thresholds.map((t) => `${t.action} at ${t.percent}%`).join(', ');
     lines.push(`${budget.workgroup}: ${limit} per ${budget.period}; ${thresholds}`);
   }
   return lines;
+}
+
+/** The limits a budget sets, formatted: `39.00 USD`, `120.000 DPU-h`. */
+function limitsOf(budget: Budget): string[] {
+  const limits: [LimitUnit, number | undefined][] = [
+    ['dpuHours', budget.limitDpuHours],
+    ['usd', budget.limitUsd],
+    ['bytes', budget.limitBytes],
+  ];
+  return limits.flatMap(([unit, value]) =>
+    value === undefined ? [] : [formatQuantity(unit, value)],
+  );
 }
 
 /**

@@ -1,3 +1,4 @@
+import { formatBytes, formatDpuHours, formatUsd } from '../../lib/format/format-values.js';
 import { dpuHoursFromMillis, usdFromNano } from '../../lib/usage/pricing.js';
 import { addTotals, type UsageTotals, ZERO_TOTALS } from '../../lib/usage/usage-totals.js';
 import { maxDpuOf, type SimulatedDay } from '../simulation/simulated-day.js';
@@ -54,7 +55,7 @@ export function formatSummary(summary: LocalModeSummary, ctx?: LocalModeContext)
     'queries'.padStart(7),
     'failed'.padStart(6),
     'DPU-hours'.padStart(11),
-    'scanned'.padStart(9),
+    'scanned'.padStart(10),
     'cost USD'.padStart(10),
     ' ',
     '│',
@@ -74,8 +75,8 @@ export function formatSummary(summary: LocalModeSummary, ctx?: LocalModeContext)
         result.mismatches.length === 0 ? '✓' : '✗',
         '│',
         String(result.cloudWatch.queryCount).padStart(10),
-        result.cloudWatch.dpuHours.toFixed(3).padStart(11),
-        result.cloudWatch.costUsd.toFixed(2).padStart(10),
+        formatDpuHours(result.cloudWatch.dpuHours).padStart(11),
+        formatUsd(result.cloudWatch.costUsd).padStart(10),
       ].join(' '),
     );
   }
@@ -110,23 +111,13 @@ export function formatSummary(summary: LocalModeSummary, ctx?: LocalModeContext)
   return lines;
 }
 
-function totalsColumns(totals: UsageTotals): string[] {
+/** A workgroup's usage as the summary table writes it: queries, failed, DPU-hours, bytes, USD. */
+export function totalsColumns(totals: UsageTotals): string[] {
   return [
     String(totals.queries).padStart(7),
     String(totals.failedQueries).padStart(6),
-    dpuHoursFromMillis(totals.dpuMillis).toFixed(3).padStart(11),
-    formatBytes(totals.dataScannedBytes).padStart(9),
-    usdFromNano(totals.costNanoUsd).toFixed(2).padStart(10),
+    formatDpuHours(dpuHoursFromMillis(totals.dpuMillis)).padStart(11),
+    formatBytes(totals.dataScannedBytes).padStart(10),
+    formatUsd(usdFromNano(totals.costNanoUsd)).padStart(10),
   ];
-}
-
-function formatBytes(bytes: number): string {
-  const units = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return `${value.toFixed(unit === 0 ? 0 : 1)} ${units[unit]}`;
 }

@@ -534,6 +534,7 @@ describe('athena-cost status', () => {
       'usedBytes',
       'usedPercent',
       'bindingLimit',
+      'bindingLimitValue',
       'dryRun',
       'protected',
       'actions',
@@ -551,6 +552,7 @@ describe('athena-cost status', () => {
       usedBytes: null,
       usedPercent: 60,
       bindingLimit: 'dpuHours',
+      bindingLimitValue: 10,
       dryRun: true,
       protected: false,
       actions: [
@@ -593,16 +595,18 @@ describe('athena-cost status', () => {
     expect(code).toBe(0);
     const lines = stdout.split('\n');
     expect(lines[0]).toMatch(
-      /^WORKGROUP +PERIOD +USED DPU-H +LIMIT DPU-H +USD +BYTES +USED +PROJECTED DPU-H +PROJECTED +LIMIT REACHED \(UTC\) +MODE$/,
+      /^WORKGROUP +PERIOD +DPU-H +USD +BYTES +USED +PROJECTED +PROJECTED % +LIMIT REACHED \(UTC\) +MODE$/,
     );
     expect(
       lines.some((line) =>
-        /^status-\S+ +day \d{4}-\d\d-\d\d +6\.000 +10\.000 +1\.80 \/ 5\.00 +- +60\.0% /.test(line),
+        /^status-\S+ +day \d{4}-\d\d-\d\d +6\.000 \/ 10\.000 +1\.80 \/ 5\.00 +- +60\.0% /.test(
+          line,
+        ),
       ),
     ).toBe(true);
     expect(
       lines.some((line) =>
-        /^analytics-\S+ +day \S+ +0\.000 +10\.000 +- +- +0\.0% +0\.000 +0\.0% +— +enforce$/.test(
+        /^analytics-\S+ +day \S+ +0\.000 \/ 10\.000 +- +- +0\.0% +0\.000 DPU-h +0\.0% +— +enforce$/.test(
           line,
         ),
       ),

@@ -197,6 +197,43 @@ describe('budget enforcement', () => {
     ).toEqual([50, 80, 100]);
   });
 
+  it('stores and enforces a budget with a USD limit only', async () => {
+    // Prepare: an on-demand workgroup, a 20 USD day budget and no DPU-hour limit at all.
+    const workgroup = `on-demand-${randomUUID().slice(0, 8)}`;
+    harness.athena.account.addWorkGroup({ Name: workgroup, Configuration: {} });
+    await setBudget({
+      workgroup,
+      limitUsd: 20,
+      throttleBytesScannedCutoff: 10 * 1024 ** 3,
+      thresholds: [
+        { percent: 50, action: 'notify' },
+        { percent: 80, action: 'throttle' },
+      ],
+    });
+    expect((await budgets.get(workgroup))?.limitDpuHours).toBeUndefined();
+    // 1 TiB each at 5 USD per TiB: 25 USD, 125 % of the limit.
+    const executions = Array.from({ length: 5 }, () =>
+      aQueryExecution({ workgroup, dpuCount: undefined, bytes: 1024 ** 4 }),
+    );
+    harness.addExecutions(executions);
+
+    // Act
+    expect(await harness.deliver(eventsFor(executions))).toEqual([]);
+
+    // Assess
+    const updates = updatesOf(workgroup);
+    expect(updates).toHaveLength(1);
+    expect(updates[0]?.input.ConfigurationUpdates?.BytesScannedCutoffPerQuery).toBe(10 * 1024 ** 3);
+    const actions = await enforcement.actions(enforcementKey(workgroup));
+    expect(actions.map((action) => [action.thresholdId, action.status])).toEqual([
+      ['50:notify', 'applied'],
+      ['80:throttle', 'applied'],
+    ]);
+    expect(actions.find((action) => action.action === 'throttle')?.detail).toBe(
+      'throttle BytesScannedCutoffPerQuery to 10.0 GiB',
+    );
+  });
+
   it('makes exactly one UpdateWorkGroup per action when concurrent invocations cross the same thresholds', async () => {
     // Prepare: 11 DPU-hours are recorded before the budget exists, so the redeliveries below all
     // reach enforcement together, none held back by writing counters.

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -167,7 +167,8 @@ describe('HTML report in headless Chromium', () => {
   it('renders the charts and tables', async () => {
     const dom = await chromium('--dump-dom', pathToFileURL(htmlFile).href);
     expect(dom).toContain('<svg id="dpu-hours-chart"');
-    expect(dom.match(/<rect class="bar"/g)).toHaveLength(segments);
+    const stacked = dom.match(/<svg id="dpu-hours-chart"[\s\S]*?<\/svg>/)?.[0] ?? '';
+    expect(stacked.match(/<rect class="bar"/g)).toHaveLength(segments);
     expect(dom.match(/<g class="budget-line"/g)).toHaveLength(2);
     expect(dom).toContain('<svg id="cost-share-chart"');
     expect(dom.match(/<rect class="share-bar"/g)).toHaveLength(WORKGROUPS.length);
@@ -175,6 +176,44 @@ describe('HTML report in headless Chromium', () => {
       8 + 1,
     );
     expect(dom.match(/<tr data-workgroup=/g)?.length).toBeGreaterThan(40);
+  }, 90_000);
+
+  it('fits its tables in a 1,400 px window: no column cut off, no workgroup name wrapped', async () => {
+    // Prepare: the page with a script that measures its layout (the report's own policy forbids
+    // scripts, so this copy gets one that allows it).
+    const measured = join(dir, 'measured.html');
+    const probe = `<script>
+const tables = [...document.querySelectorAll('.table-wrap')].map((wrap) => ({
+  id: wrap.querySelector('table')?.id,
+  overflow: wrap.scrollWidth - wrap.clientWidth,
+}));
+const wrapped = [...document.querySelectorAll('#top-queries td:nth-child(3), #usage-rows td:first-child')]
+  .filter((cell) => cell.getClientRects().length > 0 && cell.querySelector('*') !== null)
+  .filter((cell) => { const range = document.createRange(); range.selectNodeContents(cell); return range.getClientRects().length > 2; })
+  .map((cell) => cell.textContent);
+const pre = document.createElement('pre'); pre.id = 'layout';
+pre.textContent = JSON.stringify({ tables, wrapped });
+document.body.append(pre);
+</script>`;
+    writeFileSync(
+      measured,
+      readFileSync(htmlFile, 'utf8')
+        .replace(/<meta http-equiv="Content-Security-Policy"[^>]*>/, '')
+        .replace('</body>', `${probe}</body>`),
+    );
+    // Act
+    const dom = await chromium(
+      '--window-size=1400,900',
+      '--dump-dom',
+      pathToFileURL(measured).href,
+    );
+    // Assess
+    const layout = JSON.parse(
+      (dom.match(/<pre id="layout">([\s\S]*?)<\/pre>/)?.[1] ?? '{}').replaceAll('&quot;', '"'),
+    ) as { tables: { id: string; overflow: number }[]; wrapped: string[] };
+    expect(layout.tables.map((table) => table.id)).toContain('top-queries');
+    expect(layout.tables.filter((table) => table.overflow > 0)).toEqual([]);
+    expect(layout.wrapped).toEqual([]);
   }, 90_000);
 
   it('paints a page with the charts on it', async () => {

@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pricing } from '../../lib/config.js';
+import { jsonDpuHours, jsonUsd } from '../../lib/format/format-values.js';
 import {
   loadUsageReport,
   type ReportRequest,
@@ -155,10 +156,14 @@ const row = (
   period,
   queries: values.queries,
   failedQueries: values.failedQueries ?? 0,
-  dpuHours: values.dpuMillis / HOUR_MS,
+  dpuHours: jsonDpuHours(values.dpuMillis / HOUR_MS),
   dataScannedBytes: values.dataScannedBytes,
-  costUsd: values.costNanoUsd / 1e9,
+  costUsd: jsonUsd(values.costNanoUsd / 1e9),
   budgetLimitDpuHours: values.budgetLimitDpuHours ?? null,
+  budgetLimit:
+    values.budgetLimitDpuHours === undefined || values.budgetLimitDpuHours === null
+      ? null
+      : { unit: 'dpuHours', value: values.budgetLimitDpuHours },
   budgetUsedPercent: values.budgetUsedPercent ?? null,
 });
 
@@ -207,9 +212,9 @@ describe('usage report from DynamoDB', () => {
     expect(json.total).toEqual({
       queries: 6,
       failedQueries: 1,
-      dpuHours: 40_564_000 / HOUR_MS,
+      dpuHours: 11.267778,
       dataScannedBytes: 5 * BYTES + GIB,
-      costUsd: 3.385216146,
+      costUsd: 3.385216,
     });
     expect(json.topQueries).toEqual([]);
     expect(warnings.some((warning) => warning.includes('ignoring the budget of adhoc'))).toBe(true);
@@ -243,9 +248,9 @@ describe('usage report from DynamoDB', () => {
   it('sums each workgroup over the range', async () => {
     const json = await report({ by: 'workgroup' });
     expect(json.rows.map((r) => [r.workgroup, r.period, r.queries, r.costUsd])).toEqual([
-      ['adhoc', '2026-11-23..2026-11-25', 1, 0.004882813],
+      ['adhoc', '2026-11-23..2026-11-25', 1, 0.004883],
       ['analytics', '2026-11-23..2026-11-25', 3, 0.38],
-      ['etl', '2026-11-23..2026-11-25', 2, 3.000333333],
+      ['etl', '2026-11-23..2026-11-25', 2, 3.000333],
     ]);
     expect(json.total.queries).toBe(6);
   });
@@ -333,14 +338,15 @@ describe('athena-cost report (CLI)', () => {
       'dataScannedBytes',
       'costUsd',
       'budgetLimitDpuHours',
+      'budgetLimit',
       'budgetUsedPercent',
     ]);
     expect(json.total).toEqual({
       queries: 6,
       failedQueries: 1,
-      dpuHours: 40_564_000 / HOUR_MS,
+      dpuHours: 11.267778,
       dataScannedBytes: 5 * BYTES + GIB,
-      costUsd: 3.385216146,
+      costUsd: 3.385216,
     });
     expect(json.topQueries.map((q: { queryExecutionId: string }) => q.queryExecutionId)).toEqual([
       'e1',
@@ -354,12 +360,12 @@ describe('athena-cost report (CLI)', () => {
     });
     expect(code).toBe(0);
     expect(stdout.split('\r\n')).toEqual([
-      'workgroup,period,queries,failedQueries,dpuHours,dataScannedBytes,costUsd,budgetLimitDpuHours,budgetUsedPercent',
-      'analytics,2026-11-23,1,0,0.4,123456789,0.12,1,40',
-      'etl,2026-11-24,1,0,10,123456789,3,,',
-      'adhoc,2026-11-25,1,0,0,1073741824,0.004882813,,',
-      'analytics,2026-11-25,2,1,0.8666666666666667,246913578,0.26,1,86.67',
-      'etl,2026-11-25,1,0,0.0011111111111111111,123456789,0.000333333,,',
+      'workgroup,period,queries,failedQueries,dpuHours,dataScannedBytes,costUsd,budgetLimitDpuHours,budgetLimitUnit,budgetLimitValue,budgetUsedPercent',
+      'analytics,2026-11-23,1,0,0.4,123456789,0.12,1,dpuHours,1,40',
+      'etl,2026-11-24,1,0,10,123456789,3,,,,',
+      'adhoc,2026-11-25,1,0,0,1073741824,0.004883,,,,',
+      'analytics,2026-11-25,2,1,0.866667,246913578,0.26,1,dpuHours,1,86.67',
+      'etl,2026-11-25,1,0,0.001111,123456789,0.000333,,,,',
       '',
     ]);
   });
@@ -400,7 +406,8 @@ describe('athena-cost report (CLI)', () => {
       const html = readFileSync(file, 'utf8');
       expect(html).toMatch(/^<!doctype html>/);
       // analytics on the 23rd and 25th, etl on the 24th and 25th; adhoc is on demand.
-      expect(html.match(/<rect class="bar"/g)).toHaveLength(4);
+      const stacked = html.match(/<svg id="dpu-hours-chart"[\s\S]*?<\/svg>/)?.[0] ?? '';
+      expect(stacked.match(/<rect class="bar"/g)).toHaveLength(4);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
+import { budgetStatusOf } from '../../lib/budgets/budget-status.js';
 import { escapeHtml } from '../../lib/reports/html.js';
 import { renderHtmlReport } from '../../lib/reports/render-html-report.js';
 import { niceScale } from '../../lib/reports/report-charts.js';
 import { buildUsageReport, type ReportRequest } from '../../lib/reports/usage-report.js';
 import type { TopQuery, UsageCounter } from '../../lib/store/usage-report-source.js';
 import { ZERO_TOTALS } from '../../lib/usage/usage-totals.js';
+import { aBudget } from '../support/factories.js';
 
 const HOUR_MS = 3_600_000;
 const EVIL = `<script>alert("x")</script>&'`;
@@ -170,5 +172,55 @@ describe('niceScale', () => {
     const scale = niceScale(max);
     expect(scale.top).toBeCloseTo(top);
     expect(scale.step).toBeCloseTo(step);
+  });
+});
+
+describe('the budgets section', () => {
+  it('shows each budget as status does: binding limit, used %, forecast and dated actions', () => {
+    // Prepare: adhoc at 42.18 of its 39 USD, disabled at 02:50 when it crossed.
+    const status = budgetStatusOf({
+      budget: aBudget({
+        workgroup: 'adhoc',
+        limitDpuHours: undefined,
+        limitUsd: 39,
+        thresholds: [{ percent: 100, action: 'disable' }],
+      }),
+      totals: { ...ZERO_TOTALS, queries: 9, costNanoUsd: 42_180_000_000 },
+      actions: [
+        {
+          thresholdId: '100:disable',
+          action: 'disable',
+          status: 'applied',
+          claimedAt: '2026-11-25T02:50:00.000Z',
+          completedAt: '2026-11-25T02:50:01.000Z',
+          detail: 'disable the workgroup',
+        },
+      ],
+      at: GENERATED_AT,
+    });
+    // Act
+    const html = renderHtmlReport(
+      buildUsageReport({
+        request: { range: { from: '2026-11-25', to: '2026-11-25' }, by: 'day', top: 0 },
+        counters: [],
+        daily: [],
+        budgets: [],
+        topQueries: [],
+      }),
+      { generatedAt: GENERATED_AT, budgets: [status] },
+    );
+    // Assess
+    const section = html.match(/<table id="budgets">[\s\S]*?<\/table>/)?.[0] ?? '';
+    expect(section).toContain('data-binding-limit="usd" data-used-percent="108.15"');
+    expect(section).toContain('39.00 USD');
+    expect(section).toContain('108.2%');
+    // Disabled: no further burn, so the projection is what was used.
+    expect(section).toContain('42.18 USD');
+    expect(section).toContain('crossed 2026-11-25 02:50');
+    expect(section).toContain('100.0% disable (applied) 2026-11-25 02:50');
+  });
+
+  it('is left out when no statuses are given', () => {
+    expect(render()).not.toContain('id="budgets"');
   });
 });
