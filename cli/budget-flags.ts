@@ -124,7 +124,7 @@ const percentList = z.string().transform((value, context) => {
 export interface BudgetSetOptions {
   readonly workgroup: string;
   readonly period: Period;
-  readonly limitDpuHours: number;
+  readonly limitDpuHours: number | undefined;
   readonly limitUsd: number | undefined;
   readonly limitBytes: number | undefined;
   readonly notifyAt: readonly number[];
@@ -150,7 +150,7 @@ export const BudgetSetFlags = z
           ? 'is required'
           : `must be one of ${PERIODS.join(', ')}, got '${String(issue.input)}'`,
     }),
-    'limit-dpu-hours': text('must be a number').pipe(positiveNumber('10')),
+    'limit-dpu-hours': positiveNumber('10').optional(),
     'limit-usd': positiveNumber('25').optional(),
     'limit-bytes': bytes.optional(),
     'notify-at': percentList.optional(),
@@ -180,6 +180,18 @@ export const BudgetSetFlags = z
     'alerts-topic-arn': alertsTopicArnFlag,
   })
   .superRefine((flags, context) => {
+    if (
+      flags['limit-dpu-hours'] === undefined &&
+      flags['limit-usd'] === undefined &&
+      flags['limit-bytes'] === undefined
+    ) {
+      context.addIssue({
+        code: 'custom',
+        path: ['limit-dpu-hours'],
+        message:
+          'is required unless --limit-usd or --limit-bytes is given: a budget needs at least one limit',
+      });
+    }
     if (
       flags['throttle-at'] !== undefined &&
       flags['throttle-max-dpu'] === undefined &&
@@ -281,6 +293,17 @@ export function budgetSetWarnings(options: BudgetSetOptions): string[] {
       [options.throttleBytesCutoff, '--throttle-bytes-cutoff'],
     ] as const) {
       if (value !== undefined) warnings.push(`${flag} has no effect without --throttle-at`);
+    }
+  }
+  const disables = [
+    [options.disableAt, '--disable-at'],
+    [options.disableNowAt, '--disable-now-at'],
+  ] as const;
+  for (const [percent, flag] of disables) {
+    if (percent !== undefined && options.throttleAt !== undefined && percent < options.throttleAt) {
+      warnings.push(
+        `${flag} ${percent} is below --throttle-at ${options.throttleAt}: the workgroup is disabled before it is ever throttled`,
+      );
     }
   }
   if (thresholdsOf(options).length === 0) {

@@ -5,11 +5,18 @@ import { z } from 'zod';
 import { ConfigError, loadConfig } from '../../lib/config.js';
 import { describeError } from '../../lib/errors/describe-error.js';
 import {
+  formatDpuHours,
+  formatUsd,
+  jsonDpuHours,
+  jsonUsd,
+} from '../../lib/format/format-values.js';
+import {
   ATHENA_HISTORY_DAYS,
   type ReconcileProgress,
   type ReconcileResult,
   type WorkgroupReconciliation,
 } from '../../lib/reconcile/reconcile-workgroups.js';
+import { dayKeyProblem } from '../../lib/reports/report-range.js';
 import { periodBounds, periodKeyFor } from '../../lib/usage/period-keys.js';
 import { dpuHoursFromMillis, usdFromNano } from '../../lib/usage/pricing.js';
 import { wireReconcileWorkgroups } from '../../lib/wiring/wire-reconcile-workgroups.js';
@@ -21,19 +28,13 @@ import { renderTable } from '../output/table.js';
 const DAY_MS = 86_400_000;
 const got = (issue: { input: unknown }) => `, got '${String(issue.input)}'`;
 
-const isDay = (value: string) => {
-  try {
-    periodBounds('day', value);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 const BackfillFlags = z.object({
   since: z
     .string({ error: 'is required: the first day to backfill, YYYY-MM-DD' })
-    .refine(isDay, { error: (issue) => `must be a date YYYY-MM-DD${got(issue)}` }),
+    .superRefine((value, context) => {
+      const problem = dayKeyProblem(value);
+      if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
+    }),
   workgroup: z
     .string()
     .regex(/^[a-zA-Z0-9._-]{1,128}$/, {
@@ -179,8 +180,8 @@ function statusOf(progress: ReconcileProgress, dryRun: boolean): string {
   return `${progress.workgroup} (${progress.workgroupIndex + 1}/${progress.workgroupCount}): ${progress.listed} listed, ${progress.recorded} ${dryRun ? 'to record' : 'recorded'}${back}`;
 }
 
-const dpuHours = (millis: number) => dpuHoursFromMillis(millis).toFixed(2);
-const usd = (nano: number) => usdFromNano(nano).toFixed(2);
+const dpuHours = (millis: number) => formatDpuHours(dpuHoursFromMillis(millis));
+const usd = (nano: number) => formatUsd(usdFromNano(nano));
 
 function tableOf(result: ReconcileResult, dryRun: boolean): string {
   const rows = result.workgroups.map((workgroup) => [
@@ -236,8 +237,10 @@ function jsonOf(result: ReconcileResult, since: string, dryRun: boolean) {
       ...(dryRun
         ? {
             wouldRecord: workgroup.wouldRecord,
-            wouldRecordDpuHours: dpuHoursFromMillis(workgroup.wouldRecordTotals.dpuMillis),
-            wouldRecordCostUsd: usdFromNano(workgroup.wouldRecordTotals.costNanoUsd),
+            wouldRecordDpuHours: jsonDpuHours(
+              dpuHoursFromMillis(workgroup.wouldRecordTotals.dpuMillis),
+            ),
+            wouldRecordCostUsd: jsonUsd(usdFromNano(workgroup.wouldRecordTotals.costNanoUsd)),
           }
         : {}),
       running: workgroup.deferred,

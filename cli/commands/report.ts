@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import {
-  isDayKey,
+  dayKeyProblem,
   MAX_REPORT_DAYS,
   ReportRangeError,
   resolveDayRange,
@@ -22,8 +22,9 @@ const HTML_DEFAULT_TOP = 10;
 
 const got = (issue: { input: unknown }) => `, got '${String(issue.input)}'`;
 
-const day = z.string().refine(isDayKey, {
-  error: (issue) => `must be a date YYYY-MM-DD${got(issue)}`,
+const day = z.string().superRefine((value, context) => {
+  const problem = dayKeyProblem(value);
+  if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
 });
 
 const ReportFlags = z.object({

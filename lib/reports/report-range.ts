@@ -31,6 +31,37 @@ export function isDayKey(value: string): boolean {
   }
 }
 
+const MONTH_NAMES = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+
+/**
+ * What is wrong with a day as typed, without the option's name: `must be a date YYYY-MM-DD, got
+ * '11/25'`, or for a well-formed day that does not exist `2026-02-30 does not exist: February
+ * 2026 has 28 days`; undefined for a real day.
+ */
+export function dayKeyProblem(value: string): string | undefined {
+  if (isDayKey(value)) return undefined;
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
+  const [year, month] = [Number(match?.[1]), Number(match?.[2])];
+  if (match === null || month < 1 || month > 12) {
+    return `must be a date YYYY-MM-DD, got '${value}'`;
+  }
+  const days = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  return `${value} does not exist: ${MONTH_NAMES[month - 1]} ${year} has ${days} days`;
+}
+
 const dayStart = (day: string): number => periodBounds('day', day).start.getTime();
 const dayKeyAt = (epochMs: number): string => periodKeyFor('day', new Date(epochMs));
 
@@ -46,9 +77,8 @@ export function resolveDayRange(
     ['from', bounds.from],
     ['to', bounds.to],
   ] as const) {
-    if (value !== undefined && !isDayKey(value)) {
-      throw new ReportRangeError(`--${name} must be a date YYYY-MM-DD, got '${value}'`);
-    }
+    const problem = value === undefined ? undefined : dayKeyProblem(value);
+    if (problem !== undefined) throw new ReportRangeError(`--${name} ${problem}`);
   }
   const to = bounds.to ?? periodKeyFor('day', now);
   const from = bounds.from ?? dayKeyAt(dayStart(to) - (DEFAULT_REPORT_DAYS - 1) * DAY_MS);

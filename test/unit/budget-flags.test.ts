@@ -174,12 +174,25 @@ describe('budget set flags', () => {
     expect(problems({ ...REQUIRED, ...values })).toEqual([message]);
   });
 
-  it('needs the workgroup, period and DPU-hour limit', () => {
-    expect(problems({})).toEqual([
-      'workgroup: is required',
-      'period: is required',
-      'limit-dpu-hours: is required',
+  it('needs the workgroup, period and a limit', () => {
+    expect(problems({})).toEqual(['workgroup: is required', 'period: is required']);
+    expect(problems({ workgroup: 'analytics', period: 'day' })).toEqual([
+      'limit-dpu-hours: is required unless --limit-usd or --limit-bytes is given: a budget needs at least one limit',
     ]);
+  });
+
+  it('takes a USD or bytes limit without a DPU-hour limit', () => {
+    const usdOnly = BudgetSetFlags.parse({ workgroup: 'adhoc', period: 'day', 'limit-usd': '39' });
+    expect(usdOnly).toMatchObject({ limitDpuHours: undefined, limitUsd: 39 });
+    const built = budgetFromOptions(usdOnly, NOW);
+    expect(built.ok && built.budget).toMatchObject({ workgroup: 'adhoc', limitUsd: 39 });
+    expect(built.ok && built.budget.limitDpuHours).toBeUndefined();
+    const bytesOnly = BudgetSetFlags.parse({
+      workgroup: 'adhoc',
+      period: 'day',
+      'limit-bytes': '5TB',
+    });
+    expect(bytesOnly.limitBytes).toBe(5_000_000_000_000);
   });
 
   it('warns about options that change nothing', () => {
@@ -188,6 +201,13 @@ describe('budget set flags', () => {
     ]);
     expect(budgetSetWarnings(parsed({}))).toEqual([
       'the budget has no thresholds (--notify-at, --throttle-at, --disable-at, --disable-now-at): it only tracks usage',
+    ]);
+  });
+
+  it('warns when a disable comes before the throttle', () => {
+    const options = parsed({ 'throttle-at': '80', 'throttle-max-dpu': '8', 'disable-at': '50' });
+    expect(budgetSetWarnings(options)).toEqual([
+      '--disable-at 50 is below --throttle-at 80: the workgroup is disabled before it is ever throttled',
     ]);
   });
 });

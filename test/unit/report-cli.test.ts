@@ -30,7 +30,7 @@ describe('athena-cost CLI', () => {
     [['report', '--table', 't', '--from'], 'athena-cost: --from needs a value', 'report --help'],
     [
       ['report', '--table', 't', '--from', '2026-11-31'],
-      "athena-cost: --from must be a date YYYY-MM-DD, got '2026-11-31'",
+      'athena-cost: --from 2026-11-31 does not exist: November 2026 has 30 days',
       'report --help',
     ],
     [

@@ -35,7 +35,9 @@ describe('resolveDayRange', () => {
   it.each([
     [{ from: '2026-11-26', to: '2026-11-25' }, '--from 2026-11-26 is after --to 2026-11-25'],
     [{ from: '2025-10-21', to: '2026-11-25' }, 'spans 401 days; a report covers at most 400'],
-    [{ from: '2026-02-30' }, "--from must be a date YYYY-MM-DD, got '2026-02-30'"],
+    [{ from: '2026-02-30' }, '--from 2026-02-30 does not exist: February 2026 has 28 days'],
+    [{ to: '2028-02-30' }, '--to 2028-02-30 does not exist: February 2028 has 29 days'],
+    [{ from: '2026-13-01' }, "--from must be a date YYYY-MM-DD, got '2026-13-01'"],
     [{ to: '26-11-25' }, "--to must be a date YYYY-MM-DD, got '26-11-25'"],
   ])('rejects %o', (bounds, message) => {
     expect(() => resolveDayRange(bounds, NOW)).toThrow(ReportRangeError);
