@@ -15,6 +15,7 @@ import {
   rowFields,
   toReportJson,
   totalFields,
+  USAGE_FIELD_NAMES,
   type UsageReport,
 } from '../../lib/reports/usage-report.js';
 import type { OutputFormat } from '../command.js';
@@ -74,13 +75,7 @@ export function reportTable(report: UsageReport): string {
   const rows = report.rows.map((row) => {
     const fields = rowFields(row);
     return [
-      fields.workgroup,
-      fields.period,
-      fields.queries,
-      fields.failedQueries,
-      fields.dpuHours,
-      fields.dataScannedBytes,
-      fields.costUsd,
+      ...USAGE_FIELD_NAMES.map((name) => fields[name]),
       fields.budgetLimit === null
         ? null
         : formatQuantity(fields.budgetLimit.unit, fields.budgetLimit.value),

@@ -258,8 +258,8 @@ export function rowFields(row: ReportRow): ReportRowFields {
   };
 }
 
-/** The keys of JSON rows, in order. */
-export const ROW_FIELD_NAMES = [
+/** The usage fields of a row, in the order JSON, CSV and tables show them. */
+export const USAGE_FIELD_NAMES = [
   'workgroup',
   'period',
   'queries',
@@ -267,20 +267,11 @@ export const ROW_FIELD_NAMES = [
   'dpuHours',
   'dataScannedBytes',
   'costUsd',
-  'budgetLimitDpuHours',
-  'budgetLimit',
-  'budgetUsedPercent',
 ] as const satisfies readonly (keyof ReportRowFields)[];
 
 /** The columns of CSV rows: the JSON keys, with `budgetLimit` as its unit and value. */
 export const CSV_COLUMNS = [
-  'workgroup',
-  'period',
-  'queries',
-  'failedQueries',
-  'dpuHours',
-  'dataScannedBytes',
-  'costUsd',
+  ...USAGE_FIELD_NAMES,
   'budgetLimitDpuHours',
   'budgetLimitUnit',
   'budgetLimitValue',
@@ -291,13 +282,7 @@ export const CSV_COLUMNS = [
 export function csvCells(row: ReportRow): (string | number | null)[] {
   const fields = rowFields(row);
   return [
-    fields.workgroup,
-    fields.period,
-    fields.queries,
-    fields.failedQueries,
-    fields.dpuHours,
-    fields.dataScannedBytes,
-    fields.costUsd,
+    ...USAGE_FIELD_NAMES.map((name) => fields[name]),
     fields.budgetLimitDpuHours,
     fields.budgetLimit?.unit ?? null,
     fields.budgetLimit?.value ?? null,
