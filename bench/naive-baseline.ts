@@ -10,7 +10,12 @@ import {
 import { loadConfig } from '../lib/config.js';
 import { CloudWatchMetricsPublisher } from '../lib/metrics/cloudwatch-metrics-publisher.js';
 import { usageMetricsOf } from '../lib/metrics/usage-metrics.js';
-import { periodKeyAttribute, TableKeys, workgroupDayAttribute } from '../lib/store/table-keys.js';
+import {
+  periodKeyAttribute,
+  TableKeys,
+  USAGE_COUNTER_UPDATE,
+  workgroupDayAttribute,
+} from '../lib/store/table-keys.js';
 import { deriveQueryUsage, isTerminalState } from '../lib/usage/query-usage.js';
 import { totalsOf } from '../lib/usage/usage-totals.js';
 
@@ -80,11 +85,7 @@ export const handler = async (
     new UpdateCommand({
       TableName: config.tableName,
       Key: TableKeys.usage(usage.workgroup, 'day', usage.periods.day),
-      UpdateExpression:
-        'ADD queries :queries, failedQueries :failed, dpuMillis :dpuMillis, dataScannedBytes :bytes, ' +
-        'costNanoUsd :cost, engineExecutionMs :engineMs ' +
-        'SET #type = :type, workgroup = :workgroup, period = :period, periodKey = :periodKey, updatedAt = :now',
-      ExpressionAttributeNames: { '#type': 'type' },
+      ...USAGE_COUNTER_UPDATE,
       ExpressionAttributeValues: {
         ':queries': totals.queries,
         ':failed': totals.failedQueries,

@@ -1,12 +1,9 @@
 import type { ThresholdAction } from '../budgets/budget.js';
 import type { BudgetUsageFigures } from '../budgets/budget-status.js';
-import type { Period } from '../usage/period-keys.js';
+import type { WorkgroupPeriod } from '../usage/period-keys.js';
 
 /** What every alert names: the workgroup, the budget period and when it happened. */
-interface AlertBase {
-  readonly workgroup: string;
-  readonly period: Period;
-  readonly periodKey: string;
+interface AlertBase extends WorkgroupPeriod {
   /** ISO instant. */
   readonly at: string;
 }

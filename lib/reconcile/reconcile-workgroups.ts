@@ -13,7 +13,7 @@ import type { ReconcileMetrics } from '../metrics/reconcile-metrics.js';
 import type { ReconcileState, ReconcileStateStore } from '../store/reconcile-state-store.js';
 import type { RecordedQueryIndex } from '../store/recorded-query-index.js';
 import { deriveQueryUsage, isTerminalState, type QueryUsage } from '../usage/query-usage.js';
-import { totalsOf, type UsageTotals, ZERO_TOTALS } from '../usage/usage-totals.js';
+import { addTotals, totalsOf, type UsageTotals, ZERO_TOTALS } from '../usage/usage-totals.js';
 import { freshPass, holdBack, nextReconcileState, resumedPass } from './reconcile-watermark.js';
 
 /**
@@ -434,15 +434,7 @@ export function createReconcileWorkgroups(deps: ReconcileDependencies) {
         else result.failed++;
       }
       result.wouldRecord += usages.length;
-      const totals = totalsOf(usages);
-      result.wouldRecordTotals = {
-        queries: result.wouldRecordTotals.queries + totals.queries,
-        failedQueries: result.wouldRecordTotals.failedQueries + totals.failedQueries,
-        dpuMillis: result.wouldRecordTotals.dpuMillis + totals.dpuMillis,
-        dataScannedBytes: result.wouldRecordTotals.dataScannedBytes + totals.dataScannedBytes,
-        costNanoUsd: result.wouldRecordTotals.costNanoUsd + totals.costNanoUsd,
-        engineExecutionMs: result.wouldRecordTotals.engineExecutionMs + totals.engineExecutionMs,
-      };
+      result.wouldRecordTotals = addTotals(result.wouldRecordTotals, totalsOf(usages));
       return oldest;
     }
 

@@ -12,7 +12,12 @@ import type { QueryUsage } from '../usage/query-usage.js';
 import { totalsOf } from '../usage/usage-totals.js';
 import type { QueryRecordStore, RecordingOutcome } from './query-record-store.js';
 import { RecentlyRecorded } from './recently-recorded.js';
-import { periodKeyAttribute, TableKeys, workgroupDayAttribute } from './table-keys.js';
+import {
+  periodKeyAttribute,
+  TableKeys,
+  USAGE_COUNTER_UPDATE,
+  workgroupDayAttribute,
+} from './table-keys.js';
 import { countersOf, packTransactions, sequencesOf } from './transaction-packing.js';
 
 /** Attempts per transaction when other writers hold the same counter items. */
@@ -147,11 +152,7 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
           Update: {
             TableName: tableName,
             Key: { pk: string(itemKey.pk), sk: string(itemKey.sk) },
-            UpdateExpression:
-              'ADD queries :queries, failedQueries :failed, dpuMillis :dpuMillis, dataScannedBytes :bytes, ' +
-              'costNanoUsd :cost, engineExecutionMs :engineMs ' +
-              'SET #type = :type, workgroup = :workgroup, period = :period, periodKey = :periodKey, updatedAt = :now',
-            ExpressionAttributeNames: { '#type': 'type' },
+            ...USAGE_COUNTER_UPDATE,
             ExpressionAttributeValues: {
               ':queries': number(totals.queries),
               ':failed': number(totals.failedQueries),

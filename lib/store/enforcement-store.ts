@@ -1,13 +1,9 @@
 import type { ThresholdAction } from '../budgets/budget.js';
 import type { AppliedFields, WorkgroupSettings } from '../budgets/workgroup-settings.js';
-import type { Period } from '../usage/period-keys.js';
+import type { WorkgroupPeriod } from '../usage/period-keys.js';
 
 /** One workgroup's budget period: where its actions and snapshot are kept. */
-export interface EnforcementKey {
-  readonly workgroup: string;
-  readonly period: Period;
-  readonly periodKey: string;
-}
+export type EnforcementKey = WorkgroupPeriod;
 
 /** What became of a threshold's action. */
 export type ActionStatus = 'claimed' | 'applied' | 'dry-run' | 'no-change';

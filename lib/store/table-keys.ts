@@ -39,3 +39,17 @@ export const periodKeyAttribute = (period: Period, key: string): string => `${pe
 /** The `workgroupDay` attribute of a query record, e.g. `analytics#2026-11-25`. */
 export const workgroupDayAttribute = (workgroup: string, day: string): string =>
   `${workgroup}#${day}`;
+
+/**
+ * How a batch adds to a usage counter: ADD of the integer totals (so concurrent writers sum),
+ * SET of the attributes the indexes and readers use. Its values: `:queries`, `:failed`,
+ * `:dpuMillis`, `:bytes`, `:cost`, `:engineMs`, `:type`, `:workgroup`, `:period`, `:periodKey`,
+ * `:now`.
+ */
+export const USAGE_COUNTER_UPDATE = {
+  UpdateExpression:
+    'ADD queries :queries, failedQueries :failed, dpuMillis :dpuMillis, dataScannedBytes :bytes, ' +
+    'costNanoUsd :cost, engineExecutionMs :engineMs ' +
+    'SET #type = :type, workgroup = :workgroup, period = :period, periodKey = :periodKey, updatedAt = :now',
+  ExpressionAttributeNames: { '#type': 'type' },
+} as const;

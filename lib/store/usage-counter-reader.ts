@@ -1,12 +1,8 @@
-import type { Period } from '../usage/period-keys.js';
+import type { WorkgroupPeriod } from '../usage/period-keys.js';
 import type { UsageTotals } from '../usage/usage-totals.js';
 
 /** One workgroup's counter for one period. */
-export interface CounterKey {
-  readonly workgroup: string;
-  readonly period: Period;
-  readonly periodKey: string;
-}
+export type CounterKey = WorkgroupPeriod;
 
 export const counterId = (key: CounterKey): string =>
   `${key.workgroup}#${key.period}#${key.periodKey}`;

@@ -10,6 +10,14 @@ export interface PeriodKeys {
   readonly month: string;
 }
 
+/** One workgroup's period: what counters, budget actions and alerts are kept by. */
+export interface WorkgroupPeriod {
+  readonly workgroup: string;
+  readonly period: Period;
+  /** The period's key: `YYYY-MM-DD`, `YYYY-Www` or `YYYY-MM`. */
+  readonly periodKey: string;
+}
+
 const pad = (value: number, width = 2) => String(value).padStart(width, '0');
 
 /** Returns the UTC period keys of an instant. */
