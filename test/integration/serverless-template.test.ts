@@ -1,21 +1,18 @@
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  PACKAGE_TIMEOUT_MS,
+  type PackagedService,
+  packageService,
+  repoRoot,
+} from '../support/package-service.js';
 
 /**
  * Packages the service with osls exactly as CI and a deploy would (esbuild bundles included), with
  * no AWS credentials or profile in reach, and checks the CloudFormation template it produces.
  */
 
-const execFileAsync = promisify(execFile);
-
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-const slsBin = join(repoRoot, 'node_modules', 'osls', 'bin', 'serverless.js');
-const PACKAGE_TIMEOUT_MS = 180_000;
 const MAX_ZIP_BYTES = 1024 * 1024;
 
 interface Resource {
@@ -49,64 +46,22 @@ interface TableDefinition {
   readonly TimeToLiveAttribute: string;
 }
 
-let workDir = '';
+let packaged: PackagedService | undefined;
 let packageDir = '';
 let template: Template;
 let tableDefinition: TableDefinition;
 
-/** The environment minus every AWS_* variable, plus settings that keep any profile unread. */
-function credentialFreeEnv(home: string, esbuildWorkFolder: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!key.startsWith('AWS_')) env[key] = value;
-  }
-  return {
-    ...env,
-    HOME: home,
-    USERPROFILE: home,
-    AWS_SDK_LOAD_CONFIG: '0',
-    AWS_CONFIG_FILE: join(home, 'no-aws-config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(home, 'no-aws-credentials'),
-    AWS_EC2_METADATA_DISABLED: 'true',
-    // serverless.yml reads this, so this run's esbuild work folder is its own.
-    ESBUILD_WORK_FOLDER: esbuildWorkFolder,
-    CI: 'true',
-  };
-}
-
 beforeAll(async () => {
-  workDir = await mkdtemp(join(tmpdir(), 'athena-cost-sls-'));
-  packageDir = join(workDir, 'package');
-  const home = join(workDir, 'home');
-  // serverless-esbuild joins this folder to the service directory, so it must be relative.
-  const esbuildWorkFolder = relative(repoRoot, join(workDir, 'esbuild'));
-  try {
-    await execFileAsync(
-      process.execPath,
-      [slsBin, 'package', '--stage', 'test', '--package', packageDir],
-      {
-        cwd: repoRoot,
-        env: credentialFreeEnv(home, esbuildWorkFolder),
-        timeout: PACKAGE_TIMEOUT_MS,
-        maxBuffer: 16 * 1024 * 1024,
-      },
-    );
-  } catch (error) {
-    const failure = error as Error & { stdout?: string; stderr?: string };
-    throw new Error(
-      `sls package failed: ${failure.message}\n--- stdout\n${failure.stdout ?? ''}\n--- stderr\n${failure.stderr ?? ''}`,
-    );
-  }
-  template = JSON.parse(
-    await readFile(join(packageDir, 'cloudformation-template-update-stack.json'), 'utf8'),
-  ) as Template;
+  packaged = await packageService('test');
+  packageDir = packaged.packageDir;
+  template = packaged.template as Template;
   tableDefinition = JSON.parse(
     await readFile(join(repoRoot, 'resources', 'table.json'), 'utf8'),
   ) as TableDefinition;
 }, PACKAGE_TIMEOUT_MS + 20_000);
 
 afterAll(async () => {
-  if (workDir) await rm(workDir, { recursive: true, force: true });
+  await packaged?.remove();
 });
 
 function resource(logicalId: string): Resource {
