@@ -9,10 +9,11 @@ import {
 import { CliError, EXIT_FAILURE, EXIT_USAGE, networkProblem } from './errors.js';
 
 /** The AWS services the CLI calls besides DynamoDB. */
-export type AwsService = 'Athena' | 'CloudWatch' | 'SNS';
+export type AwsService = 'Athena' | 'CloudFormation' | 'CloudWatch' | 'SNS';
 
 const SERVICES: Readonly<Record<AwsService, { readonly envKey: string; readonly host: string }>> = {
   Athena: { envKey: 'AWS_ENDPOINT_URL_ATHENA', host: 'athena' },
+  CloudFormation: { envKey: 'AWS_ENDPOINT_URL_CLOUDFORMATION', host: 'cloudformation' },
   CloudWatch: { envKey: 'AWS_ENDPOINT_URL_CLOUDWATCH', host: 'monitoring' },
   SNS: { envKey: 'AWS_ENDPOINT_URL_SNS', host: 'sns' },
 };

@@ -9,6 +9,12 @@ export const COMMON_OPTIONS = {
     valueName: 'NAME',
     description: 'DynamoDB table of the monitor (default: $TABLE_NAME)',
   },
+  stack: {
+    type: 'string',
+    valueName: 'NAME',
+    description:
+      'Deployed stack, e.g. athena-cost-prod: its outputs set the table, topic, queues and namespace (default: $ATHENA_COST_STACK)',
+  },
   region: {
     type: 'string',
     valueName: 'REGION',
@@ -25,6 +31,10 @@ export const COMMON_OPTIONS = {
 export type CommonOptionName = keyof typeof COMMON_OPTIONS;
 
 const ENVIRONMENT = [
+  [
+    'ATHENA_COST_STACK',
+    'stack whose outputs set TABLE_NAME, ALERTS_TOPIC_ARN, DLQ_URL, DLQ_ARN, INGEST_QUEUE_ARN, METRICS_NAMESPACE and STACK_NAME',
+  ],
   ['TABLE_NAME', 'table name when --table is absent'],
   ['AWS_REGION, AWS_PROFILE', 'standard AWS settings and credentials'],
   [
@@ -36,6 +46,7 @@ const ENVIRONMENT = [
   ['STACK_NAME', 'prefix of budget alarm names (default athena-cost)'],
   ['METRICS_NAMESPACE', 'CloudWatch namespace of the metrics (default AthenaCostMonitor)'],
   ['DLQ_URL, DLQ_ARN', 'the ingest dead-letter queue, for dlq peek and redrive'],
+  ['INGEST_QUEUE_ARN', 'where dlq redrive moves the dead letters (default: the DLQ source queue)'],
 ] as const;
 
 export function programHelp(commands: readonly Command<unknown>[]): string {

@@ -35,6 +35,7 @@ export const processIo = (): CliIo => ({
 
 const HELP_FLAGS = new Set(['-h', '--help']);
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
 
 /** Runs one command line and resolves to the process exit code; never throws. */
 export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
@@ -108,7 +109,7 @@ async function runCommand(
   state: DispatchState,
 ): Promise<number> {
   const { values, positionals } = parseCommandLine(command, args);
-  const common = values as { table?: string; region?: string; format?: string };
+  const common = values as { table?: string; region?: string; format?: string; stack?: string };
   const formats = command.formats ?? DEFAULT_FORMATS;
   const format = (common.format ?? formats[0] ?? 'table') as OutputFormat;
   if (!formats.includes(format)) {
@@ -119,10 +120,22 @@ async function runCommand(
       `--region must be an AWS region such as us-east-1, got '${common.region}'`,
     );
   }
-  const tableName = common.table ?? io.env.TABLE_NAME ?? '';
-  if (command.usesTable !== false && tableName.trim() === '') {
-    throw new UsageError('no table name: pass --table NAME or set TABLE_NAME');
+  const stackName = (common.stack ?? io.env.ATHENA_COST_STACK)?.trim() || undefined;
+  if (stackName !== undefined && !STACK_NAME.test(stackName)) {
+    throw new UsageError(
+      `${common.stack === undefined ? 'ATHENA_COST_STACK' : '--stack'} must be a CloudFormation stack name such as athena-cost-prod, got '${stackName}'`,
+    );
   }
+  const requireTable = (tableName: string) => {
+    if (command.usesTable !== false && tableName.trim() === '') {
+      throw new UsageError(
+        stackName === undefined
+          ? 'no table name: pass --table NAME, set TABLE_NAME, or name the stack with --stack NAME'
+          : `stack ${stackName} has no output UsageTableName: pass --table NAME`,
+      );
+    }
+  };
+  if (stackName === undefined) requireTable(common.table ?? io.env.TABLE_NAME ?? '');
   const commandValues = Object.fromEntries(
     Object.entries(values).filter(([name]) => !(name in COMMON_OPTIONS)),
   );
@@ -131,15 +144,23 @@ async function runCommand(
     throw new UsageError(flags.error.issues.map(describeIssue).join('; '));
   }
   // Loaded only now: `--help` and usage errors never pay for the AWS SDK.
+  let env = io.env;
+  if (stackName !== undefined) {
+    // One DescribeStacks: the stack's outputs stand in for TABLE_NAME, DLQ_URL and the rest.
+    const { stackEnvironment } = await import('./stack-outputs.js');
+    env = { ...io.env, ...(await stackEnvironment(stackName, common.region)) };
+  }
+  const tableName = common.table ?? env.TABLE_NAME ?? '';
+  requireTable(tableName);
   const { createCliContext, describeEndpoint } = await import('./context.js');
-  state.location = { tableName, endpoint: describeEndpoint(io.env, common.region) };
+  state.location = { tableName, endpoint: describeEndpoint(env, common.region) };
   const owned = createCliContext({
     command: command.name,
     flags: flags.data,
     format,
     tableName,
     region: common.region,
-    env: io.env,
+    env,
     stdout: io.stdout,
     stderr: io.stderr,
     cwd: io.cwd,

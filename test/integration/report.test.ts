@@ -418,7 +418,9 @@ describe('athena-cost report (CLI)', () => {
   it('needs a table name', async () => {
     const { code, stderr } = await athenaCost(['report']);
     expect(code).toBe(2);
-    expect(stderr).toMatch(/^athena-cost: no table name: pass --table NAME or set TABLE_NAME\n/);
+    expect(stderr).toMatch(
+      /^athena-cost: no table name: pass --table NAME, set TABLE_NAME, or name the stack with --stack NAME\n/,
+    );
   });
 
   it('says which table and endpoint it could not find or reach', async () => {

@@ -54,7 +54,11 @@ describe('athena-cost CLI', () => {
       '',
     ],
     [['report', '--table', 't', 'extra'], "athena-cost: unexpected argument 'extra'", ''],
-    [['report'], 'athena-cost: no table name: pass --table NAME or set TABLE_NAME', ''],
+    [
+      ['report'],
+      'athena-cost: no table name: pass --table NAME, set TABLE_NAME, or name the stack with --stack NAME',
+      '',
+    ],
     [['--table', 't', 'report'], "expected a command before options, got '--table'", ''],
   ])('rejects %j with a clear message', async (args, message, hint) => {
     const { code, stdout, stderr } = await cli(args);
