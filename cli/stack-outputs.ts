@@ -1,4 +1,8 @@
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import {
+  CloudFormationClient,
+  DescribeStacksCommand,
+  type Output,
+} from '@aws-sdk/client-cloudformation';
 import { describeServiceError } from './aws-services.js';
 import { CliError, EXIT_USAGE } from './errors.js';
 
@@ -26,7 +30,7 @@ export async function stackEnvironment(
     maxAttempts: 3,
     ...(region === undefined ? {} : { region }),
   });
-  let outputs: { OutputKey?: string; OutputValue?: string }[];
+  let outputs: Output[];
   try {
     const { Stacks } = await cloudFormation.send(
       new DescribeStacksCommand({ StackName: stackName }),
