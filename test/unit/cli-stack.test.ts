@@ -26,18 +26,21 @@ beforeEach(() => {
   sqs.reset();
 });
 
+/** What DescribeStacks answers for the stack with these outputs. */
+const describedStack = (outputs: typeof OUTPUTS) => ({
+  Stacks: [
+    {
+      StackName: STACK,
+      StackStatus: 'CREATE_COMPLETE' as const,
+      CreationTime: new Date(),
+      Outputs: outputs,
+    },
+  ],
+});
+
 describe('athena-cost --stack NAME', () => {
   it('reads the stack outputs once and runs the command with them', async () => {
-    cloudFormation.on(DescribeStacksCommand).resolves({
-      Stacks: [
-        {
-          StackName: STACK,
-          StackStatus: 'UPDATE_COMPLETE',
-          CreationTime: new Date(),
-          Outputs: OUTPUTS,
-        },
-      ],
-    });
+    cloudFormation.on(DescribeStacksCommand).resolves(describedStack(OUTPUTS));
     sqs.on(StartMessageMoveTaskCommand).resolves({ TaskHandle: 'task-1' });
 
     const { code, stderr } = await runCliInMemory(
@@ -57,16 +60,7 @@ describe('athena-cost --stack NAME', () => {
   });
 
   it('takes the stack from ATHENA_COST_STACK; a flag still wins over an output', async () => {
-    cloudFormation.on(DescribeStacksCommand).resolves({
-      Stacks: [
-        {
-          StackName: STACK,
-          StackStatus: 'CREATE_COMPLETE',
-          CreationTime: new Date(),
-          Outputs: OUTPUTS,
-        },
-      ],
-    });
+    cloudFormation.on(DescribeStacksCommand).resolves(describedStack(OUTPUTS));
     sqs.on(ReceiveMessageCommand).resolves({ Messages: [] });
     const other = `${DLQ_URL}-other`;
 
@@ -90,16 +84,7 @@ describe('athena-cost --stack NAME', () => {
           name: 'ValidationError',
         }),
       )
-      .resolves({
-        Stacks: [
-          {
-            StackName: STACK,
-            StackStatus: 'CREATE_COMPLETE',
-            CreationTime: new Date(),
-            Outputs: [],
-          },
-        ],
-      });
+      .resolves(describedStack([]));
 
     const missing = await runCliInMemory(
       ['budget', 'list', '--stack', STACK, '--region', 'eu-west-1'],
