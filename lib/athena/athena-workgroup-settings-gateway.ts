@@ -27,6 +27,7 @@ export class AthenaWorkgroupSettingsGateway implements WorkgroupSettingsGateway 
           }),
         ),
         bytesScannedCutoffPerQuery: configuration?.BytesScannedCutoffPerQuery,
+        enforceWorkgroupConfiguration: configuration?.EnforceWorkGroupConfiguration === true,
       };
     } catch (error) {
       if (
@@ -55,6 +56,9 @@ export class AthenaWorkgroupSettingsGateway implements WorkgroupSettingsGateway 
     }
     if (update.removeBytesScannedCutoff)
       configurationUpdates.RemoveBytesScannedCutoffPerQuery = true;
+    if (update.enforceWorkgroupConfiguration !== undefined) {
+      configurationUpdates.EnforceWorkGroupConfiguration = update.enforceWorkgroupConfiguration;
+    }
     await this.athena.send(
       new UpdateWorkGroupCommand({
         WorkGroup: workgroup,

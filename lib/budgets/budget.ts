@@ -9,6 +9,11 @@ export const THRESHOLD_ACTIONS = ['notify', 'throttle', 'disable', 'disable-now'
 
 export type ThresholdAction = (typeof THRESHOLD_ACTIONS)[number];
 
+/** What the enforcer does when a query sidesteps a throttle: alert only, or also disable. */
+export const BYPASS_ACTIONS = ['notify', 'disable'] as const;
+
+export type BypassAction = (typeof BYPASS_ACTIONS)[number];
+
 /** A share of the budget (in percent, above 100 allowed) and what to do once usage reaches it. */
 export interface Threshold {
   readonly percent: number;
@@ -34,6 +39,20 @@ export interface Budget {
   readonly dryRun: boolean;
   /** Never act on the workgroup: every threshold only notifies. */
   readonly protected: boolean;
+  /**
+   * The throttle also sets `EnforceWorkGroupConfiguration`, so that no client's own DPU settings
+   * win over the workgroup's. Only when the budget's owner asks: it also imposes the
+   * workgroup's result location, encryption and ACL on every client.
+   */
+  readonly enforceWorkgroupConfiguration?: true | undefined;
+  /** What a query that sidesteps the throttle (DpuCount above its ceiling) sets off. */
+  readonly onBypass: BypassAction;
+  /** When the budget was last paused (kept after a resume: re-disables look at it). */
+  readonly pausedAt?: string | undefined;
+  /** When the pause ends by itself; unset: until `budget resume`. */
+  readonly pausedUntil?: string | undefined;
+  /** When the last pause was ended by `budget resume`. */
+  readonly resumedAt?: string | undefined;
   readonly updatedAt: string;
 }
 
@@ -66,6 +85,20 @@ export function effectiveAction(budget: Budget, threshold: Threshold): Threshold
   return budget.protected ? 'notify' : threshold.action;
 }
 
+/**
+ * Whether the budget is paused at `at`: it records usage and notifies, but takes no action on
+ * the workgroup. A pause ends at `pausedUntil` or with `budget resume`, whichever comes first.
+ */
+export function isPaused(
+  budget: Pick<Budget, 'pausedAt' | 'pausedUntil' | 'resumedAt'>,
+  at: Date,
+): boolean {
+  if (budget.pausedAt === undefined) return false;
+  const pausedAt = Date.parse(budget.pausedAt);
+  if (budget.resumedAt !== undefined && Date.parse(budget.resumedAt) >= pausedAt) return false;
+  return budget.pausedUntil === undefined || at.getTime() < Date.parse(budget.pausedUntil);
+}
+
 // Messages omit the field name: parseBudget prefixes each with the path of the field it concerns.
 const required = (problem: string) => (issue: { input: unknown }) =>
   issue.input === undefined ? 'is required' : problem;
@@ -77,6 +110,8 @@ const positiveNumber = z
 const positiveInteger = z
   .number({ error: required('must be a number') })
   .check(z.int({ error: 'must be an integer' }), z.positive({ error: 'must be greater than 0' }));
+
+const instant = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' });
 
 const ThresholdSchema = z.object(
   {
@@ -159,6 +194,18 @@ export const BudgetSchema = z
       ),
       dryRun: z._default(z.boolean({ error: 'must be true or false' }), false),
       protected: z._default(z.boolean({ error: 'must be true or false' }), false),
+      // Stored only when true: `false` and unset mean the same, the workgroup's own setting.
+      enforceWorkgroupConfiguration: z.pipe(
+        z.optional(z.boolean({ error: 'must be true or false' })),
+        z.transform((value): true | undefined => (value === true ? true : undefined)),
+      ),
+      onBypass: z._default(
+        z.enum(BYPASS_ACTIONS, { error: `must be one of ${BYPASS_ACTIONS.join(', ')}` }),
+        'notify',
+      ),
+      pausedAt: z.optional(instant),
+      pausedUntil: z.optional(instant),
+      resumedAt: z.optional(instant),
       updatedAt: z.iso.datetime({
         offset: true,
         error: required('must be an ISO 8601 date-time'),
@@ -191,6 +238,13 @@ export const BudgetSchema = z
           path: ['throttleMaxDpu'],
           message:
             'is required when a threshold throttles (or throttleBytesScannedCutoff, for an on-demand workgroup)',
+        });
+      }
+      if (budget.pausedUntil !== undefined && budget.pausedAt === undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: ['pausedUntil'],
+          message: 'needs pausedAt',
         });
       }
     }),

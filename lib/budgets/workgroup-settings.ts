@@ -23,6 +23,11 @@ export interface WorkgroupSettings {
   readonly state: WorkgroupState;
   readonly classifications: readonly Classification[] | undefined;
   readonly bytesScannedCutoffPerQuery: number | undefined;
+  /**
+   * `EnforceWorkGroupConfiguration` ("Override client-side settings"): unless true, a query's
+   * own DPU settings win over the workgroup's. Undefined in snapshots taken before it was kept.
+   */
+  readonly enforceWorkgroupConfiguration?: boolean | undefined;
 }
 
 /**
@@ -34,6 +39,7 @@ export interface AppliedFields {
   readonly bytesScannedCutoffPerQuery?: number;
   readonly maxDpuCount?: string;
   readonly minDpuCount?: string;
+  readonly enforceWorkgroupConfiguration?: boolean;
 }
 
 /** The fields whose value differs between `before` and `after` a change, with their new value. */
@@ -46,8 +52,15 @@ export function appliedFieldsOf(
     bytesScannedCutoffPerQuery?: number;
     maxDpuCount?: string;
     minDpuCount?: string;
+    enforceWorkgroupConfiguration?: boolean;
   } = {};
   if (after.state !== before.state) fields.state = after.state;
+  if (
+    after.enforceWorkgroupConfiguration === true &&
+    before.enforceWorkgroupConfiguration !== true
+  ) {
+    fields.enforceWorkgroupConfiguration = true;
+  }
   const cutoff = after.bytesScannedCutoffPerQuery;
   if (cutoff !== undefined && cutoff !== before.bytesScannedCutoffPerQuery)
     fields.bytesScannedCutoffPerQuery = cutoff;
@@ -70,6 +83,8 @@ export function settingsWithApplied(
     state: applied.state ?? snapshot.state,
     bytesScannedCutoffPerQuery:
       applied.bytesScannedCutoffPerQuery ?? snapshot.bytesScannedCutoffPerQuery,
+    enforceWorkgroupConfiguration:
+      applied.enforceWorkgroupConfiguration ?? snapshot.enforceWorkgroupConfiguration,
     classifications:
       maxDpuCount === undefined && minDpuCount === undefined
         ? snapshot.classifications
@@ -96,6 +111,7 @@ export interface WorkgroupUpdate {
   readonly bytesScannedCutoffPerQuery?: number;
   /** Maps to `RemoveBytesScannedCutoffPerQuery`: the workgroup had no cutoff before. */
   readonly removeBytesScannedCutoff?: boolean;
+  readonly enforceWorkgroupConfiguration?: boolean;
   /** The settings once the update is made: what to record as set by the enforcer. */
   readonly resulting: WorkgroupSettings;
 }
@@ -114,17 +130,37 @@ export function engineProperty(settings: WorkgroupSettings, property: string): s
  * The change a throttle threshold makes. On a capacity-reservation workgroup (throttleMaxDpu
  * set) it caps `max-dpu-count`, lowering `min-dpu-count` with it when above, and keeps every
  * other classification and property; on an on-demand one it caps the per-query scan. It never
- * raises a ceiling an operator already set lower.
+ * raises a ceiling an operator already set lower. When the budget says so, the same update
+ * turns `EnforceWorkGroupConfiguration` on, so that no client's own DPU settings win.
  */
 export function throttleChange(
   current: WorkgroupSettings,
-  budget: Pick<Budget, 'throttleMaxDpu' | 'throttleBytesScannedCutoff'>,
+  budget: Pick<
+    Budget,
+    'throttleMaxDpu' | 'throttleBytesScannedCutoff' | 'enforceWorkgroupConfiguration'
+  >,
 ): WorkgroupChange {
-  if (budget.throttleMaxDpu !== undefined) return capDpu(current, budget.throttleMaxDpu);
-  if (budget.throttleBytesScannedCutoff !== undefined) {
-    return capBytesScanned(current, budget.throttleBytesScannedCutoff);
+  const change =
+    budget.throttleMaxDpu !== undefined
+      ? capDpu(current, budget.throttleMaxDpu)
+      : budget.throttleBytesScannedCutoff !== undefined
+        ? capBytesScanned(current, budget.throttleBytesScannedCutoff)
+        : none('the budget sets neither throttleMaxDpu nor throttleBytesScannedCutoff');
+  if (budget.enforceWorkgroupConfiguration !== true || current.enforceWorkgroupConfiguration) {
+    return change;
   }
-  return none('the budget sets neither throttleMaxDpu nor throttleBytesScannedCutoff');
+  if (change.kind === 'none') {
+    return {
+      kind: 'update',
+      enforceWorkgroupConfiguration: true,
+      resulting: { ...current, enforceWorkgroupConfiguration: true },
+    };
+  }
+  return {
+    ...change,
+    enforceWorkgroupConfiguration: true,
+    resulting: { ...change.resulting, enforceWorkgroupConfiguration: true },
+  };
 }
 
 /** The change a disable threshold makes. */
@@ -149,6 +185,11 @@ export function restoreChange(
 
   const state = reclaim('state', (settings) => settings.state);
   const cutoff = reclaim('bytesScannedCutoffPerQuery', (s) => s.bytesScannedCutoffPerQuery);
+  const enforce = reclaim(
+    'EnforceWorkGroupConfiguration',
+    // A snapshot without the field predates it: the enforcer had not set it either.
+    (s) => s.enforceWorkgroupConfiguration ?? false,
+  );
   const maxDpu = reclaim(MAX_DPU_COUNT_PROPERTY, (s) => engineProperty(s, MAX_DPU_COUNT_PROPERTY));
   let minDpu = reclaim(MIN_DPU_COUNT_PROPERTY, (s) => engineProperty(s, MIN_DPU_COUNT_PROPERTY));
 
@@ -170,6 +211,7 @@ export function restoreChange(
     classifications?: readonly Classification[];
     bytesScannedCutoffPerQuery?: number;
     removeBytesScannedCutoff?: boolean;
+    enforceWorkgroupConfiguration?: boolean;
   } = {};
   if (state.reclaimed) {
     update.state = state.value;
@@ -179,6 +221,10 @@ export function restoreChange(
     if (cutoff.value === undefined) update.removeBytesScannedCutoff = true;
     else update.bytesScannedCutoffPerQuery = cutoff.value;
     resulting = { ...resulting, bytesScannedCutoffPerQuery: cutoff.value };
+  }
+  if (enforce.reclaimed) {
+    update.enforceWorkgroupConfiguration = enforce.value;
+    resulting = { ...resulting, enforceWorkgroupConfiguration: enforce.value };
   }
   if (maxDpu.reclaimed || minDpu.reclaimed) {
     const hadEngineClassification = engineClassificationOf(snapshot.classifications) !== undefined;

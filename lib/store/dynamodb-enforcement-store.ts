@@ -220,6 +220,7 @@ const APPLIED_ATTRIBUTES: readonly [keyof AppliedFields, string][] = [
   ['bytesScannedCutoffPerQuery', 'appliedBytesScannedCutoffPerQuery'],
   ['maxDpuCount', 'appliedMaxDpuCount'],
   ['minDpuCount', 'appliedMinDpuCount'],
+  ['enforceWorkgroupConfiguration', 'appliedEnforceWorkgroupConfiguration'],
 ];
 
 const PERIOD_NAMES: readonly string[] = ['day', 'week', 'month'];

@@ -125,6 +125,7 @@ export const aBudget = (overrides: Partial<Budget> = {}): Budget => ({
   throttleMaxDpu: 8,
   dryRun: false,
   protected: false,
+  onBypass: 'notify',
   updatedAt: '2026-11-01T00:00:00.000Z',
   ...overrides,
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Budget, effectiveAction, parseBudget } from '../../lib/budgets/budget.js';
+import { type Budget, effectiveAction, isPaused, parseBudget } from '../../lib/budgets/budget.js';
 
 const validInput = {
   workgroup: 'analytics.prod_v2-eu',
@@ -49,6 +49,7 @@ describe('parseBudget', () => {
         throttleMaxDpu: 8,
         dryRun: false,
         protected: false,
+        onBypass: 'notify',
         updatedAt: '2026-11-25T10:00:00.000Z',
       },
     });
@@ -250,4 +251,56 @@ describe('effectiveAction', () => {
       );
     },
   );
+});
+
+describe('enforcement options of a budget', () => {
+  it('keeps enforceWorkgroupConfiguration only when true', () => {
+    expect(budgetFrom({ ...validInput, enforceWorkgroupConfiguration: true })).toMatchObject({
+      enforceWorkgroupConfiguration: true,
+    });
+    expect(
+      budgetFrom({ ...validInput, enforceWorkgroupConfiguration: false })
+        .enforceWorkgroupConfiguration,
+    ).toBeUndefined();
+  });
+
+  it('accepts onBypass notify or disable and rejects anything else', () => {
+    expect(budgetFrom({ ...validInput, onBypass: 'disable' }).onBypass).toBe('disable');
+    expect(reasonFor({ ...validInput, onBypass: 'throttle' })).toBe(
+      'onBypass must be one of notify, disable',
+    );
+    expect(reasonFor({ ...validInput, enforceWorkgroupConfiguration: 'yes' })).toBe(
+      'enforceWorkgroupConfiguration must be true or false',
+    );
+  });
+
+  it('rejects a pause end without a pause start', () => {
+    expect(reasonFor({ ...validInput, pausedUntil: '2026-11-26T00:00:00Z' })).toBe(
+      'pausedUntil needs pausedAt',
+    );
+  });
+});
+
+describe('isPaused', () => {
+  const at = new Date('2026-11-25T12:00:00Z');
+
+  it('is false for a budget never paused', () => {
+    expect(isPaused({}, at)).toBe(false);
+  });
+
+  it('holds until pausedUntil, then ends by itself', () => {
+    const paused = { pausedAt: '2026-11-25T10:00:00Z', pausedUntil: '2026-11-25T13:00:00Z' };
+    expect(isPaused(paused, at)).toBe(true);
+    expect(isPaused(paused, new Date('2026-11-25T13:00:00Z'))).toBe(false);
+  });
+
+  it('holds without an end until a resume later than the pause', () => {
+    expect(isPaused({ pausedAt: '2026-11-25T10:00:00Z' }, at)).toBe(true);
+    expect(
+      isPaused({ pausedAt: '2026-11-25T10:00:00Z', resumedAt: '2026-11-25T11:00:00Z' }, at),
+    ).toBe(false);
+    expect(
+      isPaused({ pausedAt: '2026-11-25T11:30:00Z', resumedAt: '2026-11-25T11:00:00Z' }, at),
+    ).toBe(true);
+  });
 });

@@ -386,3 +386,79 @@ describe('what the enforcer set, field by field', () => {
     ]);
   });
 });
+
+describe('EnforceWorkGroupConfiguration under a throttle', () => {
+  const budget = { throttleMaxDpu: 8, enforceWorkgroupConfiguration: true as const };
+
+  it('is set in the same update as the DPU ceiling when the budget asks for it', () => {
+    const current = settings({ enforceWorkgroupConfiguration: false });
+
+    const change = expectUpdate(throttleChange(current, budget));
+
+    expect(change.classifications).toEqual([engine({ 'max-dpu-count': '8' })]);
+    expect(change.enforceWorkgroupConfiguration).toBe(true);
+    expect(change.resulting.enforceWorkgroupConfiguration).toBe(true);
+  });
+
+  it('is set even when the ceiling is already low enough', () => {
+    const current = settings({ classifications: [engine({ 'max-dpu-count': '4' })] });
+
+    const change = expectUpdate(throttleChange(current, budget));
+
+    expect(change.classifications).toBeUndefined();
+    expect(change.enforceWorkgroupConfiguration).toBe(true);
+  });
+
+  it('is recorded as a field the enforcer set, apart from the ceiling', () => {
+    const before = settings({ enforceWorkgroupConfiguration: false });
+    const change = expectUpdate(throttleChange(before, budget));
+
+    const applied = appliedFieldsOf(before, change.resulting);
+
+    expect(applied).toEqual({ maxDpuCount: '8', enforceWorkgroupConfiguration: true });
+    expect(settingsWithApplied(before, applied)).toEqual(change.resulting);
+  });
+
+  it('is never touched by a budget that does not ask for it', () => {
+    const change = expectUpdate(throttleChange(settings(), { throttleMaxDpu: 8 }));
+
+    expect(change.enforceWorkgroupConfiguration).toBeUndefined();
+    expect(change.resulting.enforceWorkgroupConfiguration).toBeUndefined();
+  });
+
+  it('is given back by restore when the product turned it on', () => {
+    const before = settings({ enforceWorkgroupConfiguration: false });
+    const throttled = settings({
+      classifications: [engine({ 'max-dpu-count': '8' })],
+      enforceWorkgroupConfiguration: true,
+    });
+
+    const change = expectUpdate(restoreChange(before, throttled, throttled));
+
+    expect(change.enforceWorkgroupConfiguration).toBe(false);
+    expect(change.resulting).toEqual({ ...before, classifications: [] });
+  });
+
+  it('is left as it is when an operator already turned it off again', () => {
+    const before = settings({ enforceWorkgroupConfiguration: false });
+    const throttled = settings({ enforceWorkgroupConfiguration: true });
+    const current = settings({ enforceWorkgroupConfiguration: false });
+
+    const change = restoreChange(before, throttled, current);
+
+    expect(change.kind).toBe('none');
+    expect(change.conflicts).toEqual([]);
+  });
+
+  it('is left alone by restore when the workgroup enforced it before the period', () => {
+    const before = settings({ enforceWorkgroupConfiguration: true });
+    const throttled = settings({
+      classifications: [engine({ 'max-dpu-count': '8' })],
+      enforceWorkgroupConfiguration: true,
+    });
+
+    const change = expectUpdate(restoreChange(before, throttled, throttled));
+
+    expect(change.enforceWorkgroupConfiguration).toBeUndefined();
+  });
+});
