@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import {
   type Budget,
+  BYPASS_ACTIONS,
+  type BypassAction,
   MAX_THRESHOLD_PERCENT,
   parseBudget,
   type Threshold,
@@ -135,6 +137,8 @@ export interface BudgetSetOptions {
   readonly disableNowAt: number | undefined;
   readonly dryRun: boolean;
   readonly protected: boolean;
+  readonly enforceWorkgroupConfig: boolean;
+  readonly onBypass: BypassAction;
   readonly skipWorkgroupCheck: boolean;
   readonly skipAlarms: boolean;
   readonly alertsTopicArn: string | undefined;
@@ -175,6 +179,13 @@ export const BudgetSetFlags = z
     'disable-now-at': percent('120').optional(),
     'dry-run': z.boolean().default(false),
     protected: z.boolean().default(false),
+    'enforce-workgroup-config': z.boolean().default(false),
+    'on-bypass': z
+      .enum(BYPASS_ACTIONS, {
+        error: (issue) =>
+          `must be one of ${BYPASS_ACTIONS.join(', ')}, got '${String(issue.input)}'`,
+      })
+      .default('notify'),
     'skip-workgroup-check': z.boolean().default(false),
     'skip-alarms': z.boolean().default(false),
     'alerts-topic-arn': alertsTopicArnFlag,
@@ -220,6 +231,8 @@ export const BudgetSetFlags = z
       disableNowAt: flags['disable-now-at'],
       dryRun: flags['dry-run'],
       protected: flags.protected,
+      enforceWorkgroupConfig: flags['enforce-workgroup-config'],
+      onBypass: flags['on-bypass'],
       skipWorkgroupCheck: flags['skip-workgroup-check'],
       skipAlarms: flags['skip-alarms'],
       alertsTopicArn: flags['alerts-topic-arn'],
@@ -250,6 +263,8 @@ const FLAG_OF_FIELD: Readonly<Record<string, string>> = {
   limitBytes: '--limit-bytes',
   throttleMaxDpu: '--throttle-max-dpu',
   throttleBytesScannedCutoff: '--throttle-bytes-cutoff',
+  enforceWorkgroupConfiguration: '--enforce-workgroup-config',
+  onBypass: '--on-bypass',
 };
 
 export type BuiltBudget =
@@ -272,6 +287,8 @@ export function budgetFromOptions(options: BudgetSetOptions, now: Date): BuiltBu
     throttleBytesScannedCutoff: options.throttleBytesCutoff,
     dryRun: options.dryRun,
     protected: options.protected,
+    enforceWorkgroupConfiguration: options.enforceWorkgroupConfig,
+    onBypass: options.onBypass,
     updatedAt: now.toISOString(),
   });
   if (parsed.ok) return parsed;
@@ -282,6 +299,24 @@ function withFlagName(problem: string): string {
   const match = /^([A-Za-z]+) (.*)$/s.exec(problem);
   const flag = match?.[1] === undefined ? undefined : FLAG_OF_FIELD[match[1]];
   return flag === undefined || match?.[2] === undefined ? problem : `${flag} ${match[2]}`;
+}
+
+/**
+ * The warning for a capacity workgroup whose DPU throttle any client can sidestep: Athena lets a
+ * query's own `max-dpu-count` win unless the workgroup enforces its configuration. Undefined
+ * when the throttle holds (or there is no DPU throttle).
+ */
+export function throttleBypassWarning(
+  budget: Budget,
+  workgroupEnforcesConfiguration: boolean,
+): string | undefined {
+  const throttlesDpu =
+    budget.throttleMaxDpu !== undefined &&
+    budget.thresholds.some((threshold) => threshold.action === 'throttle');
+  if (!throttlesDpu || workgroupEnforcesConfiguration || budget.enforceWorkgroupConfiguration) {
+    return undefined;
+  }
+  return `workgroup '${budget.workgroup}' does not enforce its configuration ("Override client-side settings"): a client that passes its own max-dpu-count bypasses the throttle. Such queries are counted and alerted (--on-bypass); to close the gap, pass --enforce-workgroup-config (the throttle then turns EnforceWorkGroupConfiguration on, which also imposes the workgroup's result location and encryption on every client) or turn it on yourself.`;
 }
 
 /** Options that were given but change nothing, worth a warning. */
@@ -305,6 +340,11 @@ export function budgetSetWarnings(options: BudgetSetOptions): string[] {
         `${flag} ${percent} is below --throttle-at ${options.throttleAt}: the workgroup is disabled before it is ever throttled`,
       );
     }
+  }
+  if (options.enforceWorkgroupConfig && options.throttleAt === undefined) {
+    warnings.push(
+      '--enforce-workgroup-config has no effect without --throttle-at: only the throttle sets it',
+    );
   }
   if (thresholdsOf(options).length === 0) {
     warnings.push(

@@ -1,4 +1,4 @@
-import type { Budget } from '../../lib/budgets/budget.js';
+import { type Budget, type BudgetPause, pauseOf } from '../../lib/budgets/budget.js';
 import type { BudgetStatus } from '../../lib/budgets/budget-status.js';
 import type { RestoreResult } from '../../lib/budgets/restore-workgroups.js';
 import {
@@ -31,6 +31,11 @@ export function budgetJson(budget: Budget) {
     throttleBytesScannedCutoff: budget.throttleBytesScannedCutoff ?? null,
     dryRun: budget.dryRun,
     protected: budget.protected,
+    enforceWorkgroupConfiguration: budget.enforceWorkgroupConfiguration === true,
+    onBypass: budget.onBypass ?? 'notify',
+    pausedAt: budget.pausedAt ?? null,
+    pausedUntil: budget.pausedUntil ?? null,
+    resumedAt: budget.resumedAt ?? null,
     updatedAt: budget.updatedAt,
   };
 }
@@ -45,19 +50,32 @@ export function describeThresholds(budget: Budget): string {
     .join(', ');
 }
 
-/** What a throttle sets: `max-dpu 8`, `cutoff 1.0 GiB`. */
+/** What a throttle sets: `max-dpu 8, enforced, on bypass disable`, `cutoff 1.0 GiB`. */
 export function describeThrottle(budget: Budget): string | null {
   const parts: string[] = [];
   if (budget.throttleMaxDpu !== undefined) parts.push(`max-dpu ${budget.throttleMaxDpu}`);
   if (budget.throttleBytesScannedCutoff !== undefined) {
     parts.push(`cutoff ${formatBytes(budget.throttleBytesScannedCutoff)}`);
   }
-  return parts.length === 0 ? null : parts.join(', ');
+  if (parts.length === 0) return null;
+  if (budget.enforceWorkgroupConfiguration) parts.push('enforced');
+  if (budget.throttleMaxDpu !== undefined && budget.onBypass === 'disable') {
+    parts.push('on bypass disable');
+  }
+  return parts.join(', ');
 }
 
-/** `enforce`, `dry run`, `protected` or both. */
-export function describeMode(budget: Pick<Budget, 'dryRun' | 'protected'>): string {
-  const modes = [budget.dryRun ? 'dry run' : '', budget.protected ? 'protected' : ''].filter(
+/** `enforce`, `dry run`, `protected`, `paused until …`, or several. */
+export function describeMode(
+  budget: Pick<Budget, 'dryRun' | 'protected'> & { readonly pause?: BudgetPause | null },
+): string {
+  const pause =
+    budget.pause === undefined || budget.pause === null
+      ? ''
+      : budget.pause.until === null
+        ? 'paused'
+        : `paused until ${formatInstant(budget.pause.until)}`;
+  const modes = [budget.dryRun ? 'dry run' : '', budget.protected ? 'protected' : '', pause].filter(
     (mode) => mode !== '',
   );
   return modes.length === 0 ? 'enforce' : modes.join(', ');
@@ -75,7 +93,8 @@ const BUDGET_COLUMNS: readonly Column[] = [
   { header: 'UPDATED (UTC)' },
 ];
 
-export function budgetsTable(budgets: readonly Budget[]): string {
+/** The budgets; `at` shows the pauses in force then. */
+export function budgetsTable(budgets: readonly Budget[], at?: Date): string {
   return renderTable(
     BUDGET_COLUMNS,
     budgets.map((budget) => [
@@ -86,7 +105,7 @@ export function budgetsTable(budgets: readonly Budget[]): string {
       budget.limitBytes,
       describeThresholds(budget),
       describeThrottle(budget),
-      describeMode(budget),
+      describeMode({ ...budget, pause: at === undefined ? null : pauseOf(budget, at) }),
       formatInstant(budget.updatedAt),
     ]),
   );
@@ -122,6 +141,7 @@ export function statusJson(at: Date, statuses: readonly BudgetStatus[]) {
       bindingLimitValue: status.bindingLimitValue,
       dryRun: status.dryRun,
       protected: status.protected,
+      paused: status.pause,
       actions: status.actions.map((action) => ({
         threshold: action.threshold,
         action: action.action,

@@ -3,7 +3,13 @@ import type { ActionRecord, ActionStatus, EnforcementKey } from '../store/enforc
 import { type Period, periodKeyFor } from '../usage/period-keys.js';
 import { MILLIS_PER_HOUR } from '../usage/pricing.js';
 import type { UsageTotals } from '../usage/usage-totals.js';
-import { type Budget, THRESHOLD_ACTIONS, type ThresholdAction } from './budget.js';
+import {
+  type Budget,
+  type BudgetPause,
+  pauseOf,
+  THRESHOLD_ACTIONS,
+  type ThresholdAction,
+} from './budget.js';
 import {
   type BindingLimit,
   type BudgetUsage,
@@ -69,6 +75,8 @@ export interface BudgetStatus extends BudgetUsageFigures {
   readonly periodKey: string;
   readonly dryRun: boolean;
   readonly protected: boolean;
+  /** The pause in force: the budget records and notifies but takes no action. */
+  readonly pause: BudgetPause | null;
   /** Ascending by threshold, then from mildest to harshest action. */
   readonly actions: readonly BudgetStatusAction[];
   readonly forecast: BudgetStatusForecast;
@@ -116,6 +124,7 @@ export function budgetStatusOf(input: BudgetStatusInput): BudgetStatus {
     ...usageFiguresOf(budget, usage),
     dryRun: budget.dryRun,
     protected: budget.protected,
+    pause: pauseOf(budget, at),
     actions,
     forecast: {
       projectedDpuHours: jsonDpuHours(usage.dpuHours * forecast.projectionFactor),

@@ -45,8 +45,8 @@ export interface Budget {
    * workgroup's result location, encryption and ACL on every client.
    */
   readonly enforceWorkgroupConfiguration?: true | undefined;
-  /** What a query that sidesteps the throttle (DpuCount above its ceiling) sets off. */
-  readonly onBypass: BypassAction;
+  /** What a query that sidesteps the throttle (DpuCount above its ceiling) sets off; `notify` when unset. */
+  readonly onBypass?: BypassAction | undefined;
   /** When the budget was last paused (kept after a resume: re-disables look at it). */
   readonly pausedAt?: string | undefined;
   /** When the pause ends by itself; unset: until `budget resume`. */
@@ -83,6 +83,21 @@ export function compareThresholds(a: Threshold, b: Threshold): number {
 /** The action a threshold really takes: a protected budget only ever notifies. */
 export function effectiveAction(budget: Budget, threshold: Threshold): ThresholdAction {
   return budget.protected ? 'notify' : threshold.action;
+}
+
+/** A pause in force: since when, and until when (null: until `budget resume`). */
+export interface BudgetPause {
+  readonly since: string;
+  readonly until: string | null;
+}
+
+/** The budget's pause in force at `at`, or null. */
+export function pauseOf(
+  budget: Pick<Budget, 'pausedAt' | 'pausedUntil' | 'resumedAt'>,
+  at: Date,
+): BudgetPause | null {
+  if (!isPaused(budget, at) || budget.pausedAt === undefined) return null;
+  return { since: budget.pausedAt, until: budget.pausedUntil ?? null };
 }
 
 /**

@@ -16,6 +16,7 @@ import { type UsageTotals, ZERO_TOTALS } from '../usage/usage-totals.js';
 import {
   type Budget,
   effectiveAction,
+  isPaused,
   type Threshold,
   type ThresholdAction,
   thresholdId,
@@ -153,13 +154,20 @@ export function createBudgetEnforcer(deps: BudgetEnforcementDependencies): After
     owner: string,
   ) {
     const settled = settledOf(key);
+    // A paused budget still notifies; its actions stay unclaimed, to be taken once it resumes.
+    const paused = isPaused(budget, at);
+    const toApply = (crossed: readonly Threshold[]) =>
+      paused
+        ? crossed.filter((threshold) => effectiveAction(budget, threshold) === 'notify')
+        : crossed;
     const unsettled = async () => {
       for (const record of await deps.enforcement.actions(key)) {
         if (record.status !== 'claimed') settled.add(record.thresholdId);
       }
-      return evaluateBudget(budget, periodTotals, settled);
+      const evaluation = evaluateBudget(budget, periodTotals, settled);
+      return { usedPercent: evaluation.usedPercent, crossed: toApply(evaluation.crossed) };
     };
-    if (evaluateBudget(budget, periodTotals, settled).crossed.length === 0) return;
+    if (toApply(evaluateBudget(budget, periodTotals, settled).crossed).length === 0) return;
     if ((await unsettled()).crossed.length === 0) return;
     if (!(await deps.enforcement.acquire(key, owner, at))) {
       throw new Error(

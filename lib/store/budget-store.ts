@@ -18,4 +18,11 @@ export interface BudgetStore {
   put(budget: Budget): Promise<void>;
   /** Returns false when the workgroup had no budget. */
   remove(workgroup: string): Promise<boolean>;
+  /**
+   * Pauses the workgroup's budget from `at` until `until` (or until resumed); returns the
+   * budget as paused, or undefined when the workgroup has none.
+   */
+  pause(workgroup: string, at: Date, until: Date | undefined): Promise<Budget | undefined>;
+  /** Ends the budget's pause at `at`; returns the budget, or undefined when it has none. */
+  resume(workgroup: string, at: Date): Promise<Budget | undefined>;
 }

@@ -3,6 +3,7 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { type Budget, parseBudget } from '../budgets/budget.js';
 import type { BudgetStore, InvalidStoredBudget, StoredBudgets } from './budget-store.js';
@@ -53,6 +54,55 @@ export class DynamoDbBudgetStore implements BudgetStore {
         Item: { ...TableKeys.budget(budget.workgroup), type: 'budget', ...budget },
       }),
     );
+  }
+
+  async pause(workgroup: string, at: Date, until: Date | undefined): Promise<Budget | undefined> {
+    return this.update(
+      workgroup,
+      until === undefined
+        ? {
+            expression: 'SET pausedAt = :at REMOVE pausedUntil',
+            values: { ':at': at.toISOString() },
+          }
+        : {
+            expression: 'SET pausedAt = :at, pausedUntil = :until',
+            values: { ':at': at.toISOString(), ':until': until.toISOString() },
+          },
+    );
+  }
+
+  async resume(workgroup: string, at: Date): Promise<Budget | undefined> {
+    return this.update(workgroup, {
+      expression: 'SET resumedAt = :at',
+      values: { ':at': at.toISOString() },
+    });
+  }
+
+  /** Updates a stored budget in place; undefined when the workgroup has none. */
+  private async update(
+    workgroup: string,
+    change: { readonly expression: string; readonly values: Record<string, string> },
+  ): Promise<Budget | undefined> {
+    try {
+      const output = await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: TableKeys.budget(workgroup),
+          UpdateExpression: change.expression,
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: change.values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      const parsed = parseBudget(output.Attributes);
+      if (!parsed.ok) throw new Error(`Stored budget of ${workgroup} is invalid: ${parsed.reason}`);
+      return parsed.budget;
+    } catch (error) {
+      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') {
+        return undefined;
+      }
+      throw error;
+    }
   }
 
   async remove(workgroup: string): Promise<boolean> {

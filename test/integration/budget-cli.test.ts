@@ -172,7 +172,11 @@ describe('athena-cost budget set, list and rm', () => {
       { ALERTS_TOPIC_ARN: TOPIC },
     );
 
-    expect(stderr).toBe('');
+    // The stand-in's workgroups, like new real ones, do not enforce their configuration.
+    expect(stderr).toContain(
+      `does not enforce its configuration ("Override client-side settings"): a client that passes its own max-dpu-count bypasses the throttle`,
+    );
+    expect(stderr).toContain('--enforce-workgroup-config');
     expect(code).toBe(0);
     const budget = {
       workgroup,
@@ -190,6 +194,11 @@ describe('athena-cost budget set, list and rm', () => {
       throttleBytesScannedCutoff: null,
       dryRun: false,
       protected: false,
+      enforceWorkgroupConfiguration: false,
+      onBypass: 'notify',
+      pausedAt: null,
+      pausedUntil: null,
+      resumedAt: null,
       updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     };
     expect(JSON.parse(stdout)).toEqual({
@@ -537,6 +546,7 @@ describe('athena-cost status', () => {
       'bindingLimitValue',
       'dryRun',
       'protected',
+      'paused',
       'actions',
       'forecast',
     ]);
@@ -786,5 +796,122 @@ describe('an unreachable or missing table', () => {
     expect(stderr).toBe(
       `athena-cost: table 'no-such-table' at ${table.endpoint} does not exist\nCheck --table (or TABLE_NAME) and --region.\n`,
     );
+  });
+});
+
+describe('athena-cost budget: enforcement that holds', () => {
+  const throttled = (workgroup: string) => [
+    'budget',
+    'set',
+    '--workgroup',
+    workgroup,
+    '--period',
+    'day',
+    '--limit-dpu-hours',
+    '10',
+    '--throttle-at',
+    '80',
+    '--throttle-max-dpu',
+    '8',
+    '--skip-alarms',
+  ];
+
+  it('stores --enforce-workgroup-config and --on-bypass, with no bypass warning', async () => {
+    const workgroup = aWorkgroup('enforced', '64');
+
+    const { code, stderr } = await athenaCost([
+      ...throttled(workgroup),
+      '--enforce-workgroup-config',
+      '--on-bypass',
+      'disable',
+    ]);
+
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(await budgets.get(workgroup)).toMatchObject({
+      enforceWorkgroupConfiguration: true,
+      onBypass: 'disable',
+    });
+  });
+
+  it('does not warn about a workgroup that already enforces its configuration', async () => {
+    const workgroup = aWorkgroup('enforcing', '64');
+    athena.account.addWorkGroup({
+      Name: workgroup,
+      Configuration: { ...engineConfiguration('64'), EnforceWorkGroupConfiguration: true },
+    });
+
+    const { code, stderr } = await athenaCost(throttled(workgroup));
+
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect((await budgets.get(workgroup))?.enforceWorkgroupConfiguration).toBeUndefined();
+  });
+
+  it('rejects an unknown --on-bypass action with exit code 2', async () => {
+    const workgroup = aWorkgroup('bypass', '64');
+
+    const { code, stderr } = await athenaCost([...throttled(workgroup), '--on-bypass', 'stop']);
+
+    expect(code).toBe(2);
+    expect(stderr).toContain("--on-bypass must be one of notify, disable, got 'stop'");
+    expect(await budgets.get(workgroup)).toBeUndefined();
+  });
+
+  it('pauses a budget until a time, shows it in status and resumes it', async () => {
+    const workgroup = aWorkgroup('paused');
+    await storeBudget({ workgroup, limitDpuHours: 10, thresholds: [] });
+    const until = new Date(Date.now() + 3_600_000).toISOString();
+
+    const paused = await athenaCost([
+      'budget',
+      'pause',
+      '--workgroup',
+      workgroup,
+      '--until',
+      until,
+      '--format',
+      'json',
+    ]);
+
+    expect(paused.stderr).toBe('');
+    expect(paused.code).toBe(0);
+    expect(JSON.parse(paused.stdout).paused).toEqual({ since: expect.any(String), until });
+    const status = await athenaCost(['status', '--workgroup', workgroup, '--format', 'json']);
+    expect(JSON.parse(status.stdout).budgets[0].paused).toEqual({
+      since: expect.any(String),
+      until,
+    });
+    const table = await athenaCost(['status', '--workgroup', workgroup]);
+    expect(table.stdout).toContain('paused until');
+
+    const resumed = await athenaCost(['budget', 'resume', '--workgroup', workgroup]);
+    expect(resumed.code).toBe(0);
+    expect(resumed.stdout).toBe(`Resumed the budget of ${workgroup}: its actions apply again.\n`);
+    const after = await athenaCost(['status', '--workgroup', workgroup, '--format', 'json']);
+    expect(JSON.parse(after.stdout).budgets[0].paused).toBeNull();
+    const again = await athenaCost(['budget', 'resume', '--workgroup', workgroup]);
+    expect(again.stdout).toBe(`The budget of ${workgroup} is not paused; nothing to do.\n`);
+  }, 60_000);
+
+  it('refuses to pause a workgroup without a budget, or until a past time', async () => {
+    const workgroup = aWorkgroup('unpaused');
+
+    const missing = await athenaCost(['budget', 'pause', '--workgroup', workgroup]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`workgroup '${workgroup}' has no budget`);
+
+    await storeBudget({ workgroup, limitDpuHours: 10, thresholds: [] });
+    const past = await athenaCost([
+      'budget',
+      'pause',
+      '--workgroup',
+      workgroup,
+      '--until',
+      '2020-01-01T00:00:00Z',
+    ]);
+    expect(past.code).toBe(2);
+    expect(past.stderr).toContain("--until must be in the future, got '2020-01-01T00:00:00Z'");
+    expect((await budgets.get(workgroup))?.pausedAt).toBeUndefined();
   });
 });

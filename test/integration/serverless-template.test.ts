@@ -248,7 +248,10 @@ describe('sls package (offline, no credentials)', () => {
           (target) => JSON.stringify(target.Arn) === JSON.stringify(getAttArn(functionLogicalId)),
         ),
       )?.[1];
-    expect(scheduleOf('RestoreLambdaFunction')?.Properties.ScheduleExpression).toBe('rate(1 hour)');
+    // A minute after each hour boundary, so a period's restore runs at 00:01 UTC.
+    expect(scheduleOf('RestoreLambdaFunction')?.Properties.ScheduleExpression).toBe(
+      'cron(1 * * * ? *)',
+    );
     expect(scheduleOf('ReconcileLambdaFunction')?.Properties.ScheduleExpression).toBe(
       'rate(15 minutes)',
     );

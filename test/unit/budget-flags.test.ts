@@ -87,6 +87,7 @@ describe('budget set flags', () => {
         throttleMaxDpu: 8,
         dryRun: false,
         protected: false,
+        onBypass: 'notify',
         updatedAt: '2026-11-25T12:00:00.000Z',
       },
     });

@@ -57,6 +57,7 @@ describe('budgetStatusOf', () => {
       bindingLimitValue: 10,
       dryRun: false,
       protected: false,
+      pause: null,
       actions: [
         {
           threshold: 50,

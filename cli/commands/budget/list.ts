@@ -29,7 +29,7 @@ is not enforced: it is reported on stderr, and under "invalid" in JSON.`,
     } else if (budgets.length === 0) {
       context.stdout.write("No budgets. Set one with 'athena-cost budget set'.\n");
     } else {
-      context.stdout.write(budgetsTable(budgets));
+      context.stdout.write(budgetsTable(budgets, context.now()));
     }
     return 0;
   },

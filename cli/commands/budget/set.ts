@@ -4,6 +4,7 @@ import {
   type BudgetAlarmChanges,
   syncBudgetAlarms,
 } from '../../../lib/budgets/plan-budget-alarms.js';
+import type { WorkgroupSettings } from '../../../lib/budgets/workgroup-settings.js';
 import { BUDGET_USED_PERCENT_METRIC } from '../../../lib/metrics/budget-alarms.js';
 import { CloudWatchBudgetAlarms } from '../../../lib/metrics/cloudwatch-budget-alarms.js';
 import { DynamoDbBudgetStore } from '../../../lib/store/dynamodb-budget-store.js';
@@ -14,7 +15,12 @@ import {
   callService,
   describeServiceError,
 } from '../../aws-services.js';
-import { BudgetSetFlags, budgetFromOptions, budgetSetWarnings } from '../../budget-flags.js';
+import {
+  BudgetSetFlags,
+  budgetFromOptions,
+  budgetSetWarnings,
+  throttleBypassWarning,
+} from '../../budget-flags.js';
 import { defineCommand } from '../../command.js';
 import { CliError, UsageError } from '../../errors.js';
 import { budgetJson, budgetsTable, toJsonText } from '../../output/budget-output.js';
@@ -23,7 +29,7 @@ export default defineCommand({
   name: 'budget set',
   summary: "Creates or replaces a workgroup's budget and its CloudWatch alarms",
   usage:
-    'athena-cost budget set --workgroup WG --period day|week|month --limit-dpu-hours N [--limit-usd N] [--limit-bytes N] [--notify-at 50,80] [--throttle-at P --throttle-max-dpu N] [--throttle-bytes-cutoff N] [--disable-at P] [--disable-now-at P] [--dry-run] [--protected] [options]',
+    'athena-cost budget set --workgroup WG --period day|week|month --limit-dpu-hours N [--limit-usd N] [--limit-bytes N] [--notify-at 50,80] [--throttle-at P --throttle-max-dpu N] [--throttle-bytes-cutoff N] [--disable-at P] [--disable-now-at P] [--enforce-workgroup-config] [--on-bypass notify|disable] [--dry-run] [--protected] [options]',
   description: `
 Validates the budget with the rules the enforcer applies, checks that the workgroup exists in
 Athena, stores the budget (replacing the workgroup's previous one whole: options not given are
@@ -32,7 +38,11 @@ unset) and keeps one CloudWatch alarm per --notify-at percentage on the BudgetUs
 $STACK_NAME-budget-<workgroup>-notify-<percent> (STACK_NAME defaults to athena-cost); alarms of
 percentages no longer listed are deleted. Alarms notify the alerts topic (--alerts-topic-arn or
 $ALERTS_TOPIC_ARN); without one they are created without actions.
-Percentages are of the tightest limit set (DPU-hours, USD, bytes) and may exceed 100.`,
+Percentages are of the tightest limit set (DPU-hours, USD, bytes) and may exceed 100.
+Athena lets a query's own DPU settings win over the workgroup's unless the workgroup enforces
+its configuration: a DPU throttle on a workgroup that does not is warned about, and queries
+that exceed its ceiling are counted as bypasses (--on-bypass). Setting the budget again
+re-evaluates it from the new limits: actions of thresholds no longer crossed are released.`,
   options: {
     workgroup: { type: 'string', valueName: 'WG', description: 'Athena workgroup (required)' },
     period: {
@@ -89,6 +99,16 @@ Percentages are of the tightest limit set (DPU-hours, USD, bytes) and may exceed
       type: 'boolean',
       description: 'Never act on the workgroup: every threshold only notifies',
     },
+    'enforce-workgroup-config': {
+      type: 'boolean',
+      description:
+        'The throttle also turns on EnforceWorkGroupConfiguration, so no client can sidestep it',
+    },
+    'on-bypass': {
+      type: 'string',
+      valueName: 'ACTION',
+      description: 'notify (default) or disable when a query exceeds the throttled max-dpu-count',
+    },
     'skip-workgroup-check': {
       type: 'boolean',
       description: 'Do not ask Athena whether the workgroup exists (offline setups)',
@@ -121,7 +141,12 @@ Percentages are of the tightest limit set (DPU-hours, USD, bytes) and may exceed
     const services = new AwsServices(context.region);
     try {
       if (!options.skipWorkgroupCheck) {
-        await checkWorkgroupExists(services, budget.workgroup, context.env);
+        const settings = await readWorkgroup(services, budget.workgroup, context.env);
+        const bypass = throttleBypassWarning(
+          budget,
+          settings.enforceWorkgroupConfiguration === true,
+        );
+        if (bypass !== undefined) context.warn(bypass);
       }
       await new DynamoDbBudgetStore(context.documents(), context.tableName).put(budget);
       let alarms: BudgetAlarmChanges | undefined;
@@ -175,13 +200,14 @@ Percentages are of the tightest limit set (DPU-hours, USD, bytes) and may exceed
   },
 });
 
-async function checkWorkgroupExists(
+/** The workgroup's settings, or a clear error when it does not exist. */
+async function readWorkgroup(
   services: AwsServices,
   workgroup: string,
   env: NodeJS.ProcessEnv,
-): Promise<void> {
+): Promise<WorkgroupSettings> {
   try {
-    await new AthenaWorkgroupGateway(services.athena()).getSettings(workgroup);
+    return await new AthenaWorkgroupGateway(services.athena()).getSettings(workgroup);
   } catch (error) {
     if (error instanceof WorkgroupNotFoundError) {
       const region = services.region ?? env.AWS_REGION;
