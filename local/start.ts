@@ -23,6 +23,10 @@ Options:
   --day YYYY-MM-DD UTC day to simulate (default today)
   --log-level L    the function's log level: DEBUG, INFO, WARN, ERROR, SILENT (default ERROR)
   --no-budgets     skip the sample budgets (one workgroup throttled then disabled, one capped)
+  --enforce-workgroup-config
+                   the sample capacity budget's throttle also turns on the workgroup's
+                   EnforceWorkGroupConfiguration: the client passing its own max-dpu-count
+                   no longer bypasses it
   --throttle RATE  share (0-1) of Athena and CloudWatch calls answered with throttling
   --latency MS     latency added to every Athena and CloudWatch call
   -h, --help       show this help
@@ -45,6 +49,7 @@ function parseCommandLine(argv: readonly string[]) {
       day: { type: 'string' },
       'log-level': { type: 'string' },
       'no-budgets': { type: 'boolean' },
+      'enforce-workgroup-config': { type: 'boolean' },
       throttle: { type: 'string' },
       latency: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
@@ -80,6 +85,7 @@ async function main(): Promise<number> {
     day: values.day,
     logLevel: values['log-level'],
     sampleBudgets: !values['no-budgets'],
+    enforceWorkgroupConfig: values['enforce-workgroup-config'] === true,
     throttleRate: values.throttle,
     latencyMs: values.latency,
   };

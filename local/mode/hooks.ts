@@ -43,6 +43,8 @@ export async function seedBudgets(ctx: LocalModeContext): Promise<readonly strin
         { percent: 100, action: 'disable' },
       ],
       throttleMaxDpu: 8,
+      // `npm start -- --enforce-workgroup-config`: the client with its own max-dpu-count is held too.
+      ...(ctx.options.enforceWorkgroupConfig ? { enforceWorkgroupConfiguration: true } : {}),
       updatedAt,
     });
   }
@@ -69,7 +71,10 @@ export async function seedBudgets(ctx: LocalModeContext): Promise<readonly strin
     const { budget } = parsed;
     const limit = limitsOf(budget).join(' and ');
     const thresholds = budget.thresholds.map((t) => `${t.action} at ${t.percent}%`).join(', ');
-    lines.push(`${budget.workgroup}: ${limit} per ${budget.period}; ${thresholds}`);
+    const enforced = budget.enforceWorkgroupConfiguration
+      ? ' (the throttle enforces the workgroup configuration)'
+      : '';
+    lines.push(`${budget.workgroup}: ${limit} per ${budget.period}; ${thresholds}${enforced}`);
   }
   return lines;
 }

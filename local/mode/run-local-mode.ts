@@ -124,6 +124,7 @@ export const LocalModeOptionsSchema = z.object({
     .default(DEFAULT_TABLE_NAME),
   dynamoDbEndpoint: z.url({ error: 'dynamoDbEndpoint must be a URL' }).optional(),
   sampleBudgets: z.boolean().default(true),
+  enforceWorkgroupConfig: z.boolean().default(false),
   throttleRate: z.coerce
     .number({ error: '--throttle must be a number' })
     .min(0, { error: '--throttle must be between 0 and 1' })
@@ -313,6 +314,7 @@ export function resolveLocalModeOptions(
     tableName: options.tableName,
     dynamoDbEndpoint: options.dynamoDbEndpoint,
     sampleBudgets: options.sampleBudgets,
+    enforceWorkgroupConfig: options.enforceWorkgroupConfig,
     throttleRate: options.throttleRate,
     latencyMs: options.latencyMs,
   });

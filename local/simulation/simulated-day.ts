@@ -2,6 +2,7 @@ import type {
   AthenaError,
   BatchGetQueryExecutionInput,
   BatchGetQueryExecutionOutput,
+  EngineConfiguration,
   QueryExecution,
   QueryExecutionState,
   StatementType,
@@ -16,6 +17,8 @@ import {
 import { totalsOf, type UsageTotals, ZERO_TOTALS } from '../../lib/usage/usage-totals.js';
 import {
   ENGINE_PROPERTIES_CLASSIFICATION,
+  effectiveMaxDpuCount,
+  maxDpuCountOf,
   SimulatedAthenaAccount,
   type WorkGroupInit,
 } from '../stand-ins/athena-stand-in.js';
@@ -61,6 +64,14 @@ interface WorkgroupProfile {
   /** Weights of the DPU tiers 4-8, 12-24, 28-64 and 68-124 (capacity workgroups). */
   readonly dpuTiers: readonly [number, number, number, number];
   readonly maxDpu?: number;
+  /**
+   * A client of the workgroup that passes its own `max-dpu-count` with every data query (in
+   * StartQueryExecution's EngineConfiguration), on this share of them: unless the workgroup
+   * enforces its configuration, its queries are not held by the workgroup's ceiling.
+   */
+  readonly ownDpuClient?: { readonly share: number; readonly maxDpu: number };
+  /** `EnforceWorkGroupConfiguration` of the workgroup (default true). */
+  readonly enforcesConfiguration?: boolean;
   readonly bytesScannedCutoff?: number;
   /** Shares of DDL and utility statements (SHOW, DESCRIBE). */
   readonly ddlRate: number;
@@ -124,6 +135,10 @@ const CAPACITY_PROFILES: readonly WorkgroupProfile[] = [
     bytesSigma: 1.2,
     dpuTiers: [0.15, 0.35, 0.35, 0.15],
     maxDpu: 124,
+    // A backfill job that asks for up to 64 DPUs per query whatever the workgroup says, on a
+    // workgroup that lets clients choose (dbt writes tables to its own locations).
+    ownDpuClient: { share: 0.2, maxDpu: 64 },
+    enforcesConfiguration: false,
     ddlRate: 0.08,
     utilityRate: 0.01,
     failureRate: 0.04,
@@ -353,6 +368,8 @@ export interface QueryPlan {
   readonly serviceMs: number;
   /** Peak DPUs; only for capacity queries that ran. */
   readonly dpuCount: number | undefined;
+  /** The query's own DPU settings, as a client passes them to StartQueryExecution. */
+  readonly engineConfiguration: EngineConfiguration | undefined;
   readonly bytes: number;
   readonly outcome: TerminalState;
   /** Cancelled before it left the queue: no engine time, no DPUs, nothing scanned. */
@@ -448,7 +465,7 @@ function workgroupInit(profile: WorkgroupProfile): WorkGroupInit {
   };
   const configuration = {
     ResultConfiguration: { OutputLocation: outputLocation },
-    EnforceWorkGroupConfiguration: true,
+    EnforceWorkGroupConfiguration: profile.enforcesConfiguration ?? true,
     PublishCloudWatchMetricsEnabled: true,
     EngineVersion: {
       SelectedEngineVersion: ENGINE_VERSION,
@@ -639,12 +656,35 @@ function planQuery(
     engineMs: cancelledInQueue ? 0 : engineMs,
     serviceMs: cancelledInQueue ? 0 : serviceMs,
     dpuCount: cancelledInQueue ? undefined : dpuCount,
+    engineConfiguration: ownDpuSettings(profile, statementType, id),
     bytes: cancelledInQueue ? 0 : bytes,
     outcome,
     cancelledInQueue,
     error,
     stateChangeReason,
     unprocessedFetches,
+  };
+}
+
+/**
+ * The DPU settings the workgroup's own-DPU client passes with a data query, if this query is one
+ * of its. Picked by a hash of the id, not the seeded stream, so other queries stay as they were.
+ */
+function ownDpuSettings(
+  profile: WorkgroupProfile,
+  statementType: StatementType,
+  id: string,
+): EngineConfiguration | undefined {
+  const client = profile.ownDpuClient;
+  if (client === undefined || statementType !== 'DML') return undefined;
+  if ((hashSeed(`own-dpu:${id}`) % 1000) / 1000 >= client.share) return undefined;
+  return {
+    Classifications: [
+      {
+        Name: ENGINE_PROPERTIES_CLASSIFICATION,
+        Properties: { 'max-dpu-count': String(client.maxDpu) },
+      },
+    ],
   };
 }
 
@@ -667,13 +707,14 @@ function durationOf(plan: QueryPlan): number {
 
 /**
  * Adapts a plan to its workgroup's configuration at submission time: a `max-dpu-count` below
- * the plan's DPUs caps them (the query then runs longer on fewer DPUs) and an on-demand query
+ * the plan's DPUs caps them (the query then runs longer on fewer DPUs), the query's own
+ * `max-dpu-count` winning unless the workgroup enforces its configuration, and an on-demand query
  * that would scan past `BytesScannedCutoffPerQuery` is cancelled at the cutoff, as Athena does.
  * Keeps the completion inside the day. Returns the plan unchanged when nothing applies.
  */
 export function applyLimits(plan: QueryPlan, workGroup: WorkGroup, dayEndMs: number): QueryPlan {
   let next = plan;
-  const maxDpu = maxDpuOf(workGroup);
+  const maxDpu = effectiveMaxDpuCount(workGroup, plan.engineConfiguration);
   if (next.dpuCount !== undefined && maxDpu !== undefined && next.dpuCount > maxDpu) {
     // Fewer DPUs: longer, though not proportionally (some stages do not parallelise).
     const engineMs = Math.round(next.engineMs * Math.sqrt(next.dpuCount / maxDpu));
@@ -741,11 +782,7 @@ export function cancelPlanAt(plan: QueryPlan, atMs: number): QueryPlan {
 
 /** The `max-dpu-count` of a capacity workgroup, if it sets one. */
 export function maxDpuOf(workGroup: WorkGroup): number | undefined {
-  const classification = workGroup.Configuration?.EngineConfiguration?.Classifications?.find(
-    (candidate) => candidate.Name === ENGINE_PROPERTIES_CLASSIFICATION,
-  );
-  const raw = classification?.Properties?.['max-dpu-count'];
-  return raw === undefined ? undefined : Number(raw);
+  return maxDpuCountOf(workGroup.Configuration?.EngineConfiguration);
 }
 
 /** Builds the execution and the state changes of a plan. */

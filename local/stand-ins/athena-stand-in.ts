@@ -49,6 +49,30 @@ const DEFAULT_ENGINE_VERSION = 'Athena engine version 3';
  */
 export const UNKNOWN_ID_ERROR_CODE = 'INVALID_INPUT';
 
+/** The `max-dpu-count` of an engine configuration's DPU classification, if set. */
+export function maxDpuCountOf(engine: EngineConfiguration | undefined): number | undefined {
+  const classification = engine?.Classifications?.find(
+    (candidate) => candidate.Name === ENGINE_PROPERTIES_CLASSIFICATION,
+  );
+  const raw = classification?.Properties?.['max-dpu-count'];
+  return raw === undefined ? undefined : Number(raw);
+}
+
+/**
+ * The `max-dpu-count` Athena applies to a query on a capacity-reservation workgroup: the query's
+ * own (the `EngineConfiguration` of its StartQueryExecution) wins over the workgroup's unless the
+ * workgroup enforces its configuration ("Override client-side settings"). Athena user guide,
+ * "Control capacity usage".
+ */
+export function effectiveMaxDpuCount(
+  workGroup: WorkGroup,
+  queryEngine: EngineConfiguration | undefined,
+): number | undefined {
+  const workgroupMax = maxDpuCountOf(workGroup.Configuration?.EngineConfiguration);
+  if (workGroup.Configuration?.EnforceWorkGroupConfiguration === true) return workgroupMax;
+  return maxDpuCountOf(queryEngine) ?? workgroupMax;
+}
+
 /** A workgroup to seed; unset fields get the defaults a new real workgroup has. */
 export type WorkGroupInit = Omit<WorkGroup, 'Name'> & { readonly Name: string };
 

@@ -848,16 +848,6 @@ describe('athena-cost budget: enforcement that holds', () => {
     expect((await budgets.get(workgroup))?.enforceWorkgroupConfiguration).toBeUndefined();
   });
 
-  it('rejects an unknown --on-bypass action with exit code 2', async () => {
-    const workgroup = aWorkgroup('bypass', '64');
-
-    const { code, stderr } = await athenaCost([...throttled(workgroup), '--on-bypass', 'stop']);
-
-    expect(code).toBe(2);
-    expect(stderr).toContain("--on-bypass must be one of notify, disable, got 'stop'");
-    expect(await budgets.get(workgroup)).toBeUndefined();
-  });
-
   it('pauses a budget until a time, shows it in status and resumes it', async () => {
     const workgroup = aWorkgroup('paused');
     await storeBudget({ workgroup, limitDpuHours: 10, thresholds: [] });
@@ -894,24 +884,13 @@ describe('athena-cost budget: enforcement that holds', () => {
     expect(again.stdout).toBe(`The budget of ${workgroup} is not paused; nothing to do.\n`);
   }, 60_000);
 
-  it('refuses to pause a workgroup without a budget, or until a past time', async () => {
+  it('refuses to pause a workgroup without a budget', async () => {
     const workgroup = aWorkgroup('unpaused');
 
     const missing = await athenaCost(['budget', 'pause', '--workgroup', workgroup]);
+
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain(`workgroup '${workgroup}' has no budget`);
-
-    await storeBudget({ workgroup, limitDpuHours: 10, thresholds: [] });
-    const past = await athenaCost([
-      'budget',
-      'pause',
-      '--workgroup',
-      workgroup,
-      '--until',
-      '2020-01-01T00:00:00Z',
-    ]);
-    expect(past.code).toBe(2);
-    expect(past.stderr).toContain("--until must be in the future, got '2020-01-01T00:00:00Z'");
-    expect((await budgets.get(workgroup))?.pausedAt).toBeUndefined();
+    expect(await budgets.get(workgroup)).toBeUndefined();
   });
 });

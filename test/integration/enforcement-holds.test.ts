@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import type { RestoreResult } from '../../lib/budgets/restore-workgroups.js';
 import { DynamoDbBudgetStore } from '../../lib/store/dynamodb-budget-store.js';
 import { DynamoDbEnforcementStore } from '../../lib/store/dynamodb-enforcement-store.js';
-import { type SnsStandIn, startSnsStandIn } from '../../local/sns-stand-in.js';
+import { type SnsStandIn, startSnsStandIn } from '../../local/stand-ins/sns-stand-in.js';
 import { budgetScenarios } from '../support/budget-scenarios.js';
 import {
   type IngestHarness,

@@ -243,6 +243,10 @@ describe('athena-cost budget set (command line)', () => {
       ['--limit-dpu-hours', '10', '--format', 'csv'],
       "--format must be one of table, json, got 'csv'",
     ],
+    [
+      ['--limit-dpu-hours', '10', '--on-bypass', 'stop'],
+      "--on-bypass must be one of notify, disable, got 'stop'",
+    ],
   ])('rejects %j with exit code 2 and the usage hint', async (args, message) => {
     const { code, stdout, stderr } = await cli([...base, ...args]);
     expect(code).toBe(2);
@@ -255,9 +259,38 @@ describe('athena-cost budget set (command line)', () => {
   it('lists the budget commands in the program help', async () => {
     const { stdout } = await cli(['--help']);
     expect(stdout).toMatch(/^ {2}budget list +Lists every budget$/m);
+    expect(stdout).toMatch(/^ {2}budget pause +Pauses/m);
+    expect(stdout).toMatch(/^ {2}budget resume +Ends a budget's pause/m);
     expect(stdout).toMatch(/^ {2}budget rm +Removes/m);
     expect(stdout).toMatch(/^ {2}budget set +Creates or replaces/m);
     expect(stdout).toMatch(/^ {2}restore +Gives back/m);
     expect(stdout).toMatch(/^ {2}status +Where each budget stands/m);
+  });
+});
+
+describe('athena-cost budget pause (command line)', () => {
+  it.each([
+    [
+      ['--until', '2020-01-01T00:00:00Z'],
+      "--until must be in the future, got '2020-01-01T00:00:00Z'",
+    ],
+    [
+      ['--until', 'tomorrow'],
+      "--until must be an ISO 8601 date-time such as 2026-11-25T18:00:00Z, got 'tomorrow'",
+    ],
+  ])('rejects %j with exit code 2', async (args, message) => {
+    const { code, stderr } = await cli([
+      'budget',
+      'pause',
+      '--table',
+      't',
+      '--workgroup',
+      'etl',
+      ...args,
+    ]);
+    expect(code).toBe(2);
+    expect(stderr).toBe(
+      `athena-cost: ${message}\nRun 'athena-cost budget pause --help' for usage.\n`,
+    );
   });
 });
