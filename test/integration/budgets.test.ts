@@ -397,3 +397,112 @@ describe('budget enforcement', () => {
     expect((await enforcement.actions(enforcementKey(workgroup)))[0]?.status).toBe('applied');
   });
 });
+
+const alertActionsOf = (workgroup: string) =>
+  sns.messages
+    .filter((message) => message.message.includes(workgroup))
+    .map((message) => JSON.parse(message.message) as { kind: string; action?: string });
+
+describe('--enforce-workgroup-config', () => {
+  it('sets EnforceWorkGroupConfiguration in the throttle update and restore gives it back', async () => {
+    // Prepare
+    const workgroup = aCapacityWorkgroup();
+    await scenarioBudget(workgroup, { enforceWorkgroupConfiguration: true });
+
+    // Act: 8 DPU-hours, 80 %: the throttle.
+    expect(await harness.deliver(oneDpuHourQueries(workgroup, 8))).toEqual([]);
+
+    // Assess: one update, carrying both the ceiling and the flag.
+    const [throttle, ...others] = updatesOf(workgroup);
+    expect(others).toEqual([]);
+    expect(throttle?.input.ConfigurationUpdates?.EnforceWorkGroupConfiguration).toBe(true);
+    expect(throttle?.input.ConfigurationUpdates?.EngineConfiguration?.Classifications?.[0]).toEqual(
+      {
+        Name: 'athena-query-engine-properties',
+        Properties: { 'max-dpu-count': '8', 'min-dpu-count': '4' },
+      },
+    );
+    expect(
+      harness.athena.account.getWorkGroup(workgroup)?.Configuration?.EnforceWorkGroupConfiguration,
+    ).toBe(true);
+
+    // After midnight, restore gives back the ceiling and the flag.
+    vi.setSystemTime(new Date('2026-11-26T00:01:00Z'));
+    const restored = (await restore({} as ScheduledEvent, lambdaContext)).filter(
+      (result) => result.workgroup === workgroup,
+    );
+    expect(restored).toEqual([expect.objectContaining({ outcome: 'restored', conflicts: [] })]);
+    const after = harness.athena.account.getWorkGroup(workgroup)?.Configuration;
+    expect(after?.EnforceWorkGroupConfiguration).toBe(false);
+    expect(after?.EngineConfiguration?.Classifications?.[0]?.Properties).toEqual({
+      'max-dpu-count': '64',
+      'min-dpu-count': '4',
+    });
+  });
+
+  it('leaves the flag alone without the option', async () => {
+    const workgroup = aCapacityWorkgroup();
+    await scenarioBudget(workgroup);
+
+    expect(await harness.deliver(oneDpuHourQueries(workgroup, 8))).toEqual([]);
+
+    const [throttle] = updatesOf(workgroup);
+    expect(throttle?.input.ConfigurationUpdates?.EnforceWorkGroupConfiguration).toBeUndefined();
+    expect(
+      harness.athena.account.getWorkGroup(workgroup)?.Configuration?.EnforceWorkGroupConfiguration,
+    ).toBe(false);
+  });
+});
+
+describe('budget pause and resume', () => {
+  it('a paused budget notifies but takes no action; once resumed, the actions apply', async () => {
+    // Prepare
+    const workgroup = aCapacityWorkgroup();
+    await scenarioBudget(workgroup);
+    await budgets.pause(workgroup, NOON, undefined);
+
+    // Act: 11 DPU-hours, 110 % while paused.
+    expect(await harness.deliver(oneDpuHourQueries(workgroup, 11))).toEqual([]);
+
+    // Assess: notified, nothing changed, nothing claimed but the notification.
+    expect(updatesOf(workgroup)).toEqual([]);
+    expect(alertActionsOf(workgroup).map((alert) => alert.action)).toEqual(['notify']);
+    const key = { workgroup, period: 'day' as const, periodKey: '2026-11-25' };
+    expect((await enforcement.actions(key)).map((action) => action.thresholdId)).toEqual([
+      '50:notify',
+    ]);
+
+    // Act: resume, then one more query.
+    vi.setSystemTime(new Date('2026-11-25T12:10:00Z'));
+    await budgets.resume(workgroup, new Date());
+    expect(await harness.deliver(oneDpuHourQueries(workgroup, 1))).toEqual([]);
+
+    // Assess: throttled, then disabled, once each.
+    expect(updatesOf(workgroup).map((call) => call.input.State ?? 'throttle')).toEqual([
+      'throttle',
+      'DISABLED',
+    ]);
+    expect(alertActionsOf(workgroup).map((alert) => alert.action)).toEqual([
+      'notify',
+      'throttle',
+      'disable',
+    ]);
+  });
+
+  it('a pause with an end takes no action before it and acts after it', async () => {
+    const workgroup = aCapacityWorkgroup();
+    await scenarioBudget(workgroup);
+    await budgets.pause(workgroup, NOON, new Date('2026-11-25T13:00:00Z'));
+
+    expect(await harness.deliver(oneDpuHourQueries(workgroup, 9))).toEqual([]);
+    expect(updatesOf(workgroup)).toEqual([]);
+
+    vi.setSystemTime(new Date('2026-11-25T13:00:00Z'));
+    expect(await harness.deliver(oneDpuHourQueries(workgroup, 1))).toEqual([]);
+    // 10 DPU-hours: the throttle and the disable both apply at the first batch after the pause.
+    expect(updatesOf(workgroup).map((call) => call.input.State ?? 'throttle')).toEqual([
+      'throttle',
+      'DISABLED',
+    ]);
+  });
+});
