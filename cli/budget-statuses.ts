@@ -37,12 +37,16 @@ export async function loadBudgetStatuses(
   const keys = selected.map((budget) => currentPeriodOf(budget, at));
   const totals = await new DynamoDbUsageCounterReader(documents, tableName).totalsFor(keys);
   const enforcement = new DynamoDbEnforcementStore(documents, tableName);
-  const actions = await mapWithConcurrency(keys, PARALLEL_READS, (key) => enforcement.actions(key));
+  const periods = await mapWithConcurrency(keys, PARALLEL_READS, async (key) => ({
+    actions: await enforcement.actions(key),
+    bypassedQueries: await enforcement.bypassCount(key),
+  }));
   const statuses = selected.map((budget, index) =>
     budgetStatusOf({
       budget,
       totals: totals.get(counterId(currentPeriodOf(budget, at))) ?? ZERO_TOTALS,
-      actions: actions[index] ?? [],
+      actions: periods[index]?.actions ?? [],
+      bypassedQueries: periods[index]?.bypassedQueries ?? 0,
       at,
     }),
   );

@@ -149,6 +149,7 @@ export function statusJson(at: Date, statuses: readonly BudgetStatus[]) {
         at: action.at,
         detail: action.detail,
       })),
+      bypassedQueries: status.bypassedQueries,
       forecast: {
         projectedDpuHours: status.forecast.projectedDpuHours,
         projected: status.forecast.projected,
@@ -173,6 +174,7 @@ const STATUS_COLUMNS: readonly Column[] = [
   { header: 'PROJECTED', align: 'right' },
   { header: 'PROJECTED %', format: formatPercent, align: 'right' },
   { header: 'LIMIT REACHED (UTC)' },
+  { header: 'BYPASSED', align: 'right' },
   { header: 'MODE' },
 ];
 
@@ -212,6 +214,7 @@ export function statusTable(statuses: readonly BudgetStatus[]): string {
     formatQuantity(status.forecast.projected.unit, status.forecast.projected.value),
     status.forecast.projectedPercent,
     describeLimitReached(status.forecast),
+    status.bypassedQueries,
     describeMode(status),
   ]);
   let text = renderTable(STATUS_COLUMNS, rows);

@@ -34,6 +34,22 @@ export interface BudgetActionFailedAlert extends AlertBase {
   readonly error: string;
 }
 
+/**
+ * Queries ran above a DPU throttle's ceiling with DPU settings of their own (the workgroup does
+ * not enforce its configuration): sent once per workgroup and period, at the first ones seen.
+ */
+export interface ThrottleBypassAlert extends AlertBase {
+  readonly kind: 'throttle-bypass';
+  /** The throttled `max-dpu-count` they exceeded. */
+  readonly ceiling: number;
+  /** A few of them, with their peak DPUs. */
+  readonly queries: readonly { readonly queryExecutionId: string; readonly dpuCount: number }[];
+  /** How many were seen in the batch that raised the alert; `status` has the period's count. */
+  readonly bypassedQueries: number;
+  readonly usage: BudgetUsageFigures;
+  readonly detail: string;
+}
+
 /** Restore looked at a workgroup whose budget period ended. */
 export interface RestoreAlert extends AlertBase {
   readonly kind: 'restore';
@@ -48,6 +64,10 @@ export interface RestoreAlert extends AlertBase {
  * Each kind has its renderer in `render-alert.ts`; the compiler asks for one when a kind is
  * added here. (Capacity reservations, once the product manages them, add `reservation-scaled`.)
  */
-export type BudgetAlert = BudgetActionAlert | BudgetActionFailedAlert | RestoreAlert;
+export type BudgetAlert =
+  | BudgetActionAlert
+  | BudgetActionFailedAlert
+  | ThrottleBypassAlert
+  | RestoreAlert;
 
 export type AlertKind = BudgetAlert['kind'];

@@ -13,6 +13,7 @@ import type {
   BudgetActionFailedAlert,
   BudgetAlert,
   RestoreAlert,
+  ThrottleBypassAlert,
 } from './budget-alert.js';
 import { CHAT_NOTIFICATION_LIMITS, type ChatNotification, clip } from './chat-notification.js';
 
@@ -120,6 +121,8 @@ function viewOf(alert: BudgetAlert): AlertView {
       return budgetActionView(alert);
     case 'budget-action-failed':
       return budgetActionFailedView(alert);
+    case 'throttle-bypass':
+      return throttleBypassView(alert);
     case 'restore':
       return restoreView(alert);
     default:
@@ -182,6 +185,42 @@ function budgetActionFailedView(alert: BudgetActionFailedAlert): AlertView {
     ],
     keywords: [alert.workgroup, alert.period, alert.action, 'failed'],
     context: { ...commonContext(alert), action: alert.action, outcome: 'failed' },
+  };
+}
+
+function throttleBypassView(alert: ThrottleBypassAlert): AlertView {
+  const { workgroup } = alert;
+  return {
+    severity: 'warning',
+    headline: `queries bypass the throttle of ${workgroup} (max-dpu-count ${alert.ceiling})`,
+    fields: [
+      ...commonFields(alert),
+      ['Usage', usageLine(alert.usage)],
+      [
+        'Queries',
+        alert.queries
+          .map((query) => `${query.queryExecutionId} (${query.dpuCount} DPU)`)
+          .join(', '),
+      ],
+      ['Why', alert.detail],
+    ],
+    steps: [
+      {
+        label: 'Count them this period',
+        command: `athena-cost status --workgroup ${workgroup}`,
+      },
+      {
+        label:
+          'Hold every client to the throttle (also imposes the workgroup result location and encryption)',
+        command: `athena-cost budget set --workgroup ${workgroup} ... --enforce-workgroup-config`,
+      },
+    ],
+    keywords: [workgroup, alert.period, 'throttle', 'bypass'],
+    context: {
+      ...commonContext(alert),
+      ceiling: String(alert.ceiling),
+      bypassedQueries: String(alert.bypassedQueries),
+    },
   };
 }
 

@@ -79,6 +79,8 @@ export interface BudgetStatus extends BudgetUsageFigures {
   readonly pause: BudgetPause | null;
   /** Ascending by threshold, then from mildest to harshest action. */
   readonly actions: readonly BudgetStatusAction[];
+  /** Queries this period that ran above the throttled max-dpu-count with DPU settings of their own. */
+  readonly bypassedQueries: number;
   readonly forecast: BudgetStatusForecast;
 }
 
@@ -95,6 +97,8 @@ export interface BudgetStatusInput {
   readonly totals: UsageTotals;
   /** Actions recorded for the budget's current period. */
   readonly actions: readonly ActionRecord[];
+  /** Throttle bypasses counted in the budget's current period (0 when not given). */
+  readonly bypassedQueries?: number;
   readonly at: Date;
 }
 
@@ -126,6 +130,7 @@ export function budgetStatusOf(input: BudgetStatusInput): BudgetStatus {
     protected: budget.protected,
     pause: pauseOf(budget, at),
     actions,
+    bypassedQueries: input.bypassedQueries ?? 0,
     forecast: {
       projectedDpuHours: jsonDpuHours(usage.dpuHours * forecast.projectionFactor),
       projected: {

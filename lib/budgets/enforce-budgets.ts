@@ -24,6 +24,7 @@ import {
 import { type BudgetUsageFigures, usageFiguresOf } from './budget-status.js';
 import { type BudgetUsage, budgetUsageOf } from './budget-usage.js';
 import { evaluateBudget } from './evaluate-budget.js';
+import { type ActionOutcome, createEnforcementKeeper } from './keep-enforcement.js';
 import {
   appliedFieldsOf,
   disableChange,
@@ -47,11 +48,6 @@ export interface BudgetEnforcementDependencies {
   readonly ownerToken?: () => string;
 }
 
-interface ActionOutcome {
-  readonly status: 'applied' | 'dry-run' | 'no-change';
-  readonly detail: string;
-}
-
 /**
  * Evaluates the budgets of the workgroups a batch touched against their current period's usage
  * and applies every newly crossed threshold in ascending order, each at most once per period.
@@ -64,14 +60,23 @@ export function createBudgetEnforcer(deps: BudgetEnforcementDependencies): After
   const now = deps.now ?? (() => new Date());
   const ownerToken = deps.ownerToken ?? (() => randomUUID());
   const { logger } = deps;
+  const keeper = createEnforcementKeeper({
+    enforcement: deps.enforcement,
+    workgroups: deps.workgroups,
+    alerts: deps.alerts,
+    logger,
+    now,
+    carryOut: (action, budget, key) => carryOut(action, budget, key),
+  });
   /**
    * Thresholds known to be settled, by enforcement key. A settled action record is never removed
    * (only an abandoned claim is), so once seen it needs no reading again: without this, every
    * batch after a budget's first threshold read the action records of its workgroup again.
    */
   const knownSettled = new Map<string, Set<string>>();
-  const settledOf = (key: EnforcementKey): Set<string> => {
-    const id = counterId(key);
+  // By budget version too: setting a budget again may release actions of its period.
+  const settledOf = (key: EnforcementKey, budget: Budget): Set<string> => {
+    const id = `${counterId(key)}#${budget.updatedAt}`;
     let settled = knownSettled.get(id);
     if (settled === undefined) {
       settled = new Set();
@@ -111,6 +116,8 @@ export function createBudgetEnforcer(deps: BudgetEnforcementDependencies): After
 
     const owner = ownerToken();
     const changed = new Set(recordedNow.map((usage: QueryUsage) => usage.workgroup));
+    const usagesOf = (workgroup: string) =>
+      [...recordedNow, ...recordedEarlier].filter((usage) => usage.workgroup === workgroup);
     const points: MetricPoint[] = [];
     await mapWithConcurrency(budgets, PARALLEL_WORKGROUPS, async (budget) => {
       const key = keyOf(budget);
@@ -125,9 +132,20 @@ export function createBudgetEnforcer(deps: BudgetEnforcementDependencies): After
           value: { kind: 'value', value: usage.usedPercent },
         });
       }
+      const kept = {
+        budget,
+        key,
+        usedPercent: usage.usedPercent,
+        usage: usageFiguresOf(budget, usage),
+        at,
+        owner,
+      };
       try {
+        await keeper.releaseOnChange(kept);
         if (crossesAnyThreshold(budget, usage))
           await enforceBudget(budget, key, periodTotals, at, owner);
+        await keeper.countBypasses(kept, usagesOf(budget.workgroup), points);
+        await keeper.keepActionsInForce(kept);
       } catch (error) {
         failures.set(budget.workgroup, describeError(error));
         logger.error('Budget enforcement failed; the batch will be redelivered', {
@@ -153,7 +171,7 @@ export function createBudgetEnforcer(deps: BudgetEnforcementDependencies): After
     at: Date,
     owner: string,
   ) {
-    const settled = settledOf(key);
+    const settled = settledOf(key, budget);
     // A paused budget still notifies; its actions stay unclaimed, to be taken once it resumes.
     const paused = isPaused(budget, at);
     const toApply = (crossed: readonly Threshold[]) =>
@@ -221,7 +239,7 @@ export function createBudgetEnforcer(deps: BudgetEnforcementDependencies): After
       { thresholdId: id, action, status: outcome.status, usedPercent, detail: outcome.detail },
       now(),
     );
-    settledOf(key).add(id);
+    settledOf(key, budget).add(id);
     await deps.alerts.publish({
       kind: 'budget-action',
       workgroup: budget.workgroup,

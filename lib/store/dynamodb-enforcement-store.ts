@@ -131,6 +131,88 @@ export class DynamoDbEnforcementStore implements EnforcementStore {
       }));
   }
 
+  async recordOnce(
+    key: EnforcementKey,
+    record: Omit<ActionRecord, 'claimedAt'>,
+    now: Date,
+  ): Promise<boolean> {
+    return conditionalWrite(
+      this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...TableKeys.actionClaim(key.workgroup, key.period, key.periodKey, record.thresholdId),
+            type: 'action',
+            ...key,
+            thresholdId: record.thresholdId,
+            action: record.action,
+            status: record.status,
+            claimedAt: now.toISOString(),
+            completedAt: now.toISOString(),
+            usedPercent: record.usedPercent ?? null,
+            detail: record.detail ?? null,
+            expiresAt: Math.floor(now.getTime() / 1000) + RETENTION_SECONDS,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+  }
+
+  async forget(key: EnforcementKey, thresholdId: string): Promise<void> {
+    await this.documents.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: TableKeys.actionClaim(key.workgroup, key.period, key.periodKey, thresholdId),
+      }),
+    );
+  }
+
+  async markBypass(
+    key: EnforcementKey,
+    bypass: { readonly queryExecutionId: string; readonly dpuCount: number },
+    now: Date,
+  ): Promise<boolean> {
+    return conditionalWrite(
+      this.documents.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...TableKeys.bypass(key.workgroup, key.period, key.periodKey, bypass.queryExecutionId),
+            type: 'bypass',
+            ...key,
+            queryExecutionId: bypass.queryExecutionId,
+            dpuCount: bypass.dpuCount,
+            recordedAt: now.toISOString(),
+            expiresAt: Math.floor(now.getTime() / 1000) + RETENTION_SECONDS,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
+    );
+  }
+
+  async bypassCount(key: EnforcementKey): Promise<number> {
+    const { pk } = TableKeys.bypass(key.workgroup, key.period, key.periodKey, '');
+    let count = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const output = await this.documents.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          Select: 'COUNT',
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      count += output.Count ?? 0;
+      startKey = output.LastEvaluatedKey;
+    } while (startKey);
+    return count;
+  }
+
   async saveSnapshot(
     key: EnforcementKey,
     snapshot: WorkgroupSettings,

@@ -49,6 +49,25 @@ export interface EnforcementStore {
   /** Records a threshold's action as settled (applied, dry-run or no-change). */
   complete(key: EnforcementKey, record: Omit<ActionRecord, 'claimedAt'>, now: Date): Promise<void>;
   actions(key: EnforcementKey): Promise<ActionRecord[]>;
+  /** Records an action only if it has no record yet; false when it had one (another took it). */
+  recordOnce(
+    key: EnforcementKey,
+    record: Omit<ActionRecord, 'claimedAt'>,
+    now: Date,
+  ): Promise<boolean>;
+  /** Forgets a threshold's action, so that it can apply again later in the period. */
+  forget(key: EnforcementKey, thresholdId: string): Promise<void>;
+  /**
+   * Records a query that sidestepped the period's throttle; false when it was recorded before
+   * (a redelivery or a concurrent batch): each is counted once.
+   */
+  markBypass(
+    key: EnforcementKey,
+    bypass: { readonly queryExecutionId: string; readonly dpuCount: number },
+    now: Date,
+  ): Promise<boolean>;
+  /** How many queries sidestepped the period's throttle. */
+  bypassCount(key: EnforcementKey): Promise<number>;
   /** Keeps the first snapshot of the period; returns the one kept. */
   saveSnapshot(
     key: EnforcementKey,

@@ -26,6 +26,11 @@ export const TableKeys = {
     pk: `CLAIM#${workgroup}#${periodKeyAttribute(period, key)}`,
     sk: '#EXECUTION',
   }),
+  /** One item per query that sidestepped a throttle: written once, counted by one Query. */
+  bypass: (workgroup: string, period: Period, key: string, queryExecutionId: string) => ({
+    pk: `BYPASS#${workgroup}#${periodKeyAttribute(period, key)}`,
+    sk: queryExecutionId,
+  }),
   /** Reconciliation progress of every workgroup sits in one partition: one Query reads them all. */
   reconcile: (workgroup: string) => ({ pk: 'RECONCILE', sk: workgroup }),
 } as const;

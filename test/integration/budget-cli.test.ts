@@ -548,6 +548,7 @@ describe('athena-cost status', () => {
       'protected',
       'paused',
       'actions',
+      'bypassedQueries',
       'forecast',
     ]);
     expect(status).toMatchObject({

@@ -506,3 +506,212 @@ describe('budget pause and resume', () => {
     ]);
   });
 });
+
+/** Queries of 64 DPUs for 6 s (0.1 DPU-hour each), finished at `completedAt`: above a throttle to 8. */
+function queriesAbove(workgroup: string, count: number, completedAt: Date) {
+  const executions = Array.from({ length: count }, () =>
+    aQueryExecution({ workgroup, dpuCount: 64, engineMs: 6_000, completedAt }),
+  );
+  harness.addExecutions(executions);
+  return {
+    ids: executions.map((execution) => execution.QueryExecutionId),
+    events: eventsFor(executions),
+  };
+}
+
+const alertsOf = (workgroup: string) =>
+  sns.messages
+    .map((message) => JSON.parse(message.message) as Record<string, unknown>)
+    .filter((alert) => alert.workgroup === workgroup);
+
+const minutesAfterNoon = (minutes: number) => new Date(NOON.getTime() + minutes * 60_000);
+
+describe('throttle bypasses', () => {
+  it('counts each query above the throttled ceiling once, under concurrent batches and redelivery, and alerts once', async () => {
+    // Prepare: throttled at noon.
+    const workgroup = aCapacityWorkgroup();
+    await scenarioBudget(workgroup);
+    expect(await harness.deliver(oneDpuHourQueries(workgroup, 8))).toEqual([]);
+    vi.setSystemTime(minutesAfterNoon(20));
+    const above = queriesAbove(workgroup, 3, minutesAfterNoon(15));
+    const within = oneDpuHourQueries(workgroup, 1, minutesAfterNoon(15));
+    const before = queriesAbove(workgroup, 1, new Date('2026-11-25T11:59:59Z'));
+
+    // Act: two overlapping batches at once, then all of it again.
+    const results = await Promise.all([
+      harness.deliver([...above.events.slice(0, 2), ...before.events]),
+      harness.deliver([...above.events.slice(1), ...within]),
+    ]);
+    expect(results.flat()).toEqual([]);
+    expect(await harness.deliver([...above.events, ...within, ...before.events])).toEqual([]);
+
+    // Assess
+    expect(await enforcement.bypassCount(enforcementKey(workgroup))).toBe(3);
+    expect(
+      harness.cloudWatch.metrics.sum('AthenaCostMonitor', 'ThrottleBypassedQueries', {
+        WorkGroup: workgroup,
+      }),
+    ).toBe(3);
+    const bypassAlerts = alertsOf(workgroup).filter((alert) => alert.kind === 'throttle-bypass');
+    expect(bypassAlerts).toHaveLength(1);
+    expect(bypassAlerts[0]).toMatchObject({ ceiling: 8 });
+    const named = (
+      bypassAlerts[0]?.queries as { queryExecutionId: string; dpuCount: number }[]
+    ).map((query) => query.queryExecutionId);
+    expect(named.every((id) => above.ids.includes(id))).toBe(true);
+    // notify: the default; the workgroup is left enabled.
+    expect(harness.athena.account.getWorkGroup(workgroup)?.State).toBe('ENABLED');
+  });
+
+  it('counts nothing once the throttle enforces the workgroup configuration', async () => {
+    const workgroup = aCapacityWorkgroup();
+    await scenarioBudget(workgroup, { enforceWorkgroupConfiguration: true });
+    expect(await harness.deliver(oneDpuHourQueries(workgroup, 8))).toEqual([]);
+    vi.setSystemTime(minutesAfterNoon(20));
+    // What Athena would report under the enforced ceiling: 8 DPUs, however the client asked.
+    expect(await harness.deliver(oneDpuHourQueries(workgroup, 1, minutesAfterNoon(15)))).toEqual(
+      [],
+    );
+
+    expect(await enforcement.bypassCount(enforcementKey(workgroup))).toBe(0);
+    expect(alertsOf(workgroup).filter((alert) => alert.kind === 'throttle-bypass')).toEqual([]);
+  });
+
+  it('--on-bypass disable disables the workgroup at the first bypass, once', async () => {
+    const workgroup = aCapacityWorkgroup();
+    await scenarioBudget(workgroup, { onBypass: 'disable' });
+    expect(await harness.deliver(oneDpuHourQueries(workgroup, 8))).toEqual([]);
+    vi.setSystemTime(minutesAfterNoon(20));
+
+    expect(await harness.deliver(queriesAbove(workgroup, 1, minutesAfterNoon(15)).events)).toEqual(
+      [],
+    );
+    vi.setSystemTime(minutesAfterNoon(30));
+    expect(await harness.deliver(queriesAbove(workgroup, 2, minutesAfterNoon(25)).events)).toEqual(
+      [],
+    );
+
+    expect(updatesOf(workgroup).map((call) => call.input.State ?? 'throttle')).toEqual([
+      'throttle',
+      'DISABLED',
+    ]);
+    const actions = await enforcement.actions(enforcementKey(workgroup));
+    expect(actions.find((action) => action.thresholdId === 'bypass:disable')).toMatchObject({
+      action: 'disable',
+      status: 'applied',
+    });
+    expect(await enforcement.bypassCount(enforcementKey(workgroup))).toBe(3);
+  });
+});
+
+describe('a disable that stays', () => {
+  const reEnableByHand = (workgroup: string) =>
+    harness.athena.account.updateWorkGroup({ WorkGroup: workgroup, State: 'ENABLED' });
+  const enforcerStates = (workgroup: string) =>
+    updatesOf(workgroup)
+      .map((call) => call.input.State ?? 'throttle')
+      .filter((state) => state !== 'ENABLED');
+
+  it('disables again, once per re-enable, a workgroup re-enabled by hand while over budget', async () => {
+    // Prepare: throttled and disabled at noon.
+    const workgroup = aCapacityWorkgroup();
+    await scenarioBudget(workgroup);
+    expect(await harness.deliver(oneDpuHourQueries(workgroup, 10))).toEqual([]);
+    expect(enforcerStates(workgroup)).toEqual(['throttle', 'DISABLED']);
+
+    // Act: re-enabled by hand; the next batch a minute later finds it.
+    reEnableByHand(workgroup);
+    vi.setSystemTime(minutesAfterNoon(2));
+    expect(await harness.deliver(oneDpuHourQueries(workgroup, 1))).toEqual([]);
+    // Assess
+    expect(harness.athena.account.getWorkGroup(workgroup)?.State).toBe('DISABLED');
+    expect(enforcerStates(workgroup)).toEqual(['throttle', 'DISABLED', 'DISABLED']);
+    const alerts = alertsOf(workgroup).filter((alert) => alert.kind === 'budget-action');
+    expect(alerts.at(-1)?.detail).toContain('re-enabled by hand while over budget; disabled again');
+
+    // Not a loop: batches after it change nothing while it stays disabled.
+    for (const minutes of [3, 5, 7]) {
+      vi.setSystemTime(minutesAfterNoon(minutes));
+      expect(await harness.deliver(oneDpuHourQueries(workgroup, 1))).toEqual([]);
+    }
+    expect(enforcerStates(workgroup)).toHaveLength(3);
+
+    // A second re-enable: a second re-disable.
+    reEnableByHand(workgroup);
+    vi.setSystemTime(minutesAfterNoon(9));
+    expect(await harness.deliver(oneDpuHourQueries(workgroup, 1))).toEqual([]);
+    expect(enforcerStates(workgroup)).toEqual(['throttle', 'DISABLED', 'DISABLED', 'DISABLED']);
+  });
+
+  it('throttles again when the ceiling was raised by hand while over the throttle', async () => {
+    const workgroup = aCapacityWorkgroup();
+    await scenarioBudget(workgroup);
+    expect(await harness.deliver(oneDpuHourQueries(workgroup, 8))).toEqual([]);
+    harness.athena.account.updateWorkGroup({
+      WorkGroup: workgroup,
+      ConfigurationUpdates: {
+        EngineConfiguration: {
+          Classifications: [
+            {
+              Name: 'athena-query-engine-properties',
+              Properties: { 'max-dpu-count': '64', 'min-dpu-count': '4' },
+            },
+          ],
+        },
+      },
+    });
+
+    vi.setSystemTime(minutesAfterNoon(2));
+    expect(await harness.deliver(oneDpuHourQueries(workgroup, 1, minutesAfterNoon(1)))).toEqual([]);
+
+    const classifications =
+      harness.athena.account.getWorkGroup(workgroup)?.Configuration?.EngineConfiguration
+        ?.Classifications;
+    expect(classifications?.[0]?.Properties?.['max-dpu-count']).toBe('8');
+    expect(updatesOf(workgroup)).toHaveLength(3);
+  });
+
+  it('leaves a re-enabled workgroup running while its budget is paused', async () => {
+    const workgroup = aCapacityWorkgroup();
+    await scenarioBudget(workgroup);
+    expect(await harness.deliver(oneDpuHourQueries(workgroup, 10))).toEqual([]);
+    await budgets.pause(workgroup, minutesAfterNoon(1), undefined);
+    reEnableByHand(workgroup);
+
+    vi.setSystemTime(minutesAfterNoon(2));
+    expect(await harness.deliver(oneDpuHourQueries(workgroup, 1))).toEqual([]);
+
+    expect(harness.athena.account.getWorkGroup(workgroup)?.State).toBe('ENABLED');
+    expect(enforcerStates(workgroup)).toEqual(['throttle', 'DISABLED']);
+  });
+
+  it('releases the actions of thresholds a raised limit no longer crosses; they apply again later', async () => {
+    // Prepare: 10 of 10 DPU-hours: throttled and disabled.
+    const workgroup = aCapacityWorkgroup();
+    await scenarioBudget(workgroup);
+    expect(await harness.deliver(oneDpuHourQueries(workgroup, 10))).toEqual([]);
+
+    // Act: the limit raised to 20, the workgroup re-enabled by hand.
+    vi.setSystemTime(minutesAfterNoon(5));
+    await budgets.put(scenarioBudgetOf(workgroup, new Date().toISOString(), { limitDpuHours: 20 }));
+    reEnableByHand(workgroup);
+    vi.setSystemTime(minutesAfterNoon(7));
+    expect(await harness.deliver(oneDpuHourQueries(workgroup, 1))).toEqual([]);
+
+    // Assess: 55 %: the throttle and the disable are released, the notification kept.
+    const key = enforcementKey(workgroup);
+    expect((await enforcement.actions(key)).map((action) => action.thresholdId)).toEqual([
+      '50:notify',
+    ]);
+    expect(harness.athena.account.getWorkGroup(workgroup)?.State).toBe('ENABLED');
+
+    // Later, 85 %: the throttle applies again.
+    vi.setSystemTime(minutesAfterNoon(9));
+    expect(await harness.deliver(oneDpuHourQueries(workgroup, 6))).toEqual([]);
+    expect((await enforcement.actions(key)).map((action) => action.thresholdId).sort()).toEqual([
+      '50:notify',
+      '80:throttle',
+    ]);
+    expect(alertsOf(workgroup).filter((alert) => alert.action === 'throttle')).toHaveLength(2);
+  });
+});

@@ -39,6 +39,7 @@ describe('budgetStatusOf', () => {
         }),
         anAction({}),
       ],
+      bypassedQueries: 0,
       at: NOON,
     });
 
@@ -58,6 +59,7 @@ describe('budgetStatusOf', () => {
       dryRun: false,
       protected: false,
       pause: null,
+      bypassedQueries: 0,
       actions: [
         {
           threshold: 50,
@@ -92,6 +94,7 @@ describe('budgetStatusOf', () => {
       budget: aBudget({ limitUsd: 2, limitBytes: 1_000_000 }),
       totals: totals({ dpuMillis: HOUR_MS, costNanoUsd: 1_500_000_000, dataScannedBytes: 250_000 }),
       actions: [],
+      bypassedQueries: 0,
       at: NOON,
     });
 
@@ -115,7 +118,13 @@ describe('budgetStatusOf', () => {
   });
 
   it('has no crossing in sight without usage, and dates a crossed limit by its action', () => {
-    const idle = budgetStatusOf({ budget: aBudget(), totals: ZERO_TOTALS, actions: [], at: NOON });
+    const idle = budgetStatusOf({
+      budget: aBudget(),
+      totals: ZERO_TOTALS,
+      actions: [],
+      bypassedQueries: 0,
+      at: NOON,
+    });
     expect(idle.forecast).toMatchObject({
       projectedDpuHours: 0,
       projectedPercent: 0,
@@ -126,6 +135,7 @@ describe('budgetStatusOf', () => {
       budget: aBudget(),
       totals: totals({ dpuMillis: 11 * HOUR_MS }),
       actions: [],
+      bypassedQueries: 0,
       at: NOON,
     });
     expect(over.usedPercent).toBe(110);
@@ -182,6 +192,7 @@ describe('budgetStatusOf', () => {
       budget: aBudget({ limitDpuHours: 3 }),
       totals: totals({ dpuMillis: HOUR_MS }),
       actions: [],
+      bypassedQueries: 0,
       at: NOON,
     });
     expect(status.usedPercent).toBe(33.33);
@@ -193,6 +204,7 @@ describe('budgetStatusOf', () => {
       budget: aBudget({ period: 'week' }),
       totals: ZERO_TOTALS,
       actions: [],
+      bypassedQueries: 0,
       at: NOON,
     });
     expect(week.periodKey).toBe('2026-W48');
@@ -220,6 +232,7 @@ describe('budgetStatusOf', () => {
         anAction({ thresholdId: '80:throttle', action: 'notify' }),
         anAction({ thresholdId: '80:notify', action: 'notify' }),
       ],
+      bypassedQueries: 0,
       at: NOON,
     });
     expect(status.protected).toBe(true);
