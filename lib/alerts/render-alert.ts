@@ -312,6 +312,8 @@ function periodEndOf(alert: BudgetAlert): string {
 function undoSteps(alert: BudgetActionAlert): AlertStep[] {
   const workgroup = alert.workgroup;
   const update = `aws athena update-work-group --work-group ${workgroup}`;
+  // The enforcer applies again an action undone by hand while the budget is over its threshold.
+  const pause = `athena-cost budget pause --workgroup ${workgroup}`;
   switch (alert.action) {
     case 'notify':
       return [];
@@ -319,19 +321,27 @@ function undoSteps(alert: BudgetActionAlert): AlertStep[] {
       return alert.throttleMaxDpu !== undefined
         ? [
             {
-              label: 'Lift the DPU ceiling now (replaces the engine classifications)',
-              command: `${update} --configuration-updates 'EngineConfiguration={Classifications=[{Name=athena-query-engine-properties,Properties={max-dpu-count=124}}]}'`,
+              label:
+                'Pause the budget and lift the DPU ceiling now (lifted alone while over budget, it is throttled again; replaces the engine classifications)',
+              command: `${pause} && ${update} --configuration-updates 'EngineConfiguration={Classifications=[{Name=athena-query-engine-properties,Properties={max-dpu-count=124}}]}'`,
             },
           ]
         : [
             {
-              label: 'Lift the per-query scan cutoff now',
-              command: `${update} --configuration-updates RemoveBytesScannedCutoffPerQuery=true`,
+              label:
+                'Pause the budget and lift the per-query scan cutoff now (lifted alone while over budget, it is throttled again)',
+              command: `${pause} && ${update} --configuration-updates RemoveBytesScannedCutoffPerQuery=true`,
             },
           ];
     case 'disable':
     case 'disable-now':
-      return [{ label: 'Re-enable the workgroup now', command: `${update} --state ENABLED` }];
+      return [
+        {
+          label:
+            'Pause the budget and re-enable the workgroup now (re-enabled alone while over budget, it is disabled again)',
+          command: `${pause} && ${update} --state ENABLED`,
+        },
+      ];
   }
 }
 

@@ -606,7 +606,7 @@ describe('athena-cost status', () => {
     expect(code).toBe(0);
     const lines = stdout.split('\n');
     expect(lines[0]).toMatch(
-      /^WORKGROUP +PERIOD +DPU-H +USD +BYTES +USED +PROJECTED +PROJECTED % +LIMIT REACHED \(UTC\) +MODE$/,
+      /^WORKGROUP +PERIOD +DPU-H +USD +BYTES +USED +PROJECTED +PROJECTED % +LIMIT REACHED \(UTC\) +BYPASSED +MODE$/,
     );
     expect(
       lines.some((line) =>
@@ -617,7 +617,7 @@ describe('athena-cost status', () => {
     ).toBe(true);
     expect(
       lines.some((line) =>
-        /^analytics-\S+ +day \S+ +0\.000 \/ 10\.000 +- +- +0\.0% +0\.000 DPU-h +0\.0% +— +enforce$/.test(
+        /^analytics-\S+ +day \S+ +0\.000 \/ 10\.000 +- +- +0\.0% +0\.000 DPU-h +0\.0% +— +0 +enforce$/.test(
           line,
         ),
       ),

@@ -152,7 +152,7 @@ describe('renderAlert', () => {
       renderAlert(ALERTS[name] as BudgetAlert).chat.content.nextSteps ?? [];
 
     expect(steps('disable')[0]).toContain(
-      '`aws athena update-work-group --work-group analytics --state ENABLED`',
+      '`athena-cost budget pause --workgroup analytics && aws athena update-work-group --work-group analytics --state ENABLED`',
     );
     expect(steps('throttle (DPU)')[0]).toContain('max-dpu-count=124');
     expect(steps('throttle (scan cutoff)')[0]).toContain('RemoveBytesScannedCutoffPerQuery=true');
