@@ -656,7 +656,7 @@ function planQuery(
     engineMs: cancelledInQueue ? 0 : engineMs,
     serviceMs: cancelledInQueue ? 0 : serviceMs,
     dpuCount: cancelledInQueue ? undefined : dpuCount,
-    engineConfiguration: ownDpuSettings(profile, statementType, id),
+    engineConfiguration: ownDpuSettings(profile, statementType, submittedAtMs - dayStartMs, bytes),
     bytes: cancelledInQueue ? 0 : bytes,
     outcome,
     cancelledInQueue,
@@ -668,16 +668,20 @@ function planQuery(
 
 /**
  * The DPU settings the workgroup's own-DPU client passes with a data query, if this query is one
- * of its. Picked by a hash of the id, not the seeded stream, so other queries stay as they were.
+ * of its. Picked by a hash of what the seed decided (not by drawing from the seeded stream, so
+ * other queries stay as they were, nor by the id, which changes with the day).
  */
 function ownDpuSettings(
   profile: WorkgroupProfile,
   statementType: StatementType,
-  id: string,
+  offsetInDayMs: number,
+  bytes: number,
 ): EngineConfiguration | undefined {
   const client = profile.ownDpuClient;
   if (client === undefined || statementType !== 'DML') return undefined;
-  if ((hashSeed(`own-dpu:${id}`) % 1000) / 1000 >= client.share) return undefined;
+  if ((hashSeed(`own-dpu:${offsetInDayMs}:${bytes}`) % 1000) / 1000 >= client.share) {
+    return undefined;
+  }
   return {
     Classifications: [
       {
