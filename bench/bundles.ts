@@ -36,7 +36,7 @@ export interface Bundles {
 
 /** Bundles each entry twice (deployed target, local target) and measures the deployed one. */
 export async function bundleFunctions(entries: readonly string[]): Promise<Bundles> {
-  const options = await readServerlessEsbuildOptions();
+  const options = readServerlessEsbuildOptions();
   const folder = await mkdtemp(join(tmpdir(), 'athena-cost-bench-bundles-'));
   const functions: BundledFunction[] = [];
   const failures: { entry: string; reason: string }[] = [];
@@ -46,7 +46,6 @@ export async function bundleFunctions(entries: readonly string[]): Promise<Bundl
       join(folder, kind, name, `${name}${options.outputFileExtension}`);
     const common = {
       ...options.esbuild,
-      external: [...(options.esbuild.external ?? []), ...options.exclude],
       entryPoints: [resolve(REPO_ROOT, entry)],
       absWorkingDir: REPO_ROOT,
       logLevel: 'silent' as const,

@@ -15,14 +15,10 @@ import { totalsFromItem } from '../../lib/store/dynamodb-usage-counter-reader.js
 import { periodKeyAttribute, TableKeys } from '../../lib/store/table-keys.js';
 import { isTerminalState } from '../../lib/usage/query-usage.js';
 import { addTotals, type UsageTotals, ZERO_TOTALS } from '../../lib/usage/usage-totals.js';
-import {
-  bundleHandler,
-  type InvocationContext,
-  loadHandlerSandbox,
-  removeBundle,
-} from '../environment/bundle-handler.js';
+import { bundleHandler, removeBundle } from '../environment/bundle-handler.js';
 import { createTable } from '../environment/create-table.js';
 import { startDynamoDbLocal } from '../environment/dynamodb-local.js';
+import { type InvocationContext, loadHandlerSandbox } from '../environment/handler-sandbox.js';
 import {
   DEFAULT_NOISE,
   type DeadLetter,

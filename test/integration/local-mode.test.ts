@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { StopQueryExecutionCommand, UpdateWorkGroupCommand } from '@aws-sdk/client-athena';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { readServerlessEsbuildOptions } from '../../local/environment/bundle-handler.js';
@@ -312,8 +313,10 @@ describe('simulated SQS queue', () => {
 });
 
 describe('bundle options', () => {
-  it('are read from serverless.yml custom.esbuild', async () => {
-    const options = await readServerlessEsbuildOptions();
+  it('are read from esbuild.config.cjs, the file serverless.yml names', async () => {
+    const serverlessYml = await readFile(new URL('../../serverless.yml', import.meta.url), 'utf8');
+    expect(serverlessYml).toMatch(/^ {4}config: \.\/esbuild\.config\.cjs$/m);
+    const options = readServerlessEsbuildOptions();
     expect(options.esbuild).toMatchObject({
       bundle: true,
       platform: 'node',
