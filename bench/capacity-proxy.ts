@@ -1,9 +1,4 @@
-import { createServer, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import {
-  closeServer,
-  listenOnLoopback,
-  readRequestBody,
-} from '../local/stand-ins/stand-in-http.js';
+import { type ProxiedRequest, startCountingProxy } from '../local/environment/counting-proxy.js';
 import { estimateWriteUnits, type IndexKeys } from './figures.js';
 
 /** Operations whose requests accept `ReturnConsumedCapacity`. */
@@ -48,18 +43,16 @@ export interface CapacityProxy {
 }
 
 /**
- * Forwards every DynamoDB request to `target`, adding `ReturnConsumedCapacity: INDEXES` to the
- * operations that take it, and reads `ConsumedCapacity` from the answers (DynamoDB Local
- * computes it as DynamoDB does: 1 KB write units, doubled for transactions, index writes
- * included). The field is removed again before the answer reaches a client that did not ask for
- * it, so the handler parses what it would parse in AWS. DynamoDB Local does not check SigV4
- * signatures, so rewriting the body is harmless.
+ * Forwards every DynamoDB request to `target` through the counting proxy, adding
+ * `ReturnConsumedCapacity: INDEXES` to the operations that take it, and reads `ConsumedCapacity`
+ * from the answers (DynamoDB Local computes it as DynamoDB does: 1 KB write units, doubled for
+ * transactions, index writes included). The field is removed again before the answer reaches a
+ * client that did not ask for it, so the handler parses what it would parse in AWS.
  */
 export async function startCapacityProxy(
   target: string,
   indexes: readonly IndexKeys[],
 ): Promise<CapacityProxy> {
-  const targetUrl = new URL(target);
   const operations = new Map<string, OperationCapacity>();
   const entry = (operation: string): OperationCapacity => {
     let found = operations.get(operation);
@@ -79,69 +72,64 @@ export async function startCapacityProxy(
     }
     return found;
   };
+  /** What the request hook learnt, for the answer hook. */
+  const pending = new WeakMap<
+    ProxiedRequest,
+    { items: number; writeUnits: number; injected: boolean }
+  >();
 
-  const server = createServer((incoming, outgoing) => {
-    void (async () => {
-      const header = incoming.headers['x-amz-target'];
-      const operation = typeof header === 'string' ? (header.split('.').pop() ?? header) : '(none)';
+  const proxy = await startCountingProxy(target, {
+    beforeForward(request) {
+      const { operation } = request;
       const stats = entry(operation);
       stats.calls++;
-      const { bytes } = await readRequestBody(incoming);
-      let body = bytes;
-      let injected = false;
       let items = 1;
       let writeUnits = 0;
+      let injected = false;
       if (WRITE_OPERATIONS.has(operation) || READ_OPERATIONS.has(operation)) {
-        const input = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
+        const input = JSON.parse(request.body.toString('utf8')) as Record<string, unknown>;
         items = itemsOf(operation, input);
         writeUnits = estimateWriteUnits(operation, input, indexes);
         if (input.ReturnConsumedCapacity === undefined || input.ReturnConsumedCapacity === 'NONE') {
           input.ReturnConsumedCapacity = 'INDEXES';
           injected = true;
-          body = Buffer.from(JSON.stringify(input));
+          request.body = Buffer.from(JSON.stringify(input));
         }
       }
       stats.items += items;
-      const headers: IncomingHttpHeaders = { ...incoming.headers };
-      delete headers['content-encoding'];
-      headers['content-length'] = String(body.length);
-      const answer = await forward(
-        targetUrl,
-        incoming.method ?? 'POST',
-        incoming.url,
-        headers,
-        body,
-      );
-      let payload = answer.body;
-      const answerHeaders: IncomingHttpHeaders = { ...answer.headers };
+      pending.set(request, { items, writeUnits, injected });
+      return undefined;
+    },
+    afterAnswer(request, answer) {
+      const stats = entry(request.operation);
+      const { items, writeUnits, injected } = pending.get(request) ?? {
+        items: 1,
+        writeUnits: 0,
+        injected: false,
+      };
       if (answer.status >= 400) {
         stats.errors++;
         stats.failedItems += items;
         stats.estimatedFailedWriteUnits += writeUnits;
-      } else {
-        stats.estimatedWriteUnits += writeUnits;
+        return;
       }
-      if (answer.status < 400 && payload.length > 0) {
-        const output = JSON.parse(payload.toString('utf8')) as Record<string, unknown>;
-        addCapacity(stats, output.ConsumedCapacity, WRITE_OPERATIONS.has(operation));
-        if (injected) {
-          delete output.ConsumedCapacity;
-          payload = Buffer.from(JSON.stringify(output));
-          // The CRC32 of the changed body would no longer match.
-          delete answerHeaders['x-amz-crc32'];
-        }
+      stats.estimatedWriteUnits += writeUnits;
+      if (answer.body.length === 0) return;
+      const output = JSON.parse(answer.body.toString('utf8')) as Record<string, unknown>;
+      addCapacity(stats, output.ConsumedCapacity, WRITE_OPERATIONS.has(request.operation));
+      if (injected) {
+        delete output.ConsumedCapacity;
+        answer.body = Buffer.from(JSON.stringify(output));
+        // The CRC32 of the changed body would no longer match.
+        delete answer.headers['x-amz-crc32'];
       }
-      answerHeaders['content-length'] = String(payload.length);
-      outgoing.writeHead(answer.status, answerHeaders);
-      outgoing.end(payload);
-    })().catch(() => outgoing.destroy());
+    },
   });
-  const port = await listenOnLoopback(server, 0);
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: proxy.endpoint,
     operations,
     reset: () => operations.clear(),
-    close: () => closeServer(server),
+    close: () => proxy.close(),
   };
 }
 
@@ -195,38 +183,4 @@ function addCapacity(stats: OperationCapacity, consumed: unknown, isWrite: boole
         index.WriteCapacityUnits ?? (isWrite ? (index.CapacityUnits ?? 0) : 0);
     }
   }
-}
-
-interface ForwardedAnswer {
-  readonly status: number;
-  readonly headers: IncomingHttpHeaders;
-  readonly body: Buffer;
-}
-
-function forward(
-  target: URL,
-  method: string,
-  path: string | undefined,
-  headers: IncomingHttpHeaders,
-  body: Buffer,
-): Promise<ForwardedAnswer> {
-  return new Promise((resolve, reject) => {
-    const request = httpRequest(
-      { hostname: target.hostname, port: target.port, path, method, headers },
-      (answer) => {
-        const chunks: Buffer[] = [];
-        answer.on('data', (chunk: Buffer) => chunks.push(chunk));
-        answer.on('end', () =>
-          resolve({
-            status: answer.statusCode ?? 502,
-            headers: answer.headers,
-            body: Buffer.concat(chunks),
-          }),
-        );
-        answer.on('error', reject);
-      },
-    );
-    request.on('error', reject);
-    request.end(body);
-  });
 }

@@ -6,10 +6,14 @@ import { budgetUsageOf } from '../lib/budgets/budget-usage.js';
 import type { Pricing } from '../lib/config.js';
 import { deriveQueryUsage, type QueryUsage } from '../lib/usage/query-usage.js';
 import { totalsOf } from '../lib/usage/usage-totals.js';
+import {
+  LOCAL_ACCOUNT_ID as ACCOUNT_ID,
+  LOCAL_REGION as REGION,
+} from '../local/environment/local-aws.js';
 import { stateChangeEvent } from '../local/simulation/event-feed.js';
 import { seededRandom } from '../local/simulation/seeded-random.js';
 import { ENGINE_PROPERTIES_CLASSIFICATION } from '../local/stand-ins/athena-stand-in.js';
-import { ACCOUNT_ID, type BenchEnvironment, REGION } from './environment.js';
+import type { BenchEnvironment } from './environment.js';
 import { median, percentile } from './figures.js';
 import { type HandlerProcess, startHandlerProcess } from './handler-process.js';
 import { BATCH_SIZE } from './scenarios.js';
@@ -151,7 +155,7 @@ export async function runLatency(
   const handlers: HandlerProcess[] = [];
   for (let index = 0; index < options.maxConcurrency; index++) {
     handlers.push(
-      await startHandlerProcess(bundlePath, env.functionEnv(options.tableName), {
+      await startHandlerProcess(bundlePath, env.functionEnv('ingest', options.tableName), {
         functionName: 'athena-cost-bench-ingest',
       }),
     );

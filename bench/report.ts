@@ -21,6 +21,7 @@ import {
 } from './figures.js';
 import type { LatencyResult } from './latency.js';
 import type { RunResult } from './scenarios.js';
+import type { ServerlessSettings } from './serverless-config.js';
 
 /** Everything a run measured; `bench/results/latest.json` is this object. */
 export interface BenchResults {
@@ -39,12 +40,7 @@ export interface BenchResults {
     readonly coldRuns: number;
     readonly seed: number;
   };
-  readonly serverless: {
-    readonly batchSize: number;
-    readonly batchingWindowMs: number;
-    readonly memoryMb: number;
-    readonly maxConcurrency: number;
-  };
+  readonly serverless: ServerlessSettings;
   readonly noise: FeedNoise;
   readonly busy: RunResult;
   readonly baseline: RunResult;

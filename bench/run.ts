@@ -40,12 +40,6 @@ import { projectWindow, runNaive, runProduct, usagesOf } from './scenarios.js';
  * BENCH_NODE_OPTIONS replaces the functions' NODE_OPTIONS (serverless.yml: --enable-source-maps).
  */
 
-const SERVERLESS = {
-  batchSize: 100,
-  batchingWindowMs: 5_000,
-  memoryMb: 512,
-  maxConcurrency: 2,
-} as const;
 const MONTHLY_QUERIES = 1_000_000;
 /** Ten-minute samples of a day at the monthly rate, every two hours. */
 const MONTHLY_SLICES = 12;
@@ -141,7 +135,7 @@ async function main(): Promise<void> {
           bundled.name,
           await measureColdStart(
             bundled.runnablePath,
-            env.functionEnv('cold-start'),
+            env.functionEnv(bundled.name, 'cold-start'),
             flags.coldRuns,
           ),
         );
@@ -165,7 +159,7 @@ async function main(): Promise<void> {
         tableName: busyTable,
         // All visible at once: the poller hands out full batches back to back.
         messages: busyMessages.map((message) => ({ ...message, sentAtMs: 0 })),
-        batchingWindowMs: SERVERLESS.batchingWindowMs,
+        batchingWindowMs: env.serverless.batchingWindowMs,
         usages: busyUsages,
         budgetedWorkgroups: new Set(day.workgroups.map((workgroup) => workgroup.name)),
       });
@@ -216,7 +210,7 @@ async function main(): Promise<void> {
         label: 'monthly',
         tableName: monthTable,
         messages: monthMessages,
-        batchingWindowMs: SERVERLESS.batchingWindowMs,
+        batchingWindowMs: env.serverless.batchingWindowMs,
         usages: monthUsages,
         budgetedWorkgroups: monthBudgeted,
       });
@@ -229,8 +223,8 @@ async function main(): Promise<void> {
         tableName: 'bench-latency',
         workgroups: flags.latencyWorkgroups,
         eventsPerSecond: flags.latencyRate,
-        batchingWindowMs: SERVERLESS.batchingWindowMs,
-        maxConcurrency: SERVERLESS.maxConcurrency,
+        batchingWindowMs: env.serverless.batchingWindowMs,
+        maxConcurrency: env.serverless.maxConcurrency,
         seed: flags.seed,
         pricing,
       });
@@ -245,7 +239,7 @@ async function main(): Promise<void> {
           platform: `${process.platform} ${process.arch}`,
         },
         flags,
-        serverless: SERVERLESS,
+        serverless: env.serverless,
         noise: DEFAULT_NOISE,
         busy,
         baseline,

@@ -4,10 +4,14 @@ import type { Pricing } from '../lib/config.js';
 import { periodKeyAttribute, TableKeys } from '../lib/store/table-keys.js';
 import { PERIODS } from '../lib/usage/period-keys.js';
 import { deriveQueryUsage, isTerminalState, type QueryUsage } from '../lib/usage/query-usage.js';
+import {
+  LOCAL_ACCOUNT_ID as ACCOUNT_ID,
+  LOCAL_REGION as REGION,
+} from '../local/environment/local-aws.js';
 import type { FeedMessage } from '../local/simulation/event-feed.js';
 import { SimulatedSqsQueue } from '../local/simulation/event-feed.js';
 import type { OperationCapacity } from './capacity-proxy.js';
-import { ACCOUNT_ID, type BenchEnvironment, REGION } from './environment.js';
+import type { BenchEnvironment } from './environment.js';
 import { addBounds, boundTotal, type LowerBound, lowerBoundOf, ZERO_BOUND } from './figures.js';
 import { startHandlerProcess } from './handler-process.js';
 
@@ -82,9 +86,13 @@ export async function runProduct(
     readonly budgetedWorkgroups: ReadonlySet<string>;
   },
 ): Promise<RunResult> {
-  const handler = await startHandlerProcess(bundlePath, env.functionEnv(options.tableName), {
-    functionName: 'athena-cost-bench-ingest',
-  });
+  const handler = await startHandlerProcess(
+    bundlePath,
+    env.functionEnv('ingest', options.tableName),
+    {
+      functionName: 'athena-cost-bench-ingest',
+    },
+  );
   try {
     const queue = new SimulatedSqsQueue({
       batchSize: BATCH_SIZE,
@@ -185,9 +193,13 @@ export async function runNaive(
     readonly usages: ReadonlyMap<string, QueryUsage>;
   },
 ): Promise<RunResult> {
-  const handler = await startHandlerProcess(bundlePath, env.functionEnv(options.tableName), {
-    functionName: 'athena-cost-bench-naive',
-  });
+  const handler = await startHandlerProcess(
+    bundlePath,
+    env.functionEnv('naive-baseline', options.tableName),
+    {
+      functionName: 'athena-cost-bench-naive',
+    },
+  );
   try {
     const recorded = new Set<string>();
     let cpuMicros = 0;

@@ -7,13 +7,13 @@ import {
   CLAIM_LEASE_MS,
   DynamoDbEnforcementStore,
 } from '../../lib/store/dynamodb-enforcement-store.js';
+import { type CountingProxy, startCountingProxy } from '../../local/environment/counting-proxy.js';
 import {
   addCapacityWorkgroup,
   importRestoreHandler,
   type RestoreHandler,
   scenarioBudget,
 } from '../support/budget-scenario.js';
-import { type CountingProxy, startCountingProxy } from '../support/counting-proxy.js';
 import { anSqsEvent, anSqsRecord, aQueryExecution } from '../support/factories.js';
 import {
   eventsFor,

@@ -10,6 +10,7 @@ import { parseQueryStateChange } from '../../lib/events/query-state-change.js';
 import { logger } from '../../lib/logger.js';
 import { DynamoDbBudgetStore } from '../../lib/store/dynamodb-budget-store.js';
 import { DynamoDbEnforcementStore } from '../../lib/store/dynamodb-enforcement-store.js';
+import { type CountingProxy, startCountingProxy } from '../../local/environment/counting-proxy.js';
 import { createTable } from '../../local/environment/create-table.js';
 import {
   type DynamoDbLocal,
@@ -22,7 +23,6 @@ import {
   startCloudWatchStandIn,
 } from '../../local/stand-ins/cloudwatch-stand-in.js';
 import { addCapacityWorkgroup, scenarioBudget } from '../support/budget-scenario.js';
-import { type CountingProxy, startCountingProxy } from '../support/counting-proxy.js';
 import { aQueryExecution, aStateChangeEvent } from '../support/factories.js';
 import { expectTableMatches } from '../support/ground-truth.js';
 import { eventsFor, type IngestHandler, lambdaContext } from '../support/ingest-harness.js';

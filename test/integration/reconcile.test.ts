@@ -8,7 +8,7 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import type { ReconcileResult } from '../../lib/reconcile/reconcile-workgroups.js';
 import { periodKeyFor } from '../../lib/usage/period-keys.js';
-import { type CountingProxy, startCountingProxy } from '../support/counting-proxy.js';
+import { type CountingProxy, startCountingProxy } from '../../local/environment/counting-proxy.js';
 import { aQueryExecution } from '../support/factories.js';
 import { expectTableMatches } from '../support/ground-truth.js';
 import {
