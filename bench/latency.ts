@@ -6,10 +6,7 @@ import { budgetUsageOf } from '../lib/budgets/budget-usage.js';
 import type { Pricing } from '../lib/config.js';
 import { deriveQueryUsage, type QueryUsage } from '../lib/usage/query-usage.js';
 import { totalsOf } from '../lib/usage/usage-totals.js';
-import {
-  LOCAL_ACCOUNT_ID as ACCOUNT_ID,
-  LOCAL_REGION as REGION,
-} from '../local/environment/local-aws.js';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../local/environment/local-account.js';
 import { stateChangeEvent } from '../local/simulation/event-feed.js';
 import { seededRandom } from '../local/simulation/seeded-random.js';
 import { ENGINE_PROPERTIES_CLASSIFICATION } from '../local/stand-ins/athena-stand-in.js';
@@ -363,8 +360,8 @@ function sqsRecord(body: string, sentAt: number): SQSRecord {
     messageAttributes: {},
     md5OfBody: '',
     eventSource: 'aws:sqs',
-    eventSourceARN: `arn:aws:sqs:${REGION}:${ACCOUNT_ID}:athena-cost-bench-ingest`,
-    awsRegion: REGION,
+    eventSourceARN: `arn:aws:sqs:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:athena-cost-bench-ingest`,
+    awsRegion: LOCAL_REGION,
   };
 }
 

@@ -4,10 +4,7 @@ import type { Pricing } from '../lib/config.js';
 import { periodKeyAttribute, TableKeys } from '../lib/store/table-keys.js';
 import { PERIODS } from '../lib/usage/period-keys.js';
 import { deriveQueryUsage, isTerminalState, type QueryUsage } from '../lib/usage/query-usage.js';
-import {
-  LOCAL_ACCOUNT_ID as ACCOUNT_ID,
-  LOCAL_REGION as REGION,
-} from '../local/environment/local-aws.js';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../local/environment/local-account.js';
 import type { FeedMessage } from '../local/simulation/event-feed.js';
 import { SimulatedSqsQueue } from '../local/simulation/event-feed.js';
 import type { OperationCapacity } from './capacity-proxy.js';
@@ -99,8 +96,8 @@ export async function runProduct(
       batchingWindowMs: options.batchingWindowMs,
       visibilityTimeoutMs: VISIBILITY_TIMEOUT_MS,
       maxReceiveCount: MAX_RECEIVE_COUNT,
-      queueArn: `arn:aws:sqs:${REGION}:${ACCOUNT_ID}:athena-cost-bench-ingest`,
-      region: REGION,
+      queueArn: `arn:aws:sqs:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:athena-cost-bench-ingest`,
+      region: LOCAL_REGION,
       seed: 1,
     });
     for (const message of options.messages) queue.send(message);
@@ -269,8 +266,8 @@ export function projectWindow(
     batchingWindowMs,
     visibilityTimeoutMs: VISIBILITY_TIMEOUT_MS,
     maxReceiveCount: MAX_RECEIVE_COUNT,
-    queueArn: `arn:aws:sqs:${REGION}:${ACCOUNT_ID}:athena-cost-bench-ingest`,
-    region: REGION,
+    queueArn: `arn:aws:sqs:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:athena-cost-bench-ingest`,
+    region: LOCAL_REGION,
     seed: 1,
   });
   for (const message of messages) queue.send(message);

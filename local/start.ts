@@ -1,8 +1,109 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { DEFAULT_SPEED, resolveLocalModeOptions, runLocalMode } from './mode/run-local-mode.js';
+import { DEFAULT_SPEED, type LocalModeSettings, resolveLocalModeOptions } from './mode/options.js';
+import { runLocalMode } from './mode/run-local-mode.js';
 
 /** `npm start`: the whole product on this machine, no AWS account. See --help. */
+
+const PROGRAM = 'npm start';
+const EXIT_USAGE = 2;
+const HELP_COLUMN = 18;
+
+/** One declaration per flag: parsing, the option it sets and its help line derive from it. */
+interface Flag {
+  readonly name: string;
+  /** The option of local mode it sets. */
+  readonly option: keyof LocalModeSettings;
+  /** The placeholder of its value; a flag without one is a switch. */
+  readonly value?: string;
+  /** A switch that turns its option off instead of on. */
+  readonly turnsOff?: true;
+  readonly help: readonly string[];
+}
+
+const FLAGS: readonly Flag[] = [
+  {
+    name: 'queries',
+    option: 'queries',
+    value: 'N',
+    help: ['queries in the simulated day (default 3000)'],
+  },
+  {
+    name: 'workgroups',
+    option: 'workgroups',
+    value: 'N',
+    help: [
+      'workgroups, at least 2: capacity-reservation ones plus "adhoc" on demand',
+      '(default 4)',
+    ],
+  },
+  {
+    name: 'seed',
+    option: 'seed',
+    value: 'N',
+    help: ['same seed, same account and same totals (default 42)'],
+  },
+  {
+    name: 'speed',
+    option: 'speed',
+    value: 'N',
+    help: [
+      'simulated seconds per real second; only paces the run, never changes its',
+      `outcome (default ${DEFAULT_SPEED}: the day in about 12 s)`,
+    ],
+  },
+  {
+    name: 'batch-size',
+    option: 'batchSize',
+    value: 'N',
+    help: ["SQS batch size of the function's event source mapping (default 100)"],
+  },
+  {
+    name: 'data',
+    option: 'dataDirectory',
+    value: 'DIR',
+    help: ["keep DynamoDB Local's database in DIR instead of in memory"],
+  },
+  {
+    name: 'day',
+    option: 'day',
+    value: 'YYYY-MM-DD',
+    help: ['UTC day to simulate (default today)'],
+  },
+  {
+    name: 'log-level',
+    option: 'logLevel',
+    value: 'L',
+    help: ["the function's log level: DEBUG, INFO, WARN, ERROR, SILENT (default ERROR)"],
+  },
+  {
+    name: 'no-budgets',
+    option: 'sampleBudgets',
+    turnsOff: true,
+    help: ['skip the sample budgets (one workgroup throttled then disabled, one capped)'],
+  },
+  {
+    name: 'enforce-workgroup-config',
+    option: 'enforceWorkgroupConfig',
+    help: [
+      "the sample capacity budget's throttle also turns on the workgroup's",
+      'EnforceWorkGroupConfiguration: the client passing its own max-dpu-count',
+      'no longer bypasses it',
+    ],
+  },
+  {
+    name: 'throttle',
+    option: 'throttleRate',
+    value: 'RATE',
+    help: ['share (0-1) of Athena and CloudWatch calls answered with throttling'],
+  },
+  {
+    name: 'latency',
+    option: 'latencyMs',
+    value: 'MS',
+    help: ['latency added to every Athena and CloudWatch call'],
+  },
+];
 
 const HELP = `Usage: npm start -- [options]
 
@@ -12,93 +113,93 @@ played through EventBridge → SQS → Lambda (with duplicate, late and redelive
 the usage counters in DynamoDB are checked against the ground truth.
 
 Options:
-  --queries N      queries in the simulated day (default 3000)
-  --workgroups N   workgroups, at least 2: capacity-reservation ones plus "adhoc" on demand
-                   (default 4)
-  --seed N         same seed, same account and same totals (default 42)
-  --speed N        simulated seconds per real second; only paces the run, never changes its
-                   outcome (default ${DEFAULT_SPEED}: the day in about 12 s)
-  --batch-size N   SQS batch size of the function's event source mapping (default 100)
-  --data DIR       keep DynamoDB Local's database in DIR instead of in memory
-  --day YYYY-MM-DD UTC day to simulate (default today)
-  --log-level L    the function's log level: DEBUG, INFO, WARN, ERROR, SILENT (default ERROR)
-  --no-budgets     skip the sample budgets (one workgroup throttled then disabled, one capped)
-  --enforce-workgroup-config
-                   the sample capacity budget's throttle also turns on the workgroup's
-                   EnforceWorkGroupConfiguration: the client passing its own max-dpu-count
-                   no longer bypasses it
-  --throttle RATE  share (0-1) of Athena and CloudWatch calls answered with throttling
-  --latency MS     latency added to every Athena and CloudWatch call
+${FLAGS.map(helpLines).join('\n')}
   -h, --help       show this help
 
 Exit code: 0 when every counter matches, 1 when not, 2 on bad options, 130 when interrupted.
 Needs Java 17 for DynamoDB Local.`;
 
-function parseCommandLine(argv: readonly string[]) {
-  const { values, positionals } = parseArgs({
-    args: [...argv],
-    strict: true,
-    allowPositionals: true,
-    options: {
-      queries: { type: 'string' },
-      workgroups: { type: 'string' },
-      seed: { type: 'string' },
-      speed: { type: 'string' },
-      'batch-size': { type: 'string' },
-      data: { type: 'string' },
-      day: { type: 'string' },
-      'log-level': { type: 'string' },
-      'no-budgets': { type: 'boolean' },
-      'enforce-workgroup-config': { type: 'boolean' },
-      throttle: { type: 'string' },
-      latency: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (positionals.length > 0) {
-    throw new UsageError(`unexpected argument ${positionals[0]}`);
-  }
-  return values;
+/** The flag, then its help in a column; a flag too long for its column gets a line of its own. */
+function helpLines(flag: Flag): string {
+  const head = `  --${flag.name}${flag.value === undefined ? '' : ` ${flag.value}`}`;
+  const lines = flag.help.map((line) => `${''.padEnd(HELP_COLUMN)} ${line}`);
+  if (head.length > HELP_COLUMN) return [head, ...lines].join('\n');
+  return [`${head.padEnd(HELP_COLUMN)} ${flag.help[0] ?? ''}`, ...lines.slice(1)].join('\n');
 }
 
+/** A bad command line, reported on one line with exit code 2. */
 class UsageError extends Error {}
 
-async function main(): Promise<number> {
-  let values: ReturnType<typeof parseCommandLine>;
+/** The flags as local mode's options (still strings: the schema parses them), or help. */
+function parseCommandLine(argv: readonly string[]): Record<string, unknown> | 'help' {
+  let parsed: ReturnType<typeof parseArgs>;
   try {
-    values = parseCommandLine(process.argv.slice(2));
+    parsed = parseArgs({
+      args: [...argv],
+      strict: true,
+      allowPositionals: false,
+      options: {
+        ...Object.fromEntries(
+          FLAGS.map((flag) => [
+            flag.name,
+            { type: flag.value === undefined ? ('boolean' as const) : ('string' as const) },
+          ]),
+        ),
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
   } catch (error) {
-    process.stderr.write(`error: ${(error as Error).message}\n\n${HELP}\n`);
-    return 2;
+    throw new UsageError(describeParseError(error));
   }
-  if (values.help) {
-    process.stdout.write(`${HELP}\n`);
-    return 0;
+  const { values } = parsed;
+  if (values.help === true) return 'help';
+  const options: Record<string, unknown> = {};
+  for (const flag of FLAGS) {
+    const value = values[flag.name];
+    if (flag.value === undefined)
+      options[flag.option] = (value === true) !== (flag.turnsOff === true);
+    else if (value !== undefined) options[flag.option] = value;
   }
-  const options = {
-    queries: values.queries,
-    workgroups: values.workgroups,
-    seed: values.seed,
-    speed: values.speed,
-    batchSize: values['batch-size'],
-    dataDirectory: values.data,
-    day: values.day,
-    logLevel: values['log-level'],
-    sampleBudgets: !values['no-budgets'],
-    enforceWorkgroupConfig: values['enforce-workgroup-config'] === true,
-    throttleRate: values.throttle,
-    latencyMs: values.latency,
-  };
+  return options;
+}
+
+/** parseArgs' error in the CLI's words: the flag and what is wrong with it. */
+function describeParseError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const quoted = /'([^' ]+)/.exec(message)?.[1] ?? '';
+  switch ((error as { code?: unknown }).code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return `unknown option '${quoted}'`;
+    case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
+      return `unexpected argument '${quoted}'`;
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      return message.includes('does not take an argument')
+        ? `${quoted} takes no value`
+        : `${quoted} needs a value`;
+    default:
+      return message.split(/\.\s/)[0] ?? message;
+  }
+}
+
+async function main(): Promise<number> {
   let resolved: ReturnType<typeof resolveLocalModeOptions>;
   try {
+    const options = parseCommandLine(process.argv.slice(2));
+    if (options === 'help') {
+      process.stdout.write(`${HELP}\n`);
+      return 0;
+    }
     resolved = resolveLocalModeOptions(options);
   } catch (error) {
-    if (error instanceof z.ZodError) {
-      for (const issue of error.issues) process.stderr.write(`error: ${issue.message}\n`);
-      process.stderr.write('Run `npm start -- --help` for the options.\n');
-      return 2;
-    }
-    throw error;
+    const reason =
+      error instanceof UsageError
+        ? error.message
+        : error instanceof z.ZodError
+          ? error.issues.map((issue) => issue.message).join('; ')
+          : undefined;
+    if (reason === undefined) throw error;
+    process.stderr.write(`${PROGRAM}: ${reason} (see npm start -- --help)\n`);
+    return EXIT_USAGE;
   }
 
   const controller = new AbortController();

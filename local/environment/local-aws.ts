@@ -14,6 +14,12 @@ import {
 } from '../stand-ins/cloudwatch-stand-in.js';
 import { type SnsStandIn, startSnsStandIn } from '../stand-ins/sns-stand-in.js';
 import { startDynamoDbLocal } from './dynamodb-local.js';
+import {
+  LOCAL_ACCOUNT_ID,
+  LOCAL_CREDENTIALS,
+  LOCAL_REGION,
+  localTopicArn,
+} from './local-account.js';
 
 /**
  * One local AWS environment: DynamoDB Local (or a given DynamoDB endpoint) and the Athena,
@@ -22,30 +28,19 @@ import { startDynamoDbLocal } from './dynamodb-local.js';
  * start it here, so they cannot drift apart.
  */
 
-/** The region, account and credentials of every local run; the stand-ins accept any signature. */
-export const LOCAL_REGION = 'us-east-1';
-export const LOCAL_ACCOUNT_ID = '123456789012';
-export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' } as const;
-/** serverless.yml's `metricsNamespace` parameter, which the functions publish under. */
-export const METRICS_NAMESPACE = 'AthenaCostMonitor';
-
-/** The ARN of an SNS topic in the local account. */
-export const localTopicArn = (name: string): string =>
-  `arn:aws:sns:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:${name}`;
-
 export interface LocalAwsOptions {
   /** Use this DynamoDB (e.g. the tests' DynamoDB Local) instead of starting one. */
-  readonly dynamoDbEndpoint?: string;
+  readonly dynamoDbEndpoint?: string | undefined;
   /** Keep the DynamoDB Local this starts on disk in this folder instead of in memory. */
-  readonly dataDirectory?: string;
+  readonly dataDirectory?: string | undefined;
   /** Serve this Athena account (e.g. one filled by a simulation); a new, empty one otherwise. */
-  readonly athenaAccount?: SimulatedAthenaAccount;
+  readonly athenaAccount?: SimulatedAthenaAccount | undefined;
   /** Time source of the stand-ins (e.g. a simulated clock); the wall clock otherwise. */
-  readonly clock?: () => Date;
+  readonly clock?: (() => Date) | undefined;
   /** Seed of the stand-ins' fault dice. */
-  readonly seed?: number;
+  readonly seed?: number | undefined;
   /** Name of the alerts topic the SNS stand-in serves (default `athena-cost-local-alerts`). */
-  readonly alertsTopicName?: string;
+  readonly alertsTopicName?: string | undefined;
 }
 
 export interface LocalAws {
@@ -106,20 +101,23 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       dynamoDbLocal = { startMs: performance.now() - started };
     }
     const { clock, seed } = options;
+    // Only what is given: each stand-in has its own defaults.
+    const dice = seed === undefined ? {} : { seed };
+    const time = clock === undefined ? {} : { clock };
     const athena = await startAthenaStandIn({
-      ...(options.athenaAccount === undefined ? { clock } : { account: options.athenaAccount }),
-      seed,
+      ...dice,
+      ...(options.athenaAccount === undefined ? time : { account: options.athenaAccount }),
     });
     closers.push(() => athena.close());
     const cloudWatch = await startCloudWatchStandIn({
-      clock,
-      seed,
+      ...dice,
+      ...time,
       region: LOCAL_REGION,
       accountId: LOCAL_ACCOUNT_ID,
     });
     closers.push(() => cloudWatch.close());
     const alertsTopicArn = localTopicArn(options.alertsTopicName ?? 'athena-cost-local-alerts');
-    const sns = await startSnsStandIn({ topics: [alertsTopicArn], clock, seed });
+    const sns = await startSnsStandIn({ topics: [alertsTopicArn], ...dice, ...time });
     closers.push(() => sns.close());
 
     const endpoints = {

@@ -5,7 +5,8 @@ import { type Budget, parseBudget } from '../../lib/budgets/budget.js';
 import { formatQuantity, type LimitUnit } from '../../lib/format/format-values.js';
 import { DynamoDbBudgetStore } from '../../lib/store/dynamodb-budget-store.js';
 import { dpuHoursFromMillis, usdFromNano } from '../../lib/usage/pricing.js';
-import type { LocalModeContext, LocalModeSummary } from './run-local-mode.js';
+import type { LocalModeContext } from './context.js';
+import type { LocalModeSummary } from './local-mode-summary.js';
 
 /**
  * Extension points of local mode (`npm start`). `runLocalMode` calls them at fixed moments;

@@ -1,10 +1,67 @@
 import { formatBytes, formatDpuHours, formatUsd } from '../../lib/format/format-values.js';
 import { dpuHoursFromMillis, usdFromNano } from '../../lib/usage/pricing.js';
 import { addTotals, type UsageTotals, ZERO_TOTALS } from '../../lib/usage/usage-totals.js';
-import { maxDpuOf, type SimulatedDay } from '../simulation/simulated-day.js';
-import type { LocalModeContext, LocalModeSummary } from './run-local-mode.js';
+import type { DeadLetter } from '../simulation/event-feed.js';
+import type { SimulatedDay } from '../simulation/simulated-day.js';
+import { maxDpuOf, type WorkgroupKind } from '../simulation/workgroup-profiles.js';
+import type { LocalModeContext } from './context.js';
 
 /** How local mode writes what it did: the workgroups, the summary table and the timings. */
+
+/** One workgroup's counters against the ground truth, with CloudWatch's sums beside them. */
+export interface WorkgroupResult {
+  readonly workgroup: string;
+  readonly kind: WorkgroupKind;
+  /** From the simulated executions that finished. */
+  readonly groundTruth: UsageTotals;
+  /** What the counters must show: the ground truth, plus what an earlier run left (--data). */
+  readonly expected: UsageTotals;
+  /** Read back from DynamoDB (`USAGE#<workgroup>`, `day#<day>`). */
+  readonly actual: UsageTotals;
+  readonly mismatches: readonly (keyof UsageTotals)[];
+  readonly cloudWatch: {
+    readonly queryCount: number;
+    readonly dpuHours: number;
+    readonly costUsd: number;
+  };
+  /** Queries refused because the workgroup was disabled. */
+  readonly rejected: number;
+}
+
+export interface LocalModeSummary {
+  readonly day: string;
+  readonly seed: number;
+  readonly tableName: string;
+  readonly queriesPlanned: number;
+  /** Queries that ran to a terminal state (the ground truth counts these). */
+  readonly queriesSimulated: number;
+  readonly queriesRejected: number;
+  /** Running queries cancelled by StopQueryExecution. */
+  readonly queriesStopped: number;
+  /** Distinct queries whose terminal event the function accepted. */
+  readonly queriesIngested: number;
+  /** Messages EventBridge put in the queue, duplicates and stray RUNNING events included. */
+  readonly eventsDelivered: number;
+  readonly duplicates: number;
+  readonly delayedEvents: number;
+  readonly lateRunningEvents: number;
+  readonly batches: number;
+  readonly recordsReceived: number;
+  readonly recordsFailed: number;
+  readonly recordsRedelivered: number;
+  readonly invocationErrors: number;
+  readonly deadLetters: readonly DeadLetter[];
+  /** Queries the table already held when the run started (a kept `--data` database). */
+  readonly alreadyRecorded: number;
+  readonly workgroups: readonly WorkgroupResult[];
+  readonly groundTruth: ReadonlyMap<string, UsageTotals>;
+  readonly cloudWatchQueryCount: number;
+  readonly budgets: readonly string[];
+  readonly workgroupUpdates: number;
+  /** True when every counter equals its expected value and the DLQ is empty. */
+  readonly matches: boolean;
+  readonly elapsedMs: number;
+}
 
 export const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 

@@ -1,4 +1,4 @@
-import type { LocalModeOptions, LocalModeOutput } from './run-local-mode.js';
+import type { LocalModeOutput } from './context.js';
 
 /** What the progress line shows: queries ingested, batches, failed records and the simulated time. */
 export interface ProgressState {
@@ -16,7 +16,7 @@ export class Progress {
 
   constructor(
     private readonly output: LocalModeOutput,
-    private readonly mode: 'tty' | 'plain' | 'none',
+    private readonly mode: ProgressMode,
     private readonly total: number,
     private readonly dayEndMs: number,
   ) {}
@@ -53,10 +53,11 @@ export class Progress {
   }
 }
 
-export function progressMode(
-  mode: NonNullable<LocalModeOptions['progress']>,
-  output: LocalModeOutput,
-): 'tty' | 'plain' | 'none' {
+/** `auto`: one updating line on a TTY, periodic lines otherwise; `none`: no progress. */
+export type ProgressSetting = 'auto' | ProgressMode;
+export type ProgressMode = 'tty' | 'plain' | 'none';
+
+export function progressMode(mode: ProgressSetting, output: LocalModeOutput): ProgressMode {
   if (mode !== 'auto') return mode;
   return output.isTTY === true ? 'tty' : 'plain';
 }

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { isTerminalState } from '../../lib/usage/query-usage.js';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../environment/local-account.js';
+import type { SimulatedQuery, StateChange } from './query-plan.js';
 import { hashSeed, seededRandom, seededUuid } from './seeded-random.js';
-import { ACCOUNT_ID, REGION, type SimulatedQuery, type StateChange } from './simulated-day.js';
 
 /**
  * What reaches the ingest function: EventBridge "Athena Query State Change" events, forwarded
@@ -75,10 +76,10 @@ export function stateChangeEvent(
     id: eventId,
     'detail-type': 'Athena Query State Change',
     source: 'aws.athena',
-    account: ACCOUNT_ID,
+    account: LOCAL_ACCOUNT_ID,
     // EventBridge stamps events to the second.
     time: change.at.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-    region: REGION,
+    region: LOCAL_REGION,
     resources: [],
     detail: {
       versionId: '0',

@@ -3,12 +3,9 @@ import { readFile } from 'node:fs/promises';
 import { StopQueryExecutionCommand, UpdateWorkGroupCommand } from '@aws-sdk/client-athena';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { readServerlessEsbuildOptions } from '../../local/environment/bundle-handler.js';
-import {
-  type LocalModeContext,
-  type LocalModeOptions,
-  type LocalModeSummary,
-  runLocalMode,
-} from '../../local/mode/run-local-mode.js';
+import type { LocalModeContext } from '../../local/mode/context.js';
+import type { LocalModeSummary } from '../../local/mode/local-mode-summary.js';
+import { type LocalModeOptions, runLocalMode } from '../../local/mode/run-local-mode.js';
 import { type FeedMessage, SimulatedSqsQueue } from '../../local/simulation/event-feed.js';
 import { generateSimulatedDay } from '../../local/simulation/simulated-day.js';
 

@@ -3,11 +3,9 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { totalsFromItem } from '../../lib/store/dynamodb-usage-counter-reader.js';
 import type { UsageTotals } from '../../lib/usage/usage-totals.js';
-import { type AthenaStandIn, startAthenaStandIn } from '../../local/stand-ins/athena-stand-in.js';
-import {
-  type CloudWatchStandIn,
-  startCloudWatchStandIn,
-} from '../../local/stand-ins/cloudwatch-stand-in.js';
+import { type LocalAws, startLocalAws } from '../../local/environment/local-aws.js';
+import type { AthenaStandIn } from '../../local/stand-ins/athena-stand-in.js';
+import type { CloudWatchStandIn } from '../../local/stand-ins/cloudwatch-stand-in.js';
 import { anSqsEvent, anSqsRecord, aStateChangeEvent } from './factories.js';
 import { createTestTable, type TestTable } from './test-table.js';
 
@@ -16,6 +14,8 @@ export type IngestHandler = (event: SQSEvent, context: Context) => Promise<SQSBa
 /** The real ingest handler wired to DynamoDB Local and the Athena and CloudWatch stand-ins. */
 export interface IngestHarness {
   readonly table: TestTable;
+  /** The local AWS environment around the tests' DynamoDB Local. */
+  readonly aws: LocalAws;
   readonly athena: AthenaStandIn;
   readonly cloudWatch: CloudWatchStandIn;
   readonly handler: IngestHandler;
@@ -40,26 +40,22 @@ export const lambdaContext = {
 } as Context;
 
 /**
- * Starts the stand-ins, points the AWS SDK at them through AWS_ENDPOINT_URL_* and imports the
- * real handler, which reads that environment at import, as it would in Lambda. One per test file.
+ * Starts the local AWS environment around the tests' DynamoDB Local, points the AWS SDK at it
+ * through AWS_ENDPOINT_URL_* and imports the real handler, which reads that environment at
+ * import, as it would in Lambda. One per test file.
  */
 export async function startIngestHarness(
   extraEnv: Record<string, string> = {},
 ): Promise<IngestHarness> {
   const table = await createTestTable();
-  const athena = await startAthenaStandIn();
-  const cloudWatch = await startCloudWatchStandIn();
-  Object.assign(process.env, {
-    TABLE_NAME: table.name,
-    AWS_ENDPOINT_URL_DYNAMODB: table.endpoint,
-    AWS_ENDPOINT_URL_ATHENA: athena.endpoint,
-    AWS_ENDPOINT_URL_CLOUDWATCH: cloudWatch.endpoint,
-    ...extraEnv,
-  });
+  const aws = await startLocalAws({ dynamoDbEndpoint: table.endpoint });
+  const { athena, cloudWatch } = aws;
+  Object.assign(process.env, aws.env, { TABLE_NAME: table.name, ...extraEnv });
   const { handler } = (await import('../../functions/ingest.js')) as { handler: IngestHandler };
 
   return {
     table,
+    aws,
     athena,
     cloudWatch,
     handler,
@@ -107,7 +103,7 @@ export async function startIngestHarness(
       return items;
     },
     async close() {
-      await Promise.all([athena.close(), cloudWatch.close()]);
+      await aws.close();
       await table.drop();
     },
   };

@@ -3,6 +3,7 @@ import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
 import { createTable } from '../../local/environment/create-table.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/environment/local-account.js';
 
 /** A fresh table in the run's DynamoDB Local, and clients that reach it. */
 export interface TestTable {
@@ -19,8 +20,8 @@ export async function createTestTable(prefix = 'athena-cost-test'): Promise<Test
     throw new Error('DynamoDB Local is not running: test/support/global-setup.ts did not start it');
   const dynamodb = new DynamoDBClient({
     endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
   });
   const name = `${prefix}-${randomUUID().slice(0, 8)}`;
   await createTable(dynamodb, name);

@@ -1,6 +1,7 @@
 import type { EngineConfiguration, WorkGroup } from '@aws-sdk/client-athena';
 import { describe, expect, it } from 'vitest';
-import { applyLimits, generateSimulatedDay } from '../../local/simulation/simulated-day.js';
+import { applyLimits } from '../../local/simulation/query-plan.js';
+import { generateSimulatedDay } from '../../local/simulation/simulated-day.js';
 import { effectiveMaxDpuCount } from '../../local/stand-ins/athena-stand-in.js';
 
 const engine = (maxDpu: string): EngineConfiguration => ({
