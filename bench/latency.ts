@@ -12,8 +12,8 @@ import { seededRandom } from '../local/simulation/seeded-random.js';
 import { ENGINE_PROPERTIES_CLASSIFICATION } from '../local/stand-ins/athena-stand-in.js';
 import type { BenchEnvironment } from './environment.js';
 import { median, percentile } from './figures.js';
-import { type HandlerProcess, startHandlerProcess } from './handler-process.js';
-import { BATCH_SIZE } from './scenarios.js';
+import type { HandlerProcess } from './handler-process.js';
+import { BATCH_SIZE, startFunction } from './scenarios.js';
 
 /**
  * Enforcement latency, in real time: events enter an SQS queue as their queries finish; a poller
@@ -151,11 +151,7 @@ export async function runLatency(
 
   const handlers: HandlerProcess[] = [];
   for (let index = 0; index < options.maxConcurrency; index++) {
-    handlers.push(
-      await startHandlerProcess(bundlePath, env.functionEnv('ingest', options.tableName), {
-        functionName: 'athena-cost-bench-ingest',
-      }),
-    );
+    handlers.push(await startFunction(env, bundlePath, 'ingest', options.tableName));
   }
   // Warm every environment once (an empty batch), as a busy stream keeps them warm.
   await Promise.all(handlers.map((handler) => handler.invoke({ Records: [] })));

@@ -24,6 +24,16 @@ import type { RunResult } from './scenarios.js';
 import type { ServerlessSettings } from './serverless-config.js';
 
 /** Everything a run measured; `bench/results/latest.json` is this object. */
+/** The flags of `npm run bench` (see bench/run.ts). */
+export interface BenchFlags {
+  readonly queries: number;
+  readonly baselineQueries: number;
+  readonly latencyWorkgroups: number;
+  readonly latencyRate: number;
+  readonly coldRuns: number;
+  readonly seed: number;
+}
+
 export interface BenchResults {
   readonly generatedAt: string;
   readonly machine: {
@@ -32,14 +42,7 @@ export interface BenchResults {
     readonly cpuModel: string;
     readonly platform: string;
   };
-  readonly flags: {
-    readonly queries: number;
-    readonly baselineQueries: number;
-    readonly latencyWorkgroups: number;
-    readonly latencyRate: number;
-    readonly coldRuns: number;
-    readonly seed: number;
-  };
+  readonly flags: BenchFlags;
   readonly serverless: ServerlessSettings;
   readonly noise: FeedNoise;
   readonly busy: RunResult;

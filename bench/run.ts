@@ -8,6 +8,7 @@ import { TableKeys } from '../lib/store/table-keys.js';
 import { dpuHoursFromMillis, usdFromNano } from '../lib/usage/pricing.js';
 import { REPO_ROOT } from '../local/environment/bundle-handler.js';
 import { DEFAULT_NOISE, EventFeed, type FeedMessage } from '../local/simulation/event-feed.js';
+import { capacityDayBudget, onDemandDayBudget } from '../local/simulation/sample-budgets.js';
 import {
   addWorkgroupsTo,
   generateSimulatedDay,
@@ -25,7 +26,7 @@ import { type BenchEnvironment, startBenchEnvironment } from './environment.js';
 import { dynamoItemSize } from './figures.js';
 import { runLatency } from './latency.js';
 import { measurePackagedZips } from './package-zips.js';
-import { type BenchResults, renderMarkdown, renderText } from './report.js';
+import { type BenchFlags, type BenchResults, renderMarkdown, renderText } from './report.js';
 import { projectWindow, runNaive, runProduct, usagesOf } from './scenarios.js';
 
 /**
@@ -45,13 +46,7 @@ const MONTHLY_QUERIES = 1_000_000;
 const MONTHLY_SLICES = 12;
 const SLICE_MS = 10 * 60_000;
 
-interface Flags {
-  readonly queries: number;
-  readonly baselineQueries: number;
-  readonly latencyWorkgroups: number;
-  readonly latencyRate: number;
-  readonly coldRuns: number;
-  readonly seed: number;
+interface Flags extends BenchFlags {
   /** Write the committed bench/RESULTS.md instead of bench/results/RESULTS.md. */
   readonly updateResults: boolean;
 }
@@ -339,31 +334,11 @@ function budgetsFor(
   return day.workgroups.map((workgroup) => {
     const totals = planned.get(workgroup.name);
     if (workgroup.kind === 'capacity') {
-      return {
-        workgroup: workgroup.name,
-        period: 'day',
-        limitDpuHours: Math.max(1, Math.round(dpuHoursFromMillis(totals?.dpuMillis ?? 0) * 1.5)),
-        thresholds: [
-          { percent: 50, action: 'notify' },
-          { percent: 80, action: 'throttle' },
-          { percent: 100, action: 'disable' },
-        ],
-        throttleMaxDpu: 8,
-        updatedAt,
-      };
+      const limit = dpuHoursFromMillis(totals?.dpuMillis ?? 0) * 1.5;
+      return capacityDayBudget(workgroup.name, Math.max(1, Math.round(limit)), updatedAt);
     }
-    return {
-      workgroup: workgroup.name,
-      period: 'day',
-      limitDpuHours: 1_000,
-      limitUsd: Math.max(1, Math.round(usdFromNano(totals?.costNanoUsd ?? 0) * 1.5)),
-      thresholds: [
-        { percent: 50, action: 'notify' },
-        { percent: 90, action: 'throttle' },
-      ],
-      throttleBytesScannedCutoff: 10 * 1024 ** 3,
-      updatedAt,
-    };
+    const limit = usdFromNano(totals?.costNanoUsd ?? 0) * 1.5;
+    return onDemandDayBudget(workgroup.name, Math.max(1, Math.round(limit)), updatedAt);
   });
 }
 

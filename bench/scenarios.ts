@@ -10,7 +10,7 @@ import { SimulatedSqsQueue } from '../local/simulation/event-feed.js';
 import type { OperationCapacity } from './capacity-proxy.js';
 import type { BenchEnvironment } from './environment.js';
 import { addBounds, boundTotal, type LowerBound, lowerBoundOf, ZERO_BOUND } from './figures.js';
-import { startHandlerProcess } from './handler-process.js';
+import { type HandlerProcess, startHandlerProcess } from './handler-process.js';
 
 /** serverless.yml: batchSize 100, VisibilityTimeout 420 s, maxReceiveCount 5. */
 export const BATCH_SIZE = 100;
@@ -83,23 +83,9 @@ export async function runProduct(
     readonly budgetedWorkgroups: ReadonlySet<string>;
   },
 ): Promise<RunResult> {
-  const handler = await startHandlerProcess(
-    bundlePath,
-    env.functionEnv('ingest', options.tableName),
-    {
-      functionName: 'athena-cost-bench-ingest',
-    },
-  );
+  const handler = await startFunction(env, bundlePath, 'ingest', options.tableName);
   try {
-    const queue = new SimulatedSqsQueue({
-      batchSize: BATCH_SIZE,
-      batchingWindowMs: options.batchingWindowMs,
-      visibilityTimeoutMs: VISIBILITY_TIMEOUT_MS,
-      maxReceiveCount: MAX_RECEIVE_COUNT,
-      queueArn: `arn:aws:sqs:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:athena-cost-bench-ingest`,
-      region: LOCAL_REGION,
-      seed: 1,
-    });
+    const queue = ingestQueue(options.batchingWindowMs);
     for (const message of options.messages) queue.send(message);
     const recorded = new Set<string>();
     const terminal = new Set<string>();
@@ -190,13 +176,7 @@ export async function runNaive(
     readonly usages: ReadonlyMap<string, QueryUsage>;
   },
 ): Promise<RunResult> {
-  const handler = await startHandlerProcess(
-    bundlePath,
-    env.functionEnv('naive-baseline', options.tableName),
-    {
-      functionName: 'athena-cost-bench-naive',
-    },
-  );
+  const handler = await startFunction(env, bundlePath, 'naive-baseline', options.tableName);
   try {
     const recorded = new Set<string>();
     let cpuMicros = 0;
@@ -261,15 +241,7 @@ export function projectWindow(
   budgetedWorkgroups: ReadonlySet<string>,
   batchingWindowMs: number,
 ): { readonly batches: number; readonly meanBatch: number; readonly boundPer1000: number } {
-  const queue = new SimulatedSqsQueue({
-    batchSize: BATCH_SIZE,
-    batchingWindowMs,
-    visibilityTimeoutMs: VISIBILITY_TIMEOUT_MS,
-    maxReceiveCount: MAX_RECEIVE_COUNT,
-    queueArn: `arn:aws:sqs:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:athena-cost-bench-ingest`,
-    region: LOCAL_REGION,
-    seed: 1,
-  });
+  const queue = ingestQueue(batchingWindowMs);
   for (const message of messages) queue.send(message);
   const recorded = new Set<string>();
   let bound = ZERO_BOUND;
@@ -351,5 +323,30 @@ function batchLowerBound(
     newQueries: fresh.length,
     counterItems: counters.size,
     budgeted: [...ids].some((id) => budgetedWorkgroups.has(usages.get(id)?.workgroup ?? '')),
+  });
+}
+
+/** The ingest queue's event source mapping as serverless.yml sets it, with this batching window. */
+function ingestQueue(batchingWindowMs: number): SimulatedSqsQueue {
+  return new SimulatedSqsQueue({
+    batchSize: BATCH_SIZE,
+    batchingWindowMs,
+    visibilityTimeoutMs: VISIBILITY_TIMEOUT_MS,
+    maxReceiveCount: MAX_RECEIVE_COUNT,
+    queueArn: `arn:aws:sqs:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:athena-cost-bench-ingest`,
+    region: LOCAL_REGION,
+    seed: 1,
+  });
+}
+
+/** A handler process with the environment serverless.yml gives `functionName`. */
+export function startFunction(
+  env: BenchEnvironment,
+  bundlePath: string,
+  functionName: string,
+  tableName: string,
+): Promise<HandlerProcess> {
+  return startHandlerProcess(bundlePath, env.functionEnv(functionName, tableName), {
+    functionName: `athena-cost-bench-${functionName === 'naive-baseline' ? 'naive' : functionName}`,
   });
 }

@@ -5,6 +5,7 @@ import { type Budget, parseBudget } from '../../lib/budgets/budget.js';
 import { formatQuantity, type LimitUnit } from '../../lib/format/format-values.js';
 import { DynamoDbBudgetStore } from '../../lib/store/dynamodb-budget-store.js';
 import { dpuHoursFromMillis, usdFromNano } from '../../lib/usage/pricing.js';
+import { capacityDayBudget, onDemandDayBudget } from '../simulation/sample-budgets.js';
 import type { LocalModeContext } from './context.js';
 import type { LocalModeSummary } from './local-mode-summary.js';
 
@@ -34,35 +35,17 @@ export async function seedBudgets(ctx: LocalModeContext): Promise<readonly strin
   const budgets: unknown[] = [];
   if (capacity !== undefined) {
     const plannedDpuHours = dpuHoursFromMillis(planned(capacity.name)?.dpuMillis ?? 0);
+    const limit = Math.max(1, Math.round(plannedDpuHours * 0.6));
     budgets.push({
-      workgroup: capacity.name,
-      period: 'day',
-      limitDpuHours: Math.max(1, Math.round(plannedDpuHours * 0.6)),
-      thresholds: [
-        { percent: 50, action: 'notify' },
-        { percent: 80, action: 'throttle' },
-        { percent: 100, action: 'disable' },
-      ],
-      throttleMaxDpu: 8,
+      ...capacityDayBudget(capacity.name, limit, updatedAt),
       // `npm start -- --enforce-workgroup-config`: the client with its own max-dpu-count is held too.
       ...(ctx.options.enforceWorkgroupConfig ? { enforceWorkgroupConfiguration: true } : {}),
-      updatedAt,
     });
   }
   if (onDemand !== undefined) {
     const plannedUsd = usdFromNano(planned(onDemand.name)?.costNanoUsd ?? 0);
-    budgets.push({
-      workgroup: onDemand.name,
-      period: 'day',
-      // On-demand queries use no DPU-hours: a USD limit alone.
-      limitUsd: Math.max(1, Math.round(plannedUsd * 0.7)),
-      thresholds: [
-        { percent: 50, action: 'notify' },
-        { percent: 90, action: 'throttle' },
-      ],
-      throttleBytesScannedCutoff: 10 * 1024 ** 3,
-      updatedAt,
-    });
+    const limit = Math.max(1, Math.round(plannedUsd * 0.7));
+    budgets.push(onDemandDayBudget(onDemand.name, limit, updatedAt));
   }
   const lines: string[] = [];
   for (const input of budgets) {
