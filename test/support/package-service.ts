@@ -32,7 +32,7 @@ function credentialFreeEnv(home: string, esbuildWorkFolder: string): NodeJS.Proc
     AWS_CONFIG_FILE: join(home, 'no-aws-config'),
     AWS_SHARED_CREDENTIALS_FILE: join(home, 'no-aws-credentials'),
     AWS_EC2_METADATA_DISABLED: 'true',
-    // serverless.yml reads this, so this run's esbuild work folder is its own.
+    // esbuild.config.cjs reads this, so this run's esbuild work folder is its own.
     ESBUILD_WORK_FOLDER: esbuildWorkFolder,
     CI: 'true',
   };
