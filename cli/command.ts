@@ -58,9 +58,8 @@ export interface CliContext<Flags = unknown> {
 }
 
 /**
- * A CLI command. Put one in `cli/commands/<name>.ts` (`cli/commands/<group>/<name>.ts` for
- * `athena-cost <group> <name>`) as the default export; the file's path is its name, and the CLI
- * finds it there: no registry to edit.
+ * A CLI command: the default export of `cli/commands/<name>.ts` (`cli/commands/<group>/<name>.ts`
+ * for `athena-cost <group> <name>`), listed in the command map (`cli/command-map.ts`).
  */
 export interface Command<Flags = unknown> {
   /** `report`, or `budget set` for `cli/commands/budget/set.ts`. */

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import type { Command, CommandOption, OutputFormat, Writer } from './command.js';
 import { DEFAULT_FORMATS } from './command.js';
+import { type CommandMap, listCommands, resolveCommand } from './command-map.js';
 import {
   CliError,
   describeAwsError,
@@ -12,7 +13,6 @@ import {
   UsageError,
 } from './errors.js';
 import { COMMON_OPTIONS, commandHelp, groupHelp, PROGRAM, programHelp } from './help.js';
-import { listCommands, resolveCommand } from './registry.js';
 
 /** What the CLI reads and writes besides its arguments; the process's own by default. */
 export interface CliIo {
@@ -21,8 +21,8 @@ export interface CliIo {
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
   readonly now: () => Date;
-  /** Where command modules are found; the CLI's own `commands` folder by default. */
-  readonly commandsDir?: string;
+  /** The commands the CLI knows; all of them (`COMMANDS` in command-map.ts) by default. */
+  readonly commands?: CommandMap;
 }
 
 export const processIo = (): CliIo => ({
@@ -57,11 +57,11 @@ interface DispatchState {
 async function dispatch(argv: readonly string[], io: CliIo, state: DispatchState): Promise<number> {
   const [first] = argv;
   if (first === undefined) {
-    io.stderr.write(programHelp(await listCommands(io.commandsDir)));
+    io.stderr.write(programHelp(await listCommands(io.commands)));
     return EXIT_USAGE;
   }
   if (HELP_FLAGS.has(first) || (first === 'help' && argv.length === 1)) {
-    io.stdout.write(programHelp(await listCommands(io.commandsDir)));
+    io.stdout.write(programHelp(await listCommands(io.commands)));
     return EXIT_OK;
   }
   if (first === '--version') {
@@ -74,7 +74,7 @@ async function dispatch(argv: readonly string[], io: CliIo, state: DispatchState
     throw new UsageError(`expected a command before options, got '${args[0]}'`);
   }
   const words = args.slice(0, 2).filter((word) => !word.startsWith('-'));
-  const resolution = await resolveCommand(words, io.commandsDir);
+  const resolution = await resolveCommand(words, io.commands);
   if (resolution.kind === 'unknown') {
     throw new UsageError(`unknown command '${resolution.name}'`);
   }

@@ -1,7 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { readdirSync } from 'node:fs';
+import { sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineCommand } from '../../cli/command.js';
+import { COMMANDS, type CommandMap, listCommands } from '../../cli/command-map.js';
 import { runCliInMemory as cli } from '../support/in-memory-cli.js';
 
 describe('athena-cost CLI', () => {
@@ -75,63 +78,73 @@ describe('athena-cost CLI', () => {
   });
 });
 
-describe('command folder', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'athena-cost-commands-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  mkdirSync(join(dir, 'budget'));
-  // A command without imports: a folder of commands is all the CLI needs to find them.
-  writeFileSync(
-    join(dir, 'budget', 'set.ts'),
-    `export default {
-  name: 'budget set',
-  summary: 'Sets a budget',
-  usage: 'athena-cost budget set --workgroup WG',
-  options: { workgroup: { type: 'string', description: 'The workgroup' } },
-  usesTable: false,
-  flags: {
-    safeParse: (input) =>
-      input.workgroup ? { success: true, data: input } : { success: false, error: { issues: [{ path: ['workgroup'], message: 'is required' }] } },
-  },
-  async run(context) {
-    context.stdout.write(context.flags.workgroup + ' ' + context.format + '\\n');
-    return 3;
-  },
-};
-`,
-  );
-  writeFileSync(
-    join(dir, 'budget', 'list.ts'),
-    `export default { name: 'budget list', summary: 'Lists budgets', usage: 'x', options: {}, flags: { safeParse: (v) => ({ success: true, data: v }) }, async run() { return 0; } };\n`,
-  );
+describe('command map', () => {
+  const budgetSet = defineCommand({
+    name: 'budget set',
+    summary: 'Sets a budget',
+    usage: 'athena-cost budget set --workgroup WG',
+    options: { workgroup: { type: 'string', description: 'The workgroup' } },
+    usesTable: false,
+    flags: z.object({ workgroup: z.string({ error: 'is required' }) }),
+    async run(context) {
+      context.stdout.write(`${context.flags.workgroup} ${context.format}\n`);
+      return 3;
+    },
+  });
+  const budgetList = defineCommand({
+    name: 'budget list',
+    summary: 'Lists budgets',
+    usage: 'x',
+    options: {},
+    flags: z.object({}),
+    run: async () => 0,
+  });
+  const commands: CommandMap = {
+    'budget set': async () => ({ default: budgetSet }),
+    'budget list': async () => ({ default: budgetList }),
+  };
 
-  it('runs a command found by its path, with its exit code', async () => {
+  it('runs the command the words name, with its exit code', async () => {
     const { code, stdout } = await cli(['budget', 'set', '--workgroup', 'analytics'], {
-      commandsDir: dir,
+      commands,
     });
     expect(stdout).toBe('analytics table\n');
     expect(code).toBe(3);
   });
 
   it('reports flag problems from the command schema', async () => {
-    const { code, stderr } = await cli(['budget', 'set'], { commandsDir: dir });
+    const { code, stderr } = await cli(['budget', 'set'], { commands });
     expect(code).toBe(2);
     expect(stderr).toContain('athena-cost: --workgroup is required');
     expect(stderr).toContain("Run 'athena-cost budget set --help'");
   });
 
   it('lists a group and names its commands when one is missing', async () => {
-    const help = await cli(['budget', '--help'], { commandsDir: dir });
+    const help = await cli(['budget', '--help'], { commands });
     expect(help.stdout).toMatch(/budget list +Lists budgets\n {2}budget set +Sets a budget/);
-    const missing = await cli(['budget'], { commandsDir: dir });
+    const missing = await cli(['budget'], { commands });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain("'budget' needs a command: list, set");
-    const unknown = await cli(['budget', 'drop'], { commandsDir: dir });
+    const unknown = await cli(['budget', 'drop'], { commands });
     expect(unknown.stderr).toContain("unknown command 'budget drop'");
+    const inherited = await cli(['constructor'], { commands });
+    expect(inherited.stderr).toContain("unknown command 'constructor'");
   });
 
   it('lists every command in the program help', async () => {
-    const { stdout } = await cli(['--help'], { commandsDir: dir });
+    const { stdout } = await cli(['--help'], { commands });
     expect(stdout).toMatch(/budget list +Lists budgets/);
     expect(stdout).toMatch(/budget set +Sets a budget/);
+  });
+
+  it('holds every module of cli/commands under the name its path gives', async () => {
+    const root = fileURLToPath(new URL('../../cli/commands/', import.meta.url));
+    const files = readdirSync(root, { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.ts'))
+      .map((file) => file.slice(0, -'.ts'.length).split(sep).join(' '))
+      .sort();
+    expect(Object.keys(COMMANDS).sort()).toEqual(files);
+    // Loading checks that each module's command carries the name it is listed under.
+    expect((await listCommands()).map((command) => command.name)).toEqual(files);
   });
 });
