@@ -2,7 +2,7 @@
 import * as z from 'zod/mini';
 import { formatBytesExact } from '../format/format-values.js';
 import type { Period } from '../usage/period-keys.js';
-import { BYTES_PER_MB } from '../usage/pricing.js';
+import { BYTES_PER_MB, MILLIS_PER_HOUR, NANO_USD_PER_USD } from '../usage/pricing.js';
 
 /** What the enforcer does when a threshold is crossed, from mildest to harshest. */
 export const THRESHOLD_ACTIONS = ['notify', 'throttle', 'disable', 'disable-now'] as const;
@@ -68,6 +68,19 @@ export const MAX_THRESHOLD_PERCENT = 1000;
 /** The limits a budget can set, in the order a tie between them is settled. */
 export const LIMIT_FIELDS = ['limitDpuHours', 'limitUsd', 'limitBytes'] as const;
 
+/*
+ * Bounds of a budget's numbers. Usage is counted in whole DPU-milliseconds, nano-USD and bytes,
+ * exact up to Number.MAX_SAFE_INTEGER (2^53 - 1; DynamoDB's 38 digits hold more), so a limit must
+ * be within that many units, and no finer than the counters (or, for percentages, the used
+ * percent's 6 decimals) resolve. Without them 1e308 passes and the store refuses it later.
+ */
+export const MAX_LIMIT_DPU_HOURS = Math.floor(Number.MAX_SAFE_INTEGER / MILLIS_PER_HOUR);
+export const LIMIT_DPU_HOURS_DECIMALS = 6;
+export const MAX_LIMIT_USD = Math.floor(Number.MAX_SAFE_INTEGER / NANO_USD_PER_USD);
+export const LIMIT_USD_DECIMALS = 9;
+export const MAX_BYTES = Number.MAX_SAFE_INTEGER;
+export const PERCENT_DECIMALS = 6;
+
 /** A stable identity for a threshold, used to remember which ones were already acted on. */
 export const thresholdId = (threshold: Threshold): string =>
   `${threshold.percent}:${threshold.action}`;
@@ -118,13 +131,30 @@ export function isPaused(
 const required = (problem: string) => (issue: { input: unknown }) =>
   issue.input === undefined ? 'is required' : problem;
 
-const positiveNumber = z
-  .number({ error: required('must be a number') })
-  .check(z.positive({ error: 'must be greater than 0' }));
+/** True when `value` has at most `decimals` digits after the point (1e-300 has 300). */
+const hasAtMostDecimals = (decimals: number) => (value: number) =>
+  Number(value.toFixed(decimals)) === value;
 
-const positiveInteger = z
-  .number({ error: required('must be a number') })
-  .check(z.int({ error: 'must be an integer' }), z.positive({ error: 'must be greater than 0' }));
+/** A number greater than 0, at most `max` and with at most `decimals` decimals. */
+const boundedNumber = (max: number, decimals: number, countedIn: string) =>
+  z.number({ error: required('must be a number') }).check(
+    z.positive({ error: 'must be greater than 0', abort: true }),
+    z.lte(max, {
+      error: `must be at most ${max}: usage is counted in ${countedIn}, exact up to 2^53`,
+      abort: true,
+    }),
+    z.refine(hasAtMostDecimals(decimals), { error: `must have at most ${decimals} decimals` }),
+  );
+
+/** Whole bytes from `min` up to {@link MAX_BYTES}. */
+const bytesAtLeast = (min: number, tooSmall: string) =>
+  z.number({ error: required('must be a number') }).check(
+    z.refine(Number.isInteger, { error: 'must be an integer', abort: true }),
+    z.gte(min, { error: tooSmall, abort: true }),
+    z.lte(MAX_BYTES, {
+      error: `must be at most ${MAX_BYTES} bytes: usage is counted exactly up to 2^53 - 1`,
+    }),
+  );
 
 const instant = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' });
 
@@ -133,6 +163,10 @@ const ThresholdSchema = z.object(
     percent: z.number({ error: required('must be a number') }).check(
       z.refine((percent) => percent > 0 && percent <= MAX_THRESHOLD_PERCENT, {
         error: `must be greater than 0 and at most ${MAX_THRESHOLD_PERCENT}`,
+        abort: true,
+      }),
+      z.refine(hasAtMostDecimals(PERCENT_DECIMALS), {
+        error: `must have at most ${PERCENT_DECIMALS} decimals`,
       }),
     ),
     action: z.enum(THRESHOLD_ACTIONS, {
@@ -181,9 +215,11 @@ export const BudgetSchema = z
       period: z.enum(['day', 'week', 'month'], {
         error: required('must be one of day, week, month'),
       }),
-      limitDpuHours: z.optional(positiveNumber),
-      limitUsd: z.optional(positiveNumber),
-      limitBytes: z.optional(positiveInteger),
+      limitDpuHours: z.optional(
+        boundedNumber(MAX_LIMIT_DPU_HOURS, LIMIT_DPU_HOURS_DECIMALS, 'DPU-ms'),
+      ),
+      limitUsd: z.optional(boundedNumber(MAX_LIMIT_USD, LIMIT_USD_DECIMALS, 'nano-USD')),
+      limitBytes: z.optional(bytesAtLeast(1, 'must be greater than 0')),
       thresholds: ThresholdsSchema,
       throttleMaxDpu: z.optional(
         z.number({ error: 'must be a number' }).check(
@@ -200,11 +236,9 @@ export const BudgetSchema = z
         ),
       ),
       throttleBytesScannedCutoff: z.optional(
-        z.number({ error: 'must be a number' }).check(
-          z.int({ error: 'must be an integer' }),
-          z.gte(MIN_BYTES_SCANNED_CUTOFF, {
-            error: `must be at least ${formatBytesExact(MIN_BYTES_SCANNED_CUTOFF)}, the Athena minimum`,
-          }),
+        bytesAtLeast(
+          MIN_BYTES_SCANNED_CUTOFF,
+          `must be at least ${formatBytesExact(MIN_BYTES_SCANNED_CUTOFF)}, the Athena minimum`,
         ),
       ),
       dryRun: z._default(z.boolean({ error: 'must be true or false' }), false),

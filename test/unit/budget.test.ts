@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { type Budget, effectiveAction, isPaused, parseBudget } from '../../lib/budgets/budget.js';
+import {
+  type Budget,
+  effectiveAction,
+  isPaused,
+  MAX_LIMIT_DPU_HOURS,
+  MAX_LIMIT_USD,
+  parseBudget,
+} from '../../lib/budgets/budget.js';
+import { MILLIS_PER_HOUR, NANO_USD_PER_USD } from '../../lib/usage/pricing.js';
 
 const validInput = {
   workgroup: 'analytics.prod_v2-eu',
@@ -207,6 +215,65 @@ describe('parseBudget', () => {
     ['a non-ISO updatedAt', { updatedAt: 'yesterday' }, 'updatedAt must be an ISO 8601 date-time'],
   ])('rejects %s', (_, overrides, reason) => {
     expect(reasonFor({ ...validInput, ...overrides })).toBe(reason);
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    [
+      'a DPU-hour limit of 1e308',
+      { limitDpuHours: 1e308 },
+      'limitDpuHours must be at most 2501999792: usage is counted in DPU-ms, exact up to 2^53',
+    ],
+    [
+      'a DPU-hour limit of 1e-300',
+      { limitDpuHours: 1e-300 },
+      'limitDpuHours must have at most 6 decimals',
+    ],
+    [
+      'a USD limit above 2^53 nano-USD',
+      { limitUsd: 9_007_200 },
+      'limitUsd must be at most 9007199: usage is counted in nano-USD, exact up to 2^53',
+    ],
+    [
+      'a USD limit finer than a nano-USD',
+      { limitUsd: 0.0000000001 },
+      'limitUsd must have at most 9 decimals',
+    ],
+    [
+      'a bytes limit above 2^53 - 1',
+      { limitBytes: 2 ** 53 },
+      'limitBytes must be at most 9007199254740991 bytes: usage is counted exactly up to 2^53 - 1',
+    ],
+    [
+      'a scan cutoff above 2^53 - 1',
+      { throttleBytesScannedCutoff: 1e300 },
+      'throttleBytesScannedCutoff must be at most 9007199254740991 bytes: usage is counted exactly up to 2^53 - 1',
+    ],
+    [
+      'a threshold finer than the used percent',
+      { thresholds: [{ percent: 1e-300, action: 'notify' }] },
+      'thresholds[0].percent must have at most 6 decimals',
+    ],
+  ])('rejects %s: the store and the counters could not hold it exactly', (_, overrides, reason) => {
+    expect(reasonFor({ ...validInput, ...overrides })).toBe(reason);
+  });
+
+  it('accepts every limit at its bound', () => {
+    const budget = budgetFrom({
+      ...validInput,
+      limitDpuHours: MAX_LIMIT_DPU_HOURS,
+      limitUsd: MAX_LIMIT_USD,
+      limitBytes: Number.MAX_SAFE_INTEGER,
+      thresholds: [{ percent: 0.000001, action: 'notify' }],
+    });
+    // The limits in the counters' units stay exact integers.
+    expect(Number.isSafeInteger(budget.limitDpuHours * MILLIS_PER_HOUR)).toBe(true);
+    expect(Number.isSafeInteger((budget.limitUsd ?? 0) * NANO_USD_PER_USD)).toBe(true);
+    expect(
+      budgetFrom({ ...validInput, limitDpuHours: 0.000001, limitUsd: 0.000000001 }),
+    ).toMatchObject({
+      limitDpuHours: 0.000001,
+      limitUsd: 0.000000001,
+    });
   });
 
   it('names every missing required field', () => {
