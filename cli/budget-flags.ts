@@ -1,15 +1,23 @@
 import { z } from 'zod';
 import {
   type Budget,
+  BudgetSchema,
   BYPASS_ACTIONS,
-  type BypassAction,
   MAX_THRESHOLD_PERCENT,
-  parseBudget,
   type Threshold,
+  type ThresholdAction,
 } from '../lib/budgets/budget.js';
 import { BYTE_UNIT_NAMES, parseBytes } from '../lib/format/parse-bytes.js';
-import { PERIODS, type Period } from '../lib/usage/period-keys.js';
+import { PERIODS } from '../lib/usage/period-keys.js';
 import { SNS_TOPIC_ARN } from './aws-services.js';
+import {
+  camelCase,
+  commandOptions,
+  type OptionDeclaration,
+  type OptionValues,
+  optionsSchema,
+  synopsisOf,
+} from './options.js';
 
 /** Athena's own limits on workgroup names. */
 export const WORKGROUP_NAME = /^[a-zA-Z0-9._-]{1,128}$/;
@@ -20,16 +28,16 @@ const NUMBER = /^(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const text = (problem: string) =>
   z.string({ error: (issue) => (issue.input === undefined ? 'is required' : problem) });
 
-/** `--workgroup`, checked against Athena's naming rules. */
-/** `--alerts-topic-arn`: the stack's SNS alerts topic, instead of ALERTS_TOPIC_ARN. */
-export const alertsTopicArnFlag = z
-  .string()
-  .regex(SNS_TOPIC_ARN, {
-    error: (issue) =>
-      `must be an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:alerts, got '${String(issue.input)}'`,
-  })
-  .optional();
+/** An SNS topic ARN, for `--alerts-topic-arn`. */
+const snsTopicArn = z.string().regex(SNS_TOPIC_ARN, {
+  error: (issue) =>
+    `must be an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:alerts, got '${String(issue.input)}'`,
+});
 
+/** `--alerts-topic-arn`: the stack's SNS alerts topic, instead of ALERTS_TOPIC_ARN. */
+export const alertsTopicArnFlag = snsTopicArn.optional();
+
+/** `--workgroup`, checked against Athena's naming rules. */
 export const workgroupFlag = text('must be an Athena workgroup name').regex(WORKGROUP_NAME, {
   error: (issue) =>
     `must be an Athena workgroup name (1 to 128 of a-z, A-Z, 0-9, '.', '_', '-'), got '${String(issue.input)}'`,
@@ -122,183 +130,271 @@ const percentList = z.string().transform((value, context) => {
   return [...valid].sort((a, b) => a - b);
 });
 
-/** What `budget set` was asked for, as typed values. */
-export interface BudgetSetOptions {
-  readonly workgroup: string;
-  readonly period: Period;
-  readonly limitDpuHours: number | undefined;
-  readonly limitUsd: number | undefined;
-  readonly limitBytes: number | undefined;
-  readonly notifyAt: readonly number[];
-  readonly throttleAt: number | undefined;
-  readonly throttleMaxDpu: number | undefined;
-  readonly throttleBytesCutoff: number | undefined;
-  readonly disableAt: number | undefined;
-  readonly disableNowAt: number | undefined;
-  readonly dryRun: boolean;
-  readonly protected: boolean;
-  readonly enforceWorkgroupConfig: boolean;
-  readonly onBypass: BypassAction;
-  readonly skipWorkgroupCheck: boolean;
-  readonly skipAlarms: boolean;
-  readonly alertsTopicArn: string | undefined;
+/** A number of DPUs; the budget's own rule (4 to 124 in steps of 4) speaks for itself. */
+const dpuCount = z.string().transform((value, context) => {
+  const number = parseNumber(value);
+  if (number === undefined) {
+    context.addIssue({
+      code: 'custom',
+      message: `must be a number of DPUs, e.g. 8, got '${value}'`,
+    });
+    return z.NEVER;
+  }
+  return number;
+});
+
+const period = z.enum(PERIODS, {
+  error: (issue) => `must be one of ${PERIODS.join(', ')}, got '${String(issue.input)}'`,
+});
+
+/**
+ * Where a `budget set` option's value goes: the budget field it becomes (whose validation
+ * messages are then reported under the option's name), or the action of the thresholds whose
+ * percentages it gives. Options with neither steer the command only.
+ */
+interface BudgetTarget {
+  readonly field?: Exclude<keyof Budget, 'thresholds' | 'updatedAt'>;
+  readonly threshold?: ThresholdAction;
 }
 
+type BudgetOptionDeclaration = OptionDeclaration & BudgetTarget;
+
+/**
+ * The options of `budget set`, each declared once: the command's parseArgs options and `--help`
+ * ({@link BUDGET_SET_COMMAND_OPTIONS}), its synopsis ({@link BUDGET_SET_SYNOPSIS}), the parsing
+ * ({@link BudgetSetFlags}), the budget built from the values ({@link budgetFromOptions}) and the
+ * flag named in the budget's validation messages all derive from this record.
+ *
+ * To add an option, add one entry: the flag as key; `type`, `valueName`, `description` and
+ * `schema` (the value as typed → its value; messages follow the flag name); `required: true` if
+ * it must be given; `field` when the value is a budget field (add the field to `Budget` and its
+ * schema in lib/budgets/budget.ts, where the bounds live) or `threshold` when it gives the
+ * percentages of thresholds of an action. The command reads it as `context.flags.<camelCase>`.
+ */
+export const BUDGET_SET_OPTIONS = {
+  workgroup: {
+    type: 'string',
+    valueName: 'WG',
+    description: 'Athena workgroup',
+    required: true,
+    schema: workgroupFlag,
+    field: 'workgroup',
+  },
+  period: {
+    type: 'string',
+    valueName: PERIODS.join('|'),
+    description: 'Budget period, UTC: day, week (ISO) or month',
+    required: true,
+    schema: period,
+    field: 'period',
+  },
+  'limit-dpu-hours': {
+    type: 'string',
+    valueName: 'N',
+    description: 'DPU-hours the workgroup may use per period',
+    schema: positiveNumber('10'),
+    field: 'limitDpuHours',
+  },
+  'limit-usd': {
+    type: 'string',
+    valueName: 'N',
+    description: 'Also limit the estimated cost',
+    schema: positiveNumber('25'),
+    field: 'limitUsd',
+  },
+  'limit-bytes': {
+    type: 'string',
+    valueName: 'BYTES',
+    description: 'Also limit bytes scanned (on demand), e.g. 500GiB',
+    schema: bytes,
+    field: 'limitBytes',
+  },
+  'notify-at': {
+    type: 'string',
+    valueName: 'P,P',
+    description: 'Percentages that alert, e.g. 50,80 (one CloudWatch alarm each)',
+    schema: percentList,
+    threshold: 'notify',
+  },
+  'throttle-at': {
+    type: 'string',
+    valueName: 'P',
+    description: 'Percentage that throttles the workgroup',
+    schema: percent('80'),
+    threshold: 'throttle',
+  },
+  'throttle-max-dpu': {
+    type: 'string',
+    valueName: 'N',
+    description: 'max-dpu-count a throttle sets (capacity reservation): 4 to 124, step 4',
+    schema: dpuCount,
+    field: 'throttleMaxDpu',
+  },
+  'throttle-bytes-cutoff': {
+    type: 'string',
+    valueName: 'BYTES',
+    description: 'Per-query scan cutoff a throttle sets (on demand), at least 10MiB',
+    schema: bytes,
+    field: 'throttleBytesScannedCutoff',
+  },
+  'disable-at': {
+    type: 'string',
+    valueName: 'P',
+    description: 'Percentage that disables the workgroup',
+    schema: percent('100'),
+    threshold: 'disable',
+  },
+  'disable-now-at': {
+    type: 'string',
+    valueName: 'P',
+    description: 'Percentage that disables it and stops its running queries',
+    schema: percent('120'),
+    threshold: 'disable-now',
+  },
+  'dry-run': {
+    type: 'boolean',
+    description: 'Budget in dry run: record and alert what would be done, change nothing',
+    field: 'dryRun',
+  },
+  protected: {
+    type: 'boolean',
+    description: 'Never act on the workgroup: every threshold only notifies',
+    field: 'protected',
+  },
+  'enforce-workgroup-config': {
+    type: 'boolean',
+    description:
+      'The throttle also turns on EnforceWorkGroupConfiguration, so no client can sidestep it',
+    field: 'enforceWorkgroupConfiguration',
+  },
+  'on-bypass': {
+    type: 'string',
+    valueName: BYPASS_ACTIONS.join('|'),
+    description: 'notify (default) or disable when a query exceeds the throttled max-dpu-count',
+    default: 'notify',
+    schema: z.enum(BYPASS_ACTIONS, {
+      error: (issue) => `must be one of ${BYPASS_ACTIONS.join(', ')}, got '${String(issue.input)}'`,
+    }),
+    field: 'onBypass',
+  },
+  'skip-workgroup-check': {
+    type: 'boolean',
+    description: 'Do not ask Athena whether the workgroup exists (offline setups)',
+  },
+  'skip-alarms': {
+    type: 'boolean',
+    description: 'Do not create, update or delete CloudWatch alarms (offline setups)',
+  },
+  'alerts-topic-arn': {
+    type: 'string',
+    valueName: 'ARN',
+    description: 'SNS topic the alarms notify (default: $ALERTS_TOPIC_ARN)',
+    schema: snsTopicArn,
+  },
+} as const satisfies Readonly<Record<string, BudgetOptionDeclaration>>;
+
+type BudgetSetFlag = keyof typeof BUDGET_SET_OPTIONS;
+
+/** What `budget set` was asked for, as typed values: `--limit-dpu-hours` is `limitDpuHours`. */
+export type BudgetSetOptions = OptionValues<typeof BUDGET_SET_OPTIONS>;
+
+/** `budget set`'s options for parseArgs and `--help`. */
+export const BUDGET_SET_COMMAND_OPTIONS = commandOptions(BUDGET_SET_OPTIONS);
+
+/** The synopsis of `budget set`: the options that shape the budget; the others are `[options]`. */
+export const BUDGET_SET_SYNOPSIS = `athena-cost budget set ${synopsisOf(
+  BUDGET_SET_OPTIONS,
+  (declaration) => 'field' in declaration || 'threshold' in declaration,
+)} [options]`;
+
+/** A budget needs at least one of these. */
+const LIMITS = [
+  'limit-dpu-hours',
+  'limit-usd',
+  'limit-bytes',
+] as const satisfies readonly BudgetSetFlag[];
+
+/** What a throttle sets: one of these must accompany --throttle-at. */
+const THROTTLE_SETTINGS = [
+  'throttle-max-dpu',
+  'throttle-bytes-cutoff',
+] as const satisfies readonly BudgetSetFlag[];
+
+const optionValue = (options: BudgetSetOptions, flag: BudgetSetFlag): unknown =>
+  (options as Readonly<Record<string, unknown>>)[camelCase(flag)];
+
 /** The options of `budget set`, from parseArgs' values to {@link BudgetSetOptions}. */
-export const BudgetSetFlags = z
-  .object({
-    workgroup: workgroupFlag,
-    period: z.enum(['day', 'week', 'month'], {
-      error: (issue) =>
-        issue.input === undefined
-          ? 'is required'
-          : `must be one of ${PERIODS.join(', ')}, got '${String(issue.input)}'`,
-    }),
-    'limit-dpu-hours': positiveNumber('10').optional(),
-    'limit-usd': positiveNumber('25').optional(),
-    'limit-bytes': bytes.optional(),
-    'notify-at': percentList.optional(),
-    'throttle-at': percent('80').optional(),
-    // Only a number here: the budget's own rule (4 to 124 in steps of 4) speaks for itself.
-    'throttle-max-dpu': z
-      .string()
-      .transform((value, context) => {
-        const number = parseNumber(value);
-        if (number === undefined) {
-          context.addIssue({
-            code: 'custom',
-            message: `must be a number of DPUs, e.g. 8, got '${value}'`,
-          });
-          return z.NEVER;
-        }
-        return number;
-      })
-      .optional(),
-    'throttle-bytes-cutoff': bytes.optional(),
-    'disable-at': percent('100').optional(),
-    'disable-now-at': percent('120').optional(),
-    'dry-run': z.boolean().default(false),
-    protected: z.boolean().default(false),
-    'enforce-workgroup-config': z.boolean().default(false),
-    'on-bypass': z
-      .enum(BYPASS_ACTIONS, {
-        error: (issue) =>
-          `must be one of ${BYPASS_ACTIONS.join(', ')}, got '${String(issue.input)}'`,
-      })
-      .default('notify'),
-    'skip-workgroup-check': z.boolean().default(false),
-    'skip-alarms': z.boolean().default(false),
-    'alerts-topic-arn': alertsTopicArnFlag,
-  })
-  .superRefine((flags, context) => {
-    if (
-      flags['limit-dpu-hours'] === undefined &&
-      flags['limit-usd'] === undefined &&
-      flags['limit-bytes'] === undefined
-    ) {
-      context.addIssue({
-        code: 'custom',
-        path: ['limit-dpu-hours'],
-        message:
-          'is required unless --limit-usd or --limit-bytes is given: a budget needs at least one limit',
-      });
-    }
-    if (
-      flags['throttle-at'] !== undefined &&
-      flags['throttle-max-dpu'] === undefined &&
-      flags['throttle-bytes-cutoff'] === undefined
-    ) {
-      context.addIssue({
-        code: 'custom',
-        path: ['throttle-at'],
-        message:
-          'needs --throttle-max-dpu N (capacity reservation) or --throttle-bytes-cutoff BYTES (on demand) to say what the throttle sets',
-      });
-    }
-  })
-  .transform(
-    (flags): BudgetSetOptions => ({
-      workgroup: flags.workgroup,
-      period: flags.period,
-      limitDpuHours: flags['limit-dpu-hours'],
-      limitUsd: flags['limit-usd'],
-      limitBytes: flags['limit-bytes'],
-      notifyAt: flags['notify-at'] ?? [],
-      throttleAt: flags['throttle-at'],
-      throttleMaxDpu: flags['throttle-max-dpu'],
-      throttleBytesCutoff: flags['throttle-bytes-cutoff'],
-      disableAt: flags['disable-at'],
-      disableNowAt: flags['disable-now-at'],
-      dryRun: flags['dry-run'],
-      protected: flags.protected,
-      enforceWorkgroupConfig: flags['enforce-workgroup-config'],
-      onBypass: flags['on-bypass'],
-      skipWorkgroupCheck: flags['skip-workgroup-check'],
-      skipAlarms: flags['skip-alarms'],
-      alertsTopicArn: flags['alerts-topic-arn'],
-    }),
-  );
+export const BudgetSetFlags = optionsSchema(BUDGET_SET_OPTIONS).superRefine((options, context) => {
+  if (LIMITS.every((flag) => optionValue(options, flag) === undefined)) {
+    context.addIssue({
+      code: 'custom',
+      path: ['limit-dpu-hours'],
+      message:
+        'is required unless --limit-usd or --limit-bytes is given: a budget needs at least one limit',
+    });
+  }
+  if (
+    options.throttleAt !== undefined &&
+    THROTTLE_SETTINGS.every((flag) => optionValue(options, flag) === undefined)
+  ) {
+    context.addIssue({
+      code: 'custom',
+      path: ['throttle-at'],
+      message:
+        'needs --throttle-max-dpu N (capacity reservation) or --throttle-bytes-cutoff BYTES (on demand) to say what the throttle sets',
+    });
+  }
+});
+
+const entries = Object.entries(BUDGET_SET_OPTIONS) as [BudgetSetFlag, BudgetOptionDeclaration][];
+
+/** Each threshold the options ask for, with the option it comes from, in declaration order. */
+function thresholdsWithFlags(options: BudgetSetOptions) {
+  return entries.flatMap(([flag, declaration]) => {
+    const { threshold: action } = declaration;
+    const value = optionValue(options, flag);
+    if (action === undefined || value === undefined) return [];
+    const percents = Array.isArray(value) ? value : [value];
+    return percents.map((percent) => ({ threshold: { percent, action } as Threshold, flag }));
+  });
+}
 
 /** The thresholds the options ask for: `--notify-at`, `--throttle-at`, `--disable-at`, `--disable-now-at`. */
 export function thresholdsOf(options: BudgetSetOptions): Threshold[] {
-  const thresholds: Threshold[] = options.notifyAt.map((percent) => ({
-    percent,
-    action: 'notify',
-  }));
-  if (options.throttleAt !== undefined)
-    thresholds.push({ percent: options.throttleAt, action: 'throttle' });
-  if (options.disableAt !== undefined)
-    thresholds.push({ percent: options.disableAt, action: 'disable' });
-  if (options.disableNowAt !== undefined)
-    thresholds.push({ percent: options.disableNowAt, action: 'disable-now' });
-  return thresholds;
+  return thresholdsWithFlags(options).map(({ threshold }) => threshold);
 }
-
-/** The option each budget field comes from, for the domain's messages. */
-const FLAG_OF_FIELD: Readonly<Record<string, string>> = {
-  workgroup: '--workgroup',
-  period: '--period',
-  limitDpuHours: '--limit-dpu-hours',
-  limitUsd: '--limit-usd',
-  limitBytes: '--limit-bytes',
-  throttleMaxDpu: '--throttle-max-dpu',
-  throttleBytesScannedCutoff: '--throttle-bytes-cutoff',
-  enforceWorkgroupConfiguration: '--enforce-workgroup-config',
-  onBypass: '--on-bypass',
-};
 
 export type BuiltBudget =
   | { readonly ok: true; readonly budget: Budget }
   | { readonly ok: false; readonly message: string };
 
 /**
- * Builds the budget and validates it with the domain's rules (`parseBudget`), whose messages are
- * reworded to name the options: `--throttle-max-dpu must be between 4 and 124 in steps of 4`.
+ * Builds the budget and validates it with the domain's rules (lib/budgets/budget.ts), naming the
+ * option each problem comes from: `--throttle-max-dpu must be between 4 and 124 in steps of 4`.
  */
 export function budgetFromOptions(options: BudgetSetOptions, now: Date): BuiltBudget {
-  const parsed = parseBudget({
-    workgroup: options.workgroup,
-    period: options.period,
-    limitDpuHours: options.limitDpuHours,
-    limitUsd: options.limitUsd,
-    limitBytes: options.limitBytes,
-    thresholds: thresholdsOf(options),
-    throttleMaxDpu: options.throttleMaxDpu,
-    throttleBytesScannedCutoff: options.throttleBytesCutoff,
-    dryRun: options.dryRun,
-    protected: options.protected,
-    enforceWorkgroupConfiguration: options.enforceWorkgroupConfig,
-    onBypass: options.onBypass,
+  const thresholds = thresholdsWithFlags(options);
+  const input: Record<string, unknown> = {
+    thresholds: thresholds.map(({ threshold }) => threshold),
     updatedAt: now.toISOString(),
+  };
+  const flagOfField = new Map<PropertyKey, BudgetSetFlag>();
+  for (const [flag, { field }] of entries) {
+    if (field === undefined) continue;
+    input[field] = optionValue(options, flag);
+    flagOfField.set(field, flag);
+  }
+  const parsed = BudgetSchema.safeParse(input);
+  if (parsed.success) return { ok: true, budget: parsed.data };
+  const problems = parsed.error.issues.map((issue) => {
+    const [field, index] = issue.path;
+    const flag =
+      field === 'thresholds' && typeof index === 'number'
+        ? thresholds[index]?.flag
+        : flagOfField.get(field ?? '');
+    return `${flag === undefined ? issue.path.join('.') || 'budget' : `--${flag}`} ${issue.message}`;
   });
-  if (parsed.ok) return parsed;
-  return { ok: false, message: parsed.reason.split('; ').map(withFlagName).join('; ') };
-}
-
-function withFlagName(problem: string): string {
-  const match = /^([A-Za-z]+) (.*)$/s.exec(problem);
-  const flag = match?.[1] === undefined ? undefined : FLAG_OF_FIELD[match[1]];
-  return flag === undefined || match?.[2] === undefined ? problem : `${flag} ${match[2]}`;
+  return { ok: false, message: problems.join('; ') };
 }
 
 /**
@@ -323,11 +419,10 @@ export function throttleBypassWarning(
 export function budgetSetWarnings(options: BudgetSetOptions): string[] {
   const warnings: string[] = [];
   if (options.throttleAt === undefined) {
-    for (const [value, flag] of [
-      [options.throttleMaxDpu, '--throttle-max-dpu'],
-      [options.throttleBytesCutoff, '--throttle-bytes-cutoff'],
-    ] as const) {
-      if (value !== undefined) warnings.push(`${flag} has no effect without --throttle-at`);
+    for (const flag of THROTTLE_SETTINGS) {
+      if (optionValue(options, flag) !== undefined) {
+        warnings.push(`--${flag} has no effect without --throttle-at`);
+      }
     }
   }
   const disables = [
@@ -347,8 +442,9 @@ export function budgetSetWarnings(options: BudgetSetOptions): string[] {
     );
   }
   if (thresholdsOf(options).length === 0) {
+    const thresholdFlags = entries.filter(([, { threshold }]) => threshold !== undefined);
     warnings.push(
-      'the budget has no thresholds (--notify-at, --throttle-at, --disable-at, --disable-now-at): it only tracks usage',
+      `the budget has no thresholds (${thresholdFlags.map(([flag]) => `--${flag}`).join(', ')}): it only tracks usage`,
     );
   }
   return warnings;

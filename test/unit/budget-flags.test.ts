@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  BUDGET_SET_OPTIONS,
   BudgetSetFlags,
   budgetFromOptions,
   budgetSetWarnings,
@@ -213,6 +214,29 @@ describe('budget set flags', () => {
   });
 });
 
+describe('budget set bounds', () => {
+  it('accepts every limit at its bound', () => {
+    const built = budgetFromOptions(
+      parsed({
+        'limit-dpu-hours': '2501999792',
+        'limit-usd': '9007199',
+        'limit-bytes': '9007199254740991',
+        'notify-at': '0.000001',
+      }),
+      NOW,
+    );
+    expect(built).toMatchObject({
+      ok: true,
+      budget: {
+        limitDpuHours: 2_501_999_792,
+        limitUsd: 9_007_199,
+        limitBytes: Number.MAX_SAFE_INTEGER,
+        thresholds: [{ percent: 0.000001, action: 'notify' }],
+      },
+    });
+  });
+});
+
 describe('number parsing', () => {
   it('reads percentages with or without a percent sign', () => {
     expect(parsePercent('87.5%')).toBe(87.5);
@@ -247,6 +271,25 @@ describe('athena-cost budget set (command line)', () => {
       ['--limit-dpu-hours', '10', '--on-bypass', 'stop'],
       "--on-bypass must be one of notify, disable, got 'stop'",
     ],
+    // Numbers beyond what the store and the counters hold exactly (issue #9: 1e308 used to reach
+    // DynamoDB and fail there with exit 1 and a message meant for developers).
+    [
+      ['--limit-dpu-hours', '1e308'],
+      '--limit-dpu-hours must be at most 2501999792: usage is counted in DPU-ms, exact up to 2^53',
+    ],
+    [['--limit-dpu-hours', '0.0000001'], '--limit-dpu-hours must have at most 6 decimals'],
+    [
+      ['--limit-usd', '1e10'],
+      '--limit-usd must be at most 9007199: usage is counted in nano-USD, exact up to 2^53',
+    ],
+    [
+      ['--limit-dpu-hours', '10', '--notify-at', '50,0.0000001'],
+      '--notify-at must have at most 6 decimals',
+    ],
+    [
+      ['--limit-dpu-hours', '10', '--disable-at', '1e-300'],
+      '--disable-at must have at most 6 decimals',
+    ],
   ])('rejects %j with exit code 2 and the usage hint', async (args, message) => {
     const { code, stdout, stderr } = await cli([...base, ...args]);
     expect(code).toBe(2);
@@ -254,6 +297,19 @@ describe('athena-cost budget set (command line)', () => {
     expect(stderr).toBe(
       `athena-cost: ${message}\nRun 'athena-cost budget set --help' for usage.\n`,
     );
+  });
+
+  it('shows each option once in its help, with the synopsis derived from the same declarations', async () => {
+    const { code, stdout } = await cli(['budget', 'set', '--help']);
+    expect(code).toBe(0);
+    expect(stdout.split('\n')[0]).toBe(
+      'Usage: athena-cost budget set --workgroup WG --period day|week|month [--limit-dpu-hours N] [--limit-usd N] [--limit-bytes BYTES] [--notify-at P,P] [--throttle-at P] [--throttle-max-dpu N] [--throttle-bytes-cutoff BYTES] [--disable-at P] [--disable-now-at P] [--dry-run] [--protected] [--enforce-workgroup-config] [--on-bypass notify|disable] [options]',
+    );
+    for (const flag of Object.keys(BUDGET_SET_OPTIONS)) {
+      expect(stdout.match(new RegExp(`^ {2}--${flag}\\b`, 'gm')), flag).toHaveLength(1);
+    }
+    expect(stdout).toMatch(/^ {2}--workgroup WG +Athena workgroup \(required\)$/m);
+    expect(stdout).toMatch(/^ {2}--skip-alarms +Do not create/m);
   });
 
   it('lists the budget commands in the program help', async () => {

@@ -266,7 +266,7 @@ describe('parseBudget', () => {
       thresholds: [{ percent: 0.000001, action: 'notify' }],
     });
     // The limits in the counters' units stay exact integers.
-    expect(Number.isSafeInteger(budget.limitDpuHours * MILLIS_PER_HOUR)).toBe(true);
+    expect(Number.isSafeInteger((budget.limitDpuHours ?? 0) * MILLIS_PER_HOUR)).toBe(true);
     expect(Number.isSafeInteger((budget.limitUsd ?? 0) * NANO_USD_PER_USD)).toBe(true);
     expect(
       budgetFrom({ ...validInput, limitDpuHours: 0.000001, limitUsd: 0.000000001 }),

@@ -16,6 +16,8 @@ import {
   describeServiceError,
 } from '../../aws-services.js';
 import {
+  BUDGET_SET_COMMAND_OPTIONS,
+  BUDGET_SET_SYNOPSIS,
   BudgetSetFlags,
   budgetFromOptions,
   budgetSetWarnings,
@@ -28,8 +30,7 @@ import { budgetJson, budgetsTable, toJsonText } from '../../output/budget-output
 export default defineCommand({
   name: 'budget set',
   summary: "Creates or replaces a workgroup's budget and its CloudWatch alarms",
-  usage:
-    'athena-cost budget set --workgroup WG --period day|week|month --limit-dpu-hours N [--limit-usd N] [--limit-bytes N] [--notify-at 50,80] [--throttle-at P --throttle-max-dpu N] [--throttle-bytes-cutoff N] [--disable-at P] [--disable-now-at P] [--enforce-workgroup-config] [--on-bypass notify|disable] [--dry-run] [--protected] [options]',
+  usage: BUDGET_SET_SYNOPSIS,
   description: `
 Validates the budget with the rules the enforcer applies, checks that the workgroup exists in
 Athena, stores the budget (replacing the workgroup's previous one whole: options not given are
@@ -43,86 +44,7 @@ Athena lets a query's own DPU settings win over the workgroup's unless the workg
 its configuration: a DPU throttle on a workgroup that does not is warned about, and queries
 that exceed its ceiling are counted as bypasses (--on-bypass). Setting the budget again
 re-evaluates it from the new limits: actions of thresholds no longer crossed are released.`,
-  options: {
-    workgroup: { type: 'string', valueName: 'WG', description: 'Athena workgroup (required)' },
-    period: {
-      type: 'string',
-      valueName: 'PERIOD',
-      description: 'Budget period, UTC: day, week (ISO) or month (required)',
-    },
-    'limit-dpu-hours': {
-      type: 'string',
-      valueName: 'N',
-      description: 'DPU-hours the workgroup may use per period (required)',
-    },
-    'limit-usd': { type: 'string', valueName: 'N', description: 'Also limit the estimated cost' },
-    'limit-bytes': {
-      type: 'string',
-      valueName: 'BYTES',
-      description: 'Also limit bytes scanned (on demand), e.g. 500GiB',
-    },
-    'notify-at': {
-      type: 'string',
-      valueName: 'P,P',
-      description: 'Percentages that alert, e.g. 50,80 (one CloudWatch alarm each)',
-    },
-    'throttle-at': {
-      type: 'string',
-      valueName: 'P',
-      description: 'Percentage that throttles the workgroup',
-    },
-    'throttle-max-dpu': {
-      type: 'string',
-      valueName: 'N',
-      description: 'max-dpu-count a throttle sets (capacity reservation): 4 to 124, step 4',
-    },
-    'throttle-bytes-cutoff': {
-      type: 'string',
-      valueName: 'BYTES',
-      description: 'Per-query scan cutoff a throttle sets (on demand), at least 10MiB',
-    },
-    'disable-at': {
-      type: 'string',
-      valueName: 'P',
-      description: 'Percentage that disables the workgroup',
-    },
-    'disable-now-at': {
-      type: 'string',
-      valueName: 'P',
-      description: 'Percentage that disables it and stops its running queries',
-    },
-    'dry-run': {
-      type: 'boolean',
-      description: 'Budget in dry run: record and alert what would be done, change nothing',
-    },
-    protected: {
-      type: 'boolean',
-      description: 'Never act on the workgroup: every threshold only notifies',
-    },
-    'enforce-workgroup-config': {
-      type: 'boolean',
-      description:
-        'The throttle also turns on EnforceWorkGroupConfiguration, so no client can sidestep it',
-    },
-    'on-bypass': {
-      type: 'string',
-      valueName: 'ACTION',
-      description: 'notify (default) or disable when a query exceeds the throttled max-dpu-count',
-    },
-    'skip-workgroup-check': {
-      type: 'boolean',
-      description: 'Do not ask Athena whether the workgroup exists (offline setups)',
-    },
-    'skip-alarms': {
-      type: 'boolean',
-      description: 'Do not create, update or delete CloudWatch alarms (offline setups)',
-    },
-    'alerts-topic-arn': {
-      type: 'string',
-      valueName: 'ARN',
-      description: 'SNS topic the alarms notify (default: $ALERTS_TOPIC_ARN)',
-    },
-  },
+  options: BUDGET_SET_COMMAND_OPTIONS,
   formats: ['table', 'json'],
   examples: [
     'athena-cost budget set --workgroup analytics --period day --limit-dpu-hours 10 --notify-at 50,80 --throttle-at 90 --throttle-max-dpu 8 --disable-at 100',
