@@ -6,7 +6,7 @@ export interface Writer {
   write(text: string): unknown;
 }
 
-export const OUTPUT_FORMATS = ['table', 'json', 'csv', 'html'] as const;
+export const OUTPUT_FORMATS = ['table', 'json', 'csv', 'html', 'text', 'markdown'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 /** Formats a command accepts when it does not say: the first is the default. */

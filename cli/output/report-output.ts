@@ -36,6 +36,9 @@ export function renderReport(
     case 'html':
       return renderHtmlReport(report, options);
     case 'table':
+    // Reports do not offer the digest's text and markdown: `report` never passes them.
+    case 'text':
+    case 'markdown':
       return reportTable(report);
   }
 }

@@ -354,7 +354,7 @@ export function pauseStep(workgroup: string): AlertStep {
 }
 
 /** One line of printable ASCII (SNS rejects other subjects), cut with `...` to `max`. */
-function asciiLine(value: string, max: number): string {
+export function asciiLine(value: string, max: number): string {
   const ascii = value.replace(/[\r\n\t]+/g, ' ').replace(/[^\x20-\x7e]/g, '?');
   return ascii.length <= max ? ascii : `${ascii.slice(0, max - 3)}...`;
 }

@@ -8,6 +8,7 @@ import { dpuHoursFromMillis, usdFromNano } from '../../lib/usage/pricing.js';
 import { capacityDayBudget, onDemandDayBudget } from '../simulation/sample-budgets.js';
 import type { LocalModeContext } from './context.js';
 import type { LocalModeSummary } from './local-mode-summary.js';
+import { printAlertsAndDigest } from './print-alerts.js';
 
 /**
  * Extension points of local mode (`npm start`). `runLocalMode` calls them at fixed moments;
@@ -83,7 +84,7 @@ function limitsOf(budget: Budget): string[] {
  */
 export async function printReports(
   ctx: LocalModeContext,
-  _summary: LocalModeSummary,
+  summary: LocalModeSummary,
 ): Promise<void> {
   const endOfDay = new Date(Math.min(ctx.clock.nowMs, ctx.day.end.getTime() - 1));
   let pending = '';
@@ -127,4 +128,5 @@ export async function printReports(
     '--out',
     htmlPath,
   ]);
+  await printAlertsAndDigest(ctx, summary);
 }

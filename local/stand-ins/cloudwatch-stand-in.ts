@@ -1,9 +1,12 @@
 import {
+  type Datapoint,
   type DeleteAlarmsInput,
   type DescribeAlarmsInput,
   type DescribeAlarmsOutput,
   type Dimension,
   type Entity,
+  type GetMetricStatisticsInput,
+  type GetMetricStatisticsOutput,
   type MetricAlarm,
   type PutMetricAlarmInput,
   StandardUnit,
@@ -153,7 +156,8 @@ export interface CloudWatchStandIn extends FaultControls {
  * Starts a CloudWatch endpoint speaking what SDK v3 now sends: awsJson1_0 with
  * `X-Amz-Target: GraniteServiceVersion20100801.<Operation>` in awsQuery-compatible mode, so
  * errors carry the legacy query code in `x-amzn-query-error`. Serves PutMetricData (gzip
- * bodies included), PutMetricAlarm, DescribeAlarms and DeleteAlarms.
+ * bodies included), GetMetricStatistics (Sum and SampleCount), PutMetricAlarm, DescribeAlarms
+ * and DeleteAlarms.
  */
 export async function startCloudWatchStandIn(
   options: CloudWatchStandInOptions = {},
@@ -183,6 +187,9 @@ export async function startCloudWatchStandIn(
         return {};
       }),
       DescribeAlarms: operation((input: DescribeAlarmsInput) => describeAlarms(alarms, input)),
+      GetMetricStatistics: operation((input: GetMetricStatisticsInput) =>
+        getMetricStatistics(metrics, input),
+      ),
       DeleteAlarms: operation((input: DeleteAlarmsInput) => {
         const names = alarmNameList(input.AlarmNames, 'AlarmNames', true);
         const missing = names.filter((name) => !alarms.has(name));
@@ -585,4 +592,55 @@ function finiteNumber(value: unknown, path: string): number {
     throw invalidValue(`The parameter ${path} must be a finite number.`);
   }
   return value;
+}
+
+/**
+ * GetMetricStatistics over the stored datums of exactly the given dimensions: one datapoint per
+ * `Period` seconds from `StartTime` that holds any, with Sum and SampleCount.
+ */
+function getMetricStatistics(
+  metrics: MetricStore,
+  input: GetMetricStatisticsInput,
+): GetMetricStatisticsOutput {
+  const start = fromWireTimestamp(input.StartTime);
+  const end = fromWireTimestamp(input.EndTime);
+  const periodMs = Number(input.Period) * 1000;
+  if (input.Namespace === undefined || input.MetricName === undefined) {
+    throw cloudWatchError('MissingParameter', 'Namespace and MetricName are required');
+  }
+  if (start === undefined || end === undefined || !(periodMs > 0)) {
+    throw cloudWatchError('InvalidParameterValue', 'StartTime, EndTime and Period are required');
+  }
+  const statistics = input.Statistics ?? [];
+  if (statistics.length === 0 || statistics.some((s) => s !== 'Sum' && s !== 'SampleCount')) {
+    throw cloudWatchError('InvalidParameterValue', 'the stand-in serves Sum and SampleCount only');
+  }
+  const buckets = new Map<number, { sum: number; count: number }>();
+  for (const datum of metrics.datums({
+    namespace: input.Namespace,
+    metricName: input.MetricName,
+    dimensions: input.Dimensions ?? [],
+  })) {
+    const time = datum.timestamp.getTime();
+    if (time < start.getTime() || time >= end.getTime()) continue;
+    const bucket = start.getTime() + Math.floor((time - start.getTime()) / periodMs) * periodMs;
+    const totals = buckets.get(bucket) ?? { sum: 0, count: 0 };
+    if (datum.value !== undefined) {
+      totals.sum += datum.value;
+      totals.count += 1;
+    }
+    datum.values?.forEach((value, index) => {
+      totals.sum += value * (datum.counts?.[index] ?? 1);
+      totals.count += datum.counts?.[index] ?? 1;
+    });
+    totals.sum += datum.statisticValues?.Sum ?? 0;
+    totals.count += datum.statisticValues?.SampleCount ?? 0;
+    buckets.set(bucket, totals);
+  }
+  const datapoints: Datapoint[] = [...buckets].map(([bucket, totals]) => ({
+    Timestamp: new Date(bucket),
+    ...(statistics.includes('Sum') ? { Sum: totals.sum } : {}),
+    ...(statistics.includes('SampleCount') ? { SampleCount: totals.count } : {}),
+  }));
+  return { Label: input.MetricName, Datapoints: datapoints };
 }
