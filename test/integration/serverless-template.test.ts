@@ -91,6 +91,7 @@ const FUNCTION_ROLES = {
   IngestLambdaFunction: 'IngestRole',
   RestoreLambdaFunction: 'RestoreRole',
   ReconcileLambdaFunction: 'ReconcileRole',
+  DigestLambdaFunction: 'DigestRole',
 } as const;
 
 function roleStatements(roleLogicalId: string): Statement[] {
@@ -140,7 +141,7 @@ describe('sls package (offline, no credentials)', () => {
 
   it('keeps function logs for 30 days', () => {
     const logGroups = resourcesOfType('AWS::Logs::LogGroup');
-    expect(logGroups).toHaveLength(3);
+    expect(logGroups).toHaveLength(Object.keys(FUNCTION_ROLES).length);
     for (const [, group] of logGroups) expect(group.Properties.RetentionInDays).toBe(30);
   });
 
@@ -237,11 +238,11 @@ describe('sls package (offline, no credentials)', () => {
     });
   });
 
-  it('runs restore hourly and reconcile every 15 minutes', () => {
+  it('runs restore hourly, reconcile every 15 minutes and the digest at 07:00 UTC', () => {
     const scheduled = resourcesOfType('AWS::Events::Rule').filter(
       ([, r]) => r.Properties.ScheduleExpression !== undefined,
     );
-    expect(scheduled).toHaveLength(2);
+    expect(scheduled).toHaveLength(3);
     const scheduleOf = (functionLogicalId: string) =>
       scheduled.find(([, rule]) =>
         (rule.Properties.Targets as { Arn: unknown }[]).some(
@@ -254,6 +255,9 @@ describe('sls package (offline, no credentials)', () => {
     );
     expect(scheduleOf('ReconcileLambdaFunction')?.Properties.ScheduleExpression).toBe(
       'rate(15 minutes)',
+    );
+    expect(scheduleOf('DigestLambdaFunction')?.Properties.ScheduleExpression).toBe(
+      'cron(0 7 * * ? *)',
     );
     for (const [, rule] of scheduled) expect(rule.Properties.Targets).toHaveLength(1);
   });
@@ -272,12 +276,20 @@ describe('sls package (offline, no credentials)', () => {
     });
     const reserve = Number(variables.RECONCILE_RESERVE_SECONDS);
     expect(reserve).toBeLessThan(resource('ReconcileLambdaFunction').Properties.Timeout as number);
-    const invokeConfigs = resourcesOfType('AWS::Lambda::EventInvokeConfig');
-    expect(invokeConfigs).toHaveLength(1);
-    expect((invokeConfigs[0] as [string, Resource])[1].Properties).toMatchObject({
-      FunctionName: ref('ReconcileLambdaFunction'),
-      MaximumRetryAttempts: 0,
-    });
+    // Reconcile and the digest: a failed run is not retried by Lambda.
+    const invokeConfigs = resourcesOfType('AWS::Lambda::EventInvokeConfig').map(
+      ([, config]) => config.Properties,
+    );
+    expect(invokeConfigs).toEqual([
+      expect.objectContaining({
+        FunctionName: ref('ReconcileLambdaFunction'),
+        MaximumRetryAttempts: 0,
+      }),
+      expect.objectContaining({
+        FunctionName: ref('DigestLambdaFunction'),
+        MaximumRetryAttempts: 0,
+      }),
+    ]);
   });
 
   it('retains the table and the DLQ when the stack is deleted or they are replaced', () => {
@@ -358,9 +370,11 @@ describe('sls package (offline, no credentials)', () => {
       const resources = resourcesOf(statement);
       if (resources.includes('*')) {
         expect(resources).toEqual(['*']);
-        expect(['athena:ListWorkGroups', 'cloudwatch:PutMetricData']).toEqual(
-          expect.arrayContaining(actions),
-        );
+        expect([
+          'athena:ListWorkGroups',
+          'cloudwatch:PutMetricData',
+          'cloudwatch:GetMetricStatistics',
+        ]).toEqual(expect.arrayContaining(actions));
       }
       if (actions.includes('cloudwatch:PutMetricData')) {
         expect(actions).toEqual(['cloudwatch:PutMetricData']);
@@ -381,9 +395,21 @@ describe('sls package (offline, no credentials)', () => {
           },
         ]);
       }
-      // No function queries an index: the table only.
+      // Only the digest, reading as `report` does, queries the indexes; the others the table.
       if (actions.some((action) => action.startsWith('dynamodb:'))) {
-        expect(resources).toEqual([getAttArn('UsageTable')]);
+        expect(resources[0]).toEqual(getAttArn('UsageTable'));
+        expect(resources.slice(1)).toEqual(
+          actions.every((action) =>
+            ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:Query'].includes(action),
+          )
+            ? [
+                // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax
+                { 'Fn::Sub': '${UsageTable.Arn}/index/byPeriod' },
+                // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax
+                { 'Fn::Sub': '${UsageTable.Arn}/index/byWorkgroupDayCost' },
+              ]
+            : [],
+        );
       }
       if (actions.includes('sns:Publish')) expect(resources).toEqual([ref('AlertsTopic')]);
       if (actions.some((action) => action.startsWith('kms:'))) {
@@ -391,7 +417,9 @@ describe('sls package (offline, no credentials)', () => {
         expect(statement.Condition?.StringEquals).toHaveProperty(['kms:ViaService']);
       }
       if (actions.some((action) => action.startsWith('sqs:'))) {
-        expect(resources).toEqual([getAttArn('IngestQueue')]);
+        expect([[getAttArn('IngestQueue')], [getAttArn('IngestDeadLetterQueue')]]).toContainEqual(
+          resources,
+        );
       }
     }
   });
