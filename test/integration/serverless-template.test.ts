@@ -337,7 +337,44 @@ describe('sls package (offline, no credentials)', () => {
         },
       ]);
     }
-    expect(resourcesOfType('AWS::IAM::Role')).toHaveLength(Object.keys(FUNCTION_ROLES).length);
+    // Besides the functions' roles, only the chat channel's, created when channel ids are given.
+    expect(
+      resourcesOfType('AWS::IAM::Role')
+        .map(([logicalId]) => logicalId)
+        .sort(),
+    ).toEqual([...Object.values(FUNCTION_ROLES), 'ChatChannelRole'].sort());
+  });
+
+  it('creates Slack and Teams channel configurations only when their ids are given, with a read-only guardrail', () => {
+    const slack = resource('SlackChannel');
+    const teams = resource('TeamsChannel');
+    expect(slack.Condition).toBe('HasSlackChannel');
+    expect(teams.Condition).toBe('HasTeamsChannel');
+    for (const channel of [slack, teams]) {
+      expect(channel.Properties).toMatchObject({
+        SnsTopicArns: [ref('AlertsTopic')],
+        GuardrailPolicies: [ref('ChatGuardrailPolicy')],
+        IamRoleArn: getAttArn('ChatChannelRole'),
+        UserRoleRequired: false,
+      });
+    }
+    // Default ids are empty: every condition is false and nothing is created.
+    expect(template.Conditions?.HasSlackChannel).toEqual({
+      'Fn::And': [
+        { 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] },
+        { 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] },
+      ],
+    });
+    const guardrail = resource('ChatGuardrailPolicy').Properties.PolicyDocument as {
+      Statement: Statement[];
+    };
+    expect(guardrail.Statement.flatMap(actionsOf).sort()).toEqual([
+      'cloudwatch:DescribeAlarms',
+      'cloudwatch:GetMetricWidgetImage',
+    ]);
+    const role = resource('ChatChannelRole');
+    expect(role.Condition).toBe('HasChatChannel');
+    expect(role.Properties.ManagedPolicyArns).toEqual([ref('ChatGuardrailPolicy')]);
   });
 
   it('lets each function write only its own log group', () => {
