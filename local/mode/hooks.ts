@@ -80,7 +80,8 @@ function limitsOf(budget: Budget): string[] {
  * (b) Reports at the end of the run, with everything still running: the `athena-cost status`
  * and `athena-cost report` tables for the simulated day, run through the real CLI against the
  * local endpoints, and the HTML report written to `reports/`. "Now" is the last instant of the
- * simulated day, so status shows that day's period and its forecast.
+ * simulated day, so status shows that day's period and its forecast. Last, one alert as e-mail and
+ * as the chat card, and the daily digest of the simulated day.
  */
 export async function printReports(
   ctx: LocalModeContext,
