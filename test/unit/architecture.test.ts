@@ -8,7 +8,7 @@ const FUNCTIONS = path.resolve(import.meta.dirname, '../../functions');
 
 /** Adapters are named by the service they speak; wiring and the SDK clients compose them. */
 const isAdapter = (file: string): boolean =>
-  /^(athena|cloudwatch|dynamodb|sns)-/.test(path.basename(file));
+  /^(athena|cloudwatch|dynamodb|sns|sqs)-/.test(path.basename(file));
 const isComposition = (file: string): boolean =>
   file.startsWith('wiring/') || file.startsWith('aws/') || file === 'logger.ts';
 
