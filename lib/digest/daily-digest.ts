@@ -1,10 +1,12 @@
 import type { BudgetStatus, BudgetStatusAction } from '../budgets/budget-status.js';
+import { jsonDpuHours, jsonUsd } from '../format/format-values.js';
 import { isDayKey } from '../reports/report-range.js';
 import {
   loadUsageReport,
   type ReportRowFields,
   type ReportTotalFields,
   rowFields,
+  topQueryFields,
   totalFields,
   type UsageReport,
 } from '../reports/usage-report.js';
@@ -169,7 +171,7 @@ export function buildDailyDigest(input: DailyDigestInput): DailyDigest {
           b.costUsd - a.costUsd || b.dpuHours - a.dpuHours || (a.workgroup < b.workgroup ? -1 : 1),
       )
       .slice(0, DIGEST_TOP),
-    topQueries: dayReport.topQueries.slice(0, DIGEST_TOP),
+    topQueries: dayReport.topQueries.slice(0, DIGEST_TOP).map(topQueryFields),
     budgetsAtRisk: input.statuses
       .filter(
         (status) =>
@@ -202,13 +204,14 @@ export function buildDailyDigest(input: DailyDigestInput): DailyDigest {
   };
 }
 
+/** The mean day, kept to the precision JSON shows each unit with. */
 function averageOf(sum: ReportTotalFields, days: number): ReportTotalFields {
   return {
-    queries: sum.queries / days,
-    failedQueries: sum.failedQueries / days,
-    dpuHours: sum.dpuHours / days,
-    dataScannedBytes: sum.dataScannedBytes / days,
-    costUsd: sum.costUsd / days,
+    queries: Math.round((sum.queries * 100) / days) / 100,
+    failedQueries: Math.round((sum.failedQueries * 100) / days) / 100,
+    dpuHours: jsonDpuHours(sum.dpuHours / days),
+    dataScannedBytes: Math.round(sum.dataScannedBytes / days),
+    costUsd: jsonUsd(sum.costUsd / days),
   };
 }
 

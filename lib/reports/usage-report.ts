@@ -297,16 +297,21 @@ export function toReportJson(report: UsageReport): ReportJson {
     by: report.by,
     rows: report.rows.map(rowFields),
     total: totalFields(report.total),
-    topQueries: report.topQueries.map((query) => ({
-      queryExecutionId: query.queryExecutionId,
-      workgroup: query.workgroup,
-      state: query.state,
-      dpuCount: query.dpuCount,
-      dpuHours: jsonDpuHours(query.dpuHours),
-      engineExecutionMs: query.engineExecutionMs,
-      dataScannedBytes: query.dataScannedBytes,
-      costUsd: jsonUsd(query.costUsd),
-      completedAt: query.completedAt,
-    })),
+    topQueries: report.topQueries.map(topQueryFields),
+  };
+}
+
+/** A top query as JSON shows it (the report's and the digest's). */
+export function topQueryFields(query: TopQuery): TopQuery {
+  return {
+    queryExecutionId: query.queryExecutionId,
+    workgroup: query.workgroup,
+    state: query.state,
+    dpuCount: query.dpuCount,
+    dpuHours: jsonDpuHours(query.dpuHours),
+    engineExecutionMs: query.engineExecutionMs,
+    dataScannedBytes: query.dataScannedBytes,
+    costUsd: jsonUsd(query.costUsd),
+    completedAt: query.completedAt,
   };
 }
