@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  ANOMALY_ALARM_METRICS,
   type Budget,
   BudgetSchema,
   BYPASS_ACTIONS,
@@ -276,6 +277,17 @@ export const BUDGET_SET_OPTIONS = {
       error: (issue) => `must be one of ${BYPASS_ACTIONS.join(', ')}, got '${String(issue.input)}'`,
     }),
     field: 'onBypass',
+  },
+  'anomaly-alarm': {
+    type: 'string',
+    valueName: ANOMALY_ALARM_METRICS.join('|'),
+    description:
+      'Also alarm when the hourly cost or DPU-hours rise above their expected band (about $0.30 a month)',
+    schema: z.enum(ANOMALY_ALARM_METRICS, {
+      error: (issue) =>
+        `must be one of ${ANOMALY_ALARM_METRICS.join(', ')}, got '${String(issue.input)}'`,
+    }),
+    field: 'anomalyAlarm',
   },
   'skip-workgroup-check': {
     type: 'boolean',

@@ -36,6 +36,7 @@ export function budgetJson(budget: Budget) {
     pausedAt: budget.pausedAt ?? null,
     pausedUntil: budget.pausedUntil ?? null,
     resumedAt: budget.resumedAt ?? null,
+    anomalyAlarm: budget.anomalyAlarm ?? null,
     updatedAt: budget.updatedAt,
   };
 }

@@ -53,8 +53,15 @@ export interface Budget {
   readonly pausedUntil?: string | undefined;
   /** When the last pause was ended by `budget resume`. */
   readonly resumedAt?: string | undefined;
+  /** An anomaly-detection alarm on the workgroup's hourly cost or DPU-hours, set by `budget set`. */
+  readonly anomalyAlarm?: AnomalyAlarmMetric | undefined;
   readonly updatedAt: string;
 }
+
+/** What an anomaly-detection alarm watches: the hourly `CostUsd` or `DpuHours` metric. */
+export const ANOMALY_ALARM_METRICS = ['cost', 'dpu-hours'] as const;
+
+export type AnomalyAlarmMetric = (typeof ANOMALY_ALARM_METRICS)[number];
 
 /** Athena's own limits on workgroup names. */
 const WORKGROUP_NAME = /^[a-zA-Z0-9._-]{1,128}$/;
@@ -255,6 +262,11 @@ export const BudgetSchema = z
       pausedAt: z.optional(instant),
       pausedUntil: z.optional(instant),
       resumedAt: z.optional(instant),
+      anomalyAlarm: z.optional(
+        z.enum(ANOMALY_ALARM_METRICS, {
+          error: `must be one of ${ANOMALY_ALARM_METRICS.join(', ')}`,
+        }),
+      ),
       updatedAt: z.iso.datetime({
         offset: true,
         error: required('must be an ISO 8601 date-time'),

@@ -1,6 +1,7 @@
 import { pauseStep } from '../alerts/render-alert.js';
 import { formatBytes, formatDpuHours, formatUsdWithSign } from '../format/format-values.js';
 import {
+  type AnomalyAlarmDefinition,
   BUDGET_USED_PERCENT_METRIC,
   type BudgetAlarmDefinition,
   type BudgetAlarms,
@@ -151,23 +152,73 @@ export async function syncBudgetAlarms(
   settings: BudgetAlarmSettings,
 ): Promise<BudgetAlarmChanges> {
   const existing = await alarms.namesWithPrefix(
-    budgetAlarmPrefix(settings.stackName, budget.workgroup),
+    workgroupAlarmPrefix(settings.stackName, budget.workgroup),
   );
   const plan = planBudgetAlarms(budget, existing, settings);
   for (const definition of plan.put) await alarms.put(definition);
-  if (plan.delete.length > 0) await alarms.delete(plan.delete);
-  return { put: plan.put.map((definition) => definition.name), deleted: plan.delete };
+  const anomaly = anomalyAlarmDefinition(budget, settings);
+  if (anomaly !== undefined) await alarms.putAnomaly(anomaly);
+  const anomalyName = anomalyAlarmName(settings.stackName, budget.workgroup);
+  const staleAnomaly = anomaly === undefined && existing.includes(anomalyName) ? [anomalyName] : [];
+  const deleted = [...plan.delete, ...staleAnomaly];
+  if (deleted.length > 0) await alarms.delete(deleted);
+  return {
+    put: [
+      ...plan.put.map((definition) => definition.name),
+      ...(anomaly === undefined ? [] : [anomaly.name]),
+    ],
+    deleted,
+  };
 }
 
-/** Deletes every notify alarm of a workgroup; returns their names. */
+/** `${stack}-budget-${workgroup}-anomaly`: the one anomaly alarm of a workgroup's budget. */
+export const anomalyAlarmName = (stackName: string, workgroup: string): string =>
+  `${stackName}-budget-${workgroup}-anomaly`;
+
+/** Every alarm of a workgroup's budget starts with this; names are then matched exactly. */
+const workgroupAlarmPrefix = (stackName: string, workgroup: string): string =>
+  `${stackName}-budget-${workgroup}-`;
+
+/** Two standard deviations: CloudWatch's default band width. */
+export const ANOMALY_BAND_WIDTH = 2;
+
+/**
+ * The anomaly alarm a budget asks for (`anomalyAlarm`), on the hourly sum of the workgroup's
+ * `CostUsd` or `DpuHours`: a runaway shows within the hour, before any threshold is reached.
+ */
+export function anomalyAlarmDefinition(
+  budget: Budget,
+  settings: BudgetAlarmSettings,
+): AnomalyAlarmDefinition | undefined {
+  if (budget.anomalyAlarm === undefined) return undefined;
+  const cost = budget.anomalyAlarm === 'cost';
+  return {
+    name: anomalyAlarmName(settings.stackName, budget.workgroup),
+    description: [
+      `athena-cost: the hourly ${cost ? 'cost' : 'DPU-hours'} of workgroup ${budget.workgroup} rose above its expected band (anomaly detection, ${ANOMALY_BAND_WIDTH} standard deviations), before any budget threshold.`,
+      `Top queries: athena-cost report --workgroup ${budget.workgroup} --by workgroup --top 5`,
+      `Status: athena-cost status --workgroup ${budget.workgroup}`,
+    ].join('\n'),
+    namespace: settings.namespace,
+    metricName: cost ? 'CostUsd' : 'DpuHours',
+    workgroup: budget.workgroup,
+    periodSeconds: 3_600,
+    bandWidth: ANOMALY_BAND_WIDTH,
+    alarmActions: settings.alertsTopicArn === undefined ? [] : [settings.alertsTopicArn],
+  };
+}
+
+/** Deletes every notify alarm and the anomaly alarm of a workgroup; returns their names. */
 export async function removeBudgetAlarms(
   alarms: BudgetAlarms,
   workgroup: string,
   stackName: string,
 ): Promise<string[]> {
-  const existing = await alarms.namesWithPrefix(budgetAlarmPrefix(stackName, workgroup));
+  const existing = await alarms.namesWithPrefix(workgroupAlarmPrefix(stackName, workgroup));
   const owned = existing.filter(
-    (name) => budgetAlarmPercent(name, stackName, workgroup) !== undefined,
+    (name) =>
+      budgetAlarmPercent(name, stackName, workgroup) !== undefined ||
+      name === anomalyAlarmName(stackName, workgroup),
   );
   if (owned.length > 0) await alarms.delete(owned);
   return owned;

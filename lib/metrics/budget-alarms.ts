@@ -20,11 +20,28 @@ export interface BudgetAlarmDefinition {
   readonly alarmActions: readonly string[];
 }
 
+/**
+ * An anomaly-detection alarm on a workgroup's hourly usage metric: it fires when the hour's sum
+ * rises above the band CloudWatch learned from the metric's history.
+ */
+export interface AnomalyAlarmDefinition {
+  readonly name: string;
+  readonly description: string;
+  readonly namespace: string;
+  readonly metricName: 'CostUsd' | 'DpuHours';
+  readonly workgroup: string;
+  readonly periodSeconds: number;
+  /** The band's width in standard deviations. */
+  readonly bandWidth: number;
+  readonly alarmActions: readonly string[];
+}
+
 /** The CloudWatch calls budget alarms need. */
 export interface BudgetAlarms {
   /** Names of the metric alarms starting with `prefix`. */
   namesWithPrefix(prefix: string): Promise<string[]>;
   put(definition: BudgetAlarmDefinition): Promise<void>;
+  putAnomaly(definition: AnomalyAlarmDefinition): Promise<void>;
   /** Deletes alarms that exist (CloudWatch fails the whole call on an unknown name). */
   delete(names: readonly string[]): Promise<void>;
 }

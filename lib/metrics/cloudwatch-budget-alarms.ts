@@ -5,7 +5,11 @@ import {
   PutMetricAlarmCommand,
 } from '@aws-sdk/client-cloudwatch';
 import { chunk } from '../async/map-with-concurrency.js';
-import type { BudgetAlarmDefinition, BudgetAlarms } from './budget-alarms.js';
+import type {
+  AnomalyAlarmDefinition,
+  BudgetAlarmDefinition,
+  BudgetAlarms,
+} from './budget-alarms.js';
 
 /** DeleteAlarms takes at most 100 names per call. */
 const MAX_ALARMS_PER_DELETE = 100;
@@ -49,6 +53,44 @@ export class CloudWatchBudgetAlarms implements BudgetAlarms {
         Threshold: definition.threshold,
         ComparisonOperator: definition.comparisonOperator,
         TreatMissingData: definition.treatMissingData,
+        ActionsEnabled: true,
+        AlarmActions: [...definition.alarmActions],
+      }),
+    );
+  }
+
+  async putAnomaly(definition: AnomalyAlarmDefinition): Promise<void> {
+    await this.cloudWatch.send(
+      new PutMetricAlarmCommand({
+        AlarmName: definition.name,
+        AlarmDescription: definition.description,
+        Metrics: [
+          {
+            Id: 'usage',
+            MetricStat: {
+              Metric: {
+                Namespace: definition.namespace,
+                MetricName: definition.metricName,
+                Dimensions: [{ Name: 'WorkGroup', Value: definition.workgroup }],
+              },
+              Period: definition.periodSeconds,
+              Stat: 'Sum',
+            },
+            ReturnData: true,
+          },
+          {
+            Id: 'band',
+            Expression: `ANOMALY_DETECTION_BAND(usage, ${definition.bandWidth})`,
+            Label: 'expected',
+            ReturnData: true,
+          },
+        ],
+        ThresholdMetricId: 'band',
+        ComparisonOperator: 'GreaterThanUpperThreshold',
+        EvaluationPeriods: 1,
+        DatapointsToAlarm: 1,
+        // An hour without queries publishes nothing: it is not spend out of the band.
+        TreatMissingData: 'notBreaching',
         ActionsEnabled: true,
         AlarmActions: [...definition.alarmActions],
       }),

@@ -199,6 +199,7 @@ describe('athena-cost budget set, list and rm', () => {
       pausedAt: null,
       pausedUntil: null,
       resumedAt: null,
+      anomalyAlarm: null,
       updatedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     };
     expect(JSON.parse(stdout)).toEqual({
@@ -403,10 +404,29 @@ describe('athena-cost budget set, list and rm', () => {
           '10',
           '--notify-at',
           '50,80',
+          '--anomaly-alarm',
+          'cost',
         ])
       ).code,
     ).toBe(0);
-    expect(alarmsOf(workgroup)).toHaveLength(3);
+    expect(alarmsOf(workgroup)).toHaveLength(4);
+    // The anomaly alarm: the hourly CostUsd sum against its learned band.
+    const anomaly = cloudWatch.alarms.get(`athena-cost-budget-${workgroup}-anomaly`);
+    expect(anomaly).toMatchObject({
+      ThresholdMetricId: 'band',
+      ComparisonOperator: 'GreaterThanUpperThreshold',
+      Metrics: [
+        expect.objectContaining({
+          Id: 'usage',
+          MetricStat: expect.objectContaining({
+            Metric: expect.objectContaining({ MetricName: 'CostUsd' }),
+            Period: 3600,
+            Stat: 'Sum',
+          }),
+        }),
+        expect.objectContaining({ Id: 'band', Expression: 'ANOMALY_DETECTION_BAND(usage, 2)' }),
+      ],
+    });
 
     const removed = await athenaCost([
       'budget',
@@ -421,7 +441,11 @@ describe('athena-cost budget set, list and rm', () => {
     expect(JSON.parse(removed.stdout)).toEqual({
       workgroup,
       removed: true,
-      deletedAlarms: [alarmName(workgroup, 50), alarmName(workgroup, 80)],
+      deletedAlarms: [
+        `athena-cost-budget-${workgroup}-anomaly`,
+        alarmName(workgroup, 50),
+        alarmName(workgroup, 80),
+      ],
     });
     expect(alarmsOf(workgroup)).toEqual([other]);
     expect(await budgets.get(workgroup)).toBeUndefined();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Budget } from '../../lib/budgets/budget.js';
 import {
+  anomalyAlarmDefinition,
   type BudgetAlarmSettings,
   budgetAlarmDefinitions,
   budgetAlarmName,
@@ -11,7 +12,11 @@ import {
   staleBudgetAlarms,
   syncBudgetAlarms,
 } from '../../lib/budgets/plan-budget-alarms.js';
-import type { BudgetAlarmDefinition, BudgetAlarms } from '../../lib/metrics/budget-alarms.js';
+import type {
+  AnomalyAlarmDefinition,
+  BudgetAlarmDefinition,
+  BudgetAlarms,
+} from '../../lib/metrics/budget-alarms.js';
 import { aBudget as aDayBudget } from '../support/factories.js';
 
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:athena-cost-prod-alerts';
@@ -44,6 +49,10 @@ function fakeAlarms(initial: readonly string[]) {
     },
     put: async (definition: BudgetAlarmDefinition) => {
       calls.push(`put ${definition.name}`);
+      names.add(definition.name);
+    },
+    putAnomaly: async (definition: AnomalyAlarmDefinition) => {
+      calls.push(`put anomaly ${definition.name} on ${definition.metricName}`);
       names.add(definition.name);
     },
     delete: async (toDelete) => {
@@ -187,7 +196,7 @@ describe('syncBudgetAlarms and removeBudgetAlarms', () => {
       deleted: ['athena-cost-prod-budget-analytics-notify-50'],
     });
     expect(calls).toEqual([
-      'describe athena-cost-prod-budget-analytics-notify-',
+      'describe athena-cost-prod-budget-analytics-',
       'put athena-cost-prod-budget-analytics-notify-75',
       'delete athena-cost-prod-budget-analytics-notify-50',
     ]);
@@ -203,16 +212,48 @@ describe('syncBudgetAlarms and removeBudgetAlarms', () => {
     expect(calls.filter((call) => call.startsWith('delete'))).toEqual([]);
   });
 
+  it('puts an anomaly alarm on the hourly metric asked for, and deletes it once not asked for', async () => {
+    const { alarms, names, calls } = fakeAlarms(['athena-cost-prod-budget-analytics-x-anomaly']);
+
+    const added = await syncBudgetAlarms(alarms, aBudget({ anomalyAlarm: 'cost' }), SETTINGS);
+    const removed = await syncBudgetAlarms(alarms, aBudget(), SETTINGS);
+
+    expect(added.put).toContain('athena-cost-prod-budget-analytics-anomaly');
+    expect(calls).toContain('put anomaly athena-cost-prod-budget-analytics-anomaly on CostUsd');
+    expect(removed.deleted).toEqual(['athena-cost-prod-budget-analytics-anomaly']);
+    // Another workgroup's alarm whose name starts alike is left alone.
+    expect([...names].filter((name) => name.endsWith('anomaly'))).toEqual([
+      'athena-cost-prod-budget-analytics-x-anomaly',
+    ]);
+  });
+
+  it('describes the anomaly alarm for chat: what left its band and what to run', () => {
+    const definition = anomalyAlarmDefinition(aBudget({ anomalyAlarm: 'dpu-hours' }), SETTINGS);
+
+    expect(definition).toMatchObject({
+      metricName: 'DpuHours',
+      periodSeconds: 3_600,
+      bandWidth: 2,
+      alarmActions: [TOPIC],
+    });
+    expect(definition?.description).toContain(
+      'the hourly DPU-hours of workgroup analytics rose above its expected band',
+    );
+    expect(anomalyAlarmDefinition(aBudget(), SETTINGS)).toBeUndefined();
+  });
+
   it("removes every alarm of the workgroup and nobody else's", async () => {
     const { alarms, names } = fakeAlarms([
       'athena-cost-prod-budget-analytics-notify-50',
       'athena-cost-prod-budget-analytics-notify-80',
       'athena-cost-prod-budget-analytics-notify-x-notify-50',
+      'athena-cost-prod-budget-analytics-anomaly',
     ]);
 
     const deleted = await removeBudgetAlarms(alarms, 'analytics', SETTINGS.stackName);
 
     expect(deleted).toEqual([
+      'athena-cost-prod-budget-analytics-anomaly',
       'athena-cost-prod-budget-analytics-notify-50',
       'athena-cost-prod-budget-analytics-notify-80',
     ]);
