@@ -28,7 +28,8 @@ const totalsLine = (totals: ReportTotalFields): string =>
 
 /** The headline: the day, its cost and DPU-hours and how they compare with the day before. */
 function headline(digest: DailyDigest): string {
-  return `daily digest ${digest.day}: ${formatUsdWithSign(digest.total.costUsd)}, ${formatDpuHours(digest.total.dpuHours)} DPU-hours (${signedPercent(digest.change.costVsPreviousDay)} cost vs the day before)`;
+  const change = digest.change.costVsPreviousDay;
+  return `daily digest ${digest.day}: ${formatUsdWithSign(digest.total.costUsd)}, ${formatDpuHours(digest.total.dpuHours)} DPU-hours${change === null ? '' : `, cost ${signedPercent(change)} vs the day before`}`;
 }
 
 /** The sections of a digest as label and lines, shared by the text, markdown and chat layouts. */
