@@ -11,14 +11,14 @@ import { queryPartition } from './dynamodb-toolkit.js';
 import { TableKeys } from './table-keys.js';
 
 /**
- * Budgets in one partition of the table, so listing them is a single Query. Stored budgets are
- * validated on the way out: an item edited by hand into something invalid is reported, not
- * enforced.
+ * Reads budgets, which sit in one partition of the table, so listing them is a single Query.
+ * Stored budgets are validated on the way out: an item edited by hand into something invalid is
+ * reported, not enforced. Apart from the store so that readers (the digest) bundle no writes.
  */
-export class DynamoDbBudgetStore implements BudgetStore {
+export class DynamoDbBudgetReader implements Pick<BudgetStore, 'list'> {
   constructor(
-    private readonly documents: DynamoDBDocumentClient,
-    private readonly tableName: string,
+    protected readonly documents: DynamoDBDocumentClient,
+    protected readonly tableName: string,
   ) {}
 
   async list(): Promise<StoredBudgets> {
@@ -32,7 +32,10 @@ export class DynamoDbBudgetStore implements BudgetStore {
     }
     return { budgets, invalid };
   }
+}
 
+/** Budgets in the table: read as {@link DynamoDbBudgetReader} does, written one item each. */
+export class DynamoDbBudgetStore extends DynamoDbBudgetReader implements BudgetStore {
   async get(workgroup: string): Promise<Budget | undefined> {
     const output = await this.documents.send(
       new GetCommand({

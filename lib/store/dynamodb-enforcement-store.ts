@@ -31,13 +31,68 @@ export const CLAIM_LEASE_MS = 5 * 60_000;
 /** Enforcement records outlive their period long enough for reports, then expire. */
 const RETENTION_SECONDS = 400 * 86_400;
 
-/** Enforcement state and action claims in the single table, claimed with conditional writes. */
-export class DynamoDbEnforcementStore implements EnforcementStore {
+/**
+ * Reads the actions and bypasses recorded for a budget period; apart from the store so that
+ * readers (the daily digest) bundle no writes.
+ */
+export class DynamoDbEnforcementReader
+  implements Pick<EnforcementStore, 'actions' | 'bypassCount'>
+{
   constructor(
-    private readonly documents: DynamoDBDocumentClient,
-    private readonly tableName: string,
+    protected readonly documents: DynamoDBDocumentClient,
+    protected readonly tableName: string,
   ) {}
 
+  async actions(key: EnforcementKey): Promise<ActionRecord[]> {
+    const { pk } = TableKeys.actionClaim(key.workgroup, key.period, key.periodKey, '');
+    const output = await this.documents.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ConsistentRead: true,
+      }),
+    );
+    return (output.Items ?? [])
+      .filter((item) => item.type === 'action')
+      .map((item) => ({
+        thresholdId: String(item.thresholdId),
+        action: item.action as ThresholdAction,
+        status: item.status as ActionRecord['status'],
+        claimedAt: String(item.claimedAt),
+        completedAt: typeof item.completedAt === 'string' ? item.completedAt : undefined,
+        usedPercent: typeof item.usedPercent === 'number' ? item.usedPercent : undefined,
+        detail: typeof item.detail === 'string' ? item.detail : undefined,
+      }));
+  }
+
+  async bypassCount(key: EnforcementKey): Promise<number> {
+    const { pk } = TableKeys.bypass(key.workgroup, key.period, key.periodKey, '');
+    let count = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const output = await this.documents.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          Select: 'COUNT',
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      count += output.Count ?? 0;
+      startKey = output.LastEvaluatedKey;
+    } while (startKey);
+    return count;
+  }
+}
+
+/** Enforcement state and action claims in the single table, claimed with conditional writes. */
+export class DynamoDbEnforcementStore
+  extends DynamoDbEnforcementReader
+  implements EnforcementStore
+{
   async acquire(key: EnforcementKey, owner: string, now: Date): Promise<boolean> {
     return conditionalWrite(
       this.documents.send(
@@ -108,29 +163,6 @@ export class DynamoDbEnforcementStore implements EnforcementStore {
     );
   }
 
-  async actions(key: EnforcementKey): Promise<ActionRecord[]> {
-    const { pk } = TableKeys.actionClaim(key.workgroup, key.period, key.periodKey, '');
-    const output = await this.documents.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
-        ConsistentRead: true,
-      }),
-    );
-    return (output.Items ?? [])
-      .filter((item) => item.type === 'action')
-      .map((item) => ({
-        thresholdId: String(item.thresholdId),
-        action: item.action as ThresholdAction,
-        status: item.status as ActionRecord['status'],
-        claimedAt: String(item.claimedAt),
-        completedAt: typeof item.completedAt === 'string' ? item.completedAt : undefined,
-        usedPercent: typeof item.usedPercent === 'number' ? item.usedPercent : undefined,
-        detail: typeof item.detail === 'string' ? item.detail : undefined,
-      }));
-  }
-
   async recordOnce(
     key: EnforcementKey,
     record: Omit<ActionRecord, 'claimedAt'>,
@@ -190,27 +222,6 @@ export class DynamoDbEnforcementStore implements EnforcementStore {
         }),
       ),
     );
-  }
-
-  async bypassCount(key: EnforcementKey): Promise<number> {
-    const { pk } = TableKeys.bypass(key.workgroup, key.period, key.periodKey, '');
-    let count = 0;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const output = await this.documents.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': pk },
-          Select: 'COUNT',
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      count += output.Count ?? 0;
-      startKey = output.LastEvaluatedKey;
-    } while (startKey);
-    return count;
   }
 
   async saveSnapshot(

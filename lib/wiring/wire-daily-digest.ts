@@ -5,8 +5,8 @@ import { loadBudgetStatuses } from '../budgets/load-budget-statuses.js';
 import type { DigestSources } from '../digest/daily-digest.js';
 import { deadLetterDepth } from '../digest/sqs-dead-letter-depth.js';
 import { reconciledQueriesBetween } from '../metrics/cloudwatch-reconciled-queries.js';
-import { DynamoDbBudgetStore } from '../store/dynamodb-budget-store.js';
-import { DynamoDbEnforcementStore } from '../store/dynamodb-enforcement-store.js';
+import { DynamoDbBudgetReader } from '../store/dynamodb-budget-store.js';
+import { DynamoDbEnforcementReader } from '../store/dynamodb-enforcement-store.js';
 import { DynamoDbUsageCounterReader } from '../store/dynamodb-usage-counter-reader.js';
 import { DynamoDbUsageReportSource } from '../store/dynamodb-usage-report-source.js';
 
@@ -31,9 +31,9 @@ export function wireDigestSources(wiring: DigestWiring): DigestSources {
       (
         await loadBudgetStatuses(
           {
-            budgets: new DynamoDbBudgetStore(documents, tableName),
+            budgets: new DynamoDbBudgetReader(documents, tableName),
             counters: new DynamoDbUsageCounterReader(documents, tableName),
-            enforcement: new DynamoDbEnforcementStore(documents, tableName),
+            enforcement: new DynamoDbEnforcementReader(documents, tableName),
           },
           at,
         )
