@@ -22,6 +22,11 @@ export interface BudgetActionAlert extends AlertBase {
   readonly dryRun: boolean;
   readonly outcome: 'applied' | 'dry-run' | 'no-change';
   readonly detail: string;
+  /**
+   * Why it was taken: a threshold crossed (when unset), the action undone by hand while still
+   * over budget and so applied again, or a query that sidestepped the throttle (onBypass).
+   */
+  readonly cause?: 'threshold' | 'undone-by-hand' | 'throttle-bypass' | undefined;
 }
 
 /** A threshold's action could not be carried out; the batch is redelivered to try again. */

@@ -141,7 +141,11 @@ function budgetActionView(alert: BudgetActionAlert): AlertView {
         ? `${workgroup} ${at}: ${action} changed nothing`
         : action === 'notify'
           ? `${workgroup} ${at} (notify at ${alert.thresholdPercent}%)`
-          : `${workgroup} ${ACTION_DONE[action]} ${at}`;
+          : alert.cause === 'undone-by-hand'
+            ? `${workgroup} ${ACTION_DONE[action]} again ${at}: undone by hand while over budget`
+            : alert.cause === 'throttle-bypass'
+              ? `${workgroup} ${ACTION_DONE[action]}: queries bypassed its throttle`
+              : `${workgroup} ${ACTION_DONE[action]} ${at}`;
   const acted = alert.outcome === 'applied' && action !== 'notify';
   return {
     severity: !acted ? (action === 'notify' ? 'warning' : 'info') : 'critical',
@@ -155,7 +159,8 @@ function budgetActionView(alert: BudgetActionAlert): AlertView {
         ? ([['Given back', `automatically when the period ends (${periodEndOf(alert)})`]] as const)
         : []),
     ],
-    steps: [...(acted ? undoSteps(alert) : []), pauseStep(workgroup)],
+    // An undo step pauses the budget first; with nothing to undo, pausing is what is left.
+    steps: acted ? undoSteps(alert) : [pauseStep(workgroup)],
     keywords: [workgroup, alert.period, action, alert.outcome],
     context: {
       ...commonContext(alert),
@@ -345,11 +350,11 @@ function undoSteps(alert: BudgetActionAlert): AlertStep[] {
   }
 }
 
-/** The command that keeps the budget from acting again. */
+/** The command that keeps the budget from acting again, until `budget resume`. */
 export function pauseStep(workgroup: string): AlertStep {
   return {
-    label: 'Stop enforcing (deletes the budget and its alarms)',
-    command: `athena-cost budget rm --workgroup ${workgroup}`,
+    label: 'Pause the budget (it records and notifies, acts no more until budget resume)',
+    command: `athena-cost budget pause --workgroup ${workgroup}`,
   };
 }
 

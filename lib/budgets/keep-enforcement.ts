@@ -205,7 +205,14 @@ export function createEnforcementKeeper(deps: EnforcementKeeperDependencies) {
           },
           now(),
         );
-        await publishAction(kept, 'disable', throttle.thresholdPercent, outcome, detail);
+        await publishAction(
+          kept,
+          'disable',
+          throttle.thresholdPercent,
+          outcome,
+          detail,
+          'throttle-bypass',
+        );
       }
       bypassDisabled.add(id);
     });
@@ -261,7 +268,7 @@ export function createEnforcementKeeper(deps: EnforcementKeeperDependencies) {
             now(),
           );
           const percent = thresholdPercentOf(record.thresholdId) ?? kept.usedPercent;
-          await publishAction(kept, action, percent, outcome, detail);
+          await publishAction(kept, action, percent, outcome, detail, 'undone-by-hand');
         }
       },
       false,
@@ -304,9 +311,11 @@ export function createEnforcementKeeper(deps: EnforcementKeeperDependencies) {
     thresholdPercent: number,
     outcome: ActionOutcome,
     detail: string,
+    cause: 'undone-by-hand' | 'throttle-bypass',
   ): Promise<void> {
     await deps.alerts.publish({
       kind: 'budget-action',
+      cause,
       ...kept.key,
       action,
       thresholdPercent,

@@ -101,7 +101,7 @@ describe('budgetAlarmDefinitions', () => {
     expect(definitions[0]).toEqual({
       name: 'athena-cost-prod-budget-analytics-notify-50',
       description:
-        'athena-cost: workgroup analytics has used 50% of its day budget (10.000 DPU-hours).\nStatus: athena-cost status --workgroup analytics\nStop enforcing (deletes the budget and its alarms): athena-cost budget rm --workgroup analytics',
+        'athena-cost: workgroup analytics has used 50% of its day budget (10.000 DPU-hours).\nStatus: athena-cost status --workgroup analytics\nPause the budget (it records and notifies, acts no more until budget resume): athena-cost budget pause --workgroup analytics',
       namespace: 'AthenaCostMonitor',
       metricName: 'BudgetUsedPercent',
       workgroup: 'analytics',
@@ -135,7 +135,7 @@ describe('budgetAlarmDefinitions', () => {
     );
     expect(definition?.namespace).toBe('Custom/Athena');
     expect(definition?.description).toBe(
-      'athena-cost: workgroup analytics has used 50% of its month budget (10.000 DPU-hours, $250.00, 953.7 MiB scanned).\nStatus: athena-cost status --workgroup analytics\nStop enforcing (deletes the budget and its alarms): athena-cost budget rm --workgroup analytics',
+      'athena-cost: workgroup analytics has used 50% of its month budget (10.000 DPU-hours, $250.00, 953.7 MiB scanned).\nStatus: athena-cost status --workgroup analytics\nPause the budget (it records and notifies, acts no more until budget resume): athena-cost budget pause --workgroup analytics',
     );
   });
 });

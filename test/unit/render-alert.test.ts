@@ -72,6 +72,18 @@ const ALERTS: Readonly<Record<string, BudgetAlert>> = {
     outcome: 'no-change',
     detail: 'the workgroup is already DISABLED',
   },
+  'disabled again after a manual re-enable': {
+    ...action,
+    action: 'disable',
+    cause: 'undone-by-hand',
+    detail: 're-enabled by hand while over budget; disabled again',
+  },
+  'disabled on a throttle bypass': {
+    ...action,
+    action: 'disable',
+    cause: 'throttle-bypass',
+    detail: 'a query ran above the throttled max-dpu-count 8 (onBypass: disable)',
+  },
   'action failed': {
     ...base,
     kind: 'budget-action-failed',
@@ -80,6 +92,18 @@ const ALERTS: Readonly<Record<string, BudgetAlert>> = {
     usedPercent: 97.5,
     usage,
     error: 'ThrottlingException: Rate exceeded',
+  },
+  'throttle bypassed': {
+    ...base,
+    kind: 'throttle-bypass',
+    ceiling: 8,
+    queries: [
+      { queryExecutionId: 'q-1', dpuCount: 24 },
+      { queryExecutionId: 'q-2', dpuCount: 32 },
+    ],
+    bypassedQueries: 2,
+    usage,
+    detail: 'the workgroup does not enforce its configuration: clients set their own max-dpu-count',
   },
   'restore done': {
     ...base,
@@ -157,11 +181,22 @@ describe('renderAlert', () => {
     expect(steps('throttle (DPU)')[0]).toContain('max-dpu-count=124');
     expect(steps('throttle (scan cutoff)')[0]).toContain('RemoveBytesScannedCutoffPerQuery=true');
     expect(steps('notify')).toEqual([
-      'Stop enforcing (deletes the budget and its alarms): `athena-cost budget rm --workgroup analytics`',
+      'Pause the budget (it records and notifies, acts no more until budget resume): `athena-cost budget pause --workgroup analytics`',
     ]);
     // Nothing changed: nothing to undo.
     expect(steps('dry run')).toHaveLength(1);
     expect(steps('no change')).toHaveLength(1);
+  });
+
+  it('says when an action was applied again, or set off by a bypass', () => {
+    const title = (name: string) => renderAlert(ALERTS[name] as BudgetAlert).chat.content.title;
+
+    expect(title('disabled again after a manual re-enable')).toBe(
+      '🛑 analytics disabled again at 97.5% of its day budget: undone by hand while over budget',
+    );
+    expect(title('disabled on a throttle bypass')).toBe(
+      '🛑 analytics disabled: queries bypassed its throttle',
+    );
   });
 
   it('keeps a card valid when an error or detail is longer than chat shows', () => {
