@@ -18,6 +18,7 @@ export const COMMANDS: CommandMap = {
   'budget resume': () => import('./commands/budget/resume.js'),
   'budget rm': () => import('./commands/budget/rm.js'),
   'budget set': () => import('./commands/budget/set.js'),
+  digest: () => import('./commands/digest.js'),
   'dlq peek': () => import('./commands/dlq/peek.js'),
   'dlq redrive': () => import('./commands/dlq/redrive.js'),
   report: () => import('./commands/report.js'),

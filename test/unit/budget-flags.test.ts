@@ -303,7 +303,7 @@ describe('athena-cost budget set (command line)', () => {
     const { code, stdout } = await cli(['budget', 'set', '--help']);
     expect(code).toBe(0);
     expect(stdout.split('\n')[0]).toBe(
-      'Usage: athena-cost budget set --workgroup WG --period day|week|month [--limit-dpu-hours N] [--limit-usd N] [--limit-bytes BYTES] [--notify-at P,P] [--throttle-at P] [--throttle-max-dpu N] [--throttle-bytes-cutoff BYTES] [--disable-at P] [--disable-now-at P] [--dry-run] [--protected] [--enforce-workgroup-config] [--on-bypass notify|disable] [options]',
+      'Usage: athena-cost budget set --workgroup WG --period day|week|month [--limit-dpu-hours N] [--limit-usd N] [--limit-bytes BYTES] [--notify-at P,P] [--throttle-at P] [--throttle-max-dpu N] [--throttle-bytes-cutoff BYTES] [--disable-at P] [--disable-now-at P] [--dry-run] [--protected] [--enforce-workgroup-config] [--on-bypass notify|disable] [--anomaly-alarm cost|dpu-hours] [options]',
     );
     for (const flag of Object.keys(BUDGET_SET_OPTIONS)) {
       expect(stdout.match(new RegExp(`^ {2}--${flag}\\b`, 'gm')), flag).toHaveLength(1);
