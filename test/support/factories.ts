@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { QueryExecution } from '@aws-sdk/client-athena';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Budget } from '../../lib/budgets/budget.js';
+import type { ActionRecord } from '../../lib/store/enforcement-store.js';
 
 export interface ExecutionOverrides {
   readonly id?: string;
@@ -127,5 +128,15 @@ export const aBudget = (overrides: Partial<Budget> = {}): Budget => ({
   protected: false,
   onBypass: 'notify',
   updatedAt: '2026-11-01T00:00:00.000Z',
+  ...overrides,
+});
+
+/** A recorded threshold action: an 80 % throttle applied at 10:00 on 2026-11-25. */
+export const anActionRecord = (overrides: Partial<ActionRecord> = {}): ActionRecord => ({
+  thresholdId: '80:throttle',
+  action: 'throttle',
+  status: 'applied',
+  claimedAt: '2026-11-25T10:00:00.000Z',
+  completedAt: '2026-11-25T10:00:01.000Z',
   ...overrides,
 });

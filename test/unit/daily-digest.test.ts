@@ -16,7 +16,7 @@ import { buildUsageReport } from '../../lib/reports/usage-report.js';
 import type { ActionRecord } from '../../lib/store/enforcement-store.js';
 import type { UsageCounter } from '../../lib/store/usage-report-source.js';
 import { type UsageTotals, ZERO_TOTALS } from '../../lib/usage/usage-totals.js';
-import { aBudget } from '../support/factories.js';
+import { aBudget, anActionRecord } from '../support/factories.js';
 
 const HOUR_MS = 3_600_000;
 const NANO = 1_000_000_000;
@@ -34,15 +34,8 @@ const dayCounter = (
   totals: { ...ZERO_TOTALS, ...totals },
 });
 
-const anAction = (overrides: Partial<ActionRecord>): ActionRecord => ({
-  thresholdId: '80:throttle',
-  action: 'throttle',
-  status: 'applied',
-  claimedAt: '2026-11-25T10:00:00.000Z',
-  completedAt: '2026-11-25T10:00:01.000Z',
-  detail: 'throttle max-dpu-count to 8',
-  ...overrides,
-});
+const anAction = (overrides: Partial<ActionRecord>): ActionRecord =>
+  anActionRecord({ detail: 'throttle max-dpu-count to 8', ...overrides });
 
 function input(overrides: Partial<DailyDigestInput> = {}): DailyDigestInput {
   const today = ['a', 'b', 'c', 'd', 'e', 'f'].map((workgroup, index) =>

@@ -10,22 +10,14 @@ import {
   undoneActions,
 } from '../../lib/budgets/enforcement-holds.js';
 import type { WorkgroupSettings } from '../../lib/budgets/workgroup-settings.js';
-import type { ActionRecord } from '../../lib/store/enforcement-store.js';
 import { deriveQueryUsage } from '../../lib/usage/query-usage.js';
-import { aBudget, aQueryExecution } from '../support/factories.js';
+import { aBudget, anActionRecord, aQueryExecution } from '../support/factories.js';
 
 const PRICING = { pricePerDpuHourUsd: 0.3, pricePerTbScannedUsd: 5 };
 const KEY = { workgroup: 'analytics', period: 'day' as const, periodKey: '2026-11-25' };
 const AT = new Date('2026-11-25T15:00:00Z');
 
-const anAction = (overrides: Partial<ActionRecord>): ActionRecord => ({
-  thresholdId: '80:throttle',
-  action: 'throttle',
-  status: 'applied',
-  claimedAt: '2026-11-25T10:00:00.000Z',
-  completedAt: '2026-11-25T10:00:01.000Z',
-  ...overrides,
-});
+const anAction = anActionRecord;
 
 const THROTTLED = anAction({});
 const DISABLED = anAction({
