@@ -4,6 +4,7 @@ import {
   type Budget,
   BudgetSchema,
   BYPASS_ACTIONS,
+  MAX_BYTES,
   MAX_THRESHOLD_PERCENT,
   type Threshold,
   type ThresholdAction,
@@ -78,7 +79,7 @@ const bytes = z.string().transform((value, context) => {
   if (number === undefined || number <= 0) {
     context.addIssue({
       code: 'custom',
-      message: `must be a whole number of bytes greater than 0, optionally with a unit (${BYTE_UNIT_NAMES}), e.g. 10GiB or 5TB, got '${value}'`,
+      message: `must be a whole number of bytes from 1 to ${MAX_BYTES}, optionally with a unit (${BYTE_UNIT_NAMES}), e.g. 10GiB or 5TB, got '${value}'`,
     });
     return z.NEVER;
   }

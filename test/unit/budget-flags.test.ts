@@ -153,7 +153,7 @@ describe('budget set flags', () => {
     [{ 'limit-usd': '-1' }, "limit-usd: must be a number greater than 0, e.g. 25, got '-1'"],
     [
       { 'limit-bytes': '1.5 bytes' },
-      "limit-bytes: must be a whole number of bytes greater than 0, optionally with a unit (B, KB, MB, GB, TB, PB (powers of 1000) or KiB, MiB, GiB, TiB, PiB (powers of 1024)), e.g. 10GiB or 5TB, got '1.5 bytes'",
+      "limit-bytes: must be a whole number of bytes from 1 to 9007199254740991, optionally with a unit (B, KB, MB, GB, TB, PB (powers of 1000) or KiB, MiB, GiB, TiB, PiB (powers of 1024)), e.g. 10GiB or 5TB, got '1.5 bytes'",
     ],
     [
       { 'throttle-max-dpu': 'eight' },
@@ -278,6 +278,10 @@ describe('athena-cost budget set (command line)', () => {
       '--limit-dpu-hours must be at most 2501999792: usage is counted in DPU-ms, exact up to 2^53',
     ],
     [['--limit-dpu-hours', '0.0000001'], '--limit-dpu-hours must have at most 6 decimals'],
+    [
+      ['--limit-bytes', '9PiB'],
+      "--limit-bytes must be a whole number of bytes from 1 to 9007199254740991, optionally with a unit (B, KB, MB, GB, TB, PB (powers of 1000) or KiB, MiB, GiB, TiB, PiB (powers of 1024)), e.g. 10GiB or 5TB, got '9PiB'",
+    ],
     [
       ['--limit-usd', '1e10'],
       '--limit-usd must be at most 9007199: usage is counted in nano-USD, exact up to 2^53',
