@@ -7,6 +7,7 @@ import type { AthenaStandIn } from '../local/stand-ins/athena-stand-in.js';
 import type { CloudWatchStandIn } from '../local/stand-ins/cloudwatch-stand-in.js';
 import type { SnsStandIn } from '../local/stand-ins/sns-stand-in.js';
 import { type CapacityProxy, startCapacityProxy } from './capacity-proxy.js';
+import { indexesOf } from './figures.js';
 import {
   functionEnvironment,
   readServerlessConfig,
@@ -43,10 +44,7 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
   const serverless = await readServerlessConfig();
   const aws = await startLocalAws({ alertsTopicName: 'athena-cost-bench-alerts' });
   try {
-    const indexes = readTableDefinition().GlobalSecondaryIndexes.map((index) => ({
-      name: index.IndexName ?? '',
-      keys: (index.KeySchema ?? []).map((key) => key.AttributeName ?? ''),
-    }));
+    const indexes = indexesOf(readTableDefinition());
     const dynamo = await startCapacityProxy(aws.endpoints.dynamodb, indexes);
     const { athena, cloudWatch, sns } = aws;
 

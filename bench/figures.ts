@@ -252,6 +252,55 @@ function numberSize(text: string): number {
 export interface IndexKeys {
   readonly name: string;
   readonly keys: readonly string[];
+  /**
+   * The attributes an index entry holds (table keys, index keys and INCLUDE's non-key
+   * attributes); absent for ALL, whose entry is the whole item.
+   */
+  readonly projected?: readonly string[];
+}
+
+/** Each index's keys and the attributes its entries hold, from a table definition. */
+export function indexesOf(table: {
+  readonly KeySchema: readonly { readonly AttributeName?: string | undefined }[];
+  readonly GlobalSecondaryIndexes: readonly {
+    readonly IndexName?: string | undefined;
+    readonly KeySchema?: readonly { readonly AttributeName?: string | undefined }[] | undefined;
+    readonly Projection?:
+      | {
+          readonly ProjectionType?: string | undefined;
+          readonly NonKeyAttributes?: string[] | undefined;
+        }
+      | undefined;
+  }[];
+}): IndexKeys[] {
+  const tableKeys = table.KeySchema.map((key) => key.AttributeName ?? '');
+  return table.GlobalSecondaryIndexes.map((index) => {
+    const keys = (index.KeySchema ?? []).map((key) => key.AttributeName ?? '');
+    const projection = index.Projection?.ProjectionType ?? 'ALL';
+    return {
+      name: index.IndexName ?? '',
+      keys,
+      ...(projection === 'ALL'
+        ? {}
+        : {
+            projected: [
+              ...tableKeys,
+              ...keys,
+              ...(projection === 'INCLUDE' ? (index.Projection?.NonKeyAttributes ?? []) : []),
+            ],
+          }),
+    };
+  });
+}
+
+/** The part of an item an index entry holds. */
+export function projectedItem<T>(
+  item: Readonly<Record<string, T>>,
+  index: IndexKeys,
+): Record<string, T> {
+  const projected = index.projected;
+  if (projected === undefined) return { ...item };
+  return Object.fromEntries(Object.entries(item).filter(([name]) => projected.includes(name)));
 }
 
 /**
@@ -268,9 +317,13 @@ export function estimateWriteUnits(
 ): number {
   const units = (size: number) => Math.max(1, Math.ceil(size / 1024));
   const put = (item: Readonly<Record<string, WireValue>>, factor: number) => {
-    const size = wireItemSize(item);
-    const indexed = indexes.filter((index) => index.keys.every((key) => key in item)).length;
-    return factor * units(size) * (1 + indexed);
+    // The item, then each index it lands in, at the size of what that index projects.
+    const indexed = indexes.filter((index) => index.keys.every((key) => key in item));
+    return (
+      factor *
+      (units(wireItemSize(item)) +
+        indexed.reduce((sum, index) => sum + units(wireItemSize(projectedItem(item, index))), 0))
+    );
   };
   const update = (action: Readonly<Record<string, unknown>>, factor: number) => {
     const key = (action.Key ?? {}) as Record<string, WireValue>;

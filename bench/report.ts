@@ -74,6 +74,8 @@ export interface BenchResults {
   }[];
   readonly bundleFailures: readonly { readonly entry: string; readonly reason: string }[];
   readonly queryRecordBytes: number;
+  /** A query record's entry in the byWorkgroupDayCost index: keys and the INCLUDEd attributes. */
+  readonly queryIndexEntryBytes: number;
   readonly fixed: {
     readonly alarms: number;
     readonly dashboards: number;
@@ -204,10 +206,12 @@ export function monthlyUsageOf(
   );
   const readUnits = dynamo.reduce((sum, stats) => sum + stats.readCapacityUnits, 0);
   const coldStarts = results.serverless.maxConcurrency * COLD_STARTS_PER_ENVIRONMENT_PER_MONTH;
-  // Records live TTL_DAYS; each is stored in the table and again in the ALL-projected index.
+  // Records live TTL_DAYS; each is stored in the table and its projection in the index.
   const storedRecords = results.monthlyQueries * (TTL_DAYS / 30);
   const storageGb =
-    (storedRecords * 2 * (results.queryRecordBytes + ITEM_OVERHEAD_BYTES)) / 1024 ** 3;
+    (storedRecords *
+      (results.queryRecordBytes + results.queryIndexEntryBytes + 2 * ITEM_OVERHEAD_BYTES)) /
+    1024 ** 3;
   return {
     lambdaInvocations: run.invocations * scale,
     lambdaBilledMs: run.billedMs * scale + coldStarts * options.initMs,
@@ -239,8 +243,24 @@ interface Report {
   readonly baselineCost: { lines: CostLine[]; totalUsd: number };
   readonly queriesCostUsd: number;
   readonly storageGb: number;
+  /** The whole deployment's month at other volumes, from the same per-query usage. */
+  readonly costAtVolumes: readonly VolumeCost[];
   readonly targets: TargetResult[];
 }
+
+interface VolumeCost {
+  readonly queries: number;
+  readonly usageUsd: number;
+  readonly fixedUsd: number;
+  readonly totalUsd: number;
+}
+
+/** The monthly volumes the README prices the deployment at. */
+export const PRICED_VOLUMES = [10_000, 100_000, 1_000_000] as const;
+
+/** Table size at steady state (point-in-time recovery is billed on it; GSIs are not). */
+const tableStorageGb = (results: BenchResults, monthlyQueries: number): number =>
+  (monthlyQueries * (TTL_DAYS / 30) * (results.queryRecordBytes + ITEM_OVERHEAD_BYTES)) / 1024 ** 3;
 
 function analyse(results: BenchResults): Report {
   const busy = figuresOf(results.busy);
@@ -256,7 +276,22 @@ function analyse(results: BenchResults): Report {
   const productCost = monthlyCost(productUsage);
   const fixedCost = fixedMonthlyCost({
     ...results.fixed,
-    pitrGb: productUsage.dynamoStorageGb / 2,
+    pitrGb: tableStorageGb(results, results.monthlyQueries),
+  });
+  const costAtVolumes = PRICED_VOLUMES.map((queries): VolumeCost => {
+    const usage = monthlyCost(
+      monthlyUsageOf({ ...results, monthlyQueries: queries }, results.monthly, {
+        viaSqs: true,
+        initMs: initOf(ingest?.coldStart),
+      }),
+    );
+    const fixed = fixedMonthlyCost({ ...results.fixed, pitrGb: tableStorageGb(results, queries) });
+    return {
+      queries,
+      usageUsd: usage.totalUsd,
+      fixedUsd: fixed.totalUsd,
+      totalUsd: usage.totalUsd + fixed.totalUsd,
+    };
   });
   const baselineCost = monthlyCost(
     monthlyUsageOf(results, results.baseline, { viaSqs: false, initMs: initOf(naive?.coldStart) }),
@@ -356,6 +391,7 @@ function analyse(results: BenchResults): Report {
     baselineCost,
     queriesCostUsd,
     storageGb: productUsage.dynamoStorageGb,
+    costAtVolumes,
     targets,
   };
 }
@@ -583,9 +619,26 @@ function sections(results: BenchResults, report: Report): Section[] {
         `Prices used (${PRICES.region}, list, ${PRICES.asOf}; not fetched by the run, check aws.amazon.com/pricing): Lambda arm64 $${PRICES.lambdaArmGbSecond} per GB-s and $${PRICES.lambdaRequestsPerMillion} per 1M requests; SQS standard $${PRICES.sqsRequestsPerMillion} per 1M requests; DynamoDB on-demand $${PRICES.dynamoWriteUnitsPerMillion} per 1M write units, $${PRICES.dynamoReadUnitsPerMillion} per 1M read units, $${PRICES.dynamoStorageGbMonth} per GB-month, PITR $${PRICES.dynamoPitrGbMonth} per GB-month; CloudWatch $${PRICES.cloudWatchPutMetricDataPerThousand} per 1,000 PutMetricData, $${PRICES.cloudWatchMetricMonth} per custom metric-month, $${PRICES.cloudWatchLogsIngestionGb} per GB of logs, $${PRICES.cloudWatchAlarmMonth} per alarm, $${PRICES.cloudWatchDashboardMonth} per dashboard; KMS $${PRICES.kmsKeyMonth} per key; SNS $${PRICES.snsPublishesPerMillion} per 1M publishes; EventBridge rule matching of AWS service events: free.`,
         `SQS: one SendMessage per event (EventBridge), ReceiveMessage and DeleteMessageBatch per 10 records, and ${IDLE_POLLERS} long polls of 20 s kept open by Lambda's poller when the queue is empty (an assumption: ${formatNumber((IDLE_POLLERS * SECONDS_PER_MONTH) / 20)} requests a month).`,
         `Custom metrics: ${METRICS_PER_WORKGROUP} per workgroup (7 usage metrics + BudgetUsedPercent) x ${results.workgroups} workgroups = $${formatNumber(METRICS_PER_WORKGROUP * PRICES.cloudWatchMetricMonth, 2)} per workgroup a month, whatever the traffic: the largest item for small accounts.`,
-        `Storage at steady state: ${formatNumber(TTL_DAYS)} days of records (TTL) = ${formatNumber((results.monthlyQueries * TTL_DAYS) / 30)} records of ${formatNumber(results.queryRecordBytes)} B + 100 B overhead, twice (table and the ALL-projected byWorkgroupDayCost index): ${formatNumber(report.storageGb, 1)} GB.`,
+        `Storage at steady state: ${formatNumber(TTL_DAYS)} days of records (TTL) = ${formatNumber((results.monthlyQueries * TTL_DAYS) / 30)} records of ${formatNumber(results.queryRecordBytes)} B in the table and ${formatNumber(results.queryIndexEntryBytes)} B in the byWorkgroupDayCost index (INCLUDE: keys and the ten attributes reports read, instead of the whole record with ALL), each + 100 B overhead: ${formatNumber(report.storageGb, 1)} GB.`,
+        `Index projections (INCLUDE instead of ALL): a record's index entry is ${formatNumber(results.queryIndexEntryBytes)} B instead of ${formatNumber(results.queryRecordBytes)} B; both are under 1 KB, so each index write still costs one write unit (two in a transaction) and the write units are the same as with ALL. What INCLUDE saves is index storage, ${formatNumber(((results.queryRecordBytes - results.queryIndexEntryBytes) * results.monthlyQueries * (TTL_DAYS / 30)) / 1024 ** 3, 2)} GB here, and the write units of records that would pass 1 KB.`,
         `The naive baseline column prices the same month for one invocation per event and no SQS (EventBridge invokes Lambda directly).`,
       ],
+    },
+    {
+      title: 'Monthly cost of the deployment by volume',
+      intro: [
+        `The same model at other volumes: the usage-driven lines scale with the queries (per-query usage of the ${formatNumber(results.monthlyQueries)}/month run), except the idle SQS polls and the custom metrics (${results.workgroups} workgroups), which do not; the fixed lines are the stack's alarms, dashboard, key and point-in-time recovery.`,
+      ],
+      table: {
+        header: ['queries / month', 'usage-driven', 'fixed', 'monitor total'],
+        rows: report.costAtVolumes.map((volume) => [
+          formatNumber(volume.queries),
+          usd(volume.usageUsd),
+          usd(volume.fixedUsd),
+          usd(volume.totalUsd),
+        ]),
+        align: ['right', 'right', 'right', 'right'],
+      },
     },
     {
       title: 'Enforcement latency (event entering the queue → UpdateWorkGroup at Athena)',

@@ -7,6 +7,7 @@ import { loadConfig } from '../lib/config.js';
 import { TableKeys } from '../lib/store/table-keys.js';
 import { dpuHoursFromMillis, usdFromNano } from '../lib/usage/pricing.js';
 import { REPO_ROOT } from '../local/environment/bundle-handler.js';
+import { readTableDefinition } from '../local/environment/create-table.js';
 import { DEFAULT_NOISE, EventFeed, type FeedMessage } from '../local/simulation/event-feed.js';
 import { capacityDayBudget, onDemandDayBudget } from '../local/simulation/sample-budgets.js';
 import {
@@ -23,7 +24,7 @@ import {
   measureColdStart,
 } from './bundles.js';
 import { type BenchEnvironment, startBenchEnvironment } from './environment.js';
-import { dynamoItemSize } from './figures.js';
+import { dynamoItemSize, indexesOf, projectedItem } from './figures.js';
 import { runLatency } from './latency.js';
 import { measurePackagedZips } from './package-zips.js';
 import { type BenchFlags, type BenchResults, renderMarkdown, renderText } from './report.js';
@@ -158,7 +159,7 @@ async function main(): Promise<void> {
         usages: busyUsages,
         budgetedWorkgroups: new Set(day.workgroups.map((workgroup) => workgroup.name)),
       });
-      const recordSize = await queryRecordSize(env, busyTable, day.queries[0]?.id ?? '');
+      const record = await queryRecordSize(env, busyTable, day.queries[0]?.id ?? '');
 
       // 2. The naive baseline on the first queries of the same day.
       log(`naive baseline: ${flags.baselineQueries} queries, one invocation per event`);
@@ -258,7 +259,8 @@ async function main(): Promise<void> {
             ? []
             : [{ entry: 'sls package', reason: packaged.failure }]),
         ],
-        queryRecordBytes: recordSize,
+        queryRecordBytes: record.recordBytes,
+        queryIndexEntryBytes: record.indexEntryBytes,
         fixed: {
           alarms: (serverlessYml.match(/Type: AWS::CloudWatch::Alarm\b/g) ?? []).length,
           dashboards: (serverlessYml.match(/Type: AWS::CloudWatch::Dashboard\b/g) ?? []).length,
@@ -342,7 +344,10 @@ function budgetsFor(
   });
 }
 
-/** The stored size of one query record, read back from the table. */
+/**
+ * The stored size of one query record, read back from the table, and of its entry in the
+ * byWorkgroupDayCost index (what resources/table.json projects there).
+ */
 async function queryRecordSize(env: BenchEnvironment, tableName: string, queryExecutionId: string) {
   const output = await env.documents.send(
     new GetCommand({
@@ -351,7 +356,15 @@ async function queryRecordSize(env: BenchEnvironment, tableName: string, queryEx
       ConsistentRead: true,
     }),
   );
-  return output.Item === undefined ? 700 : dynamoItemSize(output.Item);
+  const item = output.Item;
+  if (item === undefined) return { recordBytes: 700, indexEntryBytes: 700 };
+  const index = indexesOf(readTableDefinition()).find((candidate) =>
+    candidate.keys.every((key) => key in item),
+  );
+  return {
+    recordBytes: dynamoItemSize(item),
+    indexEntryBytes: index === undefined ? 0 : dynamoItemSize(projectedItem(item, index)),
+  };
 }
 
 /** Lets Biome format the Markdown it checks (`npm run lint`); a missing Biome changes nothing. */

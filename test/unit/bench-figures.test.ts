@@ -6,10 +6,13 @@ import {
   estimateWriteUnits,
   formatMarkdownTable,
   formatTable,
+  type IndexKeys,
+  indexesOf,
   lowerBoundOf,
   median,
   per1000,
   percentile,
+  projectedItem,
   wireItemSize,
   ZERO_BOUND,
 } from '../../bench/figures.js';
@@ -119,6 +122,44 @@ describe('bench figures', () => {
       estimateWriteUnits('PutItem', { Item: { pk: { S: 'BUDGET' }, sk: { S: 'a' } } }, INDEXES),
     ).toBe(1);
     expect(estimateWriteUnits('Query', {}, INDEXES)).toBe(0);
+  });
+
+  it('writes an INCLUDE index entry at the size of what it projects (resources/table.json)', () => {
+    const included = indexesOf({
+      KeySchema: [{ AttributeName: 'pk' }, { AttributeName: 'sk' }],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'byWorkgroupDayCost',
+          KeySchema: [{ AttributeName: 'workgroupDay' }, { AttributeName: 'costUsd' }],
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['state'] },
+        },
+      ],
+    });
+    expect(included).toEqual([
+      {
+        name: 'byWorkgroupDayCost',
+        keys: ['workgroupDay', 'costUsd'],
+        projected: ['pk', 'sk', 'workgroupDay', 'costUsd', 'state'],
+      },
+    ]);
+    const big = {
+      pk: { S: 'QUERY#1' },
+      sk: { S: 'QUERY' },
+      workgroupDay: { S: 'analytics#2026-11-25' },
+      costUsd: { N: '0.12' },
+      state: { S: 'SUCCEEDED' },
+      errorMessage: { S: 'x'.repeat(1500) },
+    };
+    // 2 units for the 1.5 KB item; its index entry is keys and state only: 1 unit, not 2.
+    expect(estimateWriteUnits('PutItem', { Item: big }, included)).toBe(3);
+    expect(estimateWriteUnits('PutItem', { Item: big }, INDEXES.slice(0, 1))).toBe(4);
+    expect(projectedItem(big, included[0] as IndexKeys)).toEqual({
+      pk: big.pk,
+      sk: big.sk,
+      workgroupDay: big.workgroupDay,
+      costUsd: big.costUsd,
+      state: big.state,
+    });
   });
 
   it('lays out text and Markdown tables', () => {
