@@ -6,7 +6,7 @@ import { formatQuantity, type LimitUnit } from '../../lib/format/format-values.j
 import { DynamoDbBudgetStore } from '../../lib/store/dynamodb-budget-store.js';
 import { dpuHoursFromMillis, usdFromNano } from '../../lib/usage/pricing.js';
 import { capacityDayBudget, onDemandDayBudget } from '../simulation/sample-budgets.js';
-import type { LocalModeContext } from './context.js';
+import type { AfterBatch, LocalModeContext } from './context.js';
 import type { LocalModeSummary } from './local-mode-summary.js';
 import { printAlertsAndDigest } from './print-alerts.js';
 
@@ -62,6 +62,29 @@ export async function seedBudgets(ctx: LocalModeContext): Promise<readonly strin
     lines.push(`${budget.workgroup}: ${limit} per ${budget.period}; ${thresholds}${enforced}`);
   }
   return lines;
+}
+
+/** When the afternoon operator looks at the workgroups: 15:00 UTC of the simulated day. */
+const OPERATOR_HOUR = 15;
+
+/**
+ * (c) An operator who, in the afternoon, re-enables by hand every workgroup the enforcer has
+ * disabled, once, as a user whose jobs stopped would. The enforcer must find it and disable it
+ * again while the budget is over its threshold: the summary's UpdateWorkGroup calls show the
+ * re-enable (by hand) and the disable that follows. Runs after each batch with the sample budgets.
+ */
+export function afternoonOperator(): AfterBatch {
+  let done = false;
+  return (ctx, batch) => {
+    if (done || batch.atMs < ctx.day.start.getTime() + OPERATOR_HOUR * 3_600_000) return;
+    done = true;
+    const account = ctx.athena.account;
+    for (const name of account.workGroupNames()) {
+      if (account.getWorkGroup(name)?.State === 'DISABLED') {
+        account.updateWorkGroup({ WorkGroup: name, State: 'ENABLED' });
+      }
+    }
+  };
 }
 
 /** The limits a budget sets, formatted: `39.00 USD`, `120.000 DPU-h`. */

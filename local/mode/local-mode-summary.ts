@@ -97,10 +97,20 @@ export function formatSummary(summary: LocalModeSummary, ctx?: LocalModeContext)
     lines.push(`UpdateWorkGroup calls: ${summary.workgroupUpdates}`);
     for (const call of ctx.athena.account.updateWorkGroupCalls) {
       const { WorkGroup, ...change } = call.input;
+      // The enforcer never enables a workgroup during the day (restore does, after it): that is
+      // the afternoon operator, by hand.
+      const byHand = change.State === 'ENABLED' ? '  ← re-enabled by hand (operator)' : '';
       lines.push(
-        `  ${call.at.toISOString().slice(11, 19)} ${WorkGroup ?? '?'} ${JSON.stringify(change)}${call.error === undefined ? '' : ` ✗ ${call.error}`}`,
+        `  ${call.at.toISOString().slice(11, 19)} ${WorkGroup ?? '?'} ${JSON.stringify(change)}${call.error === undefined ? '' : ` ✗ ${call.error}`}${byHand}`,
       );
     }
+  }
+  const alerts = (ctx?.sns.messages ?? []).filter(
+    (message) => message.topicArn === ctx?.alertsTopicArn,
+  );
+  if (alerts.length > 0) {
+    lines.push(`Alerts published to the alerts topic: ${alerts.length}`);
+    for (const alert of alerts) lines.push(`  ${alert.subject ?? alert.message.slice(0, 100)}`);
   }
   lines.push(
     '',

@@ -21,7 +21,7 @@ import {
 } from '../simulation/simulated-day.js';
 import { SimulatedAthenaAccount } from '../stand-ins/athena-stand-in.js';
 import type { AfterBatch, LocalModeContext, LocalModeOutput } from './context.js';
-import { printReports, seedBudgets } from './hooks.js';
+import { afternoonOperator, printReports, seedBudgets } from './hooks.js';
 import {
   describeWorkgroup,
   formatSummary,
@@ -199,7 +199,7 @@ export async function runLocalMode(options: LocalModeOptions = {}): Promise<Loca
       progress: progressMode(options.progress ?? 'auto', output),
       output,
       signal,
-      afterBatch: options.afterBatch,
+      afterBatch: afterEachBatch(ctx.options.sampleBudgets, options.afterBatch),
     });
     clock.advanceTo(day.end.getTime());
 
@@ -355,4 +355,17 @@ async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }
   const started = Date.now();
   const value = await run();
   return { value, ms: Date.now() - started };
+}
+
+/** With the sample budgets, the afternoon operator of local/mode/hooks.ts runs before `custom`. */
+function afterEachBatch(
+  sampleBudgets: boolean,
+  custom: AfterBatch | undefined,
+): AfterBatch | undefined {
+  if (!sampleBudgets) return custom;
+  const operator = afternoonOperator();
+  return async (ctx, batch) => {
+    await operator(ctx, batch);
+    await custom?.(ctx, batch);
+  };
 }

@@ -18,7 +18,10 @@ import { generateSimulatedDay } from '../../local/simulation/simulated-day.js';
 const RUN_TIMEOUT_MS = 120_000;
 
 const runOnce = (
-  extra: Pick<LocalModeOptions, 'afterBatch' | 'sampleBudgets' | 'throttleRate'> = {},
+  extra: Pick<
+    LocalModeOptions,
+    'afterBatch' | 'sampleBudgets' | 'throttleRate' | 'enforceWorkgroupConfig'
+  > = {},
 ): Promise<LocalModeSummary> => {
   const endpoint = inject('dynamoDbEndpoint');
   if (!endpoint) throw new Error('DynamoDB Local is not running (test/support/global-setup.ts)');
@@ -204,11 +207,47 @@ describe('local mode with the sample budgets', () => {
         context?.athena.account.updateWorkGroupCalls.filter((call) => !call.error) ?? [];
       const budgeted = summary.budgets[0]?.split(':')[0] ?? '';
       const onBudgeted = updates.filter((call) => call.input.WorkGroup === budgeted);
-      expect(
-        onBudgeted.map((call) => (call.input.State === 'DISABLED' ? 'disable' : 'throttle')),
-      ).toEqual(['throttle', 'disable']);
+      // Throttled, disabled, re-enabled by the afternoon operator, disabled again by the enforcer.
+      expect(onBudgeted.map((call) => call.input.State ?? 'throttle')).toEqual([
+        'throttle',
+        'DISABLED',
+        'ENABLED',
+        'DISABLED',
+      ]);
+      expect(context?.athena.account.getWorkGroup(budgeted)?.State).toBe('DISABLED');
+      // The client with its own max-dpu-count on etl-nightly sidesteps the throttle: one alert.
+      const subjects = context?.sns.messages.map((message) => message.subject) ?? [];
+      expect(budgeted).toBe('etl-nightly');
+      expect(subjects.filter((subject) => subject?.includes('bypass the throttle'))).toHaveLength(
+        1,
+      );
       expect(summary.queriesRejected).toBeGreaterThan(0);
       expect(summary.workgroupUpdates).toBe(updates.length);
+    },
+    RUN_TIMEOUT_MS,
+  );
+});
+
+describe('local mode with --enforce-workgroup-config', () => {
+  it(
+    'holds the client with its own max-dpu-count to the throttle: no bypass',
+    async () => {
+      let context: LocalModeContext | undefined;
+      const summary = await runOnce({
+        sampleBudgets: true,
+        enforceWorkgroupConfig: true,
+        afterBatch: (ctx) => {
+          context = ctx;
+        },
+      });
+
+      expect(summary.matches).toBe(true);
+      const throttle = context?.athena.account.updateWorkGroupCalls.find(
+        (call) => call.input.WorkGroup === 'etl-nightly' && call.input.ConfigurationUpdates,
+      );
+      expect(throttle?.input.ConfigurationUpdates?.EnforceWorkGroupConfiguration).toBe(true);
+      const subjects = context?.sns.messages.map((message) => message.subject) ?? [];
+      expect(subjects.some((subject) => subject?.includes('bypass the throttle'))).toBe(false);
     },
     RUN_TIMEOUT_MS,
   );
