@@ -24,6 +24,7 @@ import {
 import { type BudgetUsageFigures, usageFiguresOf } from './budget-status.js';
 import { type BudgetUsage, budgetUsageOf } from './budget-usage.js';
 import { evaluateBudget } from './evaluate-budget.js';
+import { createRestoreWorkgroups } from './restore-workgroups.js';
 import { type ActionOutcome, createEnforcementKeeper } from './keep-enforcement.js';
 import {
   appliedFieldsOf,
@@ -68,6 +69,33 @@ export function createBudgetEnforcer(deps: BudgetEnforcementDependencies): After
     now,
     carryOut: (action, budget, key) => carryOut(action, budget, key),
   });
+  const restoreEnded = createRestoreWorkgroups({
+    enforcement: deps.enforcement,
+    workgroups: deps.workgroups,
+    alerts: deps.alerts,
+    logger,
+    now,
+  });
+  /** Periods whose workgroup is known to carry nothing over from an ended period. */
+  const startedClean = new Set<string>();
+  /**
+   * A new period starts clean whatever restore's schedule: before the period's first change to a
+   * workgroup, what the enforcer set in an ended period is given back (restore's own rules), so
+   * the new snapshot is the workgroup's own settings, not yesterday's throttle or disable.
+   */
+  async function startClean(key: EnforcementKey): Promise<void> {
+    const id = counterId(key);
+    if (startedClean.has(id)) return;
+    const failed = (await restoreEnded({ workgroup: key.workgroup })).filter(
+      (result) => result.outcome === 'failed',
+    );
+    if (failed.length > 0) {
+      throw new Error(
+        `could not restore the ended period of ${key.workgroup} first: ${failed.map((result) => result.detail).join('; ')}`,
+      );
+    }
+    startedClean.add(id);
+  }
   /**
    * Thresholds known to be settled, by enforcement key. A settled action record is never removed
    * (only an abandoned claim is), so once seen it needs no reading again: without this, every
@@ -267,6 +295,7 @@ export function createBudgetEnforcer(deps: BudgetEnforcementDependencies): After
     if (budget.dryRun)
       return { status: 'dry-run', detail: `would ${describeIntent(action, budget)}` };
 
+    await startClean(key);
     const current = await deps.workgroups.getSettings(budget.workgroup);
     const change: WorkgroupChange =
       action === 'throttle' ? throttleChange(current, budget) : disableChange(current);

@@ -719,3 +719,49 @@ describe('a disable that stays', () => {
     expect(alertsOf(workgroup).filter((alert) => alert.action === 'throttle')).toHaveLength(2);
   });
 });
+
+describe('a new period starts clean', () => {
+  it("gives back the ended period's changes before the new period's first action, whatever restore's schedule", async () => {
+    // Prepare: yesterday's budget throttled and disabled the workgroup; restore has not run yet.
+    const workgroup = aCapacityWorkgroup();
+    await scenarioBudget(workgroup);
+    expect(await harness.deliver(oneDpuHourQueries(workgroup, 10))).toEqual([]);
+    expect(harness.athena.account.getWorkGroup(workgroup)?.State).toBe('DISABLED');
+
+    // Act: half a minute into the next day, today's queries already cross today's throttle.
+    vi.setSystemTime(new Date('2026-11-26T00:00:30Z'));
+    const today = oneDpuHourQueries(workgroup, 8, new Date('2026-11-26T00:00:10Z'));
+    expect(await harness.deliver(today)).toEqual([]);
+
+    // Assess: enabled again, throttled for today, and today's snapshot is the workgroup's own.
+    const after = harness.athena.account.getWorkGroup(workgroup);
+    expect(after?.State).toBe('ENABLED');
+    expect(
+      after?.Configuration?.EngineConfiguration?.Classifications?.[0]?.Properties?.[
+        'max-dpu-count'
+      ],
+    ).toBe('8');
+    const states = await enforcement.activeStates();
+    const todays = states.find(
+      (state) => state.workgroup === workgroup && state.periodKey === '2026-11-26',
+    );
+    expect(todays?.snapshot?.state).toBe('ENABLED');
+    expect(engineMaxOf(todays?.snapshot)).toBe('64');
+    expect(
+      states.some((state) => state.workgroup === workgroup && state.periodKey === '2026-11-25'),
+    ).toBe(false);
+  });
+});
+
+function engineMaxOf(
+  settings:
+    | {
+        classifications:
+          | readonly { name: string; properties: Readonly<Record<string, string>> }[]
+          | undefined;
+      }
+    | undefined,
+) {
+  return settings?.classifications?.find((c) => c.name === 'athena-query-engine-properties')
+    ?.properties['max-dpu-count'];
+}
