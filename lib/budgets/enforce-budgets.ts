@@ -24,8 +24,8 @@ import {
 import { type BudgetUsageFigures, usageFiguresOf } from './budget-status.js';
 import { type BudgetUsage, budgetUsageOf } from './budget-usage.js';
 import { evaluateBudget } from './evaluate-budget.js';
-import { createRestoreWorkgroups } from './restore-workgroups.js';
 import { type ActionOutcome, createEnforcementKeeper } from './keep-enforcement.js';
+import { createRestoreWorkgroups } from './restore-workgroups.js';
 import {
   appliedFieldsOf,
   disableChange,

@@ -168,23 +168,28 @@ export class DynamoDbEnforcementStore
     record: Omit<ActionRecord, 'claimedAt'>,
     now: Date,
   ): Promise<boolean> {
+    return this.putIfAbsent({
+      ...TableKeys.actionClaim(key.workgroup, key.period, key.periodKey, record.thresholdId),
+      type: 'action',
+      ...key,
+      thresholdId: record.thresholdId,
+      action: record.action,
+      status: record.status,
+      claimedAt: now.toISOString(),
+      completedAt: now.toISOString(),
+      usedPercent: record.usedPercent ?? null,
+      detail: record.detail ?? null,
+      expiresAt: Math.floor(now.getTime() / 1000) + RETENTION_SECONDS,
+    });
+  }
+
+  /** Writes an item unless its key is taken; false when it was. */
+  private putIfAbsent(item: Record<string, unknown>): Promise<boolean> {
     return conditionalWrite(
       this.documents.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: {
-            ...TableKeys.actionClaim(key.workgroup, key.period, key.periodKey, record.thresholdId),
-            type: 'action',
-            ...key,
-            thresholdId: record.thresholdId,
-            action: record.action,
-            status: record.status,
-            claimedAt: now.toISOString(),
-            completedAt: now.toISOString(),
-            usedPercent: record.usedPercent ?? null,
-            detail: record.detail ?? null,
-            expiresAt: Math.floor(now.getTime() / 1000) + RETENTION_SECONDS,
-          },
+          Item: item,
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       ),
@@ -205,23 +210,15 @@ export class DynamoDbEnforcementStore
     bypass: { readonly queryExecutionId: string; readonly dpuCount: number },
     now: Date,
   ): Promise<boolean> {
-    return conditionalWrite(
-      this.documents.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...TableKeys.bypass(key.workgroup, key.period, key.periodKey, bypass.queryExecutionId),
-            type: 'bypass',
-            ...key,
-            queryExecutionId: bypass.queryExecutionId,
-            dpuCount: bypass.dpuCount,
-            recordedAt: now.toISOString(),
-            expiresAt: Math.floor(now.getTime() / 1000) + RETENTION_SECONDS,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      ),
-    );
+    return this.putIfAbsent({
+      ...TableKeys.bypass(key.workgroup, key.period, key.periodKey, bypass.queryExecutionId),
+      type: 'bypass',
+      ...key,
+      queryExecutionId: bypass.queryExecutionId,
+      dpuCount: bypass.dpuCount,
+      recordedAt: now.toISOString(),
+      expiresAt: Math.floor(now.getTime() / 1000) + RETENTION_SECONDS,
+    });
   }
 
   async saveSnapshot(
