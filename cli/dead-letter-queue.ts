@@ -1,11 +1,29 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { parseQueryStateChange } from '../lib/events/query-state-change.js';
 import { isTerminalState } from '../lib/usage/query-usage.js';
-import { CliError } from './errors.js';
+import { CliError, networkProblem } from './errors.js';
 
-/** An SQS client with no hard-coded endpoint: AWS_ENDPOINT_URL_SQS redirects it. */
-export const createSqsClient = (region: string | undefined): SQSClient =>
-  new SQSClient({ maxAttempts: 3, ...(region === undefined ? {} : { region }) });
+/**
+ * An SQS client with no hard-coded endpoint (AWS_ENDPOINT_URL_SQS redirects it), or, given the
+ * queue's URL, one that calls the host of that URL: the SDK would do so anyway for calls that
+ * carry the URL, but warn about it on the console first.
+ */
+export function createSqsClient(region: string | undefined, queueUrl?: string): SQSClient {
+  const endpoint = queueUrl === undefined ? undefined : originOf(queueUrl);
+  return new SQSClient({
+    maxAttempts: 3,
+    ...(region === undefined ? {} : { region }),
+    ...(endpoint === undefined ? {} : { endpoint }),
+  });
+}
+
+function originOf(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
+}
 
 /** What a dead-lettered message says about itself, as far as its body tells. */
 export interface PoisonDiagnosis {
@@ -48,6 +66,14 @@ export function truncateBody(body: string, length: number): string {
 
 /** An SQS failure as one CLI line naming the queue. */
 export function sqsFailure(action: string, queue: string, error: unknown): CliError {
+  const network = error instanceof Error ? networkProblem(error) : undefined;
+  if (network !== undefined) {
+    return new CliError(
+      `${action}: cannot reach SQS for ${queue}: ${network}`,
+      1,
+      'Check --region, the network, or AWS_ENDPOINT_URL_SQS for a local stand-in.',
+    );
+  }
   const name = error instanceof Error ? error.name : 'Error';
   const message = error instanceof Error ? error.message : String(error);
   if (

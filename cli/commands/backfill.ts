@@ -20,6 +20,7 @@ import { dayKeyProblem } from '../../lib/reports/report-range.js';
 import { periodBounds, periodKeyFor } from '../../lib/usage/period-keys.js';
 import { dpuHoursFromMillis, usdFromNano } from '../../lib/usage/pricing.js';
 import { wireReconcileWorkgroups } from '../../lib/wiring/wire-reconcile-workgroups.js';
+import { describeServiceError } from '../aws-services.js';
 import { defineCommand } from '../command.js';
 import { CliError, UsageError } from '../errors.js';
 import { createProgressBar } from '../output/progress-bar.js';
@@ -140,7 +141,13 @@ prices come from PRICE_PER_DPU_HOUR_USD and PRICE_PER_TB_SCANNED_USD (defaults 0
         },
       });
     } catch (error) {
-      throw new CliError(`cannot list the Athena workgroups: ${describeError(error)}`);
+      throw describeServiceError(
+        error,
+        'Athena',
+        'cannot list the Athena workgroups',
+        context.region,
+        context.env,
+      );
     } finally {
       bar.finish();
       athena.destroy();

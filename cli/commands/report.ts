@@ -13,7 +13,7 @@ import {
 import { DynamoDbUsageReportSource } from '../../lib/store/dynamodb-usage-report-source.js';
 import { loadBudgetStatuses } from '../budget-statuses.js';
 import { defineCommand } from '../command.js';
-import { UsageError } from '../errors.js';
+import { CliError, UsageError } from '../errors.js';
 import { renderReport } from '../output/report-output.js';
 import { writeOutput } from '../output/write-output.js';
 
@@ -121,6 +121,15 @@ and the top ${HTML_DEFAULT_TOP} queries (or --top N).`,
       top: flags.top ?? (html ? HTML_DEFAULT_TOP : 0),
       includeDaily: html,
     });
+    if (flags.workgroup !== undefined && report.rows.length === 0) {
+      // As `status --workgroup` does for a workgroup without a budget: nothing to show is an error,
+      // in every format, not an empty table that looks like a quiet workgroup.
+      throw new CliError(
+        `workgroup '${flags.workgroup}' has no usage recorded from ${range.from} to ${range.to}`,
+        1,
+        "Check the name, or the range (--from, --to); 'athena-cost report' lists the workgroups with usage.",
+      );
+    }
     const generatedAt = context.now();
     const budgets = html
       ? (

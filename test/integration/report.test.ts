@@ -370,6 +370,27 @@ describe('athena-cost report (CLI)', () => {
     ]);
   });
 
+  it.each(['table', 'json', 'csv', 'html'])(
+    'says a workgroup without usage has none and exits 1 (%s)',
+    async (format) => {
+      const { code, stdout, stderr } = await athenaCost([
+        'report',
+        '--table',
+        table.name,
+        '--workgroup',
+        'nosuch',
+        '--format',
+        format,
+        ...range,
+      ]);
+      expect(code).toBe(1);
+      expect(stdout).toBe('');
+      expect(stderr).toContain(
+        `athena-cost: workgroup 'nosuch' has no usage recorded from ${RANGE.from} to ${RANGE.to}\n`,
+      );
+    },
+  );
+
   it('prints a table with a TOTAL line and top queries', async () => {
     const { code, stdout } = await athenaCost([
       'report',

@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { createSqsClient } from '../../cli/dead-letter-queue.js';
 import { aStateChangeEvent } from '../support/factories.js';
 import { type CliRun, runCliInMemory } from '../support/in-memory-cli.js';
 
@@ -245,5 +246,43 @@ describe('athena-cost dlq redrive', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^ {2}dlq peek +Show the messages/m);
     expect(stdout).toMatch(/^ {2}dlq redrive +Move the dead-letter queue messages/m);
+  });
+});
+
+describe('the dlq commands without a network', () => {
+  const unreachable = () =>
+    Object.assign(new Error('getaddrinfo ENOTFOUND sqs.us-east-1.amazonaws.com'), {
+      code: 'ENOTFOUND',
+    });
+
+  it('peek says in one line that SQS cannot be reached', async () => {
+    sqs.on(ReceiveMessageCommand).rejects(unreachable());
+
+    const { code, stderr } = await cli(['dlq', 'peek', '--dlq-url', DLQ_URL]);
+
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      `athena-cost: cannot receive from the dead-letter queue: cannot reach SQS for ${DLQ_URL}: host not found\nCheck --region, the network, or AWS_ENDPOINT_URL_SQS for a local stand-in.\n`,
+    );
+  });
+
+  it('calls the host of a given queue URL, so the SDK has nothing to warn about', async () => {
+    // The SDK warns on the console when a QueueUrl's host is not the client's endpoint.
+    const client = createSqsClient('eu-west-1', DLQ_URL);
+    const endpoint = await client.config.endpoint?.();
+    expect(endpoint?.hostname).toBe('sqs.us-east-1.amazonaws.com');
+    client.destroy();
+  });
+
+  it('redrive says in one line that SQS cannot be reached', async () => {
+    sqs.on(GetQueueAttributesCommand).rejects(unreachable());
+
+    const { code, stderr } = await cli(['dlq', 'redrive', '--dlq-url', DLQ_URL]);
+
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      /^athena-cost: cannot read the dead-letter queue ARN: cannot reach SQS for \S+: host not found\n/,
+    );
+    expect(stderr).not.toContain('getaddrinfo');
   });
 });

@@ -66,7 +66,7 @@ else $DLQ_URL (the stack output IngestDeadLetterQueueUrl).`,
       );
     }
     const max = context.flags.max;
-    const sqs = createSqsClient(context.region);
+    const sqs = createSqsClient(context.region, queueUrl);
     const messages: Message[] = [];
     const seen = new Set<string>();
     try {

@@ -87,7 +87,7 @@ IngestDeadLetterQueueUrl). SQS runs one move task per queue at a time.`,
     if (destinationArn !== undefined && !SQS_QUEUE_ARN.test(destinationArn)) {
       throw new UsageError(`INGEST_QUEUE_ARN must be an SQS queue ARN, got '${destinationArn}'`);
     }
-    const sqs = createSqsClient(context.region);
+    const sqs = createSqsClient(context.region, url);
     try {
       if (!sourceArn && url) sourceArn = await queueArnOf(sqs, url, 'dead-letter queue');
       const arn = sourceArn as string;
