@@ -3,7 +3,6 @@ import { AthenaClient } from '@aws-sdk/client-athena';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { z } from 'zod';
 import { ConfigError, loadConfig } from '../../lib/config.js';
-import { describeError } from '../../lib/errors/describe-error.js';
 import {
   formatDpuHours,
   formatUsd,
