@@ -8,10 +8,22 @@ import { register } from 'tsx/esm/api';
 // CLI's stderr unless the user asks for it.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 register({ tsconfig: fileURLToPath(new URL('../tsconfig.json', import.meta.url)) });
-const { runCli } = await import('../cli/main.ts');
 process.stdout.on('error', (error) => {
   // `athena-cost report | head`: the reader has gone; stop quietly.
   if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw error;
 });
-process.exitCode = await runCli(process.argv.slice(2));
+const args = process.argv.slice(2);
+if (args[0] === '--local' || args[0]?.startsWith('--local=')) {
+  // `--local DIR`: the account `npm start -- --data DIR` left, served by local stand-ins for as
+  // long as the command runs. local/ may import cli/, never the other way round.
+  const { localArgs, runCliOnSavedAccount } = await import('../local/mode/cli-on-saved-account.ts');
+  const { dir, rest } = localArgs(args);
+  const code = await runCliOnSavedAccount(dir, rest);
+  process.exitCode = code;
+  // A keep-alive socket of a stopped stand-in must not hold the exit.
+  setTimeout(() => process.exit(code), 2_000).unref();
+} else {
+  const { runCli } = await import('../cli/main.ts');
+  process.exitCode = await runCli(args);
+}

@@ -54,6 +54,7 @@ export function programHelp(commands: readonly Command<unknown>[]): string {
     `${PROGRAM}: cost monitor and DPU budget enforcer for Amazon Athena`,
     '',
     `Usage: ${PROGRAM} <command> [options]`,
+    `       ${PROGRAM} --local DIR <command> [options]   on the account 'npm start -- --data DIR' kept`,
     '',
     'Commands:',
     ...twoColumns(commands.map((command) => [command.name, command.summary])),

@@ -62,13 +62,16 @@ const FLAGS: readonly Flag[] = [
     name: 'data',
     option: 'dataDirectory',
     value: 'DIR',
-    help: ["keep DynamoDB Local's database in DIR instead of in memory"],
+    help: [
+      'keep the account in DIR instead of in memory (a second run on DIR starts',
+      "clean); then 'npx athena-cost --local DIR <command>' runs the CLI on it",
+    ],
   },
   {
     name: 'day',
     option: 'day',
     value: 'YYYY-MM-DD',
-    help: ['UTC day to simulate (default today)'],
+    help: ['UTC day to simulate (default yesterday, a complete day)'],
   },
   {
     name: 'log-level',

@@ -52,12 +52,21 @@ export async function loadHandlerSandbox(
   bundlePath: string,
   env: Readonly<Record<string, string | undefined>>,
   exportName = 'handler',
+  onOutput?: (text: string) => void,
 ): Promise<HandlerSandbox> {
   const worker = new Worker(WORKER_FILE, {
     execArgv: [],
     env: { ...env },
     workerData: { url: pathToFileURL(bundlePath).href, exportName },
+    // What the function logs goes to `onOutput` (local mode keeps it off its progress line);
+    // without one, to this process's own stdout and stderr.
+    stdout: onOutput !== undefined,
+    stderr: onOutput !== undefined,
   });
+  if (onOutput !== undefined) {
+    worker.stdout.setEncoding('utf8').on('data', onOutput);
+    worker.stderr.setEncoding('utf8').on('data', onOutput);
+  }
   const pending = new Map<
     number,
     { resolve: (value: unknown) => void; reject: (error: Error) => void }

@@ -51,8 +51,6 @@ export interface LocalModeSummary {
   readonly recordsRedelivered: number;
   readonly invocationErrors: number;
   readonly deadLetters: readonly DeadLetter[];
-  /** Queries the table already held when the run started (a kept `--data` database). */
-  readonly alreadyRecorded: number;
   readonly workgroups: readonly WorkgroupResult[];
   readonly groundTruth: ReadonlyMap<string, UsageTotals>;
   readonly cloudWatchQueryCount: number;
@@ -88,11 +86,6 @@ export function formatSummary(summary: LocalModeSummary, ctx?: LocalModeContext)
     `EventBridge → SQS: ${summary.eventsDelivered} messages (${summary.duplicates} duplicates, ${summary.delayedEvents} held back, ${summary.lateRunningEvents} stray RUNNING)`,
     `SQS → Lambda: ${summary.batches} batches, ${summary.recordsReceived} records received, ${summary.recordsFailed} failed, ${summary.recordsRedelivered} redelivered, DLQ ${summary.deadLetters.length}${summary.invocationErrors > 0 ? `, ${summary.invocationErrors} invocation errors` : ''}`,
   );
-  if (summary.alreadyRecorded > 0) {
-    lines.push(
-      `The table already held ${summary.alreadyRecorded} of these queries (kept --data): counted once`,
-    );
-  }
   if (summary.workgroupUpdates > 0 && ctx !== undefined) {
     lines.push(`UpdateWorkGroup calls: ${summary.workgroupUpdates}`);
     for (const call of ctx.athena.account.updateWorkGroupCalls) {

@@ -1,5 +1,8 @@
 import { z } from 'zod';
+import { dayKeyProblem } from '../../lib/reports/report-range.js';
 import { utcDayOf } from '../simulation/simulated-day.js';
+
+const DAY_MS = 86_400_000;
 
 /** The options of local mode (`npm start`), parsed once; error messages name the CLI flags. */
 
@@ -30,12 +33,12 @@ export const LocalModeOptionsSchema = z.object({
     .default(DEFAULT_SPEED),
   /** SQS batch size of the event source mapping. */
   batchSize: integer('--batch-size', 1, 10_000, 100),
-  /** The UTC day to simulate, `YYYY-MM-DD` (default: today). */
+  /** The UTC day to simulate, `YYYY-MM-DD` (default: yesterday, a complete day in the past). */
   day: z
     .string()
-    .regex(/^\d{4}-\d{2}-\d{2}$/, { error: '--day must look like YYYY-MM-DD' })
-    .refine((day) => utcDayOf(new Date(`${day}T00:00:00Z`)) === day, {
-      error: '--day is not a real date',
+    .superRefine((day, context) => {
+      const problem = dayKeyProblem(day);
+      if (problem !== undefined) context.addIssue({ code: 'custom', message: `--day ${problem}` });
     })
     .optional(),
   /** Keep DynamoDB Local's database in this folder instead of in memory. */
@@ -88,5 +91,6 @@ export function resolveLocalModeOptions(
     ]),
   );
   const parsed = LocalModeOptionsSchema.parse(known);
-  return { ...parsed, day: parsed.day ?? utcDayOf(new Date()) };
+  // Yesterday: a whole day that has happened, so nothing the run shows lies in the future.
+  return { ...parsed, day: parsed.day ?? utcDayOf(new Date(Date.now() - DAY_MS)) };
 }

@@ -1,12 +1,11 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, ResourceInUseException } from '@aws-sdk/client-dynamodb';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { loadConfig } from '../../lib/config.js';
-import { DynamoDbRecordedQueryIndex } from '../../lib/store/dynamodb-recorded-query-index.js';
 import { DynamoDbUsageCounterReader } from '../../lib/store/dynamodb-usage-counter-reader.js';
 import { counterId } from '../../lib/store/usage-counter-reader.js';
-import { addTotals, type UsageTotals, ZERO_TOTALS } from '../../lib/usage/usage-totals.js';
+import { type UsageTotals, ZERO_TOTALS } from '../../lib/usage/usage-totals.js';
 import { bundleHandler, removeBundle } from '../environment/bundle-handler.js';
 import { createTable } from '../environment/create-table.js';
 import { loadHandlerSandbox } from '../environment/handler-sandbox.js';
@@ -31,7 +30,9 @@ import {
 } from './local-mode-summary.js';
 import { type LocalModeSettings, resolveLocalModeOptions } from './options.js';
 import { type IngestHandler, playDay, type SimulationResult } from './play-day.js';
+import { setEnvironment } from './process-environment.js';
 import { type ProgressSetting, progressMode } from './progress-line.js';
+import { saveAccount } from './saved-account.js';
 
 /**
  * Local mode: the whole product on this machine, no AWS account. Starts DynamoDB Local and the
@@ -127,15 +128,21 @@ export async function runLocalMode(options: LocalModeOptions = {}): Promise<Loca
     // The same configuration the function will load (prices may come from the shell).
     const config = loadConfig(process.env);
 
-    const tableCreated = await ensureTable(aws, resolved.tableName);
+    // A second run on the same --data starts clean: the same seed then gives the same totals
+    // and the same actions, not an earlier run's day counted on top of this one.
+    const table = await freshTable(aws, resolved.tableName);
     out(
-      `  Table               ${resolved.tableName} (${tableCreated ? 'created' : 'already there'})`,
+      `  Table               ${resolved.tableName} (${table === 'created' ? 'created' : 'it held an earlier run: started from a clean table'})`,
     );
 
     const { value: bundlePath, ms: bundleMs } = await bundling;
     const { size } = await stat(bundlePath);
     // The function reads its configuration when loaded, in its own sandbox with `env`.
-    const sandbox = await loadHandlerSandbox(bundlePath, process.env);
+    // The function's log lines start on a line of their own, never inside the progress line.
+    const clearLine = progressMode(options.progress ?? 'auto', output) === 'tty' ? '\r\x1b[2K' : '';
+    const sandbox = await loadHandlerSandbox(bundlePath, process.env, 'handler', (text) => {
+      output.write(`${clearLine}${text}`);
+    });
     cleanups.push(() => sandbox.close());
     const handler: IngestHandler = async (event, context) =>
       (await sandbox.invoke(event, context)) as SQSBatchResponse | undefined;
@@ -179,12 +186,6 @@ export async function runLocalMode(options: LocalModeOptions = {}): Promise<Loca
       out,
     };
 
-    // With a kept database the table may already count some of these queries (an earlier run
-    // with the same seed and day): those must not be counted again.
-    const before: TableState = tableCreated
-      ? { counters: new Map(), recorded: new Set() }
-      : await readTableBefore(ctx);
-
     const budgets = ctx.options.sampleBudgets ? await seedBudgets(ctx) : [];
     out();
     out('Budgets:');
@@ -204,12 +205,22 @@ export async function runLocalMode(options: LocalModeOptions = {}): Promise<Loca
     clock.advanceTo(day.end.getTime());
 
     const actual = await readDayCounters(ctx);
-    const summary = summarize(ctx, simulation, before, actual, budgets, startedAt);
+    const summary = summarize(ctx, simulation, actual, budgets, startedAt);
     for (const line of formatSummary(summary, ctx)) out(line);
     if (simulation.lastInvocationError !== undefined) {
       out(`last invocation error: ${simulation.lastInvocationError}`);
     }
     await printReports(ctx, summary);
+    if (dataDirectory !== undefined && resolved.dynamoDbEndpoint === undefined) {
+      await saveAccount(dataDirectory, {
+        tableName: resolved.tableName,
+        day: day.day,
+        seed: resolved.seed,
+        clock: new Date(Math.min(clock.nowMs, day.end.getTime() - 1)),
+        athena: aws.athena.account,
+      });
+    }
+    for (const line of nextSteps(resolved.dataDirectory)) out(line);
     return summary;
   } finally {
     for (const step of cleanups.reverse()) {
@@ -222,11 +233,24 @@ export async function runLocalMode(options: LocalModeOptions = {}): Promise<Loca
   }
 }
 
-interface TableState {
-  /** Each workgroup's day counter. */
-  readonly counters: ReadonlyMap<string, UsageTotals>;
-  /** Which of the day's queries the table records. */
-  readonly recorded: ReadonlySet<string>;
+/** Local mode's last lines: the CLI on the account it kept, or how to keep one. */
+export function nextSteps(dataDirectory: string | undefined): string[] {
+  if (dataDirectory === undefined) {
+    return [
+      '',
+      'To explore this account with the CLI, keep it with --data, then run any command on it:',
+      '  npm start -- --data .local-data',
+      '  npx athena-cost --local .local-data status',
+    ];
+  }
+  const cli = `npx athena-cost --local ${dataDirectory}`;
+  return [
+    '',
+    `The account is kept in ${dataDirectory}. Run any athena-cost command on it, for example:`,
+    `  ${cli} report --top 10`,
+    `  ${cli} budget list`,
+    `  ${cli} status`,
+  ];
 }
 
 /** Each workgroup's counter for the day, through the store's own reader. */
@@ -241,18 +265,10 @@ async function readDayCounters(ctx: LocalModeContext): Promise<Map<string, Usage
   return new Map(keys.map((key) => [key.workgroup, totals.get(counterId(key)) ?? ZERO_TOTALS]));
 }
 
-/** What a kept database already holds of this day: counters and recorded queries. */
-async function readTableBefore(ctx: LocalModeContext): Promise<TableState> {
-  const index = new DynamoDbRecordedQueryIndex(ctx.clients.documents, ctx.tableName);
-  const recorded = await index.lookup(ctx.day.queries.map((query) => query.id));
-  return { counters: await readDayCounters(ctx), recorded: new Set(recorded.keys()) };
-}
-
 /** The day's outcome: every workgroup's counters against the ground truth, and the traffic. */
 function summarize(
   ctx: LocalModeContext,
   simulation: SimulationResult,
-  before: TableState,
   actual: ReadonlyMap<string, UsageTotals>,
   budgets: readonly string[],
   startedAt: number,
@@ -260,15 +276,8 @@ function summarize(
   const { day, pricing } = ctx;
   const names = day.workgroups.map((workgroup) => workgroup.name);
   const groundTruth = groundTruthOf(simulation.finished.values(), names, pricing);
-  const newlyRun = [...simulation.finished.values()].filter(
-    (execution) => !before.recorded.has(execution.QueryExecutionId ?? ''),
-  );
-  const newTruth = groundTruthOf(newlyRun, names, pricing);
   const workgroups = day.workgroups.map((workgroup): WorkgroupResult => {
-    const expected = addTotals(
-      before.counters.get(workgroup.name) ?? ZERO_TOTALS,
-      newTruth.get(workgroup.name) ?? ZERO_TOTALS,
-    );
+    const expected = groundTruth.get(workgroup.name) ?? ZERO_TOTALS;
     const read = actual.get(workgroup.name) ?? ZERO_TOTALS;
     const dimensions = { WorkGroup: workgroup.name };
     const metric = (name: string) =>
@@ -310,7 +319,6 @@ function summarize(
     recordsRedelivered: queue.redelivered,
     invocationErrors: simulation.invocationErrors,
     deadLetters: [...queue.deadLetters],
-    alreadyRecorded: before.recorded.size,
     workgroups,
     groundTruth,
     cloudWatchQueryCount: workgroups.reduce((sum, result) => sum + result.cloudWatch.queryCount, 0),
@@ -323,32 +331,17 @@ function summarize(
   };
 }
 
-/** Creates the table unless it exists; true when it was created. */
-async function ensureTable(aws: LocalAws, tableName: string): Promise<boolean> {
+/** Creates the table, first deleting one an earlier run left. */
+async function freshTable(aws: LocalAws, tableName: string): Promise<'created' | 'recreated'> {
   try {
     await createTable(aws.clients.dynamodb, tableName);
-    return true;
+    return 'created';
   } catch (error) {
-    if (error instanceof ResourceInUseException) return false;
-    throw error;
+    if (!(error instanceof ResourceInUseException)) throw error;
   }
-}
-
-/** Sets variables (and removes `unset`); returns a function that puts everything back. */
-function setEnvironment(
-  values: Readonly<Record<string, string>>,
-  unset: readonly string[],
-): () => void {
-  const previous = new Map<string, string | undefined>();
-  for (const key of [...Object.keys(values), ...unset]) previous.set(key, process.env[key]);
-  for (const key of unset) delete process.env[key];
-  Object.assign(process.env, values);
-  return () => {
-    for (const [key, value] of previous) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
-  };
+  await aws.clients.dynamodb.send(new DeleteTableCommand({ TableName: tableName }));
+  await createTable(aws.clients.dynamodb, tableName);
+  return 'recreated';
 }
 
 async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }> {

@@ -20,7 +20,13 @@ const RUN_TIMEOUT_MS = 120_000;
 const runOnce = (
   extra: Pick<
     LocalModeOptions,
-    'afterBatch' | 'sampleBudgets' | 'throttleRate' | 'enforceWorkgroupConfig'
+    | 'afterBatch'
+    | 'sampleBudgets'
+    | 'throttleRate'
+    | 'enforceWorkgroupConfig'
+    | 'logLevel'
+    | 'output'
+    | 'progress'
   > = {},
 ): Promise<LocalModeSummary> => {
   const endpoint = inject('dynamoDbEndpoint');
@@ -258,16 +264,31 @@ describe('local mode with throttling injected', () => {
     'still counts every query exactly once with 10 % of Athena and CloudWatch calls throttled',
     async () => {
       let throttled = 0;
+      let text = '';
       const summary = await runOnce({
         throttleRate: 0.1,
         afterBatch: (ctx) => {
           throttled = ctx.options.throttleRate;
+        },
+        // As on a terminal, with the function's INFO lines: each log line on a line of its own.
+        progress: 'tty',
+        logLevel: 'INFO',
+        output: {
+          write: (chunk: string) => {
+            text += chunk;
+            return true;
+          },
         },
       });
 
       expect(throttled).toBe(0.1);
       expect(summary.matches).toBe(true);
       expect(summary.deadLetters).toEqual([]);
+      // What a terminal shows of each line: what follows its last "go to column 0, clear".
+      const shown = text.split('\n').map((line) => line.split('\r\x1b[2K').at(-1) ?? '');
+      const logLines = shown.filter((line) => line.includes('"level":'));
+      expect(logLines.length).toBeGreaterThan(0);
+      for (const line of logLines) expect(() => JSON.parse(line), line).not.toThrow();
     },
     RUN_TIMEOUT_MS,
   );
