@@ -149,8 +149,10 @@ describe('npx athena-cost --local DIR, each command of the README', () => {
   );
 
   it(
-    'budget list and budget rm',
+    'budget list, pause, resume and rm',
     async () => {
+      expect((await athenaCost('budget', 'pause', '--workgroup', 'adhoc')).code).toBe(0);
+      expect((await athenaCost('budget', 'resume', '--workgroup', 'adhoc')).code).toBe(0);
       const list = await athenaCost('budget', 'list', '--format', 'json');
       expect(list.code).toBe(0);
       const workgroups = JSON.parse(list.stdout).budgets.map(
@@ -160,7 +162,7 @@ describe('npx athena-cost --local DIR, each command of the README', () => {
       const rm = await athenaCost('budget', 'rm', '--workgroup', 'analytics');
       expect(rm.code).toBe(0);
     },
-    COMMAND_TIMEOUT_MS * 2,
+    COMMAND_TIMEOUT_MS * 4,
   );
 
   it(
