@@ -176,6 +176,16 @@ describe('npx athena-cost --local DIR, each command of the README', () => {
   );
 
   it(
+    'digest of the simulated day',
+    async () => {
+      const { code, stdout } = await athenaCost('digest', '--day', DAY);
+      expect(code).toBe(0);
+      expect(stdout).toContain(DAY);
+    },
+    COMMAND_TIMEOUT_MS,
+  );
+
+  it(
     'report as a table and as HTML',
     async () => {
       const table = await athenaCost('report', '--from', DAY, '--to', DAY, '--top', '5');
