@@ -7,6 +7,11 @@ export interface QueryExecution {
   readonly QueryExecutionId?: string | undefined;
   readonly WorkGroup?: string | undefined;
   readonly StatementType?: string | undefined;
+  /** The SQL text: read for attribution tags in the ingest path, never stored. */
+  readonly Query?: string | undefined;
+  readonly QueryExecutionContext?:
+    | { readonly Catalog?: string | undefined; readonly Database?: string | undefined }
+    | undefined;
   readonly Status?:
     | {
         readonly State?: string | undefined;

@@ -4,31 +4,48 @@ import {
   type TransactWriteItem,
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { backoffMs, type Sleep, sleep } from '../async/backoff.js';
 import { mapWithConcurrency } from '../async/map-with-concurrency.js';
 import { describeError } from '../errors/describe-error.js';
 import type { QueryUsage } from '../usage/query-usage.js';
-import { totalsOf } from '../usage/usage-totals.js';
+import { totalsOf, type UsageTotals } from '../usage/usage-totals.js';
+import {
+  type AttributionPlan,
+  AttributionValueCap,
+  DEFAULT_ATTRIBUTION_VALUES_PER_DAY,
+  type RegistryAddition,
+} from './attribution-cap.js';
 import type { QueryRecordStore, RecordingOutcome } from './query-record-store.js';
 import { RecentlyRecorded } from './recently-recorded.js';
 import {
+  ATTRIBUTION_COUNTER_UPDATE,
+  ATTRIBUTION_VALUES_UPDATE,
   periodKeyAttribute,
   TableKeys,
   USAGE_COUNTER_UPDATE,
   workgroupDayAttribute,
 } from './table-keys.js';
-import { countersOf, packTransactions, sequencesOf } from './transaction-packing.js';
+import {
+  attributionCountersOf,
+  countersOf,
+  packTransactions,
+  sequencesOf,
+} from './transaction-packing.js';
 
 /** Attempts per transaction when other writers hold the same counter items. */
 const MAX_TRANSACTION_ATTEMPTS = 6;
 /** Independent transactions (no counter in common) written in parallel. */
 const PARALLEL_TRANSACTIONS = 4;
 const DAY_SECONDS = 86_400;
+/** A day's registry of attribution values is kept this long (a month's counters are done by then). */
+const ATTRIBUTION_VALUES_TTL_DAYS = 40;
 
 export interface DynamoDbQueryRecordStoreOptions {
   readonly tableName: string;
   readonly queryRecordTtlDays: number;
+  /** Distinct values per attribution key, workgroup and day; more go to `(other)`. */
+  readonly attributionValuesPerDay?: number;
   readonly now?: () => Date;
   readonly sleep?: Sleep;
 }
@@ -47,6 +64,7 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
   private readonly sleep: Sleep;
   /** Ids seen recorded by this instance: their duplicates skip the table (see RecentlyRecorded). */
   private readonly recent = new RecentlyRecorded();
+  private readonly attributionCap: AttributionValueCap;
 
   constructor(
     private readonly documents: DynamoDBDocumentClient,
@@ -54,6 +72,9 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
   ) {
     this.now = options.now ?? (() => new Date());
     this.sleep = options.sleep ?? sleep;
+    this.attributionCap = new AttributionValueCap(
+      options.attributionValuesPerDay ?? DEFAULT_ATTRIBUTION_VALUES_PER_DAY,
+    );
   }
 
   async recordQueries(usages: readonly QueryUsage[]): Promise<RecordingOutcome> {
@@ -82,31 +103,38 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
     const alreadyRecorded: QueryUsage[] = [];
     let lastError = '';
     for (let attempt = 1; attempt <= MAX_TRANSACTION_ATTEMPTS && pending.length > 0; attempt++) {
+      const plan = this.attributionCap.plan(pending);
+      const { items, additionsFrom } = this.transactionFor(pending, plan);
       try {
-        await this.documents.send(
-          new TransactWriteItemsCommand({ TransactItems: this.transactionFor(pending) }),
-        );
+        await this.documents.send(new TransactWriteItemsCommand({ TransactItems: items }));
+        this.attributionCap.committed(plan);
         return { recorded: pending, alreadyRecorded, failed: [] };
       } catch (error) {
         lastError = describeError(error);
         if (!(error instanceof TransactionCanceledException)) break;
         const reasons = error.CancellationReasons ?? [];
+        const fullRegistries = plan.additions.filter(
+          (_, index) => reasons[additionsFrom + index]?.Code === 'ConditionalCheckFailed',
+        );
+        // Another writer filled a registry: learn its values, then count past the cap as (other).
+        if (fullRegistries.length > 0) await this.learnRegistries(fullRegistries);
         const existing = pending.filter(
           (_, index) => reasons[index]?.Code === 'ConditionalCheckFailed',
+        );
+        const onlyConditions = reasons.every(
+          (reason) => reason.Code === 'None' || reason.Code === 'ConditionalCheckFailed',
         );
         if (existing.length > 0) {
           alreadyRecorded.push(...existing);
           pending = pending.filter((usage) => !existing.includes(usage));
           // Only the duplicates spoiled this attempt: go again at once without them.
-          if (
-            reasons.every(
-              (reason) => reason.Code === 'None' || reason.Code === 'ConditionalCheckFailed',
-            )
-          ) {
+          if (onlyConditions) {
             attempt--;
             continue;
           }
         }
+        // A full registry, now learnt: go again at once (an attempt spent, so this ends).
+        if (fullRegistries.length > 0 && onlyConditions) continue;
         // Conflicts with another writer of the same counters, or throttling: back off and retry.
         await this.sleep(backoffMs(attempt));
       }
@@ -122,12 +150,38 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
     };
   }
 
+  /** Reads registries whose condition failed, so the next plan sees what they hold. */
+  private async learnRegistries(additions: readonly RegistryAddition[]): Promise<void> {
+    for (const addition of additions) {
+      try {
+        const output = await this.documents.send(
+          new GetCommand({
+            TableName: this.options.tableName,
+            Key: TableKeys.attributionValues(addition.workgroup, addition.key, addition.day),
+            ConsistentRead: true,
+          }),
+        );
+        const values: unknown = output.Item?.values;
+        if (values instanceof Set)
+          this.attributionCap.learn(
+            addition.id,
+            [...values].filter((value): value is string => typeof value === 'string'),
+          );
+      } catch {
+        // The retry's backoff and the next attempt's cancellation cover a failed read.
+      }
+    }
+  }
+
   /**
    * The transaction's actions, marshalled here rather than by the document client: for 100
    * queries the generic marshalling (object spreads, then convertToAttr) cost more CPU than
    * everything else the batch does with them.
    */
-  private transactionFor(group: readonly QueryUsage[]): TransactWriteItem[] {
+  private transactionFor(
+    group: readonly QueryUsage[],
+    plan: AttributionPlan,
+  ): { readonly items: TransactWriteItem[]; readonly additionsFrom: number } {
     if (group.length === 0) throw new Error('transactionFor: empty group');
     const now = this.now();
     const nowIso = string(now.toISOString());
@@ -146,7 +200,6 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
     );
     const counters = [...countersOf(group).values()].map(
       ({ workgroup, period, key, usages }): TransactWriteItem => {
-        const totals = totalsOf(usages);
         const itemKey = TableKeys.usage(workgroup, period, key);
         return {
           Update: {
@@ -154,12 +207,7 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
             Key: { pk: string(itemKey.pk), sk: string(itemKey.sk) },
             ...USAGE_COUNTER_UPDATE,
             ExpressionAttributeValues: {
-              ':queries': number(totals.queries),
-              ':failed': number(totals.failedQueries),
-              ':dpuMillis': number(totals.dpuMillis),
-              ':bytes': number(totals.dataScannedBytes),
-              ':cost': number(totals.costNanoUsd),
-              ':engineMs': number(totals.engineExecutionMs),
+              ...totalValues(totalsOf(usages)),
               ':type': string('usage'),
               ':workgroup': string(workgroup),
               ':period': string(period),
@@ -170,11 +218,61 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
         };
       },
     );
-    return [...puts, ...counters];
+    const attributionCounters = [...attributionCountersOf(group, plan.countedValue).values()].map(
+      ({ workgroup, key, value, period, periodKey, usages }): TransactWriteItem => {
+        const itemKey = TableKeys.attribution(key, period, periodKey, workgroup, value);
+        return {
+          Update: {
+            TableName: tableName,
+            Key: { pk: string(itemKey.pk), sk: string(itemKey.sk) },
+            ...ATTRIBUTION_COUNTER_UPDATE,
+            ExpressionAttributeValues: {
+              ...totalValues(totalsOf(usages)),
+              ':type': string('attribution'),
+              ':workgroup': string(workgroup),
+              ':key': string(key),
+              ':value': string(value),
+              ':period': string(period),
+              ':now': nowIso,
+            },
+          },
+        };
+      },
+    );
+    const registryExpiresAt = number(
+      Math.floor(now.getTime() / 1000) + ATTRIBUTION_VALUES_TTL_DAYS * DAY_SECONDS,
+    );
+    const additions = plan.additions.map((addition): TransactWriteItem => {
+      const itemKey = TableKeys.attributionValues(addition.workgroup, addition.key, addition.day);
+      return {
+        Update: {
+          TableName: tableName,
+          Key: { pk: string(itemKey.pk), sk: string(itemKey.sk) },
+          ...ATTRIBUTION_VALUES_UPDATE,
+          ExpressionAttributeValues: {
+            ':values': { SS: [...addition.values] },
+            ':maxBefore': number(addition.maxSizeBefore),
+            ':expiresAt': registryExpiresAt,
+          },
+        },
+      };
+    });
+    const items = [...puts, ...counters, ...attributionCounters];
+    return { items: [...items, ...additions], additionsFrom: items.length };
   }
 }
 
 const string = (value: string): AttributeValue => ({ S: value });
+
+/** The ADD values of a counter update (usage or attribution). */
+const totalValues = (totals: UsageTotals): Record<string, AttributeValue> => ({
+  ':queries': number(totals.queries),
+  ':failed': number(totals.failedQueries),
+  ':dpuMillis': number(totals.dpuMillis),
+  ':bytes': number(totals.dataScannedBytes),
+  ':cost': number(totals.costNanoUsd),
+  ':engineMs': number(totals.engineExecutionMs),
+});
 const number = (value: number): AttributeValue => {
   if (!Number.isFinite(value)) throw new RangeError(`not a finite number: ${value}`);
   return { N: String(value) };
@@ -202,7 +300,7 @@ const RECORD_FIELDS = {
   costNanoUsd: 'N',
   costUsd: 'N',
   errorType: 'S',
-} as const satisfies Record<Exclude<keyof QueryUsage, 'periods'>, 'S' | 'N'>;
+} as const satisfies Record<Exclude<keyof QueryUsage, 'periods' | 'attribution'>, 'S' | 'N'>;
 const RECORD_FIELD_ENTRIES = Object.entries(RECORD_FIELDS) as [
   keyof typeof RECORD_FIELDS,
   'S' | 'N',
@@ -226,6 +324,14 @@ function queryRecordItem(
     if (value === null) item[field] = { NULL: true };
     else item[field] = type === 'S' ? string(String(value)) : number(Number(value));
   }
+  // What the query is attributed to, never its SQL text.
+  const { tags, ...named } = usage.attribution;
+  for (const [field, value] of Object.entries(named))
+    if (value !== undefined) item[field] = string(value);
+  if (Object.keys(tags).length > 0)
+    item.tags = {
+      M: Object.fromEntries(Object.entries(tags).map(([key, value]) => [key, string(value)])),
+    };
   item.day = string(usage.periods.day);
   item.workgroupDay = string(workgroupDayAttribute(usage.workgroup, usage.periods.day));
   item.recordedAt = recordedAt;

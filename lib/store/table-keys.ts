@@ -31,6 +31,25 @@ export const TableKeys = {
     pk: `BYPASS#${workgroup}#${periodKeyAttribute(period, key)}`,
     sk: queryExecutionId,
   }),
+  /**
+   * A workgroup's usage of one attribution value (`dbt.model`, `tag:<key>`) in one period: one
+   * partition per key and period key, so a report by key reads one Query per period key.
+   */
+  attribution: (
+    key: string,
+    period: Period,
+    periodKey: string,
+    workgroup: string,
+    value: string,
+  ) => ({
+    pk: `ATTR#${key}#${periodKeyAttribute(period, periodKey)}`,
+    sk: `${workgroup}#${value}`,
+  }),
+  /** The distinct values of an attribution key a workgroup counted in a day (the cap's truth). */
+  attributionValues: (workgroup: string, key: string, day: string) => ({
+    pk: `ATTRVALUES#${workgroup}#${key}`,
+    sk: periodKeyAttribute('day', day),
+  }),
   /** Reconciliation progress of every workgroup sits in one partition: one Query reads them all. */
   reconcile: (workgroup: string) => ({ pk: 'RECONCILE', sk: workgroup }),
 } as const;
@@ -57,4 +76,28 @@ export const USAGE_COUNTER_UPDATE = {
     'costNanoUsd :cost, engineExecutionMs :engineMs ' +
     'SET #type = :type, workgroup = :workgroup, period = :period, periodKey = :periodKey, updatedAt = :now',
   ExpressionAttributeNames: { '#type': 'type' },
+} as const;
+
+/**
+ * How a batch adds to an attribution counter. No `periodKey`: these items stay out of the
+ * `byPeriod` index that workgroup reports read. Its values: `:queries`, `:failed`, `:dpuMillis`,
+ * `:bytes`, `:cost`, `:engineMs`, `:type`, `:workgroup`, `:key`, `:value`, `:period`, `:now`.
+ */
+export const ATTRIBUTION_COUNTER_UPDATE = {
+  UpdateExpression:
+    'ADD queries :queries, failedQueries :failed, dpuMillis :dpuMillis, dataScannedBytes :bytes, ' +
+    'costNanoUsd :cost, engineExecutionMs :engineMs ' +
+    'SET #type = :type, workgroup = :workgroup, attributionKey = :key, attributionValue = :value, ' +
+    'period = :period, updatedAt = :now',
+  ExpressionAttributeNames: { '#type': 'type' },
+} as const;
+
+/**
+ * How a transaction adds values to a day's registry, only while the cap holds. Its values:
+ * `:values` (a string set), `:maxBefore`, `:expiresAt`.
+ */
+export const ATTRIBUTION_VALUES_UPDATE = {
+  UpdateExpression: 'ADD #values :values SET expiresAt = if_not_exists(expiresAt, :expiresAt)',
+  ConditionExpression: 'attribute_not_exists(#values) OR size(#values) <= :maxBefore',
+  ExpressionAttributeNames: { '#values': 'values' },
 } as const;

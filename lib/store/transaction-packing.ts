@@ -1,4 +1,5 @@
 import { PERIODS, type Period } from '../usage/period-keys.js';
+import { countedAttributions } from '../usage/query-attribution.js';
 import type { QueryUsage } from '../usage/query-usage.js';
 
 /**
@@ -34,8 +35,24 @@ export function countersOf(usages: readonly QueryUsage[]): Map<string, CounterSh
 }
 
 /**
+ * The items besides its record that a query's transaction updates, by an id unique within its
+ * workgroup: the workgroup's day, week and month counters and, per counted attribution (dbt
+ * model, tags), a counter per period and the day's registry of distinct values. With raw values:
+ * an upper bound, as values over the cap only merge into `(other)`.
+ */
+export function counterIdsOf(usage: QueryUsage): string[] {
+  const ids = PERIODS.map((period) => `${period}\u0000${usage.periods[period]}`);
+  for (const { key, value } of countedAttributions(usage.attribution)) {
+    for (const period of PERIODS)
+      ids.push(`${key}\u0000${value}\u0000${period}\u0000${usage.periods[period]}`);
+    ids.push(`${key}\u0000\u0000values\u0000${usage.periods.day}`);
+  }
+  return ids;
+}
+
+/**
  * Packs queries into transactions of at most 100 actions (one put per query, one update per
- * counter item): each workgroup's queries, by day, are cut into the fewest pieces that fit,
+ * counter item, see counterIdsOf): each workgroup's queries, by day, are cut into the fewest pieces that fit,
  * then pieces are packed first-fit, largest first, never two pieces of one workgroup together.
  */
 export function packTransactions(usages: readonly QueryUsage[]): QueryUsage[][] {
@@ -46,9 +63,8 @@ export function packTransactions(usages: readonly QueryUsage[]): QueryUsage[][] 
     let piece: QueryUsage[] = [];
     let counters = new Set<string>();
     for (const usage of byDay) {
-      const added = PERIODS.map((period) => `${period}\u0000${usage.periods[period]}`).filter(
-        (id) => !counters.has(id),
-      );
+      const ids = counterIdsOf(usage);
+      const added = ids.filter((id) => !counters.has(id));
       if (
         piece.length > 0 &&
         piece.length + 1 + counters.size + added.length > MAX_ACTIONS_PER_TRANSACTION
@@ -58,7 +74,7 @@ export function packTransactions(usages: readonly QueryUsage[]): QueryUsage[][] 
         counters = new Set();
       }
       piece.push(usage);
-      for (const period of PERIODS) counters.add(`${period}\u0000${usage.periods[period]}`);
+      for (const id of ids) counters.add(id);
     }
     if (piece.length > 0)
       pieces.push({ workgroup, usages: piece, size: piece.length + counters.size });
@@ -126,3 +142,79 @@ function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string
   }
   return groups;
 }
+
+/** One attribution counter item: a workgroup's usage of one attribution value in one period. */
+export interface AttributionShare {
+  readonly workgroup: string;
+  /** `dbt.model` or `tag:<key>`. */
+  readonly key: string;
+  readonly value: string;
+  readonly period: Period;
+  readonly periodKey: string;
+  readonly usages: QueryUsage[];
+}
+
+/** Maps a query's raw attribution value to the one counted (`(other)` past the cap). */
+export type CountedValue = (usage: QueryUsage, key: string, value: string) => string;
+
+/** The attribution counter items a set of queries adds to, with their queries. */
+export function attributionCountersOf(
+  usages: readonly QueryUsage[],
+  countedValue: CountedValue = (_usage, _key, value) => value,
+): Map<string, AttributionShare> {
+  const counters = new Map<string, AttributionShare>();
+  for (const usage of usages) {
+    for (const { key, value: raw } of countedAttributions(usage.attribution)) {
+      const value = countedValue(usage, key, raw);
+      for (const period of PERIODS) {
+        const periodKey = usage.periods[period];
+        const id = [usage.workgroup, key, value, period, periodKey].join('\u0000');
+        const counter = counters.get(id);
+        if (counter) counter.usages.push(usage);
+        else
+          counters.set(id, {
+            workgroup: usage.workgroup,
+            key,
+            value,
+            period,
+            periodKey,
+            usages: [usage],
+          });
+      }
+    }
+  }
+  return counters;
+}
+
+/** One day's registry of the distinct values of an attribution key in a workgroup. */
+export interface ValueRegistryShare {
+  readonly workgroup: string;
+  readonly key: string;
+  readonly day: string;
+  /** The raw values the queries bring, sorted. */
+  readonly values: string[];
+}
+
+/** The value registries a set of queries touches, by `workgroup\0key\0day`. */
+export function valueRegistriesOf(usages: readonly QueryUsage[]): Map<string, ValueRegistryShare> {
+  const registries = new Map<string, ValueRegistryShare>();
+  for (const usage of usages) {
+    for (const { key, value } of countedAttributions(usage.attribution)) {
+      const id = valueRegistryId(usage.workgroup, key, usage.periods.day);
+      const registry = registries.get(id);
+      if (!registry)
+        registries.set(id, {
+          workgroup: usage.workgroup,
+          key,
+          day: usage.periods.day,
+          values: [value],
+        });
+      else if (!registry.values.includes(value)) registry.values.push(value);
+    }
+  }
+  for (const registry of registries.values()) registry.values.sort();
+  return registries;
+}
+
+export const valueRegistryId = (workgroup: string, key: string, day: string): string =>
+  `${workgroup}\u0000${key}\u0000${day}`;

@@ -2,6 +2,7 @@ import type { QueryExecution } from '../athena/query-execution.js';
 import type { Pricing } from '../config.js';
 import { type PeriodKeys, periodKeysFor } from './period-keys.js';
 import { costNanoUsdOf, dpuMillisOf } from './pricing.js';
+import { parseQueryAttribution, type QueryAttribution } from './query-attribution.js';
 
 export type TerminalState = 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
 export const TERMINAL_STATES: readonly TerminalState[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
@@ -31,6 +32,8 @@ export interface QueryUsage {
   readonly costNanoUsd: number;
   readonly costUsd: number;
   readonly errorType: string | undefined;
+  /** dbt model, tags, catalog and database read from the execution; never the SQL text. */
+  readonly attribution: QueryAttribution;
 }
 
 export type UsageDerivation =
@@ -86,6 +89,7 @@ export function deriveQueryUsage(execution: QueryExecution, pricing: Pricing): U
       costNanoUsd,
       costUsd: costNanoUsd / 1_000_000_000,
       errorType: execution.Status?.AthenaError?.ErrorType?.toString(),
+      attribution: parseQueryAttribution(execution),
     },
   };
 }

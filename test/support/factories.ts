@@ -13,6 +13,8 @@ export interface ExecutionOverrides {
   readonly engineMs?: number;
   readonly bytes?: number;
   readonly completedAt?: Date;
+  /** The SQL text, e.g. with a dbt comment or `-- athena-cost:` tags. */
+  readonly query?: string;
 }
 
 /** A finished execution shaped as BatchGetQueryExecution returns it. */
@@ -22,7 +24,7 @@ export function aQueryExecution(overrides: ExecutionOverrides = {}): QueryExecut
   const state = overrides.state ?? 'SUCCEEDED';
   return {
     QueryExecutionId: overrides.id ?? randomUUID(),
-    Query: 'SELECT count(*) FROM sales',
+    Query: overrides.query ?? 'SELECT count(*) FROM sales',
     StatementType: overrides.statementType ?? 'DML',
     WorkGroup: overrides.workgroup ?? 'analytics',
     Status: {

@@ -1,19 +1,33 @@
 import { describe, expect, it } from 'vitest';
+import { AttributionValueCap } from '../../lib/store/attribution-cap.js';
 import {
+  attributionCountersOf,
   countersOf,
   MAX_ACTIONS_PER_TRANSACTION,
   packTransactions,
   sequencesOf,
+  valueRegistriesOf,
 } from '../../lib/store/transaction-packing.js';
+import { OTHER_VALUE } from '../../lib/usage/query-attribution.js';
 import { deriveQueryUsage, type QueryUsage } from '../../lib/usage/query-usage.js';
 import { totalsOf } from '../../lib/usage/usage-totals.js';
 import { aQueryExecution } from '../support/factories.js';
 
 const pricing = { pricePerDpuHourUsd: 0.3, pricePerTbScannedUsd: 5 };
 
-function aUsage(workgroup: string, completedAt: string, engineMs = 60_000): QueryUsage {
+function aUsage(
+  workgroup: string,
+  completedAt: string,
+  engineMs = 60_000,
+  query?: string,
+): QueryUsage {
   const derived = deriveQueryUsage(
-    aQueryExecution({ workgroup, completedAt: new Date(completedAt), engineMs }),
+    aQueryExecution({
+      workgroup,
+      completedAt: new Date(completedAt),
+      engineMs,
+      ...(query === undefined ? {} : { query }),
+    }),
     pricing,
   );
   if (!derived.ok) throw new Error(derived.reason);
@@ -31,9 +45,28 @@ function usages(count: number, workgroups: number, days = 1): QueryUsage[] {
   );
 }
 
-/** One put per query record, one update per counter item. */
+/** `count` queries, each of its own dbt model and with five tags of many values. */
+function taggedUsages(count: number, workgroups: number): QueryUsage[] {
+  return Array.from({ length: count }, (_, index) =>
+    aUsage(
+      `wg-${index % workgroups}`,
+      `2026-11-${String(1 + (index % 3)).padStart(2, '0')}T12:00:00Z`,
+      1_000 + index,
+      `/* {"app": "dbt", "node_id": "model.shop.m${index % 17}"} */ select 1 ` +
+        `-- athena-cost: team=t${index % 4} job=j${index} a=1 b=${index % 2} c=x`,
+    ),
+  );
+}
+
+/**
+ * One put per query record, one update per counter item, attribution counter item and value
+ * registry (all values counted as themselves: the most actions a transaction can take).
+ */
 const actionsOf = (transaction: readonly QueryUsage[]): number =>
-  transaction.length + countersOf(transaction).size;
+  transaction.length +
+  countersOf(transaction).size +
+  attributionCountersOf(transaction).size +
+  valueRegistriesOf(transaction).size;
 
 const ids = (list: readonly QueryUsage[]): string[] =>
   list.map((usage) => usage.queryExecutionId).sort();
@@ -45,6 +78,8 @@ describe('packTransactions', () => {
     'forty workgroups over three days': usages(100, 40, 3),
     'one workgroup, a month of days': usages(250, 1, 30),
     'a hundred workgroups, one query each': usages(100, 100),
+    'dbt models and five tags, two workgroups': taggedUsages(100, 2),
+    'dbt models and five tags, one workgroup': taggedUsages(250, 1),
   };
 
   for (const [name, batch] of Object.entries(batches)) {
@@ -122,5 +157,46 @@ describe('sequencesOf', () => {
         expect(other.flat().some((usage) => workgroups.has(usage.workgroup))).toBe(false);
       }
     }
+  });
+});
+
+describe('AttributionValueCap', () => {
+  const tagged = (team: string, day = '2026-11-01') =>
+    aUsage('wg', `${day}T12:00:00Z`, 1_000, `-- athena-cost: team=${team}`);
+
+  it('counts values as themselves up to the cap, then as (other), each day afresh', () => {
+    // Prepare
+    const cap = new AttributionValueCap(2);
+    const first = [tagged('a'), tagged('b'), tagged('c'), tagged('a'), tagged('d', '2026-11-02')];
+    // Act
+    const plan = cap.plan(first);
+    // Assess
+    const counted = first.map((usage) =>
+      plan.countedValue(usage, 'tag:team', usage.attribution.tags.team ?? ''),
+    );
+    expect(counted).toEqual(['a', 'b', OTHER_VALUE, 'a', 'd']);
+    expect(plan.additions.map((addition) => [addition.values, addition.maxSizeBefore])).toEqual([
+      [['a', 'b'], 0],
+      [['d'], 1],
+    ]);
+  });
+
+  it('adds nothing for values it saw committed, and counts past a registry it read full as (other)', () => {
+    // Prepare
+    const cap = new AttributionValueCap(2);
+    cap.committed(cap.plan([tagged('a')]));
+    cap.learn(
+      valueRegistriesOf([tagged('x')])
+        .keys()
+        .next().value ?? '',
+      ['a', 'z'],
+    );
+    // Act
+    const plan = cap.plan([tagged('a'), tagged('z'), tagged('new')]);
+    // Assess
+    expect(plan.additions).toEqual([]);
+    expect(plan.countedValue(tagged('a'), 'tag:team', 'a')).toBe('a');
+    expect(plan.countedValue(tagged('z'), 'tag:team', 'z')).toBe('z');
+    expect(plan.countedValue(tagged('new'), 'tag:team', 'new')).toBe(OTHER_VALUE);
   });
 });
