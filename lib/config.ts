@@ -34,6 +34,7 @@ const ConfigSchema = z.object({
   PRICE_PER_TB_SCANNED_USD: positiveNumber('PRICE_PER_TB_SCANNED_USD', 5),
   QUERY_RECORD_TTL_DAYS: wholeNumber('QUERY_RECORD_TTL_DAYS', 400, 1),
   BUDGET_CACHE_SECONDS: wholeNumber('BUDGET_CACHE_SECONDS', 30, 0),
+  ATTRIBUTION_VALUES_PER_DAY: wholeNumber('ATTRIBUTION_VALUES_PER_DAY', 100, 1),
   ALERTS_TOPIC_ARN: z.optional(z.string()),
 });
 
@@ -45,6 +46,8 @@ export interface Config {
   readonly queryRecordTtlDays: number;
   /** How long a Lambda instance reuses the budgets it read: edits take effect within this. */
   readonly budgetCacheSeconds: number;
+  /** Distinct values per attribution key (dbt model, tag), workgroup and day; more: `(other)`. */
+  readonly attributionValuesPerDay?: number;
   /** Unset in local runs, where actions are logged only. */
   readonly alertsTopicArn: string | undefined;
 }
@@ -90,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     queryRecordTtlDays: values.QUERY_RECORD_TTL_DAYS,
     budgetCacheSeconds: values.BUDGET_CACHE_SECONDS,
+    attributionValuesPerDay: values.ATTRIBUTION_VALUES_PER_DAY,
     alertsTopicArn: values.ALERTS_TOPIC_ARN === '' ? undefined : values.ALERTS_TOPIC_ARN,
   };
 }

@@ -41,6 +41,9 @@ export function wireRecording(
   const store = new DynamoDbQueryRecordStore(documents, {
     tableName: config.tableName,
     queryRecordTtlDays: config.queryRecordTtlDays,
+    ...(config.attributionValuesPerDay === undefined
+      ? {}
+      : { attributionValuesPerDay: config.attributionValuesPerDay }),
   });
   // BudgetUsedPercent waits for the usage metrics of the same batch: one PutMetricData for both.
   const budgetMetrics = new HeldMetrics();

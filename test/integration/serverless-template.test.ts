@@ -133,6 +133,7 @@ describe('sls package (offline, no credentials)', () => {
         PRICE_PER_DPU_HOUR_USD: '0.30',
         PRICE_PER_TB_SCANNED_USD: '5.00',
         QUERY_RECORD_TTL_DAYS: '400',
+        ATTRIBUTION_VALUES_PER_DAY: '100',
         POWERTOOLS_SERVICE_NAME: 'athena-cost',
         NODE_OPTIONS: '--enable-source-maps',
       });

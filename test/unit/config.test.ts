@@ -9,6 +9,7 @@ describe('loadConfig', () => {
       pricing: { pricePerDpuHourUsd: 0.3, pricePerTbScannedUsd: 5 },
       queryRecordTtlDays: 400,
       budgetCacheSeconds: 30,
+      attributionValuesPerDay: 100,
       alertsTopicArn: undefined,
     });
   });

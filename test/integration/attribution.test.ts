@@ -1,0 +1,164 @@
+import { randomUUID } from 'node:crypto';
+import type { QueryExecution } from '@aws-sdk/client-athena';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDbQueryRecordStore } from '../../lib/store/dynamodb-query-record-store.js';
+import { totalsFromItem } from '../../lib/store/dynamodb-usage-counter-reader.js';
+import { deriveQueryUsage } from '../../lib/usage/query-usage.js';
+import { seededRandom } from '../../local/simulation/seeded-random.js';
+import { aQueryExecution } from '../support/factories.js';
+import { eventsFor, type IngestHarness, startIngestHarness } from '../support/ingest-harness.js';
+
+const DAY = '2026-11-25';
+/** A small cap, so that a test reaches it. */
+const CAP = 3;
+let harness: IngestHarness;
+
+const aWorkgroup = () => `wg-${randomUUID().slice(0, 8)}`;
+
+const dbtQuery = (model: string) =>
+  `/* {"app": "dbt", "dbt_version": "1.8.7", "profile_name": "lake", "target_name": "prod", "node_id": "${model}"} */\n` +
+  `create table "lake"."${model.split('.').pop()}__dbt_tmp" as select * from sales where email = 'ana@example.com'`;
+
+beforeAll(async () => {
+  harness = await startIngestHarness({ ATTRIBUTION_VALUES_PER_DAY: String(CAP) });
+});
+
+afterAll(async () => {
+  await harness?.close();
+});
+
+/** The attribution counters of a key for a period key, by `workgroup#value`. */
+async function attributionCounters(key: string, periodKey: string) {
+  const output = await harness.table.documents.send(
+    new QueryCommand({
+      TableName: harness.table.name,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `ATTR#${key}#${periodKey}` },
+      ConsistentRead: true,
+    }),
+  );
+  return new Map(
+    (output.Items ?? []).map((item) => [String(item.sk), totalsFromItem(item)] as const),
+  );
+}
+
+describe('attribution in the ingest transactions', () => {
+  it('counts each dbt model and tag value once under redelivery, and keeps no SQL text', async () => {
+    // Prepare: 30 queries of 3 dbt models and 2 teams, and 10 untagged ones.
+    const workgroup = aWorkgroup();
+    const models = ['model.shop.orders', 'model.shop.customers', 'model.shop.payments'];
+    const tagged: QueryExecution[] = Array.from({ length: 30 }, (_, index) =>
+      aQueryExecution({
+        workgroup,
+        engineMs: 1_000 * (index + 1),
+        dpuCount: 4,
+        query: `${dbtQuery(models[index % 3] ?? '')}\n-- athena-cost: team=${index % 2 ? 'finance' : 'growth'} job=nightly`,
+      }),
+    );
+    const plain = Array.from({ length: 10 }, () => aQueryExecution({ workgroup, dpuCount: 4 }));
+    const executions = [...tagged, ...plain];
+    harness.addExecutions(executions);
+    const events = eventsFor(executions);
+    const random = seededRandom(15);
+    // Act: every event three times, shuffled into batches, two of them at the same time.
+    const redelivered = [...events, ...events, ...events]
+      .map((event) => ({ event, key: random() }))
+      .sort((a, b) => a.key - b.key)
+      .map(({ event }) => event);
+    const batches = Array.from({ length: 6 }, (_, index) =>
+      redelivered.slice(index * 20, index * 20 + 20),
+    );
+    const failed = await Promise.all([
+      harness.deliver(batches[0] ?? []),
+      harness.deliver(batches[1] ?? []),
+    ]);
+    for (const batch of batches.slice(2)) failed.push(await harness.deliver(batch));
+    // Assess
+    expect(failed.flat()).toEqual([]);
+    const dpuMillisOf = (list: readonly QueryExecution[]) =>
+      list.reduce((sum, e) => sum + 4 * (e.Statistics?.EngineExecutionTimeInMillis ?? 0), 0);
+    const byModel = await attributionCounters('dbt.model', `day#${DAY}`);
+    for (const [index, model] of models.entries()) {
+      const ofModel = tagged.filter((_, i) => i % 3 === index);
+      expect(byModel.get(`${workgroup}#${model}`)).toMatchObject({
+        queries: 10,
+        dpuMillis: dpuMillisOf(ofModel),
+      });
+    }
+    const byTeam = await attributionCounters('tag:team', 'week#2026-W48');
+    expect(byTeam.get(`${workgroup}#finance`)).toMatchObject({ queries: 15 });
+    expect(byTeam.get(`${workgroup}#growth`)).toMatchObject({ queries: 15 });
+    const byJob = await attributionCounters('tag:job', 'month#2026-11');
+    expect(byJob.get(`${workgroup}#nightly`)).toMatchObject({
+      queries: 30,
+      dpuMillis: dpuMillisOf(tagged),
+    });
+    expect(await harness.counter(workgroup, `day#${DAY}`)).toMatchObject({ queries: 40 });
+    // The query record names the model and tags, never the SQL (with its e-mail address).
+    const record = (
+      await harness.table.documents.send(
+        new GetCommand({
+          TableName: harness.table.name,
+          Key: { pk: `QUERY#${tagged[0]?.QueryExecutionId}`, sk: 'QUERY' },
+        }),
+      )
+    ).Item;
+    expect(record).toMatchObject({
+      dbtModel: 'model.shop.orders',
+      dbtTarget: 'prod',
+      tags: { team: 'growth', job: 'nightly' },
+    });
+    expect(JSON.stringify(record)).not.toMatch(/select|ana@example/i);
+  });
+
+  it(`keeps ${CAP} values of a key per workgroup and day, counting the rest as (other), across writers`, async () => {
+    // Prepare: 8 teams of 2 queries each; the handler and a second store (another Lambda
+    // instance) record them at the same time.
+    const workgroup = aWorkgroup();
+    const executions = Array.from({ length: 16 }, (_, index) =>
+      aQueryExecution({ workgroup, query: `select 1 -- athena-cost: team=t${index % 8}` }),
+    );
+    harness.addExecutions(executions);
+    const other = new DynamoDbQueryRecordStore(harness.table.documents, {
+      tableName: harness.table.name,
+      queryRecordTtlDays: 400,
+      attributionValuesPerDay: CAP,
+    });
+    const usages = executions.slice(8).map((execution) => {
+      const derived = deriveQueryUsage(execution, {
+        pricePerDpuHourUsd: 0.3,
+        pricePerTbScannedUsd: 5,
+      });
+      if (!derived.ok) throw new Error(derived.reason);
+      return derived.usage;
+    });
+    // Act
+    const [failed, outcome] = await Promise.all([
+      harness.deliver(eventsFor(executions.slice(0, 8))),
+      other.recordQueries(usages),
+    ]);
+    // Redelivery of everything counts nothing twice.
+    expect(await harness.deliver(eventsFor(executions))).toEqual([]);
+    // Assess
+    expect(failed).toEqual([]);
+    expect(outcome.failed).toEqual([]);
+    const counters = [...(await attributionCounters('tag:team', `day#${DAY}`))].filter(([sk]) =>
+      sk.startsWith(`${workgroup}#`),
+    );
+    const values = counters.map(([sk]) => sk.slice(workgroup.length + 1));
+    expect(values).toContain('(other)');
+    expect(values.filter((value) => value !== '(other)').length).toBeLessThanOrEqual(CAP);
+    const queries = counters.reduce((sum, [, totals]) => sum + totals.queries, 0);
+    expect(queries).toBe(16);
+    const registry = await harness.table.documents.send(
+      new GetCommand({
+        TableName: harness.table.name,
+        Key: { pk: `ATTRVALUES#${workgroup}#tag:team`, sk: `day#${DAY}` },
+        ConsistentRead: true,
+      }),
+    );
+    expect(registry.Item?.values).toEqual(new Set(values.filter((value) => value !== '(other)')));
+    expect(values).toHaveLength(CAP + 1);
+  });
+});
