@@ -1,5 +1,10 @@
 import { z } from 'zod';
 import {
+  ATTRIBUTION_GROUPING_HELP,
+  attributionKeyOf,
+  loadAttributionReport,
+} from '../../lib/reports/attribution-report.js';
+import {
   dayKeyProblem,
   MAX_REPORT_DAYS,
   ReportRangeError,
@@ -9,18 +14,23 @@ import {
   loadUsageReport,
   MAX_TOP_QUERIES,
   REPORT_GROUPINGS,
+  type ReportGrouping,
 } from '../../lib/reports/usage-report.js';
+import { DynamoDbAttributionReportSource } from '../../lib/store/dynamodb-attribution-report-source.js';
 import { DynamoDbUsageReportSource } from '../../lib/store/dynamodb-usage-report-source.js';
 import { loadBudgetStatuses } from '../budget-statuses.js';
 import { defineCommand } from '../command.js';
 import { CliError, UsageError } from '../errors.js';
-import { renderReport } from '../output/report-output.js';
+import { renderAttributionReport, renderReport } from '../output/report-output.js';
 import { writeOutput } from '../output/write-output.js';
 
 /** The HTML report always lists top queries: this many unless `--top` says otherwise. */
 const HTML_DEFAULT_TOP = 10;
 
 const got = (issue: { input: unknown }) => `, got '${String(issue.input)}'`;
+
+const isReportGrouping = (by: string): by is ReportGrouping =>
+  (REPORT_GROUPINGS as readonly string[]).includes(by);
 
 const day = z.string().superRefine((value, context) => {
   const problem = dayKeyProblem(value);
@@ -37,8 +47,10 @@ const ReportFlags = z.object({
     })
     .optional(),
   by: z
-    .enum(REPORT_GROUPINGS, {
-      error: (issue) => `must be one of ${REPORT_GROUPINGS.join(', ')}${got(issue)}`,
+    .string()
+    .refine((by) => isReportGrouping(by) || attributionKeyOf(by) !== undefined, {
+      error: (issue) =>
+        `must be one of ${REPORT_GROUPINGS.join(', ')}, ${ATTRIBUTION_GROUPING_HELP}${got(issue)}`,
     })
     .default('day'),
   top: z
@@ -56,14 +68,16 @@ export default defineCommand({
   name: 'report',
   summary: 'Usage and cost per workgroup and day, week or month, and the top queries',
   usage:
-    'athena-cost report [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--workgroup WG] [--by day|week|month|workgroup] [--top N] [--format table|json|csv|html] [--out FILE]',
+    'athena-cost report [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--workgroup WG] [--by day|week|month|workgroup|dbt-model|tag:KEY] [--top N] [--format table|json|csv|html] [--out FILE]',
   description: `
 Reads the usage counters the monitor keeps (never a table scan). Days are UTC and inclusive;
 a range spans at most ${MAX_REPORT_DAYS} days. --by day (the default) gives a row per workgroup and
 day; --by week and --by month read week and month counters, so their rows cover whole ISO weeks
 and months overlapping the range, even beyond it; --by workgroup sums the days of the range.
 Budget columns show the binding limit of a workgroup's budget of the row's period and the share
-of it used, as 'athena-cost status' computes them. CSV holds the rows only; --format html writes a self-contained page with charts
+of it used, as 'athena-cost status' computes them. --by dbt-model and --by tag:KEY (a key of
+the '-- athena-cost: KEY=VALUE' convention) give a row per dbt model or tag value over the range,
+most expensive first, with --top N the N most expensive (table, json or csv). CSV holds the rows only; --format html writes a self-contained page with charts
 and the top ${HTML_DEFAULT_TOP} queries (or --top N).`,
   options: {
     from: {
@@ -84,12 +98,13 @@ and the top ${HTML_DEFAULT_TOP} queries (or --top N).`,
     by: {
       type: 'string',
       valueName: 'PERIOD',
-      description: 'Rows per day, week, month, or workgroup over the range (default: day)',
+      description:
+        'Rows per day, week, month, workgroup, dbt-model or tag:KEY over the range (default: day)',
     },
     top: {
       type: 'string',
       valueName: 'N',
-      description: `Also list the N most expensive queries, 1 to ${MAX_TOP_QUERIES}`,
+      description: `Also list the N most expensive queries (with --by dbt-model or tag:KEY: only the N most expensive values), 1 to ${MAX_TOP_QUERIES}`,
     },
     out: { type: 'string', valueName: 'FILE', description: 'Write to FILE and print its path' },
   },
@@ -99,6 +114,8 @@ and the top ${HTML_DEFAULT_TOP} queries (or --top N).`,
     'athena-cost report --from 2026-11-01 --to 2026-11-30 --by week --format csv',
     'athena-cost report --workgroup analytics --top 20 --format json',
     'athena-cost report --from 2026-11-01 --format html --out november.html',
+    'athena-cost report --by dbt-model --top 10',
+    'athena-cost report --by tag:team --format csv',
   ],
   flags: ReportFlags,
   async run(context) {
@@ -111,12 +128,22 @@ and the top ${HTML_DEFAULT_TOP} queries (or --top N).`,
       throw error;
     }
     const html = context.format === 'html';
+    const by = flags.by;
+    if (!isReportGrouping(by)) {
+      if (html) throw new UsageError(`--format html is not available with --by ${by} yet`);
+      const attribution = await loadAttributionReport(
+        new DynamoDbAttributionReportSource(context.documents(), context.tableName),
+        { range, by, workgroup: flags.workgroup, top: flags.top },
+      );
+      await writeOutput(context, renderAttributionReport(attribution, context.format), flags.out);
+      return 0;
+    }
     const source = new DynamoDbUsageReportSource(context.documents(), context.tableName, {
       onWarning: context.warn,
     });
     const report = await loadUsageReport(source, {
       range,
-      by: flags.by,
+      by,
       workgroup: flags.workgroup,
       top: flags.top ?? (html ? HTML_DEFAULT_TOP : 0),
       includeDaily: html,

@@ -8,6 +8,12 @@ import {
   formatQuantity,
   formatUsd,
 } from '../../lib/format/format-values.js';
+import {
+  ATTRIBUTION_FIELD_NAMES,
+  type AttributionReport,
+  attributionRowFields,
+  toAttributionJson,
+} from '../../lib/reports/attribution-report.js';
 import { type HtmlReportOptions, renderHtmlReport } from '../../lib/reports/render-html-report.js';
 import {
   CSV_COLUMNS,
@@ -19,6 +25,7 @@ import {
   type UsageReport,
 } from '../../lib/reports/usage-report.js';
 import type { OutputFormat } from '../command.js';
+import { UsageError } from '../errors.js';
 import { toCsv } from './csv.js';
 import { type Column, renderTable } from './table.js';
 
@@ -118,3 +125,60 @@ export function reportTable(report: UsageReport): string {
   }
   return text;
 }
+
+/** Renders an attribution report (`--by dbt-model|tag:<key>`): table, JSON or CSV. */
+export function renderAttributionReport(report: AttributionReport, format: OutputFormat): string {
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(toAttributionJson(report), null, 2)}\n`;
+    case 'csv':
+      return toCsv(
+        ATTRIBUTION_FIELD_NAMES,
+        report.rows.map((row) => {
+          const fields = attributionRowFields(row);
+          return ATTRIBUTION_FIELD_NAMES.map((name) => fields[name]);
+        }),
+      );
+    case 'html':
+      throw new UsageError(`--format html is not available with --by ${report.by} yet`);
+    case 'table': {
+      const total = totalFields(report.total);
+      const shown =
+        report.rows.length < report.values
+          ? `TOTAL (${report.values} values, ${report.rows.length} shown)`
+          : 'TOTAL';
+      return renderTable(
+        ATTRIBUTION_COLUMNS,
+        report.rows.map((row) => {
+          const fields = attributionRowFields(row);
+          return ATTRIBUTION_FIELD_NAMES.map((name) => fields[name]);
+        }),
+        {
+          footer: [
+            [
+              shown,
+              '',
+              '',
+              total.queries,
+              total.failedQueries,
+              total.dpuHours,
+              total.dataScannedBytes,
+              total.costUsd,
+            ],
+          ],
+        },
+      );
+    }
+  }
+}
+
+const ATTRIBUTION_COLUMNS: readonly Column[] = [
+  { header: 'KEY' },
+  { header: 'VALUE' },
+  { header: 'PERIOD' },
+  { header: 'QUERIES', format: formatCount },
+  { header: 'FAILED', format: formatCount },
+  { header: 'DPU-HOURS', format: formatDpuHours, align: 'right' },
+  { header: 'SCANNED', format: formatBytes, align: 'right' },
+  { header: 'COST USD', format: formatUsd, align: 'right' },
+];

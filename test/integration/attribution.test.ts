@@ -7,6 +7,7 @@ import { totalsFromItem } from '../../lib/store/dynamodb-usage-counter-reader.js
 import { deriveQueryUsage } from '../../lib/usage/query-usage.js';
 import { seededRandom } from '../../local/simulation/seeded-random.js';
 import { aQueryExecution } from '../support/factories.js';
+import { runCliInMemory } from '../support/in-memory-cli.js';
 import { eventsFor, type IngestHarness, startIngestHarness } from '../support/ingest-harness.js';
 
 const DAY = '2026-11-25';
@@ -160,5 +161,92 @@ describe('attribution in the ingest transactions', () => {
     );
     expect(registry.Item?.values).toEqual(new Set(values.filter((value) => value !== '(other)')));
     expect(values).toHaveLength(CAP + 1);
+  });
+});
+
+describe('athena-cost report --by dbt-model|tag:KEY', () => {
+  const REPORT_DAY = '2026-11-20';
+  const range = ['--from', REPORT_DAY, '--to', REPORT_DAY];
+  const report = (args: readonly string[]) =>
+    runCliInMemory(['report', '--table', harness.table.name, ...range, ...args], {
+      env: {
+        AWS_ENDPOINT_URL_DYNAMODB: harness.table.endpoint,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+      },
+    });
+
+  beforeAll(async () => {
+    // Two workgroups; 24 DPU x 60 s = 0.4 DPU-hours = $0.12 a query.
+    const store = new DynamoDbQueryRecordStore(harness.table.documents, {
+      tableName: harness.table.name,
+      queryRecordTtlDays: 400,
+    });
+    const plan = [
+      ['etl', 'model.shop.orders', 'finance'],
+      ['etl', 'model.shop.orders', 'finance'],
+      ['bi', 'model.shop.orders', 'growth'],
+      ['etl', 'model.shop.customers', 'growth'],
+    ] as const;
+    const usages = plan.map(([workgroup, model, team]) => {
+      const derived = deriveQueryUsage(
+        aQueryExecution({
+          workgroup,
+          completedAt: new Date(`${REPORT_DAY}T08:00:00Z`),
+          query: `${dbtQuery(model)} -- athena-cost: team=${team}`,
+        }),
+        { pricePerDpuHourUsd: 0.3, pricePerTbScannedUsd: 5 },
+      );
+      if (!derived.ok) throw new Error(derived.reason);
+      return derived.usage;
+    });
+    expect((await store.recordQueries(usages)).failed).toEqual([]);
+  });
+
+  it('gives JSON rows per dbt model, across workgroups, most expensive first', async () => {
+    const { code, stdout, stderr } = await report(['--by', 'dbt-model', '--format', 'json']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const json = JSON.parse(stdout);
+    expect(json.rows).toEqual([
+      {
+        key: 'dbt.model',
+        value: 'model.shop.orders',
+        period: `${REPORT_DAY}..${REPORT_DAY}`,
+        queries: 3,
+        failedQueries: 0,
+        dpuHours: 1.2,
+        dataScannedBytes: 3 * 123_456_789,
+        costUsd: 0.36,
+      },
+      expect.objectContaining({ value: 'model.shop.customers', queries: 1, costUsd: 0.12 }),
+    ]);
+    expect(json.total).toMatchObject({ queries: 4, costUsd: 0.48 });
+  });
+
+  it('keeps the top N tag values, filters by workgroup, and writes CSV', async () => {
+    const top = await report(['--by', 'tag:team', '--top', '1', '--format', 'csv']);
+    expect(top.stdout).toBe(
+      'key,value,period,queries,failedQueries,dpuHours,dataScannedBytes,costUsd\r\n' +
+        `tag:team,finance,${REPORT_DAY}..${REPORT_DAY},2,0,0.8,246913578,0.24\r\n`,
+    );
+    const etl = await report(['--by', 'tag:team', '--workgroup', 'bi', '--format', 'json']);
+    expect(JSON.parse(etl.stdout).rows.map((row: { value: string }) => row.value)).toEqual([
+      'growth',
+    ]);
+  });
+
+  it('prints a table, and refuses a bad key and HTML with a clear message', async () => {
+    const table = await report(['--by', 'tag:team']);
+    expect(table.stdout).toMatch(/VALUE[\s\S]*finance[\s\S]*growth[\s\S]*TOTAL/);
+    const badKey = await report(['--by', 'tag:Bad Key']);
+    expect(badKey.code).toBe(2);
+    expect(badKey.stderr).toContain(
+      "--by must be one of day, week, month, workgroup, dbt-model, tag:<key>, got 'tag:Bad Key'",
+    );
+    const html = await report(['--by', 'dbt-model', '--format', 'html']);
+    expect(html.code).toBe(2);
+    expect(html.stderr).toContain('--format html is not available with --by dbt-model yet');
   });
 });
