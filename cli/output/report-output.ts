@@ -19,6 +19,7 @@ import {
   CSV_COLUMNS,
   csvCells,
   rowFields,
+  TOTAL_FIELD_NAMES,
   toReportJson,
   totalFields,
   USAGE_FIELD_NAMES,
@@ -55,14 +56,19 @@ export function reportCsv(report: UsageReport): string {
   return toCsv(CSV_COLUMNS, report.rows.map(csvCells));
 }
 
-const ROW_COLUMNS: readonly Column[] = [
-  { header: 'WORKGROUP' },
-  { header: 'PERIOD' },
+/** The usage columns every report row has, after its labels. */
+const TOTALS_COLUMNS: readonly Column[] = [
   { header: 'QUERIES', format: formatCount },
   { header: 'FAILED', format: formatCount },
   { header: 'DPU-HOURS', format: formatDpuHours, align: 'right' },
   { header: 'SCANNED', format: formatBytes, align: 'right' },
   { header: 'COST USD', format: formatUsd, align: 'right' },
+];
+
+const ROW_COLUMNS: readonly Column[] = [
+  { header: 'WORKGROUP' },
+  { header: 'PERIOD' },
+  ...TOTALS_COLUMNS,
   { header: 'BUDGET LIMIT', align: 'right' },
   { header: 'BUDGET USED', format: formatPercent, align: 'right' },
 ];
@@ -92,19 +98,7 @@ export function reportTable(report: UsageReport): string {
       fields.budgetUsedPercent,
     ];
   });
-  const footer = [
-    [
-      'TOTAL',
-      '',
-      total.queries,
-      total.failedQueries,
-      total.dpuHours,
-      total.dataScannedBytes,
-      total.costUsd,
-      null,
-      null,
-    ],
-  ];
+  const footer = [['TOTAL', '', ...TOTAL_FIELD_NAMES.map((name) => total[name]), null, null]];
   let text = renderTable(ROW_COLUMNS, rows, { footer });
   if (report.topQueries.length > 0) {
     text += `\nTop ${report.topQueries.length} queries by cost\n`;
@@ -154,18 +148,7 @@ export function renderAttributionReport(report: AttributionReport, format: Outpu
           return ATTRIBUTION_FIELD_NAMES.map((name) => fields[name]);
         }),
         {
-          footer: [
-            [
-              shown,
-              '',
-              '',
-              total.queries,
-              total.failedQueries,
-              total.dpuHours,
-              total.dataScannedBytes,
-              total.costUsd,
-            ],
-          ],
+          footer: [[shown, '', '', ...TOTAL_FIELD_NAMES.map((name) => total[name])]],
         },
       );
     }
@@ -176,9 +159,5 @@ const ATTRIBUTION_COLUMNS: readonly Column[] = [
   { header: 'KEY' },
   { header: 'VALUE' },
   { header: 'PERIOD' },
-  { header: 'QUERIES', format: formatCount },
-  { header: 'FAILED', format: formatCount },
-  { header: 'DPU-HOURS', format: formatDpuHours, align: 'right' },
-  { header: 'SCANNED', format: formatBytes, align: 'right' },
-  { header: 'COST USD', format: formatUsd, align: 'right' },
+  ...TOTALS_COLUMNS,
 ];

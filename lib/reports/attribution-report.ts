@@ -5,7 +5,7 @@ import type {
 import { DBT_MODEL_KEY, TAG_KEY_PATTERN, tagAttributionKey } from '../usage/query-attribution.js';
 import { addTotals, type UsageTotals, ZERO_TOTALS } from '../usage/usage-totals.js';
 import { type DayRange, daysIn, rangeLabel } from './report-range.js';
-import { totalFields } from './usage-report.js';
+import { type ReportTotalFields, TOTAL_FIELD_NAMES, totalFields } from './usage-report.js';
 
 /** `--by` values of an attribution report: `dbt-model`, or `tag:<key>`. */
 export const ATTRIBUTION_GROUPING_HELP = 'dbt-model, tag:<key>';
@@ -96,15 +96,10 @@ export function buildAttributionReport(
 }
 
 /** A row as JSON and CSV show it. */
-export interface AttributionRowFields {
+export interface AttributionRowFields extends ReportTotalFields {
   readonly key: string;
   readonly value: string;
   readonly period: string;
-  readonly queries: number;
-  readonly failedQueries: number;
-  readonly dpuHours: number;
-  readonly dataScannedBytes: number;
-  readonly costUsd: number;
 }
 
 /** The fields in the order JSON, CSV and the table show them. */
@@ -112,11 +107,7 @@ export const ATTRIBUTION_FIELD_NAMES = [
   'key',
   'value',
   'period',
-  'queries',
-  'failedQueries',
-  'dpuHours',
-  'dataScannedBytes',
-  'costUsd',
+  ...TOTAL_FIELD_NAMES,
 ] as const satisfies readonly (keyof AttributionRowFields)[];
 
 export function attributionRowFields(row: AttributionRow): AttributionRowFields {

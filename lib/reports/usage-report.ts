@@ -258,15 +258,20 @@ export function rowFields(row: ReportRow): ReportRowFields {
   };
 }
 
-/** The usage fields of a row, in the order JSON, CSV and tables show them. */
-export const USAGE_FIELD_NAMES = [
-  'workgroup',
-  'period',
+/** The totals of a row, in the order JSON, CSV and tables show them. */
+export const TOTAL_FIELD_NAMES = [
   'queries',
   'failedQueries',
   'dpuHours',
   'dataScannedBytes',
   'costUsd',
+] as const satisfies readonly (keyof ReportTotalFields)[];
+
+/** The usage fields of a row, in the order JSON, CSV and tables show them. */
+export const USAGE_FIELD_NAMES = [
+  'workgroup',
+  'period',
+  ...TOTAL_FIELD_NAMES,
 ] as const satisfies readonly (keyof ReportRowFields)[];
 
 /** The columns of CSV rows: the JSON keys, with `budgetLimit` as its unit and value. */

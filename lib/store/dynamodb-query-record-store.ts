@@ -198,71 +198,73 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
         },
       }),
     );
-    const counters = [...countersOf(group).values()].map(
-      ({ workgroup, period, key, usages }): TransactWriteItem => {
-        const itemKey = TableKeys.usage(workgroup, period, key);
-        return {
-          Update: {
-            TableName: tableName,
-            Key: { pk: string(itemKey.pk), sk: string(itemKey.sk) },
-            ...USAGE_COUNTER_UPDATE,
-            ExpressionAttributeValues: {
-              ...totalValues(totalsOf(usages)),
-              ':type': string('usage'),
-              ':workgroup': string(workgroup),
-              ':period': string(period),
-              ':periodKey': string(periodKeyAttribute(period, key)),
-              ':now': nowIso,
-            },
-          },
-        };
-      },
+    const update = updateIn(tableName);
+    const counters = [...countersOf(group).values()].map(({ workgroup, period, key, usages }) =>
+      update(TableKeys.usage(workgroup, period, key), USAGE_COUNTER_UPDATE, {
+        ...totalValues(totalsOf(usages)),
+        ':type': string('usage'),
+        ':workgroup': string(workgroup),
+        ':period': string(period),
+        ':periodKey': string(periodKeyAttribute(period, key)),
+        ':now': nowIso,
+      }),
     );
     const attributionCounters = [...attributionCountersOf(group, plan.countedValue).values()].map(
-      ({ workgroup, key, value, period, periodKey, usages }): TransactWriteItem => {
-        const itemKey = TableKeys.attribution(key, period, periodKey, workgroup, value);
-        return {
-          Update: {
-            TableName: tableName,
-            Key: { pk: string(itemKey.pk), sk: string(itemKey.sk) },
-            ...ATTRIBUTION_COUNTER_UPDATE,
-            ExpressionAttributeValues: {
-              ...totalValues(totalsOf(usages)),
-              ':type': string('attribution'),
-              ':workgroup': string(workgroup),
-              ':key': string(key),
-              ':value': string(value),
-              ':period': string(period),
-              ':now': nowIso,
-            },
+      ({ workgroup, key, value, period, periodKey, usages }) =>
+        update(
+          TableKeys.attribution(key, period, periodKey, workgroup, value),
+          ATTRIBUTION_COUNTER_UPDATE,
+          {
+            ...totalValues(totalsOf(usages)),
+            ':type': string('attribution'),
+            ':workgroup': string(workgroup),
+            ':key': string(key),
+            ':value': string(value),
+            ':period': string(period),
+            ':now': nowIso,
           },
-        };
-      },
+        ),
     );
     const registryExpiresAt = number(
       Math.floor(now.getTime() / 1000) + ATTRIBUTION_VALUES_TTL_DAYS * DAY_SECONDS,
     );
-    const additions = plan.additions.map((addition): TransactWriteItem => {
-      const itemKey = TableKeys.attributionValues(addition.workgroup, addition.key, addition.day);
-      return {
-        Update: {
-          TableName: tableName,
-          Key: { pk: string(itemKey.pk), sk: string(itemKey.sk) },
-          ...ATTRIBUTION_VALUES_UPDATE,
-          ExpressionAttributeValues: {
-            ':values': { SS: [...addition.values] },
-            ':maxBefore': number(addition.maxSizeBefore),
-            ':expiresAt': registryExpiresAt,
-          },
+    const additions = plan.additions.map((addition) =>
+      update(
+        TableKeys.attributionValues(addition.workgroup, addition.key, addition.day),
+        ATTRIBUTION_VALUES_UPDATE,
+        {
+          ':values': { SS: [...addition.values] },
+          ':maxBefore': number(addition.maxSizeBefore),
+          ':expiresAt': registryExpiresAt,
         },
-      };
-    });
+      ),
+    );
     const items = [...puts, ...counters, ...attributionCounters];
     return { items: [...items, ...additions], additionsFrom: items.length };
   }
 }
 
 const string = (value: string): AttributeValue => ({ S: value });
+
+/** An Update action on one item of the table, with one of the table-keys expressions. */
+const updateIn =
+  (tableName: string) =>
+  (
+    key: { readonly pk: string; readonly sk: string },
+    expression: {
+      readonly UpdateExpression: string;
+      readonly ExpressionAttributeNames: Record<string, string>;
+      readonly ConditionExpression?: string;
+    },
+    values: Record<string, AttributeValue>,
+  ): TransactWriteItem => ({
+    Update: {
+      TableName: tableName,
+      Key: { pk: string(key.pk), sk: string(key.sk) },
+      ...expression,
+      ExpressionAttributeValues: values,
+    },
+  });
 
 /** The ADD values of a counter update (usage or attribution). */
 const totalValues = (totals: UsageTotals): Record<string, AttributeValue> => ({
