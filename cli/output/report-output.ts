@@ -135,6 +135,9 @@ export function renderAttributionReport(report: AttributionReport, format: Outpu
       );
     case 'html':
       throw new UsageError(`--format html is not available with --by ${report.by} yet`);
+    // Reports do not offer the digest's text and markdown: `report` never passes them.
+    case 'text':
+    case 'markdown':
     case 'table': {
       const total = totalFields(report.total);
       const shown =
