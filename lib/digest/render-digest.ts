@@ -15,6 +15,9 @@ import {
 import type { ReportTotalFields } from '../reports/usage-report.js';
 import type { DailyDigest } from './daily-digest.js';
 
+/** An action's detail is cut to this in the digest: `status` shows it whole. */
+const MAX_DETAIL_CHARS = 120;
+
 /** Digest output formats of `athena-cost digest`. */
 export const DIGEST_FORMATS = ['text', 'json', 'markdown'] as const;
 export type DigestFormat = (typeof DIGEST_FORMATS)[number];
@@ -77,7 +80,7 @@ function sections(digest: DailyDigest): { readonly title: string; readonly lines
       lines: none(
         digest.actions.map(
           (action) =>
-            `${formatMinute(action.at).slice(11)} ${action.workgroup} (${action.period}): ${action.threshold ?? '?'}% ${action.action} ${action.status}${action.detail === null ? '' : ` (${action.detail})`}`,
+            `${formatMinute(action.at).slice(11)} ${action.workgroup} (${action.period}): ${action.threshold === null ? '' : `${action.threshold}% `}${action.action} ${action.status}${action.detail === null ? '' : ` (${clip(action.detail, MAX_DETAIL_CHARS)})`}`,
         ),
       ),
     },

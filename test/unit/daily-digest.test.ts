@@ -181,6 +181,17 @@ describe('rendering the digest', () => {
     expect(digestMarkdown(digest)).toContain('## Top workgroups by cost');
   });
 
+  it('lists an action without a threshold (a bypass) without a made-up percent, its detail cut', () => {
+    const [first] = digest.actions;
+    if (first === undefined) throw new Error('the input has an action');
+    const text = digestText({
+      ...digest,
+      actions: [{ ...first, threshold: null, action: 'notify', detail: 'x'.repeat(500) }],
+    });
+
+    expect(text).toContain(`10:00 f (week): notify applied (${'x'.repeat(119)}…)`);
+  });
+
   it('says unknown for a figure it could not read', () => {
     const text = digestText(
       buildDailyDigest(input({ reconciledQueries: null, deadLetters: null })),
