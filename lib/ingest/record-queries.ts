@@ -2,8 +2,8 @@ import type { QueryExecutionSource } from '../athena/query-execution-source.js';
 import type { Pricing } from '../config.js';
 import { describeError } from '../errors/describe-error.js';
 import type { Log } from '../log.js';
+import { type MetricsOutbox, metricPointsOfEntries } from '../metrics/metrics-outbox.js';
 import type { MetricsPublisher } from '../metrics/metrics-publisher.js';
-import { usageMetricsOf } from '../metrics/usage-metrics.js';
 import type { QueryRecordStore } from '../store/query-record-store.js';
 import { deriveQueryUsage, type QueryUsage } from '../usage/query-usage.js';
 
@@ -21,9 +21,10 @@ export interface RecordQueriesDependencies {
   readonly executions: QueryExecutionSource;
   readonly store: QueryRecordStore;
   readonly metrics: MetricsPublisher;
+  /** Where the store committed the usage deltas: marked published once CloudWatch has them. */
+  readonly outbox: Pick<MetricsOutbox, 'markPublished'>;
   readonly pricing: Pricing;
   readonly logger: Log;
-  readonly now?: () => Date;
   readonly afterRecording?: AfterRecording;
 }
 
@@ -51,7 +52,6 @@ export interface RecordQueriesResult {
  * publishes metrics for what is new. The one path for events and for reconciliation alike.
  */
 export function createRecordQueries(deps: RecordQueriesDependencies) {
-  const now = deps.now ?? (() => new Date());
   const { logger } = deps;
 
   return async function recordQueries(
@@ -105,14 +105,26 @@ export function createRecordQueries(deps: RecordQueriesDependencies) {
       }
     } finally {
       // After enforcement, so that the metrics it produced (BudgetUsedPercent) can go in the
-      // same PutMetricData call. Best effort: the records are safe, and a retry would not count
-      // them again.
-      if (outcome.recorded.length > 0) {
+      // same PutMetricData call. The usage deltas were committed with the counters (the outbox):
+      // what is not published and marked here is published later by the sweep, never lost.
+      if (outcome.outbox.length > 0) {
         try {
-          await deps.metrics.publish(usageMetricsOf(outcome.recorded, now()));
+          await deps.metrics.publish(metricPointsOfEntries(outcome.outbox));
           counts.metricsPublished = true;
         } catch (error) {
-          logger.error('Could not publish usage metrics', { error: describeError(error) });
+          logger.error('Could not publish usage metrics; the outbox sweep will publish them', {
+            error: describeError(error),
+          });
+        }
+        if (counts.metricsPublished) {
+          await deps.outbox.markPublished(outcome.outbox).catch((error: unknown) =>
+            logger.error(
+              'Could not mark usage metrics published; the sweep will publish them again',
+              {
+                error: describeError(error),
+              },
+            ),
+          );
         }
       }
     }

@@ -8,6 +8,8 @@ import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { backoffMs, type Sleep, sleep } from '../async/backoff.js';
 import { mapWithConcurrency } from '../async/map-with-concurrency.js';
 import { describeError } from '../errors/describe-error.js';
+import type { OutboxEntry } from '../metrics/metrics-outbox.js';
+import { usageDeltasOf } from '../metrics/usage-metrics.js';
 import type { QueryUsage } from '../usage/query-usage.js';
 import { totalsOf, type UsageTotals } from '../usage/usage-totals.js';
 import {
@@ -16,6 +18,8 @@ import {
   DEFAULT_ATTRIBUTION_VALUES_PER_DAY,
   type RegistryAddition,
 } from './attribution-cap.js';
+import { outboxWrite } from './dynamodb-metrics-outbox.js';
+import { number } from './dynamodb-toolkit.js';
 import type { QueryRecordStore, RecordingOutcome } from './query-record-store.js';
 import { RecentlyRecorded } from './recently-recorded.js';
 import {
@@ -94,7 +98,12 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
     const recorded = flat.flatMap((outcome) => outcome.recorded);
     const alreadyRecorded = [...known, ...flat.flatMap((outcome) => outcome.alreadyRecorded)];
     this.recent.add([...recorded, ...alreadyRecorded].map((usage) => usage.queryExecutionId));
-    return { recorded, alreadyRecorded, failed: flat.flatMap((outcome) => outcome.failed) };
+    return {
+      recorded,
+      alreadyRecorded,
+      failed: flat.flatMap((outcome) => outcome.failed),
+      outbox: flat.flatMap((outcome) => outcome.outbox),
+    };
   }
 
   /** Records queries in one transaction (at most 100 actions, counters included). */
@@ -104,11 +113,11 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
     let lastError = '';
     for (let attempt = 1; attempt <= MAX_TRANSACTION_ATTEMPTS && pending.length > 0; attempt++) {
       const plan = this.attributionCap.plan(pending);
-      const { items, additionsFrom } = this.transactionFor(pending, plan);
+      const { items, additionsFrom, outbox } = this.transactionFor(pending, plan);
       try {
         await this.documents.send(new TransactWriteItemsCommand({ TransactItems: items }));
         this.attributionCap.committed(plan);
-        return { recorded: pending, alreadyRecorded, failed: [] };
+        return { recorded: pending, alreadyRecorded, failed: [], outbox: [outbox] };
       } catch (error) {
         lastError = describeError(error);
         if (!(error instanceof TransactionCanceledException)) break;
@@ -139,7 +148,7 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
         await this.sleep(backoffMs(attempt));
       }
     }
-    if (pending.length === 0) return { recorded: [], alreadyRecorded, failed: [] };
+    if (pending.length === 0) return { recorded: [], alreadyRecorded, failed: [], outbox: [] };
     return {
       recorded: [],
       alreadyRecorded,
@@ -147,6 +156,7 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
         usage,
         reason: `DynamoDB transaction failed: ${lastError}`,
       })),
+      outbox: [],
     };
   }
 
@@ -176,12 +186,17 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
   /**
    * The transaction's actions, marshalled here rather than by the document client: for 100
    * queries the generic marshalling (object spreads, then convertToAttr) cost more CPU than
-   * everything else the batch does with them.
+   * everything else the batch does with them. The transaction's usage deltas (its outbox entry)
+   * ride on its latest month counter, so they commit with the counters at no extra action.
    */
   private transactionFor(
     group: readonly QueryUsage[],
     plan: AttributionPlan,
-  ): { readonly items: TransactWriteItem[]; readonly additionsFrom: number } {
+  ): {
+    readonly items: TransactWriteItem[];
+    readonly additionsFrom: number;
+    readonly outbox: OutboxEntry;
+  } {
     if (group.length === 0) throw new Error('transactionFor: empty group');
     const now = this.now();
     const nowIso = string(now.toISOString());
@@ -199,15 +214,35 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
       }),
     );
     const update = updateIn(tableName);
-    const counters = [...countersOf(group).values()].map(({ workgroup, period, key, usages }) =>
-      update(TableKeys.usage(workgroup, period, key), USAGE_COUNTER_UPDATE, {
-        ...totalValues(totalsOf(usages)),
-        ':type': string('usage'),
-        ':workgroup': string(workgroup),
-        ':period': string(period),
-        ':periodKey': string(periodKeyAttribute(period, key)),
-        ':now': nowIso,
-      }),
+    const shares = [...countersOf(group).values()];
+    // The transaction's usage deltas (its outbox entry) ride on its latest month counter: they
+    // commit with the counters at no extra action. That update also ADDs the entry's id and
+    // SETs the entry.
+    const holder = shares
+      .filter((share) => share.period === 'month')
+      .reduce((latest, share) => (share.key > latest.key ? share : latest));
+    const write = outboxWrite(usageDeltasOf(group), now);
+    const carrying = {
+      UpdateExpression: `${USAGE_COUNTER_UPDATE.UpdateExpression.replace(' SET ', `, ${write.add} SET `)}, ${write.set}`,
+      ExpressionAttributeNames: {
+        ...USAGE_COUNTER_UPDATE.ExpressionAttributeNames,
+        ...write.names,
+      },
+    };
+    const counters = shares.map((share) =>
+      update(
+        TableKeys.usage(share.workgroup, share.period, share.key),
+        share === holder ? carrying : USAGE_COUNTER_UPDATE,
+        {
+          ...(share === holder ? write.values : {}),
+          ...totalValues(totalsOf(share.usages)),
+          ':type': string('usage'),
+          ':workgroup': string(share.workgroup),
+          ':period': string(share.period),
+          ':periodKey': string(periodKeyAttribute(share.period, share.key)),
+          ':now': nowIso,
+        },
+      ),
     );
     const attributionCounters = [...attributionCountersOf(group, plan.countedValue).values()].map(
       ({ workgroup, key, value, period, periodKey, usages }) =>
@@ -240,7 +275,16 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
       ),
     );
     const items = [...puts, ...counters, ...attributionCounters];
-    return { items: [...items, ...additions], additionsFrom: items.length };
+    return {
+      items: [...items, ...additions],
+      additionsFrom: items.length,
+      outbox: {
+        id: write.id,
+        committedAt: now,
+        deltas: write.deltas,
+        holder: TableKeys.usage(holder.workgroup, holder.period, holder.key),
+      },
+    };
   }
 }
 
@@ -275,10 +319,6 @@ const totalValues = (totals: UsageTotals): Record<string, AttributeValue> => ({
   ':cost': number(totals.costNanoUsd),
   ':engineMs': number(totals.engineExecutionMs),
 });
-const number = (value: number): AttributeValue => {
-  if (!Number.isFinite(value)) throw new RangeError(`not a finite number: ${value}`);
-  return { N: String(value) };
-};
 
 /**
  * How each usage field is stored on the query record. Typed against QueryUsage, so a field added

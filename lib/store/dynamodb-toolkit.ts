@@ -1,4 +1,4 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type DynamoDBDocumentClient,
@@ -121,3 +121,8 @@ export async function conditionalWrite(write: Promise<unknown>): Promise<boolean
     throw error;
   }
 }
+/** A number attribute, refusing what DynamoDB cannot store exactly (NaN, Infinity). */
+export const number = (value: number): AttributeValue => {
+  if (!Number.isFinite(value)) throw new RangeError(`not a finite number: ${value}`);
+  return { N: String(value) };
+};

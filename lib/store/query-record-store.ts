@@ -1,3 +1,4 @@
+import type { OutboxEntry } from '../metrics/metrics-outbox.js';
 import type { QueryUsage } from '../usage/query-usage.js';
 
 /** What became of each query handed to the store. */
@@ -8,6 +9,8 @@ export interface RecordingOutcome {
   readonly alreadyRecorded: readonly QueryUsage[];
   /** Not recorded; the events that carried them must be redelivered. */
   readonly failed: readonly { readonly usage: QueryUsage; readonly reason: string }[];
+  /** The usage deltas of what was recorded now, committed with it and owed to CloudWatch. */
+  readonly outbox: readonly OutboxEntry[];
 }
 
 /** Keeps one record per query and the per-workgroup usage counters in step with them. */
@@ -15,6 +18,7 @@ export interface QueryRecordStore {
   /**
    * Records each query not yet recorded and, atomically with it, adds it to its workgroup's
    * day, week and month counters: a query is counted exactly once however often it arrives.
+   * The usage deltas to publish are committed in the same transaction (the metrics outbox).
    */
   recordQueries(usages: readonly QueryUsage[]): Promise<RecordingOutcome>;
 }

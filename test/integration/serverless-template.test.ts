@@ -110,6 +110,7 @@ describe('sls package (offline, no credentials)', () => {
       ['IngestLambdaFunction', 'functions/ingest.handler'],
       ['RestoreLambdaFunction', 'functions/restore.handler'],
       ['ReconcileLambdaFunction', 'functions/reconcile.handler'],
+      ['PublishMetricsLambdaFunction', 'functions/publish-metrics.handler'],
     ] as const) {
       const fn = resource(logicalId).Properties;
       expect(fn.Runtime).toBe('nodejs22.x');
@@ -120,6 +121,7 @@ describe('sls package (offline, no credentials)', () => {
     expect(resource('IngestLambdaFunction').Properties.Timeout).toBe(60);
     expect(resource('RestoreLambdaFunction').Properties.Timeout).toBe(120);
     expect(resource('ReconcileLambdaFunction').Properties.Timeout).toBe(300);
+    expect(resource('PublishMetricsLambdaFunction').Properties.Timeout).toBe(60);
   });
 
   it('gives every function the table, the alerts topic and the settings in its environment', () => {
@@ -239,11 +241,11 @@ describe('sls package (offline, no credentials)', () => {
     });
   });
 
-  it('runs restore hourly, reconcile every 15 minutes and the digest at 07:00 UTC', () => {
+  it('runs restore hourly, reconcile every 15 minutes, the digest at 07:00 UTC and the metrics outbox sweep every 5', () => {
     const scheduled = resourcesOfType('AWS::Events::Rule').filter(
       ([, r]) => r.Properties.ScheduleExpression !== undefined,
     );
-    expect(scheduled).toHaveLength(3);
+    expect(scheduled).toHaveLength(4);
     const scheduleOf = (functionLogicalId: string) =>
       scheduled.find(([, rule]) =>
         (rule.Properties.Targets as { Arn: unknown }[]).some(
@@ -259,6 +261,10 @@ describe('sls package (offline, no credentials)', () => {
     );
     expect(scheduleOf('DigestLambdaFunction')?.Properties.ScheduleExpression).toBe(
       'cron(0 7 * * ? *)',
+    );
+    // Leftovers are taken 6 minutes after their commit: CloudWatch has them within 15 minutes.
+    expect(scheduleOf('PublishMetricsLambdaFunction')?.Properties.ScheduleExpression).toBe(
+      'rate(5 minutes)',
     );
     for (const [, rule] of scheduled) expect(rule.Properties.Targets).toHaveLength(1);
   });
