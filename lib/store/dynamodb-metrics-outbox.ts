@@ -5,15 +5,16 @@ import { mapWithConcurrency } from '../async/map-with-concurrency.js';
 import type { MetricsOutbox, OutboxEntry } from '../metrics/metrics-outbox.js';
 import type { StatisticSet, UsageDelta } from '../metrics/usage-metrics.js';
 import { periodKeyFor } from '../usage/period-keys.js';
-import { conditionalWrite, number, queryAll } from './dynamodb-toolkit.js';
+import { batchGetAll, conditionalWrite, number, queryAll } from './dynamodb-toolkit.js';
 import { INDEX_BY_PERIOD, periodKeyAttribute } from './table-keys.js';
 
 /**
  * The metrics outbox kept on the usage counters: each recording transaction writes its usage
  * deltas as one attribute `outbox_<id>` of one of its month counters, and adds `<id>` to that
  * item's `outboxIds` set, in the same transaction as the counters (no extra action, no extra
- * call). Publishing removes both. The sweep finds leftovers through the `byPeriod` index: the
- * month counters of the current and previous month that still have `outboxIds`.
+ * call). Publishing removes both. The sweep finds leftovers through the `byPeriod` index (which
+ * projects `outboxIds`): the month counters of the current and previous month that still have
+ * `outboxIds`, whose entries it then reads from the table.
  */
 export class DynamoDbMetricsOutbox implements MetricsOutbox {
   constructor(
@@ -36,7 +37,14 @@ export class DynamoDbMetricsOutbox implements MetricsOutbox {
         FilterExpression: 'attribute_exists(outboxIds)',
         ExpressionAttributeValues: { ':periodKey': periodKeyAttribute('month', month) },
       });
-      for (const item of items) {
+      // The index holds which counters have entries; the entries are read from the table.
+      const holders = await batchGetAll(
+        this.documents,
+        this.tableName,
+        items.map((item) => ({ pk: item.pk, sk: item.sk })),
+        { what: 'outbox holders', consistentRead: true },
+      );
+      for (const item of holders) {
         for (const entry of entriesOf(item)) {
           if (entry.committedAt.getTime() < committedBefore.getTime()) entries.push(entry);
         }
