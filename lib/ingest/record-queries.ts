@@ -2,7 +2,7 @@ import type { QueryExecutionSource } from '../athena/query-execution-source.js';
 import type { Pricing } from '../config.js';
 import { describeError } from '../errors/describe-error.js';
 import type { Log } from '../log.js';
-import { type MetricsOutbox, metricPointsOfEntries } from '../metrics/metrics-outbox.js';
+import { metricPointsOfEntries, type OutboxMarker } from '../metrics/metrics-outbox.js';
 import type { MetricsPublisher } from '../metrics/metrics-publisher.js';
 import type { QueryRecordStore } from '../store/query-record-store.js';
 import { deriveQueryUsage, type QueryUsage } from '../usage/query-usage.js';
@@ -22,7 +22,7 @@ export interface RecordQueriesDependencies {
   readonly store: QueryRecordStore;
   readonly metrics: MetricsPublisher;
   /** Where the store committed the usage deltas: marked published once CloudWatch has them. */
-  readonly outbox: Pick<MetricsOutbox, 'markPublished'>;
+  readonly outbox: OutboxMarker;
   readonly pricing: Pricing;
   readonly logger: Log;
   readonly afterRecording?: AfterRecording;

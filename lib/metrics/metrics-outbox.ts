@@ -12,12 +12,16 @@ export interface OutboxEntry {
   readonly holder: { readonly pk: string; readonly sk: string };
 }
 
+/** Marks outbox entries published once CloudWatch has them. */
+export interface OutboxMarker {
+  /** Idempotent. */
+  markPublished(entries: readonly OutboxEntry[]): Promise<void>;
+}
+
 /** Where committed usage deltas wait until CloudWatch has them. */
-export interface MetricsOutbox {
+export interface MetricsOutbox extends OutboxMarker {
   /** Entries committed before `committedBefore` and still unpublished. */
   leftovers(committedBefore: Date): Promise<OutboxEntry[]>;
-  /** Marks entries published (idempotent). */
-  markPublished(entries: readonly OutboxEntry[]): Promise<void>;
 }
 
 /** The metric points of outbox entries, each with the timestamp of its commit. */

@@ -2,56 +2,22 @@ import { randomUUID } from 'node:crypto';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mapWithConcurrency } from '../async/map-with-concurrency.js';
-import type { MetricsOutbox, OutboxEntry } from '../metrics/metrics-outbox.js';
-import type { StatisticSet, UsageDelta } from '../metrics/usage-metrics.js';
-import { periodKeyFor } from '../usage/period-keys.js';
-import { batchGetAll, conditionalWrite, number, queryAll } from './dynamodb-toolkit.js';
-import { INDEX_BY_PERIOD, periodKeyAttribute } from './table-keys.js';
+import type { OutboxEntry, OutboxMarker } from '../metrics/metrics-outbox.js';
+import type { UsageDelta } from '../metrics/usage-metrics.js';
+import { conditionalWrite, number } from './dynamodb-toolkit.js';
 
 /**
  * The metrics outbox kept on the usage counters: each recording transaction writes its usage
  * deltas as one attribute `outbox_<id>` of one of its month counters, and adds `<id>` to that
  * item's `outboxIds` set, in the same transaction as the counters (no extra action, no extra
- * call). Publishing removes both. The sweep finds leftovers through the `byPeriod` index (which
- * projects `outboxIds`): the month counters of the current and previous month that still have
- * `outboxIds`, whose entries it then reads from the table.
+ * call). Publishing removes both. (The sweep's reading is in dynamodb-metrics-outbox-sweep.ts,
+ * so that the recording functions' bundles hold no Query of the index.)
  */
-export class DynamoDbMetricsOutbox implements MetricsOutbox {
+export class DynamoDbOutboxMarker implements OutboxMarker {
   constructor(
     private readonly documents: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
-
-  async leftovers(committedBefore: Date): Promise<OutboxEntry[]> {
-    const thisMonth = periodKeyFor('month', committedBefore);
-    const previousMonth = periodKeyFor(
-      'month',
-      new Date(Date.parse(`${thisMonth}-01T00:00:00Z`) - 1),
-    );
-    const entries: OutboxEntry[] = [];
-    for (const month of [previousMonth, thisMonth]) {
-      const items = await queryAll(this.documents, {
-        TableName: this.tableName,
-        IndexName: INDEX_BY_PERIOD,
-        KeyConditionExpression: 'periodKey = :periodKey',
-        FilterExpression: 'attribute_exists(outboxIds)',
-        ExpressionAttributeValues: { ':periodKey': periodKeyAttribute('month', month) },
-      });
-      // The index holds which counters have entries; the entries are read from the table.
-      const holders = await batchGetAll(
-        this.documents,
-        this.tableName,
-        items.map((item) => ({ pk: item.pk, sk: item.sk })),
-        { what: 'outbox holders', consistentRead: true },
-      );
-      for (const item of holders) {
-        for (const entry of entriesOf(item)) {
-          if (entry.committedAt.getTime() < committedBefore.getTime()) entries.push(entry);
-        }
-      }
-    }
-    return entries;
-  }
 
   async markPublished(entries: readonly OutboxEntry[]): Promise<void> {
     const byHolder = new Map<string, OutboxEntry[]>();
@@ -83,8 +49,8 @@ export class DynamoDbMetricsOutbox implements MetricsOutbox {
 }
 
 const PARALLEL_UPDATES = 4;
-const ATTRIBUTE_PREFIX = 'outbox_';
-const attributeOf = (id: string): string => `${ATTRIBUTE_PREFIX}${id}`;
+export const OUTBOX_ATTRIBUTE_PREFIX = 'outbox_';
+const attributeOf = (id: string): string => `${OUTBOX_ATTRIBUTE_PREFIX}${id}`;
 
 /** What a recording transaction adds to the counter update that carries its outbox entry. */
 export interface OutboxWrite {
@@ -119,14 +85,14 @@ export function outboxWrite(deltas: readonly UsageDelta[], committedAt: Date): O
   };
 }
 
-const DELTA_COUNTS = [
+export const DELTA_COUNTS = [
   'queries',
   'failedQueries',
   'dpuMillis',
   'dataScannedBytes',
   'costNanoUsd',
 ] as const satisfies readonly (keyof UsageDelta)[];
-const DELTA_STATISTICS = [
+export const DELTA_STATISTICS = [
   'engineExecutionMs',
   'queueMs',
 ] as const satisfies readonly (keyof UsageDelta)[];
@@ -140,49 +106,3 @@ function deltaAttributes(delta: UsageDelta): Record<string, AttributeValue> {
   }
   return attributes;
 }
-
-/** The outbox entries an item holds; an entry that does not read as one is skipped. */
-function entriesOf(item: Record<string, unknown>): OutboxEntry[] {
-  const holder = { pk: String(item.pk), sk: String(item.sk) };
-  const entries: OutboxEntry[] = [];
-  for (const [attribute, value] of Object.entries(item)) {
-    if (!attribute.startsWith(ATTRIBUTE_PREFIX) || !isRecord(value)) continue;
-    const committedAt = value.committedAt;
-    const deltas = Array.isArray(value.deltas) ? value.deltas.map(deltaOf) : [];
-    if (typeof committedAt !== 'number' || deltas.some((delta) => delta === undefined)) continue;
-    entries.push({
-      id: attribute.slice(ATTRIBUTE_PREFIX.length),
-      committedAt: new Date(committedAt),
-      deltas: deltas as UsageDelta[],
-      holder,
-    });
-  }
-  return entries;
-}
-
-function deltaOf(value: unknown): UsageDelta | undefined {
-  if (!isRecord(value) || typeof value.workgroup !== 'string') return undefined;
-  const counts: Record<string, number> = {};
-  for (const name of DELTA_COUNTS) {
-    const count = value[name];
-    if (typeof count !== 'number') return undefined;
-    counts[name] = count;
-  }
-  const statistics: Record<string, StatisticSet> = {};
-  for (const name of DELTA_STATISTICS) {
-    const list = value[name];
-    if (!Array.isArray(list) || list.length !== 4 || !list.every((n) => typeof n === 'number'))
-      return undefined;
-    const [sampleCount, sum, minimum, maximum] = list as number[];
-    statistics[name] = {
-      sampleCount: sampleCount ?? 0,
-      sum: sum ?? 0,
-      minimum: minimum ?? 0,
-      maximum: maximum ?? 0,
-    };
-  }
-  return { workgroup: value.workgroup, ...counts, ...statistics } as unknown as UsageDelta;
-}
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);

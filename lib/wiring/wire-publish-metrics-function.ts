@@ -6,7 +6,7 @@ import {
   createPublishLeftoverMetrics,
   type PublishLeftoverMetrics,
 } from '../metrics/publish-leftover-metrics.js';
-import { DynamoDbMetricsOutbox } from '../store/dynamodb-metrics-outbox.js';
+import { DynamoDbMetricsOutbox } from '../store/dynamodb-metrics-outbox-sweep.js';
 
 /** The metrics outbox sweep over its own AWS clients: the table's outbox in, CloudWatch out. */
 export function wirePublishMetricsFunction(config: Config, logger: Log): PublishLeftoverMetrics {

@@ -16,7 +16,7 @@ import {
 } from '../metrics/metrics-publisher.js';
 import { DynamoDbBudgetStore } from '../store/dynamodb-budget-store.js';
 import { DynamoDbEnforcementStore } from '../store/dynamodb-enforcement-store.js';
-import { DynamoDbMetricsOutbox } from '../store/dynamodb-metrics-outbox.js';
+import { DynamoDbOutboxMarker } from '../store/dynamodb-metrics-outbox.js';
 import { DynamoDbQueryRecordStore } from '../store/dynamodb-query-record-store.js';
 import { DynamoDbUsageCounterReader } from '../store/dynamodb-usage-counter-reader.js';
 
@@ -46,7 +46,7 @@ export function wireRecording(
       ? {}
       : { attributionValuesPerDay: config.attributionValuesPerDay }),
   });
-  const outbox = new DynamoDbMetricsOutbox(documents, config.tableName);
+  const outbox = new DynamoDbOutboxMarker(documents, config.tableName);
   // BudgetUsedPercent waits for the usage metrics of the same batch: one PutMetricData for both.
   const budgetMetrics = new HeldMetrics();
   const metrics = withHeldMetrics(wiring.metrics, budgetMetrics);
