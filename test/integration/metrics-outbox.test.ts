@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { LeftoverMetricsResult } from '../../lib/metrics/publish-leftover-metrics.js';
 import { periodKeyFor } from '../../lib/usage/period-keys.js';
 import { bundleHandler, removeBundle } from '../../local/environment/bundle-handler.js';
-import { type CountingProxy, startCountingProxy } from '../support/counting-proxy.js';
+import { type CountingProxy, startCountingProxy } from '../../local/environment/counting-proxy.js';
 import { anSqsEvent, anSqsRecord, aQueryExecution } from '../support/factories.js';
 import { type HandlerChild, startHandlerChild } from '../support/handler-child.js';
 import {
