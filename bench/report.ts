@@ -399,6 +399,10 @@ function analyse(results: BenchResults): Report {
 type Table = { header: string[]; rows: string[][]; align?: ('left' | 'right')[] };
 type Section = { title: string; intro?: string[]; table: Table; notes?: string[] };
 
+type PerQueryFigure = {
+  [K in keyof RunFigures]: RunFigures[K] extends number ? K : never;
+}[keyof RunFigures];
+
 function sections(results: BenchResults, report: Report): Section[] {
   const { busy, baseline, monthly } = report;
   const f = (value: number, decimals = 1) => formatNumber(value, decimals);
@@ -436,6 +440,22 @@ function sections(results: BenchResults, report: Report): Section[] {
     monthly.callsPer1000.has(operation) ? f(monthly.callsPer1000.get(operation) ?? 0) : '—',
     boundOf(results.monthly, operation),
   ]);
+  /** A per-query figure of the three runs: no bound, the busy/naive ratio only when `better` is given. */
+  const figureRow = (
+    label: string,
+    figure: PerQueryFigure,
+    decimals: number,
+    better?: 'lower' | 'higher',
+    { monthly: showMonthly = true } = {},
+  ): string[] => [
+    label,
+    f(busy[figure], decimals),
+    '',
+    f(baseline[figure], decimals),
+    better === undefined ? '' : ratio(busy[figure], baseline[figure], better),
+    showMonthly ? f(monthly[figure], decimals) : '',
+    '',
+  ];
   const latency = results.latency;
   const ingest = results.bundles.find((bundled) => bundled.name === 'ingest');
   const monitorUsd = report.productCost.totalUsd + report.fixedCost.totalUsd;
@@ -470,78 +490,21 @@ function sections(results: BenchResults, report: Report): Section[] {
             row[4] ?? '',
             row[5] ?? '',
           ]),
-          [
-            'DynamoDB write requests per query',
-            f(busy.writeRequestsPerQuery, 3),
-            '',
-            f(baseline.writeRequestsPerQuery, 3),
-            ratio(busy.writeRequestsPerQuery, baseline.writeRequestsPerQuery, 'lower'),
-            f(monthly.writeRequestsPerQuery, 3),
-            '',
-          ],
-          [
-            'DynamoDB write units per query',
-            f(busy.writeUnitsPerQuery, 2),
-            '',
-            f(baseline.writeUnitsPerQuery, 2),
-            ratio(busy.writeUnitsPerQuery, baseline.writeUnitsPerQuery, 'lower'),
-            f(monthly.writeUnitsPerQuery, 2),
-            '',
-          ],
-          [
-            '· + failed attempts, if charged',
-            f(busy.failedWriteUnitsPerQuery, 2),
-            '',
-            f(baseline.failedWriteUnitsPerQuery, 2),
-            '',
-            f(monthly.failedWriteUnitsPerQuery, 2),
-            '',
-          ],
-          [
-            'DynamoDB read units per query',
-            f(busy.readUnitsPerQuery, 3),
-            '',
-            f(baseline.readUnitsPerQuery, 3),
-            '',
-            f(monthly.readUnitsPerQuery, 3),
-            '',
-          ],
-          [
-            'Handler CPU per query (ms)',
-            f(busy.cpuMsPerQuery, 3),
-            '',
-            f(baseline.cpuMsPerQuery, 3),
-            ratio(busy.cpuMsPerQuery, baseline.cpuMsPerQuery, 'lower'),
-            f(monthly.cpuMsPerQuery, 3),
-            '',
-          ],
-          [
+          figureRow('DynamoDB write requests per query', 'writeRequestsPerQuery', 3, 'lower'),
+          figureRow('DynamoDB write units per query', 'writeUnitsPerQuery', 2, 'lower'),
+          figureRow('· + failed attempts, if charged', 'failedWriteUnitsPerQuery', 2),
+          figureRow('DynamoDB read units per query', 'readUnitsPerQuery', 3),
+          figureRow('Handler CPU per query (ms)', 'cpuMsPerQuery', 3, 'lower'),
+          figureRow(
             '· steady state (first 5 invocations left out)',
-            f(busy.steadyCpuMsPerQuery, 3),
-            '',
-            f(baseline.steadyCpuMsPerQuery, 3),
-            ratio(busy.steadyCpuMsPerQuery, baseline.steadyCpuMsPerQuery, 'lower'),
-            f(monthly.steadyCpuMsPerQuery, 3),
-            '',
-          ],
-          [
-            'Queries per second through the handler',
-            f(busy.queriesPerSecond, 0),
-            '',
-            f(baseline.queriesPerSecond, 0),
-            ratio(busy.queriesPerSecond, baseline.queriesPerSecond, 'higher'),
-            '',
-            '',
-          ],
-          [
-            'Lambda billed ms per invocation',
-            f(busy.billedMsPerInvocation, 1),
-            '',
-            f(baseline.billedMsPerInvocation, 1),
-            '',
-            f(monthly.billedMsPerInvocation, 1),
-            '',
-          ],
+            'steadyCpuMsPerQuery',
+            3,
+            'lower',
+          ),
+          figureRow('Queries per second through the handler', 'queriesPerSecond', 0, 'higher', {
+            monthly: false,
+          }),
+          figureRow('Lambda billed ms per invocation', 'billedMsPerInvocation', 1),
         ],
         align: ['left'],
       },
