@@ -30,6 +30,8 @@ import { TableKeys } from './table-keys.js';
 export const CLAIM_LEASE_MS = 5 * 60_000;
 /** Enforcement records outlive their period long enough for reports, then expire. */
 const RETENTION_SECONDS = 400 * 86_400;
+/** The TTL (epoch seconds) of a record written at, or of a period ending at, `time`. */
+const expiresAfter = (time: Date) => Math.floor(time.getTime() / 1000) + RETENTION_SECONDS;
 
 /**
  * Reads the actions and bypasses recorded for a budget period; apart from the store so that
@@ -105,7 +107,7 @@ export class DynamoDbEnforcementStore
             owner,
             claimedAt: now.toISOString(),
             leaseUntil: now.getTime() + CLAIM_LEASE_MS,
-            expiresAt: Math.floor(now.getTime() / 1000) + RETENTION_SECONDS,
+            expiresAt: expiresAfter(now),
           },
           // `owner = :me`: the SDK's retry of a Put whose answer was lost finds its own claim.
           ConditionExpression: 'attribute_not_exists(pk) OR #owner = :me OR leaseUntil < :now',
@@ -157,7 +159,7 @@ export class DynamoDbEnforcementStore
           ':now': now.toISOString(),
           ':usedPercent': record.usedPercent ?? null,
           ':detail': record.detail ?? null,
-          ':expiresAt': Math.floor(now.getTime() / 1000) + RETENTION_SECONDS,
+          ':expiresAt': expiresAfter(now),
         },
       }),
     );
@@ -179,7 +181,7 @@ export class DynamoDbEnforcementStore
       completedAt: now.toISOString(),
       usedPercent: record.usedPercent ?? null,
       detail: record.detail ?? null,
-      expiresAt: Math.floor(now.getTime() / 1000) + RETENTION_SECONDS,
+      expiresAt: expiresAfter(now),
     });
   }
 
@@ -217,7 +219,7 @@ export class DynamoDbEnforcementStore
       queryExecutionId: bypass.queryExecutionId,
       dpuCount: bypass.dpuCount,
       recordedAt: now.toISOString(),
-      expiresAt: Math.floor(now.getTime() / 1000) + RETENTION_SECONDS,
+      expiresAt: expiresAfter(now),
     });
   }
 
@@ -227,23 +229,15 @@ export class DynamoDbEnforcementStore
     periodEnd: Date,
   ): Promise<WorkgroupSettings> {
     const itemKey = TableKeys.enforcement(key.workgroup, key.period, key.periodKey);
-    const saved = await conditionalWrite(
-      this.documents.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...itemKey,
-            type: 'enforcement',
-            ...key,
-            periodEnd: periodEnd.toISOString(),
-            snapshot,
-            status: 'active',
-            expiresAt: Math.floor(periodEnd.getTime() / 1000) + RETENTION_SECONDS,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      ),
-    );
+    const saved = await this.putIfAbsent({
+      ...itemKey,
+      type: 'enforcement',
+      ...key,
+      periodEnd: periodEnd.toISOString(),
+      snapshot,
+      status: 'active',
+      expiresAt: expiresAfter(periodEnd),
+    });
     if (saved) return snapshot;
     const existing = await this.documents.send(
       new GetCommand({ TableName: this.tableName, Key: itemKey, ConsistentRead: true }),
