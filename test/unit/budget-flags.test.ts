@@ -7,6 +7,7 @@ import {
   parsePercent,
   thresholdsOf,
 } from '../../cli/budget-flags.js';
+import { aBudget } from '../support/factories.js';
 import { runCliInMemory as cli } from '../support/in-memory-cli.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
@@ -74,23 +75,17 @@ describe('budget set flags', () => {
       NOW,
     );
 
+    // (aBudget: the day budget of analytics, 10 DPU-hours, throttleMaxDpu 8, no flags set.)
     expect(built).toEqual({
       ok: true,
-      budget: {
-        workgroup: 'analytics',
-        period: 'day',
-        limitDpuHours: 10,
+      budget: aBudget({
         thresholds: [
           { percent: 50, action: 'notify' },
           { percent: 80, action: 'notify' },
           { percent: 90, action: 'throttle' },
         ],
-        throttleMaxDpu: 8,
-        dryRun: false,
-        protected: false,
-        onBypass: 'notify',
         updatedAt: '2026-11-25T12:00:00.000Z',
-      },
+      }),
     });
   });
 

@@ -8,6 +8,7 @@ import {
   parseBudget,
 } from '../../lib/budgets/budget.js';
 import { MILLIS_PER_HOUR, NANO_USD_PER_USD } from '../../lib/usage/pricing.js';
+import { aBudget } from '../support/factories.js';
 
 const validInput = {
   workgroup: 'analytics.prod_v2-eu',
@@ -43,23 +44,15 @@ describe('parseBudget', () => {
     const parsed = parseBudget(validInput);
 
     // Assess
+    // (aBudget: the thresholds 50 notify, 80 throttle, 100 disable; throttleMaxDpu 8; no flags set.)
     expect(parsed).toEqual({
       ok: true,
-      budget: {
+      budget: aBudget({
         workgroup: 'analytics.prod_v2-eu',
         period: 'month',
         limitDpuHours: 100,
-        thresholds: [
-          { percent: 50, action: 'notify' },
-          { percent: 80, action: 'throttle' },
-          { percent: 100, action: 'disable' },
-        ],
-        throttleMaxDpu: 8,
-        dryRun: false,
-        protected: false,
-        onBypass: 'notify',
         updatedAt: '2026-11-25T10:00:00.000Z',
-      },
+      }),
     });
   });
 
