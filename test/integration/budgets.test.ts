@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { AthenaClient, UpdateWorkGroupCommand } from '@aws-sdk/client-athena';
 import type { ScheduledEvent } from 'aws-lambda';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseBudget } from '../../lib/budgets/budget.js';
-import { DynamoDbBudgetStore } from '../../lib/store/dynamodb-budget-store.js';
-import { DynamoDbEnforcementStore } from '../../lib/store/dynamodb-enforcement-store.js';
+import type { DynamoDbBudgetStore } from '../../lib/store/dynamodb-budget-store.js';
+import type { DynamoDbEnforcementStore } from '../../lib/store/dynamodb-enforcement-store.js';
 import {
   messageForProtocol,
   type SnsStandIn,
@@ -12,8 +12,10 @@ import {
 } from '../../local/stand-ins/sns-stand-in.js';
 import {
   addCapacityWorkgroup,
+  budgetStoresOf,
   importRestoreHandler,
   type RestoreHandler,
+  runEachTestAt,
   scenarioBudget as scenarioBudgetOf,
 } from '../support/budget-scenario.js';
 import { aQueryExecution } from '../support/factories.js';
@@ -40,23 +42,14 @@ beforeAll(async () => {
     AWS_ENDPOINT_URL_SNS: sns.endpoint,
   });
   restore = await importRestoreHandler();
-  budgets = new DynamoDbBudgetStore(harness.table.documents, harness.table.name);
-  enforcement = new DynamoDbEnforcementStore(harness.table.documents, harness.table.name);
+  ({ budgets, enforcement } = budgetStoresOf(harness.table));
 });
 
 afterAll(async () => {
   await Promise.all([harness?.close(), sns?.close()]);
 });
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(NOON);
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-  harness.athena.faults = {};
-});
+runEachTestAt(NOON, () => harness.athena);
 
 /** A capacity-reservation workgroup with DPU bounds 4..64, as an operator would have set it. */
 function aCapacityWorkgroup(): string {

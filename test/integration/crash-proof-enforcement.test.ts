@@ -1,17 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { ScheduledEvent } from 'aws-lambda';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { DynamoDbBudgetStore } from '../../lib/store/dynamodb-budget-store.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { DynamoDbBudgetStore } from '../../lib/store/dynamodb-budget-store.js';
 import {
   CLAIM_LEASE_MS,
-  DynamoDbEnforcementStore,
+  type DynamoDbEnforcementStore,
 } from '../../lib/store/dynamodb-enforcement-store.js';
 import { type CountingProxy, startCountingProxy } from '../../local/environment/counting-proxy.js';
 import {
   addCapacityWorkgroup,
+  budgetStoresOf,
   importRestoreHandler,
   type RestoreHandler,
+  runEachTestAt,
   scenarioBudget,
 } from '../support/budget-scenario.js';
 import { anSqsEvent, anSqsRecord, aQueryExecution } from '../support/factories.js';
@@ -58,22 +60,16 @@ beforeAll(async () => {
   proxy = await startCountingProxy(harness.table.endpoint);
   process.env.AWS_ENDPOINT_URL_DYNAMODB = proxy.endpoint;
   restore = await importRestoreHandler();
-  budgets = new DynamoDbBudgetStore(harness.table.documents, harness.table.name);
-  enforcement = new DynamoDbEnforcementStore(harness.table.documents, harness.table.name);
+  ({ budgets, enforcement } = budgetStoresOf(harness.table));
 });
 
 afterAll(async () => {
   await Promise.all([harness?.close(), proxy?.close()]);
 });
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['Date'] });
-  vi.setSystemTime(NOON);
-});
+runEachTestAt(NOON, () => harness.athena);
 
 afterEach(() => {
-  vi.useRealTimers();
-  harness.athena.faults = {};
   proxy.loseAnswer = undefined;
 });
 

@@ -1,7 +1,14 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
+import { afterEach, beforeEach, vi } from 'vitest';
 import { type Budget, parseBudget } from '../../lib/budgets/budget.js';
 import type { RestoreResult } from '../../lib/budgets/restore-workgroups.js';
-import type { SimulatedAthenaAccount } from '../../local/stand-ins/athena-stand-in.js';
+import { DynamoDbBudgetStore } from '../../lib/store/dynamodb-budget-store.js';
+import { DynamoDbEnforcementStore } from '../../lib/store/dynamodb-enforcement-store.js';
+import type {
+  AthenaStandIn,
+  SimulatedAthenaAccount,
+} from '../../local/stand-ins/athena-stand-in.js';
+import type { TestTable } from './test-table.js';
 
 /**
  * Adds a capacity-reservation workgroup with DPU bounds 4..64, as an operator would have set it,
@@ -61,4 +68,30 @@ export async function importRestoreHandler(): Promise<RestoreHandler> {
     handler: RestoreHandler;
   };
   return module.handler;
+}
+
+/** The budget store and the enforcement store over a test table. */
+export function budgetStoresOf(table: TestTable): {
+  budgets: DynamoDbBudgetStore;
+  enforcement: DynamoDbEnforcementStore;
+} {
+  return {
+    budgets: new DynamoDbBudgetStore(table.documents, table.name),
+    enforcement: new DynamoDbEnforcementStore(table.documents, table.name),
+  };
+}
+
+/**
+ * Runs each test of the file with the clock's date at `now` (timers stay real), and clears the
+ * faults injected into the Athena stand-in after each.
+ */
+export function runEachTestAt(now: Date, athena: () => AthenaStandIn): void {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(now);
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+    athena().faults = {};
+  });
 }
