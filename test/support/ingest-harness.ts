@@ -1,6 +1,7 @@
 import type { QueryExecution } from '@aws-sdk/client-athena';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { queryAll } from '../../lib/store/dynamodb-toolkit.js';
 import { totalsFromItem } from '../../lib/store/dynamodb-usage-counter-reader.js';
 import type { UsageTotals } from '../../lib/usage/usage-totals.js';
 import { type LocalAws, startLocalAws } from '../../local/environment/local-aws.js';
@@ -84,23 +85,13 @@ export async function startIngestHarness(
       const item = output.Items?.[0];
       return { ...totalsFromItem(item ?? {}), exists: item !== undefined };
     },
-    async queryRecords(workgroup, day) {
-      const items: Record<string, unknown>[] = [];
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const output = await table.documents.send(
-          new QueryCommand({
-            TableName: table.name,
-            IndexName: 'byWorkgroupDayCost',
-            KeyConditionExpression: 'workgroupDay = :wd',
-            ExpressionAttributeValues: { ':wd': `${workgroup}#${day}` },
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        items.push(...(output.Items ?? []));
-        startKey = output.LastEvaluatedKey;
-      } while (startKey);
-      return items;
+    queryRecords(workgroup, day) {
+      return queryAll(table.documents, {
+        TableName: table.name,
+        IndexName: 'byWorkgroupDayCost',
+        KeyConditionExpression: 'workgroupDay = :wd',
+        ExpressionAttributeValues: { ':wd': `${workgroup}#${day}` },
+      });
     },
     async close() {
       await aws.close();
