@@ -1,7 +1,4 @@
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import type { Classification } from '@aws-sdk/client-athena';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -26,10 +23,10 @@ import {
   type SnsStandIn,
   startSnsStandIn,
 } from '../../local/stand-ins/sns-stand-in.js';
+import { runCliProcess } from '../support/cli-process.js';
 import { aQueryExecution } from '../support/factories.js';
 import { createTestTable, type TestTable } from '../support/test-table.js';
 
-const BIN = fileURLToPath(new URL('../../bin/athena-cost.js', import.meta.url));
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:athena-cost-test-alerts';
 const PRICING: Pricing = { pricePerDpuHourUsd: 0.3, pricePerTbScannedUsd: 5 };
 const UNREACHABLE = 'http://127.0.0.1:9';
@@ -57,8 +54,6 @@ afterAll(async () => {
   await Promise.all([table?.drop(), athena?.close(), cloudWatch?.close(), sns?.close()]);
 });
 
-const execFileAsync = promisify(execFile);
-
 /** Variables of the surrounding environment the CLI reads, dropped so each test sets its own. */
 const OWN_VARIABLES = [
   'TABLE_NAME',
@@ -73,31 +68,19 @@ const OWN_VARIABLES = [
 ];
 
 /** Runs the real CLI entry point against DynamoDB Local and the stand-ins. */
-async function athenaCost(args: string[], env: Record<string, string | undefined> = {}) {
-  const inherited = Object.fromEntries(
-    Object.entries(process.env).filter(([name]) => !OWN_VARIABLES.includes(name)),
+const athenaCost = (args: string[], env: Record<string, string | undefined> = {}) =>
+  runCliProcess(
+    args,
+    {
+      TABLE_NAME: table.name,
+      AWS_ENDPOINT_URL_DYNAMODB: table.endpoint,
+      AWS_ENDPOINT_URL_ATHENA: athena.endpoint,
+      AWS_ENDPOINT_URL_CLOUDWATCH: cloudWatch.endpoint,
+      AWS_ENDPOINT_URL_SNS: sns.endpoint,
+      ...env,
+    },
+    OWN_VARIABLES,
   );
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [BIN, ...args], {
-      env: {
-        ...inherited,
-        TABLE_NAME: table.name,
-        AWS_ENDPOINT_URL_DYNAMODB: table.endpoint,
-        AWS_ENDPOINT_URL_ATHENA: athena.endpoint,
-        AWS_ENDPOINT_URL_CLOUDWATCH: cloudWatch.endpoint,
-        AWS_ENDPOINT_URL_SNS: sns.endpoint,
-        AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
-        ...env,
-      },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failure = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: failure.code ?? -1, stdout: failure.stdout ?? '', stderr: failure.stderr ?? '' };
-  }
-}
 
 /** A workgroup in the Athena stand-in, with a unique name. */
 function aWorkgroup(prefix = 'wg', maxDpu?: string): string {
@@ -137,6 +120,24 @@ const listJson = async () => {
   };
 };
 
+/** The arguments of `budget set` for a DPU-hour budget, then any further flags. */
+const budgetSet = (
+  workgroup: string,
+  period: string,
+  limitDpuHours: string,
+  ...flags: string[]
+) => [
+  'budget',
+  'set',
+  '--workgroup',
+  workgroup,
+  '--period',
+  period,
+  '--limit-dpu-hours',
+  limitDpuHours,
+  ...flags,
+];
+
 async function storeBudget(input: Record<string, unknown>) {
   const parsed = parseBudget({ period: 'day', updatedAt: new Date().toISOString(), ...input });
   if (!parsed.ok) throw new Error(parsed.reason);
@@ -149,14 +150,9 @@ describe('athena-cost budget set, list and rm', () => {
     const workgroup = aWorkgroup('analytics', '64');
 
     const { code, stdout, stderr } = await athenaCost(
-      [
-        'budget',
-        'set',
-        '--workgroup',
+      budgetSet(
         workgroup,
-        '--period',
         'day',
-        '--limit-dpu-hours',
         '10',
         '--notify-at',
         '80,50',
@@ -168,7 +164,7 @@ describe('athena-cost budget set, list and rm', () => {
         '100',
         '--format',
         'json',
-      ],
+      ),
       { ALERTS_TOPIC_ARN: TOPIC },
     );
 
@@ -236,20 +232,7 @@ describe('athena-cost budget set, list and rm', () => {
     const workgroup = aWorkgroup('etl');
     const set = (notifyAt: string) =>
       athenaCost(
-        [
-          'budget',
-          'set',
-          '--workgroup',
-          workgroup,
-          '--period',
-          'week',
-          '--limit-dpu-hours',
-          '100',
-          '--notify-at',
-          notifyAt,
-          '--alerts-topic-arn',
-          TOPIC,
-        ],
+        budgetSet(workgroup, 'week', '100', '--notify-at', notifyAt, '--alerts-topic-arn', TOPIC),
         { STACK_NAME: 'athena-cost-prod', METRICS_NAMESPACE: 'Custom/Athena' },
       );
     expect((await set('50,80')).code).toBe(0);
@@ -291,20 +274,9 @@ describe('athena-cost budget set, list and rm', () => {
   it('creates alarms without actions, with a warning, when there is no alerts topic', async () => {
     const workgroup = aWorkgroup('adhoc');
 
-    const { code, stderr } = await athenaCost([
-      'budget',
-      'set',
-      '--workgroup',
-      workgroup,
-      '--period',
-      'month',
-      '--limit-dpu-hours',
-      '1',
-      '--limit-bytes',
-      '5TiB',
-      '--notify-at',
-      '75',
-    ]);
+    const { code, stderr } = await athenaCost(
+      budgetSet(workgroup, 'month', '1', '--limit-bytes', '5TiB', '--notify-at', '75'),
+    );
 
     expect(code).toBe(0);
     expect(stderr).toBe(
@@ -316,18 +288,7 @@ describe('athena-cost budget set, list and rm', () => {
 
   it('refuses a workgroup Athena does not know, unless told to skip the check', async () => {
     const workgroup = `missing-${randomUUID().slice(0, 8)}`;
-    const args = [
-      'budget',
-      'set',
-      '--workgroup',
-      workgroup,
-      '--period',
-      'day',
-      '--limit-dpu-hours',
-      '10',
-      '--notify-at',
-      '50',
-    ];
+    const args = budgetSet(workgroup, 'day', '10', '--notify-at', '50');
 
     const unknown = await athenaCost(args);
 
@@ -349,10 +310,9 @@ describe('athena-cost budget set, list and rm', () => {
   });
 
   it('says when Athena cannot be reached for the workgroup check', async () => {
-    const { code, stderr } = await athenaCost(
-      ['budget', 'set', '--workgroup', 'analytics', '--period', 'day', '--limit-dpu-hours', '1'],
-      { AWS_ENDPOINT_URL_ATHENA: UNREACHABLE },
-    );
+    const { code, stderr } = await athenaCost(budgetSet('analytics', 'day', '1'), {
+      AWS_ENDPOINT_URL_ATHENA: UNREACHABLE,
+    });
     expect(code).toBe(1);
     expect(stderr).toContain(
       `athena-cost: could not check that workgroup 'analytics' exists: cannot reach Athena at ${UNREACHABLE}: connection refused\n`,
@@ -363,18 +323,7 @@ describe('athena-cost budget set, list and rm', () => {
     const workgroup = aWorkgroup('cw-down');
 
     const { code, stderr } = await athenaCost(
-      [
-        'budget',
-        'set',
-        '--workgroup',
-        workgroup,
-        '--period',
-        'day',
-        '--limit-dpu-hours',
-        '10',
-        '--notify-at',
-        '50',
-      ],
+      budgetSet(workgroup, 'day', '10', '--notify-at', '50'),
       { AWS_ENDPOINT_URL_CLOUDWATCH: UNREACHABLE, ALERTS_TOPIC_ARN: TOPIC },
     );
 
@@ -393,20 +342,9 @@ describe('athena-cost budget set, list and rm', () => {
     cloudWatch.alarms.set(other, { AlarmName: other });
     expect(
       (
-        await athenaCost([
-          'budget',
-          'set',
-          '--workgroup',
-          workgroup,
-          '--period',
-          'day',
-          '--limit-dpu-hours',
-          '10',
-          '--notify-at',
-          '50,80',
-          '--anomaly-alarm',
-          'cost',
-        ])
+        await athenaCost(
+          budgetSet(workgroup, 'day', '10', '--notify-at', '50,80', '--anomaly-alarm', 'cost'),
+        )
       ).code,
     ).toBe(0);
     expect(alarmsOf(workgroup)).toHaveLength(4);
@@ -787,22 +725,7 @@ describe('an unreachable or missing table', () => {
   it.each([
     [['budget', 'list']],
     [['status']],
-    [
-      [
-        'budget',
-        'set',
-        '--workgroup',
-        'x',
-        '--period',
-        'day',
-        '--limit-dpu-hours',
-        '1',
-        '--notify-at',
-        '50',
-        '--skip-workgroup-check',
-        '--skip-alarms',
-      ],
-    ],
+    [budgetSet('x', 'day', '1', '--notify-at', '50', '--skip-workgroup-check', '--skip-alarms')],
     [['restore']],
   ])('%j says which table and endpoint it cannot reach', async (args) => {
     const { code, stdout, stderr } = await athenaCost(args, {
@@ -825,21 +748,17 @@ describe('an unreachable or missing table', () => {
 });
 
 describe('athena-cost budget: enforcement that holds', () => {
-  const throttled = (workgroup: string) => [
-    'budget',
-    'set',
-    '--workgroup',
-    workgroup,
-    '--period',
-    'day',
-    '--limit-dpu-hours',
-    '10',
-    '--throttle-at',
-    '80',
-    '--throttle-max-dpu',
-    '8',
-    '--skip-alarms',
-  ];
+  const throttled = (workgroup: string) =>
+    budgetSet(
+      workgroup,
+      'day',
+      '10',
+      '--throttle-at',
+      '80',
+      '--throttle-max-dpu',
+      '8',
+      '--skip-alarms',
+    );
 
   it('stores --enforce-workgroup-config and --on-bypass, with no bypass warning', async () => {
     const workgroup = aWorkgroup('enforced', '64');

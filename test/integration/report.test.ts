@@ -1,9 +1,6 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Pricing } from '../../lib/config.js';
@@ -17,11 +14,11 @@ import { DynamoDbQueryRecordStore } from '../../lib/store/dynamodb-query-record-
 import { DynamoDbUsageReportSource } from '../../lib/store/dynamodb-usage-report-source.js';
 import { TableKeys } from '../../lib/store/table-keys.js';
 import { deriveQueryUsage, type QueryUsage } from '../../lib/usage/query-usage.js';
+import { runCliProcess } from '../support/cli-process.js';
 import { aQueryExecution, type ExecutionOverrides } from '../support/factories.js';
 import { createTestTable, type TestTable } from '../support/test-table.js';
 
 const PRICING: Pricing = { pricePerDpuHourUsd: 0.3, pricePerTbScannedUsd: 5 };
-const BIN = fileURLToPath(new URL('../../bin/athena-cost.js', import.meta.url));
 const BYTES = 123_456_789;
 const GIB = 1024 ** 3;
 const HOUR_MS = 3_600_000;
@@ -205,17 +202,20 @@ const DAY_ROWS = [
   }),
 ];
 
+/** The exact totals of RANGE, over all workgroups. */
+const RANGE_TOTAL = {
+  queries: 6,
+  failedQueries: 1,
+  dpuHours: 11.267778,
+  dataScannedBytes: 5 * BYTES + GIB,
+  costUsd: 3.385216,
+};
+
 describe('usage report from DynamoDB', () => {
   it('gives a row per workgroup and day with budgets, and exact totals', async () => {
     const json = await report();
     expect(json.rows).toEqual(DAY_ROWS);
-    expect(json.total).toEqual({
-      queries: 6,
-      failedQueries: 1,
-      dpuHours: 11.267778,
-      dataScannedBytes: 5 * BYTES + GIB,
-      costUsd: 3.385216,
-    });
+    expect(json.total).toEqual(RANGE_TOTAL);
     expect(json.topQueries).toEqual([]);
     expect(warnings.some((warning) => warning.includes('ignoring the budget of adhoc'))).toBe(true);
   });
@@ -286,28 +286,9 @@ describe('usage report from DynamoDB', () => {
   });
 });
 
-const execFileAsync = promisify(execFile);
-
-/** Runs the real CLI entry point against DynamoDB Local. */
-async function athenaCost(args: string[], env: Record<string, string | undefined> = {}) {
-  const { TABLE_NAME: _ignored, ...inherited } = process.env;
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, [BIN, ...args], {
-      env: {
-        ...inherited,
-        AWS_ENDPOINT_URL_DYNAMODB: table.endpoint,
-        AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'local',
-        AWS_SECRET_ACCESS_KEY: 'local',
-        ...env,
-      },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failure = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: failure.code ?? -1, stdout: failure.stdout ?? '', stderr: failure.stderr ?? '' };
-  }
-}
+/** Runs the real CLI entry point against DynamoDB Local, with no TABLE_NAME unless `env` sets it. */
+const athenaCost = (args: string[], env: Record<string, string | undefined> = {}) =>
+  runCliProcess(args, { AWS_ENDPOINT_URL_DYNAMODB: table.endpoint, ...env }, ['TABLE_NAME']);
 
 describe('athena-cost report (CLI)', () => {
   const range = ['--from', RANGE.from, '--to', RANGE.to];
@@ -341,13 +322,7 @@ describe('athena-cost report (CLI)', () => {
       'budgetLimit',
       'budgetUsedPercent',
     ]);
-    expect(json.total).toEqual({
-      queries: 6,
-      failedQueries: 1,
-      dpuHours: 11.267778,
-      dataScannedBytes: 5 * BYTES + GIB,
-      costUsd: 3.385216,
-    });
+    expect(json.total).toEqual(RANGE_TOTAL);
     expect(json.topQueries.map((q: { queryExecutionId: string }) => q.queryExecutionId)).toEqual([
       'e1',
       'a3',
