@@ -3,7 +3,36 @@ import { csvField, plainNumber, toCsv } from '../../cli/output/csv.js';
 import { reportCsv, reportTable } from '../../cli/output/report-output.js';
 import { renderTable } from '../../cli/output/table.js';
 import { buildUsageReport } from '../../lib/reports/usage-report.js';
-import { ZERO_TOTALS } from '../../lib/usage/usage-totals.js';
+import { type UsageTotals, ZERO_TOTALS } from '../../lib/usage/usage-totals.js';
+
+type ReportInputs = Parameters<typeof buildUsageReport>[0];
+
+const ONE_DAY: ReportInputs['request'] = {
+  range: { from: '2026-11-25', to: '2026-11-25' },
+  by: 'day',
+  top: 0,
+};
+
+/** The report of 2026-11-25 by day, of one workgroup, analytics, with these totals. */
+const analyticsOnOneDay = (
+  totals: Partial<UsageTotals>,
+  inputs: Partial<ReportInputs> = {},
+): ReturnType<typeof buildUsageReport> =>
+  buildUsageReport({
+    request: ONE_DAY,
+    counters: [
+      {
+        workgroup: 'analytics',
+        period: 'day',
+        key: '2026-11-25',
+        totals: { ...ZERO_TOTALS, ...totals },
+      },
+    ],
+    daily: [],
+    budgets: [],
+    topQueries: [],
+    ...inputs,
+  });
 
 describe('CSV', () => {
   it.each([
@@ -36,20 +65,10 @@ describe('CSV', () => {
   });
 
   it('writes a report as a header and its rows only', () => {
-    const report = buildUsageReport({
-      request: { range: { from: '2026-11-25', to: '2026-11-25' }, by: 'day', top: 0 },
-      counters: [
-        {
-          workgroup: 'analytics',
-          period: 'day',
-          key: '2026-11-25',
-          totals: { ...ZERO_TOTALS, queries: 2, dpuMillis: 1_800_000, costNanoUsd: 5 },
-        },
-      ],
-      daily: [],
-      budgets: [{ workgroup: 'analytics', period: 'day', limitDpuHours: 1 }],
-      topQueries: [],
-    });
+    const report = analyticsOnOneDay(
+      { queries: 2, dpuMillis: 1_800_000, costNanoUsd: 5 },
+      { budgets: [{ workgroup: 'analytics', period: 'day', limitDpuHours: 1 }] },
+    );
     expect(reportCsv(report)).toBe(
       'workgroup,period,queries,failedQueries,dpuHours,dataScannedBytes,costUsd,budgetLimitDpuHours,budgetLimitUnit,budgetLimitValue,budgetUsedPercent\r\n' +
         // 5 nano-dollars round to 0 at the millionth of a dollar.
@@ -93,32 +112,25 @@ describe('renderTable', () => {
   });
 
   it('lays out a report with a TOTAL line and the top queries', () => {
-    const report = buildUsageReport({
-      request: { range: { from: '2026-11-25', to: '2026-11-25' }, by: 'day', top: 1 },
-      counters: [
-        {
-          workgroup: 'analytics',
-          period: 'day',
-          key: '2026-11-25',
-          totals: { ...ZERO_TOTALS, queries: 2, dpuMillis: 3_600_000, costNanoUsd: 300_000_000 },
-        },
-      ],
-      daily: [],
-      budgets: [],
-      topQueries: [
-        {
-          queryExecutionId: 'q-1',
-          workgroup: 'analytics',
-          state: 'SUCCEEDED',
-          dpuCount: 24,
-          dpuHours: 0.4,
-          engineExecutionMs: 60_000,
-          dataScannedBytes: 123_456_789,
-          costUsd: 0.12,
-          completedAt: '2026-11-25T10:00:00.000Z',
-        },
-      ],
-    });
+    const report = analyticsOnOneDay(
+      { queries: 2, dpuMillis: 3_600_000, costNanoUsd: 300_000_000 },
+      {
+        request: { ...ONE_DAY, top: 1 },
+        topQueries: [
+          {
+            queryExecutionId: 'q-1',
+            workgroup: 'analytics',
+            state: 'SUCCEEDED',
+            dpuCount: 24,
+            dpuHours: 0.4,
+            engineExecutionMs: 60_000,
+            dataScannedBytes: 123_456_789,
+            costUsd: 0.12,
+            completedAt: '2026-11-25T10:00:00.000Z',
+          },
+        ],
+      },
+    );
     const lines = reportTable(report).split('\n');
     expect(lines[0]).toMatch(/^WORKGROUP\s+PERIOD\s+QUERIES\s+FAILED\s+DPU-HOURS/);
     expect(lines[2]).toMatch(/^analytics\s+2026-11-25\s+2\s+0\s+1\.000\s+0 B\s+0\.30\s+-\s+-$/);
