@@ -12,6 +12,11 @@ const forecast = (overrides: Partial<ForecastInput> & Pick<ForecastInput, 'now'>
     ...overrides,
   });
 
+const WEEK_48 = { period: 'week', periodKey: '2026-W48' } as const;
+/** November 2026 (30 days) and February 2028 (29), by their period keys. */
+const NOVEMBER = { period: 'month', periodKey: '2026-11' } as const;
+const LEAP_FEBRUARY = { period: 'month', periodKey: '2028-02' } as const;
+
 describe('forecastUsage', () => {
   describe('a day', () => {
     it('extrapolates the rate so far to the end of the day at midday', () => {
@@ -141,13 +146,7 @@ describe('forecastUsage', () => {
   describe('a week', () => {
     it('extrapolates from the Monday start', () => {
       // 2026-W48 runs Monday 23 to Sunday 29 November. Thursday noon is 3.5 days in.
-      const result = forecastUsage({
-        period: 'week',
-        periodKey: '2026-W48',
-        used: 35,
-        limit: 100,
-        now: new Date('2026-11-26T12:00:00Z'),
-      });
+      const result = forecast({ ...WEEK_48, used: 35, now: new Date('2026-11-26T12:00:00Z') });
 
       expect(result.periodStart).toEqual(new Date('2026-11-23T00:00:00Z'));
       expect(result.periodEnd).toEqual(new Date('2026-11-30T00:00:00Z'));
@@ -156,26 +155,14 @@ describe('forecastUsage', () => {
     });
 
     it('does not extrapolate in the first minute of the week', () => {
-      const result = forecastUsage({
-        period: 'week',
-        periodKey: '2026-W48',
-        used: 1,
-        limit: 100,
-        now: new Date('2026-11-23T00:00:59.999Z'),
-      });
+      const result = forecast({ ...WEEK_48, used: 1, now: new Date('2026-11-23T00:00:59.999Z') });
 
       expect(result.projectedAtPeriodEnd).toBe(1);
     });
 
     it('reaches the limit on the last day of a week', () => {
       // 80 DPU-hours in 4 days is 20 a day: the last 20 take one more day.
-      const result = forecastUsage({
-        period: 'week',
-        periodKey: '2026-W48',
-        used: 80,
-        limit: 100,
-        now: new Date('2026-11-27T00:00:00Z'),
-      });
+      const result = forecast({ ...WEEK_48, used: 80, now: new Date('2026-11-27T00:00:00Z') });
 
       expect(result.limitReachedAt).toEqual(new Date('2026-11-28T00:00:00Z'));
     });
@@ -184,11 +171,9 @@ describe('forecastUsage', () => {
   describe('a month', () => {
     it('uses the length of the month: 30 days in November', () => {
       // 10 days in, 10 DPU-hours: 1 a day, 30 by the end.
-      const result = forecastUsage({
-        period: 'month',
-        periodKey: '2026-11',
+      const result = forecast({
+        ...NOVEMBER,
         used: 10,
-        limit: 100,
         now: new Date('2026-11-11T00:00:00Z'),
       });
 
@@ -198,11 +183,9 @@ describe('forecastUsage', () => {
     });
 
     it('uses the length of the month: 29 days in a leap February', () => {
-      const result = forecastUsage({
-        period: 'month',
-        periodKey: '2028-02',
+      const result = forecast({
+        ...LEAP_FEBRUARY,
         used: 10,
-        limit: 100,
         now: new Date('2028-02-11T00:00:00Z'),
       });
 
@@ -210,13 +193,7 @@ describe('forecastUsage', () => {
     });
 
     it('does not extrapolate at the start of the month', () => {
-      const result = forecastUsage({
-        period: 'month',
-        periodKey: '2026-11',
-        used: 3,
-        limit: 100,
-        now: new Date('2026-11-01T00:00:00Z'),
-      });
+      const result = forecast({ ...NOVEMBER, used: 3, now: new Date('2026-11-01T00:00:00Z') });
 
       expect(result.elapsedMs).toBe(0);
       expect(result.projectedAtPeriodEnd).toBe(3);
@@ -224,11 +201,9 @@ describe('forecastUsage', () => {
     });
 
     it('projects what is used once the month is over', () => {
-      const result = forecastUsage({
-        period: 'month',
-        periodKey: '2026-11',
+      const result = forecast({
+        ...NOVEMBER,
         used: 90,
-        limit: 100,
         now: new Date('2026-12-03T00:00:00Z'),
       });
 
@@ -239,11 +214,9 @@ describe('forecastUsage', () => {
 
     it('has no date for a limit reached only as the month ends', () => {
       // Half the limit in 15 of 30 days: the other half takes the remaining 15.
-      const result = forecastUsage({
-        period: 'month',
-        periodKey: '2026-11',
+      const result = forecast({
+        ...NOVEMBER,
         used: 50,
-        limit: 100,
         now: new Date('2026-11-16T00:00:00Z'),
       });
 
@@ -255,13 +228,7 @@ describe('forecastUsage', () => {
       // 70 DPU-hours in 20 days is 3.5 a day: the remaining 30 take 30 / 3.5 days.
       const now = new Date('2026-11-21T00:00:00Z');
 
-      const result = forecastUsage({
-        period: 'month',
-        periodKey: '2026-11',
-        used: 70,
-        limit: 100,
-        now,
-      });
+      const result = forecast({ ...NOVEMBER, used: 70, now });
 
       expect(result.limitReachedAt?.getTime()).toBe(
         now.getTime() + Math.round((30 / 3.5) * 24 * HOUR_MS),
