@@ -77,16 +77,17 @@ describe('budget alarm names', () => {
     expect(budgetAlarmPrefix('athena-cost', 'etl')).toBe('athena-cost-budget-etl-notify-');
   });
 
-  it('recognises only the alarms of the exact workgroup', () => {
-    const percent = (name: string) => budgetAlarmPercent(name, 'athena-cost', 'a');
-    expect(percent('athena-cost-budget-a-notify-50')).toBe(50);
-    expect(percent('athena-cost-budget-a-notify-87.5')).toBe(87.5);
+  it.each([
+    ['athena-cost-budget-a-notify-50', 50],
+    ['athena-cost-budget-a-notify-87.5', 87.5],
     // Workgroup `a-notify-x` shares the prefix of workgroup `a`.
-    expect(percent('athena-cost-budget-a-notify-x-notify-50')).toBeUndefined();
-    expect(percent('athena-cost-budget-a-notify-')).toBeUndefined();
-    expect(percent('athena-cost-budget-a-notify-050')).toBeUndefined();
-    expect(percent('athena-cost-budget-a-notify-0')).toBeUndefined();
-    expect(percent('other-stack-budget-a-notify-50')).toBeUndefined();
+    ['athena-cost-budget-a-notify-x-notify-50', undefined],
+    ['athena-cost-budget-a-notify-', undefined],
+    ['athena-cost-budget-a-notify-050', undefined],
+    ['athena-cost-budget-a-notify-0', undefined],
+    ['other-stack-budget-a-notify-50', undefined],
+  ])('recognises only the alarms of the exact workgroup: %s is %s', (name, percent) => {
+    expect(budgetAlarmPercent(name, 'athena-cost', 'a')).toBe(percent);
   });
 });
 

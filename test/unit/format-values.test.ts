@@ -73,15 +73,12 @@ describe('parseBytes', () => {
     expect(parseBytes('2kb')).toBe(2000);
   });
 
-  it('refuses what is not a whole number of bytes', () => {
-    expect(parseBytes('')).toBeUndefined();
-    expect(parseBytes('ten GiB')).toBeUndefined();
-    expect(parseBytes('1.5')).toBeUndefined();
-    expect(parseBytes('1.0001 KiB')).toBeUndefined();
-    expect(parseBytes('-5GB')).toBeUndefined();
-    expect(parseBytes('5 XB')).toBeUndefined();
-    expect(parseBytes('99999999 PiB')).toBeUndefined();
-  });
+  it.each(['', 'ten GiB', '1.5', '1.0001 KiB', '-5GB', '5 XB', '99999999 PiB'])(
+    'refuses %j: not a whole number of bytes',
+    (text) => {
+      expect(parseBytes(text)).toBeUndefined();
+    },
+  );
 });
 
 describe('money, DPU-hours and percentages', () => {
