@@ -388,6 +388,13 @@ describe('what the enforcer set, field by field', () => {
 });
 
 describe('EnforceWorkGroupConfiguration under a throttle', () => {
+  /** The workgroup as the enforcer left it: throttled to 8 DPUs, its configuration enforced. */
+  const throttledToEightEnforced = () =>
+    settings({
+      classifications: [engine({ 'max-dpu-count': '8' })],
+      enforceWorkgroupConfiguration: true,
+    });
+
   const budget = { throttleMaxDpu: 8, enforceWorkgroupConfiguration: true as const };
 
   it('is set in the same update as the DPU ceiling when the budget asks for it', () => {
@@ -428,10 +435,7 @@ describe('EnforceWorkGroupConfiguration under a throttle', () => {
 
   it('is given back by restore when the product turned it on', () => {
     const before = settings({ enforceWorkgroupConfiguration: false });
-    const throttled = settings({
-      classifications: [engine({ 'max-dpu-count': '8' })],
-      enforceWorkgroupConfiguration: true,
-    });
+    const throttled = throttledToEightEnforced();
 
     const change = expectUpdate(restoreChange(before, throttled, throttled));
 
@@ -452,10 +456,7 @@ describe('EnforceWorkGroupConfiguration under a throttle', () => {
 
   it('is left alone by restore when the workgroup enforced it before the period', () => {
     const before = settings({ enforceWorkgroupConfiguration: true });
-    const throttled = settings({
-      classifications: [engine({ 'max-dpu-count': '8' })],
-      enforceWorkgroupConfiguration: true,
-    });
+    const throttled = throttledToEightEnforced();
 
     const change = expectUpdate(restoreChange(before, throttled, throttled));
 
