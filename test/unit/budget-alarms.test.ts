@@ -151,11 +151,11 @@ describe('stale alarms', () => {
     'athena-cost-prod-budget-analytics-notify-manual',
   ];
 
+  /** The budget of analytics with one threshold: notify at `percent`. */
+  const notifyingAt = (percent: number) => aBudget({ thresholds: [{ percent, action: 'notify' }] });
+
   it('deletes the alarms of percentages no longer listed, and only those', () => {
-    const wanted = budgetAlarmDefinitions(
-      aBudget({ thresholds: [{ percent: 80, action: 'notify' }] }),
-      SETTINGS,
-    );
+    const wanted = budgetAlarmDefinitions(notifyingAt(80), SETTINGS);
     expect(staleBudgetAlarms(existing, wanted, SETTINGS.stackName, 'analytics')).toEqual([
       'athena-cost-prod-budget-analytics-notify-50',
       'athena-cost-prod-budget-analytics-notify-95',
@@ -163,11 +163,7 @@ describe('stale alarms', () => {
   });
 
   it('plans puts for every wanted alarm and deletes for the stale ones', () => {
-    const plan = planBudgetAlarms(
-      aBudget({ thresholds: [{ percent: 60, action: 'notify' }] }),
-      existing,
-      SETTINGS,
-    );
+    const plan = planBudgetAlarms(notifyingAt(60), existing, SETTINGS);
     expect(plan.put.map((definition) => definition.name)).toEqual([
       'athena-cost-prod-budget-analytics-notify-60',
     ]);

@@ -233,11 +233,13 @@ describe('budget set bounds', () => {
 });
 
 describe('number parsing', () => {
-  it('reads percentages with or without a percent sign', () => {
-    expect(parsePercent('87.5%')).toBe(87.5);
-    expect(parsePercent('1000')).toBe(1000);
-    expect(parsePercent('1000.1')).toBeUndefined();
-    expect(parsePercent('')).toBeUndefined();
+  it.each([
+    ['87.5%', 87.5],
+    ['1000', 1000],
+    ['1000.1', undefined],
+    ['', undefined],
+  ])('reads percentages with or without a percent sign: %j is %s', (text, percent) => {
+    expect(parsePercent(text)).toBe(percent);
   });
 });
 

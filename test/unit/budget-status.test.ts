@@ -247,10 +247,12 @@ describe('budgetStatusOf', () => {
 });
 
 describe('thresholdPercentOf', () => {
-  it('reads the percent of a threshold id', () => {
-    expect(thresholdPercentOf('80:throttle')).toBe(80);
-    expect(thresholdPercentOf('87.5:notify')).toBe(87.5);
-    expect(thresholdPercentOf('garbled')).toBeNull();
-    expect(thresholdPercentOf(':notify')).toBeNull();
+  it.each([
+    ['80:throttle', 80],
+    ['87.5:notify', 87.5],
+    ['garbled', null],
+    [':notify', null],
+  ])('reads the percent of the threshold id %j: %s', (thresholdId, percent) => {
+    expect(thresholdPercentOf(thresholdId)).toBe(percent);
   });
 });
