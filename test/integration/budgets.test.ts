@@ -14,9 +14,12 @@ import {
   addCapacityWorkgroup,
   budgetStoresOf,
   importRestoreHandler,
+  oneDpuHourQueries,
   type RestoreHandler,
   runEachTestAt,
   scenarioBudget as scenarioBudgetOf,
+  scenarioDayKey,
+  successfulUpdatesOf,
 } from '../support/budget-scenario.js';
 import { aQueryExecution } from '../support/factories.js';
 import {
@@ -76,36 +79,14 @@ async function setBudget(input: Record<string, unknown>) {
 const scenarioBudget = (workgroup: string, extra: Record<string, unknown> = {}) =>
   budgets.put(scenarioBudgetOf(workgroup, NOON.toISOString(), extra));
 
-/** Queries of exactly one DPU-hour each (8 DPUs for 7.5 minutes), finished today before noon. */
-function oneDpuHourQueries(
-  workgroup: string,
-  count: number,
-  completedAt = new Date('2026-11-25T11:00:00Z'),
-) {
-  const executions = Array.from({ length: count }, () =>
-    aQueryExecution({ workgroup, dpuCount: 8, engineMs: 450_000, completedAt }),
-  );
-  harness.addExecutions(executions);
-  return eventsFor(executions);
-}
-
-const updatesOf = (workgroup: string) =>
-  harness.athena.account.updateWorkGroupCalls.filter(
-    (call) => call.input.WorkGroup === workgroup && !call.error,
-  );
-
-const enforcementKey = (workgroup: string) => ({
-  workgroup,
-  period: 'day' as const,
-  periodKey: '2026-11-25',
-});
+const updatesOf = (workgroup: string) => successfulUpdatesOf(harness.athena.account, workgroup);
 
 describe('budget enforcement', () => {
   it('throttles once and disables once, in that order, fed in random batches, then restores after midnight', async () => {
     // Prepare
     const workgroup = aCapacityWorkgroup();
     await scenarioBudget(workgroup);
-    const events = oneDpuHourQueries(workgroup, 12);
+    const events = oneDpuHourQueries(harness, workgroup, 12);
     // Act: batches of 1 to 4 events, as they might arrive.
     for (let start = 0, size = 1; start < events.length; start += size, size = (size % 4) + 1) {
       expect(await harness.deliver(events.slice(start, start + size))).toEqual([]);
@@ -123,7 +104,7 @@ describe('budget enforcement', () => {
     expect(updates[0]?.input.State).toBeUndefined();
     expect(updates[1]?.input).toMatchObject({ WorkGroup: workgroup, State: 'DISABLED' });
     expect(harness.athena.account.getWorkGroup(workgroup)?.State).toBe('DISABLED');
-    const actions = await enforcement.actions(enforcementKey(workgroup));
+    const actions = await enforcement.actions(scenarioDayKey(workgroup));
     expect(actions.map((action) => [action.thresholdId, action.status]).sort()).toEqual([
       ['100:disable', 'applied'],
       ['50:notify', 'applied'],
@@ -167,7 +148,7 @@ describe('budget enforcement', () => {
     expect(updatesOf(workgroup)).toHaveLength(3);
 
     // The new day starts fresh: 6 DPU-hours today only notify.
-    const today = oneDpuHourQueries(workgroup, 6, new Date('2026-11-26T00:20:00Z'));
+    const today = oneDpuHourQueries(harness, workgroup, 6, new Date('2026-11-26T00:20:00Z'));
     expect(await harness.deliver(today)).toEqual([]);
     expect(updatesOf(workgroup)).toHaveLength(3);
     const newDay = await enforcement.actions({ workgroup, period: 'day', periodKey: '2026-11-26' });
@@ -178,7 +159,7 @@ describe('budget enforcement', () => {
     const workgroup = aCapacityWorkgroup();
     await scenarioBudget(workgroup);
 
-    expect(await harness.deliver(oneDpuHourQueries(workgroup, 11))).toEqual([]);
+    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 11))).toEqual([]);
 
     const updates = updatesOf(workgroup);
     expect(
@@ -217,7 +198,7 @@ describe('budget enforcement', () => {
     const updates = updatesOf(workgroup);
     expect(updates).toHaveLength(1);
     expect(updates[0]?.input.ConfigurationUpdates?.BytesScannedCutoffPerQuery).toBe(10 * 1024 ** 3);
-    const actions = await enforcement.actions(enforcementKey(workgroup));
+    const actions = await enforcement.actions(scenarioDayKey(workgroup));
     expect(actions.map((action) => [action.thresholdId, action.status])).toEqual([
       ['50:notify', 'applied'],
       ['80:throttle', 'applied'],
@@ -231,7 +212,7 @@ describe('budget enforcement', () => {
     // Prepare: 11 DPU-hours are recorded before the budget exists, so the redeliveries below all
     // reach enforcement together, none held back by writing counters.
     const workgroup = aCapacityWorkgroup();
-    const events = oneDpuHourQueries(workgroup, 11);
+    const events = oneDpuHourQueries(harness, workgroup, 11);
     expect(await harness.deliver(events)).toEqual([]);
     await scenarioBudget(workgroup);
     // A slow GetWorkGroup widens the window in which a second invocation could act as well.
@@ -256,7 +237,7 @@ describe('budget enforcement', () => {
   it('retries a throttled UpdateWorkGroup through redelivery without doubling it', async () => {
     const workgroup = aCapacityWorkgroup();
     await scenarioBudget(workgroup);
-    const events = oneDpuHourQueries(workgroup, 9);
+    const events = oneDpuHourQueries(harness, workgroup, 9);
     // More throttles than the SDK's attempts: the throttle action fails this time.
     harness.athena.failNext('UpdateWorkGroup', 4, 'ThrottlingException');
 
@@ -266,7 +247,7 @@ describe('budget enforcement', () => {
     expect(updatesOf(workgroup)).toHaveLength(0);
     // The usage is recorded all the same, once.
     expect(await harness.counter(workgroup, 'day#2026-11-25')).toMatchObject({ queries: 9 });
-    const claims = await enforcement.actions(enforcementKey(workgroup));
+    const claims = await enforcement.actions(scenarioDayKey(workgroup));
     expect(claims.map((claim) => claim.thresholdId)).toEqual(['50:notify']);
     const failure = sns.messages
       .filter((message) => message.message.includes(workgroup))
@@ -286,11 +267,11 @@ describe('budget enforcement', () => {
     await scenarioBudget(workgroup, { dryRun: true });
     harness.athena.resetCalls();
 
-    expect(await harness.deliver(oneDpuHourQueries(workgroup, 12))).toEqual([]);
+    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 12))).toEqual([]);
 
     expect(harness.athena.calls.get('GetWorkGroup') ?? 0).toBe(0);
     expect(harness.athena.calls.get('UpdateWorkGroup') ?? 0).toBe(0);
-    const actions = await enforcement.actions(enforcementKey(workgroup));
+    const actions = await enforcement.actions(scenarioDayKey(workgroup));
     expect(
       Object.fromEntries(
         actions.map((action) => [action.thresholdId, [action.status, action.detail]]),
@@ -306,17 +287,17 @@ describe('budget enforcement', () => {
     const workgroup = aCapacityWorkgroup();
     await scenarioBudget(workgroup, { protected: true });
 
-    expect(await harness.deliver(oneDpuHourQueries(workgroup, 12))).toEqual([]);
+    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 12))).toEqual([]);
 
     expect(updatesOf(workgroup)).toHaveLength(0);
-    const actions = await enforcement.actions(enforcementKey(workgroup));
+    const actions = await enforcement.actions(scenarioDayKey(workgroup));
     expect(actions.map((action) => action.action)).toEqual(['notify', 'notify', 'notify']);
   });
 
   it('leaves a manually changed setting alone at restore, reports it, and restores the rest', async () => {
     const workgroup = aCapacityWorkgroup();
     await scenarioBudget(workgroup);
-    expect(await harness.deliver(oneDpuHourQueries(workgroup, 12))).toEqual([]);
+    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 12))).toEqual([]);
     // An operator raises the ceiling by hand while the workgroup is throttled and disabled.
     const athena = new AthenaClient({ endpoint: harness.athena.endpoint });
     await athena.send(
@@ -365,13 +346,13 @@ describe('budget enforcement', () => {
     ];
     harness.addExecutions(running);
 
-    expect(await harness.deliver(oneDpuHourQueries(workgroup, 2))).toEqual([]);
+    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 2))).toEqual([]);
 
     expect(harness.athena.account.getWorkGroup(workgroup)?.State).toBe('DISABLED');
     expect(
       harness.athena.account.stopQueryExecutionCalls.map((call) => call.queryExecutionId).sort(),
     ).toEqual(running.map((execution) => execution.QueryExecutionId).sort());
-    const [action] = await enforcement.actions(enforcementKey(workgroup));
+    const [action] = await enforcement.actions(scenarioDayKey(workgroup));
     expect(action?.detail).toContain('stopped 2 running or queued queries');
   });
 
@@ -384,10 +365,10 @@ describe('budget enforcement', () => {
     });
     sns.failNext('Publish', 10, 'InternalError');
 
-    expect(await harness.deliver(oneDpuHourQueries(workgroup, 2))).toEqual([]);
+    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 2))).toEqual([]);
 
     expect(updatesOf(workgroup)).toHaveLength(1);
-    expect((await enforcement.actions(enforcementKey(workgroup)))[0]?.status).toBe('applied');
+    expect((await enforcement.actions(scenarioDayKey(workgroup)))[0]?.status).toBe('applied');
   });
 });
 
@@ -406,7 +387,7 @@ describe('--enforce-workgroup-config', () => {
     await scenarioBudget(workgroup, { enforceWorkgroupConfiguration: true });
 
     // Act: 8 DPU-hours, 80 %: the throttle.
-    expect(await harness.deliver(oneDpuHourQueries(workgroup, 8))).toEqual([]);
+    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 8))).toEqual([]);
 
     // Assess: one update, carrying both the ceiling and the flag.
     const [throttle, ...others] = updatesOf(workgroup);
@@ -440,7 +421,7 @@ describe('--enforce-workgroup-config', () => {
     const workgroup = aCapacityWorkgroup();
     await scenarioBudget(workgroup);
 
-    expect(await harness.deliver(oneDpuHourQueries(workgroup, 8))).toEqual([]);
+    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 8))).toEqual([]);
 
     const [throttle] = updatesOf(workgroup);
     expect(throttle?.input.ConfigurationUpdates?.EnforceWorkGroupConfiguration).toBeUndefined();
@@ -458,7 +439,7 @@ describe('budget pause and resume', () => {
     await budgets.pause(workgroup, NOON, undefined);
 
     // Act: 11 DPU-hours, 110 % while paused.
-    expect(await harness.deliver(oneDpuHourQueries(workgroup, 11))).toEqual([]);
+    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 11))).toEqual([]);
 
     // Assess: notified, nothing changed, nothing claimed but the notification.
     expect(updatesOf(workgroup)).toEqual([]);
@@ -471,7 +452,7 @@ describe('budget pause and resume', () => {
     // Act: resume, then one more query.
     vi.setSystemTime(new Date('2026-11-25T12:10:00Z'));
     await budgets.resume(workgroup, new Date());
-    expect(await harness.deliver(oneDpuHourQueries(workgroup, 1))).toEqual([]);
+    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 1))).toEqual([]);
 
     // Assess: throttled, then disabled, once each.
     expect(updatesOf(workgroup).map((call) => call.input.State ?? 'throttle')).toEqual([
@@ -490,11 +471,11 @@ describe('budget pause and resume', () => {
     await scenarioBudget(workgroup);
     await budgets.pause(workgroup, NOON, new Date('2026-11-25T13:00:00Z'));
 
-    expect(await harness.deliver(oneDpuHourQueries(workgroup, 9))).toEqual([]);
+    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 9))).toEqual([]);
     expect(updatesOf(workgroup)).toEqual([]);
 
     vi.setSystemTime(new Date('2026-11-25T13:00:00Z'));
-    expect(await harness.deliver(oneDpuHourQueries(workgroup, 1))).toEqual([]);
+    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 1))).toEqual([]);
     // 10 DPU-hours: the throttle and the disable both apply at the first batch after the pause.
     expect(updatesOf(workgroup).map((call) => call.input.State ?? 'throttle')).toEqual([
       'throttle',
@@ -527,10 +508,10 @@ describe('throttle bypasses', () => {
     // Prepare: throttled at noon.
     const workgroup = aCapacityWorkgroup();
     await scenarioBudget(workgroup);
-    expect(await harness.deliver(oneDpuHourQueries(workgroup, 8))).toEqual([]);
+    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 8))).toEqual([]);
     vi.setSystemTime(minutesAfterNoon(20));
     const above = queriesAbove(workgroup, 3, minutesAfterNoon(15));
-    const within = oneDpuHourQueries(workgroup, 1, minutesAfterNoon(15));
+    const within = oneDpuHourQueries(harness, workgroup, 1, minutesAfterNoon(15));
     const before = queriesAbove(workgroup, 1, new Date('2026-11-25T11:59:59Z'));
 
     // Act: two overlapping batches at once, then all of it again.
@@ -542,7 +523,7 @@ describe('throttle bypasses', () => {
     expect(await harness.deliver([...above.events, ...within, ...before.events])).toEqual([]);
 
     // Assess
-    expect(await enforcement.bypassCount(enforcementKey(workgroup))).toBe(3);
+    expect(await enforcement.bypassCount(scenarioDayKey(workgroup))).toBe(3);
     expect(
       harness.cloudWatch.metrics.sum('AthenaCostMonitor', 'ThrottleBypassedQueries', {
         WorkGroup: workgroup,
@@ -563,21 +544,21 @@ describe('throttle bypasses', () => {
   it('counts nothing once the throttle enforces the workgroup configuration', async () => {
     const workgroup = aCapacityWorkgroup();
     await scenarioBudget(workgroup, { enforceWorkgroupConfiguration: true });
-    expect(await harness.deliver(oneDpuHourQueries(workgroup, 8))).toEqual([]);
+    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 8))).toEqual([]);
     vi.setSystemTime(minutesAfterNoon(20));
     // What Athena would report under the enforced ceiling: 8 DPUs, however the client asked.
-    expect(await harness.deliver(oneDpuHourQueries(workgroup, 1, minutesAfterNoon(15)))).toEqual(
-      [],
-    );
+    expect(
+      await harness.deliver(oneDpuHourQueries(harness, workgroup, 1, minutesAfterNoon(15))),
+    ).toEqual([]);
 
-    expect(await enforcement.bypassCount(enforcementKey(workgroup))).toBe(0);
+    expect(await enforcement.bypassCount(scenarioDayKey(workgroup))).toBe(0);
     expect(alertsOf(workgroup).filter((alert) => alert.kind === 'throttle-bypass')).toEqual([]);
   });
 
   it('--on-bypass disable disables the workgroup at the first bypass, once', async () => {
     const workgroup = aCapacityWorkgroup();
     await scenarioBudget(workgroup, { onBypass: 'disable' });
-    expect(await harness.deliver(oneDpuHourQueries(workgroup, 8))).toEqual([]);
+    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 8))).toEqual([]);
     vi.setSystemTime(minutesAfterNoon(20));
 
     expect(await harness.deliver(queriesAbove(workgroup, 1, minutesAfterNoon(15)).events)).toEqual(
@@ -592,12 +573,12 @@ describe('throttle bypasses', () => {
       'throttle',
       'DISABLED',
     ]);
-    const actions = await enforcement.actions(enforcementKey(workgroup));
+    const actions = await enforcement.actions(scenarioDayKey(workgroup));
     expect(actions.find((action) => action.thresholdId === 'bypass:disable')).toMatchObject({
       action: 'disable',
       status: 'applied',
     });
-    expect(await enforcement.bypassCount(enforcementKey(workgroup))).toBe(3);
+    expect(await enforcement.bypassCount(scenarioDayKey(workgroup))).toBe(3);
   });
 });
 
@@ -613,13 +594,13 @@ describe('a disable that stays', () => {
     // Prepare: throttled and disabled at noon.
     const workgroup = aCapacityWorkgroup();
     await scenarioBudget(workgroup);
-    expect(await harness.deliver(oneDpuHourQueries(workgroup, 10))).toEqual([]);
+    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 10))).toEqual([]);
     expect(enforcerStates(workgroup)).toEqual(['throttle', 'DISABLED']);
 
     // Act: re-enabled by hand; the next batch a minute later finds it.
     reEnableByHand(workgroup);
     vi.setSystemTime(minutesAfterNoon(2));
-    expect(await harness.deliver(oneDpuHourQueries(workgroup, 1))).toEqual([]);
+    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 1))).toEqual([]);
     // Assess
     expect(harness.athena.account.getWorkGroup(workgroup)?.State).toBe('DISABLED');
     expect(enforcerStates(workgroup)).toEqual(['throttle', 'DISABLED', 'DISABLED']);
@@ -629,21 +610,21 @@ describe('a disable that stays', () => {
     // Not a loop: batches after it change nothing while it stays disabled.
     for (const minutes of [3, 5, 7]) {
       vi.setSystemTime(minutesAfterNoon(minutes));
-      expect(await harness.deliver(oneDpuHourQueries(workgroup, 1))).toEqual([]);
+      expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 1))).toEqual([]);
     }
     expect(enforcerStates(workgroup)).toHaveLength(3);
 
     // A second re-enable: a second re-disable.
     reEnableByHand(workgroup);
     vi.setSystemTime(minutesAfterNoon(9));
-    expect(await harness.deliver(oneDpuHourQueries(workgroup, 1))).toEqual([]);
+    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 1))).toEqual([]);
     expect(enforcerStates(workgroup)).toEqual(['throttle', 'DISABLED', 'DISABLED', 'DISABLED']);
   });
 
   it('throttles again when the ceiling was raised by hand while over the throttle', async () => {
     const workgroup = aCapacityWorkgroup();
     await scenarioBudget(workgroup);
-    expect(await harness.deliver(oneDpuHourQueries(workgroup, 8))).toEqual([]);
+    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 8))).toEqual([]);
     harness.athena.account.updateWorkGroup({
       WorkGroup: workgroup,
       ConfigurationUpdates: {
@@ -659,7 +640,9 @@ describe('a disable that stays', () => {
     });
 
     vi.setSystemTime(minutesAfterNoon(2));
-    expect(await harness.deliver(oneDpuHourQueries(workgroup, 1, minutesAfterNoon(1)))).toEqual([]);
+    expect(
+      await harness.deliver(oneDpuHourQueries(harness, workgroup, 1, minutesAfterNoon(1))),
+    ).toEqual([]);
 
     const classifications =
       harness.athena.account.getWorkGroup(workgroup)?.Configuration?.EngineConfiguration
@@ -671,12 +654,12 @@ describe('a disable that stays', () => {
   it('leaves a re-enabled workgroup running while its budget is paused', async () => {
     const workgroup = aCapacityWorkgroup();
     await scenarioBudget(workgroup);
-    expect(await harness.deliver(oneDpuHourQueries(workgroup, 10))).toEqual([]);
+    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 10))).toEqual([]);
     await budgets.pause(workgroup, minutesAfterNoon(1), undefined);
     reEnableByHand(workgroup);
 
     vi.setSystemTime(minutesAfterNoon(2));
-    expect(await harness.deliver(oneDpuHourQueries(workgroup, 1))).toEqual([]);
+    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 1))).toEqual([]);
 
     expect(harness.athena.account.getWorkGroup(workgroup)?.State).toBe('ENABLED');
     expect(enforcerStates(workgroup)).toEqual(['throttle', 'DISABLED']);
@@ -686,17 +669,17 @@ describe('a disable that stays', () => {
     // Prepare: 10 of 10 DPU-hours: throttled and disabled.
     const workgroup = aCapacityWorkgroup();
     await scenarioBudget(workgroup);
-    expect(await harness.deliver(oneDpuHourQueries(workgroup, 10))).toEqual([]);
+    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 10))).toEqual([]);
 
     // Act: the limit raised to 20, the workgroup re-enabled by hand.
     vi.setSystemTime(minutesAfterNoon(5));
     await budgets.put(scenarioBudgetOf(workgroup, new Date().toISOString(), { limitDpuHours: 20 }));
     reEnableByHand(workgroup);
     vi.setSystemTime(minutesAfterNoon(7));
-    expect(await harness.deliver(oneDpuHourQueries(workgroup, 1))).toEqual([]);
+    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 1))).toEqual([]);
 
     // Assess: 55 %: the throttle and the disable are released, the notification kept.
-    const key = enforcementKey(workgroup);
+    const key = scenarioDayKey(workgroup);
     expect((await enforcement.actions(key)).map((action) => action.thresholdId)).toEqual([
       '50:notify',
     ]);
@@ -704,7 +687,7 @@ describe('a disable that stays', () => {
 
     // Later, 85 %: the throttle applies again.
     vi.setSystemTime(minutesAfterNoon(9));
-    expect(await harness.deliver(oneDpuHourQueries(workgroup, 6))).toEqual([]);
+    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 6))).toEqual([]);
     expect((await enforcement.actions(key)).map((action) => action.thresholdId).sort()).toEqual([
       '50:notify',
       '80:throttle',

@@ -12,13 +12,15 @@ import {
   addCapacityWorkgroup,
   budgetStoresOf,
   importRestoreHandler,
+  oneDpuHourQueries,
   type RestoreHandler,
   runEachTestAt,
   scenarioBudget,
+  scenarioDayKey,
+  successfulUpdatesOf,
 } from '../support/budget-scenario.js';
-import { anSqsEvent, anSqsRecord, aQueryExecution } from '../support/factories.js';
+import { anSqsEvent, anSqsRecord } from '../support/factories.js';
 import {
-  eventsFor,
   type IngestHandler,
   type IngestHarness,
   lambdaContext,
@@ -81,31 +83,11 @@ async function aBudgetedCapacityWorkgroup(): Promise<string> {
   return workgroup;
 }
 
-/** Events of queries of exactly one DPU-hour each, finished today before noon. */
-function oneDpuHourQueries(workgroup: string, count: number) {
-  const executions = Array.from({ length: count }, () =>
-    aQueryExecution({
-      workgroup,
-      dpuCount: 8,
-      engineMs: 450_000,
-      completedAt: new Date('2026-11-25T11:00:00Z'),
-    }),
-  );
-  harness.addExecutions(executions);
-  return eventsFor(executions);
-}
-
 /** The successful UpdateWorkGroup calls for a workgroup, as 'throttle' or 'disable'. */
 const actionsMadeOn = (workgroup: string) =>
-  harness.athena.account.updateWorkGroupCalls
-    .filter((call) => call.input.WorkGroup === workgroup && !call.error)
-    .map((call) => (call.input.State === 'DISABLED' ? 'disable' : 'throttle'));
-
-const keyOf = (workgroup: string) => ({
-  workgroup,
-  period: 'day' as const,
-  periodKey: '2026-11-25',
-});
+  successfulUpdatesOf(harness.athena.account, workgroup).map((call) =>
+    call.input.State === 'DISABLED' ? 'disable' : 'throttle',
+  );
 
 describe('crash-proof budget enforcement', () => {
   it('keeps the claim lease shorter than the ingest queue visibility timeout and longer than the ingest timeout', async () => {
@@ -130,17 +112,17 @@ describe('crash-proof budget enforcement', () => {
       return true;
     };
 
-    expect(await deliver(handler, oneDpuHourQueries(workgroup, 9))).toEqual([]);
+    expect(await deliver(handler, oneDpuHourQueries(harness, workgroup, 9))).toEqual([]);
 
     expect(lost.size).toBeGreaterThanOrEqual(4);
     expect(actionsMadeOn(workgroup)).toEqual(['throttle']);
-    const settled = await enforcement.actions(keyOf(workgroup));
+    const settled = await enforcement.actions(scenarioDayKey(workgroup));
     expect(settled.map((action) => [action.thresholdId, action.status])).toEqual([
       ['50:notify', 'applied'],
       ['80:throttle', 'applied'],
     ]);
     // The next crossing is carried out as well: no claim was left behind.
-    expect(await deliver(handler, oneDpuHourQueries(workgroup, 1))).toEqual([]);
+    expect(await deliver(handler, oneDpuHourQueries(harness, workgroup, 1))).toEqual([]);
     expect(actionsMadeOn(workgroup)).toEqual(['throttle', 'disable']);
   });
 
@@ -148,8 +130,8 @@ describe('crash-proof budget enforcement', () => {
     const workgroup = await aBudgetedCapacityWorkgroup();
     const handler = await anIngestInstance();
     // An owner that took the claim, then died (a timeout or an out-of-memory kill).
-    expect(await enforcement.acquire(keyOf(workgroup), 'dead-owner', NOON)).toBe(true);
-    const events = oneDpuHourQueries(workgroup, 9);
+    expect(await enforcement.acquire(scenarioDayKey(workgroup), 'dead-owner', NOON)).toBe(true);
+    const events = oneDpuHourQueries(harness, workgroup, 9);
 
     expect(await deliver(handler, events)).toHaveLength(9);
     expect(actionsMadeOn(workgroup)).toEqual([]);
@@ -171,9 +153,9 @@ describe('crash-proof budget enforcement', () => {
       const handlers = await Promise.all(
         Array.from({ length: instances }, () => anIngestInstance()),
       );
-      expect(await deliver(handlers[0] as IngestHandler, oneDpuHourQueries(workgroup, 7))).toEqual(
-        [],
-      );
+      expect(
+        await deliver(handlers[0] as IngestHandler, oneDpuHourQueries(harness, workgroup, 7)),
+      ).toEqual([]);
       // Slow Athena answers widen the window in which the instances' actions overlap.
       harness.athena.faults = {
         GetWorkGroup: { latencyMs: 150 },
@@ -184,7 +166,7 @@ describe('crash-proof budget enforcement', () => {
       const share = 4 / instances;
       const batches = handlers.map((handler) => ({
         handler,
-        events: oneDpuHourQueries(workgroup, share),
+        events: oneDpuHourQueries(harness, workgroup, share),
       }));
       let pending = await Promise.all(
         batches.map(async ({ handler, events }) => ({

@@ -8,6 +8,8 @@ import type {
   AthenaStandIn,
   SimulatedAthenaAccount,
 } from '../../local/stand-ins/athena-stand-in.js';
+import { aQueryExecution } from './factories.js';
+import { eventsFor, type IngestHarness } from './ingest-harness.js';
 import type { TestTable } from './test-table.js';
 
 /**
@@ -95,3 +97,31 @@ export function runEachTestAt(now: Date, athena: () => AthenaStandIn): void {
     athena().faults = {};
   });
 }
+
+/**
+ * Queries of exactly one DPU-hour each (8 DPUs for 7.5 minutes), finished on the scenario's day
+ * (at 11:00 unless `completedAt` says otherwise), put into the harness's Athena: their events.
+ */
+export function oneDpuHourQueries(
+  harness: Pick<IngestHarness, 'addExecutions'>,
+  workgroup: string,
+  count: number,
+  completedAt = new Date('2026-11-25T11:00:00Z'),
+) {
+  const executions = Array.from({ length: count }, () =>
+    aQueryExecution({ workgroup, dpuCount: 8, engineMs: 450_000, completedAt }),
+  );
+  harness.addExecutions(executions);
+  return eventsFor(executions);
+}
+
+/** The UpdateWorkGroup calls on a workgroup that Athena accepted. */
+export const successfulUpdatesOf = (account: SimulatedAthenaAccount, workgroup: string) =>
+  account.updateWorkGroupCalls.filter((call) => call.input.WorkGroup === workgroup && !call.error);
+
+/** The enforcement key of a workgroup's day budget on the scenario's day, 2026-11-25. */
+export const scenarioDayKey = (workgroup: string) => ({
+  workgroup,
+  period: 'day' as const,
+  periodKey: '2026-11-25',
+});
