@@ -192,36 +192,30 @@ describe('forecastUsage', () => {
       expect(result.projectedAtPeriodEnd).toBeCloseTo(29, 9);
     });
 
-    it('does not extrapolate at the start of the month', () => {
-      const result = forecast({ ...NOVEMBER, used: 3, now: new Date('2026-11-01T00:00:00Z') });
-
-      expect(result.elapsedMs).toBe(0);
-      expect(result.projectedAtPeriodEnd).toBe(3);
-      expect(result.limitReachedAt).toBeNull();
-    });
-
-    it('projects what is used once the month is over', () => {
-      const result = forecast({
-        ...NOVEMBER,
-        used: 90,
-        now: new Date('2026-12-03T00:00:00Z'),
-      });
-
-      expect(result.remainingMs).toBe(0);
-      expect(result.projectedAtPeriodEnd).toBe(90);
-      expect(result.limitReachedAt).toBeNull();
-    });
-
-    it('has no date for a limit reached only as the month ends', () => {
+    it.each<[string, number, string, Partial<Record<keyof ReturnType<typeof forecast>, unknown>>]>([
+      [
+        'does not extrapolate at the start of the month',
+        3,
+        '2026-11-01T00:00:00Z',
+        { elapsedMs: 0, projectedAtPeriodEnd: 3 },
+      ],
+      [
+        'projects what is used once the month is over',
+        90,
+        '2026-12-03T00:00:00Z',
+        { remainingMs: 0, projectedAtPeriodEnd: 90 },
+      ],
       // Half the limit in 15 of 30 days: the other half takes the remaining 15.
-      const result = forecast({
-        ...NOVEMBER,
-        used: 50,
-        now: new Date('2026-11-16T00:00:00Z'),
-      });
+      [
+        'has no date for a limit reached only as the month ends',
+        50,
+        '2026-11-16T00:00:00Z',
+        { projectedPercent: expect.closeTo(100, 9) },
+      ],
+    ])('%s', (_, used, now, expected) => {
+      const result = forecast({ ...NOVEMBER, used, now: new Date(now) });
 
-      expect(result.projectedPercent).toBeCloseTo(100, 9);
-      expect(result.limitReachedAt).toBeNull();
+      expect(result).toMatchObject({ ...expected, limitReachedAt: null });
     });
 
     it('dates a limit reached within the month', () => {
