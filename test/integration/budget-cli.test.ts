@@ -591,14 +591,6 @@ describe('athena-cost status', () => {
       ),
     ).toBe(true);
   });
-
-  it('fails for a workgroup without a budget', async () => {
-    const { code, stderr } = await athenaCost(['status', '--workgroup', 'nobody']);
-    expect(code).toBe(1);
-    expect(stderr).toBe(
-      "athena-cost: workgroup 'nobody' has no budget\nRun 'athena-cost budget list' to see the budgets.\n",
-    );
-  });
 });
 
 describe('athena-cost restore', () => {
@@ -711,12 +703,17 @@ describe('athena-cost restore', () => {
       engineConfiguration('64').EngineConfiguration.Classifications,
     );
   });
+});
 
-  it('fails for a workgroup with neither a budget nor anything to restore', async () => {
-    const { code, stderr } = await athenaCost(['restore', '--workgroup', 'nobody']);
+describe('a workgroup without a budget', () => {
+  it.each([
+    ['status', 'has no budget'],
+    ['restore', 'has no budget and nothing to restore'],
+  ])('fails for %s: the workgroup %s', async (command, what) => {
+    const { code, stderr } = await athenaCost([command, '--workgroup', 'nobody']);
     expect(code).toBe(1);
     expect(stderr).toBe(
-      "athena-cost: workgroup 'nobody' has no budget and nothing to restore\nRun 'athena-cost budget list' to see the budgets.\n",
+      `athena-cost: workgroup 'nobody' ${what}\nRun 'athena-cost budget list' to see the budgets.\n`,
     );
   });
 });

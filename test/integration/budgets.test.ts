@@ -79,6 +79,13 @@ async function setBudget(input: Record<string, unknown>) {
 const scenarioBudget = (workgroup: string, extra: Record<string, unknown> = {}) =>
   budgets.put(scenarioBudgetOf(workgroup, NOON.toISOString(), extra));
 
+/** A capacity workgroup whose 2 DPU-hour budget's one threshold, at 100 %, is `stop`. */
+async function aWorkgroupStoppedAtTwoDpuHours(stop: 'disable' | 'disable-now'): Promise<string> {
+  const workgroup = aCapacityWorkgroup();
+  await setBudget({ workgroup, limitDpuHours: 2, thresholds: [{ percent: 100, action: stop }] });
+  return workgroup;
+}
+
 const updatesOf = (workgroup: string) => successfulUpdatesOf(harness.athena.account, workgroup);
 
 describe('budget enforcement', () => {
@@ -334,12 +341,7 @@ describe('budget enforcement', () => {
   });
 
   it('stops running and queued queries for disable-now', async () => {
-    const workgroup = aCapacityWorkgroup();
-    await setBudget({
-      workgroup,
-      limitDpuHours: 2,
-      thresholds: [{ percent: 100, action: 'disable-now' }],
-    });
+    const workgroup = await aWorkgroupStoppedAtTwoDpuHours('disable-now');
     const running = [
       aQueryExecution({ workgroup, state: 'RUNNING' }),
       aQueryExecution({ workgroup, state: 'QUEUED' }),
@@ -357,12 +359,7 @@ describe('budget enforcement', () => {
   });
 
   it('keeps the action when the alert cannot be sent', async () => {
-    const workgroup = aCapacityWorkgroup();
-    await setBudget({
-      workgroup,
-      limitDpuHours: 2,
-      thresholds: [{ percent: 100, action: 'disable' }],
-    });
+    const workgroup = await aWorkgroupStoppedAtTwoDpuHours('disable');
     sns.failNext('Publish', 10, 'InternalError');
 
     expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 2))).toEqual([]);
