@@ -324,16 +324,20 @@ describe('simulated SQS queue', () => {
     delayed: false,
   });
 
-  it('redelivers failed records with a higher receive count, then dead-letters them', () => {
-    const queue = new SimulatedSqsQueue({
+  /** A queue of batches of 10 within 5 s, dead-lettering at the fifth receive. */
+  const aQueue = (visibilityTimeoutMs: number) =>
+    new SimulatedSqsQueue({
       batchSize: 10,
       batchingWindowMs: 5_000,
-      visibilityTimeoutMs: 420_000,
+      visibilityTimeoutMs,
       maxReceiveCount: 5,
       queueArn: 'arn:aws:sqs:us-east-1:123456789012:q',
       region: 'us-east-1',
       seed: 1,
     });
+
+  it('redelivers failed records with a higher receive count, then dead-letters them', () => {
+    const queue = aQueue(420_000);
     queue.send(message('ok'));
     queue.send(message('poison'));
     const counts: string[] = [];
@@ -352,15 +356,7 @@ describe('simulated SQS queue', () => {
   });
 
   it('fails the whole batch on an identifier that is not in it, as Lambda does', () => {
-    const queue = new SimulatedSqsQueue({
-      batchSize: 10,
-      batchingWindowMs: 5_000,
-      visibilityTimeoutMs: 1_000,
-      maxReceiveCount: 5,
-      queueArn: 'arn:aws:sqs:us-east-1:123456789012:q',
-      region: 'us-east-1',
-      seed: 1,
-    });
+    const queue = aQueue(1_000);
     queue.send(message('a'));
     queue.send(message('b'));
     const delivery = queue.receive(queue.nextDispatchAtMs() ?? 0);
