@@ -36,6 +36,14 @@ const executionsIn = (
     }),
   );
 
+/** A new workgroup and `count` finished queries of it in the Athena stand-in. */
+function aWorkgroupWithQueries(count: number) {
+  const workgroup = aWorkgroup();
+  const executions = executionsIn(workgroup, count);
+  harness.addExecutions(executions);
+  return { workgroup, executions };
+}
+
 /** DPU-milliseconds as Athena's own figures give them: peak DPU x engine time. */
 const expectedDpuMillis = (executions: readonly QueryExecution[]) =>
   executions.reduce(
@@ -103,9 +111,7 @@ describe('ingest handler', () => {
   });
 
   it('counts a query once when its event arrives twice in a batch and again in a later batch', async () => {
-    const workgroup = aWorkgroup();
-    const executions = executionsIn(workgroup, 2);
-    harness.addExecutions(executions);
+    const { workgroup, executions } = aWorkgroupWithQueries(2);
     const events = eventsFor(executions);
 
     expect(await harness.deliver([...events, events[0] as Record<string, unknown>])).toEqual([]);
@@ -121,9 +127,7 @@ describe('ingest handler', () => {
   });
 
   it('counts each query once when two invocations carry the same ids at the same time', async () => {
-    const workgroup = aWorkgroup();
-    const executions = executionsIn(workgroup, 120);
-    harness.addExecutions(executions);
+    const { workgroup, executions } = aWorkgroupWithQueries(120);
     const events = eventsFor(executions);
 
     const results = await Promise.all([
@@ -167,9 +171,7 @@ describe('ingest handler', () => {
   });
 
   it('fails the records of unknown query ids and records the others', async () => {
-    const workgroup = aWorkgroup();
-    const executions = executionsIn(workgroup, 3);
-    harness.addExecutions(executions);
+    const { workgroup, executions } = aWorkgroupWithQueries(3);
     const unknown = anSqsRecord(aStateChangeEvent(randomUUID()));
     const known = eventsFor(executions).map((event) => anSqsRecord(event));
 
@@ -180,9 +182,7 @@ describe('ingest handler', () => {
   });
 
   it('retries unprocessed ids once in the same invocation, then leaves them to redelivery', async () => {
-    const workgroup = aWorkgroup();
-    const executions = executionsIn(workgroup, 4);
-    harness.addExecutions(executions);
+    const { workgroup, executions } = aWorkgroupWithQueries(4);
     const [flaky, stubborn] = executions.map((execution) => execution.QueryExecutionId ?? '') as [
       string,
       string,
@@ -211,9 +211,7 @@ describe('ingest handler', () => {
   });
 
   it('fails the whole batch for redelivery when BatchGetQueryExecution stays throttled, and counts nothing twice after', async () => {
-    const workgroup = aWorkgroup();
-    const executions = executionsIn(workgroup, 5);
-    harness.addExecutions(executions);
+    const { workgroup, executions } = aWorkgroupWithQueries(5);
     const records = eventsFor(executions).map((event) => anSqsRecord(event));
     // More throttles than the SDK's attempts.
     harness.athena.failNext('BatchGetQueryExecution', 4, 'ThrottlingException');
@@ -232,9 +230,7 @@ describe('ingest handler', () => {
   });
 
   it('rides out throttling the SDK can retry', async () => {
-    const workgroup = aWorkgroup();
-    const executions = executionsIn(workgroup, 5);
-    harness.addExecutions(executions);
+    const { workgroup, executions } = aWorkgroupWithQueries(5);
     harness.athena.failNext('BatchGetQueryExecution', 2, 'ThrottlingException');
 
     expect(await harness.deliver(eventsFor(executions))).toEqual([]);
@@ -242,9 +238,7 @@ describe('ingest handler', () => {
   });
 
   it('keeps the records when CloudWatch fails: metrics are best effort', async () => {
-    const workgroup = aWorkgroup();
-    const executions = executionsIn(workgroup, 3);
-    harness.addExecutions(executions);
+    const { workgroup, executions } = aWorkgroupWithQueries(3);
     harness.cloudWatch.failNext('PutMetricData', 10, 'InternalServiceError');
 
     expect(await harness.deliver(eventsFor(executions))).toEqual([]);
