@@ -11,6 +11,8 @@ import { deriveQueryUsage, type QueryUsage } from '../../lib/usage/query-usage.j
 import { aQueryExecution } from '../support/factories.js';
 
 const NOW = new Date('2026-11-25T12:00:00.000Z');
+/** The state after a complete pass that began now: the watermark moved to now, no pass open. */
+const CAUGHT_UP_TO_NOW = { watermark: NOW.toISOString(), pass: undefined };
 const MINUTE = 60_000;
 const pricing = { pricePerDpuHourUsd: 0.3, pricePerTbScannedUsd: 5 };
 const logger = new Logger({ logLevel: 'SILENT' });
@@ -166,10 +168,7 @@ describe('reconcileWorkgroups', () => {
 
     expect(result.reconciled).toBe(20);
     expect(w.calls.fetch).toBe(2);
-    expect(w.states.get('analytics')).toMatchObject({
-      watermark: NOW.toISOString(),
-      pass: undefined,
-    });
+    expect(w.states.get('analytics')).toMatchObject(CAUGHT_UP_TO_NOW);
   });
 
   it('starts the pass over when Athena no longer accepts the saved token', async () => {
@@ -189,10 +188,7 @@ describe('reconcileWorkgroups', () => {
 
     expect(result.workgroups[0]).toMatchObject({ recorded: 60, complete: true, error: undefined });
     // The new pass began now, so the watermark is now, not the stale pass's start.
-    expect(w.states.get('analytics')).toMatchObject({
-      watermark: NOW.toISOString(),
-      pass: undefined,
-    });
+    expect(w.states.get('analytics')).toMatchObject(CAUGHT_UP_TO_NOW);
   });
 
   it('keeps the watermark where it was when a missing query could not even be fetched', async () => {
