@@ -132,12 +132,10 @@ describe('evaluateBudget', () => {
 
   it('orders thresholds at the same percent from mildest to harshest action', () => {
     const budget = aBudget({
-      thresholds: [
-        { percent: 100, action: 'disable-now' },
-        { percent: 100, action: 'disable' },
-        { percent: 100, action: 'notify' },
-        { percent: 100, action: 'throttle' },
-      ],
+      thresholds: (['disable-now', 'disable', 'notify', 'throttle'] as const).map((action) => ({
+        percent: 100,
+        action,
+      })),
     });
 
     const evaluation = evaluateBudget(budget, totals({ dpuHours: 100 }), NOTHING_APPLIED);
