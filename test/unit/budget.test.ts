@@ -26,6 +26,8 @@ const validInput = {
 const WORKGROUP_RULE =
   'workgroup must be 1 to 128 characters among a-z, A-Z, 0-9, ".", "_" and "-"';
 
+const notifyAt = (percent: number) => ({ percent, action: 'notify' });
+
 function reasonFor(input: unknown): string {
   const parsed = parseBudget(input);
   if (parsed.ok) throw new Error('expected the budget to be rejected');
@@ -140,12 +142,7 @@ describe('parseBudget', () => {
     ],
     [
       'a threshold above 1000%',
-      {
-        thresholds: [
-          { percent: 50, action: 'notify' },
-          { percent: 1001, action: 'notify' },
-        ],
-      },
+      { thresholds: [notifyAt(50), notifyAt(1001)] },
       'thresholds[1].percent must be greater than 0 and at most 1000',
     ],
     [
@@ -160,12 +157,7 @@ describe('parseBudget', () => {
     ],
     [
       'a repeated threshold',
-      {
-        thresholds: [
-          { percent: 80, action: 'notify' },
-          { percent: 80, action: 'notify' },
-        ],
-      },
+      { thresholds: [notifyAt(80), notifyAt(80)] },
       'thresholds must have at most one 80% notify threshold',
     ],
     [
