@@ -513,20 +513,20 @@ describe('CloudWatch stand-in', () => {
     expect(cloudWatch.metrics.sum('AthenaCost', 'Queries', [])).toBe(1);
   });
 
+  /** PutMetricData of one datum of value 1. */
+  const aDatumOfOne = (namespace: string, metricName: string) =>
+    new PutMetricDataCommand({
+      Namespace: namespace,
+      MetricData: [{ MetricName: metricName, Value: 1 }],
+    });
+
   it('rejects more than 1000 datums and reserved namespaces', async () => {
     const tooMany = Array.from({ length: 1001 }, () => ({ MetricName: 'X', Value: 1 }));
 
     const sizeError = await caught(() =>
       client.send(new PutMetricDataCommand({ Namespace: 'AthenaCost', MetricData: tooMany })),
     );
-    const namespaceError = await caught(() =>
-      client.send(
-        new PutMetricDataCommand({
-          Namespace: 'AWS/Athena',
-          MetricData: [{ MetricName: 'X', Value: 1 }],
-        }),
-      ),
-    );
+    const namespaceError = await caught(() => client.send(aDatumOfOne('AWS/Athena', 'X')));
 
     expect(sizeError.name).toBe('InvalidParameterValueException');
     expect(sizeError.message).toContain('1000');
@@ -536,10 +536,7 @@ describe('CloudWatch stand-in', () => {
 
   it('surfaces throttling under its query code and lets SDK retries succeed', async () => {
     cloudWatch.failNext('PutMetricData', 1);
-    const putOne = new PutMetricDataCommand({
-      Namespace: 'AthenaCost',
-      MetricData: [{ MetricName: 'Queries', Value: 1 }],
-    });
+    const putOne = aDatumOfOne('AthenaCost', 'Queries');
 
     const error = await caught(() => client.send(putOne));
 
@@ -558,14 +555,7 @@ describe('CloudWatch stand-in', () => {
   it('maps server faults to InternalServiceFault', async () => {
     cloudWatch.faults = { PutMetricData: { serverErrorRate: 1 } };
 
-    const error = await caught(() =>
-      client.send(
-        new PutMetricDataCommand({
-          Namespace: 'AthenaCost',
-          MetricData: [{ MetricName: 'Queries', Value: 1 }],
-        }),
-      ),
-    );
+    const error = await caught(() => client.send(aDatumOfOne('AthenaCost', 'Queries')));
 
     expect(error.name).toBe('InternalServiceFault');
     expect(error.$fault).toBe('server');
