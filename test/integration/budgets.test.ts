@@ -698,12 +698,12 @@ describe('a new period starts clean', () => {
     // Prepare: yesterday's budget throttled and disabled the workgroup; restore has not run yet.
     const workgroup = aCapacityWorkgroup();
     await scenarioBudget(workgroup);
-    expect(await harness.deliver(oneDpuHourQueries(workgroup, 10))).toEqual([]);
+    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 10))).toEqual([]);
     expect(harness.athena.account.getWorkGroup(workgroup)?.State).toBe('DISABLED');
 
     // Act: half a minute into the next day, today's queries already cross today's throttle.
     vi.setSystemTime(new Date('2026-11-26T00:00:30Z'));
-    const today = oneDpuHourQueries(workgroup, 8, new Date('2026-11-26T00:00:10Z'));
+    const today = oneDpuHourQueries(harness, workgroup, 8, new Date('2026-11-26T00:00:10Z'));
     expect(await harness.deliver(today)).toEqual([]);
 
     // Assess: enabled again, throttled for today, and today's snapshot is the workgroup's own.
