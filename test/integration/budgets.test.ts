@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AthenaClient, UpdateWorkGroupCommand } from '@aws-sdk/client-athena';
+import { AthenaClient, UpdateWorkGroupCommand, type WorkGroup } from '@aws-sdk/client-athena';
 import type { ScheduledEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseBudget } from '../../lib/budgets/budget.js';
@@ -85,6 +85,12 @@ async function aWorkgroupStoppedAtTwoDpuHours(stop: 'disable' | 'disable-now'): 
   await setBudget({ workgroup, limitDpuHours: 2, thresholds: [{ percent: 100, action: stop }] });
   return workgroup;
 }
+
+/** The max-dpu-count of a workgroup's engine classification, the first one. */
+const engineMaxDpuOf = (workgroup: WorkGroup | undefined) =>
+  workgroup?.Configuration?.EngineConfiguration?.Classifications?.[0]?.Properties?.[
+    'max-dpu-count'
+  ];
 
 const updatesOf = (workgroup: string) => successfulUpdatesOf(harness.athena.account, workgroup);
 
@@ -333,11 +339,7 @@ describe('budget enforcement', () => {
     expect(results[0]?.conflicts).toEqual([expect.stringContaining('max-dpu-count')]);
     const after = harness.athena.account.getWorkGroup(workgroup);
     expect(after?.State).toBe('ENABLED');
-    expect(
-      after?.Configuration?.EngineConfiguration?.Classifications?.[0]?.Properties?.[
-        'max-dpu-count'
-      ],
-    ).toBe('16');
+    expect(engineMaxDpuOf(after)).toBe('16');
   });
 
   it('stops running and queued queries for disable-now', async () => {
@@ -709,11 +711,7 @@ describe('a new period starts clean', () => {
     // Assess: enabled again, throttled for today, and today's snapshot is the workgroup's own.
     const after = harness.athena.account.getWorkGroup(workgroup);
     expect(after?.State).toBe('ENABLED');
-    expect(
-      after?.Configuration?.EngineConfiguration?.Classifications?.[0]?.Properties?.[
-        'max-dpu-count'
-      ],
-    ).toBe('8');
+    expect(engineMaxDpuOf(after)).toBe('8');
     const states = await enforcement.activeStates();
     const todays = states.find(
       (state) => state.workgroup === workgroup && state.periodKey === '2026-11-26',
