@@ -1,11 +1,18 @@
 import type {
   BatchGetQueryExecutionInput,
   BatchGetQueryExecutionOutput,
+  CapacityReservation,
   EngineConfiguration,
+  GetCapacityAssignmentConfigurationInput,
+  GetCapacityAssignmentConfigurationOutput,
+  GetCapacityReservationInput,
+  GetCapacityReservationOutput,
   GetQueryExecutionInput,
   GetQueryExecutionOutput,
   GetWorkGroupInput,
   GetWorkGroupOutput,
+  ListCapacityReservationsInput,
+  ListCapacityReservationsOutput,
   ListQueryExecutionsInput,
   ListQueryExecutionsOutput,
   ListWorkGroupsInput,
@@ -17,6 +24,8 @@ import type {
   StopQueryExecutionInput,
   StopQueryExecutionOutput,
   UnprocessedQueryExecutionId,
+  UpdateCapacityReservationInput,
+  UpdateCapacityReservationOutput,
   UpdateWorkGroupInput,
   UpdateWorkGroupOutput,
   WorkGroup,
@@ -84,6 +93,16 @@ export interface UpdateWorkGroupRecord {
   readonly error?: string;
 }
 
+/** A capacity reservation to seed; unset fields: ACTIVE, allocated = target, created now. */
+export type CapacityReservationInit = Partial<CapacityReservation> & {
+  readonly Name: string;
+  readonly TargetDpus: number;
+};
+
+/** At most 20 workgroups per capacity assignment configuration (Athena user guide). */
+const MAX_ASSIGNED_WORKGROUPS = 20;
+const MIN_TARGET_DPUS = 4;
+
 /** One StopQueryExecution call that reached the account, accepted or not. */
 export interface StopQueryExecutionRecord {
   readonly queryExecutionId: string;
@@ -115,7 +134,17 @@ export class SimulatedAthenaAccount {
   /** StopQueryExecution calls in arrival order. */
   readonly stopQueryExecutionCalls: StopQueryExecutionRecord[] = [];
 
+  /** UpdateCapacityReservation calls in arrival order. */
+  readonly updateCapacityReservationCalls: {
+    readonly input: UpdateCapacityReservationInput;
+    readonly at: Date;
+    readonly error?: string;
+  }[] = [];
+
   private readonly workGroups = new Map<string, WorkGroup>();
+  private readonly capacityReservations = new Map<string, CapacityReservation>();
+  /** Reservation name → the workgroups its assignment configuration lists. */
+  private readonly capacityAssignments = new Map<string, string[]>();
   private readonly executions = new Map<string, StoredExecution>();
   /** Per id, the unprocessed answers still to give, oldest first: each call to unprocessedOnce adds one. */
   private readonly unprocessed = new Map<string, PendingUnprocessed[]>();
@@ -381,6 +410,146 @@ export class SimulatedAthenaAccount {
     }
   }
 
+  /** Adds or replaces a capacity reservation; returns the stored copy. */
+  putCapacityReservation(init: CapacityReservationInit): CapacityReservation {
+    const now = this.clock();
+    const reservation: CapacityReservation = {
+      Status: 'ACTIVE',
+      AllocatedDpus: init.TargetDpus,
+      CreationTime: now,
+      LastSuccessfulAllocationTime: now,
+      ...structuredClone(init),
+    };
+    this.capacityReservations.set(init.Name, reservation);
+    return structuredClone(reservation);
+  }
+
+  /** A copy of the reservation, or undefined. */
+  getCapacityReservation(name: string): CapacityReservation | undefined {
+    const reservation = this.capacityReservations.get(name);
+    return reservation === undefined ? undefined : structuredClone(reservation);
+  }
+
+  /**
+   * Changes a reservation as Athena would over time (an allocation completing, a cancellation):
+   * the fields given replace the stored ones.
+   */
+  changeCapacityReservation(name: string, change: Partial<CapacityReservation>): void {
+    const reservation = this.requireCapacityReservation(name);
+    this.capacityReservations.set(name, { ...reservation, ...structuredClone(change) });
+  }
+
+  /** Removes a reservation, as Athena eventually stops listing a cancelled one. */
+  removeCapacityReservation(name: string): void {
+    this.capacityReservations.delete(name);
+    this.capacityAssignments.delete(name);
+  }
+
+  /**
+   * Replaces a reservation's assignment configuration (PutCapacityAssignmentConfiguration): at
+   * most 20 workgroups, each existing and in no other reservation's configuration.
+   */
+  assignWorkGroups(reservation: string, workGroups: readonly string[]): void {
+    this.requireCapacityReservation(reservation);
+    if (workGroups.length > MAX_ASSIGNED_WORKGROUPS)
+      throw new Error(`a reservation serves at most ${MAX_ASSIGNED_WORKGROUPS} workgroups`);
+    for (const name of workGroups) {
+      if (!this.workGroups.has(name)) throw new Error(`workgroup ${name} does not exist`);
+      for (const [other, assigned] of this.capacityAssignments)
+        if (other !== reservation && assigned.includes(name))
+          throw new Error(`workgroup ${name} is already assigned to ${other}`);
+    }
+    this.capacityAssignments.set(reservation, [...workGroups]);
+  }
+
+  /** Serves ListCapacityReservations: whole reservations in name order. */
+  listCapacityReservations(input: ListCapacityReservationsInput): ListCapacityReservationsOutput {
+    const pageSize = pageSizeOf(input.MaxResults, 1, MAX_PAGE_SIZE) || MAX_PAGE_SIZE;
+    const names = [...this.capacityReservations.keys()].sort();
+    let start = 0;
+    if (input.NextToken !== undefined) {
+      const after = decodeToken(input.NextToken).r;
+      if (typeof after !== 'string') throw invalidRequest('Invalid NextToken');
+      start = names.findIndex((name) => name > after);
+      if (start === -1) start = names.length;
+    }
+    const page = names.slice(start, start + pageSize);
+    const last = page.at(-1);
+    return {
+      CapacityReservations: page.map((name) =>
+        structuredClone(this.requireCapacityReservation(name)),
+      ),
+      ...(start + pageSize < names.length && last !== undefined
+        ? { NextToken: encodeToken({ r: last }) }
+        : {}),
+    };
+  }
+
+  /** Serves GetCapacityReservation. */
+  getCapacityReservationOperation(
+    input: GetCapacityReservationInput,
+  ): GetCapacityReservationOutput {
+    const name = requireString(input.Name, 'Name');
+    return { CapacityReservation: structuredClone(this.requireCapacityReservation(name)) };
+  }
+
+  /**
+   * Serves GetCapacityAssignmentConfiguration. For a reservation without a configuration
+   * Athena's answer is undocumented ("if one exists"): the stand-in returns an empty one.
+   */
+  getCapacityAssignmentConfiguration(
+    input: GetCapacityAssignmentConfigurationInput,
+  ): GetCapacityAssignmentConfigurationOutput {
+    const name = requireString(input.CapacityReservationName, 'CapacityReservationName');
+    this.requireCapacityReservation(name);
+    const assigned = this.capacityAssignments.get(name) ?? [];
+    return {
+      CapacityAssignmentConfiguration: {
+        CapacityReservationName: name,
+        CapacityAssignments: assigned.length === 0 ? [] : [{ WorkGroupNames: [...assigned] }],
+      },
+    };
+  }
+
+  /**
+   * Serves UpdateCapacityReservation: a new TargetDpus (at least 4) is requested; the
+   * allocation follows only when a test or the simulation completes it (changeCapacityReservation),
+   * as real requests take up to 30 minutes and may fail.
+   */
+  updateCapacityReservation(
+    input: UpdateCapacityReservationInput,
+  ): UpdateCapacityReservationOutput {
+    const at = this.clock();
+    const recorded = structuredClone(input);
+    try {
+      const name = requireString(input.Name, 'Name');
+      const reservation = this.requireCapacityReservation(name);
+      const target = input.TargetDpus;
+      if (typeof target !== 'number' || !Number.isInteger(target) || target < MIN_TARGET_DPUS)
+        throw invalidRequest(`TargetDpus must be an integer of at least ${MIN_TARGET_DPUS}`);
+      if (reservation.Status !== 'ACTIVE')
+        throw invalidRequest(`Capacity reservation ${name} is ${reservation.Status}`);
+      this.capacityReservations.set(name, {
+        ...reservation,
+        TargetDpus: target,
+        Status: 'UPDATE_PENDING',
+        LastAllocation: { Status: 'PENDING', RequestTime: at },
+      });
+      this.updateCapacityReservationCalls.push({ input: recorded, at });
+      return {};
+    } catch (error) {
+      this.updateCapacityReservationCalls.push({ input: recorded, at, error: describe(error) });
+      throw error;
+    }
+  }
+
+  private requireCapacityReservation(name: string): CapacityReservation {
+    const reservation = this.capacityReservations.get(name);
+    if (reservation === undefined)
+      throw invalidRequest(`Capacity reservation ${name} is not found.`);
+    return reservation;
+  }
+
   private requireWorkGroup(name: string): WorkGroup {
     const workGroup = this.workGroups.get(name);
     if (workGroup === undefined) {
@@ -439,6 +608,19 @@ export async function startAthenaStandIn(
     UpdateWorkGroup: operation((input: UpdateWorkGroupInput) => account.updateWorkGroup(input)),
     StopQueryExecution: operation((input: StopQueryExecutionInput) =>
       account.stopQueryExecution(input),
+    ),
+    ListCapacityReservations: operation((input: ListCapacityReservationsInput) =>
+      account.listCapacityReservations(input),
+    ),
+    GetCapacityReservation: operation((input: GetCapacityReservationInput) =>
+      account.getCapacityReservationOperation(input),
+    ),
+    GetCapacityAssignmentConfiguration: operation(
+      (input: GetCapacityAssignmentConfigurationInput) =>
+        account.getCapacityAssignmentConfiguration(input),
+    ),
+    UpdateCapacityReservation: operation((input: UpdateCapacityReservationInput) =>
+      account.updateCapacityReservation(input),
     ),
   };
   const server = await startAwsJsonServer({

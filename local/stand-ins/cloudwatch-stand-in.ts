@@ -5,9 +5,15 @@ import {
   type DescribeAlarmsOutput,
   type Dimension,
   type Entity,
+  type GetMetricDataInput,
+  type GetMetricDataOutput,
   type GetMetricStatisticsInput,
   type GetMetricStatisticsOutput,
+  type ListMetricsInput,
+  type ListMetricsOutput,
+  type Metric,
   type MetricAlarm,
+  type MetricDataResult,
   type PutMetricAlarmInput,
   StandardUnit,
   type StatisticSet,
@@ -30,6 +36,10 @@ const MAX_ACTIONS = 5;
 const DEFAULT_DESCRIBE_PAGE = 50;
 const MAX_DESCRIBE_PAGE = 100;
 const STANDARD_UNITS: ReadonlySet<string> = new Set(Object.values(StandardUnit));
+const MAX_METRIC_DATA_QUERIES = 500;
+const LIST_METRICS_PAGE = 500;
+/** GetMetricData query ids: a lower-case letter, then letters, digits and underscores. */
+const QUERY_ID = /^[a-z][a-zA-Z0-9_]{0,254}$/;
 
 /** One stored metric datum, as PutMetricData delivered it. */
 export interface StoredDatum {
@@ -110,6 +120,20 @@ export class MetricStore {
     this.stored.length = 0;
   }
 
+  /**
+   * Stores a datum an AWS service publishes itself (e.g. `AWS/Athena` `DPUAllocated`), which
+   * PutMetricData refuses: tests and the simulation feed ListMetrics and GetMetricData with it.
+   */
+  publishServiceDatum(datum: {
+    readonly namespace: string;
+    readonly metricName: string;
+    readonly dimensions: readonly Dimension[];
+    readonly timestamp: Date;
+    readonly value: number;
+  }): void {
+    this.stored.push({ ...datum, dimensions: [...datum.dimensions] });
+  }
+
   /** @internal Used by the stand-in after validation. */
   add(datums: readonly StoredDatum[]): void {
     this.stored.push(...datums);
@@ -156,8 +180,9 @@ export interface CloudWatchStandIn extends FaultControls {
  * Starts a CloudWatch endpoint speaking what SDK v3 now sends: awsJson1_0 with
  * `X-Amz-Target: GraniteServiceVersion20100801.<Operation>` in awsQuery-compatible mode, so
  * errors carry the legacy query code in `x-amzn-query-error`. Serves PutMetricData (gzip
- * bodies included), GetMetricStatistics (Sum and SampleCount), PutMetricAlarm, DescribeAlarms
- * and DeleteAlarms.
+ * bodies included), GetMetricStatistics (Sum and SampleCount), PutMetricAlarm, DescribeAlarms,
+ * DeleteAlarms, and ListMetrics and GetMetricData (MetricStat queries only) over every stored
+ * datum.
  */
 export async function startCloudWatchStandIn(
   options: CloudWatchStandInOptions = {},
@@ -190,6 +215,8 @@ export async function startCloudWatchStandIn(
       GetMetricStatistics: operation((input: GetMetricStatisticsInput) =>
         getMetricStatistics(metrics, input),
       ),
+      ListMetrics: operation((input: ListMetricsInput) => listMetrics(metrics.datums(), input)),
+      GetMetricData: (input) => getMetricData(metrics.datums(), input),
       DeleteAlarms: operation((input: DeleteAlarmsInput) => {
         const names = alarmNameList(input.AlarmNames, 'AlarmNames', true);
         const missing = names.filter((name) => !alarms.has(name));
@@ -550,6 +577,136 @@ function alarmNameList(value: unknown, field: string, required: boolean): string
     }
     return name;
   });
+}
+
+const metricKey = (namespace: string, metricName: string, dimensions: readonly Dimension[]) =>
+  JSON.stringify([namespace, metricName, [...dimensions].map((d) => [d.Name, d.Value]).sort()]);
+
+/** ListMetrics: the distinct metrics stored, filtered by namespace, name and dimensions. */
+function listMetrics(datums: readonly StoredDatum[], input: ListMetricsInput): ListMetricsOutput {
+  const metrics = new Map<string, Metric>();
+  for (const datum of datums) {
+    if (input.Namespace !== undefined && datum.namespace !== input.Namespace) continue;
+    if (input.MetricName !== undefined && datum.metricName !== input.MetricName) continue;
+    const filters = input.Dimensions ?? [];
+    if (
+      !filters.every((filter) =>
+        datum.dimensions.some(
+          (dimension) =>
+            dimension.Name === filter.Name &&
+            (filter.Value === undefined || dimension.Value === filter.Value),
+        ),
+      )
+    )
+      continue;
+    metrics.set(metricKey(datum.namespace, datum.metricName, datum.dimensions), {
+      Namespace: datum.namespace,
+      MetricName: datum.metricName,
+      Dimensions: [...datum.dimensions],
+    });
+  }
+  const sorted = [...metrics.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  let start = 0;
+  if (input.NextToken !== undefined) {
+    const after = decodeNameToken(input.NextToken);
+    start = sorted.findIndex(([key]) => key > after);
+    if (start === -1) start = sorted.length;
+  }
+  const page = sorted.slice(start, start + LIST_METRICS_PAGE);
+  const last = page.at(-1)?.[0];
+  return {
+    Metrics: page.map(([, metric]) => metric),
+    ...(start + LIST_METRICS_PAGE < sorted.length && last !== undefined
+      ? { NextToken: Buffer.from(last).toString('base64url') }
+      : {}),
+  };
+}
+
+const STATISTICS: Readonly<Record<string, (values: readonly number[]) => number>> = {
+  Average: (values) => values.reduce((sum, value) => sum + value, 0) / values.length,
+  Sum: (values) => values.reduce((sum, value) => sum + value, 0),
+  Minimum: (values) => Math.min(...values),
+  Maximum: (values) => Math.max(...values),
+  SampleCount: (values) => values.length,
+};
+
+/**
+ * GetMetricData for MetricStat queries: the datums of exactly the metric's dimensions in
+ * [StartTime, EndTime), in buckets of Period seconds aligned to the epoch, one statistic each.
+ * Everything fits one page here (real CloudWatch pages at 100,800 datapoints).
+ */
+function getMetricData(datums: readonly StoredDatum[], raw: JsonObject): GetMetricDataOutput {
+  const input = raw as unknown as GetMetricDataInput;
+  const start = fromWireTimestamp(raw.StartTime);
+  const end = fromWireTimestamp(raw.EndTime);
+  if (start === undefined || end === undefined)
+    throw cloudWatchError('MissingParameter', 'The parameters StartTime and EndTime are required.');
+  if (end.getTime() <= start.getTime())
+    throw invalidValue('The parameter StartTime must be less than the parameter EndTime.');
+  const queries = listOrEmpty(input.MetricDataQueries, 'MetricDataQueries');
+  if (queries.length === 0 || queries.length > MAX_METRIC_DATA_QUERIES)
+    throw invalidValue(
+      `The collection MetricDataQueries must have between 1 and ${MAX_METRIC_DATA_QUERIES} members.`,
+    );
+  const ids = new Set<string>();
+  const results: MetricDataResult[] = [];
+  for (const [index, rawQuery] of queries.entries()) {
+    const query = asObject(
+      rawQuery,
+      `MetricDataQueries.member.${index + 1}`,
+    ) as unknown as NonNullable<GetMetricDataInput['MetricDataQueries']>[number];
+    const id = query.Id;
+    if (typeof id !== 'string' || !QUERY_ID.test(id) || ids.has(id))
+      throw invalidValue(
+        `The value ${String(id)} for parameter MetricDataQueries.member.${index + 1}.Id is invalid.`,
+      );
+    ids.add(id);
+    const stat = query.MetricStat;
+    if (stat?.Metric === undefined)
+      throw invalidValue('The stand-in serves MetricStat queries only.');
+    const period = stat.Period;
+    if (typeof period !== 'number' || period < 1 || (period >= 60 && period % 60 !== 0))
+      throw invalidValue(
+        `The parameter MetricDataQueries.member.${index + 1}.MetricStat.Period must be 1, 5, 10, 30 or a multiple of 60.`,
+      );
+    const statistic = STATISTICS[String(stat.Stat)];
+    if (statistic === undefined)
+      throw invalidValue(
+        `The value ${String(stat.Stat)} for parameter MetricDataQueries.member.${index + 1}.MetricStat.Stat is invalid.`,
+      );
+    const {
+      Namespace: namespace,
+      MetricName: metricName,
+      Dimensions: dimensions = [],
+    } = stat.Metric;
+    const buckets = new Map<number, number[]>();
+    for (const datum of datums) {
+      if (datum.namespace !== namespace || datum.metricName !== metricName) continue;
+      if (!dimensionsMatch(datum.dimensions, dimensions)) continue;
+      const at = datum.timestamp.getTime();
+      if (at < start.getTime() || at >= end.getTime()) continue;
+      const bucket = Math.floor(at / (period * 1000)) * period * 1000;
+      const values = buckets.get(bucket) ?? [];
+      if (datum.value !== undefined) values.push(datum.value);
+      datum.values?.forEach((value, position) => {
+        for (let count = 0; count < (datum.counts?.[position] ?? 1); count++) values.push(value);
+      });
+      buckets.set(bucket, values);
+    }
+    const ascending = input.ScanBy === 'TimestampAscending';
+    const points = [...buckets.entries()]
+      .filter(([, values]) => values.length > 0)
+      .sort(([a], [b]) => (ascending ? a - b : b - a));
+    results.push({
+      Id: id,
+      Label: query.Label ?? metricName,
+      Timestamps: points.map(([bucket]) => new Date(bucket)),
+      Values: points.map(([, values]) => statistic(values)),
+      StatusCode: 'Complete',
+      Messages: [],
+    });
+  }
+  return { MetricDataResults: results, Messages: [] };
 }
 
 function dimensionsMatch(
