@@ -11,6 +11,16 @@ export const TableKeys = {
     pk: `USAGE#${workgroup}`,
     sk: periodKeyAttribute(period, key),
   }),
+  /**
+   * A capacity reservation's counter. `#` cannot occur in a workgroup name, so these never meet
+   * a workgroup's; they carry no `workgroup` attribute and so stay out of `byPeriod`.
+   */
+  reservationUsage: (reservation: string, period: Period, key: string) => ({
+    pk: `USAGE#reservation#${reservation}`,
+    sk: periodKeyAttribute(period, key),
+  }),
+  /** The capacity function's accounting state of every reservation, in one partition. */
+  capacity: (reservation: string) => ({ pk: 'CAPACITY', sk: reservation }),
   budget: (workgroup: string) => ({ pk: 'BUDGET', sk: workgroup }),
   /** All enforcement states sit in one partition: restore lists them with one Query. */
   enforcement: (workgroup: string, period: Period, key: string) => ({
@@ -101,3 +111,6 @@ export const ATTRIBUTION_VALUES_UPDATE = {
   ConditionExpression: 'attribute_not_exists(#values) OR size(#values) <= :maxBefore',
   ExpressionAttributeNames: { '#values': 'values' },
 } as const;
+
+/** Prefix of the attributes of a reservation counter holding one workgroup's attributed DPU-ms. */
+export const ATTRIBUTED_WORKGROUP_PREFIX = 'attributed#';

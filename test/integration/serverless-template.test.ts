@@ -93,6 +93,7 @@ const FUNCTION_ROLES = {
   ReconcileLambdaFunction: 'ReconcileRole',
   DigestLambdaFunction: 'DigestRole',
   PublishMetricsLambdaFunction: 'PublishMetricsRole',
+  CapacityLambdaFunction: 'CapacityRole',
 } as const;
 
 function roleStatements(roleLogicalId: string): Statement[] {
@@ -242,11 +243,11 @@ describe('sls package (offline, no credentials)', () => {
     });
   });
 
-  it('runs restore hourly, reconcile every 15 minutes, the digest at 07:00 UTC and the metrics outbox sweep every 5', () => {
+  it('runs restore hourly, reconcile every 15 minutes, the digest at 07:00 UTC, the metrics outbox sweep and capacity every 5', () => {
     const scheduled = resourcesOfType('AWS::Events::Rule').filter(
       ([, r]) => r.Properties.ScheduleExpression !== undefined,
     );
-    expect(scheduled).toHaveLength(4);
+    expect(scheduled).toHaveLength(5);
     const scheduleOf = (functionLogicalId: string) =>
       scheduled.find(([, rule]) =>
         (rule.Properties.Targets as { Arn: unknown }[]).some(
@@ -267,6 +268,9 @@ describe('sls package (offline, no credentials)', () => {
     expect(scheduleOf('PublishMetricsLambdaFunction')?.Properties.ScheduleExpression).toBe(
       'rate(5 minutes)',
     );
+    expect(scheduleOf('CapacityLambdaFunction')?.Properties.ScheduleExpression).toBe(
+      'rate(5 minutes)',
+    );
     for (const [, rule] of scheduled) expect(rule.Properties.Targets).toHaveLength(1);
   });
 
@@ -284,20 +288,20 @@ describe('sls package (offline, no credentials)', () => {
     });
     const reserve = Number(variables.RECONCILE_RESERVE_SECONDS);
     expect(reserve).toBeLessThan(resource('ReconcileLambdaFunction').Properties.Timeout as number);
-    // Reconcile and the digest: a failed run is not retried by Lambda.
+    // Reconcile, the digest and capacity: a failed run is not retried by Lambda (capacity's
+    // next scheduled run counts from the same watermark).
     const invokeConfigs = resourcesOfType('AWS::Lambda::EventInvokeConfig').map(
       ([, config]) => config.Properties,
     );
-    expect(invokeConfigs).toEqual([
-      expect.objectContaining({
-        FunctionName: ref('ReconcileLambdaFunction'),
-        MaximumRetryAttempts: 0,
-      }),
-      expect.objectContaining({
-        FunctionName: ref('DigestLambdaFunction'),
-        MaximumRetryAttempts: 0,
-      }),
-    ]);
+    expect(invokeConfigs).toHaveLength(3);
+    for (const functionId of [
+      'ReconcileLambdaFunction',
+      'DigestLambdaFunction',
+      'CapacityLambdaFunction',
+    ])
+      expect(invokeConfigs).toContainEqual(
+        expect.objectContaining({ FunctionName: ref(functionId), MaximumRetryAttempts: 0 }),
+      );
   });
 
   it('retains the table and the DLQ when the stack is deleted or they are replaced', () => {
@@ -417,8 +421,11 @@ describe('sls package (offline, no credentials)', () => {
         expect(resources).toEqual(['*']);
         expect([
           'athena:ListWorkGroups',
+          'athena:ListCapacityReservations',
           'cloudwatch:PutMetricData',
           'cloudwatch:GetMetricStatistics',
+          'cloudwatch:ListMetrics',
+          'cloudwatch:GetMetricData',
         ]).toEqual(expect.arrayContaining(actions));
       }
       if (actions.includes('cloudwatch:PutMetricData')) {
@@ -432,7 +439,21 @@ describe('sls package (offline, no credentials)', () => {
           expect(actions).toEqual(['athena:ListWorkGroups']);
           continue;
         }
+        if (actions.includes('athena:ListCapacityReservations')) {
+          expect(actions).toEqual(['athena:ListCapacityReservations']);
+          continue;
+        }
         expect(actions.every((action) => action.startsWith('athena:'))).toBe(true);
+        if (actions.every((action) => action.includes('Capacity'))) {
+          expect(resources).toEqual([
+            {
+              'Fn::Sub':
+                // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax
+                'arn:${AWS::Partition}:athena:${AWS::Region}:${AWS::AccountId}:capacity-reservation/*',
+            },
+          ]);
+          continue;
+        }
         expect(resources).toEqual([
           {
             // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax

@@ -118,6 +118,16 @@ describe('the packaged prod template (offline)', () => {
       expect(callsOf(entry)).not.toContain('DynamoDBClient.Scan');
       expect(callsOf(entry)).not.toContain('DynamoDBClient.DescribeEndpoints');
     }
+    const capacity = access.find((entry) => entry.functionId === 'CapacityLambdaFunction');
+    expect(capacity && callsOf(capacity)).toEqual(
+      expect.arrayContaining([
+        'AthenaClient.GetCapacityAssignmentConfiguration',
+        'AthenaClient.ListCapacityReservations',
+        'CloudWatchClient.GetMetricData',
+        'CloudWatchClient.ListMetrics',
+        'DynamoDBClient.TransactWriteItems',
+      ]),
+    );
     const restore = access.find((entry) => entry.functionId === 'RestoreLambdaFunction');
     expect(restore && callsOf(restore)).not.toContain('CloudWatchClient.PutMetricData');
     expect(restore?.needs.map((need) => need.action)).not.toContain('dynamodb:BatchGetItem');

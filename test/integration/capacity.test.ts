@@ -1,0 +1,265 @@
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RecordReservationUsage } from '../../lib/capacity/record-reservation-usage.js';
+import type { Config } from '../../lib/config.js';
+import type { Log } from '../../lib/log.js';
+import { TableKeys } from '../../lib/store/table-keys.js';
+import { wireRecordReservationUsage } from '../../lib/wiring/wire-capacity-function.js';
+import { type AthenaStandIn, startAthenaStandIn } from '../../local/stand-ins/athena-stand-in.js';
+import {
+  type CloudWatchStandIn,
+  startCloudWatchStandIn,
+} from '../../local/stand-ins/cloudwatch-stand-in.js';
+import { createTestTable, type TestTable } from '../support/test-table.js';
+
+/**
+ * The capacity use case through the real SDK clients against DynamoDB Local and the Athena and
+ * CloudWatch stand-ins, on a simulated clock, checked against figures computed here by hand.
+ */
+
+const MINUTE = 60_000;
+const DAY = '2026-11-30';
+const START = Date.parse(`${DAY}T10:00:00Z`);
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+const quiet: Log = { info: () => {}, warn: () => {}, error: () => {} };
+/** A run at START + n minutes counts up to 3 minutes before it (the metrics' delay). */
+const LAG_MINUTES = 3;
+
+let table: TestTable;
+let athena: AthenaStandIn;
+let cloudWatch: CloudWatchStandIn;
+let now = new Date(START);
+let record: RecordReservationUsage;
+
+const at = (minutes: number) => new Date(START + minutes * MINUTE);
+
+beforeAll(async () => {
+  table = await createTestTable('athena-cost-capacity');
+  athena = await startAthenaStandIn({ clock: () => now });
+  cloudWatch = await startCloudWatchStandIn({ clock: () => now });
+  const config: Config = {
+    tableName: table.name,
+    metricsNamespace: 'AthenaCostMonitor',
+    pricing: { pricePerDpuHourUsd: 0.3, pricePerTbScannedUsd: 5 },
+    queryRecordTtlDays: 400,
+    budgetCacheSeconds: 0,
+    alertsTopicArn: undefined,
+  };
+  record = wireRecordReservationUsage({
+    config,
+    athena: new AthenaClient({ endpoint: athena.endpoint, region: 'us-east-1', credentials }),
+    cloudWatch: new CloudWatchClient({
+      endpoint: cloudWatch.endpoint,
+      region: 'us-east-1',
+      credentials,
+    }),
+    documents: table.documents,
+    logger: quiet,
+    clock: () => now,
+  });
+});
+
+afterAll(async () => {
+  await athena?.close();
+  await cloudWatch?.close();
+  await table?.drop();
+});
+
+/** Runs the use case at START + `minutes`. */
+async function runAt(minutes: number) {
+  now = at(minutes);
+  const result = await record();
+  expect(result.failed).toBe(0);
+  return result;
+}
+
+async function counter(reservation: string, period = 'day', key = DAY) {
+  const output = await table.documents.send(
+    new GetCommand({
+      TableName: table.name,
+      Key: TableKeys.reservationUsage(reservation, period as 'day', key),
+      ConsistentRead: true,
+    }),
+  );
+  return output.Item ?? {};
+}
+
+/** What ingest does for a recorded capacity query: its DPU-ms into the workgroup's counter. */
+async function recordQueryUsage(workgroup: string, dpuMillis: number) {
+  await table.documents.send(
+    new UpdateCommand({
+      TableName: table.name,
+      Key: TableKeys.usage(workgroup, 'day', DAY),
+      UpdateExpression: 'ADD dpuMillis :dpuMillis SET workgroup = :workgroup',
+      ExpressionAttributeValues: { ':dpuMillis': dpuMillis, ':workgroup': workgroup },
+    }),
+  );
+}
+
+/** DPU-ms a constant allocation holds over [from, to) minutes after START. */
+const dpuMillis = (dpus: number, from: number, to: number) => dpus * (to - from) * MINUTE;
+
+describe('capacity reservation accounting', () => {
+  it('counts allocated DPU-ms minute-exactly across a TargetDpus change, into day, week and month', async () => {
+    // Prepare: 8 DPUs, then 24 from 10:12:30 (LastSuccessfulAllocationTime); no CloudWatch metrics.
+    athena.account.addWorkGroup({ Name: 'etl-a' });
+    athena.account.putCapacityReservation({
+      Name: 'grow',
+      TargetDpus: 8,
+      LastSuccessfulAllocationTime: at(-60),
+    });
+    athena.account.assignWorkGroups('grow', ['etl-a']);
+
+    // Act: runs every 5 minutes from 10:03 (first sight: starts counting at 10:00).
+    await runAt(LAG_MINUTES);
+    await runAt(LAG_MINUTES + 5);
+    athena.account.changeCapacityReservation('grow', {
+      TargetDpus: 24,
+      AllocatedDpus: 24,
+      LastSuccessfulAllocationTime: new Date(START + 12.5 * MINUTE),
+    });
+    await runAt(LAG_MINUTES + 15);
+    await runAt(LAG_MINUTES + 20);
+
+    // Assess: [10:00, 10:20) = 12.5 minutes at 8 and 7.5 at 24.
+    const expected = 8 * 12.5 * MINUTE + 24 * 7.5 * MINUTE;
+    const day = await counter('grow');
+    expect(day).toMatchObject({
+      allocatedDpuMillis: expected,
+      // 280 DPU-minutes at $0.30 an hour: $1.40.
+      costNanoUsd: 1_400_000_000,
+      minutes: 20,
+      reservation: 'grow',
+      period: 'day',
+    });
+    expect(await counter('grow', 'week', '2026-W49')).toMatchObject({
+      allocatedDpuMillis: expected,
+    });
+    expect(await counter('grow', 'month', '2026-11')).toMatchObject({
+      allocatedDpuMillis: expected,
+    });
+    // Kept out of the workgroup index: no `workgroup` attribute.
+    expect(day.workgroup).toBeUndefined();
+  });
+
+  it('counts a missed run’s minutes in the next run, and a repeated or overlapping run not at all', async () => {
+    // Prepare
+    athena.account.putCapacityReservation({ Name: 'gap', TargetDpus: 12 });
+    await runAt(LAG_MINUTES);
+
+    // Act: the runs at +8 and +13 never happen; +23 runs twice in a row, +28 twice at once.
+    await runAt(LAG_MINUTES + 5);
+    await runAt(LAG_MINUTES + 20);
+    await runAt(LAG_MINUTES + 20);
+    now = at(LAG_MINUTES + 25);
+    const overlapping = await Promise.all([record(), record()]);
+
+    // Assess: every minute of [10:00, 10:25) once; of the two overlapping runs, one counted
+    // the last five minutes and the other nothing.
+    expect((await counter('gap')).allocatedDpuMillis).toBe(dpuMillis(12, 0, 25));
+    const counted = overlapping
+      .map((result) => result.reservations.find((run) => run.reservation === 'gap'))
+      .filter((run) => run?.committed === true)
+      .map((run) => run?.allocatedDpuMillis ?? 0);
+    expect(counted.reduce((sum, value) => sum + value, 0)).toBe(dpuMillis(12, 20, 25));
+  });
+
+  it('takes allocated and used DPUs from CloudWatch when published, under the dimension ListMetrics names, and stops at a cancellation', async () => {
+    // Prepare: the metrics spelled `Capacity Reservation`; 16 DPUs until the reservation is
+    // cancelled at 10:07, queries using 5 DPUs in the minutes 10:02-10:05.
+    athena.account.putCapacityReservation({ Name: 'cancelled', TargetDpus: 16 });
+    const dimensions = [{ Name: 'Capacity Reservation', Value: 'cancelled' }];
+    const truth = { allocated: 0, used: 0 };
+    for (let minute = -5; minute < 30; minute++) {
+      const timestamp = at(minute);
+      const allocated = minute < 7 ? 16 : 0;
+      const consumed = minute >= 2 && minute < 5 ? 5 : 0;
+      if (minute >= 0 && minute < 7) truth.allocated += allocated * MINUTE;
+      if (minute >= 0) truth.used += consumed * MINUTE;
+      if (allocated > 0)
+        cloudWatch.metrics.publishServiceDatum({
+          namespace: 'AWS/Athena',
+          metricName: 'DPUAllocated',
+          dimensions,
+          timestamp,
+          value: allocated,
+        });
+      cloudWatch.metrics.publishServiceDatum({
+        namespace: 'AWS/Athena',
+        metricName: 'DPUConsumed',
+        dimensions,
+        timestamp,
+        value: consumed,
+      });
+    }
+    // Another reservation's metric and a per-workgroup one must not be taken for it.
+    cloudWatch.metrics.publishServiceDatum({
+      namespace: 'AWS/Athena',
+      metricName: 'DPUAllocated',
+      dimensions: [
+        { Name: 'Capacity Reservation', Value: 'cancelled' },
+        { Name: 'WorkGroup', Value: 'x' },
+      ],
+      timestamp: at(1),
+      value: 1_000,
+    });
+
+    // Act: the poll at 10:08 sees it CANCELLED; at 10:18 Athena no longer lists it.
+    await runAt(LAG_MINUTES);
+    await runAt(LAG_MINUTES + 5);
+    athena.account.changeCapacityReservation('cancelled', { Status: 'CANCELLED' });
+    await runAt(LAG_MINUTES + 10);
+    athena.account.removeCapacityReservation('cancelled');
+    await runAt(LAG_MINUTES + 15);
+    await runAt(LAG_MINUTES + 25);
+
+    // Assess: exactly the published minutes, 7 × 16 DPUs, and 3 × 5 used.
+    expect(await counter('cancelled')).toMatchObject({
+      allocatedDpuMillis: truth.allocated,
+      usedDpuMillis: truth.used,
+      usedSource: 'DPUConsumed',
+    });
+    expect(truth.allocated).toBe(dpuMillis(16, 0, 7));
+    expect(truth.used).toBe(dpuMillis(5, 2, 5));
+    // Settled: further runs no longer touch it.
+    const later = await runAt(LAG_MINUTES + 40);
+    expect(later.reservations.map((run) => run.reservation)).not.toContain('cancelled');
+  });
+
+  it('credits a workgroup’s usage to the reservation it served when it ran, across a move', async () => {
+    // Prepare: etl-m on `left`, bi-m on `right`.
+    for (const name of ['etl-m', 'bi-m']) athena.account.addWorkGroup({ Name: name });
+    athena.account.putCapacityReservation({ Name: 'left', TargetDpus: 8 });
+    athena.account.putCapacityReservation({ Name: 'right', TargetDpus: 8 });
+    athena.account.assignWorkGroups('left', ['etl-m']);
+    athena.account.assignWorkGroups('right', ['bi-m']);
+    await recordQueryUsage('etl-m', 50_000); // before the first run: not this interval's
+    await runAt(LAG_MINUTES);
+
+    // Act: etl-m uses 100,000 DPU-ms on left, moves to right, then uses 30,000 more.
+    await recordQueryUsage('etl-m', 100_000);
+    await recordQueryUsage('bi-m', 7_000);
+    await runAt(LAG_MINUTES + 5);
+    athena.account.assignWorkGroups('left', []);
+    athena.account.assignWorkGroups('right', ['bi-m', 'etl-m']);
+    await runAt(LAG_MINUTES + 10);
+    await recordQueryUsage('etl-m', 30_000);
+    await runAt(LAG_MINUTES + 15);
+
+    // Assess: no DPUConsumed here, so used = attributed.
+    expect(await counter('left')).toMatchObject({
+      attributedDpuMillis: 100_000,
+      usedDpuMillis: 100_000,
+      'attributed#etl-m': 100_000,
+      usedSource: 'attributed',
+    });
+    expect(await counter('right')).toMatchObject({
+      attributedDpuMillis: 37_000,
+      'attributed#etl-m': 30_000,
+      'attributed#bi-m': 7_000,
+    });
+    expect((await counter('left')).allocatedDpuMillis).toBe(dpuMillis(8, 0, 15));
+  });
+});
