@@ -10,6 +10,7 @@ import {
   ReportRangeError,
   resolveDayRange,
 } from '../../lib/reports/report-range.js';
+import { loadReservationReport } from '../../lib/reports/reservation-report.js';
 import {
   loadUsageReport,
   MAX_TOP_QUERIES,
@@ -21,7 +22,11 @@ import { DynamoDbUsageReportSource } from '../../lib/store/dynamodb-usage-report
 import { loadBudgetStatuses } from '../budget-statuses.js';
 import { defineCommand } from '../command.js';
 import { CliError, UsageError } from '../errors.js';
-import { renderAttributionReport, renderReport } from '../output/report-output.js';
+import {
+  renderAttributionReport,
+  renderReport,
+  renderReservationReport,
+} from '../output/report-output.js';
 import { writeOutput } from '../output/write-output.js';
 
 /** The HTML report always lists top queries: this many unless `--top` says otherwise. */
@@ -48,10 +53,13 @@ const ReportFlags = z.object({
     .optional(),
   by: z
     .string()
-    .refine((by) => isReportGrouping(by) || attributionKeyOf(by) !== undefined, {
-      error: (issue) =>
-        `must be one of ${REPORT_GROUPINGS.join(', ')}, ${ATTRIBUTION_GROUPING_HELP}${got(issue)}`,
-    })
+    .refine(
+      (by) => isReportGrouping(by) || by === 'reservation' || attributionKeyOf(by) !== undefined,
+      {
+        error: (issue) =>
+          `must be one of ${REPORT_GROUPINGS.join(', ')}, reservation, ${ATTRIBUTION_GROUPING_HELP}${got(issue)}`,
+      },
+    )
     .default('day'),
   top: z
     .string()
@@ -68,7 +76,7 @@ export default defineCommand({
   name: 'report',
   summary: 'Usage and cost per workgroup and day, week or month, and the top queries',
   usage:
-    'athena-cost report [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--workgroup WG] [--by day|week|month|workgroup|dbt-model|tag:KEY] [--top N] [--format table|json|csv|html] [--out FILE]',
+    'athena-cost report [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--workgroup WG] [--by day|week|month|workgroup|reservation|dbt-model|tag:KEY] [--top N] [--format table|json|csv|html] [--out FILE]',
   description: `
 Reads the usage counters the monitor keeps (never a table scan). Days are UTC and inclusive;
 a range spans at most ${MAX_REPORT_DAYS} days. --by day (the default) gives a row per workgroup and
@@ -78,7 +86,12 @@ Budget columns show the binding limit of a workgroup's budget of the row's perio
 of it used, as 'athena-cost status' computes them. --by dbt-model and --by tag:KEY (a key of
 the '-- athena-cost: KEY=VALUE' convention) give a row per dbt model or tag value over the range,
 most expensive first, with --top N the N most expensive (table, json or csv). CSV holds the rows only; --format html writes a self-contained page with charts
-and the top ${HTML_DEFAULT_TOP} queries (or --top N).`,
+and the top ${HTML_DEFAULT_TOP} queries (or --top N).
+COST USD is the attributed cost (a reservation query's DpuCount × engine time); BILLED USD is
+what the usage billed: on a capacity reservation, the workgroup's share of the reservation's
+allocated cost, idle capacity included, in proportion to its attributed DPU-hours.
+--by reservation gives a row per capacity reservation and day: allocated (billed), used and idle
+DPU-hours, utilization, cost and idle cost.`,
   options: {
     from: {
       type: 'string',
@@ -99,7 +112,7 @@ and the top ${HTML_DEFAULT_TOP} queries (or --top N).`,
       type: 'string',
       valueName: 'PERIOD',
       description:
-        'Rows per day, week, month, workgroup, dbt-model or tag:KEY over the range (default: day)',
+        'Rows per day, week, month, workgroup, dbt-model or tag:KEY over the range, or per reservation and day (default: day)',
     },
     top: {
       type: 'string',
@@ -113,6 +126,7 @@ and the top ${HTML_DEFAULT_TOP} queries (or --top N).`,
     'athena-cost report --table athena-cost-prod',
     'athena-cost report --from 2026-11-01 --to 2026-11-30 --by week --format csv',
     'athena-cost report --workgroup analytics --top 20 --format json',
+    'athena-cost report --by reservation --from 2026-11-01',
     'athena-cost report --from 2026-11-01 --format html --out november.html',
     'athena-cost report --by dbt-model --top 10',
     'athena-cost report --by tag:team --format csv',
@@ -129,6 +143,19 @@ and the top ${HTML_DEFAULT_TOP} queries (or --top N).`,
     }
     const html = context.format === 'html';
     const by = flags.by;
+    if (by === 'reservation') {
+      if (html) throw new UsageError('--by reservation: --format html is not available yet');
+      if (flags.workgroup !== undefined || flags.top !== undefined)
+        throw new UsageError('--by reservation takes no --workgroup or --top');
+      const reservations = await loadReservationReport(
+        new DynamoDbUsageReportSource(context.documents(), context.tableName, {
+          onWarning: context.warn,
+        }),
+        range,
+      );
+      await writeOutput(context, renderReservationReport(reservations, context.format), flags.out);
+      return 0;
+    }
     if (!isReportGrouping(by)) {
       if (html) throw new UsageError(`--format html is not available with --by ${by} yet`);
       const attribution = await loadAttributionReport(

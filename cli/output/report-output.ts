@@ -7,6 +7,7 @@ import {
   formatPercent,
   formatQuantity,
   formatUsd,
+  jsonUsd,
 } from '../../lib/format/format-values.js';
 import {
   ATTRIBUTION_FIELD_NAMES,
@@ -15,6 +16,12 @@ import {
   toAttributionJson,
 } from '../../lib/reports/attribution-report.js';
 import { type HtmlReportOptions, renderHtmlReport } from '../../lib/reports/render-html-report.js';
+import {
+  RESERVATION_FIELD_NAMES,
+  type ReservationReport,
+  reservationRowFields,
+  toReservationReportJson,
+} from '../../lib/reports/reservation-report.js';
 import {
   CSV_COLUMNS,
   csvCells,
@@ -25,6 +32,7 @@ import {
   USAGE_FIELD_NAMES,
   type UsageReport,
 } from '../../lib/reports/usage-report.js';
+import { usdFromNano } from '../../lib/usage/pricing.js';
 import type { OutputFormat } from '../command.js';
 import { UsageError } from '../errors.js';
 import { toCsv } from './csv.js';
@@ -69,6 +77,7 @@ const ROW_COLUMNS: readonly Column[] = [
   { header: 'WORKGROUP' },
   { header: 'PERIOD' },
   ...TOTALS_COLUMNS,
+  { header: 'BILLED USD', format: formatUsd, align: 'right' },
   { header: 'BUDGET LIMIT', align: 'right' },
   { header: 'BUDGET USED', format: formatPercent, align: 'right' },
 ];
@@ -98,7 +107,16 @@ export function reportTable(report: UsageReport): string {
       fields.budgetUsedPercent,
     ];
   });
-  const footer = [['TOTAL', '', ...TOTAL_FIELD_NAMES.map((name) => total[name]), null, null]];
+  const footer = [
+    [
+      'TOTAL',
+      '',
+      ...TOTAL_FIELD_NAMES.map((name) => total[name]),
+      jsonUsd(usdFromNano(report.billedTotalNanoUsd)),
+      null,
+      null,
+    ],
+  ];
   let text = renderTable(ROW_COLUMNS, rows, { footer });
   if (report.topQueries.length > 0) {
     text += `\nTop ${report.topQueries.length} queries by cost\n`;
@@ -164,3 +182,34 @@ const ATTRIBUTION_COLUMNS: readonly Column[] = [
   { header: 'PERIOD' },
   ...TOTALS_COLUMNS,
 ];
+
+const RESERVATION_COLUMNS: readonly Column[] = [
+  { header: 'RESERVATION' },
+  { header: 'PERIOD' },
+  { header: 'ALLOCATED DPU-H', format: formatDpuHours, align: 'right' },
+  { header: 'USED DPU-H', format: formatDpuHours, align: 'right' },
+  { header: 'IDLE DPU-H', format: formatDpuHours, align: 'right' },
+  { header: 'UTILIZATION', format: formatPercent, align: 'right' },
+  { header: 'COST USD', format: formatUsd, align: 'right' },
+  { header: 'IDLE COST USD', format: formatUsd, align: 'right' },
+];
+
+/** `report --by reservation` in table, JSON or CSV. */
+export function renderReservationReport(report: ReservationReport, format: OutputFormat): string {
+  const rows = report.rows.map((row) => {
+    const fields = reservationRowFields(row.reservation, row.period, row.counter);
+    return RESERVATION_FIELD_NAMES.map((name) => fields[name]);
+  });
+  switch (format) {
+    case 'json':
+      return `${JSON.stringify(toReservationReportJson(report), null, 2)}\n`;
+    case 'csv':
+      return toCsv(RESERVATION_FIELD_NAMES, rows);
+    default: {
+      const total = reservationRowFields('TOTAL', '', report.total);
+      return renderTable(RESERVATION_COLUMNS, rows, {
+        footer: [RESERVATION_FIELD_NAMES.map((name) => total[name])],
+      });
+    }
+  }
+}

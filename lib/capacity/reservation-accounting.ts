@@ -247,6 +247,13 @@ export function accountReservation(input: AccountingInput): AccountingResult {
     }
   }
 
+  // Every workgroup served in a counted minute is named in the counter, with 0 if it used
+  // nothing: a reservation nobody used splits its cost evenly over the workgroups it served.
+  for (const entry of byDay.values())
+    if (entry.minutes > 0)
+      for (const workgroup of workgroups)
+        entry.attributedByWorkgroup[workgroup] = entry.attributedByWorkgroup[workgroup] ?? 0;
+
   const usedSource = input.series.consumed === undefined ? 'attributed' : 'DPUConsumed';
   const increments = incrementsOf(byDay, usedSource, input.pricing);
   const nextWatermark = Math.max(intervalEnd, watermark.getTime());

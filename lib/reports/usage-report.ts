@@ -1,4 +1,10 @@
 import { type BudgetFigures, budgetFiguresOf } from '../budgets/budget-usage.js';
+import {
+  billedNanoUsdOf,
+  type ReservationCharge,
+  type ReservationCounter,
+  reservationCharges,
+} from '../capacity/billed-cost.js';
 import { jsonDpuHours, jsonUsd } from '../format/format-values.js';
 import type {
   BudgetLimit,
@@ -36,6 +42,11 @@ export interface ReportRow {
   /** `2026-11-25`, `2026-W48`, `2026-11`, or `2026-11-19..2026-11-25` for `by: 'workgroup'`. */
   readonly period: string;
   readonly totals: UsageTotals;
+  /**
+   * What the row's usage billed: shares of its reservations' allocated cost (idle included) in
+   * place of their attributed cost; its cost where no reservation credited it.
+   */
+  readonly billedNanoUsd: number;
   /** The workgroup's DPU-hour limit, when it has a budget of the row's period that sets one. */
   readonly budgetLimitDpuHours: number | null;
   /** The binding limit of that budget against the row's usage, as `status` computes it. */
@@ -53,6 +64,7 @@ export interface UsageReport {
   readonly rows: readonly ReportRow[];
   /** The sum of the rows, in exact integer units. */
   readonly total: UsageTotals;
+  readonly billedTotalNanoUsd: number;
   /** Most expensive first. */
   readonly topQueries: readonly TopQuery[];
   /** Every day of the range, ascending. */
@@ -70,6 +82,8 @@ export interface ReportInput {
   readonly daily: readonly UsageCounter[];
   readonly budgets: readonly BudgetLimit[];
   readonly topQueries: readonly TopQuery[];
+  /** Reservation counters of the grouping's period, for billed costs; none when absent. */
+  readonly reservations?: readonly ReservationCounter[];
 }
 
 /** The counters' period for a grouping: a by-workgroup report sums day counters. */
@@ -87,7 +101,7 @@ export async function loadUsageReport(
   const period = periodOf(request.by);
   const needsDaily = period === 'day' || request.top > 0 || request.includeDaily === true;
   const needsBudgets = request.by !== 'workgroup' || request.includeDaily === true;
-  const [periodCounters, daily, budgets] = await Promise.all([
+  const [periodCounters, daily, budgets, reservations] = await Promise.all([
     period === 'day'
       ? undefined
       : source.readCounters(period, periodKeysIn(period, request.range), request.workgroup),
@@ -95,6 +109,7 @@ export async function loadUsageReport(
       ? source.readCounters('day', daysIn(request.range), request.workgroup)
       : Promise.resolve([]),
     needsBudgets ? source.readBudgets(request.workgroup) : Promise.resolve([]),
+    source.readReservationCounters?.(period, periodKeysIn(period, request.range)) ?? [],
   ]);
   const topQueries =
     request.top > 0
@@ -106,6 +121,7 @@ export async function loadUsageReport(
     daily,
     budgets,
     topQueries,
+    reservations,
   });
 }
 
@@ -127,10 +143,15 @@ export function buildUsageReport(input: ReportInput): UsageReport {
     inRange.has(counter.key) &&
     (request.workgroup === undefined || counter.workgroup === request.workgroup);
   const counters = input.counters.filter(matches);
+  const charges = reservationCharges(input.reservations ?? []);
+  const chargeOf = (counter: UsageCounter) =>
+    charges.get(`${counter.period}#${counter.key}`)?.get(counter.workgroup);
   const rows =
     request.by === 'workgroup'
-      ? rowsByWorkgroup(counters, rangeLabel(request.range))
-      : counters.map((counter) => rowOf(counter, budgetFor(input.budgets, counter)));
+      ? rowsByWorkgroup(counters, rangeLabel(request.range), chargeOf)
+      : counters.map((counter) =>
+          rowOf(counter, budgetFor(input.budgets, counter), chargeOf(counter)),
+        );
   rows.sort(compareRows);
   const days = new Set(daysIn(request.range));
   return {
@@ -140,6 +161,7 @@ export function buildUsageReport(input: ReportInput): UsageReport {
     workgroup: request.workgroup,
     rows,
     total: rows.reduce((sum, row) => addTotals(sum, row.totals), ZERO_TOTALS),
+    billedTotalNanoUsd: rows.reduce((sum, row) => sum + row.billedNanoUsd, 0),
     topQueries: mergeTopQueries(input.topQueries, request.top),
     days: [...days],
     daily: input.daily.filter((counter) => counter.period === 'day' && days.has(counter.key)),
@@ -147,18 +169,29 @@ export function buildUsageReport(input: ReportInput): UsageReport {
   };
 }
 
-function rowsByWorkgroup(counters: readonly UsageCounter[], period: string): ReportRow[] {
+function rowsByWorkgroup(
+  counters: readonly UsageCounter[],
+  period: string,
+  chargeOf: (counter: UsageCounter) => ReservationCharge | undefined,
+): ReportRow[] {
   const sums = new Map<string, UsageTotals>();
+  const billed = new Map<string, number>();
   for (const counter of counters) {
     sums.set(
       counter.workgroup,
       addTotals(sums.get(counter.workgroup) ?? ZERO_TOTALS, counter.totals),
+    );
+    billed.set(
+      counter.workgroup,
+      (billed.get(counter.workgroup) ?? 0) +
+        billedNanoUsdOf(counter.totals.costNanoUsd, chargeOf(counter)),
     );
   }
   return [...sums].map(([workgroup, totals]) => ({
     workgroup,
     period,
     totals,
+    billedNanoUsd: billed.get(workgroup) ?? totals.costNanoUsd,
     budgetLimitDpuHours: null,
     budgetLimit: null,
     budgetUsedPercent: null,
@@ -174,12 +207,17 @@ function budgetFor(
   );
 }
 
-function rowOf(counter: UsageCounter, budget: BudgetLimit | undefined): ReportRow {
+function rowOf(
+  counter: UsageCounter,
+  budget: BudgetLimit | undefined,
+  charge: ReservationCharge | undefined,
+): ReportRow {
   const figures = budget === undefined ? undefined : budgetFiguresOf(budget, counter.totals);
   return {
     workgroup: counter.workgroup,
     period: counter.key,
     totals: counter.totals,
+    billedNanoUsd: billedNanoUsdOf(counter.totals.costNanoUsd, charge),
     budgetLimitDpuHours: budget?.limitDpuHours ?? null,
     budgetLimit: figures?.bindingLimit ?? null,
     budgetUsedPercent: figures?.usedPercent ?? null,
@@ -213,6 +251,7 @@ export interface ReportRowFields {
   readonly dpuHours: number;
   readonly dataScannedBytes: number;
   readonly costUsd: number;
+  readonly billedCostUsd: number;
   readonly budgetLimitDpuHours: number | null;
   readonly budgetLimit: BudgetFigures['bindingLimit'] | null;
   readonly budgetUsedPercent: number | null;
@@ -232,7 +271,7 @@ export interface ReportJson {
   readonly to: string;
   readonly by: ReportGrouping;
   readonly rows: readonly ReportRowFields[];
-  readonly total: ReportTotalFields;
+  readonly total: ReportTotalFields & { readonly billedCostUsd: number };
   readonly topQueries: readonly TopQuery[];
 }
 
@@ -252,6 +291,7 @@ export function rowFields(row: ReportRow): ReportRowFields {
     workgroup: row.workgroup,
     period: row.period,
     ...totalFields(row.totals),
+    billedCostUsd: jsonUsd(usdFromNano(row.billedNanoUsd)),
     budgetLimitDpuHours: row.budgetLimitDpuHours,
     budgetLimit: row.budgetLimit,
     budgetUsedPercent: row.budgetUsedPercent,
@@ -272,6 +312,7 @@ export const USAGE_FIELD_NAMES = [
   'workgroup',
   'period',
   ...TOTAL_FIELD_NAMES,
+  'billedCostUsd',
 ] as const satisfies readonly (keyof ReportRowFields)[];
 
 /** The columns of CSV rows: the JSON keys, with `budgetLimit` as its unit and value. */
@@ -301,7 +342,10 @@ export function toReportJson(report: UsageReport): ReportJson {
     to: report.to,
     by: report.by,
     rows: report.rows.map(rowFields),
-    total: totalFields(report.total),
+    total: {
+      ...totalFields(report.total),
+      billedCostUsd: jsonUsd(usdFromNano(report.billedTotalNanoUsd)),
+    },
     topQueries: report.topQueries.map(topQueryFields),
   };
 }

@@ -2,12 +2,14 @@ import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb
 import { z } from 'zod';
 import { mapWithConcurrency } from '../async/map-with-concurrency.js';
 import { parseBudget } from '../budgets/budget.js';
+import type { ReservationCounter } from '../capacity/billed-cost.js';
 import type { Period } from '../usage/period-keys.js';
 import { dpuHoursFromMillis, usdFromNano } from '../usage/pricing.js';
 import { TERMINAL_STATES } from '../usage/query-usage.js';
 import { queryAll } from './dynamodb-toolkit.js';
 import { totalsFromItem } from './dynamodb-usage-counter-reader.js';
 import {
+  ATTRIBUTED_WORKGROUP_PREFIX,
   INDEX_BY_PERIOD,
   INDEX_BY_WORKGROUP_DAY_COST,
   periodKeyAttribute,
@@ -109,6 +111,41 @@ export class DynamoDbUsageReportSource implements UsageReportSource {
     return counters;
   }
 
+  async readReservationCounters(
+    period: Period,
+    keys: readonly string[],
+  ): Promise<readonly ReservationCounter[]> {
+    const first = keys[0];
+    const last = keys[keys.length - 1];
+    if (first === undefined || last === undefined) return [];
+    const states = await queryAll(this.documents, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': TableKeys.capacity('').pk },
+      ProjectionExpression: 'sk',
+    });
+    const reservations = states.map((item) => String(item.sk));
+    const pages = await mapWithConcurrency(reservations, this.concurrency, (reservation) =>
+      queryAll(this.documents, {
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :first AND :last',
+        ExpressionAttributeValues: {
+          ':pk': TableKeys.reservationUsage(reservation, period, first).pk,
+          ':first': periodKeyAttribute(period, first),
+          ':last': periodKeyAttribute(period, last),
+        },
+      }),
+    );
+    const wanted = new Set(keys);
+    return pages
+      .flat()
+      .map((item) => reservationCounterOf(item, period))
+      .filter(
+        (counter): counter is ReservationCounter =>
+          counter !== undefined && wanted.has(counter.key),
+      );
+  }
+
   async readBudgets(workgroup?: string): Promise<readonly BudgetLimit[]> {
     const items = await queryAll(this.documents, {
       TableName: this.tableName,
@@ -183,4 +220,31 @@ function counterOf(item: Record<string, unknown>, period: Period): UsageCounter 
   if (typeof sk !== 'string' || !sk.startsWith(`${period}#`)) return undefined;
   if (typeof workgroup !== 'string' || workgroup === '') return undefined;
   return { workgroup, period, key: sk.slice(period.length + 1), totals: totalsFromItem(item) };
+}
+
+/** A reservation counter item of `period`, or undefined for anything else. */
+function reservationCounterOf(
+  item: Record<string, unknown>,
+  period: Period,
+): ReservationCounter | undefined {
+  const { sk, reservation } = item;
+  if (typeof sk !== 'string' || !sk.startsWith(`${period}#`)) return undefined;
+  if (typeof reservation !== 'string' || reservation === '') return undefined;
+  const number = (value: unknown) =>
+    typeof value === 'number' && Number.isFinite(value) ? value : 0;
+  const attributedByWorkgroup: Record<string, number> = {};
+  for (const [name, value] of Object.entries(item))
+    if (name.startsWith(ATTRIBUTED_WORKGROUP_PREFIX))
+      attributedByWorkgroup[name.slice(ATTRIBUTED_WORKGROUP_PREFIX.length)] = number(value);
+  return {
+    reservation,
+    period,
+    key: sk.slice(period.length + 1),
+    allocatedDpuMillis: number(item.allocatedDpuMillis),
+    usedDpuMillis: number(item.usedDpuMillis),
+    attributedDpuMillis: number(item.attributedDpuMillis),
+    attributedByWorkgroup,
+    costNanoUsd: number(item.costNanoUsd),
+    minutes: number(item.minutes),
+  };
 }

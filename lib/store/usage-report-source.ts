@@ -1,4 +1,5 @@
 import type { BudgetLimits } from '../budgets/budget-usage.js';
+import type { ReservationCounter } from '../capacity/billed-cost.js';
 import type { Period } from '../usage/period-keys.js';
 import type { TerminalState } from '../usage/query-usage.js';
 import type { UsageTotals } from '../usage/usage-totals.js';
@@ -52,6 +53,14 @@ export interface UsageReportSource {
   ): Promise<readonly UsageCounter[]>;
   /** The budgets of every workgroup, or of one. */
   readBudgets(workgroup?: string): Promise<readonly BudgetLimit[]>;
+  /**
+   * Every capacity reservation's counters of `period` for `keys` (ascending and contiguous).
+   * Optional: a source without reservations has none.
+   */
+  readReservationCounters?(
+    period: Period,
+    keys: readonly string[],
+  ): Promise<readonly ReservationCounter[]>;
   /** Up to `limit` of the most expensive queries of each workgroup and day, in no set order. */
   readTopQueries(days: readonly WorkgroupDay[], limit: number): Promise<readonly TopQuery[]>;
 }

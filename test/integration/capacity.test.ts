@@ -5,6 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordReservationUsage } from '../../lib/capacity/record-reservation-usage.js';
 import type { Config } from '../../lib/config.js';
 import type { Log } from '../../lib/log.js';
+import { loadReservationReport } from '../../lib/reports/reservation-report.js';
+import { loadUsageReport } from '../../lib/reports/usage-report.js';
+import { DynamoDbUsageReportSource } from '../../lib/store/dynamodb-usage-report-source.js';
 import { TableKeys } from '../../lib/store/table-keys.js';
 import { wireRecordReservationUsage } from '../../lib/wiring/wire-capacity-function.js';
 import { type AthenaStandIn, startAthenaStandIn } from '../../local/stand-ins/athena-stand-in.js';
@@ -86,14 +89,26 @@ async function counter(reservation: string, period = 'day', key = DAY) {
   return output.Item ?? {};
 }
 
-/** What ingest does for a recorded capacity query: its DPU-ms into the workgroup's counter. */
+/**
+ * What ingest does for recorded capacity queries: their DPU-ms and attributed cost (at $0.30
+ * per DPU-hour) into the workgroup's day counter, which reports read through `byPeriod`.
+ */
 async function recordQueryUsage(workgroup: string, dpuMillis: number) {
   await table.documents.send(
     new UpdateCommand({
       TableName: table.name,
       Key: TableKeys.usage(workgroup, 'day', DAY),
-      UpdateExpression: 'ADD dpuMillis :dpuMillis SET workgroup = :workgroup',
-      ExpressionAttributeValues: { ':dpuMillis': dpuMillis, ':workgroup': workgroup },
+      UpdateExpression:
+        'ADD dpuMillis :dpuMillis, costNanoUsd :cost, queries :one ' +
+        'SET workgroup = :workgroup, period = :period, periodKey = :periodKey',
+      ExpressionAttributeValues: {
+        ':dpuMillis': dpuMillis,
+        ':cost': Math.round((dpuMillis * 0.3 * 1e9) / 3_600_000),
+        ':one': 1,
+        ':workgroup': workgroup,
+        ':period': 'day',
+        ':periodKey': `day#${DAY}`,
+      },
     }),
   );
 }
@@ -261,5 +276,39 @@ describe('capacity reservation accounting', () => {
       'attributed#bi-m': 7_000,
     });
     expect((await counter('left')).allocatedDpuMillis).toBe(dpuMillis(8, 0, 15));
+  });
+
+  it('bills a reservation’s whole cost, idle included, to its workgroups to the nano-dollar', async () => {
+    // Prepare: `split` (4 DPUs) serves a-s and b-s, which use 2:1 of what they are attributed.
+    for (const name of ['a-s', 'b-s']) athena.account.addWorkGroup({ Name: name });
+    athena.account.putCapacityReservation({ Name: 'split', TargetDpus: 4 });
+    athena.account.assignWorkGroups('split', ['a-s', 'b-s']);
+    await runAt(LAG_MINUTES);
+    await recordQueryUsage('a-s', 200_000);
+    await recordQueryUsage('b-s', 100_000);
+    await runAt(LAG_MINUTES + 7);
+    const source = new DynamoDbUsageReportSource(table.documents, table.name);
+    const range = { from: DAY, to: DAY };
+
+    // Act
+    const reservations = await loadReservationReport(source, range);
+    const usage = await loadUsageReport(source, { range, by: 'day', top: 0 });
+
+    // Assess: 4 DPUs × 7 minutes = 28 DPU-minutes = 0.14 USD, split 2:1 exactly.
+    const split = reservations.rows.find((row) => row.reservation === 'split')?.counter;
+    expect(split).toMatchObject({
+      allocatedDpuMillis: dpuMillis(4, 0, 7),
+      costNanoUsd: 140_000_000,
+    });
+    const billed = (workgroup: string) =>
+      usage.rows.find((row) => row.workgroup === workgroup)?.billedNanoUsd ?? Number.NaN;
+    expect(billed('a-s') + billed('b-s')).toBe(140_000_000);
+    // 93,333,333.3 and 46,666,666.7: the one nano-dollar left goes to the larger fraction.
+    expect(billed('a-s')).toBe(93_333_333);
+    expect(billed('b-s')).toBe(46_666_667);
+    // The attributed cost is far below the bill: 300,000 DPU-ms is 0.025 USD.
+    const cost = (workgroup: string) =>
+      usage.rows.find((row) => row.workgroup === workgroup)?.totals.costNanoUsd ?? 0;
+    expect(cost('a-s') + cost('b-s')).toBe(25_000_000);
   });
 });

@@ -70,9 +70,9 @@ describe('CSV', () => {
       { budgets: [{ workgroup: 'analytics', period: 'day', limitDpuHours: 1 }] },
     );
     expect(reportCsv(report)).toBe(
-      'workgroup,period,queries,failedQueries,dpuHours,dataScannedBytes,costUsd,budgetLimitDpuHours,budgetLimitUnit,budgetLimitValue,budgetUsedPercent\r\n' +
+      'workgroup,period,queries,failedQueries,dpuHours,dataScannedBytes,costUsd,billedCostUsd,budgetLimitDpuHours,budgetLimitUnit,budgetLimitValue,budgetUsedPercent\r\n' +
         // 5 nano-dollars round to 0 at the millionth of a dollar.
-        'analytics,2026-11-25,2,0,0.5,0,0,1,dpuHours,1,50\r\n',
+        'analytics,2026-11-25,2,0,0.5,0,0,0,1,dpuHours,1,50\r\n',
     );
   });
 });
@@ -133,7 +133,9 @@ describe('renderTable', () => {
     );
     const lines = reportTable(report).split('\n');
     expect(lines[0]).toMatch(/^WORKGROUP\s+PERIOD\s+QUERIES\s+FAILED\s+DPU-HOURS/);
-    expect(lines[2]).toMatch(/^analytics\s+2026-11-25\s+2\s+0\s+1\.000\s+0 B\s+0\.30\s+-\s+-$/);
+    expect(lines[2]).toMatch(
+      /^analytics\s+2026-11-25\s+2\s+0\s+1\.000\s+0 B\s+0\.30\s+0\.30\s+-\s+-$/,
+    );
     expect(lines[4]).toMatch(/^TOTAL\s+2\s+0\s+1\.000/);
     // Every line of the rows table has the header's width: columns line up.
     const header = lines[0] ?? '';

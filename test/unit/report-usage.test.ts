@@ -103,6 +103,8 @@ describe('buildUsageReport', () => {
       dpuHours: 0.5,
       dataScannedBytes: 5,
       costUsd: 0.2,
+      // On demand or without reservation counters: billed is the cost.
+      billedCostUsd: 0.2,
       budgetLimitDpuHours: 2,
       budgetLimit: { unit: 'dpuHours', value: 2 },
       budgetUsedPercent: 25,
@@ -139,6 +141,7 @@ describe('buildUsageReport', () => {
       dataScannedBytes: 22,
       // 0.300000001 dollars, to the millionth.
       costUsd: 0.3,
+      billedCostUsd: 0.3,
     });
   });
 
@@ -159,6 +162,7 @@ describe('buildUsageReport', () => {
         dpuHours: jsonDpuHours((HOUR_MS / 2 + 1_234_567) / HOUR_MS),
         dataScannedBytes: 12,
         costUsd: 0.2,
+        billedCostUsd: 0.2,
         budgetLimitDpuHours: null,
         budgetLimit: null,
         budgetUsedPercent: null,
@@ -171,6 +175,7 @@ describe('buildUsageReport', () => {
         dpuHours: 3,
         dataScannedBytes: 10,
         costUsd: 0.1,
+        billedCostUsd: 0.1,
         budgetLimitDpuHours: null,
         budgetLimit: null,
         budgetUsedPercent: null,
