@@ -156,6 +156,8 @@ const row = (
   dpuHours: jsonDpuHours(values.dpuMillis / HOUR_MS),
   dataScannedBytes: values.dataScannedBytes,
   costUsd: jsonUsd(values.costNanoUsd / 1e9),
+  // No capacity reservation was counted here: billed is the cost.
+  billedCostUsd: jsonUsd(values.costNanoUsd / 1e9),
   budgetLimitDpuHours: values.budgetLimitDpuHours ?? null,
   budgetLimit:
     values.budgetLimitDpuHours === undefined || values.budgetLimitDpuHours === null
@@ -209,6 +211,8 @@ const RANGE_TOTAL = {
   dpuHours: 11.267778,
   dataScannedBytes: 5 * BYTES + GIB,
   costUsd: 3.385216,
+  // No capacity reservation was counted here: billed is the cost.
+  billedCostUsd: 3.385216,
 };
 
 describe('usage report from DynamoDB', () => {
@@ -318,6 +322,7 @@ describe('athena-cost report (CLI)', () => {
       'dpuHours',
       'dataScannedBytes',
       'costUsd',
+      'billedCostUsd',
       'budgetLimitDpuHours',
       'budgetLimit',
       'budgetUsedPercent',
@@ -335,12 +340,12 @@ describe('athena-cost report (CLI)', () => {
     });
     expect(code).toBe(0);
     expect(stdout.split('\r\n')).toEqual([
-      'workgroup,period,queries,failedQueries,dpuHours,dataScannedBytes,costUsd,budgetLimitDpuHours,budgetLimitUnit,budgetLimitValue,budgetUsedPercent',
-      'analytics,2026-11-23,1,0,0.4,123456789,0.12,1,dpuHours,1,40',
-      'etl,2026-11-24,1,0,10,123456789,3,,,,',
-      'adhoc,2026-11-25,1,0,0,1073741824,0.004883,,,,',
-      'analytics,2026-11-25,2,1,0.866667,246913578,0.26,1,dpuHours,1,86.67',
-      'etl,2026-11-25,1,0,0.001111,123456789,0.000333,,,,',
+      'workgroup,period,queries,failedQueries,dpuHours,dataScannedBytes,costUsd,billedCostUsd,budgetLimitDpuHours,budgetLimitUnit,budgetLimitValue,budgetUsedPercent',
+      'analytics,2026-11-23,1,0,0.4,123456789,0.12,0.12,1,dpuHours,1,40',
+      'etl,2026-11-24,1,0,10,123456789,3,3,,,,',
+      'adhoc,2026-11-25,1,0,0,1073741824,0.004883,0.004883,,,,',
+      'analytics,2026-11-25,2,1,0.866667,246913578,0.26,0.26,1,dpuHours,1,86.67',
+      'etl,2026-11-25,1,0,0.001111,123456789,0.000333,0.000333,,,,',
       '',
     ]);
   });
