@@ -3,6 +3,7 @@ import type { Pricing } from '../config.js';
 import { describeError } from '../errors/describe-error.js';
 import type { Log } from '../log.js';
 import type { ReservationDpuMetrics } from '../metrics/reservation-dpu-metrics.js';
+import type { ReservationMetrics } from '../metrics/reservation-metrics.js';
 import type { ReservationUsageStore } from '../store/reservation-usage-store.js';
 import type { UsageCounterReader } from '../store/usage-counter-reader.js';
 import { counterId } from '../store/usage-counter-reader.js';
@@ -36,6 +37,8 @@ export interface RecordReservationUsageDependencies {
   readonly store: ReservationUsageStore;
   /** The workgroups' usage counters, whose DPU-ms are the attributed use. */
   readonly counters: UsageCounterReader;
+  /** The reservations' figures as CloudWatch metrics; none when absent. */
+  readonly reservationMetrics?: ReservationMetrics;
   readonly pricing: Pricing;
   readonly logger: Log;
   readonly clock?: () => Date;
@@ -50,6 +53,7 @@ export interface ReservationRun {
   readonly to: string;
   readonly allocatedDpuMillis: number;
   readonly usedDpuMillis: number;
+  readonly costNanoUsd: number;
   /** False when another run had counted the interval first. */
   readonly committed: boolean;
   readonly error?: string;
@@ -141,6 +145,7 @@ export function createRecordReservationUsage(
           to: next.watermark,
           allocatedDpuMillis: sum(dayIncrements.map((increment) => increment.allocatedDpuMillis)),
           usedDpuMillis: sum(dayIncrements.map((increment) => increment.usedDpuMillis)),
+          costNanoUsd: sum(dayIncrements.map((increment) => increment.costNanoUsd)),
           committed,
         });
       } catch (error) {
@@ -154,13 +159,36 @@ export function createRecordReservationUsage(
           to: at,
           allocatedDpuMillis: 0,
           usedDpuMillis: 0,
+          costNanoUsd: 0,
           committed: false,
           error: describeError(error),
         });
       }
     }
+    await publishMetrics(deps, runs, now);
     return { reservations: runs, failed: runs.filter((run) => run.error !== undefined).length };
   };
+}
+
+/**
+ * The intervals this run counted, as metrics. The counters are the truth: a failure to publish
+ * is logged, not thrown, and the dashboard misses those minutes.
+ */
+async function publishMetrics(
+  deps: RecordReservationUsageDependencies,
+  runs: readonly ReservationRun[],
+  at: Date,
+): Promise<void> {
+  if (deps.reservationMetrics === undefined) return;
+  const counted = runs.filter((run) => run.committed && run.from !== run.to);
+  if (counted.length === 0) return;
+  try {
+    await deps.reservationMetrics.publish(counted, at);
+  } catch (error) {
+    deps.logger.warn('reservation metrics could not be published', {
+      error: describeError(error),
+    });
+  }
 }
 
 const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);

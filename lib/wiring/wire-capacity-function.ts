@@ -15,6 +15,7 @@ import {
 import type { Config } from '../config.js';
 import type { Log } from '../log.js';
 import { CloudWatchReservationDpuMetrics } from '../metrics/cloudwatch-reservation-dpu-metrics.js';
+import { CloudWatchReservationMetrics } from '../metrics/cloudwatch-reservation-metrics.js';
 import { DynamoDbReservationUsageStore } from '../store/dynamodb-reservation-usage-store.js';
 import { DynamoDbUsageCounterReader } from '../store/dynamodb-usage-counter-reader.js';
 
@@ -36,6 +37,10 @@ export function wireRecordReservationUsage(wiring: CapacityWiring): RecordReserv
     metrics: new CloudWatchReservationDpuMetrics(wiring.cloudWatch),
     store: new DynamoDbReservationUsageStore(documents, config.tableName),
     counters: new DynamoDbUsageCounterReader(documents, config.tableName),
+    reservationMetrics: new CloudWatchReservationMetrics(
+      wiring.cloudWatch,
+      config.metricsNamespace,
+    ),
     pricing: config.pricing,
     logger: wiring.logger,
     ...(wiring.clock === undefined ? {} : { clock: wiring.clock }),

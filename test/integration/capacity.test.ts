@@ -157,6 +157,16 @@ describe('capacity reservation accounting', () => {
     });
     // Kept out of the workgroup index: no `workgroup` attribute.
     expect(day.workgroup).toBeUndefined();
+    // The same figures as metrics, per CapacityReservation, for the dashboard.
+    const metric = (name: string) =>
+      cloudWatch.metrics.sum('AthenaCostMonitor', name, { CapacityReservation: 'grow' });
+    expect(metric('ReservationAllocatedDpuHours')).toBeCloseTo(expected / 3_600_000, 9);
+    expect(metric('ReservationCostUsd')).toBeCloseTo(1.4, 9);
+    // No queries: all of it idle, 0 % used.
+    expect(metric('ReservationIdleDpuHours')).toBeCloseTo(expected / 3_600_000, 9);
+    expect(
+      cloudWatch.metrics.datums({ metricName: 'ReservationUtilizationPercent' }).length,
+    ).toBeGreaterThan(0);
   });
 
   it('counts a missed run’s minutes in the next run, and a repeated or overlapping run not at all', async () => {

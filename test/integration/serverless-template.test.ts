@@ -615,6 +615,11 @@ describe('sls package (offline, no credentials)', () => {
     expect(rendered).toContain(
       `SEARCH('{AthenaCostMonitor,WorkGroup} MetricName=\\"BudgetUsedPercent\\"', 'Maximum'`,
     );
+    for (const metric of ['ReservationAllocatedDpuHours', 'ReservationIdleDpuHours'])
+      expect(rendered).toContain(
+        `SEARCH('{AthenaCostMonitor,CapacityReservation} MetricName=\\"${metric}\\"', 'Sum', 3600)`,
+      );
+    expect(rendered).toContain('MetricName=\\"ReservationUtilizationPercent\\"');
     expect(rendered).toContain('[ "AthenaCostMonitor", "ReconciledQueries"');
     expect(variables).toMatchObject({ ReconcileFunctionName: ref('ReconcileLambdaFunction') });
     // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax
