@@ -123,12 +123,15 @@ export function reservationCharges(
 /**
  * A workgroup's billed cost in one period: its shares of reservations' costs, plus whatever of
  * its cost no reservation credited (on-demand queries; usage before accounting began). Without
- * a charge it is its cost.
+ * a charge it is its cost. Each query's cost was rounded to the nano-dollar on its own, so up to
+ * one nano-dollar per query of difference from the credited cost is rounding, not usage (an
+ * on-demand query costs at least 47,683 nano-dollars).
  */
 export function billedNanoUsdOf(
-  costNanoUsd: number,
+  usage: { readonly costNanoUsd: number; readonly queries: number },
   charge: ReservationCharge | undefined,
 ): number {
-  if (charge === undefined) return costNanoUsd;
-  return charge.shareNanoUsd + Math.max(0, costNanoUsd - charge.creditedCostNanoUsd);
+  if (charge === undefined) return usage.costNanoUsd;
+  const uncredited = usage.costNanoUsd - charge.creditedCostNanoUsd;
+  return charge.shareNanoUsd + (uncredited > usage.queries ? uncredited : 0);
 }

@@ -183,8 +183,7 @@ function rowsByWorkgroup(
     );
     billed.set(
       counter.workgroup,
-      (billed.get(counter.workgroup) ?? 0) +
-        billedNanoUsdOf(counter.totals.costNanoUsd, chargeOf(counter)),
+      (billed.get(counter.workgroup) ?? 0) + billedNanoUsdOf(counter.totals, chargeOf(counter)),
     );
   }
   return [...sums].map(([workgroup, totals]) => ({
@@ -217,7 +216,7 @@ function rowOf(
     workgroup: counter.workgroup,
     period: counter.key,
     totals: counter.totals,
-    billedNanoUsd: billedNanoUsdOf(counter.totals.costNanoUsd, charge),
+    billedNanoUsd: billedNanoUsdOf(counter.totals, charge),
     budgetLimitDpuHours: budget?.limitDpuHours ?? null,
     budgetLimit: figures?.bindingLimit ?? null,
     budgetUsedPercent: figures?.usedPercent ?? null,

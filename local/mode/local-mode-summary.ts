@@ -4,6 +4,7 @@ import { addTotals, type UsageTotals, ZERO_TOTALS } from '../../lib/usage/usage-
 import type { DeadLetter } from '../simulation/event-feed.js';
 import type { SimulatedDay } from '../simulation/simulated-day.js';
 import { maxDpuOf, type WorkgroupKind } from '../simulation/workgroup-profiles.js';
+import type { ReservationResult } from './capacity-reservation.js';
 import type { LocalModeContext } from './context.js';
 
 /** How local mode writes what it did: the workgroups, the summary table and the timings. */
@@ -53,6 +54,8 @@ export interface LocalModeSummary {
   readonly deadLetters: readonly DeadLetter[];
   readonly workgroups: readonly WorkgroupResult[];
   readonly groundTruth: ReadonlyMap<string, UsageTotals>;
+  /** The capacity reservation's day, as the capacity function counted it. */
+  readonly reservation?: ReservationResult;
   readonly cloudWatchQueryCount: number;
   readonly budgets: readonly string[];
   readonly workgroupUpdates: number;

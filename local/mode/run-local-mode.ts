@@ -19,6 +19,7 @@ import {
   groundTruthOf,
 } from '../simulation/simulated-day.js';
 import { SimulatedAthenaAccount } from '../stand-ins/athena-stand-in.js';
+import { formatReservation, startReservationAccounting } from './capacity-reservation.js';
 import type { AfterBatch, LocalModeContext, LocalModeOutput } from './context.js';
 import { afternoonOperator, printReports, seedBudgets } from './hooks.js';
 import {
@@ -193,6 +194,10 @@ export async function runLocalMode(options: LocalModeOptions = {}): Promise<Loca
     for (const budget of budgets) out(`  ${budget}`);
     out();
 
+    // The capacity reservation serving the capacity workgroups, counted as the capacity
+    // function counts it: its first run now, its last after the day.
+    const reservationAccounting = await startReservationAccounting(ctx);
+
     const simulation = await playDay(ctx, handler, {
       batchSize: resolved.batchSize,
       speed: resolved.speed,
@@ -205,8 +210,14 @@ export async function runLocalMode(options: LocalModeOptions = {}): Promise<Loca
     clock.advanceTo(day.end.getTime());
 
     const actual = await readDayCounters(ctx);
-    const summary = summarize(ctx, simulation, actual, budgets, startedAt);
+    const reservation = await reservationAccounting.finish();
+    const summary = {
+      ...summarize(ctx, simulation, actual, budgets, startedAt),
+      reservation,
+    };
     for (const line of formatSummary(summary, ctx)) out(line);
+    out();
+    for (const line of formatReservation(reservation)) out(line);
     if (simulation.lastInvocationError !== undefined) {
       out(`last invocation error: ${simulation.lastInvocationError}`);
     }

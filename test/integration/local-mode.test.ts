@@ -82,6 +82,21 @@ describe('local mode', () => {
     expect(summary.queriesIngested).toBe(summary.queriesSimulated);
   });
 
+  it('counts the capacity reservation as the simulation allocated it, and bills all of it to its workgroups', () => {
+    const reservation = summary.reservation;
+    // 64 DPUs for 13.5 hours and 128 for 10.5: 2,208 DPU-hours, 662.40 USD at 0.30.
+    expect(reservation?.truthDpuMillis).toBe(2_208 * 3_600_000);
+    expect(reservation?.allocatedDpuMillis).toBe(reservation?.truthDpuMillis);
+    expect(reservation?.costNanoUsd).toBe(662_400_000_000);
+    expect(sum(reservation?.billed.map((row) => row.billedNanoUsd) ?? [])).toBe(
+      reservation?.costNanoUsd,
+    );
+    // Attributed is what the queries' peaks were worth: less than the bill.
+    expect(sum(reservation?.billed.map((row) => row.costNanoUsd) ?? [])).toBeLessThan(
+      reservation?.costNanoUsd ?? 0,
+    );
+  });
+
   it('leaves the dead-letter queue empty', () => {
     expect(summary.deadLetters).toEqual([]);
     expect(summary.invocationErrors).toBe(0);

@@ -77,9 +77,17 @@ describe('a reservation’s figures and charges', () => {
     });
     expect(charges?.get('bi')).toMatchObject({ shareNanoUsd: 14.4 * USD });
     // etl's 18.00 USD attributed becomes 43.20 billed; 2.00 USD of on-demand scans stay its own.
-    expect(billedNanoUsdOf(18 * USD, charges?.get('etl'))).toBe(43.2 * USD);
-    expect(billedNanoUsdOf(20 * USD, charges?.get('etl'))).toBe(45.2 * USD);
-    expect(billedNanoUsdOf(3 * USD, undefined)).toBe(3 * USD);
+    expect(billedNanoUsdOf({ costNanoUsd: 18 * USD, queries: 9 }, charges?.get('etl'))).toBe(
+      43.2 * USD,
+    );
+    expect(billedNanoUsdOf({ costNanoUsd: 20 * USD, queries: 9 }, charges?.get('etl'))).toBe(
+      45.2 * USD,
+    );
+    // Per-query rounding (at most a nano-dollar a query) is not on-demand usage.
+    expect(billedNanoUsdOf({ costNanoUsd: 18 * USD + 4, queries: 9 }, charges?.get('etl'))).toBe(
+      43.2 * USD,
+    );
+    expect(billedNanoUsdOf({ costNanoUsd: 3 * USD, queries: 1 }, undefined)).toBe(3 * USD);
   });
 
   it('adds a workgroup’s shares of two reservations in the same period (moved mid-day)', () => {
