@@ -22,6 +22,7 @@ export const COMMANDS: CommandMap = {
   'dlq peek': () => import('./commands/dlq/peek.js'),
   'dlq redrive': () => import('./commands/dlq/redrive.js'),
   report: () => import('./commands/report.js'),
+  reservations: () => import('./commands/reservations.js'),
   restore: () => import('./commands/restore.js'),
   status: () => import('./commands/status.js'),
 };

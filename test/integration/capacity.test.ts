@@ -15,6 +15,7 @@ import {
   type CloudWatchStandIn,
   startCloudWatchStandIn,
 } from '../../local/stand-ins/cloudwatch-stand-in.js';
+import { runCliInMemory } from '../support/in-memory-cli.js';
 import { createTestTable, type TestTable } from '../support/test-table.js';
 
 /**
@@ -320,5 +321,56 @@ describe('capacity reservation accounting', () => {
     const cost = (workgroup: string) =>
       usage.rows.find((row) => row.workgroup === workgroup)?.totals.costNanoUsd ?? 0;
     expect(cost('a-s') + cost('b-s')).toBe(25_000_000);
+  });
+
+  it('shows the reservations and their days through the CLI', async () => {
+    // Prepare: the CLI's SDK client reaches the same DynamoDB Local with the same dummy
+    // credentials, through the environment as in a shell.
+    const saved = { ...process.env };
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_DYNAMODB: table.endpoint,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_REGION: 'us-east-1',
+    });
+    const cli = (args: string[]) =>
+      runCliInMemory([...args, '--table', table.name, '--format', 'json'], {
+        env: process.env,
+        now: () => at(60),
+      });
+
+    // Act
+    const reservations = await cli(['reservations']);
+    const report = await cli(['report', '--by', 'reservation', '--from', DAY, '--to', DAY]);
+    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+    Object.assign(process.env, saved);
+
+    // Assess
+    expect(reservations.stderr).toBe('');
+    expect(JSON.parse(reservations.stdout).reservations).toContainEqual(
+      expect.objectContaining({
+        reservation: 'split',
+        status: 'ACTIVE',
+        targetDpus: 4,
+        allocatedDpus: 4,
+        workgroups: ['a-s', 'b-s'],
+        costMonthUsd: 0.14,
+      }),
+    );
+    expect(report.stderr).toBe('');
+    const row = JSON.parse(report.stdout).rows.find(
+      (candidate: { reservation: string }) => candidate.reservation === 'split',
+    );
+    // 28 DPU-minutes allocated, 300,000 DPU-ms (0.083 DPU-hours) attributed and so used.
+    expect(row).toEqual({
+      reservation: 'split',
+      period: DAY,
+      allocatedDpuHours: 0.466667,
+      usedDpuHours: 0.083333,
+      idleDpuHours: 0.383333,
+      utilizationPercent: 17.86,
+      costUsd: 0.14,
+      idleCostUsd: 0.115,
+    });
   });
 });
