@@ -1,4 +1,4 @@
-import type { Period } from '../usage/period-keys.js';
+import type { ReservationIncrement } from './reservation-accounting.js';
 
 /**
  * What a reservation billed and who it billed: its allocated DPU-hours' cost split over its
@@ -6,18 +6,12 @@ import type { Period } from '../usage/period-keys.js';
  * included. Integer nano-dollars throughout, so the shares sum exactly to the reservation's cost.
  */
 
-/** One reservation's counter of one period, as the capacity function keeps it. */
-export interface ReservationCounter {
+/**
+ * One reservation's counter of one period, as the capacity function keeps it: the sum of the
+ * increments of its runs.
+ */
+export interface ReservationCounter extends Omit<ReservationIncrement, 'usedSource'> {
   readonly reservation: string;
-  readonly period: Period;
-  /** `2026-11-25`, `2026-W48` or `2026-11`. */
-  readonly key: string;
-  readonly allocatedDpuMillis: number;
-  readonly usedDpuMillis: number;
-  readonly attributedDpuMillis: number;
-  readonly attributedByWorkgroup: Readonly<Record<string, number>>;
-  readonly costNanoUsd: number;
-  readonly minutes: number;
 }
 
 /** Allocated but unused DPU-ms (never negative: attributed use is peak-based and may exceed). */
