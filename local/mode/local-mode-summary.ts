@@ -2,7 +2,7 @@ import { formatBytes, formatDpuHours, formatUsd } from '../../lib/format/format-
 import { dpuHoursFromMillis, usdFromNano } from '../../lib/usage/pricing.js';
 import { addTotals, type UsageTotals, ZERO_TOTALS } from '../../lib/usage/usage-totals.js';
 import type { DeadLetter } from '../simulation/event-feed.js';
-import type { SimulatedDay } from '../simulation/simulated-day.js';
+import type { SimulatedDay, SimulatedDayKey } from '../simulation/simulated-day.js';
 import { maxDpuOf, type WorkgroupKind } from '../simulation/workgroup-profiles.js';
 import type { ReservationResult } from './capacity-reservation.js';
 import type { LocalModeContext } from './context.js';
@@ -29,9 +29,7 @@ export interface WorkgroupResult {
   readonly rejected: number;
 }
 
-export interface LocalModeSummary {
-  readonly day: string;
-  readonly seed: number;
+export interface LocalModeSummary extends SimulatedDayKey {
   readonly tableName: string;
   readonly queriesPlanned: number;
   /** Queries that ran to a terminal state (the ground truth counts these). */

@@ -1,6 +1,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { QueryExecution, WorkGroup } from '@aws-sdk/client-athena';
+import type { SimulatedDayKey } from '../simulation/simulated-day.js';
 import { SimulatedAthenaAccount } from '../stand-ins/athena-stand-in.js';
 
 /**
@@ -12,12 +13,9 @@ import { SimulatedAthenaAccount } from '../stand-ins/athena-stand-in.js';
 export const SAVED_ACCOUNT_FILE = 'athena-cost-account.json';
 
 /** The file's shape; `version` changes when an older file can no longer be read. */
-export interface SavedAccountFile {
+export interface SavedAccountFile extends SimulatedDayKey {
   readonly version: 1;
   readonly tableName: string;
-  /** The simulated UTC day, `YYYY-MM-DD`. */
-  readonly day: string;
-  readonly seed: number;
   /** The data's clock: the last instant the simulation reached (ISO). */
   readonly clock: string;
   readonly workGroups: readonly WorkGroup[];

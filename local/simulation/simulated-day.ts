@@ -38,19 +38,20 @@ export interface SimulatedWorkgroup {
   readonly init: WorkGroupInit;
 }
 
-export interface SimulatedDayOptions {
-  readonly queries: number;
-  readonly workgroups: number;
+/** Which simulated day: the seed of its random plan and the UTC day it covers. */
+export interface SimulatedDayKey {
   readonly seed: number;
-  /** UTC day, `YYYY-MM-DD`. */
+  /** UTC day, `YYYY-MM-DD`: the key of the day counters. */
   readonly day: string;
 }
 
+export interface SimulatedDayOptions extends SimulatedDayKey {
+  readonly queries: number;
+  readonly workgroups: number;
+}
+
 /** A whole simulated day: every query submitted from 00:00 and finished before 24:00 UTC. */
-export interface SimulatedDay {
-  readonly seed: number;
-  /** `YYYY-MM-DD`, the key of the day counters. */
-  readonly day: string;
+export interface SimulatedDay extends SimulatedDayKey {
   readonly start: Date;
   /** Exclusive: midnight of the next day. */
   readonly end: Date;

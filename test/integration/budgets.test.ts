@@ -10,17 +10,7 @@ import {
   type SnsStandIn,
   startSnsStandIn,
 } from '../../local/stand-ins/sns-stand-in.js';
-import {
-  addCapacityWorkgroup,
-  budgetStoresOf,
-  importRestoreHandler,
-  oneDpuHourQueries,
-  type RestoreHandler,
-  runEachTestAt,
-  scenarioBudget as scenarioBudgetOf,
-  scenarioDayKey,
-  successfulUpdatesOf,
-} from '../support/budget-scenario.js';
+import * as scenario from '../support/budget-scenario.js';
 import { aQueryExecution } from '../support/factories.js';
 import {
   eventsFor,
@@ -33,7 +23,7 @@ const TOPIC = 'arn:aws:sns:us-east-1:123456789012:athena-cost-test-alerts';
 const NOON = new Date('2026-11-25T12:00:00Z');
 let harness: IngestHarness;
 let sns: SnsStandIn;
-let restore: RestoreHandler;
+let restore: scenario.RestoreHandler;
 let budgets: DynamoDbBudgetStore;
 let enforcement: DynamoDbEnforcementStore;
 
@@ -44,20 +34,20 @@ beforeAll(async () => {
     ALERTS_TOPIC_ARN: TOPIC,
     AWS_ENDPOINT_URL_SNS: sns.endpoint,
   });
-  restore = await importRestoreHandler();
-  ({ budgets, enforcement } = budgetStoresOf(harness.table));
+  restore = await scenario.importRestoreHandler();
+  ({ budgets, enforcement } = scenario.budgetStoresOf(harness.table));
 });
 
 afterAll(async () => {
   await Promise.all([harness?.close(), sns?.close()]);
 });
 
-runEachTestAt(NOON, () => harness.athena);
+scenario.runEachTestAt(NOON, () => harness.athena);
 
 /** A capacity-reservation workgroup with DPU bounds 4..64, as an operator would have set it. */
 function aCapacityWorkgroup(): string {
   const name = `capacity-${randomUUID().slice(0, 8)}`;
-  addCapacityWorkgroup(harness.athena.account, name, [
+  scenario.addCapacityWorkgroup(harness.athena.account, name, [
     { Name: 'other', Properties: { keep: 'me' } },
   ]);
   return name;
@@ -77,7 +67,7 @@ async function setBudget(input: Record<string, unknown>) {
 
 /** The 10 DPU-hour daily budget of the acceptance scenario: notify 50, throttle 80 to 8 DPU, disable 100. */
 const scenarioBudget = (workgroup: string, extra: Record<string, unknown> = {}) =>
-  budgets.put(scenarioBudgetOf(workgroup, NOON.toISOString(), extra));
+  budgets.put(scenario.scenarioBudget(workgroup, NOON.toISOString(), extra));
 
 /** A capacity workgroup whose 2 DPU-hour budget's one threshold, at 100 %, is `stop`. */
 async function aWorkgroupStoppedAtTwoDpuHours(stop: 'disable' | 'disable-now'): Promise<string> {
@@ -92,14 +82,15 @@ const engineMaxDpuOf = (workgroup: WorkGroup | undefined) =>
     'max-dpu-count'
   ];
 
-const updatesOf = (workgroup: string) => successfulUpdatesOf(harness.athena.account, workgroup);
+const updatesOf = (workgroup: string) =>
+  scenario.successfulUpdatesOf(harness.athena.account, workgroup);
 
 describe('budget enforcement', () => {
   it('throttles once and disables once, in that order, fed in random batches, then restores after midnight', async () => {
     // Prepare
     const workgroup = aCapacityWorkgroup();
     await scenarioBudget(workgroup);
-    const events = oneDpuHourQueries(harness, workgroup, 12);
+    const events = scenario.oneDpuHourQueries(harness, workgroup, 12);
     // Act: batches of 1 to 4 events, as they might arrive.
     for (let start = 0, size = 1; start < events.length; start += size, size = (size % 4) + 1) {
       expect(await harness.deliver(events.slice(start, start + size))).toEqual([]);
@@ -117,7 +108,7 @@ describe('budget enforcement', () => {
     expect(updates[0]?.input.State).toBeUndefined();
     expect(updates[1]?.input).toMatchObject({ WorkGroup: workgroup, State: 'DISABLED' });
     expect(harness.athena.account.getWorkGroup(workgroup)?.State).toBe('DISABLED');
-    const actions = await enforcement.actions(scenarioDayKey(workgroup));
+    const actions = await enforcement.actions(scenario.scenarioDayKey(workgroup));
     expect(actions.map((action) => [action.thresholdId, action.status]).sort()).toEqual([
       ['100:disable', 'applied'],
       ['50:notify', 'applied'],
@@ -161,7 +152,12 @@ describe('budget enforcement', () => {
     expect(updatesOf(workgroup)).toHaveLength(3);
 
     // The new day starts fresh: 6 DPU-hours today only notify.
-    const today = oneDpuHourQueries(harness, workgroup, 6, new Date('2026-11-26T00:20:00Z'));
+    const today = scenario.oneDpuHourQueries(
+      harness,
+      workgroup,
+      6,
+      new Date('2026-11-26T00:20:00Z'),
+    );
     expect(await harness.deliver(today)).toEqual([]);
     expect(updatesOf(workgroup)).toHaveLength(3);
     const newDay = await enforcement.actions({ workgroup, period: 'day', periodKey: '2026-11-26' });
@@ -172,7 +168,7 @@ describe('budget enforcement', () => {
     const workgroup = aCapacityWorkgroup();
     await scenarioBudget(workgroup);
 
-    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 11))).toEqual([]);
+    expect(await harness.deliver(scenario.oneDpuHourQueries(harness, workgroup, 11))).toEqual([]);
 
     const updates = updatesOf(workgroup);
     expect(
@@ -211,7 +207,7 @@ describe('budget enforcement', () => {
     const updates = updatesOf(workgroup);
     expect(updates).toHaveLength(1);
     expect(updates[0]?.input.ConfigurationUpdates?.BytesScannedCutoffPerQuery).toBe(10 * 1024 ** 3);
-    const actions = await enforcement.actions(scenarioDayKey(workgroup));
+    const actions = await enforcement.actions(scenario.scenarioDayKey(workgroup));
     expect(actions.map((action) => [action.thresholdId, action.status])).toEqual([
       ['50:notify', 'applied'],
       ['80:throttle', 'applied'],
@@ -225,7 +221,7 @@ describe('budget enforcement', () => {
     // Prepare: 11 DPU-hours are recorded before the budget exists, so the redeliveries below all
     // reach enforcement together, none held back by writing counters.
     const workgroup = aCapacityWorkgroup();
-    const events = oneDpuHourQueries(harness, workgroup, 11);
+    const events = scenario.oneDpuHourQueries(harness, workgroup, 11);
     expect(await harness.deliver(events)).toEqual([]);
     await scenarioBudget(workgroup);
     // A slow GetWorkGroup widens the window in which a second invocation could act as well.
@@ -250,7 +246,7 @@ describe('budget enforcement', () => {
   it('retries a throttled UpdateWorkGroup through redelivery without doubling it', async () => {
     const workgroup = aCapacityWorkgroup();
     await scenarioBudget(workgroup);
-    const events = oneDpuHourQueries(harness, workgroup, 9);
+    const events = scenario.oneDpuHourQueries(harness, workgroup, 9);
     // More throttles than the SDK's attempts: the throttle action fails this time.
     harness.athena.failNext('UpdateWorkGroup', 4, 'ThrottlingException');
 
@@ -260,7 +256,7 @@ describe('budget enforcement', () => {
     expect(updatesOf(workgroup)).toHaveLength(0);
     // The usage is recorded all the same, once.
     expect(await harness.counter(workgroup, 'day#2026-11-25')).toMatchObject({ queries: 9 });
-    const claims = await enforcement.actions(scenarioDayKey(workgroup));
+    const claims = await enforcement.actions(scenario.scenarioDayKey(workgroup));
     expect(claims.map((claim) => claim.thresholdId)).toEqual(['50:notify']);
     const failure = sns.messages
       .filter((message) => message.message.includes(workgroup))
@@ -280,11 +276,11 @@ describe('budget enforcement', () => {
     await scenarioBudget(workgroup, { dryRun: true });
     harness.athena.resetCalls();
 
-    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 12))).toEqual([]);
+    expect(await harness.deliver(scenario.oneDpuHourQueries(harness, workgroup, 12))).toEqual([]);
 
     expect(harness.athena.calls.get('GetWorkGroup') ?? 0).toBe(0);
     expect(harness.athena.calls.get('UpdateWorkGroup') ?? 0).toBe(0);
-    const actions = await enforcement.actions(scenarioDayKey(workgroup));
+    const actions = await enforcement.actions(scenario.scenarioDayKey(workgroup));
     expect(
       Object.fromEntries(
         actions.map((action) => [action.thresholdId, [action.status, action.detail]]),
@@ -300,17 +296,17 @@ describe('budget enforcement', () => {
     const workgroup = aCapacityWorkgroup();
     await scenarioBudget(workgroup, { protected: true });
 
-    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 12))).toEqual([]);
+    expect(await harness.deliver(scenario.oneDpuHourQueries(harness, workgroup, 12))).toEqual([]);
 
     expect(updatesOf(workgroup)).toHaveLength(0);
-    const actions = await enforcement.actions(scenarioDayKey(workgroup));
+    const actions = await enforcement.actions(scenario.scenarioDayKey(workgroup));
     expect(actions.map((action) => action.action)).toEqual(['notify', 'notify', 'notify']);
   });
 
   it('leaves a manually changed setting alone at restore, reports it, and restores the rest', async () => {
     const workgroup = aCapacityWorkgroup();
     await scenarioBudget(workgroup);
-    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 12))).toEqual([]);
+    expect(await harness.deliver(scenario.oneDpuHourQueries(harness, workgroup, 12))).toEqual([]);
     // An operator raises the ceiling by hand while the workgroup is throttled and disabled.
     const athena = new AthenaClient({ endpoint: harness.athena.endpoint });
     await athena.send(
@@ -350,13 +346,13 @@ describe('budget enforcement', () => {
     ];
     harness.addExecutions(running);
 
-    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 2))).toEqual([]);
+    expect(await harness.deliver(scenario.oneDpuHourQueries(harness, workgroup, 2))).toEqual([]);
 
     expect(harness.athena.account.getWorkGroup(workgroup)?.State).toBe('DISABLED');
     expect(
       harness.athena.account.stopQueryExecutionCalls.map((call) => call.queryExecutionId).sort(),
     ).toEqual(running.map((execution) => execution.QueryExecutionId).sort());
-    const [action] = await enforcement.actions(scenarioDayKey(workgroup));
+    const [action] = await enforcement.actions(scenario.scenarioDayKey(workgroup));
     expect(action?.detail).toContain('stopped 2 running or queued queries');
   });
 
@@ -364,10 +360,12 @@ describe('budget enforcement', () => {
     const workgroup = await aWorkgroupStoppedAtTwoDpuHours('disable');
     sns.failNext('Publish', 10, 'InternalError');
 
-    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 2))).toEqual([]);
+    expect(await harness.deliver(scenario.oneDpuHourQueries(harness, workgroup, 2))).toEqual([]);
 
     expect(updatesOf(workgroup)).toHaveLength(1);
-    expect((await enforcement.actions(scenarioDayKey(workgroup)))[0]?.status).toBe('applied');
+    expect((await enforcement.actions(scenario.scenarioDayKey(workgroup)))[0]?.status).toBe(
+      'applied',
+    );
   });
 });
 
@@ -386,7 +384,7 @@ describe('--enforce-workgroup-config', () => {
     await scenarioBudget(workgroup, { enforceWorkgroupConfiguration: true });
 
     // Act: 8 DPU-hours, 80 %: the throttle.
-    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 8))).toEqual([]);
+    expect(await harness.deliver(scenario.oneDpuHourQueries(harness, workgroup, 8))).toEqual([]);
 
     // Assess: one update, carrying both the ceiling and the flag.
     const [throttle, ...others] = updatesOf(workgroup);
@@ -420,7 +418,7 @@ describe('--enforce-workgroup-config', () => {
     const workgroup = aCapacityWorkgroup();
     await scenarioBudget(workgroup);
 
-    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 8))).toEqual([]);
+    expect(await harness.deliver(scenario.oneDpuHourQueries(harness, workgroup, 8))).toEqual([]);
 
     const [throttle] = updatesOf(workgroup);
     expect(throttle?.input.ConfigurationUpdates?.EnforceWorkGroupConfiguration).toBeUndefined();
@@ -438,7 +436,7 @@ describe('budget pause and resume', () => {
     await budgets.pause(workgroup, NOON, undefined);
 
     // Act: 11 DPU-hours, 110 % while paused.
-    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 11))).toEqual([]);
+    expect(await harness.deliver(scenario.oneDpuHourQueries(harness, workgroup, 11))).toEqual([]);
 
     // Assess: notified, nothing changed, nothing claimed but the notification.
     expect(updatesOf(workgroup)).toEqual([]);
@@ -451,7 +449,7 @@ describe('budget pause and resume', () => {
     // Act: resume, then one more query.
     vi.setSystemTime(new Date('2026-11-25T12:10:00Z'));
     await budgets.resume(workgroup, new Date());
-    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 1))).toEqual([]);
+    expect(await harness.deliver(scenario.oneDpuHourQueries(harness, workgroup, 1))).toEqual([]);
 
     // Assess: throttled, then disabled, once each.
     expect(updatesOf(workgroup).map((call) => call.input.State ?? 'throttle')).toEqual([
@@ -470,11 +468,11 @@ describe('budget pause and resume', () => {
     await scenarioBudget(workgroup);
     await budgets.pause(workgroup, NOON, new Date('2026-11-25T13:00:00Z'));
 
-    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 9))).toEqual([]);
+    expect(await harness.deliver(scenario.oneDpuHourQueries(harness, workgroup, 9))).toEqual([]);
     expect(updatesOf(workgroup)).toEqual([]);
 
     vi.setSystemTime(new Date('2026-11-25T13:00:00Z'));
-    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 1))).toEqual([]);
+    expect(await harness.deliver(scenario.oneDpuHourQueries(harness, workgroup, 1))).toEqual([]);
     // 10 DPU-hours: the throttle and the disable both apply at the first batch after the pause.
     expect(updatesOf(workgroup).map((call) => call.input.State ?? 'throttle')).toEqual([
       'throttle',
@@ -507,10 +505,10 @@ describe('throttle bypasses', () => {
     // Prepare: throttled at noon.
     const workgroup = aCapacityWorkgroup();
     await scenarioBudget(workgroup);
-    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 8))).toEqual([]);
+    expect(await harness.deliver(scenario.oneDpuHourQueries(harness, workgroup, 8))).toEqual([]);
     vi.setSystemTime(minutesAfterNoon(20));
     const above = queriesAbove(workgroup, 3, minutesAfterNoon(15));
-    const within = oneDpuHourQueries(harness, workgroup, 1, minutesAfterNoon(15));
+    const within = scenario.oneDpuHourQueries(harness, workgroup, 1, minutesAfterNoon(15));
     const before = queriesAbove(workgroup, 1, new Date('2026-11-25T11:59:59Z'));
 
     // Act: two overlapping batches at once, then all of it again.
@@ -522,7 +520,7 @@ describe('throttle bypasses', () => {
     expect(await harness.deliver([...above.events, ...within, ...before.events])).toEqual([]);
 
     // Assess
-    expect(await enforcement.bypassCount(scenarioDayKey(workgroup))).toBe(3);
+    expect(await enforcement.bypassCount(scenario.scenarioDayKey(workgroup))).toBe(3);
     expect(
       harness.cloudWatch.metrics.sum('AthenaCostMonitor', 'ThrottleBypassedQueries', {
         WorkGroup: workgroup,
@@ -543,21 +541,23 @@ describe('throttle bypasses', () => {
   it('counts nothing once the throttle enforces the workgroup configuration', async () => {
     const workgroup = aCapacityWorkgroup();
     await scenarioBudget(workgroup, { enforceWorkgroupConfiguration: true });
-    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 8))).toEqual([]);
+    expect(await harness.deliver(scenario.oneDpuHourQueries(harness, workgroup, 8))).toEqual([]);
     vi.setSystemTime(minutesAfterNoon(20));
     // What Athena would report under the enforced ceiling: 8 DPUs, however the client asked.
     expect(
-      await harness.deliver(oneDpuHourQueries(harness, workgroup, 1, minutesAfterNoon(15))),
+      await harness.deliver(
+        scenario.oneDpuHourQueries(harness, workgroup, 1, minutesAfterNoon(15)),
+      ),
     ).toEqual([]);
 
-    expect(await enforcement.bypassCount(scenarioDayKey(workgroup))).toBe(0);
+    expect(await enforcement.bypassCount(scenario.scenarioDayKey(workgroup))).toBe(0);
     expect(alertsOf(workgroup).filter((alert) => alert.kind === 'throttle-bypass')).toEqual([]);
   });
 
   it('--on-bypass disable disables the workgroup at the first bypass, once', async () => {
     const workgroup = aCapacityWorkgroup();
     await scenarioBudget(workgroup, { onBypass: 'disable' });
-    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 8))).toEqual([]);
+    expect(await harness.deliver(scenario.oneDpuHourQueries(harness, workgroup, 8))).toEqual([]);
     vi.setSystemTime(minutesAfterNoon(20));
 
     expect(await harness.deliver(queriesAbove(workgroup, 1, minutesAfterNoon(15)).events)).toEqual(
@@ -572,12 +572,12 @@ describe('throttle bypasses', () => {
       'throttle',
       'DISABLED',
     ]);
-    const actions = await enforcement.actions(scenarioDayKey(workgroup));
+    const actions = await enforcement.actions(scenario.scenarioDayKey(workgroup));
     expect(actions.find((action) => action.thresholdId === 'bypass:disable')).toMatchObject({
       action: 'disable',
       status: 'applied',
     });
-    expect(await enforcement.bypassCount(scenarioDayKey(workgroup))).toBe(3);
+    expect(await enforcement.bypassCount(scenario.scenarioDayKey(workgroup))).toBe(3);
   });
 });
 
@@ -593,13 +593,13 @@ describe('a disable that stays', () => {
     // Prepare: throttled and disabled at noon.
     const workgroup = aCapacityWorkgroup();
     await scenarioBudget(workgroup);
-    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 10))).toEqual([]);
+    expect(await harness.deliver(scenario.oneDpuHourQueries(harness, workgroup, 10))).toEqual([]);
     expect(enforcerStates(workgroup)).toEqual(['throttle', 'DISABLED']);
 
     // Act: re-enabled by hand; the next batch a minute later finds it.
     reEnableByHand(workgroup);
     vi.setSystemTime(minutesAfterNoon(2));
-    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 1))).toEqual([]);
+    expect(await harness.deliver(scenario.oneDpuHourQueries(harness, workgroup, 1))).toEqual([]);
     // Assess
     expect(harness.athena.account.getWorkGroup(workgroup)?.State).toBe('DISABLED');
     expect(enforcerStates(workgroup)).toEqual(['throttle', 'DISABLED', 'DISABLED']);
@@ -609,21 +609,21 @@ describe('a disable that stays', () => {
     // Not a loop: batches after it change nothing while it stays disabled.
     for (const minutes of [3, 5, 7]) {
       vi.setSystemTime(minutesAfterNoon(minutes));
-      expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 1))).toEqual([]);
+      expect(await harness.deliver(scenario.oneDpuHourQueries(harness, workgroup, 1))).toEqual([]);
     }
     expect(enforcerStates(workgroup)).toHaveLength(3);
 
     // A second re-enable: a second re-disable.
     reEnableByHand(workgroup);
     vi.setSystemTime(minutesAfterNoon(9));
-    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 1))).toEqual([]);
+    expect(await harness.deliver(scenario.oneDpuHourQueries(harness, workgroup, 1))).toEqual([]);
     expect(enforcerStates(workgroup)).toEqual(['throttle', 'DISABLED', 'DISABLED', 'DISABLED']);
   });
 
   it('throttles again when the ceiling was raised by hand while over the throttle', async () => {
     const workgroup = aCapacityWorkgroup();
     await scenarioBudget(workgroup);
-    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 8))).toEqual([]);
+    expect(await harness.deliver(scenario.oneDpuHourQueries(harness, workgroup, 8))).toEqual([]);
     harness.athena.account.updateWorkGroup({
       WorkGroup: workgroup,
       ConfigurationUpdates: {
@@ -640,7 +640,7 @@ describe('a disable that stays', () => {
 
     vi.setSystemTime(minutesAfterNoon(2));
     expect(
-      await harness.deliver(oneDpuHourQueries(harness, workgroup, 1, minutesAfterNoon(1))),
+      await harness.deliver(scenario.oneDpuHourQueries(harness, workgroup, 1, minutesAfterNoon(1))),
     ).toEqual([]);
 
     const classifications =
@@ -653,12 +653,12 @@ describe('a disable that stays', () => {
   it('leaves a re-enabled workgroup running while its budget is paused', async () => {
     const workgroup = aCapacityWorkgroup();
     await scenarioBudget(workgroup);
-    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 10))).toEqual([]);
+    expect(await harness.deliver(scenario.oneDpuHourQueries(harness, workgroup, 10))).toEqual([]);
     await budgets.pause(workgroup, minutesAfterNoon(1), undefined);
     reEnableByHand(workgroup);
 
     vi.setSystemTime(minutesAfterNoon(2));
-    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 1))).toEqual([]);
+    expect(await harness.deliver(scenario.oneDpuHourQueries(harness, workgroup, 1))).toEqual([]);
 
     expect(harness.athena.account.getWorkGroup(workgroup)?.State).toBe('ENABLED');
     expect(enforcerStates(workgroup)).toEqual(['throttle', 'DISABLED']);
@@ -668,17 +668,19 @@ describe('a disable that stays', () => {
     // Prepare: 10 of 10 DPU-hours: throttled and disabled.
     const workgroup = aCapacityWorkgroup();
     await scenarioBudget(workgroup);
-    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 10))).toEqual([]);
+    expect(await harness.deliver(scenario.oneDpuHourQueries(harness, workgroup, 10))).toEqual([]);
 
     // Act: the limit raised to 20, the workgroup re-enabled by hand.
     vi.setSystemTime(minutesAfterNoon(5));
-    await budgets.put(scenarioBudgetOf(workgroup, new Date().toISOString(), { limitDpuHours: 20 }));
+    await budgets.put(
+      scenario.scenarioBudget(workgroup, new Date().toISOString(), { limitDpuHours: 20 }),
+    );
     reEnableByHand(workgroup);
     vi.setSystemTime(minutesAfterNoon(7));
-    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 1))).toEqual([]);
+    expect(await harness.deliver(scenario.oneDpuHourQueries(harness, workgroup, 1))).toEqual([]);
 
     // Assess: 55 %: the throttle and the disable are released, the notification kept.
-    const key = scenarioDayKey(workgroup);
+    const key = scenario.scenarioDayKey(workgroup);
     expect((await enforcement.actions(key)).map((action) => action.thresholdId)).toEqual([
       '50:notify',
     ]);
@@ -686,7 +688,7 @@ describe('a disable that stays', () => {
 
     // Later, 85 %: the throttle applies again.
     vi.setSystemTime(minutesAfterNoon(9));
-    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 6))).toEqual([]);
+    expect(await harness.deliver(scenario.oneDpuHourQueries(harness, workgroup, 6))).toEqual([]);
     expect((await enforcement.actions(key)).map((action) => action.thresholdId).sort()).toEqual([
       '50:notify',
       '80:throttle',
@@ -700,12 +702,17 @@ describe('a new period starts clean', () => {
     // Prepare: yesterday's budget throttled and disabled the workgroup; restore has not run yet.
     const workgroup = aCapacityWorkgroup();
     await scenarioBudget(workgroup);
-    expect(await harness.deliver(oneDpuHourQueries(harness, workgroup, 10))).toEqual([]);
+    expect(await harness.deliver(scenario.oneDpuHourQueries(harness, workgroup, 10))).toEqual([]);
     expect(harness.athena.account.getWorkGroup(workgroup)?.State).toBe('DISABLED');
 
     // Act: half a minute into the next day, today's queries already cross today's throttle.
     vi.setSystemTime(new Date('2026-11-26T00:00:30Z'));
-    const today = oneDpuHourQueries(harness, workgroup, 8, new Date('2026-11-26T00:00:10Z'));
+    const today = scenario.oneDpuHourQueries(
+      harness,
+      workgroup,
+      8,
+      new Date('2026-11-26T00:00:10Z'),
+    );
     expect(await harness.deliver(today)).toEqual([]);
 
     // Assess: enabled again, throttled for today, and today's snapshot is the workgroup's own.

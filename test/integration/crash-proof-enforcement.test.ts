@@ -8,17 +8,7 @@ import {
   type DynamoDbEnforcementStore,
 } from '../../lib/store/dynamodb-enforcement-store.js';
 import { type CountingProxy, startCountingProxy } from '../../local/environment/counting-proxy.js';
-import {
-  addCapacityWorkgroup,
-  budgetStoresOf,
-  importRestoreHandler,
-  oneDpuHourQueries,
-  type RestoreHandler,
-  runEachTestAt,
-  scenarioBudget,
-  scenarioDayKey,
-  successfulUpdatesOf,
-} from '../support/budget-scenario.js';
+import * as scenario from '../support/budget-scenario.js';
 import { anSqsEvent, anSqsRecord } from '../support/factories.js';
 import {
   type IngestHandler,
@@ -40,7 +30,7 @@ let harness: IngestHarness;
 let proxy: CountingProxy;
 let budgets: DynamoDbBudgetStore;
 let enforcement: DynamoDbEnforcementStore;
-let restore: RestoreHandler;
+let restore: scenario.RestoreHandler;
 
 /** A fresh ingest instance: its own module scope, clients and caches, through the proxy. */
 async function anIngestInstance(): Promise<IngestHandler> {
@@ -61,15 +51,15 @@ beforeAll(async () => {
   harness = await startIngestHarness({ BUDGET_CACHE_SECONDS: '0', ALERTS_TOPIC_ARN: '' });
   proxy = await startCountingProxy(harness.table.endpoint);
   process.env.AWS_ENDPOINT_URL_DYNAMODB = proxy.endpoint;
-  restore = await importRestoreHandler();
-  ({ budgets, enforcement } = budgetStoresOf(harness.table));
+  restore = await scenario.importRestoreHandler();
+  ({ budgets, enforcement } = scenario.budgetStoresOf(harness.table));
 });
 
 afterAll(async () => {
   await Promise.all([harness?.close(), proxy?.close()]);
 });
 
-runEachTestAt(NOON, () => harness.athena);
+scenario.runEachTestAt(NOON, () => harness.athena);
 
 afterEach(() => {
   proxy.loseAnswer = undefined;
@@ -78,16 +68,16 @@ afterEach(() => {
 /** A capacity-reservation workgroup with DPU bounds 4..64 and a budget of 10 DPU-hours a day. */
 async function aBudgetedCapacityWorkgroup(): Promise<string> {
   const workgroup = `crash-${randomUUID().slice(0, 8)}`;
-  addCapacityWorkgroup(harness.athena.account, workgroup);
-  await budgets.put(scenarioBudget(workgroup, NOON.toISOString()));
+  scenario.addCapacityWorkgroup(harness.athena.account, workgroup);
+  await budgets.put(scenario.scenarioBudget(workgroup, NOON.toISOString()));
   return workgroup;
 }
 
 /** The successful UpdateWorkGroup calls for a workgroup, as 'throttle' or 'disable'. */
 const actionsMadeOn = (workgroup: string) =>
-  successfulUpdatesOf(harness.athena.account, workgroup).map((call) =>
-    call.input.State === 'DISABLED' ? 'disable' : 'throttle',
-  );
+  scenario
+    .successfulUpdatesOf(harness.athena.account, workgroup)
+    .map((call) => (call.input.State === 'DISABLED' ? 'disable' : 'throttle'));
 
 describe('crash-proof budget enforcement', () => {
   it('keeps the claim lease shorter than the ingest queue visibility timeout and longer than the ingest timeout', async () => {
@@ -112,17 +102,17 @@ describe('crash-proof budget enforcement', () => {
       return true;
     };
 
-    expect(await deliver(handler, oneDpuHourQueries(harness, workgroup, 9))).toEqual([]);
+    expect(await deliver(handler, scenario.oneDpuHourQueries(harness, workgroup, 9))).toEqual([]);
 
     expect(lost.size).toBeGreaterThanOrEqual(4);
     expect(actionsMadeOn(workgroup)).toEqual(['throttle']);
-    const settled = await enforcement.actions(scenarioDayKey(workgroup));
+    const settled = await enforcement.actions(scenario.scenarioDayKey(workgroup));
     expect(settled.map((action) => [action.thresholdId, action.status])).toEqual([
       ['50:notify', 'applied'],
       ['80:throttle', 'applied'],
     ]);
     // The next crossing is carried out as well: no claim was left behind.
-    expect(await deliver(handler, oneDpuHourQueries(harness, workgroup, 1))).toEqual([]);
+    expect(await deliver(handler, scenario.oneDpuHourQueries(harness, workgroup, 1))).toEqual([]);
     expect(actionsMadeOn(workgroup)).toEqual(['throttle', 'disable']);
   });
 
@@ -130,8 +120,10 @@ describe('crash-proof budget enforcement', () => {
     const workgroup = await aBudgetedCapacityWorkgroup();
     const handler = await anIngestInstance();
     // An owner that took the claim, then died (a timeout or an out-of-memory kill).
-    expect(await enforcement.acquire(scenarioDayKey(workgroup), 'dead-owner', NOON)).toBe(true);
-    const events = oneDpuHourQueries(harness, workgroup, 9);
+    expect(await enforcement.acquire(scenario.scenarioDayKey(workgroup), 'dead-owner', NOON)).toBe(
+      true,
+    );
+    const events = scenario.oneDpuHourQueries(harness, workgroup, 9);
 
     expect(await deliver(handler, events)).toHaveLength(9);
     expect(actionsMadeOn(workgroup)).toEqual([]);
@@ -154,7 +146,10 @@ describe('crash-proof budget enforcement', () => {
         Array.from({ length: instances }, () => anIngestInstance()),
       );
       expect(
-        await deliver(handlers[0] as IngestHandler, oneDpuHourQueries(harness, workgroup, 7)),
+        await deliver(
+          handlers[0] as IngestHandler,
+          scenario.oneDpuHourQueries(harness, workgroup, 7),
+        ),
       ).toEqual([]);
       // Slow Athena answers widen the window in which the instances' actions overlap.
       harness.athena.faults = {
@@ -166,7 +161,7 @@ describe('crash-proof budget enforcement', () => {
       const share = 4 / instances;
       const batches = handlers.map((handler) => ({
         handler,
-        events: oneDpuHourQueries(harness, workgroup, share),
+        events: scenario.oneDpuHourQueries(harness, workgroup, share),
       }));
       let pending = await Promise.all(
         batches.map(async ({ handler, events }) => ({
