@@ -16,7 +16,7 @@ import {
   type WorkgroupReconciliation,
 } from '../../lib/reconcile/reconcile-workgroups.js';
 import { dayKeyProblem } from '../../lib/reports/report-range.js';
-import { periodBounds, periodKeyFor } from '../../lib/usage/period-keys.js';
+import { DAY_MS, periodBounds, periodKeyFor } from '../../lib/usage/period-keys.js';
 import { dpuHoursFromMillis, usdFromNano } from '../../lib/usage/pricing.js';
 import { wireReconcileWorkgroups } from '../../lib/wiring/wire-reconcile-workgroups.js';
 import { describeServiceError } from '../aws-services.js';
@@ -25,7 +25,6 @@ import { CliError, UsageError } from '../errors.js';
 import { createProgressBar } from '../output/progress-bar.js';
 import { renderTable } from '../output/table.js';
 
-const DAY_MS = 86_400_000;
 const got = (issue: { input: unknown }) => `, got '${String(issue.input)}'`;
 
 const BackfillFlags = z.object({

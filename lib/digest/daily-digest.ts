@@ -11,7 +11,7 @@ import {
   type UsageReport,
 } from '../reports/usage-report.js';
 import type { TopQuery, UsageReportSource } from '../store/usage-report-source.js';
-import { type Period, periodBounds, periodKeyFor } from '../usage/period-keys.js';
+import { DAY_MS, type Period, periodBounds, periodKeyFor } from '../usage/period-keys.js';
 import { addTotals, type UsageTotals, ZERO_TOTALS } from '../usage/usage-totals.js';
 
 /** The digest lists this many workgroups and queries, the most expensive first. */
@@ -20,8 +20,6 @@ export const DIGEST_TOP = 5;
 export const DIGEST_AVERAGE_DAYS = 7;
 /** A week or month budget is at risk when its forecast reaches this share of the limit. */
 export const AT_RISK_PERCENT = 100;
-
-const DAY_MS = 86_400_000;
 
 /** Yesterday's usage, how it compares, and what budget enforcement did: the daily digest. */
 export interface DailyDigest {

@@ -12,6 +12,7 @@ import type { Log } from '../log.js';
 import type { ReconcileMetrics } from '../metrics/reconcile-metrics.js';
 import type { ReconcileState, ReconcileStateStore } from '../store/reconcile-state-store.js';
 import type { RecordedQueryIndex } from '../store/recorded-query-index.js';
+import { DAY_MS } from '../usage/period-keys.js';
 import { deriveQueryUsage, isTerminalState, type QueryUsage } from '../usage/query-usage.js';
 import { addTotals, totalsOf, type UsageTotals, ZERO_TOTALS } from '../usage/usage-totals.js';
 import { freshPass, holdBack, nextReconcileState, resumedPass } from './reconcile-watermark.js';
@@ -144,7 +145,6 @@ export interface ReconcileResult {
   readonly metricsPublished: boolean;
 }
 
-const DAY_MS = 86_400_000;
 /** Athena keeps query history for about 45 days: a backfill cannot reach further. */
 export const ATHENA_HISTORY_DAYS = 45;
 export const ATHENA_HISTORY_MS = ATHENA_HISTORY_DAYS * DAY_MS;

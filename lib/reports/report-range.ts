@@ -1,11 +1,9 @@
-import { type Period, periodBounds, periodKeyFor } from '../usage/period-keys.js';
+import { DAY_MS, type Period, periodBounds, periodKeyFor } from '../usage/period-keys.js';
 
 /** Reports cover at most this many days: one Query per day and index stays bounded. */
 export const MAX_REPORT_DAYS = 400;
 /** Without `--from`, a report covers the week ending on `--to`. */
 export const DEFAULT_REPORT_DAYS = 7;
-
-const DAY_MS = 86_400_000;
 
 /** An inclusive range of UTC days, as `YYYY-MM-DD` keys. */
 export interface DayRange {

@@ -48,7 +48,8 @@ function isoWeekKey(instant: Date): string {
   return `${weekYear}-W${pad(week)}`;
 }
 
-const DAY_MS = 86_400_000;
+/** One UTC day in milliseconds (UTC has no daylight-saving days). */
+export const DAY_MS = 86_400_000;
 
 /** The half-open UTC interval [start, end) a period key covers. */
 export interface PeriodBounds {

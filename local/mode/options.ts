@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { dayKeyProblem } from '../../lib/reports/report-range.js';
+import { DAY_MS } from '../../lib/usage/period-keys.js';
 import { utcDayOf } from '../simulation/simulated-day.js';
-
-const DAY_MS = 86_400_000;
 
 /** The options of local mode (`npm start`), parsed once; error messages name the CLI flags. */
 

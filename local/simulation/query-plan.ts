@@ -6,6 +6,7 @@ import type {
   StatementType,
   WorkGroup,
 } from '@aws-sdk/client-athena';
+import { DAY_MS } from '../../lib/usage/period-keys.js';
 import type { TerminalState } from '../../lib/usage/query-usage.js';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../environment/local-account.js';
 import {
@@ -28,7 +29,6 @@ import {
  * the workgroup applied at submission, a stop, and the execution and state changes it yields.
  */
 
-export const DAY_MS = 86_400_000;
 /** Every query completes at least this long before midnight, so it belongs to the day. */
 const DAY_END_MARGIN_MS = 1_000;
 

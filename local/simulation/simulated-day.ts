@@ -1,11 +1,11 @@
 import type { QueryExecution } from '@aws-sdk/client-athena';
 import type { Pricing } from '../../lib/config.js';
+import { DAY_MS } from '../../lib/usage/period-keys.js';
 import { deriveQueryUsage, type QueryUsage } from '../../lib/usage/query-usage.js';
 import { totalsOf, type UsageTotals, ZERO_TOTALS } from '../../lib/usage/usage-totals.js';
 import type { SimulatedAthenaAccount, WorkGroupInit } from '../stand-ins/athena-stand-in.js';
 import {
   applyLimits,
-  DAY_MS,
   materialize,
   planQuery,
   type QueryPlan,
