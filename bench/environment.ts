@@ -2,6 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseBudget } from '../lib/budgets/budget.js';
 import { DynamoDbBudgetStore } from '../lib/store/dynamodb-budget-store.js';
 import { createTable, readTableDefinition } from '../local/environment/create-table.js';
+import { LOCAL_ACCOUNT_ID } from '../local/environment/local-account.js';
 import { startLocalAws } from '../local/environment/local-aws.js';
 import type { AthenaStandIn } from '../local/stand-ins/athena-stand-in.js';
 import type { CloudWatchStandIn } from '../local/stand-ins/cloudwatch-stand-in.js';
@@ -40,6 +41,22 @@ export interface BenchEnvironment {
   close(): Promise<void>;
 }
 
+/**
+ * What the bench gives serverless.yml's CloudFormation references (`Ref`, `Fn::GetAtt`), by the
+ * variable that holds them. The dead-letter queue is only read by the digest, which the bench
+ * merely cold-starts, so a loopback address that answers nothing is enough.
+ */
+export function benchReferenceValues(
+  tableName: string,
+  alertsTopicArn: string,
+): Record<string, string> {
+  return {
+    TABLE_NAME: tableName,
+    ALERTS_TOPIC_ARN: alertsTopicArn,
+    DLQ_URL: `http://127.0.0.1:9/${LOCAL_ACCOUNT_ID}/athena-cost-bench-dlq`,
+  };
+}
+
 export async function startBenchEnvironment(): Promise<BenchEnvironment> {
   const serverless = await readServerlessConfig();
   const aws = await startLocalAws({ alertsTopicName: 'athena-cost-bench-alerts' });
@@ -60,10 +77,11 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
         PATH: process.env.PATH ?? '',
         ...aws.env,
         AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
-        ...functionEnvironment(serverless, functionName, {
-          TABLE_NAME: tableName,
-          ALERTS_TOPIC_ARN: aws.alertsTopicArn,
-        }),
+        ...functionEnvironment(
+          serverless,
+          functionName,
+          benchReferenceValues(tableName, aws.alertsTopicArn),
+        ),
         ...(process.env.BENCH_NODE_OPTIONS === undefined
           ? {}
           : { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS }),
