@@ -19,6 +19,7 @@ import {
 } from '../../lib/reports/usage-report.js';
 import { DynamoDbAttributionReportSource } from '../../lib/store/dynamodb-attribution-report-source.js';
 import { DynamoDbUsageReportSource } from '../../lib/store/dynamodb-usage-report-source.js';
+import { PERIODS } from '../../lib/usage/period-keys.js';
 import { loadBudgetStatuses } from '../budget-statuses.js';
 import { defineCommand } from '../command.js';
 import { CliError, UsageError } from '../errors.js';
@@ -69,6 +70,9 @@ const ReportFlags = z.object({
       error: `must be between 1 and ${MAX_TOP_QUERIES}`,
     })
     .optional(),
+  period: z
+    .enum(PERIODS, { error: (issue) => `must be one of ${PERIODS.join(', ')}${got(issue)}` })
+    .optional(),
   out: z.string().min(1, { error: 'needs a file name' }).optional(),
 });
 
@@ -76,7 +80,7 @@ export default defineCommand({
   name: 'report',
   summary: 'Usage and cost per workgroup and day, week or month, and the top queries',
   usage:
-    'athena-cost report [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--workgroup WG] [--by day|week|month|workgroup|reservation|dbt-model|tag:KEY] [--top N] [--format table|json|csv|html] [--out FILE]',
+    'athena-cost report [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--workgroup WG] [--by day|week|month|workgroup|reservation|dbt-model|tag:KEY] [--top N] [--period day|week|month] [--format table|json|csv|html] [--out FILE]',
   description: `
 Reads the usage counters the monitor keeps (never a table scan). Days are UTC and inclusive;
 a range spans at most ${MAX_REPORT_DAYS} days. --by day (the default) gives a row per workgroup and
@@ -85,7 +89,9 @@ and months overlapping the range, even beyond it; --by workgroup sums the days o
 Budget columns show the binding limit of a workgroup's budget of the row's period and the share
 of it used, as 'athena-cost status' computes them. --by dbt-model and --by tag:KEY (a key of
 the '-- athena-cost: KEY=VALUE' convention) give a row per dbt model or tag value over the range,
-most expensive first, with --top N the N most expensive (table, json or csv). CSV holds the rows only; --format html writes a self-contained page with charts
+most expensive first, with --top N the N most expensive (table, json or csv); with --period
+day|week|month a row per value and day, ISO week or month instead (whole weeks and months
+overlapping the range, as --by week|month reads them), --top N then keeping N per period. CSV holds the rows only; --format html writes a self-contained page with charts
 and the top ${HTML_DEFAULT_TOP} queries (or --top N).
 COST USD is the attributed cost (a reservation query's DpuCount × engine time); BILLED USD is
 what the usage billed: on a capacity reservation, the workgroup's share of the reservation's
@@ -119,6 +125,12 @@ DPU-hours, utilization, cost and idle cost.`,
       valueName: 'N',
       description: `Also list the N most expensive queries (with --by dbt-model or tag:KEY: only the N most expensive values), 1 to ${MAX_TOP_QUERIES}`,
     },
+    period: {
+      type: 'string',
+      valueName: 'PERIOD',
+      description:
+        'With --by dbt-model or tag:KEY: a row per value and day, week or month (default: the range summed)',
+    },
     out: { type: 'string', valueName: 'FILE', description: 'Write to FILE and print its path' },
   },
   formats: ['table', 'json', 'csv', 'html'],
@@ -130,6 +142,7 @@ DPU-hours, utilization, cost and idle cost.`,
     'athena-cost report --from 2026-11-01 --format html --out november.html',
     'athena-cost report --by dbt-model --top 10',
     'athena-cost report --by tag:team --format csv',
+    'athena-cost report --by dbt-model --period month --from 2026-10-01 --to 2026-11-30',
   ],
   flags: ReportFlags,
   async run(context) {
@@ -143,6 +156,10 @@ DPU-hours, utilization, cost and idle cost.`,
     }
     const html = context.format === 'html';
     const by = flags.by;
+    if (flags.period !== undefined && (isReportGrouping(by) || by === 'reservation'))
+      throw new UsageError(
+        `--period goes with --by dbt-model or tag:KEY; --by ${by} has its own periods (--by day, week or month)`,
+      );
     if (by === 'reservation') {
       if (html) throw new UsageError('--by reservation: --format html is not available yet');
       if (flags.workgroup !== undefined || flags.top !== undefined)
@@ -160,7 +177,7 @@ DPU-hours, utilization, cost and idle cost.`,
       if (html) throw new UsageError(`--format html is not available with --by ${by} yet`);
       const attribution = await loadAttributionReport(
         new DynamoDbAttributionReportSource(context.documents(), context.tableName),
-        { range, by, workgroup: flags.workgroup, top: flags.top },
+        { range, by, workgroup: flags.workgroup, top: flags.top, period: flags.period },
       );
       await writeOutput(context, renderAttributionReport(attribution, context.format), flags.out);
       return 0;

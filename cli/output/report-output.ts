@@ -159,8 +159,8 @@ export function renderAttributionReport(report: AttributionReport, format: Outpu
     case 'table': {
       const total = totalFields(report.total);
       const shown =
-        report.rows.length < report.values
-          ? `TOTAL (${report.values} values, ${report.rows.length} shown)`
+        report.rows.length < report.rowsBeforeTop
+          ? `TOTAL (${report.values} values, ${report.rows.length} ${report.period === undefined ? '' : 'rows '}shown)`
           : 'TOTAL';
       return renderTable(
         ATTRIBUTION_COLUMNS,

@@ -2,9 +2,10 @@ import type {
   AttributionCounter,
   AttributionReportSource,
 } from '../store/attribution-report-source.js';
+import type { Period } from '../usage/period-keys.js';
 import { DBT_MODEL_KEY, TAG_KEY_PATTERN, tagAttributionKey } from '../usage/query-attribution.js';
 import { addTotals, type UsageTotals, ZERO_TOTALS } from '../usage/usage-totals.js';
-import { type DayRange, daysIn, rangeLabel } from './report-range.js';
+import { type DayRange, periodKeysIn, rangeLabel } from './report-range.js';
 import { type ReportTotalFields, TOTAL_FIELD_NAMES, totalFields } from './usage-report.js';
 
 /** `--by` values of an attribution report: `dbt-model`, or `tag:<key>`. */
@@ -24,14 +25,23 @@ export interface AttributionReportRequest {
   readonly by: string;
   /** Only this workgroup's usage; all when absent. */
   readonly workgroup?: string | undefined;
-  /** Only the N values that cost most; all when absent. */
+  /** Only the N values that cost most (in each period); all when absent. */
   readonly top?: number | undefined;
+  /**
+   * A row per value and day, ISO week or month overlapping the range (whole weeks and months,
+   * as `--by week|month` reads them); absent: a row per value summing the days of the range,
+   * as `--by workgroup` does.
+   */
+  readonly period?: Period | undefined;
 }
 
 export interface AttributionRow {
   readonly key: string;
   readonly value: string;
-  /** The range, `2026-11-19..2026-11-25`: a row sums the days of the range. */
+  /**
+   * The range, `2026-11-19..2026-11-25`, when a row sums the days of the range; else the
+   * period's key: `2026-11-25`, `2026-W48`, `2026-11`.
+   */
   readonly period: string;
   readonly totals: UsageTotals;
 }
@@ -42,58 +52,90 @@ export interface AttributionReport {
   readonly by: string;
   readonly key: string;
   readonly workgroup: string | undefined;
-  /** Most expensive first, then by value; at most `top`. */
+  /** The counters' period when rows are per period; undefined when they sum the range. */
+  readonly period: Period | undefined;
+  /** By period, then most expensive first, then by value; at most `top` per period. */
   readonly rows: readonly AttributionRow[];
-  /** Every value of the key in the range, the rows beyond `top` included. */
+  /** Every value of the key in the periods read, the rows beyond `top` included. */
   readonly total: UsageTotals;
-  /** How many values the key had in the range. */
+  /** How many distinct values the key had in the periods read. */
   readonly values: number;
+  /** How many rows there were before `top` kept the most expensive. */
+  readonly rowsBeforeTop: number;
 }
 
-/** Reads the day counters of the range (one Query per day) and builds the report. */
+/**
+ * Reads the counters the report needs (one Query per period key: the day counters of the range,
+ * or the week or month counters overlapping it) and builds the report.
+ */
 export async function loadAttributionReport(
   source: AttributionReportSource,
   request: AttributionReportRequest,
 ): Promise<AttributionReport> {
   const key = attributionKeyOf(request.by);
   if (key === undefined) throw new RangeError(`not an attribution grouping: ${request.by}`);
-  const counters = await source.readAttributionCounters(key, 'day', daysIn(request.range));
+  const period = request.period ?? 'day';
+  const counters = await source.readAttributionCounters(
+    key,
+    period,
+    periodKeysIn(period, request.range),
+  );
   return buildAttributionReport(request, key, counters);
 }
 
-/** Sums day counters per value over the range, across workgroups or of one. Pure. */
+/**
+ * Sums counters per value (and period, when the request has one), across workgroups or of one;
+ * keeps the `top` most expensive values of each period. Pure.
+ */
 export function buildAttributionReport(
   request: AttributionReportRequest,
   key: string,
   counters: readonly AttributionCounter[],
 ): AttributionReport {
-  const days = new Set(daysIn(request.range));
-  const sums = new Map<string, UsageTotals>();
+  const period = request.period ?? 'day';
+  const periodKeys = new Set(periodKeysIn(period, request.range));
+  const label = (periodKey: string) =>
+    request.period === undefined ? rangeLabel(request.range) : periodKey;
+  const sums = new Map<string, AttributionRow>();
   for (const counter of counters) {
-    if (counter.key !== key || counter.period !== 'day' || !days.has(counter.periodKey)) continue;
+    if (counter.key !== key || counter.period !== period || !periodKeys.has(counter.periodKey))
+      continue;
     if (request.workgroup !== undefined && counter.workgroup !== request.workgroup) continue;
-    sums.set(counter.value, addTotals(sums.get(counter.value) ?? ZERO_TOTALS, counter.totals));
+    const row = { key, value: counter.value, period: label(counter.periodKey) };
+    const id = `${row.period}\u0000${row.value}`;
+    sums.set(id, {
+      ...row,
+      totals: addTotals(sums.get(id)?.totals ?? ZERO_TOTALS, counter.totals),
+    });
   }
-  const period = rangeLabel(request.range);
-  const all = [...sums]
-    .map(([value, totals]) => ({ key, value, period, totals }))
-    .sort(
-      (a, b) =>
-        b.totals.costNanoUsd - a.totals.costNanoUsd ||
-        b.totals.dpuMillis - a.totals.dpuMillis ||
-        (a.value < b.value ? -1 : a.value > b.value ? 1 : 0),
-    );
+  const all = [...sums.values()].sort(
+    (a, b) =>
+      compareText(a.period, b.period) ||
+      b.totals.costNanoUsd - a.totals.costNanoUsd ||
+      b.totals.dpuMillis - a.totals.dpuMillis ||
+      compareText(a.value, b.value),
+  );
+  const rank = new Map<string, number>();
+  const rows = all.filter((row) => {
+    const place = (rank.get(row.period) ?? 0) + 1;
+    rank.set(row.period, place);
+    return request.top === undefined || place <= request.top;
+  });
   return {
     from: request.range.from,
     to: request.range.to,
     by: request.by,
     key,
     workgroup: request.workgroup,
-    rows: request.top === undefined ? all : all.slice(0, request.top),
+    period: request.period,
+    rows,
     total: all.reduce((sum, row) => addTotals(sum, row.totals), ZERO_TOTALS),
-    values: all.length,
+    values: new Set(all.map((row) => row.value)).size,
+    rowsBeforeTop: all.length,
   };
 }
+
+const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** A row as JSON and CSV show it. */
 export interface AttributionRowFields extends ReportTotalFields {
@@ -122,6 +164,7 @@ export function toAttributionJson(report: AttributionReport) {
     by: report.by,
     key: report.key,
     workgroup: report.workgroup ?? null,
+    period: report.period ?? 'range',
     values: report.values,
     rows: report.rows.map(attributionRowFields),
     total: totalFields(report.total),

@@ -237,6 +237,29 @@ describe('athena-cost report --by dbt-model|tag:KEY', () => {
     ]);
   });
 
+  it('gives a row per value and ISO week or month with --period, keeping --top per period', async () => {
+    const week = await report(['--by', 'dbt-model', '--period', 'week', '--format', 'json']);
+    expect(week.stderr).toBe('');
+    const weekJson = JSON.parse(week.stdout);
+    expect(weekJson.period).toBe('week');
+    expect(weekJson.rows).toEqual([
+      expect.objectContaining({ value: 'model.shop.orders', period: '2026-W47', queries: 3 }),
+      expect.objectContaining({ value: 'model.shop.customers', period: '2026-W47', queries: 1 }),
+    ]);
+    // The month holds other tests' days too: etl's alone are this test's.
+    const month = await report([
+      ...['--by', 'tag:team', '--period', 'month', '--top', '1', '--workgroup', 'etl'],
+    ]);
+    expect(month.stdout).toMatch(/finance\s+2026-11\s+2 /);
+    expect(month.stdout).not.toContain('growth');
+    expect(month.stdout).toContain('TOTAL (2 values, 1 rows shown)');
+    const workgroupRows = await report(['--by', 'workgroup', '--period', 'week']);
+    expect(workgroupRows.code).toBe(2);
+    expect(workgroupRows.stderr).toContain(
+      '--period goes with --by dbt-model or tag:KEY; --by workgroup has its own periods',
+    );
+  });
+
   it('prints a table, and refuses a bad key and HTML with a clear message', async () => {
     const table = await report(['--by', 'tag:team']);
     expect(table.stdout).toMatch(/VALUE[\s\S]*finance[\s\S]*growth[\s\S]*TOTAL/);
