@@ -32,6 +32,8 @@ import { writeOutput } from '../output/write-output.js';
 
 /** The HTML report always lists top queries: this many unless `--top` says otherwise. */
 const HTML_DEFAULT_TOP = 10;
+/** The attribution sections every HTML report has when their data is there (`--by` adds one). */
+const HTML_ATTRIBUTION_GROUPINGS: readonly string[] = ['dbt-model'];
 
 const got = (issue: { input: unknown }) => `, got '${String(issue.input)}'`;
 
@@ -89,10 +91,11 @@ and months overlapping the range, even beyond it; --by workgroup sums the days o
 Budget columns show the binding limit of a workgroup's budget of the row's period and the share
 of it used, as 'athena-cost status' computes them. --by dbt-model and --by tag:KEY (a key of
 the '-- athena-cost: KEY=VALUE' convention) give a row per dbt model or tag value over the range,
-most expensive first, with --top N the N most expensive (table, json or csv); with --period
+most expensive first, with --top N the N most expensive; with --period
 day|week|month a row per value and day, ISO week or month instead (whole weeks and months
-overlapping the range, as --by week|month reads them), --top N then keeping N per period. CSV holds the rows only; --format html writes a self-contained page with charts
-and the top ${HTML_DEFAULT_TOP} queries (or --top N).
+overlapping the range, as --by week|month reads them), --top N then keeping N per period. CSV holds the rows only; --format html writes a self-contained page with charts,
+the top ${HTML_DEFAULT_TOP} queries (or --top N) and the top dbt models when there are any; with --by
+dbt-model or tag:KEY, the page of the range with that key's section.
 COST USD is the attributed cost (a reservation query's DpuCount × engine time); BILLED USD is
 what the usage billed: on a capacity reservation, the workgroup's share of the reservation's
 allocated cost, idle capacity included, in proportion to its attributed DPU-hours.
@@ -173,12 +176,19 @@ DPU-hours, utilization, cost and idle cost.`,
       await writeOutput(context, renderReservationReport(reservations, context.format), flags.out);
       return 0;
     }
-    if (!isReportGrouping(by)) {
-      if (html) throw new UsageError(`--format html is not available with --by ${by} yet`);
-      const attribution = await loadAttributionReport(
-        new DynamoDbAttributionReportSource(context.documents(), context.tableName),
-        { range, by, workgroup: flags.workgroup, top: flags.top, period: flags.period },
-      );
+    const attributionSource = new DynamoDbAttributionReportSource(
+      context.documents(),
+      context.tableName,
+    );
+    const attributionRequest = (grouping: string) => ({
+      range,
+      by: grouping,
+      workgroup: flags.workgroup,
+      top: flags.top ?? (html ? HTML_DEFAULT_TOP : undefined),
+      period: flags.period,
+    });
+    if (!isReportGrouping(by) && !html) {
+      const attribution = await loadAttributionReport(attributionSource, attributionRequest(by));
       await writeOutput(context, renderAttributionReport(attribution, context.format), flags.out);
       return 0;
     }
@@ -187,7 +197,8 @@ DPU-hours, utilization, cost and idle cost.`,
     });
     const report = await loadUsageReport(source, {
       range,
-      by,
+      // An attribution report in HTML is the range's page with that key's section.
+      by: isReportGrouping(by) ? by : 'workgroup',
       workgroup: flags.workgroup,
       top: flags.top ?? (html ? HTML_DEFAULT_TOP : 0),
       includeDaily: html,
@@ -212,7 +223,22 @@ DPU-hours, utilization, cost and idle cost.`,
           )
         ).statuses
       : undefined;
-    const text = renderReport(report, context.format, { generatedAt, budgets });
+    const groupings = [
+      ...new Set([...HTML_ATTRIBUTION_GROUPINGS, ...(isReportGrouping(by) ? [] : [by])]),
+    ];
+    const attributions = html
+      ? await Promise.all(
+          groupings.map((grouping) =>
+            loadAttributionReport(attributionSource, attributionRequest(grouping)),
+          ),
+        )
+      : undefined;
+    const text = renderReport(report, context.format, {
+      generatedAt,
+      budgets,
+      attributions,
+      requiredAttributions: new Set(isReportGrouping(by) ? [] : [attributionKeyOf(by) ?? by]),
+    });
     await writeOutput(context, text, flags.out);
     return 0;
   },

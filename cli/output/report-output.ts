@@ -152,7 +152,8 @@ export function renderAttributionReport(report: AttributionReport, format: Outpu
         }),
       );
     case 'html':
-      throw new UsageError(`--format html is not available with --by ${report.by} yet`);
+      // `report` renders attribution in HTML as sections of the range's page (renderHtmlReport).
+      throw new UsageError(`--by ${report.by}: HTML is a section of the report page`);
     // Reports do not offer the digest's text and markdown: `report` never passes them.
     case 'text':
     case 'markdown':

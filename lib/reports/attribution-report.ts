@@ -8,6 +8,16 @@ import { addTotals, type UsageTotals, ZERO_TOTALS } from '../usage/usage-totals.
 import { type DayRange, periodKeysIn, rangeLabel } from './report-range.js';
 import { type ReportTotalFields, TOTAL_FIELD_NAMES, totalFields } from './usage-report.js';
 
+/** The attribution key of IAM principals (counted once the CloudTrail join is on). */
+export const PRINCIPAL_KEY = 'principal';
+
+/** How reports title a key's values: `Top dbt models`, `Top principals`, `Top tags: team`. */
+export function attributionTitle(key: string): string {
+  if (key === DBT_MODEL_KEY) return 'Top dbt models';
+  if (key === PRINCIPAL_KEY) return 'Top principals';
+  return `Top tags: ${key.startsWith('tag:') ? key.slice(4) : key}`;
+}
+
 /** `--by` values of an attribution report: `dbt-model`, or `tag:<key>`. */
 export const ATTRIBUTION_GROUPING_HELP = 'dbt-model, tag:<key>';
 

@@ -12,7 +12,9 @@ import {
 } from '../format/format-values.js';
 import type { TopQuery } from '../store/usage-report-source.js';
 import { dpuHoursFromMillis, usdFromNano } from '../usage/pricing.js';
+import type { AttributionReport } from './attribution-report.js';
 import { attributes, escapeHtml } from './html.js';
+import { attributionSections } from './render-attribution-html.js';
 import {
   colorsFor,
   costShareChart,
@@ -31,6 +33,12 @@ export interface HtmlReportOptions {
    * section; the section is left out when absent.
    */
   readonly budgets?: readonly BudgetStatus[] | undefined;
+  /**
+   * Attribution reports (dbt models, tags, principals) for the "Top …" sections: each shown when
+   * it has rows, or always when its key is in `requiredAttributions`.
+   */
+  readonly attributions?: readonly AttributionReport[] | undefined;
+  readonly requiredAttributions?: ReadonlySet<string> | undefined;
 }
 
 /**
@@ -123,6 +131,7 @@ ${costShareChart({
 <h2 id="top-heading">Most expensive queries</h2>
 ${topQueriesTable(report.topQueries, colors)}
 </section>
+${attributionSections(options.attributions ?? [], options.requiredAttributions)}
 <section class="panel" aria-labelledby="rows-heading">
 <h2 id="rows-heading">Usage by ${escapeHtml(report.by)}</h2>
 ${wholePeriods}
@@ -383,6 +392,7 @@ tfoot th,tfoot td{font-weight:700;border-top:2px solid #cfd6dd;border-bottom:non
 .empty-note{color:var(--muted);text-align:center;padding:18px}
 #top-queries td:nth-child(3),#usage-rows td:first-child,#budgets td:first-child{white-space:nowrap}
 #top-queries .mono{font-size:11px;letter-spacing:-.01em}
+table.attribution .mono{white-space:normal;word-break:break-all}
 .multiple{margin:0 0 14px}
 .multiple figcaption{font-size:13px;font-weight:600;margin-bottom:2px}
 .actions{margin:0;padding:0;list-style:none;font-size:12.5px}

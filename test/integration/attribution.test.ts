@@ -260,7 +260,7 @@ describe('athena-cost report --by dbt-model|tag:KEY', () => {
     );
   });
 
-  it('prints a table, and refuses a bad key and HTML with a clear message', async () => {
+  it('prints a table and HTML, and refuses a bad key with a clear message', async () => {
     const table = await report(['--by', 'tag:team']);
     expect(table.stdout).toMatch(/VALUE[\s\S]*finance[\s\S]*growth[\s\S]*TOTAL/);
     const badKey = await report(['--by', 'tag:Bad Key']);
@@ -268,8 +268,10 @@ describe('athena-cost report --by dbt-model|tag:KEY', () => {
     expect(badKey.stderr).toContain(
       "--by must be one of day, week, month, workgroup, reservation, dbt-model, tag:<key>, got 'tag:Bad Key'",
     );
-    const html = await report(['--by', 'dbt-model', '--format', 'html']);
-    expect(html.code).toBe(2);
-    expect(html.stderr).toContain('--format html is not available with --by dbt-model yet');
+    const html = await report(['--by', 'tag:job', '--format', 'html']);
+    expect(html.code).toBe(0);
+    expect(html.stdout).toContain('>Top tags: job</h2>');
+    expect(html.stdout).toContain('No usage with tag:job in this range.');
+    expect(html.stdout).toMatch(/>Top dbt models<\/h2>[\s\S]*data-value="model.shop.orders"/);
   });
 });

@@ -24,6 +24,23 @@ const WIDTH = 1280;
 const HEIGHT = 1600;
 const execFileAsync = promisify(execFile);
 
+/** dbt models of etl-nightly's two daily queries and data-science's one (a long node id). */
+const MODELS = [
+  'model.lake.orders',
+  'model.lake.customers',
+  'model.lake.customer_lifetime_value_by_acquisition_channel_and_region_daily_snapshot',
+];
+/** The SQL text of a workgroup's q-th query of a day: dbt models and team tags. */
+function sqlOf(workgroup: string, q: number): string {
+  const model =
+    workgroup === 'etl-nightly' ? MODELS[q] : workgroup === 'data-science' ? MODELS[2] : undefined;
+  if (model !== undefined)
+    return `/* {"app": "dbt", "dbt_version": "1.8.7", "profile_name": "lake", "target_name": "prod", "node_id": "${model}"} */\nselect 1`;
+  if (workgroup === 'analytics')
+    return `select 1 -- athena-cost: team=${q % 2 ? 'finance' : 'growth'}`;
+  return 'SELECT count(*) FROM sales';
+}
+
 /** Workgroups of the page (sorted: the chart colours them in this order) and how busy they are. */
 const WORKGROUPS = [
   { name: 'adhoc-on-demand', dpu: undefined, queriesPerDay: 2 },
@@ -35,6 +52,8 @@ const WORKGROUPS = [
 let table: TestTable;
 let dir: string;
 let htmlFile: string;
+/** The page of `--by tag:team`. */
+let tagsFile: string;
 /** Workgroup and day pairs with DPU usage: one bar segment each. */
 let segments = 0;
 
@@ -78,6 +97,7 @@ beforeAll(async () => {
   table = await createTestTable('athena-cost-html');
   dir = mkdtempSync(join(tmpdir(), 'athena-cost-html-'));
   htmlFile = join(dir, 'report.html');
+  tagsFile = join(dir, 'tags.html');
   const usages: QueryUsage[] = [];
   const start = Date.parse(`${FROM}T00:00:00Z`);
   WORKGROUPS.forEach((workgroup, w) => {
@@ -95,6 +115,7 @@ beforeAll(async () => {
             bytes: Math.round((1 + load * 40) * 1024 ** 3),
             state: (day * 7 + q + w) % 17 === 0 ? 'FAILED' : 'SUCCEEDED',
             completedAt: new Date(start + day * DAY_MS + (2 + q * 5 + w) * 3_600_000),
+            query: sqlOf(workgroup.name, q),
           }),
           { pricePerDpuHourUsd: 0.3, pricePerTbScannedUsd: 5 },
         );
@@ -127,6 +148,33 @@ beforeAll(async () => {
     );
   }
   const { TABLE_NAME: _ignored, ...env } = process.env;
+  const report = (...args: string[]) =>
+    execFileAsync(
+      process.execPath,
+      [
+        BIN,
+        'report',
+        '--table',
+        table.name,
+        '--from',
+        FROM,
+        '--to',
+        TO,
+        '--format',
+        'html',
+        ...args,
+      ],
+      {
+        env: {
+          ...env,
+          AWS_ENDPOINT_URL_DYNAMODB: table.endpoint,
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'local',
+          AWS_SECRET_ACCESS_KEY: 'local',
+        },
+      },
+    );
+  expect((await report('--by', 'tag:team', '--out', tagsFile)).stdout).toBe(`${tagsFile}\n`);
   const { stdout } = await execFileAsync(
     process.execPath,
     [
@@ -176,6 +224,24 @@ describe('HTML report in headless Chromium', () => {
       8 + 1,
     );
     expect(dom.match(/<tr data-workgroup=/g)?.length).toBeGreaterThan(40);
+    const models = dom.match(/<table id="attribution-dbt-model"[\s\S]*?<\/table>/)?.[0] ?? '';
+    expect(dom).toContain('>Top dbt models</h2>');
+    expect([...models.matchAll(/data-value="([^"]+)"/g)].map((match) => match[1]).sort()).toEqual(
+      [...MODELS].sort(),
+    );
+    // No tag section unless asked for one: tag keys are not listed anywhere without a scan.
+    expect(dom).not.toContain('Top tags');
+  }, 90_000);
+
+  it("renders the asked-for tag key's section on the page of --by tag:KEY", async () => {
+    const dom = await chromium('--dump-dom', pathToFileURL(tagsFile).href);
+    expect(dom).toContain('>Top tags: team</h2>');
+    const teams = dom.match(/<table id="attribution-tag-team"[\s\S]*?<\/table>/)?.[0] ?? '';
+    expect([...teams.matchAll(/data-value="([^"]+)"/g)].map((match) => match[1]).sort()).toEqual([
+      'finance',
+      'growth',
+    ]);
+    expect(dom).toContain('>Top dbt models</h2>');
   }, 90_000);
 
   it('fits its tables in a 1,400 px window: no column cut off, no workgroup name wrapped', async () => {
@@ -211,7 +277,9 @@ document.body.append(pre);
     const layout = JSON.parse(
       (dom.match(/<pre id="layout">([\s\S]*?)<\/pre>/)?.[1] ?? '{}').replaceAll('&quot;', '"'),
     ) as { tables: { id: string; overflow: number }[]; wrapped: string[] };
-    expect(layout.tables.map((table) => table.id)).toContain('top-queries');
+    expect(layout.tables.map((table) => table.id)).toEqual(
+      expect.arrayContaining(['top-queries', 'attribution-dbt-model']),
+    );
     expect(layout.tables.filter((table) => table.overflow > 0)).toEqual([]);
     expect(layout.wrapped).toEqual([]);
   }, 90_000);

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { budgetStatusOf } from '../../lib/budgets/budget-status.js';
+import { buildAttributionReport } from '../../lib/reports/attribution-report.js';
 import { escapeHtml } from '../../lib/reports/html.js';
+import { attributionSections } from '../../lib/reports/render-attribution-html.js';
 import { renderHtmlReport } from '../../lib/reports/render-html-report.js';
 import { niceScale } from '../../lib/reports/report-charts.js';
 import { buildUsageReport, type ReportRequest } from '../../lib/reports/usage-report.js';
@@ -222,5 +224,40 @@ describe('the budgets section', () => {
 
   it('is left out when no statuses are given', () => {
     expect(render()).not.toContain('id="budgets"');
+  });
+});
+
+describe('attribution sections', () => {
+  const counter = (value: string, costUsd: number, periodKey = '2026-11-24') => ({
+    workgroup: 'etl',
+    key: 'dbt.model',
+    value,
+    period: 'day' as const,
+    periodKey,
+    totals: { ...ZERO_TOTALS, queries: 2, costNanoUsd: Math.round(costUsd * 1e9) },
+  });
+  const models = (top: number, counters = [counter('model.a', 3), counter(EVIL, 1)]) =>
+    buildAttributionReport(
+      { range: { from: '2026-11-23', to: '2026-11-25' }, by: 'dbt-model', top },
+      'dbt.model',
+      counters,
+    );
+
+  it('lists the top values with their share of every value, escaped', () => {
+    const html = attributionSections([models(1)]);
+    expect(html).toContain('>Top dbt models</h2>');
+    expect(html).toContain('data-value="model.a"');
+    expect(html).toContain('75.0%');
+    expect(html).toContain('The 1 most expensive of 2 values');
+    expect(html).not.toContain('<script>');
+    expect(attributionSections([models(2)])).toContain(escapeHtml(EVIL));
+  });
+
+  it('leaves out a section without rows unless its key was asked for', () => {
+    const empty = models(10, []);
+    expect(attributionSections([empty])).toBe('');
+    expect(attributionSections([empty], new Set(['dbt.model']))).toContain(
+      'No usage with dbt.model in this range.',
+    );
   });
 });
