@@ -1,3 +1,5 @@
+import { DPU_STEP } from '../../lib/capacity/reservation-accounting.js';
+import { MIN_RESERVATION_DPUS, RIGHT_SIZING_LIMITS } from '../../lib/capacity/right-sizing.js';
 import {
   formatBytes,
   formatCount,
@@ -19,7 +21,10 @@ import { type HtmlReportOptions, renderHtmlReport } from '../../lib/reports/rend
 import {
   RESERVATION_FIELD_NAMES,
   type ReservationReport,
+  type RightSizingFields,
   reservationRowFields,
+  rightSizingFields,
+  rightSizingText,
   toReservationReportJson,
 } from '../../lib/reports/reservation-report.js';
 import {
@@ -208,9 +213,18 @@ export function renderReservationReport(report: ReservationReport, format: Outpu
       return toCsv(RESERVATION_FIELD_NAMES, rows);
     default: {
       const total = reservationRowFields('TOTAL', '', report.total);
-      return renderTable(RESERVATION_COLUMNS, rows, {
+      const table = renderTable(RESERVATION_COLUMNS, rows, {
         footer: [RESERVATION_FIELD_NAMES.map((name) => total[name])],
       });
+      return `${table}${rightSizingSection(report.rightSizing.map(rightSizingFields))}`;
     }
   }
+}
+
+/** The right-sizing hints under a reservation table, with what they rest on. */
+export function rightSizingSection(hints: readonly RightSizingFields[]): string {
+  if (hints.length === 0) return '';
+  return `\nRight-sizing (p95 of minute-level use, in steps of ${DPU_STEP} DPUs, at least ${MIN_RESERVATION_DPUS}):\n${hints
+    .map((hint) => `  ${rightSizingText(hint)}\n`)
+    .join('')}  ${RIGHT_SIZING_LIMITS}\n`;
 }

@@ -12,6 +12,8 @@ import type { ReservationIncrement } from './reservation-accounting.js';
  */
 export interface ReservationCounter extends Omit<ReservationIncrement, 'usedSource'> {
   readonly reservation: string;
+  /** Where the last run that added to it took the used DPU-ms from. */
+  readonly usedSource?: ReservationIncrement['usedSource'];
 }
 
 /** Allocated but unused DPU-ms (never negative: attributed use is peak-based and may exceed). */

@@ -92,7 +92,37 @@ export interface ReservationIncrement {
   /** Minutes of the interval this increment covers. */
   readonly minutes: number;
   readonly usedSource: 'DPUConsumed' | 'attributed';
+  /** The day's minute-level detail; day increments only, never week or month ones. */
+  readonly minuteProfile?: MinuteProfile;
 }
+
+/**
+ * What a day's minutes looked like, kept beside the day's sums so that reports can chart its
+ * hours and size the reservation (`right-sizing.ts`) without storing minutes: at most 24 + 24
+ * hour buckets and one bucket per 4 DPUs of use in a day's counter item.
+ */
+export interface MinuteProfile {
+  /** Allocated DPU-ms per UTC hour of the day (`"00"`..`"23"`); sums to the day's allocated. */
+  readonly allocatedDpuMillisByHour: Readonly<Record<string, number>>;
+  /** DPUConsumed DPU-ms per UTC hour; only from minutes CloudWatch measured. */
+  readonly usedDpuMillisByHour: Readonly<Record<string, number>>;
+  /**
+   * Minutes the reservation held DPUs and DPUConsumed measured, by the DPUs their use needed,
+   * rounded up to the allocation step (`"0"`, `"4"`, `"8"`, …): the day's histogram of
+   * minute-level use.
+   */
+  readonly usedMinutesByDpus: Readonly<Record<string, number>>;
+  /** The allocated DPU-ms of the minutes in `usedMinutesByDpus`: what those minutes billed. */
+  readonly sampledAllocatedDpuMillis: number;
+}
+
+/** Reservations are sized in steps of this many DPUs (Athena console, "increments of 4"). */
+export const DPU_STEP = 4;
+
+/** The DPUs a minute's average use needs, rounded up to the step (0 for none). */
+export const dpuStepOf = (usedDpus: number): number =>
+  // Rounded to a millionth first: 8.0000000001 from float averaging needs 8, not 12.
+  Math.max(0, Math.ceil(Math.round(usedDpus * 1e6) / 1e6 / DPU_STEP) * DPU_STEP);
 
 export interface AccountingInput {
   /** The saved state, or undefined for a reservation seen for the first time. */
@@ -213,6 +243,10 @@ export function accountReservation(input: AccountingInput): AccountingResult {
         attributedDpuMillis: 0,
         attributedByWorkgroup: {},
         minutes: 0,
+        allocatedDpuMillisByHour: {},
+        usedDpuMillisByHour: {},
+        usedMinutesByDpus: {},
+        sampledAllocatedDpuMillis: 0,
       };
       byDay.set(day, entry);
     }
@@ -221,12 +255,24 @@ export function accountReservation(input: AccountingInput): AccountingResult {
   for (let minute = watermark.getTime(); minute < intervalEnd; minute += MINUTE_MS) {
     const entry = dayOf(periodKeysFor(new Date(minute)).day);
     const measured = input.series.allocated?.get(minute);
-    entry.allocatedDpuMillis +=
+    const allocated =
       measured === undefined
         ? allocatedMillisBetween(allocations, minute, minute + MINUTE_MS)
         : Math.round(measured * MINUTE_MS);
-    entry.consumedDpuMillis += Math.round((input.series.consumed?.get(minute) ?? 0) * MINUTE_MS);
+    const consumedDpus = input.series.consumed?.get(minute) ?? 0;
+    const consumed = Math.round(consumedDpus * MINUTE_MS);
+    entry.allocatedDpuMillis += allocated;
+    entry.consumedDpuMillis += consumed;
     entry.minutes += 1;
+    const hour = hourOf(minute);
+    addTo(entry.allocatedDpuMillisByHour, hour, allocated);
+    if (input.series.consumed !== undefined) {
+      addTo(entry.usedDpuMillisByHour, hour, consumed);
+      if (allocated > 0) {
+        addTo(entry.usedMinutesByDpus, String(dpuStepOf(consumedDpus)), 1);
+        entry.sampledAllocatedDpuMillis += allocated;
+      }
+    }
   }
 
   // Usage credited while a workgroup serves this reservation: the growth of its day counters
@@ -301,6 +347,18 @@ interface MutableIncrement {
   attributedDpuMillis: number;
   attributedByWorkgroup: Record<string, number>;
   minutes: number;
+  allocatedDpuMillisByHour: Record<string, number>;
+  usedDpuMillisByHour: Record<string, number>;
+  usedMinutesByDpus: Record<string, number>;
+  sampledAllocatedDpuMillis: number;
+}
+
+/** `"00"`..`"23"`: the UTC hour of an instant in epoch ms. */
+const hourOf = (ms: number): string => String(new Date(ms).getUTCHours()).padStart(2, '0');
+
+/** Adds to a sparse record: keys with nothing stay absent, so the counter item stays small. */
+function addTo(record: Record<string, number>, key: string, value: number): void {
+  if (value !== 0) record[key] = (record[key] ?? 0) + value;
 }
 
 /** DPU-ms the timeline holds over [start, end). */
@@ -367,7 +425,20 @@ function incrementsOf(
       minutes: figures.minutes,
       usedSource,
     };
-    for (const period of ['day', 'week', 'month'] as const) {
+    grouped.set(`day#${day}`, {
+      ...dayIncrement,
+      ...(figures.minutes > 0
+        ? {
+            minuteProfile: {
+              allocatedDpuMillisByHour: figures.allocatedDpuMillisByHour,
+              usedDpuMillisByHour: figures.usedDpuMillisByHour,
+              usedMinutesByDpus: figures.usedMinutesByDpus,
+              sampledAllocatedDpuMillis: figures.sampledAllocatedDpuMillis,
+            },
+          }
+        : {}),
+    });
+    for (const period of ['week', 'month'] as const) {
       const id = `${period}#${keys[period]}`;
       grouped.set(
         id,

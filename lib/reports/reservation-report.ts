@@ -4,7 +4,14 @@ import {
   type ReservationCounter,
   utilizationPercentOf,
 } from '../capacity/billed-cost.js';
-import { jsonDpuHours, jsonPercent, jsonUsd } from '../format/format-values.js';
+import { type RightSizing, rightSizingOf } from '../capacity/right-sizing.js';
+import {
+  formatCount,
+  formatUsd,
+  jsonDpuHours,
+  jsonPercent,
+  jsonUsd,
+} from '../format/format-values.js';
 import type { UsageReportSource } from '../store/usage-report-source.js';
 import { dpuHoursFromMillis, usdFromNano } from '../usage/pricing.js';
 import { type DayRange, daysIn } from './report-range.js';
@@ -47,6 +54,8 @@ export interface ReservationReport {
   readonly rows: readonly ReservationRow[];
   /** Every reservation's days summed. */
   readonly total: ReservationCounter;
+  /** Per reservation, the size that would have covered the p95 minute of the range. */
+  readonly rightSizing: readonly RightSizing[];
 }
 
 /** Reads the day counters of every reservation over the range (Queries only). */
@@ -77,7 +86,68 @@ export function buildReservationReport(
       rows.map((row) => row.counter),
       range,
     ),
+    rightSizing: rightSizingOfEach(rows.map((row) => row.counter)),
   };
+}
+
+/** Each reservation's hint from its day counters, by name. */
+export function rightSizingOfEach(dayCounters: readonly ReservationCounter[]): RightSizing[] {
+  return [...new Set(dayCounters.map((counter) => counter.reservation))]
+    .sort(compareText)
+    .map((reservation) => rightSizingOf(reservation, dayCounters));
+}
+
+/** A right-sizing hint as JSON shows it; the figures are null when there is no hint. */
+export interface RightSizingFields {
+  readonly reservation: string;
+  readonly hintDpus: number | null;
+  readonly p95UsedDpus: number | null;
+  /** Minutes with minute-level use (DPUConsumed) the hint is based on, of those counted. */
+  readonly sampledMinutes: number;
+  readonly countedMinutes: number;
+  /** What those minutes cost, what they would have cost at the hint, and the difference. */
+  readonly costUsd: number | null;
+  readonly hintCostUsd: number | null;
+  readonly savingUsd: number | null;
+  /** Why there is no hint. */
+  readonly reason: string | null;
+}
+
+export function rightSizingFields(hint: RightSizing): RightSizingFields {
+  if (!hint.ok)
+    return {
+      reservation: hint.reservation,
+      hintDpus: null,
+      p95UsedDpus: null,
+      sampledMinutes: 0,
+      countedMinutes: hint.countedMinutes,
+      costUsd: null,
+      hintCostUsd: null,
+      savingUsd: null,
+      reason: hint.reason,
+    };
+  return {
+    reservation: hint.reservation,
+    hintDpus: hint.hintDpus,
+    p95UsedDpus: hint.p95UsedDpus,
+    sampledMinutes: hint.sampledMinutes,
+    countedMinutes: hint.countedMinutes,
+    costUsd: jsonUsd(usdFromNano(hint.sampledCostNanoUsd)),
+    hintCostUsd: jsonUsd(usdFromNano(hint.hintCostNanoUsd)),
+    savingUsd: jsonUsd(usdFromNano(hint.savingNanoUsd)),
+    reason: null,
+  };
+}
+
+/** A hint in one sentence: the size, the saving, and the minutes it rests on. */
+export function rightSizingText(hint: RightSizingFields): string {
+  if (hint.hintDpus === null) return `${hint.reservation}: no hint (${hint.reason ?? 'no data'})`;
+  const saving = hint.savingUsd ?? 0;
+  const difference =
+    saving >= 0
+      ? `saving ${formatUsd(saving)} USD`
+      : `${formatUsd(-saving)} USD more: it ran short of capacity`;
+  return `${hint.reservation}: ${hint.hintDpus} DPUs would have covered the p95 minute (${hint.p95UsedDpus} DPUs used): ${formatUsd(hint.hintCostUsd ?? 0)} USD instead of ${formatUsd(hint.costUsd ?? 0)} USD, ${difference}; from DPUConsumed in ${formatCount(hint.sampledMinutes)} of ${formatCount(hint.countedMinutes)} minutes counted`;
 }
 
 export function reservationRowFields(
@@ -105,6 +175,7 @@ export function toReservationReportJson(report: ReservationReport) {
     by: report.by,
     rows: report.rows.map((row) => reservationRowFields(row.reservation, row.period, row.counter)),
     total: reservationRowFields('TOTAL', `${report.from}..${report.to}`, report.total),
+    rightSizing: report.rightSizing.map(rightSizingFields),
   };
 }
 

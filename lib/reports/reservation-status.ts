@@ -4,8 +4,10 @@ import {
   utilizationPercentOf,
 } from '../capacity/billed-cost.js';
 import type { ReservationState } from '../capacity/reservation-accounting.js';
+import { rightSizingOf } from '../capacity/right-sizing.js';
 import { jsonPercent, jsonUsd } from '../format/format-values.js';
 import { usdFromNano } from '../usage/pricing.js';
+import { type RightSizingFields, rightSizingFields } from './reservation-report.js';
 
 /** One reservation as `athena-cost reservations` shows it. */
 export interface ReservationStatusRow {
@@ -21,13 +23,19 @@ export interface ReservationStatusRow {
   readonly idleCostMonthUsd: number;
   /** Until when the figures are counted (the capacity function's watermark). */
   readonly countedUntil: string;
+  /** The size that would have covered the p95 minute of this month so far. */
+  readonly rightSizing: RightSizingFields;
 }
 
-/** Builds the rows from the capacity function's states and today's and this month's counters. */
+/**
+ * Builds the rows from the capacity function's states, today's and this month's counters, and
+ * this month's day counters (for the right-sizing hint).
+ */
 export function reservationStatusRows(
   states: readonly ReservationState[],
   today: readonly ReservationCounter[],
   month: readonly ReservationCounter[],
+  monthDays: readonly ReservationCounter[],
 ): ReservationStatusRow[] {
   const of = (counters: readonly ReservationCounter[], name: string) =>
     counters.find((counter) => counter.reservation === name);
@@ -53,6 +61,7 @@ export function reservationStatusRows(
           usdFromNano(monthCounter === undefined ? 0 : idleCostNanoUsdOf(monthCounter)),
         ),
         countedUntil: state.watermark,
+        rightSizing: rightSizingFields(rightSizingOf(state.reservation, monthDays)),
       };
     });
 }

@@ -8,7 +8,13 @@ import type {
 } from '../capacity/reservation-accounting.js';
 import { queryPartition } from './dynamodb-toolkit.js';
 import type { ReservationUsageStore } from './reservation-usage-store.js';
-import { ATTRIBUTED_WORKGROUP_PREFIX, TableKeys } from './table-keys.js';
+import {
+  ATTRIBUTED_WORKGROUP_PREFIX,
+  RESERVATION_PROFILE_PREFIXES,
+  TableKeys,
+} from './table-keys.js';
+
+type ProfileField = keyof typeof RESERVATION_PROFILE_PREFIXES;
 
 /**
  * States as items `pk=CAPACITY, sk=<reservation>`; counters as `pk=USAGE#reservation#<name>,
@@ -94,6 +100,18 @@ export class DynamoDbReservationUsageStore implements ReservationUsageStore {
         values[`:w${index}`] = dpuMillis;
         return `#w${index} :w${index}`;
       });
+      const profile = increment.minuteProfile;
+      if (profile !== undefined) {
+        for (const field of Object.keys(RESERVATION_PROFILE_PREFIXES) as ProfileField[])
+          for (const [bucket, value] of Object.entries(profile[field])) {
+            const index = adds.length;
+            names[`#p${index}`] = `${RESERVATION_PROFILE_PREFIXES[field]}${bucket}`;
+            values[`:p${index}`] = value;
+            adds.push(`#p${index} :p${index}`);
+          }
+        values[':sampled'] = profile.sampledAllocatedDpuMillis;
+        adds.push('sampledAllocatedDpuMillis :sampled');
+      }
       return {
         Update: {
           TableName: this.tableName,

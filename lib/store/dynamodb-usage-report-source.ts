@@ -13,6 +13,7 @@ import {
   INDEX_BY_PERIOD,
   INDEX_BY_WORKGROUP_DAY_COST,
   periodKeyAttribute,
+  RESERVATION_PROFILE_PREFIXES,
   TableKeys,
   workgroupDayAttribute,
 } from './table-keys.js';
@@ -233,10 +234,31 @@ function reservationCounterOf(
   const number = (value: unknown) =>
     typeof value === 'number' && Number.isFinite(value) ? value : 0;
   const attributedByWorkgroup: Record<string, number> = {};
-  for (const [name, value] of Object.entries(item))
+  const profile = {
+    allocatedDpuMillisByHour: {} as Record<string, number>,
+    usedDpuMillisByHour: {} as Record<string, number>,
+    usedMinutesByDpus: {} as Record<string, number>,
+  };
+  const profileFields = Object.entries(RESERVATION_PROFILE_PREFIXES) as [
+    keyof typeof profile,
+    string,
+  ][];
+  for (const [name, value] of Object.entries(item)) {
     if (name.startsWith(ATTRIBUTED_WORKGROUP_PREFIX))
       attributedByWorkgroup[name.slice(ATTRIBUTED_WORKGROUP_PREFIX.length)] = number(value);
+    for (const [field, prefix] of profileFields)
+      if (name.startsWith(prefix)) profile[field][name.slice(prefix.length)] = number(value);
+  }
+  const hasProfile = typeof item.sampledAllocatedDpuMillis === 'number';
   return {
+    ...(hasProfile
+      ? {
+          minuteProfile: {
+            ...profile,
+            sampledAllocatedDpuMillis: number(item.sampledAllocatedDpuMillis),
+          },
+        }
+      : {}),
     reservation,
     period,
     key: sk.slice(period.length + 1),
@@ -246,5 +268,8 @@ function reservationCounterOf(
     attributedByWorkgroup,
     costNanoUsd: number(item.costNanoUsd),
     minutes: number(item.minutes),
+    ...(item.usedSource === 'DPUConsumed' || item.usedSource === 'attributed'
+      ? { usedSource: item.usedSource }
+      : {}),
   };
 }

@@ -114,3 +114,15 @@ export const ATTRIBUTION_VALUES_UPDATE = {
 
 /** Prefix of the attributes of a reservation counter holding one workgroup's attributed DPU-ms. */
 export const ATTRIBUTED_WORKGROUP_PREFIX = 'attributed#';
+
+/**
+ * Prefixes of a reservation's day counter attributes holding its minute profile (top-level
+ * attributes, because an update's ADD works on top-level attributes only): allocated and used
+ * DPU-ms per UTC hour (`allocatedHour#07`), and minutes of use per DPU step
+ * (`usedMinutesAtDpus#8`). `sampledAllocatedDpuMillis` is the allocated DPU-ms of those minutes.
+ */
+export const RESERVATION_PROFILE_PREFIXES = {
+  allocatedDpuMillisByHour: 'allocatedHour#',
+  usedDpuMillisByHour: 'usedHour#',
+  usedMinutesByDpus: 'usedMinutesAtDpus#',
+} as const;

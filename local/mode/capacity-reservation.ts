@@ -1,13 +1,20 @@
+import type { QueryExecution } from '@aws-sdk/client-athena';
 import { loadConfig } from '../../lib/config.js';
 import { formatDpuHours, formatPercent, formatUsd } from '../../lib/format/format-values.js';
 import type { Log } from '../../lib/log.js';
-import { loadReservationReport } from '../../lib/reports/reservation-report.js';
+import {
+  loadReservationReport,
+  type RightSizingFields,
+  rightSizingFields,
+  rightSizingText,
+} from '../../lib/reports/reservation-report.js';
 import { loadUsageReport } from '../../lib/reports/usage-report.js';
 import { DynamoDbUsageReportSource } from '../../lib/store/dynamodb-usage-report-source.js';
 import { dpuHoursFromMillis, usdFromNano } from '../../lib/usage/pricing.js';
 import { wireRecordReservationUsage } from '../../lib/wiring/wire-capacity-function.js';
 import {
   addReservationTo,
+  publishConsumedTo,
   type SimulatedReservation,
   simulatedReservationOf,
 } from '../simulation/simulated-reservation.js';
@@ -28,9 +35,14 @@ export interface ReservationResult {
   readonly workgroups: readonly string[];
   /** The simulation's allocated DPU-ms: the bill's truth. */
   readonly truthDpuMillis: number;
+  /** The simulation's used DPU-ms (DpuCount × engine time of its queries): DPUConsumed's truth. */
+  readonly usedTruthDpuMillis: number;
   /** What the reservation counter of the day holds. */
   readonly allocatedDpuMillis: number;
   readonly usedDpuMillis: number;
+  readonly usedSource: string;
+  /** The right-sizing hint of the day, as `report --by reservation` shows it. */
+  readonly rightSizing: RightSizingFields | undefined;
   readonly costNanoUsd: number;
   readonly utilizationPercent: number | null;
   readonly billed: readonly {
@@ -41,8 +53,11 @@ export interface ReservationResult {
 }
 
 export interface ReservationAccounting {
-  /** Counts the day (call after it was played) and reads the report's figures back. */
-  finish(): Promise<ReservationResult>;
+  /**
+   * Publishes the day's DPUConsumed from the executions that ran, counts the day (call after it
+   * was played) and reads the report's figures back.
+   */
+  finish(executions: Iterable<QueryExecution>): Promise<ReservationResult>;
 }
 
 /** Adds the reservation to the stand-ins and makes the first capacity run, at 00:03. */
@@ -62,10 +77,11 @@ export async function startReservationAccounting(
   });
   await record();
   return {
-    finish: async () => {
+    finish: async (executions) => {
+      const usedTruth = publishConsumedTo(ctx.cloudWatch.metrics, ctx.day, reservation, executions);
       runAt = new Date(ctx.day.end.getTime() + LAG_MS);
       await record();
-      return readResult(ctx, reservation);
+      return readResult(ctx, reservation, usedTruth);
     },
   };
 }
@@ -73,6 +89,7 @@ export async function startReservationAccounting(
 async function readResult(
   ctx: LocalModeContext,
   reservation: SimulatedReservation,
+  usedTruthDpuMillis: number,
 ): Promise<ReservationResult> {
   const source = new DynamoDbUsageReportSource(ctx.clients.documents, ctx.tableName);
   const range = { from: ctx.day.day, to: ctx.day.day };
@@ -80,14 +97,19 @@ async function readResult(
     loadReservationReport(source, range),
     loadUsageReport(source, { range, by: 'day', top: 0 }),
   ]);
-  const counter = reservations.rows.find((row) => row.reservation === reservation.name)?.counter;
+  const row = reservations.rows.find((candidate) => candidate.reservation === reservation.name);
+  const counter = row?.counter;
+  const hint = reservations.rightSizing.find((each) => each.reservation === reservation.name);
   const allocated = counter?.allocatedDpuMillis ?? 0;
   return {
     name: reservation.name,
     workgroups: reservation.workgroups,
     truthDpuMillis: reservation.allocatedDpuMillis,
+    usedTruthDpuMillis,
     allocatedDpuMillis: allocated,
     usedDpuMillis: counter?.usedDpuMillis ?? 0,
+    usedSource: counter?.usedSource ?? 'nothing counted',
+    rightSizing: hint === undefined ? undefined : rightSizingFields(hint),
     costNanoUsd: counter?.costNanoUsd ?? 0,
     utilizationPercent: allocated > 0 ? ((counter?.usedDpuMillis ?? 0) / allocated) * 100 : null,
     billed: usage.rows
@@ -110,7 +132,10 @@ export function formatReservation(result: ReservationResult): string[] {
   const lines = [
     `Capacity reservation ${result.name} (serves ${result.workgroups.join(', ')}):`,
     `  allocated ${hours(result.allocatedDpuMillis)} DPU-hours ${result.allocatedDpuMillis === result.truthDpuMillis ? '✓' : '✗'} the simulation allocated ${hours(result.truthDpuMillis)}; cost ${usd(result.costNanoUsd)} USD`,
-    `  used      ${hours(result.usedDpuMillis)} DPU-hours (attributed), idle ${hours(idle)} DPU-hours${result.utilizationPercent === null ? '' : `, utilization ${formatPercent(result.utilizationPercent)}`}`,
+    `  used      ${hours(result.usedDpuMillis)} DPU-hours (${result.usedSource}) ${result.usedDpuMillis === result.usedTruthDpuMillis ? '✓' : '✗'} the simulation used ${hours(result.usedTruthDpuMillis)}; idle ${hours(idle)} DPU-hours${result.utilizationPercent === null ? '' : `, utilization ${formatPercent(result.utilizationPercent)}`}`,
+    ...(result.rightSizing === undefined
+      ? []
+      : [`  right-sizing: ${rightSizingText(result.rightSizing)}`]),
     `  per workgroup: attributed cost → billed cost`,
   ];
   for (const row of result.billed)

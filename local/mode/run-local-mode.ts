@@ -210,7 +210,7 @@ export async function runLocalMode(options: LocalModeOptions = {}): Promise<Loca
     clock.advanceTo(day.end.getTime());
 
     const actual = await readDayCounters(ctx);
-    const reservation = await reservationAccounting.finish();
+    const reservation = await reservationAccounting.finish(simulation.finished.values());
     const summary = {
       ...summarize(ctx, simulation, actual, budgets, startedAt),
       reservation,

@@ -1,3 +1,4 @@
+import type { QueryExecution } from '@aws-sdk/client-athena';
 import type { SimulatedAthenaAccount } from '../stand-ins/athena-stand-in.js';
 import type { MetricStore } from '../stand-ins/cloudwatch-stand-in.js';
 import type { SimulatedDay } from './simulated-day.js';
@@ -7,6 +8,8 @@ import type { SimulatedDay } from './simulated-day.js';
  * a larger allocation over the working hours and the base one through the idle night. What it
  * allocates is the ground truth of the bill; the Athena stand-in answers the reservation APIs
  * from it and CloudWatch's `AWS/Athena` `DPUAllocated` is published from it, minute by minute.
+ * What its queries used is the ground truth of `DPUConsumed`, published from the executions
+ * that really ran once the day is played.
  */
 
 export const SIMULATED_RESERVATION = 'capacity-reservation';
@@ -80,4 +83,45 @@ export function addReservationTo(
       timestamp: new Date(day.start.getTime() + minute * MINUTE_MS),
       value: allocatedAt(minute * MINUTE_MS),
     });
+}
+
+/**
+ * Publishes `DPUConsumed` for every minute of the day from the executions that ran on the
+ * reservation's workgroups: each query holds its `DpuCount` from `CompletionDateTime` minus its
+ * engine time to its completion, and a minute's value is the DPUs used on average in it (as
+ * CloudWatch's 60-second Average reads it). Returns the DPU-ms used: the truth the counter's used
+ * DPU-hours are checked against.
+ */
+export function publishConsumedTo(
+  metrics: MetricStore,
+  day: SimulatedDay,
+  reservation: SimulatedReservation,
+  executions: Iterable<QueryExecution>,
+): number {
+  const dayStart = day.start.getTime();
+  const usedByMinute = new Array<number>(24 * 60).fill(0);
+  const served = new Set(reservation.workgroups);
+  for (const execution of executions) {
+    const dpus = execution.Statistics?.DpuCount;
+    const engineMs = execution.Statistics?.EngineExecutionTimeInMillis ?? 0;
+    const completion = execution.Status?.CompletionDateTime?.getTime();
+    if (!served.has(execution.WorkGroup ?? '') || dpus === undefined || completion === undefined)
+      continue;
+    const end = Math.min(completion, day.end.getTime());
+    for (let from = Math.max(completion - engineMs, dayStart); from < end; ) {
+      const minute = Math.floor((from - dayStart) / MINUTE_MS);
+      const until = Math.min(end, dayStart + (minute + 1) * MINUTE_MS);
+      usedByMinute[minute] = (usedByMinute[minute] ?? 0) + dpus * (until - from);
+      from = until;
+    }
+  }
+  for (const [minute, dpuMillis] of usedByMinute.entries())
+    metrics.publishServiceDatum({
+      namespace: 'AWS/Athena',
+      metricName: 'DPUConsumed',
+      dimensions: [{ Name: 'CapacityReservation', Value: reservation.name }],
+      timestamp: new Date(dayStart + minute * MINUTE_MS),
+      value: dpuMillis / MINUTE_MS,
+    });
+  return usedByMinute.reduce((sum, dpuMillis) => sum + dpuMillis, 0);
 }

@@ -249,6 +249,33 @@ describe('capacity reservation accounting', () => {
     });
     expect(truth.allocated).toBe(dpuMillis(16, 0, 7));
     expect(truth.used).toBe(dpuMillis(5, 2, 5));
+    // The day's minute profile: its hour, and the 7 minutes it held DPUs by the DPUs their use
+    // needed (4 at none, 3 at 5 → 8); only in the day counter.
+    expect(await counter('cancelled')).toMatchObject({
+      'allocatedHour#10': truth.allocated,
+      'usedHour#10': truth.used,
+      'usedMinutesAtDpus#0': 4,
+      'usedMinutesAtDpus#8': 3,
+      sampledAllocatedDpuMillis: truth.allocated,
+    });
+    expect(await counter('cancelled', 'week', '2026-W49')).not.toHaveProperty('allocatedHour#10');
+    // Its hint: the p95 minute needed 8 DPUs; 8 instead of 16 over those 7 minutes halves the
+    // 0.56 USD they cost.
+    const report = await loadReservationReport(
+      new DynamoDbUsageReportSource(table.documents, table.name),
+      { from: DAY, to: DAY },
+    );
+    expect(report.rightSizing.find((hint) => hint.reservation === 'cancelled')).toEqual({
+      ok: true,
+      reservation: 'cancelled',
+      sampledMinutes: 7,
+      countedMinutes: 15,
+      p95UsedDpus: 8,
+      hintDpus: 8,
+      sampledCostNanoUsd: 560_000_000,
+      hintCostNanoUsd: 280_000_000,
+      savingNanoUsd: 280_000_000,
+    });
     // Settled: further runs no longer touch it.
     const later = await runAt(LAG_MINUTES + 40);
     expect(later.reservations.map((run) => run.reservation)).not.toContain('cancelled');
@@ -355,8 +382,30 @@ describe('capacity reservation accounting', () => {
         allocatedDpus: 4,
         workgroups: ['a-s', 'b-s'],
         costMonthUsd: 0.14,
+        rightSizing: expect.objectContaining({
+          hintDpus: null,
+          reason: 'no minute-level use: its workgroups publish no DPUConsumed metric',
+        }),
       }),
     );
+    // The reservation with DPUConsumed minutes gets a hint from this month's days.
+    expect(JSON.parse(reservations.stdout).reservations).toContainEqual(
+      expect.objectContaining({
+        reservation: 'cancelled',
+        rightSizing: expect.objectContaining({ hintDpus: 8, p95UsedDpus: 8, savingUsd: 0.28 }),
+      }),
+    );
+    expect(JSON.parse(report.stdout).rightSizing).toContainEqual({
+      reservation: 'cancelled',
+      hintDpus: 8,
+      p95UsedDpus: 8,
+      sampledMinutes: 7,
+      countedMinutes: 15,
+      costUsd: 0.56,
+      hintCostUsd: 0.28,
+      savingUsd: 0.28,
+      reason: null,
+    });
     expect(report.stderr).toBe('');
     const row = JSON.parse(report.stdout).rows.find(
       (candidate: { reservation: string }) => candidate.reservation === 'split',

@@ -97,6 +97,30 @@ describe('local mode', () => {
     );
   });
 
+  it('counts the reservation’s used DPU-hours from DPUConsumed, equal to what its queries used, and sizes it', () => {
+    const reservation = summary.reservation;
+    // The ground truth of use, computed apart: DpuCount × engine time of the capacity
+    // workgroups' executions, as the workgroups' own ground truth totals hold it.
+    const capacityDpuMillis = sum(
+      summary.workgroups
+        .filter((result) => reservation?.workgroups.includes(result.workgroup))
+        .map((result) => result.groundTruth.dpuMillis),
+    );
+    expect(reservation?.usedSource).toBe('DPUConsumed');
+    expect(reservation?.usedTruthDpuMillis).toBe(capacityDpuMillis);
+    expect(reservation?.usedDpuMillis).toBe(reservation?.usedTruthDpuMillis);
+    // A hint from every minute of the day, a multiple of 4 below the 64 DPUs held at night.
+    expect(reservation?.rightSizing).toMatchObject({
+      sampledMinutes: 1_440,
+      countedMinutes: 1_440,
+    });
+    const hint = reservation?.rightSizing?.hintDpus ?? 0;
+    expect(hint % 4).toBe(0);
+    expect(hint).toBeGreaterThanOrEqual(4);
+    expect(hint).toBeLessThan(64);
+    expect(reservation?.rightSizing?.savingUsd).toBeGreaterThan(0);
+  });
+
   it('leaves the dead-letter queue empty', () => {
     expect(summary.deadLetters).toEqual([]);
     expect(summary.invocationErrors).toBe(0);

@@ -161,6 +161,51 @@ describe('accountReservation', () => {
     });
   });
 
+  it('keeps the day’s minute profile: DPU-ms per hour and held minutes by the DPUs their use needed', () => {
+    // Prepare: 09:58 to 10:03 at 8 DPUs; use 3 DPUs at 09:58, 5.5 at 10:00, none otherwise.
+    const minute = (iso: string) => Date.parse(iso);
+    const series = {
+      consumed: new Map([
+        [minute('2026-11-30T09:58:00Z'), 3],
+        [minute('2026-11-30T10:00:00Z'), 5.5],
+      ]),
+    };
+
+    // Act
+    const result = accountReservation(
+      input({
+        state: saved({ watermark: '2026-11-30T09:58:00.000Z' }),
+        end: at('2026-11-30T10:03:00Z'),
+        series,
+      }),
+    );
+
+    // Assess: 5 minutes held; use rounded up to steps of 4 (3 → 4, 5.5 → 8, none → 0).
+    expect(dayIncrement(result)?.minuteProfile).toEqual({
+      allocatedDpuMillisByHour: { '09': 2 * 8 * MINUTE, '10': 3 * 8 * MINUTE },
+      usedDpuMillisByHour: { '09': 3 * MINUTE, '10': 5.5 * MINUTE },
+      usedMinutesByDpus: { '0': 3, '4': 1, '8': 1 },
+      sampledAllocatedDpuMillis: 5 * 8 * MINUTE,
+    });
+    // Week and month counters keep sums only.
+    expect(
+      result.increments.filter((increment) => increment.minuteProfile !== undefined),
+    ).toHaveLength(1);
+  });
+
+  it('keeps no minute-level use without DPUConsumed, only the hours allocated', () => {
+    // Act
+    const result = accountReservation(input({}));
+
+    // Assess
+    expect(dayIncrement(result)?.minuteProfile).toEqual({
+      allocatedDpuMillisByHour: { '10': 5 * 8 * MINUTE },
+      usedDpuMillisByHour: {},
+      usedMinutesByDpus: {},
+      sampledAllocatedDpuMillis: 0,
+    });
+  });
+
   it('credits the growth of its workgroups’ attributed usage, per workgroup and day', () => {
     // Prepare: etl grew by 500 today and by 200 yesterday (a query recorded late).
     const attributedByDay = new Map([
