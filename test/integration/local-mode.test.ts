@@ -109,16 +109,18 @@ describe('local mode', () => {
     expect(reservation?.usedSource).toBe('DPUConsumed');
     expect(reservation?.usedTruthDpuMillis).toBe(capacityDpuMillis);
     expect(reservation?.usedDpuMillis).toBe(reservation?.usedTruthDpuMillis);
-    // A hint from every minute of the day, a multiple of 4 below the 64 DPUs held at night.
+    // A hint from every minute of the day, a multiple of 4, priced over the whole day: the hint
+    // for 24 hours at 0.30 USD, against the 662.40 USD the day cost.
     expect(reservation?.rightSizing).toMatchObject({
       sampledMinutes: 1_440,
       countedMinutes: 1_440,
+      costUsd: 662.4,
     });
     const hint = reservation?.rightSizing?.hintDpus ?? 0;
     expect(hint % 4).toBe(0);
     expect(hint).toBeGreaterThanOrEqual(4);
-    expect(hint).toBeLessThan(64);
-    expect(reservation?.rightSizing?.savingUsd).toBeGreaterThan(0);
+    expect(reservation?.rightSizing?.hintCostUsd).toBeCloseTo(hint * 24 * 0.3, 6);
+    expect(reservation?.rightSizing?.savingUsd).toBeCloseTo(662.4 - hint * 24 * 0.3, 6);
   });
 
   it('leaves the dead-letter queue empty', () => {
