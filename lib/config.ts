@@ -35,6 +35,10 @@ const ConfigSchema = z.object({
   QUERY_RECORD_TTL_DAYS: wholeNumber('QUERY_RECORD_TTL_DAYS', 400, 1),
   BUDGET_CACHE_SECONDS: wholeNumber('BUDGET_CACHE_SECONDS', 30, 0),
   ATTRIBUTION_VALUES_PER_DAY: wholeNumber('ATTRIBUTION_VALUES_PER_DAY', 100, 1),
+  ATTRIBUTE_PRINCIPALS: z._default(
+    z.enum(['true', 'false'], { error: 'ATTRIBUTE_PRINCIPALS must be true or false' }),
+    'false',
+  ),
   ALERTS_TOPIC_ARN: z.optional(z.string()),
 });
 
@@ -48,6 +52,11 @@ export interface Config {
   readonly budgetCacheSeconds: number;
   /** Distinct values per attribution key (dbt model, tag), workgroup and day; more: `(other)`. */
   readonly attributionValuesPerDay?: number;
+  /**
+   * Count usage per IAM principal from CloudTrail StartQueryExecution records (the deploy
+   * parameter `attributePrincipals`, which also routes those records to the queue).
+   */
+  readonly attributePrincipals?: boolean;
   /** Unset in local runs, where actions are logged only. */
   readonly alertsTopicArn: string | undefined;
 }
@@ -94,6 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     queryRecordTtlDays: values.QUERY_RECORD_TTL_DAYS,
     budgetCacheSeconds: values.BUDGET_CACHE_SECONDS,
     attributionValuesPerDay: values.ATTRIBUTION_VALUES_PER_DAY,
+    attributePrincipals: values.ATTRIBUTE_PRINCIPALS === 'true',
     alertsTopicArn: values.ALERTS_TOPIC_ARN === '' ? undefined : values.ALERTS_TOPIC_ARN,
   };
 }

@@ -82,20 +82,22 @@ export default defineCommand({
   name: 'report',
   summary: 'Usage and cost per workgroup and day, week or month, and the top queries',
   usage:
-    'athena-cost report [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--workgroup WG] [--by day|week|month|workgroup|reservation|dbt-model|tag:KEY] [--top N] [--period day|week|month] [--format table|json|csv|html] [--out FILE]',
+    'athena-cost report [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--workgroup WG] [--by day|week|month|workgroup|reservation|principal|dbt-model|tag:KEY] [--top N] [--period day|week|month] [--format table|json|csv|html] [--out FILE]',
   description: `
 Reads the usage counters the monitor keeps (never a table scan). Days are UTC and inclusive;
 a range spans at most ${MAX_REPORT_DAYS} days. --by day (the default) gives a row per workgroup and
 day; --by week and --by month read week and month counters, so their rows cover whole ISO weeks
 and months overlapping the range, even beyond it; --by workgroup sums the days of the range.
 Budget columns show the binding limit of a workgroup's budget of the row's period and the share
-of it used, as 'athena-cost status' computes them. --by dbt-model and --by tag:KEY (a key of
-the '-- athena-cost: KEY=VALUE' convention) give a row per dbt model or tag value over the range,
-most expensive first, with --top N the N most expensive; with --period
+of it used, as 'athena-cost status' computes them. --by principal (with the attributePrincipals
+deploy parameter: the IAM principal that started each query, 'unknown' until CloudTrail names
+it), --by dbt-model and --by tag:KEY (a key of the '-- athena-cost: KEY=VALUE' convention) give a
+row per principal, dbt model or tag value over the range, most expensive first, with --top N the
+N most expensive; with --period
 day|week|month a row per value and day, ISO week or month instead (whole weeks and months
 overlapping the range, as --by week|month reads them), --top N then keeping N per period. CSV holds the rows only; --format html writes a self-contained page with charts,
 the top ${HTML_DEFAULT_TOP} queries (or --top N) and the top dbt models when there are any; with --by
-dbt-model or tag:KEY, the page of the range with that key's section.
+principal, dbt-model or tag:KEY, the page of the range with that key's section.
 COST USD is the attributed cost (a reservation query's DpuCount × engine time); BILLED USD is
 what the usage billed: on a capacity reservation, the workgroup's share of the reservation's
 allocated cost, idle capacity included, in proportion to its attributed DPU-hours.
@@ -121,18 +123,18 @@ DPU-hours, utilization, cost and idle cost.`,
       type: 'string',
       valueName: 'PERIOD',
       description:
-        'Rows per day, week, month, workgroup, dbt-model or tag:KEY over the range, or per reservation and day (default: day)',
+        'Rows per day, week, month, workgroup, principal, dbt-model or tag:KEY over the range, or per reservation and day (default: day)',
     },
     top: {
       type: 'string',
       valueName: 'N',
-      description: `Also list the N most expensive queries (with --by dbt-model or tag:KEY: only the N most expensive values), 1 to ${MAX_TOP_QUERIES}`,
+      description: `Also list the N most expensive queries (with --by principal, dbt-model or tag:KEY: only the N most expensive values), 1 to ${MAX_TOP_QUERIES}`,
     },
     period: {
       type: 'string',
       valueName: 'PERIOD',
       description:
-        'With --by dbt-model or tag:KEY: a row per value and day, week or month (default: the range summed)',
+        'With --by principal, dbt-model or tag:KEY: a row per value and day, week or month (default: the range summed)',
     },
     out: { type: 'string', valueName: 'FILE', description: 'Write to FILE and print its path' },
   },
@@ -143,6 +145,7 @@ DPU-hours, utilization, cost and idle cost.`,
     'athena-cost report --workgroup analytics --top 20 --format json',
     'athena-cost report --by reservation --from 2026-11-01',
     'athena-cost report --from 2026-11-01 --format html --out november.html',
+    'athena-cost report --by principal --top 10',
     'athena-cost report --by dbt-model --top 10',
     'athena-cost report --by tag:team --format csv',
     'athena-cost report --by dbt-model --period month --from 2026-10-01 --to 2026-11-30',

@@ -1,8 +1,9 @@
 // zod/mini: the full zod build would triple the ingest bundle.
 import * as z from 'zod/mini';
+import { parseJsonBody, validateEvent } from './parse-event-body.js';
 
 /** Athena query ids are UUIDs; anything else cannot be asked of BatchGetQueryExecution. */
-const QUERY_EXECUTION_ID = /^[A-Za-z0-9][A-Za-z0-9-]{0,127}$/;
+export const QUERY_EXECUTION_ID = /^[A-Za-z0-9][A-Za-z0-9-]{0,127}$/;
 
 /**
  * The EventBridge "Athena Query State Change" event as delivered in an SQS body. Unknown fields
@@ -43,20 +44,12 @@ export type ParsedEvent =
 
 /** Parses an SQS message body into a state-change event, or says exactly what is wrong with it. */
 export function parseQueryStateChange(body: string): ParsedEvent {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch (error) {
-    return { ok: false, reason: `body is not JSON: ${(error as Error).message}` };
-  }
-  const parsed = QueryStateChangeEventSchema.safeParse(json);
-  if (!parsed.success) {
-    const reason = parsed.error.issues
-      .map((issue) =>
-        issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message,
-      )
-      .join('; ');
-    return { ok: false, reason };
-  }
-  return { ok: true, event: parsed.data };
+  const json = parseJsonBody(body);
+  return json.ok ? validateQueryStateChange(json.value) : json;
+}
+
+/** Validates an already parsed body as a state-change event. */
+export function validateQueryStateChange(json: unknown): ParsedEvent {
+  const validated = validateEvent(QueryStateChangeEventSchema, json);
+  return validated.ok ? { ok: true, event: validated.value } : validated;
 }

@@ -1,5 +1,6 @@
-import { parseQueryStateChange } from '../events/query-state-change.js';
+import { parseIngestMessage } from '../events/ingest-message.js';
 import type { Log } from '../log.js';
+import type { CallerOutcome, QueryCall, QueryCallerStore } from '../store/query-caller-store.js';
 import { isTerminalState } from '../usage/query-usage.js';
 import type { RecordQueries, RecordQueriesCounts } from './record-queries.js';
 
@@ -14,6 +15,8 @@ export interface IngestSummary extends RecordQueriesCounts {
   readonly messages: number;
   readonly malformed: number;
   readonly notTerminal: number;
+  /** CloudTrail StartQueryExecution records, by what became of their caller. */
+  readonly callers?: Readonly<Record<CallerOutcome | 'refusedCalls' | 'ignored', number>>;
 }
 
 export interface IngestResult {
@@ -26,11 +29,14 @@ export interface IngestResult {
  * Records the finished queries a batch of state-change events announces.
  *
  * Parses each message (a bad one fails alone), keeps terminal states, hands the distinct query
- * ids to `recordQueries`, and reports exactly the messages whose query is not yet safely
- * recorded, so that SQS redelivers them.
+ * ids to `recordQueries`, then the callers of CloudTrail StartQueryExecution records to
+ * `callers` (when principals are attributed), and reports exactly the messages whose query or
+ * caller is not yet safely stored, so that SQS redelivers them.
  */
 export function createRecordQueryEvents(deps: {
   readonly recordQueries: RecordQueries;
+  /** Absent when principals are not attributed: CloudTrail records are then acknowledged. */
+  readonly callers?: QueryCallerStore | undefined;
   readonly logger: Log;
 }) {
   const { logger } = deps;
@@ -43,22 +49,33 @@ export function createRecordQueryEvents(deps: {
     let notTerminal = 0;
     // Which messages announced each query: a failure of the query fails all of them.
     const messagesByQuery = new Map<string, string[]>();
+    const calls: QueryCall[] = [];
+    const messagesByCall = new Map<string, string[]>();
+    let refusedCalls = 0;
     for (const message of messages) {
-      const parsed = parseQueryStateChange(message.body);
+      const parsed = parseIngestMessage(message.body);
       if (!parsed.ok) {
         malformed++;
         failed.add(message.messageId);
         logger.error('Malformed message', { messageId: message.messageId, reason: parsed.reason });
         continue;
       }
-      const { queryExecutionId, currentState } = parsed.event.detail;
+      if (parsed.message.kind === 'query-started') {
+        const started = parsed.message.started;
+        if (!started.started) {
+          refusedCalls++;
+          continue;
+        }
+        calls.push({ queryExecutionId: started.queryExecutionId, caller: started.caller });
+        addCarrier(messagesByCall, started.queryExecutionId, message.messageId);
+        continue;
+      }
+      const { queryExecutionId, currentState } = parsed.message.event.detail;
       if (!isTerminalState(currentState)) {
         notTerminal++;
         continue;
       }
-      const carriers = messagesByQuery.get(queryExecutionId) ?? [];
-      carriers.push(message.messageId);
-      messagesByQuery.set(queryExecutionId, carriers);
+      addCarrier(messagesByQuery, queryExecutionId, message.messageId);
     }
 
     const result = await deps.recordQueries([...messagesByQuery.keys()]);
@@ -66,11 +83,35 @@ export function createRecordQueryEvents(deps: {
       for (const messageId of messagesByQuery.get(queryExecutionId) ?? []) failed.add(messageId);
     }
 
+    // After the recording, so that a caller in the same batch as its query moves it at once.
+    let callers: IngestSummary['callers'];
+    if (calls.length > 0 || refusedCalls > 0) {
+      const joined = deps.callers
+        ? await deps.callers.attributeCallers(calls)
+        : {
+            failures: new Map<string, string>(),
+            counts: { waiting: 0, moved: 0, alreadyAttributed: 0, notAttributed: 0 },
+          };
+      for (const [queryExecutionId, reason] of joined.failures) {
+        logger.warn('Caller not attributed; it will be offered again', {
+          queryExecutionId,
+          reason,
+        });
+        for (const messageId of messagesByCall.get(queryExecutionId) ?? []) failed.add(messageId);
+      }
+      callers = {
+        ...joined.counts,
+        refusedCalls,
+        ignored: deps.callers ? 0 : calls.length,
+      };
+    }
+
     const summary: IngestSummary = {
       messages: messages.length,
       malformed,
       notTerminal,
       ...result.counts,
+      ...(callers === undefined ? {} : { callers }),
     };
     logger.info('Batch ingested', { ...summary, failedMessages: failed.size });
     return { failedMessageIds: [...failed], summary };
@@ -78,3 +119,9 @@ export function createRecordQueryEvents(deps: {
 }
 
 export type RecordQueryEvents = ReturnType<typeof createRecordQueryEvents>;
+
+function addCarrier(carriers: Map<string, string[]>, queryExecutionId: string, messageId: string) {
+  const messageIds = carriers.get(queryExecutionId) ?? [];
+  messageIds.push(messageId);
+  carriers.set(queryExecutionId, messageIds);
+}

@@ -4,12 +4,10 @@ import type {
 } from '../store/attribution-report-source.js';
 import type { Period } from '../usage/period-keys.js';
 import { DBT_MODEL_KEY, TAG_KEY_PATTERN, tagAttributionKey } from '../usage/query-attribution.js';
+import { PRINCIPAL_KEY } from '../usage/query-principal.js';
 import { addTotals, type UsageTotals, ZERO_TOTALS } from '../usage/usage-totals.js';
 import { type DayRange, periodKeysIn, rangeLabel } from './report-range.js';
 import { type ReportTotalFields, TOTAL_FIELD_NAMES, totalFields } from './usage-report.js';
-
-/** The attribution key of IAM principals (counted once the CloudTrail join is on). */
-export const PRINCIPAL_KEY = 'principal';
 
 /** How reports title a key's values: `Top dbt models`, `Top principals`, `Top tags: team`. */
 export function attributionTitle(key: string): string {
@@ -18,11 +16,12 @@ export function attributionTitle(key: string): string {
   return `Top tags: ${key.startsWith('tag:') ? key.slice(4) : key}`;
 }
 
-/** `--by` values of an attribution report: `dbt-model`, or `tag:<key>`. */
-export const ATTRIBUTION_GROUPING_HELP = 'dbt-model, tag:<key>';
+/** `--by` values of an attribution report: `principal`, `dbt-model`, or `tag:<key>`. */
+export const ATTRIBUTION_GROUPING_HELP = 'principal, dbt-model, tag:<key>';
 
 /** The attribution key a `--by` value names, or undefined when it names none. */
 export function attributionKeyOf(by: string): string | undefined {
+  if (by === 'principal') return PRINCIPAL_KEY;
   if (by === 'dbt-model') return DBT_MODEL_KEY;
   if (by.startsWith('tag:') && TAG_KEY_PATTERN.test(by.slice(4)))
     return tagAttributionKey(by.slice(4));
@@ -31,7 +30,7 @@ export function attributionKeyOf(by: string): string | undefined {
 
 export interface AttributionReportRequest {
   readonly range: DayRange;
-  /** As given to `--by`: `dbt-model` or `tag:<key>`. */
+  /** As given to `--by`: `principal`, `dbt-model` or `tag:<key>`. */
   readonly by: string;
   /** Only this workgroup's usage; all when absent. */
   readonly workgroup?: string | undefined;

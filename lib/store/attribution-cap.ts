@@ -1,4 +1,4 @@
-import { OTHER_VALUE } from '../usage/query-attribution.js';
+import { isUncappedValue, OTHER_VALUE } from '../usage/query-attribution.js';
 import type { QueryUsage } from '../usage/query-usage.js';
 import { type CountedValue, valueRegistriesOf, valueRegistryId } from './transaction-packing.js';
 
@@ -63,6 +63,7 @@ export class AttributionValueCap {
     }
     return {
       countedValue: (usage, key, value) =>
+        isUncappedValue(key, value) ||
         counted.get(valueRegistryId(usage.workgroup, key, usage.periods.day))?.has(value)
           ? value
           : OTHER_VALUE,

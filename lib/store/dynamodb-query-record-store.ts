@@ -1,34 +1,40 @@
 import {
-  type AttributeValue,
   TransactionCanceledException,
   type TransactWriteItem,
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { backoffMs, type Sleep, sleep } from '../async/backoff.js';
 import { mapWithConcurrency } from '../async/map-with-concurrency.js';
 import { describeError } from '../errors/describe-error.js';
 import type { OutboxEntry } from '../metrics/metrics-outbox.js';
 import { usageDeltasOf } from '../metrics/usage-metrics.js';
+import { type QueryCaller, UNKNOWN_PRINCIPAL } from '../usage/query-principal.js';
 import type { QueryUsage } from '../usage/query-usage.js';
-import { totalsOf, type UsageTotals } from '../usage/usage-totals.js';
+import { totalsOf } from '../usage/usage-totals.js';
 import {
   type AttributionPlan,
   AttributionValueCap,
   DEFAULT_ATTRIBUTION_VALUES_PER_DAY,
-  type RegistryAddition,
 } from './attribution-cap.js';
+import {
+  attributionCounterWrites,
+  learnRegistries,
+  registryAdditionWrites,
+  string,
+  totalValues,
+  updateIn,
+} from './dynamodb-counter-writes.js';
 import { outboxWrite } from './dynamodb-metrics-outbox.js';
+import { queryRecordItem, waitingCallerOf } from './dynamodb-query-items.js';
 import { number } from './dynamodb-toolkit.js';
 import type { QueryRecordStore, RecordingOutcome } from './query-record-store.js';
 import { RecentlyRecorded } from './recently-recorded.js';
 import {
-  ATTRIBUTION_COUNTER_UPDATE,
-  ATTRIBUTION_VALUES_UPDATE,
   periodKeyAttribute,
   TableKeys,
   USAGE_COUNTER_UPDATE,
-  workgroupDayAttribute,
+  WAITING_CALLER_TYPE,
 } from './table-keys.js';
 import {
   attributionCountersOf,
@@ -42,14 +48,17 @@ const MAX_TRANSACTION_ATTEMPTS = 6;
 /** Independent transactions (no counter in common) written in parallel. */
 const PARALLEL_TRANSACTIONS = 4;
 const DAY_SECONDS = 86_400;
-/** A day's registry of attribution values is kept this long (a month's counters are done by then). */
-const ATTRIBUTION_VALUES_TTL_DAYS = 40;
 
 export interface DynamoDbQueryRecordStoreOptions {
   readonly tableName: string;
   readonly queryRecordTtlDays: number;
   /** Distinct values per attribution key, workgroup and day; more go to `(other)`. */
   readonly attributionValuesPerDay?: number;
+  /**
+   * Count each query under its principal (`unknown` until its CloudTrail record arrives, see
+   * DynamoDbQueryCallerStore). Off: no principal counters; a waiting caller is still replaced.
+   */
+  readonly attributePrincipals?: boolean;
   readonly now?: () => Date;
   readonly sleep?: Sleep;
 }
@@ -108,12 +117,14 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
 
   /** Records queries in one transaction (at most 100 actions, counters included). */
   private async recordGroup(group: readonly QueryUsage[]): Promise<RecordingOutcome> {
-    let pending = [...group];
+    let pending = group.map((usage) => this.withPrincipal(usage, undefined));
     const alreadyRecorded: QueryUsage[] = [];
+    /** Ids whose item is a caller waiting for its query: their put replaces it. */
+    const waiting = new Set<string>();
     let lastError = '';
     for (let attempt = 1; attempt <= MAX_TRANSACTION_ATTEMPTS && pending.length > 0; attempt++) {
       const plan = this.attributionCap.plan(pending);
-      const { items, additionsFrom, outbox } = this.transactionFor(pending, plan);
+      const { items, additionsFrom, outbox } = this.transactionFor(pending, plan, waiting);
       try {
         await this.documents.send(new TransactWriteItemsCommand({ TransactItems: items }));
         this.attributionCap.committed(plan);
@@ -126,17 +137,34 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
           (_, index) => reasons[additionsFrom + index]?.Code === 'ConditionalCheckFailed',
         );
         // Another writer filled a registry: learn its values, then count past the cap as (other).
-        if (fullRegistries.length > 0) await this.learnRegistries(fullRegistries);
-        const existing = pending.filter(
-          (_, index) => reasons[index]?.Code === 'ConditionalCheckFailed',
-        );
+        if (fullRegistries.length > 0)
+          await learnRegistries(
+            this.documents,
+            this.options.tableName,
+            this.attributionCap,
+            fullRegistries,
+          );
+        const existing: QueryUsage[] = [];
+        const callersFound = new Map<QueryUsage, QueryUsage>();
+        pending.forEach((usage, index) => {
+          const reason = reasons[index];
+          if (reason?.Code !== 'ConditionalCheckFailed') return;
+          const caller = waitingCallerOf(reason.Item);
+          // The query's CloudTrail record came first: record the query under its caller.
+          if (caller !== undefined) {
+            waiting.add(usage.queryExecutionId);
+            callersFound.set(usage, this.withPrincipal(usage, caller));
+          } else existing.push(usage);
+        });
         const onlyConditions = reasons.every(
           (reason) => reason.Code === 'None' || reason.Code === 'ConditionalCheckFailed',
         );
-        if (existing.length > 0) {
+        if (existing.length > 0 || callersFound.size > 0) {
           alreadyRecorded.push(...existing);
-          pending = pending.filter((usage) => !existing.includes(usage));
-          // Only the duplicates spoiled this attempt: go again at once without them.
+          pending = pending
+            .filter((usage) => !existing.includes(usage))
+            .map((usage) => callersFound.get(usage) ?? usage);
+          // Only the duplicates and waiting callers spoiled this attempt: go again at once.
           if (onlyConditions) {
             attempt--;
             continue;
@@ -160,27 +188,17 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
     };
   }
 
-  /** Reads registries whose condition failed, so the next plan sees what they hold. */
-  private async learnRegistries(additions: readonly RegistryAddition[]): Promise<void> {
-    for (const addition of additions) {
-      try {
-        const output = await this.documents.send(
-          new GetCommand({
-            TableName: this.options.tableName,
-            Key: TableKeys.attributionValues(addition.workgroup, addition.key, addition.day),
-            ConsistentRead: true,
-          }),
-        );
-        const values: unknown = output.Item?.values;
-        if (values instanceof Set)
-          this.attributionCap.learn(
-            addition.id,
-            [...values].filter((value): value is string => typeof value === 'string'),
-          );
-      } catch {
-        // The retry's backoff and the next attempt's cancellation cover a failed read.
-      }
-    }
+  /** The usage as counted: under its caller, or `unknown` while none is known (when enabled). */
+  private withPrincipal(usage: QueryUsage, caller: QueryCaller | undefined): QueryUsage {
+    if (!this.options.attributePrincipals) return usage;
+    return {
+      ...usage,
+      attribution: {
+        ...usage.attribution,
+        principal: caller?.principal ?? UNKNOWN_PRINCIPAL,
+        principalDetail: caller?.detail,
+      },
+    };
   }
 
   /**
@@ -192,6 +210,7 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
   private transactionFor(
     group: readonly QueryUsage[],
     plan: AttributionPlan,
+    waiting: ReadonlySet<string>,
   ): {
     readonly items: TransactWriteItem[];
     readonly additionsFrom: number;
@@ -204,12 +223,15 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
       Math.floor(now.getTime() / 1000) + this.options.queryRecordTtlDays * DAY_SECONDS,
     );
     const tableName = this.options.tableName;
+    // A new record, or one replacing its waiting caller; either way the cancellation reason of
+    // a failed condition carries the item, which tells a duplicate from a caller come first.
     const puts = group.map(
       (usage): TransactWriteItem => ({
         Put: {
           TableName: tableName,
           Item: queryRecordItem(usage, nowIso, expiresAt),
-          ConditionExpression: 'attribute_not_exists(pk)',
+          ...(waiting.has(usage.queryExecutionId) ? REPLACE_WAITING_CALLER : PUT_NEW_RECORD),
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         },
       }),
     );
@@ -244,36 +266,15 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
         },
       ),
     );
-    const attributionCounters = [...attributionCountersOf(group, plan.countedValue).values()].map(
-      ({ workgroup, key, value, period, periodKey, usages }) =>
-        update(
-          TableKeys.attribution(key, period, periodKey, workgroup, value),
-          ATTRIBUTION_COUNTER_UPDATE,
-          {
-            ...totalValues(totalsOf(usages)),
-            ':type': string('attribution'),
-            ':workgroup': string(workgroup),
-            ':key': string(key),
-            ':value': string(value),
-            ':period': string(period),
-            ':now': nowIso,
-          },
-        ),
+    const attributionCounters = attributionCounterWrites(
+      tableName,
+      [...attributionCountersOf(group, plan.countedValue).values()].map(({ usages, ...share }) => ({
+        ...share,
+        totals: totalsOf(usages),
+      })),
+      nowIso,
     );
-    const registryExpiresAt = number(
-      Math.floor(now.getTime() / 1000) + ATTRIBUTION_VALUES_TTL_DAYS * DAY_SECONDS,
-    );
-    const additions = plan.additions.map((addition) =>
-      update(
-        TableKeys.attributionValues(addition.workgroup, addition.key, addition.day),
-        ATTRIBUTION_VALUES_UPDATE,
-        {
-          ':values': { SS: [...addition.values] },
-          ':maxBefore': number(addition.maxSizeBefore),
-          ':expiresAt': registryExpiresAt,
-        },
-      ),
-    );
+    const additions = registryAdditionWrites(tableName, plan.additions, now);
     const items = [...puts, ...counters, ...attributionCounters];
     return {
       items: [...items, ...additions],
@@ -288,95 +289,9 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
   }
 }
 
-const string = (value: string): AttributeValue => ({ S: value });
-
-/** An Update action on one item of the table, with one of the table-keys expressions. */
-const updateIn =
-  (tableName: string) =>
-  (
-    key: { readonly pk: string; readonly sk: string },
-    expression: {
-      readonly UpdateExpression: string;
-      readonly ExpressionAttributeNames: Record<string, string>;
-      readonly ConditionExpression?: string;
-    },
-    values: Record<string, AttributeValue>,
-  ): TransactWriteItem => ({
-    Update: {
-      TableName: tableName,
-      Key: { pk: string(key.pk), sk: string(key.sk) },
-      ...expression,
-      ExpressionAttributeValues: values,
-    },
-  });
-
-/** The ADD values of a counter update (usage or attribution). */
-const totalValues = (totals: UsageTotals): Record<string, AttributeValue> => ({
-  ':queries': number(totals.queries),
-  ':failed': number(totals.failedQueries),
-  ':dpuMillis': number(totals.dpuMillis),
-  ':bytes': number(totals.dataScannedBytes),
-  ':cost': number(totals.costNanoUsd),
-  ':engineMs': number(totals.engineExecutionMs),
-});
-
-/**
- * How each usage field is stored on the query record. Typed against QueryUsage, so a field added
- * there cannot be forgotten here (`periods` is stored as `day` and `workgroupDay`).
- */
-const RECORD_FIELDS = {
-  queryExecutionId: 'S',
-  workgroup: 'S',
-  state: 'S',
-  statementType: 'S',
-  submittedAt: 'S',
-  completedAt: 'S',
-  dpuCount: 'N',
-  engineExecutionMs: 'N',
-  queueMs: 'N',
-  planningMs: 'N',
-  totalExecutionMs: 'N',
-  dataScannedBytes: 'N',
-  dpuMillis: 'N',
-  dpuHours: 'N',
-  costNanoUsd: 'N',
-  costUsd: 'N',
-  errorType: 'S',
-} as const satisfies Record<Exclude<keyof QueryUsage, 'periods' | 'attribution'>, 'S' | 'N'>;
-const RECORD_FIELD_ENTRIES = Object.entries(RECORD_FIELDS) as [
-  keyof typeof RECORD_FIELDS,
-  'S' | 'N',
-][];
-
-/** The query record: keys, every usage field (null as NULL, undefined left out), day and TTL. */
-function queryRecordItem(
-  usage: QueryUsage,
-  recordedAt: AttributeValue,
-  expiresAt: AttributeValue,
-): Record<string, AttributeValue> {
-  const keys = TableKeys.query(usage.queryExecutionId);
-  const item: Record<string, AttributeValue> = {
-    pk: string(keys.pk),
-    sk: string(keys.sk),
-    type: string('query'),
-  };
-  for (const [field, type] of RECORD_FIELD_ENTRIES) {
-    const value = usage[field];
-    if (value === undefined) continue;
-    if (value === null) item[field] = { NULL: true };
-    else item[field] = type === 'S' ? string(String(value)) : number(Number(value));
-  }
-  // What the query is attributed to, never its SQL text.
-  const { tags, ...named } = usage.attribution;
-  for (const [field, value] of Object.entries(named))
-    if (value !== undefined) item[field] = string(value);
-  if (Object.keys(tags).length > 0)
-    item.tags = {
-      M: Object.fromEntries(Object.entries(tags).map(([key, value]) => [key, string(value)])),
-    };
-  item.day = string(usage.periods.day);
-  item.workgroupDay = string(workgroupDayAttribute(usage.workgroup, usage.periods.day));
-  item.recordedAt = recordedAt;
-  item.expiresAt = expiresAt;
-  return item;
-}
+const PUT_NEW_RECORD = { ConditionExpression: 'attribute_not_exists(pk)' } as const;
+const REPLACE_WAITING_CALLER = {
+  ConditionExpression: '#type = :waitingCaller',
+  ExpressionAttributeNames: { '#type': 'type' },
+  ExpressionAttributeValues: { ':waitingCaller': string(WAITING_CALLER_TYPE) },
+} as const;

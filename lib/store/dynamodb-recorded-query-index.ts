@@ -11,8 +11,8 @@ export interface DynamoDbRecordedQueryIndexOptions {
 }
 
 /**
- * Looks query records up with BatchGetItem, 100 keys a call, projecting only the key and the
- * submission time (a record is a few hundred bytes; the projection keeps the read small).
+ * Looks query records up with BatchGetItem, 100 keys a call, projecting only the key, the
+ * submission and recording times (a record is a few hundred bytes; the projection keeps the read small).
  * Eventually consistent reads: a record written a moment ago that reads as absent is handed to
  * `recordQueries`, whose conditional write finds it recorded and counts nothing twice.
  * Unprocessed keys are asked again with backoff; a lookup that still leaves keys unread throws.
@@ -32,13 +32,14 @@ export class DynamoDbRecordedQueryIndex implements RecordedQueryIndex {
       queryExecutionIds.map((id) => TableKeys.query(id)),
       {
         what: 'query records',
-        projectionExpression: 'pk, submittedAt',
+        projectionExpression: 'pk, submittedAt, recordedAt',
         ...(this.options.sleep === undefined ? {} : { sleep: this.options.sleep }),
       },
     );
     for (const item of items) {
       const pk = String(item.pk);
-      if (!pk.startsWith(QUERY_KEY_PREFIX)) continue;
+      // A caller waiting for its query (no recordedAt) is no record: the query must be recorded.
+      if (!pk.startsWith(QUERY_KEY_PREFIX) || item.recordedAt === undefined) continue;
       found.set(pk.slice(QUERY_KEY_PREFIX.length), {
         submittedAt: typeof item.submittedAt === 'string' ? item.submittedAt : undefined,
       });

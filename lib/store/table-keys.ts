@@ -6,6 +6,10 @@ import type { Period } from '../usage/period-keys.js';
  * (usage counters of one period across workgroups).
  */
 export const TableKeys = {
+  /**
+   * A query's record; before it, possibly its caller waiting for it (type WAITING_CALLER_TYPE),
+   * so that recording the query and learning its caller meet on one item.
+   */
   query: (queryExecutionId: string) => ({ pk: `QUERY#${queryExecutionId}`, sk: 'QUERY' }),
   usage: (workgroup: string, period: Period, key: string) => ({
     pk: `USAGE#${workgroup}`,
@@ -63,6 +67,14 @@ export const TableKeys = {
   /** Reconciliation progress of every workgroup sits in one partition: one Query reads them all. */
   reconcile: (workgroup: string) => ({ pk: 'RECONCILE', sk: workgroup }),
 } as const;
+
+/** The `type` of a query record. */
+export const QUERY_RECORD_TYPE = 'query';
+/**
+ * The `type` of a query's item while only its CloudTrail caller is known: the query's record
+ * replaces it; it expires (TTL) when the query is never recorded.
+ */
+export const WAITING_CALLER_TYPE = 'waiting-caller';
 
 export const INDEX_BY_WORKGROUP_DAY_COST = 'byWorkgroupDayCost';
 export const INDEX_BY_PERIOD = 'byPeriod';

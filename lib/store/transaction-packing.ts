@@ -1,5 +1,5 @@
 import { PERIODS, type Period } from '../usage/period-keys.js';
-import { countedAttributions } from '../usage/query-attribution.js';
+import { countedAttributions, isUncappedValue } from '../usage/query-attribution.js';
 import type { QueryUsage } from '../usage/query-usage.js';
 
 /**
@@ -200,6 +200,7 @@ export function valueRegistriesOf(usages: readonly QueryUsage[]): Map<string, Va
   const registries = new Map<string, ValueRegistryShare>();
   for (const usage of usages) {
     for (const { key, value } of countedAttributions(usage.attribution)) {
+      if (isUncappedValue(key, value)) continue;
       const id = valueRegistryId(usage.workgroup, key, usage.periods.day);
       const registry = registries.get(id);
       if (!registry)

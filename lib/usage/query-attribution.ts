@@ -3,6 +3,7 @@
  * dbt query comment and `-- athena-cost:` tags in the SQL text, and the catalog and database of
  * its QueryExecutionContext. Pure and bounded: the SQL text is read here and never kept.
  */
+import { PRINCIPAL_KEY, UNKNOWN_PRINCIPAL } from './query-principal.js';
 
 /** What the ingest path keeps of a query's SQL text and context. No SQL. */
 export interface QueryAttribution {
@@ -14,6 +15,13 @@ export interface QueryAttribution {
   readonly database?: string | undefined;
   /** `-- athena-cost: key=value ...` tags, at most MAX_TAGS_PER_QUERY, first one of a key wins. */
   readonly tags: Readonly<Record<string, string>>;
+  /**
+   * Who started the query (lib/usage/query-principal.ts), or `unknown` until CloudTrail tells;
+   * set by the store only when principals are attributed.
+   */
+  readonly principal?: string | undefined;
+  /** The assumed-role session of the principal, kept on the query record, never counted. */
+  readonly principalDetail?: string | undefined;
 }
 
 export const NO_ATTRIBUTION: QueryAttribution = { tags: {} };
@@ -45,6 +53,10 @@ export const tagAttributionKey = (tag: string): string => `tag:${tag}`;
 /** Where usage goes once a key has as many distinct values in a day as the cap allows. */
 export const OTHER_VALUE = '(other)';
 
+/** Values counted as themselves whatever the cap: `unknown` principals (see query-principal). */
+export const isUncappedValue = (key: string, value: string): boolean =>
+  key === PRINCIPAL_KEY && value === UNKNOWN_PRINCIPAL;
+
 export interface ExecutionText {
   readonly Query?: string | undefined;
   readonly QueryExecutionContext?:
@@ -67,11 +79,13 @@ export function parseQueryAttribution(execution: ExecutionText): QueryAttributio
   };
 }
 
-/** The (key, value) pairs counted for a query: its dbt model and each of its tags. */
+/** The (key, value) pairs counted for a query: its principal, dbt model and each tag. */
 export function countedAttributions(
   attribution: QueryAttribution,
 ): { readonly key: string; readonly value: string }[] {
   const pairs: { key: string; value: string }[] = [];
+  if (attribution.principal !== undefined)
+    pairs.push({ key: PRINCIPAL_KEY, value: attribution.principal });
   if (attribution.dbtModel !== undefined)
     pairs.push({ key: DBT_MODEL_KEY, value: attribution.dbtModel });
   for (const [tag, value] of Object.entries(attribution.tags))

@@ -9,6 +9,7 @@ import type { Config } from '../config.js';
 import { createRecordQueryEvents, type RecordQueryEvents } from '../ingest/record-query-events.js';
 import type { Log } from '../log.js';
 import { CloudWatchMetricsPublisher } from '../metrics/cloudwatch-metrics-publisher.js';
+import { DynamoDbQueryCallerStore } from '../store/dynamodb-query-caller-store.js';
 import { wireRecording } from './wire-recording.js';
 
 /**
@@ -17,13 +18,22 @@ import { wireRecording } from './wire-recording.js';
  */
 export function wireIngestFunction(config: Config, logger: Log): RecordQueryEvents {
   const athena = createAthenaClient();
+  const documents = createDocumentClient();
   const recordQueries = wireRecording({
     config,
     athena,
-    documents: createDocumentClient(),
+    documents,
     createSnsClient,
     metrics: new CloudWatchMetricsPublisher(createCloudWatchClient(), config.metricsNamespace),
     logger,
   })(new AthenaQueryExecutionSource(athena));
-  return createRecordQueryEvents({ recordQueries, logger });
+  const callers = config.attributePrincipals
+    ? new DynamoDbQueryCallerStore(documents, {
+        tableName: config.tableName,
+        ...(config.attributionValuesPerDay === undefined
+          ? {}
+          : { attributionValuesPerDay: config.attributionValuesPerDay }),
+      })
+    : undefined;
+  return createRecordQueryEvents({ recordQueries, callers, logger });
 }

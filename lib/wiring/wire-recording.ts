@@ -45,6 +45,7 @@ export function wireRecording(
     ...(config.attributionValuesPerDay === undefined
       ? {}
       : { attributionValuesPerDay: config.attributionValuesPerDay }),
+    attributePrincipals: config.attributePrincipals === true,
   });
   const outbox = new DynamoDbOutboxMarker(documents, config.tableName);
   // BudgetUsedPercent waits for the usage metrics of the same batch: one PutMetricData for both.

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { QueryExecution } from '@aws-sdk/client-athena';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Budget } from '../../lib/budgets/budget.js';
@@ -87,6 +88,59 @@ export function aStateChangeEvent(
       workgroupName,
       sequenceNumber,
     },
+  };
+}
+
+const SAMPLE_START_QUERY_EXECUTION = readFileSync(
+  new URL('../../events/cloudtrail/start-query-execution.json', import.meta.url),
+  'utf8',
+);
+
+/** A CloudTrail `userIdentity` of a session of an assumed role. */
+export const anAssumedRole = (role: string, session = 'session-1', account = '123456789012') => ({
+  type: 'AssumedRole',
+  principalId: `AROAEXAMPLE:${session}`,
+  arn: `arn:aws:sts::${account}:assumed-role/${role}/${session}`,
+  accountId: account,
+  accessKeyId: 'ASIAEXAMPLE',
+  sessionContext: {
+    sessionIssuer: {
+      type: 'Role',
+      principalId: 'AROAEXAMPLE',
+      arn: `arn:aws:iam::${account}:role/${role}`,
+      accountId: account,
+      userName: role,
+    },
+    webIdFederationData: {},
+    attributes: { creationDate: '2026-11-25T09:00:00Z', mfaAuthenticated: 'false' },
+  },
+});
+
+/** A CloudTrail `userIdentity` of an IAM user. */
+export const anIamUser = (name: string) => ({
+  type: 'IAMUser',
+  principalId: 'AIDAEXAMPLE',
+  arn: `arn:aws:iam::123456789012:user/${name}`,
+  accountId: '123456789012',
+  accessKeyId: 'AKIAEXAMPLE',
+  userName: name,
+});
+
+/**
+ * A CloudTrail StartQueryExecution record as EventBridge delivers it (events/cloudtrail's
+ * sample), for a query and a caller.
+ */
+export function aQueryStartedEvent(
+  queryExecutionId: string,
+  userIdentity: Record<string, unknown> = anAssumedRole('dbt-runner'),
+): Record<string, unknown> {
+  const sample = JSON.parse(SAMPLE_START_QUERY_EXECUTION) as {
+    detail: Record<string, unknown>;
+  } & Record<string, unknown>;
+  return {
+    ...sample,
+    id: randomUUID(),
+    detail: { ...sample.detail, userIdentity, responseElements: { queryExecutionId } },
   };
 }
 

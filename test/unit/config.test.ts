@@ -10,6 +10,7 @@ describe('loadConfig', () => {
       queryRecordTtlDays: 400,
       budgetCacheSeconds: 30,
       attributionValuesPerDay: 100,
+      attributePrincipals: false,
       alertsTopicArn: undefined,
     });
   });
@@ -22,6 +23,7 @@ describe('loadConfig', () => {
       PRICE_PER_TB_SCANNED_USD: '6.25',
       QUERY_RECORD_TTL_DAYS: '30',
       BUDGET_CACHE_SECONDS: '0',
+      ATTRIBUTE_PRINCIPALS: 'true',
       ALERTS_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:alerts',
     });
     expect(config).toMatchObject({
@@ -29,6 +31,7 @@ describe('loadConfig', () => {
       pricing: { pricePerDpuHourUsd: 0.35, pricePerTbScannedUsd: 6.25 },
       queryRecordTtlDays: 30,
       budgetCacheSeconds: 0,
+      attributePrincipals: true,
       alertsTopicArn: 'arn:aws:sns:us-east-1:123456789012:alerts',
     });
   });
@@ -43,11 +46,13 @@ describe('loadConfig', () => {
         METRICS_NAMESPACE: 'AWS/Athena',
         PRICE_PER_DPU_HOUR_USD: '-1',
         QUERY_RECORD_TTL_DAYS: '1.5',
+        ATTRIBUTE_PRINCIPALS: 'yes',
       });
     expect(load).toThrow(ConfigError);
     expect(load).toThrow(/TABLE_NAME: TABLE_NAME is required/);
     expect(load).toThrow(/METRICS_NAMESPACE must not start with AWS\//);
     expect(load).toThrow(/PRICE_PER_DPU_HOUR_USD must be positive/);
     expect(load).toThrow(/QUERY_RECORD_TTL_DAYS must be a whole number/);
+    expect(load).toThrow(/ATTRIBUTE_PRINCIPALS must be true or false/);
   });
 });

@@ -43,7 +43,7 @@ describe('athena-cost CLI', () => {
     ],
     [
       ['report', '--table', 't', '--by', 'year'],
-      "athena-cost: --by must be one of day, week, month, workgroup, reservation, dbt-model, tag:<key>, got 'year'",
+      "athena-cost: --by must be one of day, week, month, workgroup, reservation, principal, dbt-model, tag:<key>, got 'year'",
       'report --help',
     ],
     [

@@ -1,0 +1,29 @@
+import type * as z from 'zod/mini';
+
+export type ParsedBody<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly reason: string };
+
+/** Parses a JSON text, or says why it is not JSON. */
+export function parseJsonBody(body: string): ParsedBody<unknown> {
+  try {
+    return { ok: true, value: JSON.parse(body) as unknown };
+  } catch (error) {
+    return { ok: false, reason: `body is not JSON: ${(error as Error).message}` };
+  }
+}
+
+/** Validates parsed JSON against a schema, or says exactly what is wrong with it. */
+export function validateEvent<Schema extends z.ZodMiniType>(
+  schema: Schema,
+  json: unknown,
+): ParsedBody<z.output<Schema>> {
+  const parsed = schema.safeParse(json);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const reason = parsed.error.issues
+    .map((issue) =>
+      issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message,
+    )
+    .join('; ');
+  return { ok: false, reason };
+}

@@ -1,0 +1,128 @@
+import type { AttributeValue, TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { UsageTotals } from '../usage/usage-totals.js';
+import type { AttributionValueCap, RegistryAddition } from './attribution-cap.js';
+import { number } from './dynamodb-toolkit.js';
+import { ATTRIBUTION_COUNTER_UPDATE, ATTRIBUTION_VALUES_UPDATE, TableKeys } from './table-keys.js';
+import type { AttributionShare } from './transaction-packing.js';
+
+/**
+ * Transaction actions on the counter items, marshalled by hand (for 100 queries the document
+ * client's generic marshalling cost more CPU than the rest of a batch): shared by recording
+ * queries and by moving a query's usage to the principal CloudTrail names.
+ */
+
+const DAY_SECONDS = 86_400;
+/** A day's registry of attribution values is kept this long (a month's counters are done by then). */
+const ATTRIBUTION_VALUES_TTL_DAYS = 40;
+
+export const string = (value: string): AttributeValue => ({ S: value });
+
+/** An Update action on one item of the table, with one of the table-keys expressions. */
+export const updateIn =
+  (tableName: string) =>
+  (
+    key: { readonly pk: string; readonly sk: string },
+    expression: {
+      readonly UpdateExpression: string;
+      readonly ExpressionAttributeNames: Record<string, string>;
+      readonly ConditionExpression?: string;
+    },
+    values: Record<string, AttributeValue>,
+  ): TransactWriteItem => ({
+    Update: {
+      TableName: tableName,
+      Key: { pk: string(key.pk), sk: string(key.sk) },
+      ...expression,
+      ExpressionAttributeValues: values,
+    },
+  });
+
+/** The ADD values of a counter update (usage or attribution); `sign` -1 takes them away. */
+export const totalValues = (
+  totals: UsageTotals,
+  sign: 1 | -1 = 1,
+): Record<string, AttributeValue> => ({
+  ':queries': number(sign * totals.queries),
+  ':failed': number(sign * totals.failedQueries),
+  ':dpuMillis': number(sign * totals.dpuMillis),
+  ':bytes': number(sign * totals.dataScannedBytes),
+  ':cost': number(sign * totals.costNanoUsd),
+  ':engineMs': number(sign * totals.engineExecutionMs),
+});
+
+/** ADDs each share's totals (times `sign`) to its attribution counter. */
+export function attributionCounterWrites(
+  tableName: string,
+  shares: readonly (Omit<AttributionShare, 'usages'> & { readonly totals: UsageTotals })[],
+  nowIso: AttributeValue,
+  sign: 1 | -1 = 1,
+): TransactWriteItem[] {
+  const update = updateIn(tableName);
+  return shares.map(({ workgroup, key, value, period, periodKey, totals }) =>
+    update(
+      TableKeys.attribution(key, period, periodKey, workgroup, value),
+      ATTRIBUTION_COUNTER_UPDATE,
+      {
+        ...totalValues(totals, sign),
+        ':type': string('attribution'),
+        ':workgroup': string(workgroup),
+        ':key': string(key),
+        ':value': string(value),
+        ':period': string(period),
+        ':now': nowIso,
+      },
+    ),
+  );
+}
+
+/** Adds a plan's new values to their day registries, each under the condition that keeps the cap. */
+export function registryAdditionWrites(
+  tableName: string,
+  additions: readonly RegistryAddition[],
+  now: Date,
+): TransactWriteItem[] {
+  const update = updateIn(tableName);
+  const expiresAt = number(
+    Math.floor(now.getTime() / 1000) + ATTRIBUTION_VALUES_TTL_DAYS * DAY_SECONDS,
+  );
+  return additions.map((addition) =>
+    update(
+      TableKeys.attributionValues(addition.workgroup, addition.key, addition.day),
+      ATTRIBUTION_VALUES_UPDATE,
+      {
+        ':values': { SS: [...addition.values] },
+        ':maxBefore': number(addition.maxSizeBefore),
+        ':expiresAt': expiresAt,
+      },
+    ),
+  );
+}
+
+/** Reads registries whose condition failed, so that the cap's next plan sees what they hold. */
+export async function learnRegistries(
+  documents: DynamoDBDocumentClient,
+  tableName: string,
+  cap: AttributionValueCap,
+  additions: readonly RegistryAddition[],
+): Promise<void> {
+  for (const addition of additions) {
+    try {
+      const output = await documents.send(
+        new GetCommand({
+          TableName: tableName,
+          Key: TableKeys.attributionValues(addition.workgroup, addition.key, addition.day),
+          ConsistentRead: true,
+        }),
+      );
+      const values: unknown = output.Item?.values;
+      if (values instanceof Set)
+        cap.learn(
+          addition.id,
+          [...values].filter((value): value is string => typeof value === 'string'),
+        );
+    } catch {
+      // The retry's backoff and the next attempt's cancellation cover a failed read.
+    }
+  }
+}

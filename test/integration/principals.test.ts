@@ -1,0 +1,379 @@
+import { randomUUID } from 'node:crypto';
+import type { QueryExecution } from '@aws-sdk/client-athena';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoDbQueryCallerStore } from '../../lib/store/dynamodb-query-caller-store.js';
+import { DynamoDbQueryRecordStore } from '../../lib/store/dynamodb-query-record-store.js';
+import { DynamoDbRecordedQueryIndex } from '../../lib/store/dynamodb-recorded-query-index.js';
+import { totalsFromItem } from '../../lib/store/dynamodb-usage-counter-reader.js';
+import { deriveQueryUsage } from '../../lib/usage/query-usage.js';
+import { seededRandom } from '../../local/simulation/seeded-random.js';
+import {
+  anAssumedRole,
+  anIamUser,
+  aQueryExecution,
+  aQueryStartedEvent,
+} from '../support/factories.js';
+import { runCliInMemory } from '../support/in-memory-cli.js';
+import { eventsFor, type IngestHarness, startIngestHarness } from '../support/ingest-harness.js';
+
+const DAY = '2026-11-25';
+const WEEK = '2026-W48';
+const MONTH = '2026-11';
+/** A small cap, so that a test reaches it. */
+const CAP = 3;
+const PRICING = { pricePerDpuHourUsd: 0.3, pricePerTbScannedUsd: 5 };
+let harness: IngestHarness;
+
+const aWorkgroup = () => `wg-${randomUUID().slice(0, 8)}`;
+const DBT = anAssumedRole('dbt-runner', 'dbt-nightly-20261125');
+
+beforeAll(async () => {
+  harness = await startIngestHarness({
+    ATTRIBUTE_PRINCIPALS: 'true',
+    ATTRIBUTION_VALUES_PER_DAY: String(CAP),
+  });
+});
+
+afterAll(async () => {
+  await harness?.close();
+});
+
+/** A workgroup's principal counters of a period key, by principal. */
+async function principalCounters(workgroup: string, periodKey: string) {
+  const output = await harness.table.documents.send(
+    new QueryCommand({
+      TableName: harness.table.name,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :workgroup)',
+      ExpressionAttributeValues: {
+        ':pk': `ATTR#principal#${periodKey}`,
+        ':workgroup': `${workgroup}#`,
+      },
+      ConsistentRead: true,
+    }),
+  );
+  return new Map(
+    (output.Items ?? []).map(
+      (item) => [String(item.sk).slice(workgroup.length + 1), totalsFromItem(item)] as const,
+    ),
+  );
+}
+
+async function queryItem(queryExecutionId: string) {
+  const output = await harness.table.documents.send(
+    new GetCommand({
+      TableName: harness.table.name,
+      Key: { pk: `QUERY#${queryExecutionId}`, sk: 'QUERY' },
+      ConsistentRead: true,
+    }),
+  );
+  return output.Item;
+}
+
+const idOf = (execution: QueryExecution) => execution.QueryExecutionId ?? '';
+const dpuMillisOf = (executions: readonly QueryExecution[]) =>
+  executions.reduce(
+    (sum, e) =>
+      sum + (e.Statistics?.DpuCount ?? 0) * (e.Statistics?.EngineExecutionTimeInMillis ?? 0),
+    0,
+  );
+
+describe('the join of a query with its CloudTrail caller', () => {
+  it('moves a query counted under unknown to its caller once, in its day, week and month', async () => {
+    // Prepare
+    const workgroup = aWorkgroup();
+    const execution = aQueryExecution({ workgroup, engineMs: 30_000 });
+    harness.addExecutions([execution]);
+    // Act: the query first, then its CloudTrail record three times.
+    expect(await harness.deliver(eventsFor([execution]))).toEqual([]);
+    const before = await principalCounters(workgroup, `day#${DAY}`);
+    const started = aQueryStartedEvent(idOf(execution), DBT);
+    expect(await harness.deliver([started])).toEqual([]);
+    expect(await harness.deliver([started, started])).toEqual([]);
+    // Assess
+    expect(before.get('unknown')).toMatchObject({ queries: 1, dpuMillis: 24 * 30_000 });
+    for (const periodKey of [`day#${DAY}`, `week#${WEEK}`, `month#${MONTH}`]) {
+      const counters = await principalCounters(workgroup, periodKey);
+      expect(counters.get('unknown')).toMatchObject({ queries: 0, dpuMillis: 0, costNanoUsd: 0 });
+      expect(counters.get('role/dbt-runner')).toMatchObject({
+        queries: 1,
+        dpuMillis: 24 * 30_000,
+        costNanoUsd: before.get('unknown')?.costNanoUsd,
+      });
+    }
+    expect(await queryItem(idOf(execution))).toMatchObject({
+      type: 'query',
+      principal: 'role/dbt-runner',
+      principalDetail: 'dbt-nightly-20261125',
+    });
+  });
+
+  it('counts a query whose caller came first under the caller, never under unknown', async () => {
+    // Prepare
+    const workgroup = aWorkgroup();
+    const execution = aQueryExecution({ workgroup });
+    harness.addExecutions([execution]);
+    // Act: CloudTrail twice, then the state change twice.
+    const started = aQueryStartedEvent(idOf(execution), anIamUser('ana'));
+    expect(await harness.deliver([started, started])).toEqual([]);
+    const waiting = await queryItem(idOf(execution));
+    expect(await harness.deliver([...eventsFor([execution]), ...eventsFor([execution])])).toEqual(
+      [],
+    );
+    // Assess: the caller waited on the query's item, with an expiry, and the record replaced it.
+    expect(waiting).toMatchObject({ type: 'waiting-caller', caller: 'user/ana' });
+    expect(Number(waiting?.expiresAt)).toBeGreaterThan(Date.now() / 1000 + 86_400);
+    const counters = await principalCounters(workgroup, `day#${DAY}`);
+    expect([...counters.keys()]).toEqual(['user/ana']);
+    expect(counters.get('user/ana')).toMatchObject({ queries: 1 });
+    expect(await queryItem(idOf(execution))).toMatchObject({
+      type: 'query',
+      principal: 'user/ana',
+    });
+    expect(await harness.counter(workgroup, `day#${DAY}`)).toMatchObject({ queries: 1 });
+  });
+
+  it('joins a query and its caller delivered in the same batch, in either order', async () => {
+    const workgroup = aWorkgroup();
+    const [first, second] = [aQueryExecution({ workgroup }), aQueryExecution({ workgroup })];
+    if (!first || !second) throw new Error('two executions');
+    harness.addExecutions([first, second]);
+    const role = anAssumedRole('analyst', 'ana');
+    expect(
+      await harness.deliver([
+        aQueryStartedEvent(idOf(first), role),
+        ...eventsFor([first, second]),
+        aQueryStartedEvent(idOf(second), role),
+      ]),
+    ).toEqual([]);
+    const counters = await principalCounters(workgroup, `day#${DAY}`);
+    expect(counters.get('role/analyst')).toMatchObject({ queries: 2 });
+    expect(counters.get('unknown')?.queries ?? 0).toBe(0);
+  });
+
+  it('counts every query exactly once under its principal, whatever the order, duplicates and concurrency', async () => {
+    // Prepare: 40 queries of 3 principals; a fifth of the CloudTrail records never arrive.
+    const workgroup = aWorkgroup();
+    const random = seededRandom(1515);
+    const callers = [
+      ['role/dbt-runner', anAssumedRole('dbt-runner', 'run-1')],
+      ['role/dbt-runner', anAssumedRole('dbt-runner', 'run-2')],
+      ['user/ana', anIamUser('ana')],
+      [
+        'identity-center/bo@example.com',
+        anAssumedRole('AWSReservedSSO_Analyst_0a1b2c', 'bo@example.com'),
+      ],
+    ] as const;
+    const executions = Array.from({ length: 40 }, (_, index) =>
+      aQueryExecution({
+        workgroup,
+        engineMs: 1_000 * (index + 1),
+        dpuCount: 4 * (1 + (index % 3)),
+        completedAt: new Date(`${DAY}T${String(8 + (index % 10)).padStart(2, '0')}:00:00Z`),
+      }),
+    );
+    harness.addExecutions(executions);
+    const truth = new Map<string, QueryExecution[]>();
+    const messages: Record<string, unknown>[] = [];
+    for (const execution of executions) {
+      const [principal, identity] = callers[Math.floor(random() * callers.length)] ?? callers[0];
+      const arrives = random() >= 0.2;
+      const owner = arrives ? principal : 'unknown';
+      truth.set(owner, [...(truth.get(owner) ?? []), execution]);
+      const copies = 1 + Math.floor(random() * 2);
+      for (let copy = 0; copy < copies; copy++) messages.push(...eventsFor([execution]));
+      if (arrives)
+        for (let copy = 0; copy < copies; copy++)
+          messages.push(aQueryStartedEvent(idOf(execution), identity));
+    }
+    const shuffled = messages
+      .map((message) => ({ message, key: random() }))
+      .sort((a, b) => a.key - b.key)
+      .map(({ message }) => message);
+    // A second Lambda instance attributing the same callers at the same time.
+    const otherInstance = new DynamoDbQueryCallerStore(harness.table.documents, {
+      tableName: harness.table.name,
+      attributionValuesPerDay: CAP,
+    });
+    const ownCalls = shuffled
+      .filter((message) => message['detail-type'] === 'AWS API Call via CloudTrail')
+      .slice(0, 15)
+      .map((message) => {
+        const detail = message.detail as { responseElements: { queryExecutionId: string } };
+        const id = detail.responseElements.queryExecutionId;
+        const owner = [...truth].find(([, list]) => list.some((e) => idOf(e) === id))?.[0] ?? '';
+        return { queryExecutionId: id, caller: { principal: owner } };
+      });
+    // Act: batches of 12, two at a time, plus the other instance; then everything again.
+    const batches = Array.from({ length: Math.ceil(shuffled.length / 12) }, (_, index) =>
+      shuffled.slice(index * 12, index * 12 + 12),
+    );
+    const failed: string[] = [];
+    const [otherOutcome] = await Promise.all([
+      otherInstance.attributeCallers(ownCalls),
+      (async () => {
+        for (let index = 0; index < batches.length; index += 2)
+          failed.push(
+            ...(
+              await Promise.all(
+                batches.slice(index, index + 2).map((batch) => harness.deliver(batch)),
+              )
+            ).flat(),
+          );
+      })(),
+    ]);
+    expect(await harness.deliver(shuffled.slice(0, 30))).toEqual([]);
+    // Assess
+    expect(failed).toEqual([]);
+    expect(otherOutcome.failures).toEqual(new Map());
+    for (const periodKey of [`day#${DAY}`, `week#${WEEK}`, `month#${MONTH}`]) {
+      const counters = await principalCounters(workgroup, periodKey);
+      for (const [principal, list] of truth)
+        expect(counters.get(principal), `${principal} in ${periodKey}`).toMatchObject({
+          queries: list.length,
+          dpuMillis: dpuMillisOf(list),
+        });
+      expect(counters.get('unknown')?.queries ?? 0).toBe(truth.get('unknown')?.length ?? 0);
+      const queries = [...counters.values()].reduce((sum, totals) => sum + totals.queries, 0);
+      expect(queries).toBe(40);
+    }
+    const workgroupCounter = await harness.counter(workgroup, `day#${DAY}`);
+    const principalCost = [...(await principalCounters(workgroup, `day#${DAY}`)).values()].reduce(
+      (sum, totals) => sum + totals.costNanoUsd,
+      0,
+    );
+    expect(principalCost).toBe(workgroupCounter.costNanoUsd);
+  });
+
+  it('moves a query once when three instances deliver its caller at the same moment', async () => {
+    // Prepare: 10 queries recorded under unknown.
+    const workgroup = aWorkgroup();
+    const executions = Array.from({ length: 10 }, () => aQueryExecution({ workgroup }));
+    harness.addExecutions(executions);
+    expect(await harness.deliver(eventsFor(executions))).toEqual([]);
+    const instances = Array.from(
+      { length: 3 },
+      () =>
+        new DynamoDbQueryCallerStore(harness.table.documents, {
+          tableName: harness.table.name,
+          attributionValuesPerDay: CAP,
+        }),
+    );
+    const calls = executions.map((execution) => ({
+      queryExecutionId: idOf(execution),
+      caller: { principal: 'role/etl' },
+    }));
+    // Act: each instance attributes every caller, all at once.
+    const outcomes = await Promise.all(instances.map((store) => store.attributeCallers(calls)));
+    // Assess
+    expect(outcomes.map((outcome) => outcome.failures.size)).toEqual([0, 0, 0]);
+    expect(outcomes.reduce((sum, outcome) => sum + outcome.counts.moved, 0)).toBe(10);
+    const counters = await principalCounters(workgroup, `day#${DAY}`);
+    expect(counters.get('role/etl')).toMatchObject({ queries: 10 });
+    expect(counters.get('unknown')).toMatchObject({ queries: 0, dpuMillis: 0 });
+  });
+
+  it('keeps a caller of a query never recorded waiting, invisible to reports and to reconciliation', async () => {
+    const id = randomUUID();
+    expect(await harness.deliver([aQueryStartedEvent(id, DBT)])).toEqual([]);
+    const index = new DynamoDbRecordedQueryIndex(harness.table.documents, harness.table.name);
+    expect((await index.lookup([id])).has(id)).toBe(false);
+    expect(await queryItem(id)).toMatchObject({ type: 'waiting-caller' });
+  });
+
+  it('leaves a query recorded before principals were attributed as it is', async () => {
+    const workgroup = aWorkgroup();
+    const execution = aQueryExecution({ workgroup });
+    const derived = deriveQueryUsage(execution, PRICING);
+    if (!derived.ok) throw new Error(derived.reason);
+    const withoutPrincipals = new DynamoDbQueryRecordStore(harness.table.documents, {
+      tableName: harness.table.name,
+      queryRecordTtlDays: 400,
+    });
+    await withoutPrincipals.recordQueries([derived.usage]);
+    expect(await harness.deliver([aQueryStartedEvent(idOf(execution), DBT)])).toEqual([]);
+    expect((await principalCounters(workgroup, `day#${DAY}`)).size).toBe(0);
+    expect((await queryItem(idOf(execution)))?.principal).toBeUndefined();
+  });
+
+  it(`counts principals past ${CAP} a day as (other), moves included, and never caps unknown`, async () => {
+    const workgroup = aWorkgroup();
+    const executions = Array.from({ length: 6 }, () => aQueryExecution({ workgroup }));
+    harness.addExecutions(executions);
+    // Half come before their callers (so move), half after.
+    expect(await harness.deliver(eventsFor(executions.slice(0, 3)))).toEqual([]);
+    const calls = executions.map((execution, index) =>
+      aQueryStartedEvent(idOf(execution), anIamUser(`user${index}`)),
+    );
+    expect(await harness.deliver(calls)).toEqual([]);
+    expect(await harness.deliver(eventsFor(executions.slice(3)))).toEqual([]);
+    const counters = await principalCounters(workgroup, `day#${DAY}`);
+    const named = [...counters.keys()].filter((value) => value.startsWith('user/'));
+    expect(named).toHaveLength(CAP);
+    expect(counters.get('(other)')?.queries).toBe(6 - CAP);
+    expect(counters.get('unknown')?.queries ?? 0).toBe(0);
+  });
+
+  it('acknowledges a refused call and fails a record whose caller cannot be read', async () => {
+    const refused = aQueryStartedEvent(randomUUID());
+    const refusedDetail = refused.detail as Record<string, unknown>;
+    refusedDetail.errorCode = 'InvalidRequestException';
+    refusedDetail.responseElements = null;
+    const unreadable = aQueryStartedEvent(randomUUID(), { type: 'SAMLUser' });
+    const failed = await harness.deliver([refused, unreadable]);
+    expect(failed).toHaveLength(1);
+  });
+});
+
+describe('athena-cost report --by principal', () => {
+  it('lists principals most expensive first, unknown included, as JSON', async () => {
+    const workgroup = aWorkgroup();
+    const executions = [60_000, 30_000, 10_000].map((engineMs) =>
+      aQueryExecution({ workgroup, engineMs, completedAt: new Date('2026-11-21T08:00:00Z') }),
+    );
+    harness.addExecutions(executions);
+    const [first, second] = executions;
+    if (!first || !second) throw new Error('executions');
+    expect(
+      await harness.deliver([
+        ...eventsFor(executions),
+        aQueryStartedEvent(idOf(first), DBT),
+        aQueryStartedEvent(idOf(second), anIamUser('ana')),
+      ]),
+    ).toEqual([]);
+    const result = await runCliInMemory(
+      [
+        'report',
+        '--table',
+        harness.table.name,
+        '--from',
+        '2026-11-21',
+        '--to',
+        '2026-11-21',
+        '--by',
+        'principal',
+        '--workgroup',
+        workgroup,
+        '--format',
+        'json',
+      ],
+      {
+        env: {
+          AWS_ENDPOINT_URL_DYNAMODB: harness.table.endpoint,
+          AWS_REGION: 'us-east-1',
+          AWS_ACCESS_KEY_ID: 'local',
+          AWS_SECRET_ACCESS_KEY: 'local',
+        },
+      },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const rows = (
+      JSON.parse(result.stdout) as { rows: { key: string; value: string; queries: number }[] }
+    ).rows;
+    expect(rows.map((row) => [row.key, row.value, row.queries])).toEqual([
+      ['principal', 'role/dbt-runner', 1],
+      ['principal', 'user/ana', 1],
+      ['principal', 'unknown', 1],
+    ]);
+  });
+});
