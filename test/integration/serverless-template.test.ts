@@ -167,8 +167,12 @@ describe('sls package (offline, no credentials)', () => {
     const patternRules = resourcesOfType('AWS::Events::Rule').filter(
       ([, r]) => r.Properties.EventPattern !== undefined,
     );
-    expect(patternRules.map(([logicalId]) => logicalId)).toEqual(['AthenaQueryStateRule']);
+    expect(patternRules.map(([logicalId]) => logicalId).sort()).toEqual([
+      'AthenaQueryCallerRule',
+      'AthenaQueryStateRule',
+    ]);
     const rule = resource('AthenaQueryStateRule');
+    expect(rule.Condition).toBeUndefined();
     expect(rule.Properties.EventBusName).toBe('default');
     expect(rule.Properties.State).toBe('ENABLED');
     const pattern = rule.Properties.EventPattern as {
@@ -188,6 +192,28 @@ describe('sls package (offline, no credentials)', () => {
     expect(targets[0]?.DeadLetterConfig).toEqual({ Arn: getAttArn('IngestDeadLetterQueue') });
   });
 
+  it('routes CloudTrail StartQueryExecution records to the ingest queue only with attributePrincipals', () => {
+    const rule = resource('AthenaQueryCallerRule');
+    expect(rule.Condition).toBe('AttributePrincipals');
+    expect(template.Conditions?.AttributePrincipals).toEqual({ 'Fn::Equals': ['false', 'true'] });
+    expect(rule.Properties.EventBusName).toBe('default');
+    expect(rule.Properties.EventPattern).toEqual({
+      source: ['aws.athena'],
+      'detail-type': ['AWS API Call via CloudTrail'],
+      detail: { eventSource: ['athena.amazonaws.com'], eventName: ['StartQueryExecution'] },
+    });
+    expect(rule.Properties.Targets).toEqual([
+      {
+        Id: 'IngestQueue',
+        Arn: getAttArn('IngestQueue'),
+        DeadLetterConfig: { Arn: getAttArn('IngestDeadLetterQueue') },
+      },
+    ]);
+    expect(resource('IngestLambdaFunction').Properties).toMatchObject({
+      Environment: { Variables: { ATTRIBUTE_PRINCIPALS: 'false' } },
+    });
+  });
+
   it('encrypts the ingest queue and redrives to a 14-day DLQ after maxReceiveCount 5', () => {
     const queue = resource('IngestQueue').Properties;
     expect(queue.SqsManagedSseEnabled).toBe(true);
@@ -204,7 +230,7 @@ describe('sls package (offline, no credentials)', () => {
     expect(resourcesOfType('AWS::SQS::Queue')).toHaveLength(2);
   });
 
-  it('lets only EventBridge, for this rule, send to the queues, and only over TLS', () => {
+  it('lets only EventBridge, for the stack rules, send to the queues, and only over TLS', () => {
     const [, policy] = onlyResourceOfType('AWS::SQS::QueuePolicy');
     expect(policy.Properties.Queues).toEqual([ref('IngestQueue'), ref('IngestDeadLetterQueue')]);
     const all = (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
@@ -224,8 +250,17 @@ describe('sls package (offline, no credentials)', () => {
       expect(statement.Principal).toEqual({ Service: 'events.amazonaws.com' });
       expect(actionsOf(statement)).toEqual(['sqs:SendMessage']);
       expect(resourcesOf(statement)).toContainEqual(getAttArn('IngestQueue'));
+      // The caller rule's ARN only where the rule exists.
       expect(statement.Condition).toEqual({
-        ArnEquals: { 'aws:SourceArn': getAttArn('AthenaQueryStateRule') },
+        ArnEquals: {
+          'aws:SourceArn': {
+            'Fn::If': [
+              'AttributePrincipals',
+              [getAttArn('AthenaQueryStateRule'), getAttArn('AthenaQueryCallerRule')],
+              [getAttArn('AthenaQueryStateRule')],
+            ],
+          },
+        },
       });
     }
   });
