@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { parseIngestMessage } from '../../lib/events/ingest-message.js';
 import { parseQueryStateChange } from '../../lib/events/query-state-change.js';
 
 const eventsDirectory = new URL('../../events/', import.meta.url);
@@ -12,6 +13,14 @@ describe('the sample events in events/', () => {
     (file) => {
       const parsed = parseQueryStateChange(read(`eventbridge/${file}`));
       expect(parsed.ok).toBe(true);
+    },
+  );
+
+  it.each(readdirSync(new URL('cloudtrail/', eventsDirectory)))(
+    '%s is a CloudTrail record the ingest reads a caller from',
+    (file) => {
+      const parsed = parseIngestMessage(read(`cloudtrail/${file}`));
+      expect(parsed.ok && parsed.message.kind).toBe('query-started');
     },
   );
 
