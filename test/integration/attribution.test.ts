@@ -266,7 +266,7 @@ describe('athena-cost report --by dbt-model|tag:KEY', () => {
     const badKey = await report(['--by', 'tag:Bad Key']);
     expect(badKey.code).toBe(2);
     expect(badKey.stderr).toContain(
-      "--by must be one of day, week, month, workgroup, reservation, dbt-model, tag:<key>, got 'tag:Bad Key'",
+      "--by must be one of day, week, month, workgroup, reservation, principal, dbt-model, tag:<key>, got 'tag:Bad Key'",
     );
     const html = await report(['--by', 'tag:job', '--format', 'html']);
     expect(html.code).toBe(0);
