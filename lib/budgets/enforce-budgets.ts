@@ -6,6 +6,7 @@ import { describeError } from '../errors/describe-error.js';
 import { formatBytes } from '../format/format-values.js';
 import type { AfterRecording } from '../ingest/record-queries.js';
 import type { Log } from '../log.js';
+import type { HeldOutboxEntries, OutboxEntry } from '../metrics/metrics-outbox.js';
 import type { MetricsPublisher } from '../metrics/metrics-publisher.js';
 import type { MetricPoint } from '../metrics/usage-metrics.js';
 import type { EnforcementKey, EnforcementStore } from '../store/enforcement-store.js';
@@ -43,6 +44,8 @@ export interface BudgetEnforcementDependencies {
   readonly workgroups: WorkgroupGateway;
   readonly alerts: AlertPublisher;
   readonly metrics: MetricsPublisher;
+  /** Where the outbox entries of counted bypasses go, for the batch's PutMetricData. */
+  readonly outbox: Pick<HeldOutboxEntries, 'add'>;
   readonly logger: Log;
   readonly now?: () => Date;
   /** A token unique to each evaluation run: the owner of the execution claims it takes. */
@@ -147,6 +150,7 @@ export function createBudgetEnforcer(deps: BudgetEnforcementDependencies): After
     const usagesOf = (workgroup: string) =>
       [...recordedNow, ...recordedEarlier].filter((usage) => usage.workgroup === workgroup);
     const points: MetricPoint[] = [];
+    const entries: OutboxEntry[] = [];
     await mapWithConcurrency(budgets, PARALLEL_WORKGROUPS, async (budget) => {
       const key = keyOf(budget);
       const periodTotals = totals.get(counterId(key)) ?? ZERO_TOTALS;
@@ -172,7 +176,7 @@ export function createBudgetEnforcer(deps: BudgetEnforcementDependencies): After
         await keeper.releaseOnChange(kept);
         if (crossesAnyThreshold(budget, usage))
           await enforceBudget(budget, key, periodTotals, at, owner);
-        await keeper.countBypasses(kept, usagesOf(budget.workgroup), points);
+        await keeper.countBypasses(kept, usagesOf(budget.workgroup), entries);
         await keeper.keepActionsInForce(kept);
       } catch (error) {
         failures.set(budget.workgroup, describeError(error));
@@ -182,6 +186,7 @@ export function createBudgetEnforcer(deps: BudgetEnforcementDependencies): After
         });
       }
     });
+    deps.outbox.add(entries);
     if (points.length > 0) {
       try {
         await deps.metrics.publish(points);

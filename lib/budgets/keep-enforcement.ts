@@ -2,7 +2,7 @@ import type { AlertPublisher } from '../alerts/alert-publisher.js';
 import { mapWithConcurrency } from '../async/map-with-concurrency.js';
 import type { WorkgroupGateway } from '../athena/workgroup-gateway.js';
 import type { Log } from '../log.js';
-import type { MetricPoint } from '../metrics/usage-metrics.js';
+import type { OutboxEntry } from '../metrics/metrics-outbox.js';
 import type { EnforcementKey, EnforcementStore } from '../store/enforcement-store.js';
 import { counterId } from '../store/usage-counter-reader.js';
 import { periodBounds } from '../usage/period-keys.js';
@@ -105,32 +105,24 @@ export function createEnforcementKeeper(deps: EnforcementKeeperDependencies) {
   /**
    * Counts, once each, the recorded queries that ran above the throttle in force, alerts once per
    * period, and disables the workgroup at the first one when the budget says `onBypass: disable`.
-   * The metric of the queries counted now goes into `points` before anything else can fail:
-   * they are counted, and will not be again.
+   * Each query counted now puts its `ThrottleBypassedQueries` outbox entry with its marker; the
+   * entries go into `entries` before anything else can fail, for the batch's PutMetricData (and
+   * the sweep publishes whatever that misses).
    */
   async function countBypasses(
     kept: KeptBudget,
     usages: readonly QueryUsage[],
-    points: MetricPoint[],
+    entries: OutboxEntry[],
   ): Promise<void> {
     if (usages.length === 0) return;
     const throttle = await throttleInForce(kept);
     if (throttle === undefined) return;
     const bypasses = bypassesOf(kept.key, throttle, usages);
     if (bypasses.length === 0) return;
-    let counted = 0;
     await mapWithConcurrency(bypasses, PARALLEL_MARKS, async (bypass) => {
-      if (await enforcement.markBypass(kept.key, bypass, kept.at)) counted++;
+      const entry = await enforcement.markBypass(kept.key, bypass, kept.at);
+      if (entry !== undefined) entries.push(entry);
     });
-    if (counted > 0) {
-      points.push({
-        name: 'ThrottleBypassedQueries',
-        workgroup: kept.key.workgroup,
-        unit: 'Count',
-        timestamp: kept.at,
-        value: { kind: 'value', value: counted },
-      });
-    }
     await alertOnce(kept, throttle, bypasses);
     if (kept.budget.onBypass === 'disable') await disableOnBypass(kept, throttle);
   }

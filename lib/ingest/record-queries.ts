@@ -2,7 +2,11 @@ import type { QueryExecutionSource } from '../athena/query-execution-source.js';
 import type { Pricing } from '../config.js';
 import { describeError } from '../errors/describe-error.js';
 import type { Log } from '../log.js';
-import { metricPointsOfEntries, type OutboxMarker } from '../metrics/metrics-outbox.js';
+import {
+  type HeldOutboxEntries,
+  metricPointsOfEntries,
+  type OutboxMarker,
+} from '../metrics/metrics-outbox.js';
 import type { MetricsPublisher } from '../metrics/metrics-publisher.js';
 import type { QueryRecordStore } from '../store/query-record-store.js';
 import { deriveQueryUsage, type QueryUsage } from '../usage/query-usage.js';
@@ -23,6 +27,8 @@ export interface RecordQueriesDependencies {
   readonly metrics: MetricsPublisher;
   /** Where the store committed the usage deltas: marked published once CloudWatch has them. */
   readonly outbox: OutboxMarker;
+  /** Entries committed by `afterRecording` (counted throttle bypasses), published with the batch's. */
+  readonly heldOutbox?: HeldOutboxEntries;
   readonly pricing: Pricing;
   readonly logger: Log;
   readonly afterRecording?: AfterRecording;
@@ -104,27 +110,31 @@ export function createRecordQueries(deps: RecordQueriesDependencies) {
         }
       }
     } finally {
-      // After enforcement, so that the metrics it produced (BudgetUsedPercent) can go in the
-      // same PutMetricData call. The usage deltas were committed with the counters (the outbox):
-      // what is not published and marked here is published later by the sweep, never lost.
-      if (outcome.outbox.length > 0) {
+      // After enforcement, so that the metrics it produced (BudgetUsedPercent, and the bypasses
+      // it counted into the outbox) go in the same PutMetricData call. Everything in the outbox
+      // was committed with what it counts: what is not published and marked here is published by
+      // the sweep, never lost. Held entries are taken in every batch, never kept for a later one:
+      // past the sweep's grace, an entry is the sweep's alone.
+      const entries = [...outcome.outbox, ...(deps.heldOutbox?.take() ?? [])];
+      if (entries.length > 0) {
         try {
-          await deps.metrics.publish(metricPointsOfEntries(outcome.outbox));
+          await deps.metrics.publish(metricPointsOfEntries(entries));
           counts.metricsPublished = true;
         } catch (error) {
           logger.error('Could not publish usage metrics; the outbox sweep will publish them', {
             error: describeError(error),
           });
         }
+        // One BatchWriteItem for the whole batch (see DynamoDbOutboxMarker for why not fewer).
         if (counts.metricsPublished) {
-          await deps.outbox.markPublished(outcome.outbox).catch((error: unknown) =>
-            logger.error(
-              'Could not mark usage metrics published; the sweep will publish them again',
-              {
-                error: describeError(error),
-              },
-            ),
-          );
+          await deps.outbox
+            .markPublished(entries)
+            .catch((error: unknown) =>
+              logger.error(
+                'Could not mark usage metrics published; the sweep will publish them again',
+                { error: describeError(error) },
+              ),
+            );
         }
       }
     }

@@ -1,3 +1,4 @@
+import { TransactionCanceledException, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import {
   DeleteCommand,
   type DynamoDBDocumentClient,
@@ -12,7 +13,9 @@ import {
   settingsWithApplied,
   type WorkgroupSettings,
 } from '../budgets/workgroup-settings.js';
-import { conditionalWrite, queryAll } from './dynamodb-toolkit.js';
+import type { OutboxEntry } from '../metrics/metrics-outbox.js';
+import { outboxWrite } from './dynamodb-metrics-outbox.js';
+import { conditionalWrite, number, queryAll } from './dynamodb-toolkit.js';
 import type {
   ActionRecord,
   EnforcementKey,
@@ -211,16 +214,53 @@ export class DynamoDbEnforcementStore
     key: EnforcementKey,
     bypass: { readonly queryExecutionId: string; readonly dpuCount: number },
     now: Date,
-  ): Promise<boolean> {
-    return this.putIfAbsent({
-      ...TableKeys.bypass(key.workgroup, key.period, key.periodKey, bypass.queryExecutionId),
-      type: 'bypass',
-      ...key,
-      queryExecutionId: bypass.queryExecutionId,
-      dpuCount: bypass.dpuCount,
-      recordedAt: now.toISOString(),
-      expiresAt: expiresAfter(now),
-    });
+  ): Promise<OutboxEntry | undefined> {
+    const marker = TableKeys.bypass(
+      key.workgroup,
+      key.period,
+      key.periodKey,
+      bypass.queryExecutionId,
+    );
+    // The count is owed to CloudWatch from the moment the marker exists: both in one transaction.
+    const outbox = outboxWrite(
+      now,
+      [],
+      [{ name: 'ThrottleBypassedQueries', workgroup: key.workgroup, value: 1 }],
+    );
+    try {
+      await this.documents.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  pk: { S: marker.pk },
+                  sk: { S: marker.sk },
+                  type: { S: 'bypass' },
+                  workgroup: { S: key.workgroup },
+                  period: { S: key.period },
+                  periodKey: { S: key.periodKey },
+                  queryExecutionId: { S: bypass.queryExecutionId },
+                  dpuCount: number(bypass.dpuCount),
+                  recordedAt: { S: now.toISOString() },
+                  expiresAt: number(expiresAfter(now)),
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            { Put: { TableName: this.tableName, Item: outbox.item } },
+          ],
+        }),
+      );
+      return outbox.entry;
+    } catch (error) {
+      const counted =
+        error instanceof TransactionCanceledException &&
+        error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed';
+      if (counted) return undefined;
+      throw error;
+    }
   }
 
   async saveSnapshot(

@@ -1,20 +1,14 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { MetricsOutbox, OutboxEntry } from '../metrics/metrics-outbox.js';
+import type { MetricsOutbox, OutboxCount, OutboxEntry } from '../metrics/metrics-outbox.js';
 import type { StatisticSet, UsageDelta } from '../metrics/usage-metrics.js';
-import { periodKeyFor } from '../usage/period-keys.js';
-import {
-  DELTA_COUNTS,
-  DELTA_STATISTICS,
-  DynamoDbOutboxMarker,
-  OUTBOX_ATTRIBUTE_PREFIX,
-} from './dynamodb-metrics-outbox.js';
-import { batchGetAll, queryAll } from './dynamodb-toolkit.js';
-import { INDEX_BY_PERIOD, periodKeyAttribute } from './table-keys.js';
+import { DELTA_COUNTS, DELTA_STATISTICS, DynamoDbOutboxMarker } from './dynamodb-metrics-outbox.js';
+import { queryAll } from './dynamodb-toolkit.js';
+import { OUTBOX_PARTITIONS, outboxPartition } from './table-keys.js';
 
 /**
- * The metrics outbox as the sweep sees it: finds leftovers through the `byPeriod` index (which
- * projects `outboxIds`) — the month counters of the current and previous month that still have
- * `outboxIds` — and reads their entries from the table.
+ * The metrics outbox as the sweep sees it: the entries of each outbox partition committed before
+ * a time, one Query per partition (sort keys are commit times). Kept apart from the marker so
+ * that the recording functions' bundles hold no Query of the outbox.
  */
 export class DynamoDbMetricsOutbox implements MetricsOutbox {
   private readonly marker: DynamoDbOutboxMarker;
@@ -27,31 +21,20 @@ export class DynamoDbMetricsOutbox implements MetricsOutbox {
   }
 
   async leftovers(committedBefore: Date): Promise<OutboxEntry[]> {
-    const thisMonth = periodKeyFor('month', committedBefore);
-    const previousMonth = periodKeyFor(
-      'month',
-      new Date(Date.parse(`${thisMonth}-01T00:00:00Z`) - 1),
-    );
     const entries: OutboxEntry[] = [];
-    for (const month of [previousMonth, thisMonth]) {
+    for (let index = 0; index < OUTBOX_PARTITIONS; index++) {
       const items = await queryAll(this.documents, {
         TableName: this.tableName,
-        IndexName: INDEX_BY_PERIOD,
-        KeyConditionExpression: 'periodKey = :periodKey',
-        FilterExpression: 'attribute_exists(outboxIds)',
-        ExpressionAttributeValues: { ':periodKey': periodKeyAttribute('month', month) },
+        KeyConditionExpression: 'pk = :pk AND sk < :before',
+        ExpressionAttributeValues: {
+          ':pk': outboxPartition(index),
+          ':before': committedBefore.toISOString(),
+        },
+        ConsistentRead: true,
       });
-      // The index holds which counters have entries; the entries are read from the table.
-      const holders = await batchGetAll(
-        this.documents,
-        this.tableName,
-        items.map((item) => ({ pk: item.pk, sk: item.sk })),
-        { what: 'outbox holders', consistentRead: true },
-      );
-      for (const item of holders) {
-        for (const entry of entriesOf(item)) {
-          if (entry.committedAt.getTime() < committedBefore.getTime()) entries.push(entry);
-        }
+      for (const item of items) {
+        const entry = entryOf(item);
+        if (entry !== undefined) entries.push(entry);
       }
     }
     return entries;
@@ -62,23 +45,29 @@ export class DynamoDbMetricsOutbox implements MetricsOutbox {
   }
 }
 
-/** The outbox entries an item holds; an entry that does not read as one is skipped. */
-function entriesOf(item: Record<string, unknown>): OutboxEntry[] {
-  const holder = { pk: String(item.pk), sk: String(item.sk) };
-  const entries: OutboxEntry[] = [];
-  for (const [attribute, value] of Object.entries(item)) {
-    if (!attribute.startsWith(OUTBOX_ATTRIBUTE_PREFIX) || !isRecord(value)) continue;
-    const committedAt = value.committedAt;
-    const deltas = Array.isArray(value.deltas) ? value.deltas.map(deltaOf) : [];
-    if (typeof committedAt !== 'number' || deltas.some((delta) => delta === undefined)) continue;
-    entries.push({
-      id: attribute.slice(OUTBOX_ATTRIBUTE_PREFIX.length),
-      committedAt: new Date(committedAt),
-      deltas: deltas as UsageDelta[],
-      holder,
-    });
-  }
-  return entries;
+/** The outbox entry an item holds; an item that does not read as one is skipped. */
+function entryOf(item: Record<string, unknown>): OutboxEntry | undefined {
+  const { pk, sk, committedAt } = item;
+  if (typeof pk !== 'string' || typeof sk !== 'string' || typeof committedAt !== 'number')
+    return undefined;
+  const deltas = Array.isArray(item.deltas) ? item.deltas.map(deltaOf) : [undefined];
+  const counts = Array.isArray(item.counts) ? item.counts.map(countOf) : [];
+  if (deltas.some((delta) => delta === undefined) || counts.some((count) => count === undefined))
+    return undefined;
+  return {
+    id: sk.slice(sk.lastIndexOf('#') + 1),
+    committedAt: new Date(committedAt),
+    deltas: deltas as UsageDelta[],
+    counts: counts as OutboxCount[],
+    key: { pk, sk },
+  };
+}
+
+function countOf(value: unknown): OutboxCount | undefined {
+  if (!isRecord(value)) return undefined;
+  const { name, workgroup, value: count } = value;
+  if (name !== 'ThrottleBypassedQueries' || typeof workgroup !== 'string') return undefined;
+  return typeof count === 'number' ? { name, workgroup, value: count } : undefined;
 }
 
 function deltaOf(value: unknown): UsageDelta | undefined {

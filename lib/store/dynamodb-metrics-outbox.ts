@@ -1,17 +1,29 @@
 import { randomUUID } from 'node:crypto';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { mapWithConcurrency } from '../async/map-with-concurrency.js';
-import type { OutboxEntry, OutboxMarker } from '../metrics/metrics-outbox.js';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { OutboxCount, OutboxEntry, OutboxMarker } from '../metrics/metrics-outbox.js';
 import type { UsageDelta } from '../metrics/usage-metrics.js';
-import { conditionalWrite, number } from './dynamodb-toolkit.js';
+import { batchDeleteAll, number } from './dynamodb-toolkit.js';
+import { TableKeys } from './table-keys.js';
 
 /**
- * The metrics outbox kept on the usage counters: each recording transaction writes its usage
- * deltas as one attribute `outbox_<id>` of one of its month counters, and adds `<id>` to that
- * item's `outboxIds` set, in the same transaction as the counters (no extra action, no extra
- * call). Publishing removes both. (The sweep's reading is in dynamodb-metrics-outbox-sweep.ts,
- * so that the recording functions' bundles hold no Query of the index.)
+ * The metrics outbox: each recording transaction puts one entry item (`OUTBOX#<n>`, sort key
+ * commit time and id) holding its usage deltas, in the same TransactWriteItems as the counters;
+ * a counted throttle bypass puts one with its marker. Publishing deletes the entries: the entries
+ * of a whole batch with one BatchWriteItem.
+ *
+ * Why entries are items of their own, deleted in one call per batch, and not marked in the next
+ * transaction: the mark must be written after the PutMetricData and before the invocation ends.
+ * A mark deferred to a later transaction of the same environment would never be written for the
+ * last batch before the environment idles or is reclaimed, and the sweep could not tell such an
+ * entry (published) from one whose invocation died before its PutMetricData (not published): it
+ * would publish every idle environment's last batch twice, or lose the crashed ones. So one
+ * delete per batch is the least a crash-proof, at-most-once-outside-a-crash outbox costs; as
+ * items of their own, the entries of a batch's transactions are deleted together (a counter can
+ * only be updated one item per call), the delete never meets a counter another invocation is
+ * writing in a transaction (such an UpdateItem fails with TransactionConflict, which the SDK
+ * does not retry, and the entry would be published twice), and counters do not grow by the
+ * entries they carry (every write of an item is billed by its size).
  */
 export class DynamoDbOutboxMarker implements OutboxMarker {
   constructor(
@@ -19,70 +31,53 @@ export class DynamoDbOutboxMarker implements OutboxMarker {
     private readonly tableName: string,
   ) {}
 
-  async markPublished(entries: readonly OutboxEntry[]): Promise<void> {
-    const byHolder = new Map<string, OutboxEntry[]>();
-    for (const entry of entries) {
-      const id = `${entry.holder.pk}\u0000${entry.holder.sk}`;
-      byHolder.set(id, [...(byHolder.get(id) ?? []), entry]);
-    }
-    await mapWithConcurrency([...byHolder.values()], PARALLEL_UPDATES, async (held) => {
-      const holder = held[0]?.holder;
-      if (holder === undefined) return;
-      const names = Object.fromEntries(
-        held.map((entry, index) => [`#entry${index}`, attributeOf(entry.id)]),
-      );
-      // A counter that is gone (condition failed) has nothing left to publish.
-      await conditionalWrite(
-        this.documents.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: { pk: holder.pk, sk: holder.sk },
-            UpdateExpression: `REMOVE ${Object.keys(names).join(', ')} DELETE outboxIds :ids`,
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: { ':ids': new Set(held.map((entry) => entry.id)) },
-          }),
-        ),
-      );
-    });
+  markPublished(entries: readonly OutboxEntry[]): Promise<void> {
+    return batchDeleteAll(
+      this.documents,
+      this.tableName,
+      entries.map((entry) => ({ pk: entry.key.pk, sk: entry.key.sk })),
+      { what: 'published outbox entries' },
+    );
   }
 }
 
-const PARALLEL_UPDATES = 4;
-export const OUTBOX_ATTRIBUTE_PREFIX = 'outbox_';
-const attributeOf = (id: string): string => `${OUTBOX_ATTRIBUTE_PREFIX}${id}`;
+/** CloudWatch takes datapoints up to two weeks old: an entry older is of no use. */
+const OUTBOX_ENTRY_TTL_SECONDS = 15 * 86_400;
 
-/** What a recording transaction adds to the counter update that carries its outbox entry. */
+/** An outbox entry and its item, marshalled for the transaction (or write) that commits it. */
 export interface OutboxWrite {
-  readonly id: string;
-  readonly deltas: readonly UsageDelta[];
-  /** Appended to the update's ADD clause. */
-  readonly add: string;
-  /** Appended to the update's SET clause. */
-  readonly set: string;
-  readonly names: Record<string, string>;
-  readonly values: Record<string, AttributeValue>;
+  readonly entry: OutboxEntry;
+  readonly item: Record<string, AttributeValue>;
 }
 
-/** The outbox entry of a transaction, marshalled for its counter update. */
-export function outboxWrite(deltas: readonly UsageDelta[], committedAt: Date): OutboxWrite {
+/** A new outbox entry for metrics committed at `committedAt`. */
+export function outboxWrite(
+  committedAt: Date,
+  deltas: readonly UsageDelta[],
+  counts: readonly OutboxCount[] = [],
+): OutboxWrite {
   const id = randomUUID().replaceAll('-', '');
-  return {
-    id,
-    deltas,
-    add: 'outboxIds :outboxIds',
-    set: '#outboxEntry = :outboxEntry',
-    names: { '#outboxEntry': attributeOf(id) },
-    values: {
-      ':outboxIds': { SS: [id] },
-      ':outboxEntry': {
-        M: {
-          committedAt: number(committedAt.getTime()),
-          deltas: { L: deltas.map((delta) => ({ M: deltaAttributes(delta) })) },
-        },
-      },
-    },
+  const key = TableKeys.outboxEntry(id, committedAt);
+  const item: Record<string, AttributeValue> = {
+    pk: { S: key.pk },
+    sk: { S: key.sk },
+    type: { S: 'outbox' },
+    committedAt: number(committedAt.getTime()),
+    deltas: { L: deltas.map((delta) => ({ M: deltaAttributes(delta) })) },
+    expiresAt: number(Math.floor(committedAt.getTime() / 1000) + OUTBOX_ENTRY_TTL_SECONDS),
   };
+  if (counts.length > 0) {
+    item.counts = {
+      L: counts.map((count) => ({
+        M: {
+          name: { S: count.name },
+          workgroup: { S: count.workgroup },
+          value: number(count.value),
+        },
+      })),
+    };
+  }
+  return { entry: { id, committedAt, deltas, counts, key }, item };
 }
 
 export const DELTA_COUNTS = [

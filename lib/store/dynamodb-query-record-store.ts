@@ -204,8 +204,8 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
   /**
    * The transaction's actions, marshalled here rather than by the document client: for 100
    * queries the generic marshalling (object spreads, then convertToAttr) cost more CPU than
-   * everything else the batch does with them. The transaction's usage deltas (its outbox entry)
-   * ride on its latest month counter, so they commit with the counters at no extra action.
+   * everything else the batch does with them. The transaction's usage deltas go in its metrics
+   * outbox entry, an item put by the same transaction.
    */
   private transactionFor(
     group: readonly QueryUsage[],
@@ -236,35 +236,15 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
       }),
     );
     const update = updateIn(tableName);
-    const shares = [...countersOf(group).values()];
-    // The transaction's usage deltas (its outbox entry) ride on its latest month counter: they
-    // commit with the counters at no extra action. That update also ADDs the entry's id and
-    // SETs the entry.
-    const holder = shares
-      .filter((share) => share.period === 'month')
-      .reduce((latest, share) => (share.key > latest.key ? share : latest));
-    const write = outboxWrite(usageDeltasOf(group), now);
-    const carrying = {
-      UpdateExpression: `${USAGE_COUNTER_UPDATE.UpdateExpression.replace(' SET ', `, ${write.add} SET `)}, ${write.set}`,
-      ExpressionAttributeNames: {
-        ...USAGE_COUNTER_UPDATE.ExpressionAttributeNames,
-        ...write.names,
-      },
-    };
-    const counters = shares.map((share) =>
-      update(
-        TableKeys.usage(share.workgroup, share.period, share.key),
-        share === holder ? carrying : USAGE_COUNTER_UPDATE,
-        {
-          ...(share === holder ? write.values : {}),
-          ...totalValues(totalsOf(share.usages)),
-          ':type': string('usage'),
-          ':workgroup': string(share.workgroup),
-          ':period': string(share.period),
-          ':periodKey': string(periodKeyAttribute(share.period, share.key)),
-          ':now': nowIso,
-        },
-      ),
+    const counters = [...countersOf(group).values()].map((share) =>
+      update(TableKeys.usage(share.workgroup, share.period, share.key), USAGE_COUNTER_UPDATE, {
+        ...totalValues(totalsOf(share.usages)),
+        ':type': string('usage'),
+        ':workgroup': string(share.workgroup),
+        ':period': string(share.period),
+        ':periodKey': string(periodKeyAttribute(share.period, share.key)),
+        ':now': nowIso,
+      }),
     );
     const attributionCounters = attributionCounterWrites(
       tableName,
@@ -275,16 +255,18 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
       nowIso,
     );
     const additions = registryAdditionWrites(tableName, plan.additions, now);
-    const items = [...puts, ...counters, ...attributionCounters];
+    // The transaction's usage deltas: owed to CloudWatch from the moment the counters commit.
+    const outbox = outboxWrite(now, usageDeltasOf(group));
+    const items = [
+      ...puts,
+      ...counters,
+      ...attributionCounters,
+      { Put: { TableName: tableName, Item: outbox.item } },
+    ];
     return {
       items: [...items, ...additions],
       additionsFrom: items.length,
-      outbox: {
-        id: write.id,
-        committedAt: now,
-        deltas: write.deltas,
-        holder: TableKeys.usage(holder.workgroup, holder.period, holder.key),
-      },
+      outbox: outbox.entry,
     };
   }
 }

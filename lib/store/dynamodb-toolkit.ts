@@ -1,6 +1,7 @@
 import { type AttributeValue, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
+  BatchWriteCommand,
   type DynamoDBDocumentClient,
   QueryCommand,
   type QueryCommandInput,
@@ -14,10 +15,10 @@ export type Item = Record<string, unknown>;
 /** BatchGetItem takes at most 100 keys. */
 export const MAX_KEYS_PER_BATCH_GET = 100;
 /**
- * Calls per 100 keys before keys DynamoDB keeps leaving unprocessed are an error: with the
+ * Calls per batch before keys DynamoDB keeps leaving unprocessed are an error: with the
  * backoff below, about two seconds of a throttled table.
  */
-const MAX_BATCH_GET_ROUNDS = 8;
+const MAX_BATCH_ROUNDS = 8;
 
 /** Every item of one partition, read strongly consistent (budgets, reconcile states). */
 export const queryPartition = (
@@ -80,7 +81,7 @@ export async function batchGetAll(
   for (const part of chunk(distinct, MAX_KEYS_PER_BATCH_GET)) {
     let request: Item[] = [...part];
     for (let round = 0; request.length > 0; round++) {
-      if (round === MAX_BATCH_GET_ROUNDS) {
+      if (round === MAX_BATCH_ROUNDS) {
         throw new Error(`BatchGetItem left ${request.length} ${options.what} unread`);
       }
       if (round > 0) await wait(backoffMs(round));
@@ -102,6 +103,41 @@ export async function batchGetAll(
     }
   }
   return items;
+}
+
+/** BatchWriteItem takes at most 25 requests. */
+const MAX_REQUESTS_PER_BATCH_WRITE = 25;
+
+/**
+ * Deletes the items of `keys` with BatchWriteItem, 25 a call; requests DynamoDB leaves
+ * unprocessed are sent again after a full-jitter backoff, and throw after a few rounds. Deleting
+ * an absent item succeeds.
+ */
+export async function batchDeleteAll(
+  documents: DynamoDBDocumentClient,
+  tableName: string,
+  keys: readonly Item[],
+  options: { readonly what: string; readonly sleep?: Sleep },
+): Promise<void> {
+  const wait = options.sleep ?? realSleep;
+  const distinct = [...new Map(keys.map((key) => [JSON.stringify(key), key])).values()];
+  for (const part of chunk(distinct, MAX_REQUESTS_PER_BATCH_WRITE)) {
+    let requests = part.map((key) => ({ DeleteRequest: { Key: key } }));
+    for (let round = 0; requests.length > 0; round++) {
+      if (round === MAX_BATCH_ROUNDS) {
+        throw new Error(`BatchWriteItem left ${requests.length} ${options.what} not deleted`);
+      }
+      if (round > 0) await wait(backoffMs(round));
+      const output = await documents.send(
+        new BatchWriteCommand({ RequestItems: { [tableName]: requests } }),
+      );
+      requests = (output.UnprocessedItems?.[tableName] ?? []).flatMap((request) =>
+        request.DeleteRequest?.Key === undefined
+          ? []
+          : [{ DeleteRequest: { Key: request.DeleteRequest.Key } }],
+      );
+    }
+  }
 }
 
 /** Whether a write failed only because its condition did not hold (not a fault to retry). */

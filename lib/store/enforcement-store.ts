@@ -1,5 +1,6 @@
 import type { ThresholdAction } from '../budgets/budget.js';
 import type { AppliedFields, WorkgroupSettings } from '../budgets/workgroup-settings.js';
+import type { OutboxEntry } from '../metrics/metrics-outbox.js';
 import type { WorkgroupPeriod } from '../usage/period-keys.js';
 
 /** One workgroup's budget period: where its actions and snapshot are kept. */
@@ -58,14 +59,15 @@ export interface EnforcementStore {
   /** Forgets a threshold's action, so that it can apply again later in the period. */
   forget(key: EnforcementKey, thresholdId: string): Promise<void>;
   /**
-   * Records a query that sidestepped the period's throttle; false when it was recorded before
-   * (a redelivery or a concurrent batch): each is counted once.
+   * Records a query that sidestepped the period's throttle, with the outbox entry of its
+   * `ThrottleBypassedQueries` count in the same write; undefined when it was recorded before (a
+   * redelivery or a concurrent batch): each is counted once.
    */
   markBypass(
     key: EnforcementKey,
     bypass: { readonly queryExecutionId: string; readonly dpuCount: number },
     now: Date,
-  ): Promise<boolean>;
+  ): Promise<OutboxEntry | undefined>;
   /** How many queries sidestepped the period's throttle. */
   bypassCount(key: EnforcementKey): Promise<number>;
   /** Keeps the first snapshot of the period; returns the one kept. */

@@ -64,6 +64,14 @@ export const TableKeys = {
     pk: `ATTRVALUES#${workgroup}#${key}`,
     sk: periodKeyAttribute('day', day),
   }),
+  /**
+   * A metrics outbox entry (metrics committed, not yet published), in one of a few partitions,
+   * ordered by commit time: the sweep reads each partition up to its grace with one Query.
+   */
+  outboxEntry: (id: string, committedAt: Date) => ({
+    pk: outboxPartition(Number.parseInt(id.slice(0, 4), 16) % OUTBOX_PARTITIONS),
+    sk: `${committedAt.toISOString()}#${id}`,
+  }),
   /** Reconciliation progress of every workgroup sits in one partition: one Query reads them all. */
   reconcile: (workgroup: string) => ({ pk: 'RECONCILE', sk: workgroup }),
 } as const;
@@ -75,6 +83,14 @@ export const QUERY_RECORD_TYPE = 'query';
  * replaces it; it expires (TTL) when the query is never recorded.
  */
 export const WAITING_CALLER_TYPE = 'waiting-caller';
+
+/**
+ * Every recording transaction writes an outbox entry: spread over a few partitions, since one
+ * partition takes about 1,000 write units a second and commit-ordered sort keys keep all new
+ * entries of a partition at its end, where DynamoDB cannot split it.
+ */
+export const OUTBOX_PARTITIONS = 8;
+export const outboxPartition = (index: number): string => `OUTBOX#${index}`;
 
 export const INDEX_BY_WORKGROUP_DAY_COST = 'byWorkgroupDayCost';
 export const INDEX_BY_PERIOD = 'byPeriod';

@@ -11,6 +11,8 @@ import type { QueryUsage } from '../usage/query-usage.js';
 
 /** DynamoDB allows 100 actions per transaction: query record puts plus counter updates. */
 export const MAX_ACTIONS_PER_TRANSACTION = 100;
+/** Each transaction also puts its metrics outbox entry: one action not packed here. */
+const PACKED_ACTIONS_PER_TRANSACTION = MAX_ACTIONS_PER_TRANSACTION - 1;
 
 export interface CounterShare {
   readonly workgroup: string;
@@ -52,7 +54,7 @@ export function counterIdsOf(usage: QueryUsage): string[] {
 
 /**
  * Packs queries into transactions of at most 100 actions (one put per query, one update per
- * counter item, see counterIdsOf): each workgroup's queries, by day, are cut into the fewest pieces that fit,
+ * counter item, see counterIdsOf, and the transaction's outbox entry): each workgroup's queries, by day, are cut into the fewest pieces that fit,
  * then pieces are packed first-fit, largest first, never two pieces of one workgroup together.
  */
 export function packTransactions(usages: readonly QueryUsage[]): QueryUsage[][] {
@@ -67,7 +69,7 @@ export function packTransactions(usages: readonly QueryUsage[]): QueryUsage[][] 
       const added = ids.filter((id) => !counters.has(id));
       if (
         piece.length > 0 &&
-        piece.length + 1 + counters.size + added.length > MAX_ACTIONS_PER_TRANSACTION
+        piece.length + 1 + counters.size + added.length > PACKED_ACTIONS_PER_TRANSACTION
       ) {
         pieces.push({ workgroup, usages: piece, size: piece.length + counters.size });
         piece = [];
@@ -84,7 +86,7 @@ export function packTransactions(usages: readonly QueryUsage[]): QueryUsage[][] 
   for (const piece of pieces) {
     const bin = bins.find(
       (candidate) =>
-        candidate.size + piece.size <= MAX_ACTIONS_PER_TRANSACTION &&
+        candidate.size + piece.size <= PACKED_ACTIONS_PER_TRANSACTION &&
         !candidate.workgroups.has(piece.workgroup),
     );
     if (bin) {

@@ -9,6 +9,7 @@ import { createBudgetEnforcer } from '../budgets/enforce-budgets.js';
 import type { Config } from '../config.js';
 import { createRecordQueries, type RecordQueries } from '../ingest/record-queries.js';
 import type { Log } from '../log.js';
+import { HeldOutboxEntries } from '../metrics/metrics-outbox.js';
 import {
   HeldMetrics,
   type MetricsPublisher,
@@ -51,6 +52,8 @@ export function wireRecording(
   // BudgetUsedPercent waits for the usage metrics of the same batch: one PutMetricData for both.
   const budgetMetrics = new HeldMetrics();
   const metrics = withHeldMetrics(wiring.metrics, budgetMetrics);
+  // And the outbox entries of the bypasses it counts go with the batch's own.
+  const heldOutbox = new HeldOutboxEntries();
   const afterRecording = createBudgetEnforcer({
     budgets: cachedBudgets(
       new DynamoDbBudgetStore(documents, config.tableName),
@@ -62,6 +65,7 @@ export function wireRecording(
     workgroups: new AthenaWorkgroupGateway(athena),
     alerts: createAlertPublisher(logger, config.alertsTopicArn, wiring.createSnsClient),
     metrics: budgetMetrics,
+    outbox: heldOutbox,
     logger,
   });
   return (source) =>
@@ -70,6 +74,7 @@ export function wireRecording(
       store,
       metrics,
       outbox,
+      heldOutbox,
       pricing: config.pricing,
       logger,
       afterRecording,

@@ -11,7 +11,8 @@ const statistics = { sampleCount: 1, sum: 10, minimum: 10, maximum: 10 };
 const anEntry = (id: string, committedAt: Date, workgroups = 1): OutboxEntry => ({
   id,
   committedAt,
-  holder: { pk: 'USAGE#etl', sk: 'month#2026-11' },
+  key: { pk: 'OUTBOX#0', sk: `${committedAt.toISOString()}#${id}` },
+  counts: [],
   deltas: Array.from({ length: workgroups }, (_, index) => ({
     workgroup: `wg-${index}`,
     queries: 2,

@@ -60,9 +60,11 @@ function taggedUsages(count: number, workgroups: number): QueryUsage[] {
 
 /**
  * One put per query record, one update per counter item, attribution counter item and value
- * registry (all values counted as themselves: the most actions a transaction can take).
+ * registry (all values counted as themselves: the most actions a transaction can take), and the
+ * put of the transaction's metrics outbox entry.
  */
 const actionsOf = (transaction: readonly QueryUsage[]): number =>
+  1 +
   transaction.length +
   countersOf(transaction).size +
   attributionCountersOf(transaction).size +
@@ -124,8 +126,8 @@ describe('packTransactions', () => {
   });
 
   it('needs the fewest transactions the counters allow when every query is its own workgroup', () => {
-    // 100 puts + 300 counter updates: four full transactions of 25 queries each.
-    expect(packTransactions(usages(100, 100))).toHaveLength(4);
+    // 100 puts + 300 counter updates + an outbox entry each: 24 queries (97 actions) a transaction.
+    expect(packTransactions(usages(100, 100))).toHaveLength(5);
   });
 
   it('packs no transaction for no queries', () => {
