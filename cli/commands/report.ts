@@ -102,7 +102,10 @@ COST USD is the attributed cost (a reservation query's DpuCount × engine time);
 what the usage billed: on a capacity reservation, the workgroup's share of the reservation's
 allocated cost, idle capacity included, in proportion to its attributed DPU-hours.
 --by reservation gives a row per capacity reservation and day: allocated (billed), used and idle
-DPU-hours, utilization, cost and idle cost.`,
+DPU-hours, utilization, cost and idle cost, then each reservation's right-sizing hint (the DPUs
+that would have covered the p95 of its minute-level use); with --format html, the range's page
+with its capacity reservations section (allocated vs used DPUs per hour, idle share, hint), which
+every HTML report of all workgroups shows when the range has reservation days.`,
   options: {
     from: {
       type: 'string',
@@ -166,18 +169,25 @@ DPU-hours, utilization, cost and idle cost.`,
       throw new UsageError(
         `--period goes with --by dbt-model or tag:KEY; --by ${by} has its own periods (--by day, week or month)`,
       );
-    if (by === 'reservation') {
-      if (html) throw new UsageError('--by reservation: --format html is not available yet');
-      if (flags.workgroup !== undefined || flags.top !== undefined)
-        throw new UsageError('--by reservation takes no --workgroup or --top');
-      const reservations = await loadReservationReport(
+    const loadReservations = () =>
+      loadReservationReport(
         new DynamoDbUsageReportSource(context.documents(), context.tableName, {
           onWarning: context.warn,
         }),
         range,
       );
-      await writeOutput(context, renderReservationReport(reservations, context.format), flags.out);
-      return 0;
+    if (by === 'reservation') {
+      if (flags.workgroup !== undefined || flags.top !== undefined)
+        throw new UsageError('--by reservation takes no --workgroup or --top');
+      if (!html) {
+        const reservations = await loadReservations();
+        await writeOutput(
+          context,
+          renderReservationReport(reservations, context.format),
+          flags.out,
+        );
+        return 0;
+      }
     }
     const attributionSource = new DynamoDbAttributionReportSource(
       context.documents(),
@@ -200,7 +210,7 @@ DPU-hours, utilization, cost and idle cost.`,
     });
     const report = await loadUsageReport(source, {
       range,
-      // An attribution report in HTML is the range's page with that key's section.
+      // An attribution or reservation report in HTML is the range's page with that section.
       by: isReportGrouping(by) ? by : 'workgroup',
       workgroup: flags.workgroup,
       top: flags.top ?? (html ? HTML_DEFAULT_TOP : 0),
@@ -226,9 +236,8 @@ DPU-hours, utilization, cost and idle cost.`,
           )
         ).statuses
       : undefined;
-    const groupings = [
-      ...new Set([...HTML_ATTRIBUTION_GROUPINGS, ...(isReportGrouping(by) ? [] : [by])]),
-    ];
+    const byAttribution = !isReportGrouping(by) && by !== 'reservation';
+    const groupings = [...new Set([...HTML_ATTRIBUTION_GROUPINGS, ...(byAttribution ? [by] : [])])];
     const attributions = html
       ? await Promise.all(
           groupings.map((grouping) =>
@@ -240,7 +249,10 @@ DPU-hours, utilization, cost and idle cost.`,
       generatedAt,
       budgets,
       attributions,
-      requiredAttributions: new Set(isReportGrouping(by) ? [] : [attributionKeyOf(by) ?? by]),
+      requiredAttributions: new Set(byAttribution ? [attributionKeyOf(by) ?? by] : []),
+      // A workgroup's page leaves reservations out: a reservation serves several workgroups.
+      reservations: html && flags.workgroup === undefined ? await loadReservations() : undefined,
+      requireReservations: by === 'reservation',
     });
     await writeOutput(context, text, flags.out);
     return 0;

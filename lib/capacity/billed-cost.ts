@@ -26,6 +26,12 @@ export function utilizationPercentOf(counter: ReservationCounter): number | null
   return Math.round((counter.usedDpuMillis / counter.allocatedDpuMillis) * 10_000) / 100;
 }
 
+/** Idle over allocated in percent, two decimals; null when nothing was allocated. */
+export function idleSharePercentOf(counter: ReservationCounter): number | null {
+  if (counter.allocatedDpuMillis <= 0) return null;
+  return Math.round((idleDpuMillisOf(counter) / counter.allocatedDpuMillis) * 10_000) / 100;
+}
+
 /** The idle share of the reservation's cost, in nano-dollars (the cost × idle / allocated). */
 export function idleCostNanoUsdOf(counter: ReservationCounter): number {
   if (counter.allocatedDpuMillis <= 0) return 0;

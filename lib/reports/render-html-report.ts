@@ -15,6 +15,7 @@ import { dpuHoursFromMillis, usdFromNano } from '../usage/pricing.js';
 import type { AttributionReport } from './attribution-report.js';
 import { attributes, escapeHtml } from './html.js';
 import { attributionSections } from './render-attribution-html.js';
+import { reservationsSection } from './render-reservation-html.js';
 import {
   colorsFor,
   costShareChart,
@@ -23,6 +24,7 @@ import {
   formatLimit,
 } from './report-charts.js';
 import { dayCount } from './report-range.js';
+import type { ReservationReport } from './reservation-report.js';
 import { type ReportRow, totalFields, type UsageReport } from './usage-report.js';
 
 export interface HtmlReportOptions {
@@ -39,6 +41,12 @@ export interface HtmlReportOptions {
    */
   readonly attributions?: readonly AttributionReport[] | undefined;
   readonly requiredAttributions?: ReadonlySet<string> | undefined;
+  /**
+   * The range's capacity reservations for their section (allocated vs used per hour, idle
+   * share, right-sizing): shown when it has rows, or always with `requireReservations`.
+   */
+  readonly reservations?: ReservationReport | undefined;
+  readonly requireReservations?: boolean | undefined;
 }
 
 /**
@@ -119,6 +127,7 @@ ${legend(dpuWorkgroups, linesOnStack, colors)}
 </section>
 ${linesOnStack.length === 0 ? dayBudgetCharts(report.days, dayBudgets, dpuHours, colors) : ''}
 ${options.budgets === undefined ? '' : budgetsSection(options.budgets, colors)}
+${options.reservations === undefined ? '' : reservationsSection(options.reservations, options.requireReservations ?? false)}
 <section class="panel" aria-labelledby="share-heading">
 <h2 id="share-heading">Cost share by workgroup</h2>
 <p class="hint">Estimated cost over the range, from list prices.</p>
@@ -363,6 +372,11 @@ svg.chart{display:block;width:100%;height:auto;font-family:inherit}
 .chart .budget-line line{stroke-width:2;stroke-dasharray:7 5}
 .chart .budget-label{font-size:12px;font-weight:600;font-variant-numeric:tabular-nums}
 .chart .empty{fill:var(--muted);font-size:15px}
+.chart .allocated-area{fill:#e3e7ec}
+.chart .allocated-line{fill:none;stroke:#7a8591;stroke-width:1.5}
+.chart .used-area{opacity:.9}
+.chart .day-tick{stroke:#f0f2f5}
+.right-sizing{margin-top:6px}
 .chart .share-label{fill:var(--ink);font-size:14px}
 .chart .share-track{fill:#f0f2f5}
 .chart .share-value{fill:var(--ink);font-size:14px;font-variant-numeric:tabular-nums;white-space:pre}

@@ -122,18 +122,7 @@ export function dpuHoursChart(input: DpuHoursChartInput): string {
   const y = (value: number) => MARGIN.top + plotHeight - (value / top) * plotHeight;
   const parts: string[] = [open, head];
 
-  parts.push('<g class="grid">');
-  for (let tick = 0; tick <= top + step / 2; tick += step) {
-    const ty = coordinate(y(tick));
-    parts.push(
-      `<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${ty}" y2="${ty}"${tick === 0 ? ' class="baseline"' : ''}/>`,
-      `<text class="tick" x="${MARGIN.left - 8}" y="${ty}" dy="0.32em" text-anchor="end">${escapeHtml(tickLabel(tick, step))}</text>`,
-    );
-  }
-  parts.push(
-    `<text class="axis-title" transform="translate(16 ${coordinate(MARGIN.top + plotHeight / 2)}) rotate(-90)" text-anchor="middle">DPU-hours</text>`,
-    '</g>',
-  );
+  parts.push(grid({ top, step }, y, plotHeight, 'DPU-hours'));
 
   const band = plotWidth / Math.max(1, days.length);
   const barWidth = Math.max(1, Math.min(56, band * 0.72));
@@ -178,6 +167,151 @@ export function dpuHoursChart(input: DpuHoursChartInput): string {
   parts.push(...budgetLines(input, y));
   parts.push('</svg>');
   return parts.join('');
+}
+
+/** Horizontal grid lines with their values, from 0 to `scale.top`, and the axis title. */
+function grid(
+  scale: { readonly top: number; readonly step: number },
+  y: (value: number) => number,
+  plotHeight: number,
+  axisTitle: string,
+): string {
+  const parts = ['<g class="grid">'];
+  for (let tick = 0; tick <= scale.top + scale.step / 2; tick += scale.step) {
+    const ty = coordinate(y(tick));
+    parts.push(
+      `<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${ty}" y2="${ty}"${tick === 0 ? ' class="baseline"' : ''}/>`,
+      `<text class="tick" x="${MARGIN.left - 8}" y="${ty}" dy="0.32em" text-anchor="end">${escapeHtml(tickLabel(tick, scale.step))}</text>`,
+    );
+  }
+  parts.push(
+    `<text class="axis-title" transform="translate(16 ${coordinate(MARGIN.top + plotHeight / 2)}) rotate(-90)" text-anchor="middle">${escapeHtml(axisTitle)}</text>`,
+    '</g>',
+  );
+  return parts.join('');
+}
+
+/** One hour of a reservation: average DPUs allocated and used; undefined where not counted. */
+export interface ReservationHour {
+  readonly allocatedDpus: number | undefined;
+  readonly usedDpus: number | undefined;
+}
+
+export interface ReservationHoursChartInput {
+  readonly reservation: string;
+  /** The range's days, in order; `hours` holds 24 entries per day, UTC hour 0 first. */
+  readonly days: readonly string[];
+  readonly hours: readonly ReservationHour[];
+  readonly color: string;
+  readonly id: string;
+}
+
+const RESERVATION_CHART_HEIGHT = 260;
+
+/**
+ * A reservation's hours: its allocated DPUs as a shaded step area (`path.allocated-area`, with a
+ * `path.allocated-line` on top) and the DPUs its queries used as a coloured area in front
+ * (`path.used-area`); the shade left above the used area is the idle capacity. An hour's value is
+ * its DPU-hours (its average DPUs). The paths carry the DPU-hours they draw
+ * (`data-allocated-dpu-hours`, `data-used-dpu-hours`), so a test can check them against the table.
+ */
+export function reservationHoursChart(input: ReservationHoursChartInput): string {
+  const { days, hours, id } = input;
+  const height = RESERVATION_CHART_HEIGHT;
+  const plotWidth = WIDTH - MARGIN.left - MARGIN.right;
+  const plotHeight = height - MARGIN.top - MARGIN.bottom;
+  const sumOf = (pick: (hour: ReservationHour) => number | undefined) =>
+    hours.reduce((sum, hour) => sum + (pick(hour) ?? 0), 0);
+  const allocated = sumOf((hour) => hour.allocatedDpus);
+  const used = sumOf((hour) => hour.usedDpus);
+  const hasUsed = hours.some((hour) => hour.usedDpus !== undefined);
+  const title = `${input.reservation}: allocated and used DPUs per hour`;
+  const description = `${formatDpuHours(allocated)} DPU-hours allocated${hasUsed ? `, ${formatDpuHours(used)} used (DPUConsumed)` : ''} over ${days.length} days from ${days[0] ?? ''} to ${days[days.length - 1] ?? ''}.`;
+  const open = `<svg${attributes({
+    id,
+    class: 'chart reservation-chart',
+    viewBox: `0 0 ${WIDTH} ${height}`,
+    role: 'img',
+    'aria-labelledby': `${id}-title ${id}-desc`,
+    'data-reservation': input.reservation,
+    xmlns: 'http://www.w3.org/2000/svg',
+  })}>`;
+  const head = `<title id="${id}-title">${escapeHtml(title)}</title><desc id="${id}-desc">${escapeHtml(description)}</desc>`;
+  const max = Math.max(
+    0,
+    ...hours.map((hour) => Math.max(hour.allocatedDpus ?? 0, hour.usedDpus ?? 0)),
+  );
+  if (max === 0)
+    return `${open}${head}<text class="empty" x="${WIDTH / 2}" y="${height / 2}" text-anchor="middle">No hourly figures in this range</text></svg>`;
+  const scale = niceScale(max * 1.04);
+  const y = (value: number) => MARGIN.top + plotHeight - (value / scale.top) * plotHeight;
+  const band = plotWidth / Math.max(1, hours.length);
+  const x = (index: number) => MARGIN.left + index * band;
+  const parts = [open, head, grid(scale, y, plotHeight, 'DPUs')];
+  const allocatedArea = stepArea(hours, (hour) => hour.allocatedDpus, x, y);
+  parts.push(
+    `<path${attributes({ class: 'allocated-area', d: allocatedArea.area, 'data-allocated-dpu-hours': allocated })}/>`,
+    `<path${attributes({ class: 'allocated-line', d: allocatedArea.line })}/>`,
+  );
+  if (hasUsed)
+    parts.push(
+      `<path${attributes({
+        class: 'used-area',
+        d: stepArea(hours, (hour) => hour.usedDpus, x, y).area,
+        fill: input.color,
+        'data-used-dpu-hours': used,
+      })}/>`,
+    );
+  const labelEvery = Math.max(1, Math.ceil(days.length / Math.floor(plotWidth / 56)));
+  parts.push('<g class="x-axis">');
+  days.forEach((day, index) => {
+    if (index % labelEvery !== 0) return;
+    const dayX = x(index * 24);
+    parts.push(
+      `<line class="day-tick" x1="${coordinate(dayX)}" x2="${coordinate(dayX)}" y1="${MARGIN.top}" y2="${height - MARGIN.bottom}"/>`,
+      `<text class="tick" x="${coordinate(dayX + 12 * band)}" y="${height - MARGIN.bottom + 18}" text-anchor="middle">${escapeHtml(days.length === 1 ? `${shortDay(day)}, 00–24 UTC` : shortDay(day))}</text>`,
+    );
+  });
+  parts.push('</g></svg>');
+  return parts.join('');
+}
+
+/**
+ * A step outline over consecutive hours with a value, as an SVG path: `line` along the tops,
+ * `area` closed down to 0; hours without a value break both.
+ */
+function stepArea(
+  hours: readonly ReservationHour[],
+  pick: (hour: ReservationHour) => number | undefined,
+  x: (index: number) => number,
+  y: (value: number) => number,
+): { area: string; line: string } {
+  const area: string[] = [];
+  const line: string[] = [];
+  let runStart: number | undefined;
+  const base = coordinate(y(0));
+  hours.forEach((hour, index) => {
+    const value = pick(hour);
+    if (value === undefined) {
+      if (runStart !== undefined) area.push(`H${coordinate(x(index))}V${base}Z`);
+      runStart = undefined;
+      return;
+    }
+    const top = coordinate(y(value));
+    if (runStart === undefined) {
+      runStart = index;
+      area.push(`M${coordinate(x(index))} ${base}V${top}`);
+      line.push(`M${coordinate(x(index))} ${top}`);
+    } else {
+      area.push(`H${coordinate(x(index))}V${top}`);
+      line.push(`H${coordinate(x(index))}V${top}`);
+    }
+  });
+  if (runStart !== undefined) {
+    area.push(`H${coordinate(x(hours.length))}V${base}Z`);
+    line.push(`H${coordinate(x(hours.length))}`);
+  }
+  return { area: area.join(''), line: line.join('') };
 }
 
 /** Dashed limit lines, labelled in the right margin and nudged apart when limits are close. */

@@ -90,6 +90,20 @@ export function buildReservationReport(
   };
 }
 
+/** One reservation's days of the report summed, as the TOTAL row sums every reservation's. */
+export function reservationTotal(
+  report: ReservationReport,
+  reservation: string,
+): ReservationCounter {
+  return {
+    ...sumCounters(
+      report.rows.filter((row) => row.reservation === reservation).map((row) => row.counter),
+      report,
+    ),
+    reservation,
+  };
+}
+
 /** Each reservation's hint from its day counters, by name. */
 export function rightSizingOfEach(dayCounters: readonly ReservationCounter[]): RightSizing[] {
   return [...new Set(dayCounters.map((counter) => counter.reservation))]

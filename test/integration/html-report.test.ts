@@ -7,8 +7,10 @@ import { promisify } from 'node:util';
 import { inflateSync } from 'node:zlib';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ReservationIncrement } from '../../lib/capacity/reservation-accounting.js';
 import { PALETTE } from '../../lib/reports/report-charts.js';
 import { DynamoDbQueryRecordStore } from '../../lib/store/dynamodb-query-record-store.js';
+import { DynamoDbReservationUsageStore } from '../../lib/store/dynamodb-reservation-usage-store.js';
 import { TableKeys } from '../../lib/store/table-keys.js';
 import { DAY_MS } from '../../lib/usage/period-keys.js';
 import { deriveQueryUsage, type QueryUsage } from '../../lib/usage/query-usage.js';
@@ -54,6 +56,10 @@ let dir: string;
 let htmlFile: string;
 /** The page of `--by tag:team`. */
 let tagsFile: string;
+/** The page of `--by reservation`. */
+let reservationsFile: string;
+/** The capacity reservation of the range. */
+const RESERVATION = { name: 'bi-capacity', dpus: 32, usedDpus: 20 } as const;
 /** Workgroup and day pairs with DPU usage: one bar segment each. */
 let segments = 0;
 
@@ -98,6 +104,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'athena-cost-html-'));
   htmlFile = join(dir, 'report.html');
   tagsFile = join(dir, 'tags.html');
+  reservationsFile = join(dir, 'reservations.html');
   const usages: QueryUsage[] = [];
   const start = Date.parse(`${FROM}T00:00:00Z`);
   WORKGROUPS.forEach((workgroup, w) => {
@@ -147,6 +154,52 @@ beforeAll(async () => {
       }),
     );
   }
+  // A capacity reservation with DPUConsumed, as the capacity function counts it: 32 DPUs every
+  // hour, its queries using 20 in working hours, every day of the range.
+  const reservationDays: ReservationIncrement[] = [];
+  for (let day = 0; day < DAYS; day++) {
+    const key = new Date(start + day * DAY_MS).toISOString().slice(0, 10);
+    const used = (hour: number) => (hour >= 8 && hour < 18 ? RESERVATION.usedDpus : 0);
+    const hours = Array.from({ length: 24 }, (_, hour) => hour);
+    const hourKey = (hour: number) => String(hour).padStart(2, '0');
+    const usedMillis = hours.reduce((sum, hour) => sum + used(hour) * 3_600_000, 0);
+    reservationDays.push({
+      period: 'day',
+      key,
+      allocatedDpuMillis: RESERVATION.dpus * DAY_MS,
+      usedDpuMillis: usedMillis,
+      attributedDpuMillis: 0,
+      attributedByWorkgroup: {},
+      costNanoUsd: RESERVATION.dpus * 24 * 300_000_000,
+      minutes: 1_440,
+      usedSource: 'DPUConsumed',
+      minuteProfile: {
+        allocatedDpuMillisByHour: Object.fromEntries(
+          hours.map((hour) => [hourKey(hour), RESERVATION.dpus * 3_600_000]),
+        ),
+        usedDpuMillisByHour: Object.fromEntries(
+          hours.map((hour) => [hourKey(hour), used(hour) * 3_600_000]),
+        ),
+        usedMinutesByDpus: { '0': 840, [String(RESERVATION.usedDpus)]: 600 },
+        sampledAllocatedDpuMillis: RESERVATION.dpus * DAY_MS,
+      },
+    });
+  }
+  const committed = await new DynamoDbReservationUsageStore(table.documents, table.name).commit(
+    {
+      reservation: RESERVATION.name,
+      watermark: `${TO}T23:59:00.000Z`,
+      allocations: [{ from: `${FROM}T00:00:00.000Z`, dpus: RESERVATION.dpus }],
+      attributedSeen: {},
+      workgroups: ['etl-nightly'],
+      status: 'ACTIVE',
+      targetDpus: RESERVATION.dpus,
+      version: 0,
+    },
+    reservationDays,
+    new Date(`${TO}T23:59:00Z`),
+  );
+  expect(committed).toBe(true);
   const { TABLE_NAME: _ignored, ...env } = process.env;
   const report = (...args: string[]) =>
     execFileAsync(
@@ -175,6 +228,9 @@ beforeAll(async () => {
       },
     );
   expect((await report('--by', 'tag:team', '--out', tagsFile)).stdout).toBe(`${tagsFile}\n`);
+  expect((await report('--by', 'reservation', '--out', reservationsFile)).stdout).toBe(
+    `${reservationsFile}\n`,
+  );
   const { stdout } = await report('--top', '8', '--out', htmlFile);
   expect(stdout).toBe(`${htmlFile}\n`);
 }, 120_000);
@@ -217,6 +273,30 @@ describe('HTML report in headless Chromium', () => {
     expect(dom).toContain('>Top dbt models</h2>');
   }, 90_000);
 
+  it('charts the reservation’s allocated vs used DPUs per hour with the figures of its table', async () => {
+    // Act
+    const dom = await chromium('--dump-dom', pathToFileURL(reservationsFile).href);
+
+    // Assess: one chart, drawing as many DPU-hours as the rows hold, and the idle share.
+    expect(dom).toContain('>Capacity reservations: allocated vs used</h2>');
+    const chart = dom.match(/<svg id="reservation-hours-chart-1"[\s\S]*?<\/svg>/)?.[0] ?? '';
+    const drawn = (name: string, within: string) =>
+      [...within.matchAll(new RegExp(`${name}="([0-9.]+)"`, 'g'))].map((match) => Number(match[1]));
+    const rows = dom.match(/<table id="reservation-rows">[\s\S]*?<\/table>/)?.[0] ?? '';
+    const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+    expect(drawn('data-allocated-dpu-hours', rows)).toHaveLength(DAYS);
+    expect(drawn('data-allocated-dpu-hours', chart)).toEqual([
+      sum(drawn('data-allocated-dpu-hours', rows)),
+    ]);
+    expect(drawn('data-used-dpu-hours', chart)).toEqual([sum(drawn('data-used-dpu-hours', rows))]);
+    // 32 DPUs × 24 h a day, 20 × 10 h used: 768 − 200 = 568 idle a day, 73.96 %.
+    expect(drawn('data-allocated-dpu-hours', chart)).toEqual([32 * 24 * DAYS]);
+    expect(dom).toContain('(74.0% idle)');
+    expect(dom).toContain('Right-sizing: bi-capacity: 20 DPUs would have covered the p95 minute');
+    // The page of all workgroups shows the same section.
+    expect(readFileSync(htmlFile, 'utf8')).toContain('<svg id="reservation-hours-chart-1"');
+  }, 90_000);
+
   it('fits its tables in a 1,400 px window: no column cut off, no workgroup name wrapped', async () => {
     // Prepare: the page with a script that measures its layout (the report's own policy forbids
     // scripts, so this copy gets one that allows it).
@@ -251,7 +331,7 @@ document.body.append(pre);
       (dom.match(/<pre id="layout">([\s\S]*?)<\/pre>/)?.[1] ?? '{}').replaceAll('&quot;', '"'),
     ) as { tables: { id: string; overflow: number }[]; wrapped: string[] };
     expect(layout.tables.map((table) => table.id)).toEqual(
-      expect.arrayContaining(['top-queries', 'attribution-dbt-model']),
+      expect.arrayContaining(['top-queries', 'attribution-dbt-model', 'reservation-rows']),
     );
     expect(layout.tables.filter((table) => table.overflow > 0)).toEqual([]);
     expect(layout.wrapped).toEqual([]);

@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { budgetStatusOf } from '../../lib/budgets/budget-status.js';
+import type { ReservationCounter } from '../../lib/capacity/billed-cost.js';
 import { buildAttributionReport } from '../../lib/reports/attribution-report.js';
 import { escapeHtml } from '../../lib/reports/html.js';
 import { attributionSections } from '../../lib/reports/render-attribution-html.js';
 import { renderHtmlReport } from '../../lib/reports/render-html-report.js';
+import { reservationsSection } from '../../lib/reports/render-reservation-html.js';
 import { niceScale } from '../../lib/reports/report-charts.js';
+import { buildReservationReport } from '../../lib/reports/reservation-report.js';
 import { buildUsageReport, type ReportRequest } from '../../lib/reports/usage-report.js';
 import type { TopQuery, UsageCounter } from '../../lib/store/usage-report-source.js';
 import { ZERO_TOTALS } from '../../lib/usage/usage-totals.js';
@@ -258,6 +261,88 @@ describe('attribution sections', () => {
     expect(attributionSections([empty])).toBe('');
     expect(attributionSections([empty], new Set(['dbt.model']))).toContain(
       'No usage with dbt.model in this range.',
+    );
+  });
+});
+
+describe('reservationsSection', () => {
+  const MINUTE_MS = 60_000;
+  /** A day of `dpus` allocated every hour, `usedByHour` DPUs used (DPUConsumed) when given. */
+  const reservationDay = (
+    reservation: string,
+    key: string,
+    dpus: number,
+    usedByHour?: readonly number[],
+  ): ReservationCounter => {
+    const hours = Array.from({ length: 24 }, (_, hour) => String(hour).padStart(2, '0'));
+    const used = usedByHour === undefined ? 0 : usedByHour.reduce((sum, value) => sum + value, 0);
+    return {
+      reservation,
+      period: 'day',
+      key,
+      allocatedDpuMillis: dpus * 24 * HOUR_MS,
+      usedDpuMillis: used * HOUR_MS,
+      attributedDpuMillis: used * HOUR_MS,
+      attributedByWorkgroup: {},
+      costNanoUsd: dpus * 24 * 300_000_000,
+      minutes: 1_440,
+      minuteProfile: {
+        allocatedDpuMillisByHour: Object.fromEntries(hours.map((hour) => [hour, dpus * HOUR_MS])),
+        usedDpuMillisByHour:
+          usedByHour === undefined
+            ? {}
+            : Object.fromEntries(hours.map((hour, i) => [hour, (usedByHour[i] ?? 0) * HOUR_MS])),
+        usedMinutesByDpus: usedByHour === undefined ? {} : { '0': 1_200, '8': 240 },
+        sampledAllocatedDpuMillis: usedByHour === undefined ? 0 : dpus * 1_440 * MINUTE_MS,
+      },
+    };
+  };
+  const range = { from: '2026-11-24', to: '2026-11-25' };
+  const busyHours = Array.from({ length: 24 }, (_, hour) => (hour >= 9 && hour < 17 ? 6 : 0));
+
+  it('charts each reservation’s allocated and used DPUs per hour with the table’s figures', () => {
+    // Prepare: `nightly` 16 DPUs both days, 48 DPU-hours used a day; EVIL without DPUConsumed.
+    const report = buildReservationReport(range, [
+      reservationDay('nightly', '2026-11-24', 16, busyHours),
+      reservationDay('nightly', '2026-11-25', 16, busyHours),
+      reservationDay(EVIL, '2026-11-25', 8),
+    ]);
+
+    // Act
+    const html = reservationsSection(report, false);
+
+    // Assess: one chart per reservation, its paths drawing the DPU-hours the table shows.
+    expect(count(html, /<svg id="reservation-hours-chart-\d"/g)).toBe(2);
+    const nightly =
+      html.match(/<figure class="multiple" data-reservation="nightly">[\s\S]*?<\/figure>/)?.[0] ??
+      '';
+    expect(nightly).toContain('data-allocated-dpu-hours="768"');
+    expect(nightly).toContain('data-used-dpu-hours="96"');
+    // 672 of 768 DPU-hours idle: 87.5 %, and 201.60 of the 230.40 USD.
+    expect(nightly).toContain(
+      '768.000 DPU-hours allocated, 96.000 used, 672.000 idle (87.5% idle)',
+    );
+    expect(nightly).toContain('cost $230.40, of which idle $201.60');
+    expect(nightly).toContain('Right-sizing: nightly: 8 DPUs would have covered the p95 minute');
+    const rows = html.match(/<tr data-reservation="nightly"[^>]*>/g) ?? [];
+    expect(rows).toEqual([
+      expect.stringContaining('data-allocated-dpu-hours="384" data-used-dpu-hours="48"'),
+      expect.stringContaining('data-allocated-dpu-hours="384" data-used-dpu-hours="48"'),
+    ]);
+    // Without DPUConsumed: the allocation only, and why.
+    const evil =
+      html.match(/<figure class="multiple" data-reservation="[^"]*script[\s\S]*?<\/figure>/)?.[0] ??
+      '';
+    expect(evil).not.toContain('used-area');
+    expect(evil).toContain('need the DPUConsumed metric');
+    expect(html).not.toContain('<script>');
+  });
+
+  it('is left out without reservation days unless asked for', () => {
+    const empty = buildReservationReport(range, []);
+    expect(reservationsSection(empty, false)).toBe('');
+    expect(reservationsSection(empty, true)).toContain(
+      'No capacity reservation counted in this range.',
     );
   });
 });
