@@ -72,6 +72,15 @@ export const TableKeys = {
     pk: outboxPartition(Number.parseInt(id.slice(0, 4), 16) % OUTBOX_PARTITIONS),
     sk: `${committedAt.toISOString()}#${id}`,
   }),
+  /** A Spark session's record: its last seen DPU time, state, engine settings. */
+  session: (sessionId: string) => ({ pk: `SESSION#${sessionId}`, sk: 'SESSION' }),
+  /**
+   * The sessions the Spark sweep must read again by id until they end (ListSessions lists only
+   * active ones, so a session that ends between sweeps would otherwise never be read again).
+   */
+  activeSession: (sessionId: string) => ({ pk: 'SESSIONS#ACTIVE', sk: sessionId }),
+  /** The sessions whose record changed on a UTC day: what `athena-cost sessions` lists. */
+  sessionOfDay: (day: string, sessionId: string) => ({ pk: `SESSIONS#${day}`, sk: sessionId }),
   /** Reconciliation progress of every workgroup sits in one partition: one Query reads them all. */
   reconcile: (workgroup: string) => ({ pk: 'RECONCILE', sk: workgroup }),
 } as const;
@@ -138,6 +147,21 @@ export const ATTRIBUTION_VALUES_UPDATE = {
   UpdateExpression: 'ADD #values :values SET expiresAt = if_not_exists(expiresAt, :expiresAt)',
   ConditionExpression: 'attribute_not_exists(#values) OR size(#values) <= :maxBefore',
   ExpressionAttributeNames: { '#values': 'values' },
+} as const;
+
+/**
+ * How a Spark sweep adds a session's growth to a usage counter: the same update as a batch of
+ * queries (zero queries, bytes and engine time), so reports, budgets and status read Spark
+ * DPU-hours and cost where they read SQL ones, plus the Spark-only `sparkDpuMillis` and
+ * `sparkSessions`. Its values: those of {@link USAGE_COUNTER_UPDATE} and `:sparkDpuMillis`,
+ * `:sparkSessions`.
+ */
+export const SPARK_USAGE_COUNTER_UPDATE = {
+  UpdateExpression: USAGE_COUNTER_UPDATE.UpdateExpression.replace(
+    ' SET ',
+    ', sparkDpuMillis :sparkDpuMillis, sparkSessions :sparkSessions SET ',
+  ),
+  ExpressionAttributeNames: USAGE_COUNTER_UPDATE.ExpressionAttributeNames,
 } as const;
 
 /** Prefix of the attributes of a reservation counter holding one workgroup's attributed DPU-ms. */

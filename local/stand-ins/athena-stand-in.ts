@@ -9,12 +9,15 @@ import type {
   GetCapacityReservationOutput,
   GetQueryExecutionInput,
   GetQueryExecutionOutput,
+  GetResourceDashboardRequest,
+  GetSessionRequest,
   GetWorkGroupInput,
   GetWorkGroupOutput,
   ListCapacityReservationsInput,
   ListCapacityReservationsOutput,
   ListQueryExecutionsInput,
   ListQueryExecutionsOutput,
+  ListSessionsRequest,
   ListWorkGroupsInput,
   ListWorkGroupsOutput,
   QueryExecution,
@@ -23,6 +26,7 @@ import type {
   ResultConfigurationUpdates,
   StopQueryExecutionInput,
   StopQueryExecutionOutput,
+  TerminateSessionRequest,
   UnprocessedQueryExecutionId,
   UpdateCapacityReservationInput,
   UpdateCapacityReservationOutput,
@@ -32,6 +36,7 @@ import type {
   WorkGroupConfiguration,
   WorkGroupSummary,
 } from '@aws-sdk/client-athena';
+import { SimulatedSparkSessions } from './athena-sessions.js';
 import {
   AwsServiceError,
   operation,
@@ -149,9 +154,12 @@ export class SimulatedAthenaAccount {
   /** Per id, the unprocessed answers still to give, oldest first: each call to unprocessedOnce adds one. */
   private readonly unprocessed = new Map<string, PendingUnprocessed[]>();
   private nextSequence = 0;
+  /** Spark sessions of the account's Spark workgroups (ListSessions, GetSession, ...). */
+  readonly sessions: SimulatedSparkSessions;
 
   constructor(private readonly clock: () => Date = () => new Date()) {
     this.addWorkGroup({ Name: 'primary' });
+    this.sessions = new SimulatedSparkSessions(clock, (name) => this.workGroups.get(name));
   }
 
   /** Adds or replaces a workgroup; returns the stored copy. */
@@ -621,6 +629,16 @@ export async function startAthenaStandIn(
     ),
     UpdateCapacityReservation: operation((input: UpdateCapacityReservationInput) =>
       account.updateCapacityReservation(input),
+    ),
+    ListSessions: operation((input: ListSessionsRequest) => account.sessions.listSessions(input)),
+    GetSession: operation((input: GetSessionRequest) =>
+      account.sessions.getSessionOperation(input),
+    ),
+    TerminateSession: operation((input: TerminateSessionRequest) =>
+      account.sessions.terminateSession(input),
+    ),
+    GetResourceDashboard: operation((input: GetResourceDashboardRequest) =>
+      account.sessions.getResourceDashboard(input),
     ),
   };
   const server = await startAwsJsonServer({

@@ -94,6 +94,7 @@ const FUNCTION_ROLES = {
   DigestLambdaFunction: 'DigestRole',
   PublishMetricsLambdaFunction: 'PublishMetricsRole',
   CapacityLambdaFunction: 'CapacityRole',
+  SparkSessionsLambdaFunction: 'SparkSessionsRole',
 } as const;
 
 function roleStatements(roleLogicalId: string): Statement[] {
@@ -278,11 +279,11 @@ describe('sls package (offline, no credentials)', () => {
     });
   });
 
-  it('runs restore hourly, reconcile every 15 minutes, the digest at 07:00 UTC, the metrics outbox sweep and capacity every 5', () => {
+  it('runs restore hourly, reconcile every 15 minutes, the digest at 07:00 UTC, the metrics outbox sweep, capacity and the Spark sweep every 5', () => {
     const scheduled = resourcesOfType('AWS::Events::Rule').filter(
       ([, r]) => r.Properties.ScheduleExpression !== undefined,
     );
-    expect(scheduled).toHaveLength(5);
+    expect(scheduled).toHaveLength(6);
     const scheduleOf = (functionLogicalId: string) =>
       scheduled.find(([, rule]) =>
         (rule.Properties.Targets as { Arn: unknown }[]).some(
@@ -301,6 +302,9 @@ describe('sls package (offline, no credentials)', () => {
     );
     // Leftovers are taken 6 minutes after their commit: CloudWatch has them within 15 minutes.
     expect(scheduleOf('PublishMetricsLambdaFunction')?.Properties.ScheduleExpression).toBe(
+      'rate(5 minutes)',
+    );
+    expect(scheduleOf('SparkSessionsLambdaFunction')?.Properties.ScheduleExpression).toBe(
       'rate(5 minutes)',
     );
     expect(scheduleOf('CapacityLambdaFunction')?.Properties.ScheduleExpression).toBe(
@@ -323,16 +327,17 @@ describe('sls package (offline, no credentials)', () => {
     });
     const reserve = Number(variables.RECONCILE_RESERVE_SECONDS);
     expect(reserve).toBeLessThan(resource('ReconcileLambdaFunction').Properties.Timeout as number);
-    // Reconcile, the digest and capacity: a failed run is not retried by Lambda (capacity's
-    // next scheduled run counts from the same watermark).
+    // Reconcile, the digest, capacity and the Spark sweep: a failed run is not retried by Lambda
+    // (capacity's and the Spark sweep's next scheduled runs count from the same stored figures).
     const invokeConfigs = resourcesOfType('AWS::Lambda::EventInvokeConfig').map(
       ([, config]) => config.Properties,
     );
-    expect(invokeConfigs).toHaveLength(3);
+    expect(invokeConfigs).toHaveLength(4);
     for (const functionId of [
       'ReconcileLambdaFunction',
       'DigestLambdaFunction',
       'CapacityLambdaFunction',
+      'SparkSessionsLambdaFunction',
     ])
       expect(invokeConfigs).toContainEqual(
         expect.objectContaining({ FunctionName: ref(functionId), MaximumRetryAttempts: 0 }),

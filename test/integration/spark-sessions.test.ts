@@ -1,0 +1,281 @@
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Config } from '../../lib/config.js';
+import type { Log } from '../../lib/log.js';
+import { loadUsageReport, toReportJson } from '../../lib/reports/usage-report.js';
+import type { RecordSparkSessions } from '../../lib/spark/record-spark-sessions.js';
+import { sparkCostNanoUsd } from '../../lib/spark/session-accounting.js';
+import { DynamoDbSessionStore } from '../../lib/store/dynamodb-session-store.js';
+import { DynamoDbUsageReportSource } from '../../lib/store/dynamodb-usage-report-source.js';
+import { TableKeys } from '../../lib/store/table-keys.js';
+import type { Period } from '../../lib/usage/period-keys.js';
+import { wireRecordSparkSessions } from '../../lib/wiring/wire-spark-sessions-function.js';
+import { type AthenaStandIn, startAthenaStandIn } from '../../local/stand-ins/athena-stand-in.js';
+import {
+  type CloudWatchStandIn,
+  startCloudWatchStandIn,
+} from '../../local/stand-ins/cloudwatch-stand-in.js';
+import { createTestTable, type TestTable } from '../support/test-table.js';
+
+/**
+ * The Spark sweep through the real SDK clients against DynamoDB Local and the Athena and
+ * CloudWatch stand-ins, on a simulated clock; the ground truth is the stand-in's own DPU time of
+ * each session.
+ */
+
+const MINUTE = 60_000;
+const PRICE = 0.35;
+const ARN_PREFIX = 'arn:aws:athena:us-east-1:123456789012';
+const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+const quiet: Log = { info: () => {}, warn: () => {}, error: () => {} };
+
+let table: TestTable;
+let athena: AthenaStandIn;
+let cloudWatch: CloudWatchStandIn;
+let now = new Date('2026-11-30T10:00:00Z');
+let config: Config;
+let sweep: RecordSparkSessions;
+let workgroupCounter = 0;
+
+/** A second sweep over its own clients: what a concurrent or retried invocation is. */
+function wireSweep(): RecordSparkSessions {
+  return wireRecordSparkSessions({
+    config,
+    sparkConfig: { pricePerSparkDpuHourUsd: PRICE },
+    athena: new AthenaClient({ endpoint: athena.endpoint, region: 'us-east-1', credentials }),
+    cloudWatch: new CloudWatchClient({
+      endpoint: cloudWatch.endpoint,
+      region: 'us-east-1',
+      credentials,
+    }),
+    documents: table.documents,
+    logger: quiet,
+    clock: () => now,
+  });
+}
+
+beforeAll(async () => {
+  table = await createTestTable('athena-cost-spark');
+  athena = await startAthenaStandIn({ clock: () => now });
+  cloudWatch = await startCloudWatchStandIn({ clock: () => now });
+  config = {
+    tableName: table.name,
+    metricsNamespace: 'AthenaCostMonitor',
+    pricing: { pricePerDpuHourUsd: 0.3, pricePerTbScannedUsd: 5 },
+    queryRecordTtlDays: 400,
+    budgetCacheSeconds: 0,
+    alertsTopicArn: undefined,
+  };
+  sweep = wireSweep();
+});
+
+afterAll(async () => {
+  await athena?.close();
+  await cloudWatch?.close();
+  await table?.drop();
+});
+
+/** A fresh Spark workgroup per test, so counters start at zero. */
+let workgroup = '';
+beforeEach(() => {
+  workgroupCounter += 1;
+  workgroup = `spark-${workgroupCounter}`;
+  athena.account.addWorkGroup({
+    Name: workgroup,
+    Configuration: {
+      EngineVersion: {
+        SelectedEngineVersion: 'PySpark engine version 3',
+        EffectiveEngineVersion: 'PySpark engine version 3',
+      },
+    },
+  });
+});
+
+async function runAt(iso: string, run: RecordSparkSessions = sweep) {
+  now = new Date(iso);
+  const result = await run({ athenaArnPrefix: ARN_PREFIX });
+  expect(result.failed).toBe(0);
+  return result;
+}
+
+async function counter(period: Period, key: string, name = workgroup) {
+  const output = await table.documents.send(
+    new GetCommand({
+      TableName: table.name,
+      Key: TableKeys.usage(name, period, key),
+      ConsistentRead: true,
+    }),
+  );
+  return output.Item ?? {};
+}
+
+async function record(sessionId: string) {
+  return (await new DynamoDbSessionStore(table.documents, table.name).load([sessionId])).get(
+    sessionId,
+  );
+}
+
+const truth = (sessionId: string) => athena.account.sessions.dpuMillisOf(sessionId);
+
+describe('Spark session accounting', () => {
+  it('adds only the growth of each session, once, however often a sweep is retried', async () => {
+    // Prepare
+    now = new Date('2026-11-30T10:00:00Z');
+    athena.account.sessions.startSession({
+      SessionId: `${workgroup}-a`,
+      WorkGroup: workgroup,
+      dpus: 4,
+    });
+    // Act
+    await runAt('2026-11-30T10:05:00Z');
+    await runAt('2026-11-30T10:05:00Z'); // a retry of the same sweep
+    athena.account.sessions.setActivity(`${workgroup}-a`, { dpus: 10, state: 'BUSY' });
+    await runAt('2026-11-30T10:15:00Z');
+    await runAt('2026-11-30T10:15:00Z');
+    // Assess
+    const expected = 4 * 5 * MINUTE + 10 * 10 * MINUTE;
+    expect(truth(`${workgroup}-a`)).toBe(expected);
+    const day = await counter('day', '2026-11-30');
+    expect(day.dpuMillis).toBe(expected);
+    expect(day.sparkDpuMillis).toBe(expected);
+    expect(day.sparkSessions).toBe(1);
+    expect(day.queries).toBe(0);
+    // Two growths priced separately: their rounding differs from the total's by under a nano-dollar each.
+    expect(Math.abs(day.costNanoUsd - sparkCostNanoUsd(expected, PRICE))).toBeLessThanOrEqual(1);
+    expect((await counter('week', '2026-W49')).dpuMillis).toBe(expected);
+    expect((await counter('month', '2026-11')).dpuMillis).toBe(expected);
+    const stored = await record(`${workgroup}-a`);
+    expect(stored).toMatchObject({
+      workgroup,
+      state: 'BUSY',
+      dpuMillis: expected,
+      costNanoUsd: sparkCostNanoUsd(expected, PRICE),
+      engine: { coordinatorDpuSize: 1, maxConcurrentDpus: 20, defaultExecutorDpuSize: 1 },
+      sessionArn: `${ARN_PREFIX}:workgroup/${workgroup}/session/${workgroup}-a`,
+    });
+  });
+
+  it('counts a session exactly once when two sweeps run at the same time', async () => {
+    // Prepare
+    now = new Date('2026-11-30T11:00:00Z');
+    for (const suffix of ['x', 'y', 'z'])
+      athena.account.sessions.startSession({
+        SessionId: `${workgroup}-${suffix}`,
+        WorkGroup: workgroup,
+        dpus: 3,
+      });
+    const other = wireSweep();
+    // Act
+    now = new Date('2026-11-30T11:07:00Z');
+    const results = await Promise.all([
+      sweep({ athenaArnPrefix: ARN_PREFIX }),
+      other({ athenaArnPrefix: ARN_PREFIX }),
+    ]);
+    now = new Date('2026-11-30T11:12:00Z');
+    await Promise.all([sweep(), other(), sweep()]);
+    // Assess
+    expect(results.map((result) => result.failed)).toEqual([0, 0]);
+    const expected = ['x', 'y', 'z'].reduce(
+      (sum, suffix) => sum + truth(`${workgroup}-${suffix}`),
+      0,
+    );
+    expect(expected).toBe(3 * 3 * 12 * MINUTE);
+    const day = await counter('day', '2026-11-30');
+    expect(day.dpuMillis).toBe(expected);
+    expect(day.sparkSessions).toBe(3);
+  });
+
+  it('reads a session that ended between sweeps once more by id for its final figure', async () => {
+    // Prepare
+    now = new Date('2026-11-30T12:00:00Z');
+    const id = `${workgroup}-ends`;
+    athena.account.sessions.startSession({ SessionId: id, WorkGroup: workgroup, dpus: 2 });
+    await runAt('2026-11-30T12:05:00Z');
+    now = new Date('2026-11-30T12:08:00Z');
+    athena.account.sessions.setActivity(id, { dpus: 6, state: 'BUSY' });
+    now = new Date('2026-11-30T12:09:00Z');
+    athena.account.sessions.endSession(id);
+    // Act
+    await runAt('2026-11-30T12:10:00Z');
+    const readsBefore = athena.account.sessions.getSessionCalls.length;
+    await runAt('2026-11-30T12:15:00Z');
+    // Assess
+    const expected = 2 * 8 * MINUTE + 6 * 1 * MINUTE;
+    expect(truth(id)).toBe(expected);
+    expect((await counter('day', '2026-11-30')).dpuMillis).toBe(expected);
+    expect(await record(id)).toMatchObject({ state: 'TERMINATED', dpuMillis: expected });
+    expect(
+      (await new DynamoDbSessionStore(table.documents, table.name).loadActive()).map(
+        (ref) => ref.sessionId,
+      ),
+    ).not.toContain(id);
+    // An ended, recorded session is not read again.
+    expect(athena.account.sessions.getSessionCalls.slice(readsBefore)).not.toContain(id);
+  });
+
+  it('adds the whole gap after a missed sweep', async () => {
+    // Prepare
+    now = new Date('2026-11-30T13:00:00Z');
+    const id = `${workgroup}-gap`;
+    athena.account.sessions.startSession({ SessionId: id, WorkGroup: workgroup, dpus: 5 });
+    await runAt('2026-11-30T13:05:00Z');
+    // Act: the sweeps of 13:10 to 13:55 never ran.
+    await runAt('2026-11-30T14:00:00Z');
+    // Assess
+    expect((await counter('day', '2026-11-30')).dpuMillis).toBe(5 * 60 * MINUTE);
+    expect(truth(id)).toBe(5 * 60 * MINUTE);
+  });
+
+  it('splits usage that spans midnight between the two days by the sweeps’ times', async () => {
+    // Prepare
+    now = new Date('2026-11-30T23:50:00Z');
+    const id = `${workgroup}-midnight`;
+    athena.account.sessions.startSession({ SessionId: id, WorkGroup: workgroup, dpus: 8 });
+    // Act
+    await runAt('2026-11-30T23:55:00Z');
+    await runAt('2026-12-01T00:05:00Z');
+    // Assess: 23:50–00:00 on the 30th, 00:00–00:05 on the 1st.
+    expect((await counter('day', '2026-11-30')).dpuMillis).toBe(8 * 10 * MINUTE);
+    expect((await counter('day', '2026-12-01')).dpuMillis).toBe(8 * 5 * MINUTE);
+    expect((await counter('month', '2026-11')).dpuMillis).toBe(8 * 10 * MINUTE);
+    expect((await counter('month', '2026-12')).dpuMillis).toBe(8 * 5 * MINUTE);
+    expect((await counter('week', '2026-W49')).dpuMillis).toBe(8 * 15 * MINUTE);
+    expect((await counter('day', '2026-11-30')).sparkSessions).toBe(1);
+    expect((await counter('day', '2026-12-01')).sparkSessions ?? 0).toBe(0);
+  });
+
+  it('shows a Spark workgroup in the usage report and publishes its session metrics', async () => {
+    // Prepare
+    now = new Date('2026-11-29T09:00:00Z');
+    cloudWatch.metrics.clear();
+    athena.account.sessions.startSession({
+      SessionId: `${workgroup}-r`,
+      WorkGroup: workgroup,
+      dpus: 6,
+    });
+    // Act
+    await runAt('2026-11-29T10:00:00Z');
+    const report = toReportJson(
+      await loadUsageReport(new DynamoDbUsageReportSource(table.documents, table.name), {
+        range: { from: '2026-11-29', to: '2026-11-29' },
+        by: 'day',
+        top: 0,
+        workgroup,
+      }),
+    );
+    // Assess: the same DPU-hours and cost fields as a SQL workgroup's.
+    expect(report.rows).toEqual([
+      expect.objectContaining({ workgroup, period: '2026-11-29', dpuHours: 6, costUsd: 2.1 }),
+    ]);
+    const dimensions = { WorkGroup: workgroup };
+    expect(cloudWatch.metrics.sum('AthenaCostMonitor', 'SparkDpuHours', dimensions)).toBe(6);
+    expect(cloudWatch.metrics.sum('AthenaCostMonitor', 'DpuHours', dimensions)).toBe(6);
+    expect(cloudWatch.metrics.sum('AthenaCostMonitor', 'SessionCount', dimensions)).toBe(1);
+    expect(cloudWatch.metrics.sum('AthenaCostMonitor', 'CostUsd', dimensions)).toBeCloseTo(
+      6 * PRICE,
+      9,
+    );
+  });
+});
