@@ -1,4 +1,3 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import {
   isSessionEnded,
@@ -8,7 +7,12 @@ import {
   type SessionRecord,
 } from '../spark/session-accounting.js';
 import { periodKeysFor } from '../usage/period-keys.js';
-import { batchGetAll, type Item, queryPartition } from './dynamodb-toolkit.js';
+import {
+  batchGetAll,
+  type Item,
+  queryPartition,
+  transactionUnlessFirstConditionFails,
+} from './dynamodb-toolkit.js';
 import type {
   ActiveSessionRef,
   SessionCommit,
@@ -124,19 +128,11 @@ export class DynamoDbSessionStore implements SessionStore {
         },
       },
     };
-    try {
-      await this.documents.send(
+    return transactionUnlessFirstConditionFails(
+      this.documents.send(
         new TransactWriteCommand({ TransactItems: [recordPut, ...counters, registry, ofDay] }),
-      );
-      return true;
-    } catch (error) {
-      if (
-        error instanceof TransactionCanceledException &&
-        error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
-      )
-        return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async list(listing: SessionListing): Promise<SessionRecord[]> {

@@ -1,4 +1,8 @@
-import { type AttributeValue, ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   BatchWriteCommand,
@@ -157,6 +161,27 @@ export async function conditionalWrite(write: Promise<unknown>): Promise<boolean
     throw error;
   }
 }
+/**
+ * Awaits a transaction whose first action is a conditional write: true when it committed, false
+ * when that condition did not hold (another writer moved the item on); any other failure,
+ * conflicts included, is thrown.
+ */
+export async function transactionUnlessFirstConditionFails(
+  write: Promise<unknown>,
+): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (error) {
+    if (
+      error instanceof TransactionCanceledException &&
+      error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
+    )
+      return false;
+    throw error;
+  }
+}
+
 /** A number attribute, refusing what DynamoDB cannot store exactly (NaN, Infinity). */
 export const number = (value: number): AttributeValue => {
   if (!Number.isFinite(value)) throw new RangeError(`not a finite number: ${value}`);
