@@ -26,6 +26,13 @@ export interface RecordSparkSessionsDependencies {
   /** The sweep's figures as CloudWatch metrics; none when absent. */
   readonly metrics?: SparkSessionMetrics;
   readonly pricePerSparkDpuHourUsd: number;
+  /**
+   * Runs after the sweep has committed (Spark budgets): given the Spark workgroups swept, returns
+   * a failure message per workgroup it could not settle; the next sweep evaluates them again.
+   */
+  readonly afterSparkUsage?: (
+    workgroups: readonly string[],
+  ) => Promise<ReadonlyMap<string, string>>;
   readonly logger: Log;
   readonly clock?: () => Date;
 }
@@ -118,8 +125,17 @@ export function createRecordSparkSessions(
       }
     });
     await publishMetrics(deps, runs, now);
+    const swept = workgroups.map((workgroup) => workgroup.name);
+    if (deps.afterSparkUsage !== undefined && swept.length > 0) {
+      const failures = await deps.afterSparkUsage(swept);
+      for (const [workgroup, reason] of failures)
+        deps.logger.error(`Spark budget of ${workgroup} not settled; the next sweep retries`, {
+          reason,
+        });
+      failed += failures.size;
+    }
     return {
-      workgroups: workgroups.map((workgroup) => workgroup.name),
+      workgroups: swept,
       sessions: runs,
       failed: failed + runs.filter((run) => run.error !== undefined).length,
     };
