@@ -24,6 +24,8 @@ export const COMMANDS: CommandMap = {
   report: () => import('./commands/report.js'),
   reservations: () => import('./commands/reservations.js'),
   restore: () => import('./commands/restore.js'),
+  'session ui': () => import('./commands/session/ui.js'),
+  sessions: () => import('./commands/sessions.js'),
   status: () => import('./commands/status.js'),
 };
 
