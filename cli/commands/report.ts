@@ -33,7 +33,7 @@ import { writeOutput } from '../output/write-output.js';
 /** The HTML report always lists top queries: this many unless `--top` says otherwise. */
 const HTML_DEFAULT_TOP = 10;
 /** The attribution sections every HTML report has when their data is there (`--by` adds one). */
-const HTML_ATTRIBUTION_GROUPINGS: readonly string[] = ['dbt-model'];
+const HTML_ATTRIBUTION_GROUPINGS: readonly string[] = ['principal', 'dbt-model'];
 
 const got = (issue: { input: unknown }) => `, got '${String(issue.input)}'`;
 

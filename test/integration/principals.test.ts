@@ -341,31 +341,30 @@ describe('athena-cost report --by principal', () => {
         aQueryStartedEvent(idOf(second), anIamUser('ana')),
       ]),
     ).toEqual([]);
-    const result = await runCliInMemory(
-      [
-        'report',
-        '--table',
-        harness.table.name,
-        '--from',
-        '2026-11-21',
-        '--to',
-        '2026-11-21',
-        '--by',
-        'principal',
-        '--workgroup',
-        workgroup,
-        '--format',
-        'json',
-      ],
-      {
-        env: {
-          AWS_ENDPOINT_URL_DYNAMODB: harness.table.endpoint,
-          AWS_REGION: 'us-east-1',
-          AWS_ACCESS_KEY_ID: 'local',
-          AWS_SECRET_ACCESS_KEY: 'local',
+    const report = (args: readonly string[]) =>
+      runCliInMemory(
+        [
+          'report',
+          '--table',
+          harness.table.name,
+          '--from',
+          '2026-11-21',
+          '--to',
+          '2026-11-21',
+          '--workgroup',
+          workgroup,
+          ...args,
+        ],
+        {
+          env: {
+            AWS_ENDPOINT_URL_DYNAMODB: harness.table.endpoint,
+            AWS_REGION: 'us-east-1',
+            AWS_ACCESS_KEY_ID: 'local',
+            AWS_SECRET_ACCESS_KEY: 'local',
+          },
         },
-      },
-    );
+      );
+    const result = await report(['--by', 'principal', '--format', 'json']);
     expect(result.code, result.stderr).toBe(0);
     const rows = (
       JSON.parse(result.stdout) as { rows: { key: string; value: string; queries: number }[] }
@@ -375,5 +374,11 @@ describe('athena-cost report --by principal', () => {
       ['principal', 'user/ana', 1],
       ['principal', 'unknown', 1],
     ]);
+    // The range's HTML page has the Top principals section, since the range has principals.
+    const html = await report(['--format', 'html']);
+    expect(html.code, html.stderr).toBe(0);
+    expect(html.stdout).toMatch(
+      />Top principals<\/h2>[\s\S]*data-value="role\/dbt-runner"[\s\S]*data-value="unknown"/,
+    );
   });
 });
