@@ -10,7 +10,10 @@ import type { MetricPoint } from './usage-metrics.js';
 /** PutMetricData takes at most 1,000 datums per call. */
 const MAX_DATUMS_PER_CALL = 1_000;
 
-/** Publishes metric points with PutMetricData, dimension WorkGroup, as few calls as possible. */
+/**
+ * Publishes metric points with PutMetricData, dimension WorkGroup (or Principal), as few calls as
+ * possible.
+ */
 export class CloudWatchMetricsPublisher implements MetricsPublisher {
   constructor(
     private readonly cloudWatch: CloudWatchClient,
@@ -29,7 +32,10 @@ export class CloudWatchMetricsPublisher implements MetricsPublisher {
 function toDatum(point: MetricPoint): MetricDatum {
   const base = {
     MetricName: point.name,
-    Dimensions: [{ Name: 'WorkGroup', Value: point.workgroup }],
+    Dimensions:
+      point.principal === undefined
+        ? [{ Name: 'WorkGroup', Value: point.workgroup }]
+        : [{ Name: 'Principal', Value: point.principal }],
     Unit: point.unit,
     Timestamp: point.timestamp,
   };

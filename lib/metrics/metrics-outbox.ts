@@ -1,3 +1,4 @@
+import { type PrincipalDelta, principalMetricsOfDelta } from './principal-metrics.js';
 import { type MetricPoint, type UsageDelta, usageMetricsOfDelta } from './usage-metrics.js';
 
 /**
@@ -21,6 +22,8 @@ export interface OutboxEntry {
   readonly committedAt: Date;
   readonly deltas: readonly UsageDelta[];
   readonly counts: readonly OutboxCount[];
+  /** Per-principal DpuHours and CostUsd (with `attributePrincipals`; a move's are +/-). */
+  readonly principals?: readonly PrincipalDelta[] | undefined;
   /** The entry's item. */
   readonly key: { readonly pk: string; readonly sk: string };
 }
@@ -69,5 +72,8 @@ export const metricPointsOfEntries = (entries: readonly OutboxEntry[]): MetricPo
         timestamp: entry.committedAt,
         value: { kind: 'value', value: count.value },
       }),
+    ),
+    ...(entry.principals ?? []).flatMap((delta) =>
+      principalMetricsOfDelta(delta, entry.committedAt),
     ),
   ]);

@@ -4,10 +4,16 @@ import { totalsOf, type UsageTotals } from '../usage/usage-totals.js';
 
 export type MetricUnit = 'Count' | 'Bytes' | 'Milliseconds' | 'None' | 'Percent';
 
-/** One metric value for a workgroup: a plain value or a statistic set over several queries. */
+/**
+ * One metric value for a workgroup (or, for the per-principal metrics, a principal): a plain value
+ * or a statistic set over several queries.
+ */
 export interface MetricPoint {
   readonly name: string;
+  /** The `WorkGroup` dimension; empty on a per-principal point. */
   readonly workgroup: string;
+  /** The `Principal` dimension, instead of `WorkGroup`: per-principal DpuHours and CostUsd. */
+  readonly principal?: string | undefined;
   readonly unit: MetricUnit;
   readonly timestamp: Date;
   readonly value:

@@ -1,5 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { MetricsOutbox, OutboxCount, OutboxEntry } from '../metrics/metrics-outbox.js';
+import type { PrincipalDelta } from '../metrics/principal-metrics.js';
 import type { StatisticSet, UsageDelta } from '../metrics/usage-metrics.js';
 import { DELTA_COUNTS, DELTA_STATISTICS, DynamoDbOutboxMarker } from './dynamodb-metrics-outbox.js';
 import { queryAll } from './dynamodb-toolkit.js';
@@ -52,15 +53,31 @@ function entryOf(item: Record<string, unknown>): OutboxEntry | undefined {
     return undefined;
   const deltas = Array.isArray(item.deltas) ? item.deltas.map(deltaOf) : [undefined];
   const counts = Array.isArray(item.counts) ? item.counts.map(countOf) : [];
-  if (deltas.some((delta) => delta === undefined) || counts.some((count) => count === undefined))
+  const principals = Array.isArray(item.principals) ? item.principals.map(principalOf) : [];
+  if (
+    deltas.some((delta) => delta === undefined) ||
+    counts.some((count) => count === undefined) ||
+    principals.some((delta) => delta === undefined)
+  )
     return undefined;
   return {
     id: sk.slice(sk.lastIndexOf('#') + 1),
     committedAt: new Date(committedAt),
     deltas: deltas as UsageDelta[],
     counts: counts as OutboxCount[],
+    ...(principals.length > 0 ? { principals: principals as PrincipalDelta[] } : {}),
     key: { pk, sk },
   };
+}
+
+function principalOf(value: unknown): PrincipalDelta | undefined {
+  if (!isRecord(value)) return undefined;
+  const { principal, dpuMillis, costNanoUsd } = value;
+  return typeof principal === 'string' &&
+    typeof dpuMillis === 'number' &&
+    typeof costNanoUsd === 'number'
+    ? { principal, dpuMillis, costNanoUsd }
+    : undefined;
 }
 
 function countOf(value: unknown): OutboxCount | undefined {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { OutboxCount, OutboxEntry, OutboxMarker } from '../metrics/metrics-outbox.js';
+import type { PrincipalDelta } from '../metrics/principal-metrics.js';
 import type { UsageDelta } from '../metrics/usage-metrics.js';
 import { batchDeleteAll, number } from './dynamodb-toolkit.js';
 import { TableKeys } from './table-keys.js';
@@ -55,6 +56,7 @@ export function outboxWrite(
   committedAt: Date,
   deltas: readonly UsageDelta[],
   counts: readonly OutboxCount[] = [],
+  principals: readonly PrincipalDelta[] = [],
 ): OutboxWrite {
   const id = randomUUID().replaceAll('-', '');
   const key = TableKeys.outboxEntry(id, committedAt);
@@ -77,7 +79,28 @@ export function outboxWrite(
       })),
     };
   }
-  return { entry: { id, committedAt, deltas, counts, key }, item };
+  if (principals.length > 0) {
+    item.principals = {
+      L: principals.map((delta) => ({
+        M: {
+          principal: { S: delta.principal },
+          dpuMillis: number(delta.dpuMillis),
+          costNanoUsd: number(delta.costNanoUsd),
+        },
+      })),
+    };
+  }
+  return {
+    entry: {
+      id,
+      committedAt,
+      deltas,
+      counts,
+      ...(principals.length > 0 ? { principals } : {}),
+      key,
+    },
+    item,
+  };
 }
 
 export const DELTA_COUNTS = [

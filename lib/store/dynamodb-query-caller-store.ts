@@ -10,7 +10,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { backoffMs, type Sleep, sleep } from '../async/backoff.js';
 import { mapWithConcurrency } from '../async/map-with-concurrency.js';
 import { describeError } from '../errors/describe-error.js';
-import { type QueryCaller, UNKNOWN_PRINCIPAL } from '../usage/query-principal.js';
+import { movedFromUnknown } from '../metrics/principal-metrics.js';
+import { PRINCIPAL_KEY, type QueryCaller, UNKNOWN_PRINCIPAL } from '../usage/query-principal.js';
 import type { QueryUsage } from '../usage/query-usage.js';
 import { totalsOf } from '../usage/usage-totals.js';
 import { AttributionValueCap, DEFAULT_ATTRIBUTION_VALUES_PER_DAY } from './attribution-cap.js';
@@ -20,6 +21,7 @@ import {
   registryAdditionWrites,
   string,
 } from './dynamodb-counter-writes.js';
+import { outboxWrite } from './dynamodb-metrics-outbox.js';
 import { recordedUsageOf, waitingCallerUpdate } from './dynamodb-query-items.js';
 import type {
   AttributeCallersResult,
@@ -59,7 +61,8 @@ export interface DynamoDbQueryCallerStoreOptions {
  * - when the record is there, the update fails and returns it: a record counted under `unknown`
  *   has its usage moved to the caller in one transaction conditioned on its `principal` still
  *   being `unknown`, so a duplicate or concurrent delivery finds the condition false and counts
- *   nothing again.
+ *   nothing again. The move's metrics (Principal DpuHours and CostUsd, down for `unknown`, up for
+ *   the caller) are an outbox entry of the same transaction, published by the outbox sweep.
  */
 export class DynamoDbQueryCallerStore implements QueryCallerStore {
   private readonly now: () => Date;
@@ -167,6 +170,11 @@ export class DynamoDbQueryCallerStore implements QueryCallerStore {
         ...attributionCounterWrites(this.options.tableName, sharesOf(from), nowIso, -1),
         ...attributionCounterWrites(this.options.tableName, sharesOf(into), nowIso),
       ];
+      // The metrics move too (unknown down, the principal up): an outbox entry committed with
+      // the counters, which the outbox sweep publishes.
+      const counted = plan.countedValue(into, PRINCIPAL_KEY, caller.principal);
+      const outbox = outboxWrite(now, [], [], movedFromUnknown(usage, counted));
+      items.push({ Put: { TableName: this.options.tableName, Item: outbox.item } });
       const additionsFrom = items.length;
       items.push(...registryAdditionWrites(this.options.tableName, plan.additions, now));
       try {

@@ -8,8 +8,9 @@ import { backoffMs, type Sleep, sleep } from '../async/backoff.js';
 import { mapWithConcurrency } from '../async/map-with-concurrency.js';
 import { describeError } from '../errors/describe-error.js';
 import type { OutboxEntry } from '../metrics/metrics-outbox.js';
+import { principalDeltasOf } from '../metrics/principal-metrics.js';
 import { usageDeltasOf } from '../metrics/usage-metrics.js';
-import { type QueryCaller, UNKNOWN_PRINCIPAL } from '../usage/query-principal.js';
+import { PRINCIPAL_KEY, type QueryCaller, UNKNOWN_PRINCIPAL } from '../usage/query-principal.js';
 import type { QueryUsage } from '../usage/query-usage.js';
 import { totalsOf } from '../usage/usage-totals.js';
 import {
@@ -256,7 +257,16 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
     );
     const additions = registryAdditionWrites(tableName, plan.additions, now);
     // The transaction's usage deltas: owed to CloudWatch from the moment the counters commit.
-    const outbox = outboxWrite(now, usageDeltasOf(group));
+    const outbox = outboxWrite(
+      now,
+      usageDeltasOf(group),
+      [],
+      principalDeltasOf(group, (usage) =>
+        usage.attribution.principal === undefined
+          ? undefined
+          : plan.countedValue(usage, PRINCIPAL_KEY, usage.attribution.principal),
+      ),
+    );
     const items = [
       ...puts,
       ...counters,

@@ -2,6 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { QueryExecution } from '@aws-sdk/client-athena';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCloudWatchClient } from '../../lib/aws/clients.js';
+import { CloudWatchMetricsPublisher } from '../../lib/metrics/cloudwatch-metrics-publisher.js';
+import { metricPointsOfEntries } from '../../lib/metrics/metrics-outbox.js';
+import { DynamoDbMetricsOutbox } from '../../lib/store/dynamodb-metrics-outbox-sweep.js';
 import { DynamoDbQueryCallerStore } from '../../lib/store/dynamodb-query-caller-store.js';
 import { DynamoDbQueryRecordStore } from '../../lib/store/dynamodb-query-record-store.js';
 import { DynamoDbRecordedQueryIndex } from '../../lib/store/dynamodb-recorded-query-index.js';
@@ -22,6 +26,7 @@ const WEEK = '2026-W48';
 const MONTH = '2026-11';
 /** A small cap, so that a test reaches it. */
 const CAP = 3;
+const NAMESPACE = 'AthenaCostMonitor';
 const PRICING = { pricePerDpuHourUsd: 0.3, pricePerTbScannedUsd: 5 };
 let harness: IngestHarness;
 
@@ -271,6 +276,41 @@ describe('the join of a query with its CloudTrail caller', () => {
     const counters = await principalCounters(workgroup, `day#${DAY}`);
     expect(counters.get('role/etl')).toMatchObject({ queries: 10 });
     expect(counters.get('unknown')).toMatchObject({ queries: 0, dpuMillis: 0 });
+  });
+
+  it('publishes DpuHours and CostUsd per principal: unknown when recorded, moved by the outbox entry the move commits', async () => {
+    // Prepare
+    const workgroup = aWorkgroup();
+    const role = `metrics-${randomUUID().slice(0, 8)}`;
+    const execution = aQueryExecution({ workgroup, engineMs: 90_000, dpuCount: 8 });
+    harness.addExecutions([execution]);
+    const dpuHours = (8 * 90_000) / 3_600_000;
+    const sum = (name: string, principal: string) =>
+      harness.cloudWatch.metrics.sum(NAMESPACE, name, { Principal: principal });
+    const unknownBefore = sum('DpuHours', 'unknown');
+    // Act: the query, then its caller; then the outbox sweep publishes what is left over.
+    expect(await harness.deliver(eventsFor([execution]))).toEqual([]);
+    const unknownRecorded = sum('DpuHours', 'unknown');
+    expect(
+      await harness.deliver([aQueryStartedEvent(idOf(execution), anAssumedRole(role))]),
+    ).toEqual([]);
+    const outbox = new DynamoDbMetricsOutbox(harness.table.documents, harness.table.name);
+    const leftovers = (await outbox.leftovers(new Date(Date.now() + 60_000))).filter((entry) =>
+      entry.principals?.some((delta) => delta.principal === `role/${role}`),
+    );
+    await new CloudWatchMetricsPublisher(createCloudWatchClient(), NAMESPACE).publish(
+      metricPointsOfEntries(leftovers),
+    );
+    await outbox.markPublished(leftovers);
+    // Assess
+    expect(unknownRecorded - unknownBefore).toBeCloseTo(dpuHours, 9);
+    expect(leftovers).toHaveLength(1);
+    expect(sum('DpuHours', `role/${role}`)).toBeCloseTo(dpuHours, 9);
+    expect(sum('CostUsd', `role/${role}`)).toBeCloseTo(dpuHours * 0.3, 9);
+    expect(sum('DpuHours', 'unknown')).toBeCloseTo(unknownBefore, 9);
+    expect(
+      harness.cloudWatch.metrics.sum(NAMESPACE, 'DpuHours', { WorkGroup: workgroup }),
+    ).toBeCloseTo(dpuHours, 9);
   });
 
   it('keeps a caller of a query never recorded waiting, invisible to reports and to reconciliation', async () => {

@@ -1,0 +1,54 @@
+import { dpuHoursFromMillis, usdFromNano } from '../usage/pricing.js';
+import { UNKNOWN_PRINCIPAL } from '../usage/query-principal.js';
+import type { QueryUsage } from '../usage/query-usage.js';
+import type { MetricPoint } from './usage-metrics.js';
+
+/**
+ * What queries add to (or a move takes from) one principal's metrics: `DpuHours` and `CostUsd`
+ * with the one dimension `Principal`, the value as counted (`(other)` past the cap, `unknown`
+ * until CloudTrail names the caller). Kept in the metrics outbox like the usage deltas.
+ */
+export interface PrincipalDelta {
+  readonly principal: string;
+  readonly dpuMillis: number;
+  readonly costNanoUsd: number;
+}
+
+/** The principal deltas of recorded queries, by the principal each is counted under. */
+export function principalDeltasOf(
+  usages: readonly QueryUsage[],
+  countedPrincipal: (usage: QueryUsage) => string | undefined,
+): PrincipalDelta[] {
+  const sums = new Map<string, { dpuMillis: number; costNanoUsd: number }>();
+  for (const usage of usages) {
+    const principal = countedPrincipal(usage);
+    if (principal === undefined) continue;
+    const sum = sums.get(principal) ?? { dpuMillis: 0, costNanoUsd: 0 };
+    sum.dpuMillis += usage.dpuMillis;
+    sum.costNanoUsd += usage.costNanoUsd;
+    sums.set(principal, sum);
+  }
+  return [...sums].map(([principal, sum]) => ({ principal, ...sum }));
+}
+
+/** A query's usage moving from `unknown` to the principal it is now counted under. */
+export const movedFromUnknown = (usage: QueryUsage, into: string): PrincipalDelta[] => [
+  { principal: UNKNOWN_PRINCIPAL, dpuMillis: -usage.dpuMillis, costNanoUsd: -usage.costNanoUsd },
+  { principal: into, dpuMillis: usage.dpuMillis, costNanoUsd: usage.costNanoUsd },
+];
+
+/** A principal delta as its two metric points. */
+export function principalMetricsOfDelta(delta: PrincipalDelta, timestamp: Date): MetricPoint[] {
+  const point = (name: string, value: number): MetricPoint => ({
+    name,
+    workgroup: '',
+    principal: delta.principal,
+    unit: 'None',
+    timestamp,
+    value: { kind: 'value', value },
+  });
+  return [
+    point('DpuHours', dpuHoursFromMillis(delta.dpuMillis)),
+    point('CostUsd', usdFromNano(delta.costNanoUsd)),
+  ];
+}
