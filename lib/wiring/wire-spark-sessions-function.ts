@@ -13,6 +13,7 @@ import { CloudWatchSparkSessionMetrics } from '../metrics/cloudwatch-spark-sessi
 import {
   createRecordSparkSessions,
   type RecordSparkSessions,
+  type RecordSparkSessionsDependencies,
 } from '../spark/record-spark-sessions.js';
 import type { SparkConfig } from '../spark/spark-config.js';
 import { DynamoDbSessionStore } from '../store/dynamodb-session-store.js';
@@ -25,6 +26,8 @@ export interface SparkSessionsWiring {
   readonly documents: DynamoDBDocumentClient;
   readonly logger: Log;
   readonly clock?: () => Date;
+  /** What runs once per sweep after its commits (Spark budgets). */
+  readonly afterSparkUsage?: RecordSparkSessionsDependencies['afterSparkUsage'];
 }
 
 /** The Spark sweep over the given clients (the spark-sessions function, tests, local mode). */
@@ -36,6 +39,7 @@ export function wireRecordSparkSessions(wiring: SparkSessionsWiring): RecordSpar
     pricePerSparkDpuHourUsd: wiring.sparkConfig.pricePerSparkDpuHourUsd,
     logger: wiring.logger,
     ...(wiring.clock === undefined ? {} : { clock: wiring.clock }),
+    ...(wiring.afterSparkUsage === undefined ? {} : { afterSparkUsage: wiring.afterSparkUsage }),
   });
 }
 

@@ -660,6 +660,13 @@ describe('sls package (offline, no credentials)', () => {
         `SEARCH('{AthenaCostMonitor,CapacityReservation} MetricName=\\"${metric}\\"', 'Sum', 3600)`,
       );
     expect(rendered).toContain('MetricName=\\"ReservationUtilizationPercent\\"');
+    for (const metric of ['SparkDpuHours', 'SessionCount'])
+      expect(rendered).toContain(
+        `SEARCH('{AthenaCostMonitor,WorkGroup} MetricName=\\"${metric}\\"', 'Sum', 3600)`,
+      );
+    expect(variables).toMatchObject({
+      SparkSessionsFunctionName: ref('SparkSessionsLambdaFunction'),
+    });
     expect(rendered).toContain('[ "AthenaCostMonitor", "ReconciledQueries"');
     expect(variables).toMatchObject({ ReconcileFunctionName: ref('ReconcileLambdaFunction') });
     // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax

@@ -40,8 +40,11 @@ let sweep: RecordSparkSessions;
 let workgroupCounter = 0;
 
 /** A second sweep over its own clients: what a concurrent or retried invocation is. */
-function wireSweep(): RecordSparkSessions {
+function wireSweep(
+  afterSparkUsage?: (workgroups: readonly string[]) => Promise<ReadonlyMap<string, string>>,
+): RecordSparkSessions {
   return wireRecordSparkSessions({
+    ...(afterSparkUsage === undefined ? {} : { afterSparkUsage }),
     config,
     sparkConfig: { pricePerSparkDpuHourUsd: PRICE },
     athena: new AthenaClient({ endpoint: athena.endpoint, region: 'us-east-1', credentials }),
@@ -277,5 +280,28 @@ describe('Spark session accounting', () => {
       6 * PRICE,
       9,
     );
+  });
+
+  it('hands the swept Spark workgroups to the budget hook after committing, counting its failures', async () => {
+    // Prepare
+    now = new Date('2026-11-28T10:00:00Z');
+    athena.account.sessions.startSession({
+      SessionId: `${workgroup}-b`,
+      WorkGroup: workgroup,
+      dpus: 2,
+    });
+    const seen: { workgroups: readonly string[]; dpuMillis: unknown }[] = [];
+    const withBudgets = wireSweep(async (workgroups) => {
+      seen.push({ workgroups, dpuMillis: (await counter('day', '2026-11-28')).dpuMillis });
+      return new Map([[workgroup, 'UpdateWorkGroup failed']]);
+    });
+    // Act
+    now = new Date('2026-11-28T11:00:00Z');
+    const result = await withBudgets({ athenaArnPrefix: ARN_PREFIX });
+    // Assess: the hook saw this sweep's usage already in the counters.
+    expect(seen).toHaveLength(1);
+    expect(seen[0]?.workgroups).toContain(workgroup);
+    expect(seen[0]?.dpuMillis).toBe(2 * 60 * MINUTE);
+    expect(result.failed).toBe(1);
   });
 });
