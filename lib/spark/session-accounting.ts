@@ -103,6 +103,12 @@ export interface SessionAccounting {
   readonly notes: readonly string[];
 }
 
+/**
+ * The longest span a sweep spreads a growth over: 31 days make at most 32 day, 6 week and
+ * 2 month increments, under half of a transaction's 100 actions.
+ */
+export const MAX_SPREAD_DAYS = 31;
+
 /** Spark DPU-milliseconds at the Spark DPU-hour price, in whole nano-dollars. */
 export const sparkCostNanoUsd = (dpuMillis: number, pricePerSparkDpuHourUsd: number): number =>
   Math.round((dpuMillis * pricePerSparkDpuHourUsd * NANO_USD_PER_USD) / MILLIS_PER_HOUR);
@@ -133,10 +139,14 @@ export function accountSession(input: {
   }
   const growth = seen - previous;
   const end = Math.min(now.getTime(), observed.endedAt?.getTime() ?? now.getTime());
-  const start =
+  // At most MAX_SPREAD_DAYS of days, so one session's transaction stays far below DynamoDB's 100
+  // actions (a session first seen weeks after it started puts its older use on the first day).
+  const start = Math.max(
     record === undefined
       ? (observed.startedAt?.getTime() ?? end)
-      : Math.min(Date.parse(record.observedAt), end);
+      : Math.min(Date.parse(record.observedAt), end),
+    end - MAX_SPREAD_DAYS * DAY_MS,
+  );
   const byDay = spreadOverDays(growth, start, end);
   const firstSeen = record === undefined;
   const startDay = periodKeysFor(observed.startedAt ?? now).day;

@@ -143,6 +143,28 @@ describe('accountSession', () => {
       ['2026-12-01', 2 * HOUR],
     ]);
   });
+
+  it('spreads a session first seen long after its start over the last 31 days at most', () => {
+    // Act: started 100 days before it was first seen, 100 DPU-hours so far.
+    const result = accountSession({
+      record: undefined,
+      observed: observed({
+        dpuMillis: 100 * HOUR,
+        startedAt: new Date('2026-08-22T00:00:00Z'),
+      }),
+      now: new Date('2026-11-30T00:00:00Z'),
+      pricePerSparkDpuHourUsd: PRICE,
+    });
+    // Assess
+    const days = result.increments.filter((increment) => increment.period === 'day');
+    expect(days).toHaveLength(32); // 31 days of use, plus the start day's session count
+    expect(result.increments.length).toBeLessThan(100);
+    expect(days.reduce((sum, day) => sum + day.dpuMillis, 0)).toBe(100 * HOUR);
+    expect(days.find((day) => day.key === '2026-08-22')).toMatchObject({
+      dpuMillis: 0,
+      sessions: 1,
+    });
+  });
 });
 
 describe('spreadOverDays', () => {
