@@ -9,6 +9,12 @@ import {
   type Threshold,
   type ThresholdAction,
 } from '../lib/budgets/budget.js';
+import {
+  RESERVATION_NAME,
+  type ReservationBudget,
+  ReservationBudgetSchema,
+  type ReservationThresholdAction,
+} from '../lib/budgets/reservation-budget.js';
 import { BYTE_UNIT_NAMES, parseBytes } from '../lib/format/parse-bytes.js';
 import { PERIODS } from '../lib/usage/period-keys.js';
 import { SNS_TOPIC_ARN } from './aws-services.js';
@@ -43,6 +49,12 @@ export const alertsTopicArnFlag = snsTopicArn.optional();
 export const workgroupFlag = text('must be an Athena workgroup name').regex(WORKGROUP_NAME, {
   error: (issue) =>
     `must be an Athena workgroup name (1 to 128 of a-z, A-Z, 0-9, '.', '_', '-'), got '${String(issue.input)}'`,
+});
+
+/** `--reservation`, checked against Athena's naming rules for capacity reservations. */
+export const reservationFlag = text('must be a capacity reservation name').regex(RESERVATION_NAME, {
+  error: (issue) =>
+    `must be a capacity reservation name (1 to 128 of a-z, A-Z, 0-9, '.', '_', '-'), got '${String(issue.input)}'`,
 });
 
 /** A number as the user typed it: digits, a decimal point and an exponent; no sign, no hex. */
@@ -152,11 +164,15 @@ const period = z.enum(PERIODS, {
 /**
  * Where a `budget set` option's value goes: the budget field it becomes (whose validation
  * messages are then reported under the option's name), or the action of the thresholds whose
- * percentages it gives. Options with neither steer the command only.
+ * percentages it gives; for a workgroup budget (`field`, `threshold`), a reservation budget
+ * (`reservationField`, `reservationThreshold`) or both. An option that names a target of one
+ * kind only is refused with the other. Options with none steer the command only.
  */
 interface BudgetTarget {
   readonly field?: Exclude<keyof Budget, 'thresholds' | 'updatedAt'>;
   readonly threshold?: ThresholdAction;
+  readonly reservationField?: Exclude<keyof ReservationBudget, 'thresholds' | 'updatedAt'>;
+  readonly reservationThreshold?: ReservationThresholdAction;
 }
 
 type BudgetOptionDeclaration = OptionDeclaration & BudgetTarget;
@@ -171,16 +187,25 @@ type BudgetOptionDeclaration = OptionDeclaration & BudgetTarget;
  * `schema` (the value as typed → its value; messages follow the flag name); `required: true` if
  * it must be given; `field` when the value is a budget field (add the field to `Budget` and its
  * schema in lib/budgets/budget.ts, where the bounds live) or `threshold` when it gives the
- * percentages of thresholds of an action. The command reads it as `context.flags.<camelCase>`.
+ * percentages of thresholds of an action; `reservationField` / `reservationThreshold` likewise
+ * for a reservation budget (lib/budgets/reservation-budget.ts; its DPU bounds live in budget.ts).
+ * The command reads it as `context.flags.<camelCase>`.
  */
 export const BUDGET_SET_OPTIONS = {
   workgroup: {
     type: 'string',
     valueName: 'WG',
-    description: 'Athena workgroup',
-    required: true,
+    description: 'Athena workgroup (or --reservation)',
     schema: workgroupFlag,
     field: 'workgroup',
+  },
+  reservation: {
+    type: 'string',
+    valueName: 'NAME',
+    description:
+      'Capacity reservation instead: limits what it bills (allocated DPU-hours, their cost)',
+    schema: reservationFlag,
+    reservationField: 'reservation',
   },
   period: {
     type: 'string',
@@ -189,20 +214,23 @@ export const BUDGET_SET_OPTIONS = {
     required: true,
     schema: period,
     field: 'period',
+    reservationField: 'period',
   },
   'limit-dpu-hours': {
     type: 'string',
     valueName: 'N',
-    description: 'DPU-hours the workgroup may use per period',
+    description: 'DPU-hours the workgroup may use (a reservation: allocate) per period',
     schema: positiveNumber('10'),
     field: 'limitDpuHours',
+    reservationField: 'limitDpuHours',
   },
   'limit-usd': {
     type: 'string',
     valueName: 'N',
-    description: 'Also limit the estimated cost',
+    description: 'Also limit the estimated cost (a reservation: its billed cost)',
     schema: positiveNumber('25'),
     field: 'limitUsd',
+    reservationField: 'limitUsd',
   },
   'limit-bytes': {
     type: 'string',
@@ -217,6 +245,7 @@ export const BUDGET_SET_OPTIONS = {
     description: 'Percentages that alert, e.g. 50,80 (one CloudWatch alarm each)',
     schema: percentList,
     threshold: 'notify',
+    reservationThreshold: 'notify',
   },
   'throttle-at': {
     type: 'string',
@@ -253,15 +282,37 @@ export const BUDGET_SET_OPTIONS = {
     schema: percent('120'),
     threshold: 'disable-now',
   },
+  'scale-down-at': {
+    type: 'string',
+    valueName: 'P',
+    description: 'Percentage that scales the reservation down (UpdateCapacityReservation)',
+    schema: percent('90'),
+    reservationThreshold: 'scale-down',
+  },
+  'scale-down-dpus': {
+    type: 'string',
+    valueName: 'N',
+    description: 'TargetDpus a scale-down requests: a multiple of 4, at least 4; never raises',
+    schema: dpuCount,
+    reservationField: 'scaleDownDpus',
+  },
+  'override-autoscaler': {
+    type: 'boolean',
+    description:
+      'Scale down even when the target changed since the last look (operator, auto-scaler)',
+    reservationField: 'overrideAutoscaler',
+  },
   'dry-run': {
     type: 'boolean',
     description: 'Budget in dry run: record and alert what would be done, change nothing',
     field: 'dryRun',
+    reservationField: 'dryRun',
   },
   protected: {
     type: 'boolean',
-    description: 'Never act on the workgroup: every threshold only notifies',
+    description: 'Never act on the workgroup (or reservation): every threshold only notifies',
     field: 'protected',
+    reservationField: 'protected',
   },
   'enforce-workgroup-config': {
     type: 'boolean',
@@ -292,7 +343,7 @@ export const BUDGET_SET_OPTIONS = {
   },
   'skip-workgroup-check': {
     type: 'boolean',
-    description: 'Do not ask Athena whether the workgroup exists (offline setups)',
+    description: 'Do not ask Athena whether the workgroup or reservation exists (offline setups)',
   },
   'skip-alarms': {
     type: 'boolean',
@@ -318,7 +369,12 @@ export const BUDGET_SET_COMMAND_OPTIONS = commandOptions(BUDGET_SET_OPTIONS);
 export const BUDGET_SET_SYNOPSIS = `athena-cost budget set ${synopsisOf(
   BUDGET_SET_OPTIONS,
   (declaration) => 'field' in declaration || 'threshold' in declaration,
-)} [options]`;
+)} [options]
+       athena-cost budget set ${synopsisOf(
+         BUDGET_SET_OPTIONS,
+         (declaration) =>
+           'reservationField' in declaration || 'reservationThreshold' in declaration,
+       )} [options]`;
 
 /** A budget needs at least one of these. */
 const LIMITS = [
@@ -336,8 +392,75 @@ const THROTTLE_SETTINGS = [
 const optionValue = (options: BudgetSetOptions, flag: BudgetSetFlag): unknown =>
   (options as Readonly<Record<string, unknown>>)[camelCase(flag)];
 
+/** Whether an option was given: a switch turned on, a value other than its default. */
+function given(options: BudgetSetOptions, flag: BudgetSetFlag): boolean {
+  const value = optionValue(options, flag);
+  const declaration: BudgetOptionDeclaration = BUDGET_SET_OPTIONS[flag];
+  if (declaration.type === 'boolean') return value === true;
+  return value !== undefined && !('default' in declaration && value === declaration.default);
+}
+
+const forWorkgroups = (declaration: BudgetTarget) =>
+  declaration.field !== undefined || declaration.threshold !== undefined;
+const forReservations = (declaration: BudgetTarget) =>
+  declaration.reservationField !== undefined || declaration.reservationThreshold !== undefined;
+
 /** The options of `budget set`, from parseArgs' values to {@link BudgetSetOptions}. */
 export const BudgetSetFlags = optionsSchema(BUDGET_SET_OPTIONS).superRefine((options, context) => {
+  const reservation = options.reservation !== undefined;
+  if (options.workgroup === undefined && !reservation) {
+    context.addIssue({
+      code: 'custom',
+      path: ['workgroup'],
+      message:
+        'is required unless --reservation NAME is given: a budget is on a workgroup or a reservation',
+    });
+  }
+  if (options.workgroup !== undefined && reservation) {
+    context.addIssue({
+      code: 'custom',
+      path: ['reservation'],
+      message:
+        'cannot be combined with --workgroup: a budget is on one workgroup or one reservation',
+    });
+    return;
+  }
+  // An option of the other kind of budget would be silently ignored: refuse it instead.
+  for (const [flag, declaration] of entries) {
+    if (!given(options, flag) || flag === 'workgroup' || flag === 'reservation') continue;
+    if (reservation && forWorkgroups(declaration) && !forReservations(declaration)) {
+      context.addIssue({
+        code: 'custom',
+        path: [flag],
+        message: 'applies to workgroup budgets only, not with --reservation',
+      });
+    }
+    if (!reservation && forReservations(declaration) && !forWorkgroups(declaration)) {
+      context.addIssue({
+        code: 'custom',
+        path: [flag],
+        message: 'applies to reservation budgets only (--reservation NAME)',
+      });
+    }
+  }
+  if (reservation) {
+    if (options.limitDpuHours === undefined && options.limitUsd === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['limit-dpu-hours'],
+        message:
+          'is required unless --limit-usd is given: a reservation budget needs at least one limit',
+      });
+    }
+    if (options.scaleDownAt !== undefined && options.scaleDownDpus === undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['scale-down-at'],
+        message: 'needs --scale-down-dpus N to say what TargetDpus the scale-down requests',
+      });
+    }
+    return;
+  }
   if (LIMITS.every((flag) => optionValue(options, flag) === undefined)) {
     context.addIssue({
       code: 'custom',
@@ -362,9 +485,13 @@ export const BudgetSetFlags = optionsSchema(BUDGET_SET_OPTIONS).superRefine((opt
 const entries = Object.entries(BUDGET_SET_OPTIONS) as [BudgetSetFlag, BudgetOptionDeclaration][];
 
 /** Each threshold the options ask for, with the option it comes from, in declaration order. */
-function thresholdsWithFlags(options: BudgetSetOptions) {
+function thresholdsWithFlags(
+  options: BudgetSetOptions,
+  actionOf: (declaration: BudgetTarget) => string | undefined = (declaration) =>
+    declaration.threshold,
+) {
   return entries.flatMap(([flag, declaration]) => {
-    const { threshold: action } = declaration;
+    const action = actionOf(declaration);
     const value = optionValue(options, flag);
     if (action === undefined || value === undefined) return [];
     const percents = Array.isArray(value) ? value : [value];
@@ -377,6 +504,42 @@ export function thresholdsOf(options: BudgetSetOptions): Threshold[] {
   return thresholdsWithFlags(options).map(({ threshold }) => threshold);
 }
 
+/**
+ * The input of a budget schema from the options (`fieldOf` and `actionOf` say which targets
+ * count), and how to name the option a validation issue comes from.
+ */
+function budgetInputOf(
+  options: BudgetSetOptions,
+  now: Date,
+  fieldOf: (declaration: BudgetTarget) => string | undefined,
+  actionOf: (declaration: BudgetTarget) => string | undefined,
+) {
+  const thresholds = thresholdsWithFlags(options, actionOf);
+  const input: Record<string, unknown> = {
+    thresholds: thresholds.map(({ threshold }) => threshold),
+    updatedAt: now.toISOString(),
+  };
+  const flagOfField = new Map<PropertyKey, BudgetSetFlag>();
+  for (const [flag, declaration] of entries) {
+    const field = fieldOf(declaration);
+    if (field === undefined) continue;
+    input[field] = optionValue(options, flag);
+    flagOfField.set(field, flag);
+  }
+  const describe = (issues: readonly { path: readonly PropertyKey[]; message: string }[]) =>
+    issues
+      .map((issue) => {
+        const [field, index] = issue.path;
+        const flag =
+          field === 'thresholds' && typeof index === 'number'
+            ? thresholds[index]?.flag
+            : flagOfField.get(field ?? '');
+        return `${flag === undefined ? issue.path.join('.') || 'budget' : `--${flag}`} ${issue.message}`;
+      })
+      .join('; ');
+  return { input, describe };
+}
+
 export type BuiltBudget =
   | { readonly ok: true; readonly budget: Budget }
   | { readonly ok: false; readonly message: string };
@@ -386,28 +549,58 @@ export type BuiltBudget =
  * option each problem comes from: `--throttle-max-dpu must be between 4 and 124 in steps of 4`.
  */
 export function budgetFromOptions(options: BudgetSetOptions, now: Date): BuiltBudget {
-  const thresholds = thresholdsWithFlags(options);
-  const input: Record<string, unknown> = {
-    thresholds: thresholds.map(({ threshold }) => threshold),
-    updatedAt: now.toISOString(),
-  };
-  const flagOfField = new Map<PropertyKey, BudgetSetFlag>();
-  for (const [flag, { field }] of entries) {
-    if (field === undefined) continue;
-    input[field] = optionValue(options, flag);
-    flagOfField.set(field, flag);
-  }
+  const { input, describe } = budgetInputOf(
+    options,
+    now,
+    (declaration) => declaration.field,
+    (declaration) => declaration.threshold,
+  );
   const parsed = BudgetSchema.safeParse(input);
-  if (parsed.success) return { ok: true, budget: parsed.data };
-  const problems = parsed.error.issues.map((issue) => {
-    const [field, index] = issue.path;
-    const flag =
-      field === 'thresholds' && typeof index === 'number'
-        ? thresholds[index]?.flag
-        : flagOfField.get(field ?? '');
-    return `${flag === undefined ? issue.path.join('.') || 'budget' : `--${flag}`} ${issue.message}`;
-  });
-  return { ok: false, message: problems.join('; ') };
+  return parsed.success
+    ? { ok: true, budget: parsed.data }
+    : { ok: false, message: describe(parsed.error.issues) };
+}
+
+export type BuiltReservationBudget =
+  | { readonly ok: true; readonly budget: ReservationBudget }
+  | { readonly ok: false; readonly message: string };
+
+/**
+ * Builds a reservation budget (`--reservation`) and validates it with the domain's rules
+ * (lib/budgets/reservation-budget.ts), naming the option each problem comes from:
+ * `--scale-down-dpus must be a multiple of 4 of at least 4`.
+ */
+export function reservationBudgetFromOptions(
+  options: BudgetSetOptions,
+  now: Date,
+): BuiltReservationBudget {
+  const { input, describe } = budgetInputOf(
+    options,
+    now,
+    (declaration) => declaration.reservationField,
+    (declaration) => declaration.reservationThreshold,
+  );
+  const parsed = ReservationBudgetSchema.safeParse(input);
+  return parsed.success
+    ? { ok: true, budget: parsed.data }
+    : { ok: false, message: describe(parsed.error.issues) };
+}
+
+/** Options of a reservation budget that were given but change nothing, worth a warning. */
+export function reservationBudgetWarnings(options: BudgetSetOptions): string[] {
+  const warnings: string[] = [];
+  if (options.scaleDownAt === undefined && options.scaleDownDpus !== undefined) {
+    warnings.push('--scale-down-dpus has no effect without --scale-down-at');
+  }
+  if (options.scaleDownAt === undefined && options.overrideAutoscaler) {
+    warnings.push('--override-autoscaler has no effect without --scale-down-at');
+  }
+  if (options.notifyAt === undefined && options.scaleDownAt === undefined) {
+    warnings.push(
+      'the budget has no thresholds (--notify-at, --scale-down-at): it only tracks usage',
+    );
+  }
+  return warnings;
 }
 
 /**

@@ -1,14 +1,21 @@
 import { z } from 'zod';
-import { workgroupFlag } from '../budget-flags.js';
+import { reservationFlag, workgroupFlag } from '../budget-flags.js';
 import { loadBudgetStatuses } from '../budget-statuses.js';
 import { defineCommand } from '../command.js';
 import { CliError } from '../errors.js';
-import { statusJson, statusTable, toJsonText } from '../output/budget-output.js';
+import {
+  reservationStatusJson,
+  reservationStatusTable,
+  statusJson,
+  statusTable,
+  toJsonText,
+} from '../output/budget-output.js';
+import { loadReservationBudgetStatuses } from '../reservation-budget-statuses.js';
 
 export default defineCommand({
   name: 'status',
   summary: 'Where each budget stands this period: usage, actions taken and a forecast',
-  usage: 'athena-cost status [--workgroup WG] [--format table|json]',
+  usage: 'athena-cost status [--workgroup WG | --reservation NAME] [--format table|json]',
   description: `
 For each budget, the usage of its current period (UTC) against its limits, the share used of the
 binding (tightest) one, the threshold actions recorded this period with their times, and a
@@ -16,26 +23,76 @@ forecast of the binding limit: the usage at the period end if the average rate s
 start holds, and when the limit would be reached at that rate ('—' when not within the period).
 Once the limit is crossed, the time shown is when it was (from the enforcement records), and a
 workgroup the enforcer disabled projects no further use. The forecast is a straight line: bursty
-workloads make it a rough guide.`,
+workloads make it a rough guide.
+Capacity reservation budgets follow: the reservation's allocated DPU-hours and cost this period
+(the figures of 'report --by reservation'), the share used, and its notify and scale-down actions.`,
   options: {
     workgroup: {
       type: 'string',
       valueName: 'WG',
       description: 'Only this workgroup (default: every budget)',
     },
+    reservation: {
+      type: 'string',
+      valueName: 'NAME',
+      description: 'Only this capacity reservation budget',
+    },
   },
   formats: ['table', 'json'],
   examples: ['athena-cost status', 'athena-cost status --workgroup analytics --format json'],
-  flags: z.object({ workgroup: workgroupFlag.optional() }),
+  flags: z
+    .object({ workgroup: workgroupFlag.optional(), reservation: reservationFlag.optional() })
+    .refine((flags) => flags.workgroup === undefined || flags.reservation === undefined, {
+      path: ['reservation'],
+      message: 'cannot be combined with --workgroup',
+    }),
   async run(context) {
-    const { workgroup } = context.flags;
+    const { workgroup, reservation } = context.flags;
     const at = context.now();
+    if (reservation !== undefined) {
+      const loaded = await loadReservationBudgetStatuses(
+        context.documents(),
+        context.tableName,
+        at,
+        reservation,
+      );
+      for (const entry of loaded.invalid) {
+        context.warn(
+          `the stored budget of reservation ${entry.reservation} is invalid and not enforced: ${entry.reason}`,
+        );
+      }
+      if (loaded.statuses.length === 0) {
+        throw new CliError(
+          `reservation '${reservation}' has no ${loaded.invalid.length > 0 ? 'valid ' : ''}budget`,
+          1,
+          "Run 'athena-cost budget list' to see the budgets.",
+        );
+      }
+      context.stdout.write(
+        context.format === 'json'
+          ? toJsonText({
+              at: at.toISOString(),
+              reservationBudgets: loaded.statuses.map(reservationStatusJson),
+            })
+          : reservationStatusTable(loaded.statuses),
+      );
+      return 0;
+    }
     const { statuses, invalid } = await loadBudgetStatuses(
       context.documents(),
       context.tableName,
       at,
       workgroup,
     );
+    const reservations =
+      workgroup === undefined
+        ? await loadReservationBudgetStatuses(context.documents(), context.tableName, at)
+        : { statuses: [], invalid: [] };
+    for (const entry of reservations.invalid) {
+      context.warn(
+        `the stored budget of reservation ${entry.reservation} is invalid and not enforced: ${entry.reason}`,
+      );
+    }
     for (const entry of invalid) {
       context.warn(
         `the stored budget of ${entry.workgroup} is invalid and not enforced: ${entry.reason}`,
@@ -49,11 +106,25 @@ workloads make it a rough guide.`,
       );
     }
     if (context.format === 'json') {
-      context.stdout.write(toJsonText(statusJson(at, statuses)));
-    } else if (statuses.length === 0) {
+      context.stdout.write(
+        toJsonText({
+          ...statusJson(at, statuses),
+          ...(workgroup === undefined
+            ? { reservationBudgets: reservations.statuses.map(reservationStatusJson) }
+            : {}),
+        }),
+      );
+    } else if (statuses.length === 0 && reservations.statuses.length === 0) {
       context.stdout.write("No budgets. Set one with 'athena-cost budget set'.\n");
     } else {
-      context.stdout.write(statusTable(statuses));
+      const parts: string[] = [];
+      if (statuses.length > 0) parts.push(statusTable(statuses));
+      if (reservations.statuses.length > 0) {
+        parts.push(
+          `Capacity reservation budgets\n${reservationStatusTable(reservations.statuses)}`,
+        );
+      }
+      context.stdout.write(parts.join('\n'));
     }
     return 0;
   },

@@ -1,5 +1,7 @@
 import { type Budget, type BudgetPause, pauseOf } from '../../lib/budgets/budget.js';
 import type { BudgetStatus } from '../../lib/budgets/budget-status.js';
+import type { ReservationBudget } from '../../lib/budgets/reservation-budget.js';
+import type { ReservationBudgetStatus } from '../../lib/budgets/reservation-budget-status.js';
 import type { RestoreResult } from '../../lib/budgets/restore-workgroups.js';
 import {
   formatBytes,
@@ -189,6 +191,11 @@ const ACTION_COLUMNS: readonly Column[] = [
   { header: 'DETAIL' },
 ];
 
+const RESERVATION_ACTION_COLUMNS: readonly Column[] = [
+  { header: 'RESERVATION' },
+  ...ACTION_COLUMNS.slice(1),
+];
+
 /** `12.345 / 20.000`, the usage alone when the budget sets no such limit, `-` for neither. */
 const usedOf = (used: number | null, limit: number | null, format: (n: number) => string) =>
   used === null ? null : limit === null ? format(used) : `${format(used)} / ${format(limit)}`;
@@ -271,4 +278,136 @@ export function restoreTable(results: readonly RestoreResult[]): string {
       result.detail,
     ]),
   );
+}
+
+/** A reservation budget as JSON: every field present, null where unset, in a stable order. */
+export function reservationBudgetJson(budget: ReservationBudget) {
+  return {
+    reservation: budget.reservation,
+    period: budget.period,
+    limitDpuHours: budget.limitDpuHours ?? null,
+    limitUsd: budget.limitUsd ?? null,
+    thresholds: budget.thresholds.map((threshold) => ({
+      percent: threshold.percent,
+      action: threshold.action,
+    })),
+    scaleDownDpus: budget.scaleDownDpus ?? null,
+    overrideAutoscaler: budget.overrideAutoscaler === true,
+    dryRun: budget.dryRun,
+    protected: budget.protected,
+    updatedAt: budget.updatedAt,
+  };
+}
+
+/** `50% notify, 90% scale-down to 8 DPUs`, or `-`. */
+function describeReservationThresholds(budget: {
+  readonly thresholds: ReservationBudget['thresholds'];
+  readonly scaleDownDpus?: number | null | undefined;
+}): string {
+  if (budget.thresholds.length === 0) return '-';
+  return budget.thresholds
+    .map((threshold) =>
+      threshold.action === 'scale-down'
+        ? `${threshold.percent}% scale-down to ${budget.scaleDownDpus ?? '?'} DPUs`
+        : `${threshold.percent}% ${threshold.action}`,
+    )
+    .join(', ');
+}
+
+const RESERVATION_BUDGET_COLUMNS: readonly Column[] = [
+  { header: 'RESERVATION' },
+  { header: 'PERIOD' },
+  { header: 'LIMIT DPU-H', format: formatDpuHours, align: 'right' },
+  { header: 'LIMIT USD', format: formatUsd, align: 'right' },
+  { header: 'THRESHOLDS' },
+  { header: 'MODE' },
+  { header: 'UPDATED (UTC)' },
+];
+
+const reservationModeOf = (budget: {
+  readonly dryRun: boolean;
+  readonly protected: boolean;
+  readonly overrideAutoscaler?: boolean | undefined;
+}) => {
+  const mode = describeMode(budget);
+  return budget.overrideAutoscaler === true ? `${mode}, override auto-scaler` : mode;
+};
+
+/** The reservation budgets, as `budget list` and `budget set` show them. */
+export function reservationBudgetsTable(budgets: readonly ReservationBudget[]): string {
+  return renderTable(
+    RESERVATION_BUDGET_COLUMNS,
+    budgets.map((budget) => [
+      budget.reservation,
+      budget.period,
+      budget.limitDpuHours,
+      budget.limitUsd,
+      describeReservationThresholds(budget),
+      reservationModeOf(budget),
+      formatInstant(budget.updatedAt),
+    ]),
+  );
+}
+
+/** A reservation budget's status as `status --format json` shows it. */
+export function reservationStatusJson(status: ReservationBudgetStatus) {
+  return {
+    reservation: status.reservation,
+    period: status.period,
+    periodKey: status.periodKey,
+    allocatedDpuHours: status.allocatedDpuHours,
+    costUsd: status.costUsd,
+    limitDpuHours: status.limitDpuHours,
+    limitUsd: status.limitUsd,
+    usedPercent: status.usedPercent,
+    bindingLimit: status.bindingLimit,
+    thresholds: status.thresholds,
+    scaleDownDpus: status.scaleDownDpus,
+    overrideAutoscaler: status.overrideAutoscaler,
+    dryRun: status.dryRun,
+    protected: status.protected,
+    actions: status.actions,
+  };
+}
+
+const RESERVATION_STATUS_COLUMNS: readonly Column[] = [
+  { header: 'RESERVATION' },
+  { header: 'PERIOD' },
+  { header: 'ALLOCATED DPU-H', align: 'right' },
+  { header: 'COST USD', align: 'right' },
+  { header: 'USED %', format: formatPercent, align: 'right' },
+  { header: 'THRESHOLDS' },
+  { header: 'MODE' },
+];
+
+/** The reservation budgets' periods, then their actions when there are any. */
+export function reservationStatusTable(statuses: readonly ReservationBudgetStatus[]): string {
+  let text = renderTable(
+    RESERVATION_STATUS_COLUMNS,
+    statuses.map((status) => [
+      status.reservation,
+      `${status.period} ${status.periodKey}`,
+      usedOf(status.allocatedDpuHours, status.limitDpuHours, formatDpuHours),
+      usedOf(status.costUsd, status.limitUsd, formatUsd),
+      status.usedPercent,
+      describeReservationThresholds(status),
+      reservationModeOf(status),
+    ]),
+  );
+  const actions = statuses.flatMap((status) =>
+    status.actions.map((action): Cell[] => [
+      status.reservation,
+      status.periodKey,
+      action.threshold,
+      action.action,
+      action.status,
+      formatInstant(action.at),
+      action.detail,
+    ]),
+  );
+  if (actions.length > 0) {
+    text += '\nReservation actions this period\n';
+    text += renderTable(RESERVATION_ACTION_COLUMNS, actions);
+  }
+  return text;
 }

@@ -1,5 +1,7 @@
 import type { ThresholdAction } from '../budgets/budget.js';
 import type { BudgetUsageFigures } from '../budgets/budget-status.js';
+import type { ReservationThresholdAction } from '../budgets/reservation-budget.js';
+import type { ReservationPeriod } from '../store/reservation-enforcement-store.js';
 import type { WorkgroupPeriod } from '../usage/period-keys.js';
 
 /** What every alert names: the workgroup, the budget period and when it happened. */
@@ -64,15 +66,65 @@ export interface RestoreAlert extends AlertBase {
   readonly detail: string;
 }
 
+/** What every reservation alert names: the reservation, the budget period and when. */
+interface ReservationAlertBase extends ReservationPeriod {
+  /** ISO instant. */
+  readonly at: string;
+}
+
+/** A reservation budget's notify threshold was crossed, or one of its actions failed. */
+export interface ReservationBudgetAlert extends ReservationAlertBase {
+  readonly kind: 'reservation-budget';
+  /** The threshold's action (`notify` for every threshold of a protected budget). */
+  readonly action: ReservationThresholdAction;
+  readonly thresholdPercent: number;
+  readonly usedPercent: number;
+  /** Allocated DPU-hours and cost against the budget's limits. */
+  readonly usage: BudgetUsageFigures;
+  readonly outcome: 'notified' | 'failed';
+  readonly detail: string;
+}
+
 /**
- * A structured event for every budget action and restore: logged, and sent to the alerts topic.
- * Each kind has its renderer in `render-alert.ts`; the compiler asks for one when a kind is
- * added here. (Capacity reservations, once the product manages them, add `reservation-scaled`.)
+ * A reservation budget's scale-down (or, at the period end, its restore) and what became of
+ * it: requested, described only (dry run), skipped on purpose (the target moved under the
+ * product), not needed, or left alone because someone changed the target since.
  */
-export type BudgetAlert =
+export interface ReservationScaledAlert extends ReservationAlertBase {
+  readonly kind: 'reservation-scaled';
+  readonly direction: 'down' | 'restore';
+  readonly outcome: 'applied' | 'dry-run' | 'skipped' | 'no-change' | 'conflict';
+  /** TargetDpus before, and the one requested (or that would have been). */
+  readonly fromDpus?: number | undefined;
+  readonly toDpus?: number | undefined;
+  /** Set for a scale-down: the threshold and usage that set it off. */
+  readonly thresholdPercent?: number | undefined;
+  readonly usedPercent?: number | undefined;
+  readonly usage?: BudgetUsageFigures | undefined;
+  readonly detail: string;
+}
+
+export type WorkgroupAlert =
   | BudgetActionAlert
   | BudgetActionFailedAlert
   | ThrottleBypassAlert
   | RestoreAlert;
+
+export type ReservationAlert = ReservationBudgetAlert | ReservationScaledAlert;
+
+/**
+ * A structured event for every budget action and restore: logged, and sent to the alerts topic.
+ * Each kind has its renderer in `render-alert.ts`; the compiler asks for one when a kind is
+ * added here.
+ */
+export type BudgetAlert = WorkgroupAlert | ReservationAlert;
+
+/** What an alert is about: a workgroup, or a capacity reservation. */
+export const alertSubjectOf = (
+  alert: BudgetAlert,
+): { readonly kind: 'workgroup' | 'reservation'; readonly name: string } =>
+  'reservation' in alert
+    ? { kind: 'reservation', name: alert.reservation }
+    : { kind: 'workgroup', name: alert.workgroup };
 
 export type AlertKind = BudgetAlert['kind'];

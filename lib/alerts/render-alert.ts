@@ -8,12 +8,15 @@ import {
   formatUsdWithSign,
 } from '../format/format-values.js';
 import { periodBounds } from '../usage/period-keys.js';
-import type {
-  BudgetActionAlert,
-  BudgetActionFailedAlert,
-  BudgetAlert,
-  RestoreAlert,
-  ThrottleBypassAlert,
+import {
+  alertSubjectOf,
+  type BudgetActionAlert,
+  type BudgetActionFailedAlert,
+  type BudgetAlert,
+  type ReservationBudgetAlert,
+  type ReservationScaledAlert,
+  type RestoreAlert,
+  type ThrottleBypassAlert,
 } from './budget-alert.js';
 import { CHAT_NOTIFICATION_LIMITS, type ChatNotification, clip } from './chat-notification.js';
 
@@ -82,10 +85,14 @@ export function renderAlert(alert: BudgetAlert): RenderedAlert {
     '',
   ].join('\n');
   const limits = CHAT_NOTIFICATION_LIMITS;
+  // Reservations are threaded apart from a workgroup of the same name.
+  const subjectName = alertSubjectOf(alert);
+  const thread =
+    subjectName.kind === 'workgroup' ? subjectName.name : `reservation-${subjectName.name}`;
   const chat: ChatNotification = {
     version: '1.0',
     source: 'custom',
-    id: `athena-cost-${alert.kind}-${alert.workgroup}-${alert.periodKey}-${Date.parse(alert.at)}`,
+    id: `athena-cost-${alert.kind}-${thread}-${alert.periodKey}-${Date.parse(alert.at)}`,
     content: {
       textType: 'client-markdown',
       title: clip(`${SEVERITY_EMOJI[view.severity]} ${view.headline}`, limits.titleChars),
@@ -106,7 +113,7 @@ export function renderAlert(alert: BudgetAlert): RenderedAlert {
     },
     metadata: {
       // One thread per workgroup and budget period: its notify, throttle, disable and restore.
-      threadId: `athena-cost-${alert.workgroup}-${alert.period}-${alert.periodKey}`,
+      threadId: `athena-cost-${thread}-${alert.period}-${alert.periodKey}`,
       summary: clip(view.headline, limits.titleChars),
       eventType: `athena-cost-${alert.kind}`,
       additionalContext: view.context,
@@ -125,6 +132,10 @@ function viewOf(alert: BudgetAlert): AlertView {
       return throttleBypassView(alert);
     case 'restore':
       return restoreView(alert);
+    case 'reservation-budget':
+      return reservationBudgetView(alert);
+    case 'reservation-scaled':
+      return reservationScaledView(alert);
     default:
       return alert satisfies never;
   }
@@ -273,17 +284,126 @@ const ACTION_DONE = {
   'disable-now': 'disabled, queries stopped,',
 } as const;
 
+function reservationBudgetView(alert: ReservationBudgetAlert): AlertView {
+  const { reservation } = alert;
+  const at = `at ${formatPercent(alert.usedPercent)} of its ${alert.period} budget`;
+  const failed = alert.outcome === 'failed';
+  return {
+    severity: failed ? 'critical' : 'warning',
+    headline: failed
+      ? `could not ${alert.action === 'scale-down' ? 'scale down' : 'notify about'} reservation ${reservation} ${at}`
+      : `reservation ${reservation} ${at} (notify at ${alert.thresholdPercent}%)`,
+    fields: [
+      ...commonFields(alert),
+      ['Billed', usageLine(alert.usage)],
+      ['Threshold', `${alert.thresholdPercent}% -> ${alert.action}`],
+      [failed ? 'Error' : 'Outcome', alert.detail],
+      ...(failed ? ([['Next', 'the next capacity run (5 minutes) tries again']] as const) : []),
+    ],
+    steps: [reservationStatusStep(reservation)],
+    keywords: [reservation, alert.period, alert.action, alert.outcome],
+    context: {
+      ...commonContext(alert),
+      action: alert.action,
+      outcome: alert.outcome,
+      thresholdPercent: String(alert.thresholdPercent),
+      usedPercent: String(alert.usedPercent),
+    },
+  };
+}
+
+function reservationScaledView(alert: ReservationScaledAlert): AlertView {
+  const { reservation } = alert;
+  const change = `${alert.fromDpus ?? '?'} -> ${alert.toDpus ?? '?'} DPUs`;
+  const usedAt =
+    alert.usedPercent === undefined
+      ? ''
+      : ` at ${formatPercent(alert.usedPercent)} of its ${alert.period} budget`;
+  const down = alert.direction === 'down';
+  const headline = down
+    ? {
+        applied: `reservation ${reservation} scaled down ${change}${usedAt}`,
+        'dry-run': `[dry run] would scale reservation ${reservation} down ${change}${usedAt}`,
+        skipped: `scale-down of reservation ${reservation} skipped${usedAt}`,
+        'no-change': `reservation ${reservation}${usedAt}: scale-down changed nothing`,
+        conflict: `scale-down of reservation ${reservation} skipped${usedAt}`,
+      }[alert.outcome]
+    : {
+        applied: `restored reservation ${reservation} to ${alert.toDpus ?? '?'} DPUs after ${alert.period} ${alert.periodKey}`,
+        'dry-run': `[dry run] would restore reservation ${reservation}`,
+        skipped: `restore of reservation ${reservation} waits`,
+        'no-change': `nothing to restore on reservation ${reservation} after ${alert.period} ${alert.periodKey}`,
+        conflict: `restore of reservation ${reservation} left its target as someone changed it`,
+      }[alert.outcome];
+  const acted = down && alert.outcome === 'applied';
+  return {
+    severity:
+      alert.outcome === 'conflict' || alert.outcome === 'skipped'
+        ? 'warning'
+        : acted
+          ? 'critical'
+          : down
+            ? 'info'
+            : 'resolved',
+    headline,
+    fields: [
+      ...commonFields(alert),
+      ...(alert.usage === undefined ? [] : ([['Billed', usageLine(alert.usage)]] as const)),
+      ...(alert.thresholdPercent === undefined
+        ? []
+        : ([['Threshold', `${alert.thresholdPercent}% -> scale-down`]] as const)),
+      ['Outcome', `${alert.outcome}: ${alert.detail}`],
+      ...(acted
+        ? ([
+            [
+              'Note',
+              'Athena allocates the new target within up to 30 minutes and does not guarantee it',
+            ],
+            ['Given back', `automatically when the period ends (${periodEndOf(alert)})`],
+          ] as const)
+        : []),
+    ],
+    steps: [
+      ...(acted && alert.fromDpus !== undefined
+        ? [
+            {
+              label:
+                'Give the capacity back now (the budget acts once per period: it will not scale down again)',
+              command: `aws athena update-capacity-reservation --name ${reservation} --target-dpus ${alert.fromDpus}`,
+            },
+          ]
+        : []),
+      reservationStatusStep(reservation),
+    ],
+    keywords: [reservation, alert.period, `scale-${alert.direction}`, alert.outcome],
+    context: {
+      ...commonContext(alert),
+      direction: alert.direction,
+      outcome: alert.outcome,
+      ...(alert.fromDpus === undefined ? {} : { fromDpus: String(alert.fromDpus) }),
+      ...(alert.toDpus === undefined ? {} : { toDpus: String(alert.toDpus) }),
+    },
+  };
+}
+
+const reservationStatusStep = (reservation: string): AlertStep => ({
+  label: 'The reservation and its budget',
+  command: `athena-cost reservations && athena-cost status --reservation ${reservation}`,
+});
+
 function commonFields(alert: BudgetAlert): [string, string][] {
+  const subject = alertSubjectOf(alert);
   return [
-    ['Workgroup', alert.workgroup],
+    [subject.kind === 'workgroup' ? 'Workgroup' : 'Reservation', subject.name],
     ['Period', `${alert.period} ${alert.periodKey} (UTC)`],
   ];
 }
 
 function commonContext(alert: BudgetAlert): Record<string, string> {
+  const subject = alertSubjectOf(alert);
   return {
     kind: alert.kind,
-    workgroup: alert.workgroup,
+    [subject.kind]: subject.name,
     period: alert.period,
     periodKey: alert.periodKey,
     at: alert.at,

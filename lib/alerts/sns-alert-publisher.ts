@@ -2,7 +2,7 @@ import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { describeError } from '../errors/describe-error.js';
 import type { Log } from '../log.js';
 import type { AlertPublisher } from './alert-publisher.js';
-import type { BudgetAlert } from './budget-alert.js';
+import { alertSubjectOf, type BudgetAlert } from './budget-alert.js';
 import { snsAlertMessageOf } from './sns-alert-message.js';
 
 /**
@@ -20,13 +20,15 @@ export class SnsAlertPublisher implements AlertPublisher {
   async publish(alert: BudgetAlert): Promise<void> {
     this.logger.info('Budget alert', { alert });
     if (this.sns === undefined || this.topicArn === undefined) return;
+    const subject = alertSubjectOf(alert);
     try {
       await this.sns.send(
         new PublishCommand({
           TopicArn: this.topicArn,
           ...snsAlertMessageOf(alert),
           MessageAttributes: {
-            workgroup: { DataType: 'String', StringValue: alert.workgroup },
+            // `workgroup` or `reservation`: subscriptions filter on the one they care about.
+            [subject.kind]: { DataType: 'String', StringValue: subject.name },
             kind: { DataType: 'String', StringValue: alert.kind },
           },
         }),
@@ -34,7 +36,7 @@ export class SnsAlertPublisher implements AlertPublisher {
     } catch (error) {
       this.logger.error('Could not publish the alert to SNS; the action stands', {
         error: describeError(error),
-        workgroup: alert.workgroup,
+        [subject.kind]: subject.name,
       });
     }
   }

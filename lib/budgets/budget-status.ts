@@ -12,6 +12,7 @@ import {
 } from './budget.js';
 import {
   type BindingLimit,
+  type BudgetLimits,
   type BudgetUsage,
   budgetUsageOf,
   figuresOfUsage,
@@ -154,7 +155,7 @@ export function budgetStatusOf(input: BudgetStatusInput): BudgetStatus {
  * binding limit and used percent of {@link figuresOfUsage}: status, alerts and the digest
  * show these.
  */
-export function usageFiguresOf(budget: Budget, usage: BudgetUsage): BudgetUsageFigures {
+export function usageFiguresOf(budget: BudgetLimits, usage: BudgetUsage): BudgetUsageFigures {
   const figures = figuresOfUsage(usage);
   return {
     limitDpuHours: budget.limitDpuHours ?? null,

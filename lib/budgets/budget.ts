@@ -72,6 +72,12 @@ export const MIN_THROTTLE_DPU = 4;
 export const MAX_THROTTLE_DPU = 124;
 export const THROTTLE_DPU_STEP = 4;
 export const MAX_THRESHOLD_PERCENT = 1000;
+/**
+ * A reservation's `TargetDpus` that a scale-down sets: at least 4 (the minimum since February
+ * 2026; botocore 1.42.43) and in steps of 4 (the unit Athena allocates in).
+ */
+export const MIN_RESERVATION_TARGET_DPUS = 4;
+export const RESERVATION_DPU_STEP = 4;
 /** The limits a budget can set, in the order a tie between them is settled. */
 export const LIMIT_FIELDS = ['limitDpuHours', 'limitUsd', 'limitBytes'] as const;
 
@@ -135,7 +141,7 @@ export function isPaused(
 }
 
 // Messages omit the field name: parseBudget prefixes each with the path of the field it concerns.
-const required = (problem: string) => (issue: { input: unknown }) =>
+export const required = (problem: string) => (issue: { input: unknown }) =>
   issue.input === undefined ? 'is required' : problem;
 
 /** True when `value` has at most `decimals` digits after the point (1e-300 has 300). */
@@ -143,7 +149,7 @@ const hasAtMostDecimals = (decimals: number) => (value: number) =>
   Number(value.toFixed(decimals)) === value;
 
 /** A number greater than 0, at most `max` and with at most `decimals` decimals. */
-const boundedNumber = (max: number, decimals: number, countedIn: string) =>
+export const boundedNumber = (max: number, decimals: number, countedIn: string) =>
   z.number({ error: required('must be a number') }).check(
     z.positive({ error: 'must be greater than 0', abort: true }),
     z.lte(max, {
@@ -163,19 +169,23 @@ const bytesAtLeast = (min: number, tooSmall: string) =>
     }),
   );
 
-const instant = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' });
+export const instant = z.iso.datetime({ offset: true, error: 'must be an ISO 8601 date-time' });
+
+/** A threshold's percent: greater than 0, at most {@link MAX_THRESHOLD_PERCENT}. */
+export const thresholdPercent = () =>
+  z.number({ error: required('must be a number') }).check(
+    z.refine((percent) => percent > 0 && percent <= MAX_THRESHOLD_PERCENT, {
+      error: `must be greater than 0 and at most ${MAX_THRESHOLD_PERCENT}`,
+      abort: true,
+    }),
+    z.refine(hasAtMostDecimals(PERCENT_DECIMALS), {
+      error: `must have at most ${PERCENT_DECIMALS} decimals`,
+    }),
+  );
 
 const ThresholdSchema = z.object(
   {
-    percent: z.number({ error: required('must be a number') }).check(
-      z.refine((percent) => percent > 0 && percent <= MAX_THRESHOLD_PERCENT, {
-        error: `must be greater than 0 and at most ${MAX_THRESHOLD_PERCENT}`,
-        abort: true,
-      }),
-      z.refine(hasAtMostDecimals(PERCENT_DECIMALS), {
-        error: `must have at most ${PERCENT_DECIMALS} decimals`,
-      }),
-    ),
+    percent: thresholdPercent(),
     action: z.enum(THRESHOLD_ACTIONS, {
       error: required(`must be one of ${THRESHOLD_ACTIONS.join(', ')}`),
     }),
@@ -329,7 +339,7 @@ export function parseBudget(input: unknown): ParsedBudget {
 }
 
 /** `thresholds[1].percent`, or `budget` for the whole input. */
-function describePath(path: readonly PropertyKey[]): string {
+export function describePath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return 'budget';
   return path
     .map((segment, index) =>

@@ -56,6 +56,11 @@ export interface ReservationRun {
   readonly costNanoUsd: number;
   /** False when another run had counted the interval first. */
   readonly committed: boolean;
+  /**
+   * `TargetDpus` as the previous run saw it (undefined for a reservation seen the first time):
+   * what reservation budgets compare the current target with before scaling down.
+   */
+  readonly lastSeenTargetDpus?: number | undefined;
   readonly error?: string;
 }
 
@@ -147,6 +152,7 @@ export function createRecordReservationUsage(
           usedDpuMillis: sum(dayIncrements.map((increment) => increment.usedDpuMillis)),
           costNanoUsd: sum(dayIncrements.map((increment) => increment.costNanoUsd)),
           committed,
+          lastSeenTargetDpus: state?.targetDpus,
         });
       } catch (error) {
         deps.logger.error(`reservation ${name} could not be counted; the next run retries`, {

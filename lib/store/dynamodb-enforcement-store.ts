@@ -7,7 +7,6 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { ThresholdAction } from '../budgets/budget.js';
 import {
   type AppliedFields,
   settingsWithApplied,
@@ -49,6 +48,12 @@ export class DynamoDbEnforcementReader
   ) {}
 
   async actions(key: EnforcementKey): Promise<ActionRecord[]> {
+    // The records of a workgroup's period hold only the actions its enforcer writes.
+    return (await this.actionRecords(key)) as ActionRecord[];
+  }
+
+  /** The action records of a period whatever their action: reservation budgets' too. */
+  async actionRecords(key: EnforcementKey): Promise<ActionRecord<string>[]> {
     const { pk } = TableKeys.actionClaim(key.workgroup, key.period, key.periodKey, '');
     const output = await this.documents.send(
       new QueryCommand({
@@ -62,7 +67,7 @@ export class DynamoDbEnforcementReader
       .filter((item) => item.type === 'action')
       .map((item) => ({
         thresholdId: String(item.thresholdId),
-        action: item.action as ThresholdAction,
+        action: String(item.action),
         status: item.status as ActionRecord['status'],
         claimedAt: String(item.claimedAt),
         completedAt: typeof item.completedAt === 'string' ? item.completedAt : undefined,
@@ -138,7 +143,7 @@ export class DynamoDbEnforcementStore
 
   async complete(
     key: EnforcementKey,
-    record: Omit<ActionRecord, 'claimedAt'>,
+    record: Omit<ActionRecord<string>, 'claimedAt'>,
     now: Date,
   ): Promise<void> {
     await this.documents.send(

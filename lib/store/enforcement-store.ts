@@ -9,9 +9,10 @@ export type EnforcementKey = WorkgroupPeriod;
 /** What became of a threshold's action. */
 export type ActionStatus = 'claimed' | 'applied' | 'dry-run' | 'no-change';
 
-export interface ActionRecord {
+/** `Action`: a workgroup budget's actions, or a reservation budget's (the same records). */
+export interface ActionRecord<Action extends string = ThresholdAction> {
   readonly thresholdId: string;
-  readonly action: ThresholdAction;
+  readonly action: Action;
   readonly status: ActionStatus;
   readonly claimedAt: string;
   readonly completedAt?: string | undefined;

@@ -26,6 +26,17 @@ export const TableKeys = {
   /** The capacity function's accounting state of every reservation, in one partition. */
   capacity: (reservation: string) => ({ pk: 'CAPACITY', sk: reservation }),
   budget: (workgroup: string) => ({ pk: 'BUDGET', sk: workgroup }),
+  /** Reservation budgets in a partition of their own: workgroup budget readers never see them. */
+  reservationBudget: (reservation: string) => ({ pk: 'BUDGET#reservation', sk: reservation }),
+  /**
+   * A reservation budget's period: the TargetDpus before its scale-down and the one it set, in
+   * a partition of their own, so workgroup restore never meets them and reservation restore
+   * lists them with one Query.
+   */
+  reservationEnforcement: (reservation: string, period: Period, key: string) => ({
+    pk: 'ENFORCEMENT#reservation',
+    sk: `${reservation}#${periodKeyAttribute(period, key)}`,
+  }),
   /** All enforcement states sit in one partition: restore lists them with one Query. */
   enforcement: (workgroup: string, period: Period, key: string) => ({
     pk: 'ENFORCEMENT',
@@ -100,6 +111,14 @@ export const WAITING_CALLER_TYPE = 'waiting-caller';
  */
 export const OUTBOX_PARTITIONS = 8;
 export const outboxPartition = (index: number): string => `OUTBOX#${index}`;
+
+/**
+ * The name a reservation's budget period goes by among the execution claims and action records
+ * (`CLAIM#reservation#<name>#<period>#<key>`): `#` cannot occur in a workgroup name, so they
+ * never meet a workgroup's, and the same claim machinery serves both.
+ */
+export const reservationClaimSubject = (reservation: string): string =>
+  `reservation#${reservation}`;
 
 export const INDEX_BY_WORKGROUP_DAY_COST = 'byWorkgroupDayCost';
 export const INDEX_BY_PERIOD = 'byPeriod';

@@ -1,4 +1,6 @@
+import { AthenaCapacityReservationGateway } from '../../../lib/athena/athena-capacity-reservation-gateway.js';
 import { AthenaWorkgroupGateway } from '../../../lib/athena/athena-workgroup-gateway.js';
+import { ReservationNotFoundError } from '../../../lib/athena/capacity-reservation-gateway.js';
 import { WorkgroupNotFoundError } from '../../../lib/athena/workgroup-gateway.js';
 import {
   type BudgetAlarmChanges,
@@ -8,6 +10,7 @@ import type { WorkgroupSettings } from '../../../lib/budgets/workgroup-settings.
 import { BUDGET_USED_PERCENT_METRIC } from '../../../lib/metrics/budget-alarms.js';
 import { CloudWatchBudgetAlarms } from '../../../lib/metrics/cloudwatch-budget-alarms.js';
 import { DynamoDbBudgetStore } from '../../../lib/store/dynamodb-budget-store.js';
+import { DynamoDbReservationBudgetStore } from '../../../lib/store/dynamodb-reservation-budget-store.js';
 import {
   AwsServices,
   alertsTopicArn,
@@ -19,13 +22,22 @@ import {
   BUDGET_SET_COMMAND_OPTIONS,
   BUDGET_SET_SYNOPSIS,
   BudgetSetFlags,
+  type BudgetSetOptions,
   budgetFromOptions,
   budgetSetWarnings,
+  reservationBudgetFromOptions,
+  reservationBudgetWarnings,
   throttleBypassWarning,
 } from '../../budget-flags.js';
-import { defineCommand } from '../../command.js';
+import { type CliContext, defineCommand } from '../../command.js';
 import { CliError, UsageError } from '../../errors.js';
-import { budgetJson, budgetsTable, toJsonText } from '../../output/budget-output.js';
+import {
+  budgetJson,
+  budgetsTable,
+  reservationBudgetJson,
+  reservationBudgetsTable,
+  toJsonText,
+} from '../../output/budget-output.js';
 
 export default defineCommand({
   name: 'budget set',
@@ -43,16 +55,26 @@ Percentages are of the tightest limit set (DPU-hours, USD, bytes) and may exceed
 Athena lets a query's own DPU settings win over the workgroup's unless the workgroup enforces
 its configuration: a DPU throttle on a workgroup that does not is warned about, and queries
 that exceed its ceiling are counted as bypasses (--on-bypass). Setting the budget again
-re-evaluates it from the new limits: actions of thresholds no longer crossed are released.`,
+re-evaluates it from the new limits: actions of thresholds no longer crossed are released.
+With --reservation, the budget is on a capacity reservation's bill: its allocated DPU-hours and
+their cost per period (the figures of 'report --by reservation'), evaluated by the capacity
+function every 5 minutes. --scale-down-at requests TargetDpus --scale-down-dpus once per period
+(never raising; Athena allocates within up to 30 minutes, not guaranteed), skipped and reported
+when the target changed since the capacity function last looked (an operator or AWS's capacity
+auto-scaler) unless --override-autoscaler; the hourly restore function gives the previous target
+back when the period ends, unless someone changed it since. No CloudWatch alarms: the capacity
+function sends the alerts.`,
   options: BUDGET_SET_COMMAND_OPTIONS,
   formats: ['table', 'json'],
   examples: [
     'athena-cost budget set --workgroup analytics --period day --limit-dpu-hours 10 --notify-at 50,80 --throttle-at 90 --throttle-max-dpu 8 --disable-at 100',
     'athena-cost budget set --workgroup adhoc --period month --limit-dpu-hours 1 --limit-bytes 5TiB --notify-at 80 --throttle-at 90 --throttle-bytes-cutoff 10GiB --dry-run',
+    'athena-cost budget set --reservation etl-capacity --period day --limit-usd 150 --notify-at 80 --scale-down-at 100 --scale-down-dpus 8',
   ],
   flags: BudgetSetFlags,
   async run(context) {
     const options = context.flags;
+    if (options.reservation !== undefined) return setReservationBudget(context);
     const built = budgetFromOptions(options, context.now());
     if (!built.ok) throw new UsageError(built.message);
     const { budget } = built;
@@ -146,4 +168,50 @@ async function readWorkgroup(
       services.region,
     );
   }
+}
+
+/** `budget set --reservation`: validates, checks the reservation exists, stores. */
+async function setReservationBudget(context: CliContext<BudgetSetOptions>): Promise<number> {
+  const options = context.flags;
+  const built = reservationBudgetFromOptions(options, context.now());
+  if (!built.ok) throw new UsageError(built.message);
+  const { budget } = built;
+  for (const warning of reservationBudgetWarnings(options)) context.warn(warning);
+  if (options.skipAlarms || options.alertsTopicArn !== undefined) {
+    context.warn(
+      '--skip-alarms and --alerts-topic-arn have no effect with --reservation: it has no alarms',
+    );
+  }
+  if (!options.skipWorkgroupCheck) {
+    const services = new AwsServices(context.region);
+    try {
+      await new AthenaCapacityReservationGateway(services.athena()).target(budget.reservation);
+    } catch (error) {
+      if (error instanceof ReservationNotFoundError) {
+        const region = services.region ?? context.env.AWS_REGION;
+        throw new CliError(
+          `capacity reservation '${budget.reservation}' does not exist${region ? ` in ${region}` : ''}`,
+          1,
+          "Check --reservation and --region ('athena-cost reservations' lists them); pass --skip-workgroup-check to store the budget without asking Athena.",
+        );
+      }
+      throw describeServiceError(
+        error,
+        'Athena',
+        `could not check that capacity reservation '${budget.reservation}' exists`,
+        services.region,
+      );
+    } finally {
+      services.close();
+    }
+  }
+  await new DynamoDbReservationBudgetStore(context.documents(), context.tableName).put(budget);
+  if (context.format === 'json') {
+    context.stdout.write(toJsonText({ reservationBudget: reservationBudgetJson(budget) }));
+  } else {
+    context.stdout.write(
+      `Stored the ${budget.period} budget of reservation ${budget.reservation}.\n\n${reservationBudgetsTable([budget])}`,
+    );
+  }
+  return 0;
 }
