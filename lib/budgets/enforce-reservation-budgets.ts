@@ -22,7 +22,7 @@ import {
   reservationThresholdId,
 } from './reservation-budget.js';
 import type { ReservationRestoreResult } from './restore-reservations.js';
-import { scaleDownDecision } from './scale-reservation.js';
+import { type ReservationTarget, scaleDownDecision } from './scale-reservation.js';
 
 /** A reservation the capacity run just counted, and the target the run before it saw. */
 export interface ReservationSighting {
@@ -258,6 +258,41 @@ export function createReservationBudgetEnforcer(
     return outcome;
   }
 
+  /**
+   * When an ended period's scale-down still holds (the target is what it set) and this period
+   * is over its scale-down threshold too, the scale-down is carried over rather than given back
+   * and requested again (two allocation changes for nothing): this period takes the ended one's
+   * snapshot, so its restore gives back the target from before either. Undefined when there is
+   * nothing to carry over.
+   */
+  async function carryOver(
+    key: ReservationPeriod,
+    current: ReservationTarget,
+    scaleDownDpus: number,
+  ): Promise<string | undefined> {
+    if (current.targetDpus > scaleDownDpus) return undefined;
+    const at = now().getTime();
+    const held = (await deps.enforcement.activeStates())
+      .filter(
+        (state) =>
+          state.reservation === key.reservation &&
+          Date.parse(state.periodEnd) <= at &&
+          state.productTargetDpus === current.targetDpus,
+      )
+      .sort((a, b) => b.periodEnd.localeCompare(a.periodEnd))[0];
+    if (held === undefined) return undefined;
+    const periodEnd = periodBounds(key.period, key.periodKey).end;
+    const snapshot = await deps.enforcement.saveSnapshot(key, held.snapshotTargetDpus, periodEnd);
+    await deps.enforcement.recordApplied(key, current.targetDpus, now());
+    const from = `${held.period} ${held.periodKey}`;
+    await deps.enforcement.markRestored(
+      held,
+      [`carried into ${key.period} ${key.periodKey}: over its budget too, the scale-down stays`],
+      now(),
+    );
+    return `kept the scale-down of ${from} (TargetDpus ${current.targetDpus}); TargetDpus ${snapshot} is given back when this period ends`;
+  }
+
   async function scaleDown(
     budget: ReservationBudget,
     key: ReservationPeriod,
@@ -272,18 +307,38 @@ export function createReservationBudgetEnforcer(
     const scaleDownDpus = budget.scaleDownDpus;
     // parseReservationBudget requires it with a scale-down threshold; this guards hand-made ones.
     if (scaleDownDpus === undefined) throw new Error('the budget sets no scaleDownDpus');
-    // A new period starts from the reservation's own target, not the last period's scale-down.
+    let current = await deps.reservations.target(key.reservation);
     if (!budget.dryRun) {
-      const failed = (await deps.restoreEnded({ reservation: key.reservation })).filter(
-        (result) => result.outcome === 'failed',
-      );
+      const carried = await carryOver(key, current, scaleDownDpus);
+      if (carried !== undefined) {
+        return {
+          outcome: { thresholdId, action: 'scale-down', status: 'no-change', detail: carried },
+          alert: {
+            kind: 'reservation-scaled',
+            ...key,
+            ...common,
+            direction: 'down',
+            outcome: 'no-change',
+            fromDpus: current.targetDpus,
+            toDpus: current.targetDpus,
+            detail: carried,
+            at: now().toISOString(),
+          },
+        };
+      }
+      // A new period starts from the reservation's own target, not the last period's
+      // scale-down: what an ended period changed is given back first (restore's own rules).
+      const restored = await deps.restoreEnded({ reservation: key.reservation });
+      const failed = restored.filter((result) => result.outcome === 'failed');
       if (failed.length > 0) {
         throw new Error(
           `could not restore the ended period of ${key.reservation} first: ${failed.map((result) => result.detail).join('; ')}`,
         );
       }
+      if (restored.some((result) => result.outcome === 'restored')) {
+        current = await deps.reservations.target(key.reservation);
+      }
     }
-    const current = await deps.reservations.target(key.reservation);
     const decision = scaleDownDecision({
       current,
       lastSeenTargetDpus,
