@@ -359,22 +359,29 @@ export const BUDGET_SET_OPTIONS = {
 
 type BudgetSetFlag = keyof typeof BUDGET_SET_OPTIONS;
 
+/** Whether an option shapes a workgroup budget, a reservation budget (or both). */
+const forWorkgroups = (declaration: BudgetTarget) =>
+  declaration.field !== undefined || declaration.threshold !== undefined;
+const forReservations = (declaration: BudgetTarget) =>
+  declaration.reservationField !== undefined || declaration.reservationThreshold !== undefined;
+
 /** What `budget set` was asked for, as typed values: `--limit-dpu-hours` is `limitDpuHours`. */
 export type BudgetSetOptions = OptionValues<typeof BUDGET_SET_OPTIONS>;
 
 /** `budget set`'s options for parseArgs and `--help`. */
 export const BUDGET_SET_COMMAND_OPTIONS = commandOptions(BUDGET_SET_OPTIONS);
 
-/** The synopsis of `budget set`: the options that shape the budget; the others are `[options]`. */
-export const BUDGET_SET_SYNOPSIS = `athena-cost budget set ${synopsisOf(
-  BUDGET_SET_OPTIONS,
-  (declaration) => 'field' in declaration || 'threshold' in declaration,
-)} [options]
-       athena-cost budget set ${synopsisOf(
-         BUDGET_SET_OPTIONS,
-         (declaration) =>
-           'reservationField' in declaration || 'reservationThreshold' in declaration,
-       )} [options]`;
+/**
+ * The synopsis of `budget set`, one line per kind of budget: the options that shape it (the
+ * subject, `--workgroup` or `--reservation`, shown as required); the others are `[options]`.
+ */
+export const BUDGET_SET_SYNOPSIS = [
+  `athena-cost budget set ${synopsisOf(BUDGET_SET_OPTIONS, (declaration: BudgetOptionDeclaration) => forWorkgroups(declaration)).replace('[--workgroup WG]', '--workgroup WG')} [options]`,
+  `       athena-cost budget set ${synopsisOf(
+    BUDGET_SET_OPTIONS,
+    (declaration: BudgetOptionDeclaration) => forReservations(declaration),
+  ).replace('[--reservation NAME]', '--reservation NAME')} [options]`,
+].join('\n');
 
 /** A budget needs at least one of these. */
 const LIMITS = [
@@ -399,11 +406,6 @@ function given(options: BudgetSetOptions, flag: BudgetSetFlag): boolean {
   if (declaration.type === 'boolean') return value === true;
   return value !== undefined && !('default' in declaration && value === declaration.default);
 }
-
-const forWorkgroups = (declaration: BudgetTarget) =>
-  declaration.field !== undefined || declaration.threshold !== undefined;
-const forReservations = (declaration: BudgetTarget) =>
-  declaration.reservationField !== undefined || declaration.reservationThreshold !== undefined;
 
 /** The options of `budget set`, from parseArgs' values to {@link BudgetSetOptions}. */
 export const BudgetSetFlags = optionsSchema(BUDGET_SET_OPTIONS).superRefine((options, context) => {

@@ -4,8 +4,8 @@ import {
   type ReservationBudgetStatus,
 } from '../lib/budgets/reservation-budget-status.js';
 import { DynamoDbReservationBudgetStore } from '../lib/store/dynamodb-reservation-budget-store.js';
+import { DynamoDbReservationCounterReader } from '../lib/store/dynamodb-reservation-counter-reader.js';
 import { DynamoDbReservationEnforcementStore } from '../lib/store/dynamodb-reservation-enforcement-store.js';
-import { DynamoDbUsageReportSource } from '../lib/store/dynamodb-usage-report-source.js';
 import type { InvalidReservationBudget } from '../lib/store/reservation-budget-store.js';
 
 /**
@@ -22,12 +22,12 @@ export function loadReservationBudgetStatuses(
   readonly invalid: readonly InvalidReservationBudget[];
 }> {
   const budgets = new DynamoDbReservationBudgetStore(documents, tableName);
-  const report = new DynamoDbUsageReportSource(documents, tableName);
+  const reservationCounters = new DynamoDbReservationCounterReader(documents, tableName, 4);
   const enforcement = new DynamoDbReservationEnforcementStore(documents, tableName);
   return loadStatuses(
     {
       budgets: () => budgets.list(),
-      counters: (period, keys) => report.readReservationCounters(period, keys),
+      counters: (period, keys) => reservationCounters.read(period, keys),
       actions: (key) => enforcement.actions(key),
     },
     at,

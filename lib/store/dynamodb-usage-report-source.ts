@@ -6,14 +6,13 @@ import type { ReservationCounter } from '../capacity/billed-cost.js';
 import type { Period } from '../usage/period-keys.js';
 import { dpuHoursFromMillis, usdFromNano } from '../usage/pricing.js';
 import { TERMINAL_STATES } from '../usage/query-usage.js';
+import { DynamoDbReservationCounterReader } from './dynamodb-reservation-counter-reader.js';
 import { queryAll } from './dynamodb-toolkit.js';
 import { totalsFromItem } from './dynamodb-usage-counter-reader.js';
 import {
-  ATTRIBUTED_WORKGROUP_PREFIX,
   INDEX_BY_PERIOD,
   INDEX_BY_WORKGROUP_DAY_COST,
   periodKeyAttribute,
-  RESERVATION_PROFILE_PREFIXES,
   TableKeys,
   workgroupDayAttribute,
 } from './table-keys.js';
@@ -61,6 +60,7 @@ export const TOP_QUERY_ATTRIBUTES: readonly string[] = Object.keys(TopQueryItem.
  */
 export class DynamoDbUsageReportSource implements UsageReportSource {
   private readonly concurrency: number;
+  private readonly reservationCounters: DynamoDbReservationCounterReader;
   private readonly warn: (message: string) => void;
 
   constructor(
@@ -69,6 +69,11 @@ export class DynamoDbUsageReportSource implements UsageReportSource {
     options: DynamoDbUsageReportSourceOptions = {},
   ) {
     this.concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
+    this.reservationCounters = new DynamoDbReservationCounterReader(
+      documents,
+      tableName,
+      this.concurrency,
+    );
     this.warn = options.onWarning ?? (() => {});
   }
 
@@ -112,39 +117,11 @@ export class DynamoDbUsageReportSource implements UsageReportSource {
     return counters;
   }
 
-  async readReservationCounters(
+  readReservationCounters(
     period: Period,
     keys: readonly string[],
   ): Promise<readonly ReservationCounter[]> {
-    const first = keys[0];
-    const last = keys[keys.length - 1];
-    if (first === undefined || last === undefined) return [];
-    const states = await queryAll(this.documents, {
-      TableName: this.tableName,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': TableKeys.capacity('').pk },
-      ProjectionExpression: 'sk',
-    });
-    const reservations = states.map((item) => String(item.sk));
-    const pages = await mapWithConcurrency(reservations, this.concurrency, (reservation) =>
-      queryAll(this.documents, {
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :first AND :last',
-        ExpressionAttributeValues: {
-          ':pk': TableKeys.reservationUsage(reservation, period, first).pk,
-          ':first': periodKeyAttribute(period, first),
-          ':last': periodKeyAttribute(period, last),
-        },
-      }),
-    );
-    const wanted = new Set(keys);
-    return pages
-      .flat()
-      .map((item) => reservationCounterOf(item, period))
-      .filter(
-        (counter): counter is ReservationCounter =>
-          counter !== undefined && wanted.has(counter.key),
-      );
+    return this.reservationCounters.read(period, keys);
   }
 
   async readBudgets(workgroup?: string): Promise<readonly BudgetLimit[]> {
@@ -221,55 +198,4 @@ function counterOf(item: Record<string, unknown>, period: Period): UsageCounter 
   if (typeof sk !== 'string' || !sk.startsWith(`${period}#`)) return undefined;
   if (typeof workgroup !== 'string' || workgroup === '') return undefined;
   return { workgroup, period, key: sk.slice(period.length + 1), totals: totalsFromItem(item) };
-}
-
-/** A reservation counter item of `period`, or undefined for anything else. */
-function reservationCounterOf(
-  item: Record<string, unknown>,
-  period: Period,
-): ReservationCounter | undefined {
-  const { sk, reservation } = item;
-  if (typeof sk !== 'string' || !sk.startsWith(`${period}#`)) return undefined;
-  if (typeof reservation !== 'string' || reservation === '') return undefined;
-  const number = (value: unknown) =>
-    typeof value === 'number' && Number.isFinite(value) ? value : 0;
-  const attributedByWorkgroup: Record<string, number> = {};
-  const profile = {
-    allocatedDpuMillisByHour: {} as Record<string, number>,
-    usedDpuMillisByHour: {} as Record<string, number>,
-    usedMinutesByDpus: {} as Record<string, number>,
-  };
-  const profileFields = Object.entries(RESERVATION_PROFILE_PREFIXES) as [
-    keyof typeof profile,
-    string,
-  ][];
-  for (const [name, value] of Object.entries(item)) {
-    if (name.startsWith(ATTRIBUTED_WORKGROUP_PREFIX))
-      attributedByWorkgroup[name.slice(ATTRIBUTED_WORKGROUP_PREFIX.length)] = number(value);
-    for (const [field, prefix] of profileFields)
-      if (name.startsWith(prefix)) profile[field][name.slice(prefix.length)] = number(value);
-  }
-  const hasProfile = typeof item.sampledAllocatedDpuMillis === 'number';
-  return {
-    ...(hasProfile
-      ? {
-          minuteProfile: {
-            ...profile,
-            sampledAllocatedDpuMillis: number(item.sampledAllocatedDpuMillis),
-          },
-        }
-      : {}),
-    reservation,
-    period,
-    key: sk.slice(period.length + 1),
-    allocatedDpuMillis: number(item.allocatedDpuMillis),
-    usedDpuMillis: number(item.usedDpuMillis),
-    attributedDpuMillis: number(item.attributedDpuMillis),
-    attributedByWorkgroup,
-    costNanoUsd: number(item.costNanoUsd),
-    minutes: number(item.minutes),
-    ...(item.usedSource === 'DPUConsumed' || item.usedSource === 'attributed'
-      ? { usedSource: item.usedSource }
-      : {}),
-  };
 }

@@ -30,10 +30,10 @@ import type { Log } from '../log.js';
 import { CloudWatchReservationDpuMetrics } from '../metrics/cloudwatch-reservation-dpu-metrics.js';
 import { CloudWatchReservationMetrics } from '../metrics/cloudwatch-reservation-metrics.js';
 import { DynamoDbReservationBudgetStore } from '../store/dynamodb-reservation-budget-store.js';
+import { DynamoDbReservationCounterReader } from '../store/dynamodb-reservation-counter-reader.js';
 import { DynamoDbReservationEnforcementStore } from '../store/dynamodb-reservation-enforcement-store.js';
 import { DynamoDbReservationUsageStore } from '../store/dynamodb-reservation-usage-store.js';
 import { DynamoDbUsageCounterReader } from '../store/dynamodb-usage-counter-reader.js';
-import { DynamoDbUsageReportSource } from '../store/dynamodb-usage-report-source.js';
 
 export interface CapacityWiring {
   readonly config: Config;
@@ -89,10 +89,10 @@ export function wireRestoreReservations(wiring: ReservationBudgetWiring): Restor
 export function wireReservationBudgets(wiring: ReservationBudgetWiring): EnforceReservationBudgets {
   const { config, documents } = wiring;
   const budgets = new DynamoDbReservationBudgetStore(documents, config.tableName);
-  const report = new DynamoDbUsageReportSource(documents, config.tableName);
+  const reservationCounters = new DynamoDbReservationCounterReader(documents, config.tableName, 4);
   return createReservationBudgetEnforcer({
     budgets: () => budgets.list(),
-    counters: (period, keys) => report.readReservationCounters(period, keys),
+    counters: (period, keys) => reservationCounters.read(period, keys),
     enforcement: new DynamoDbReservationEnforcementStore(documents, config.tableName),
     reservations: new AthenaCapacityReservationGateway(wiring.athena),
     restoreEnded: wireRestoreReservations(wiring),

@@ -172,7 +172,10 @@ describe('budget set flags', () => {
   });
 
   it('needs the workgroup, period and a limit', () => {
-    expect(problems({})).toEqual(['workgroup: is required', 'period: is required']);
+    expect(problems({})).toEqual(['period: is required']);
+    expect(problems({ period: 'day', 'limit-usd': '5' })).toEqual([
+      'workgroup: is required unless --reservation NAME is given: a budget is on a workgroup or a reservation',
+    ]);
     expect(problems({ workgroup: 'analytics', period: 'day' })).toEqual([
       'limit-dpu-hours: is required unless --limit-usd or --limit-bytes is given: a budget needs at least one limit',
     ]);
@@ -303,13 +306,14 @@ describe('athena-cost budget set (command line)', () => {
   it('shows each option once in its help, with the synopsis derived from the same declarations', async () => {
     const { code, stdout } = await cli(['budget', 'set', '--help']);
     expect(code).toBe(0);
-    expect(stdout.split('\n')[0]).toBe(
+    expect(stdout.split('\n').slice(0, 2)).toEqual([
       'Usage: athena-cost budget set --workgroup WG --period day|week|month [--limit-dpu-hours N] [--limit-usd N] [--limit-bytes BYTES] [--notify-at P,P] [--throttle-at P] [--throttle-max-dpu N] [--throttle-bytes-cutoff BYTES] [--disable-at P] [--disable-now-at P] [--dry-run] [--protected] [--enforce-workgroup-config] [--on-bypass notify|disable] [--anomaly-alarm cost|dpu-hours] [options]',
-    );
+      '       athena-cost budget set --reservation NAME --period day|week|month [--limit-dpu-hours N] [--limit-usd N] [--notify-at P,P] [--scale-down-at P] [--scale-down-dpus N] [--override-autoscaler] [--dry-run] [--protected] [options]',
+    ]);
     for (const flag of Object.keys(BUDGET_SET_OPTIONS)) {
       expect(stdout.match(new RegExp(`^ {2}--${flag}\\b`, 'gm')), flag).toHaveLength(1);
     }
-    expect(stdout).toMatch(/^ {2}--workgroup WG +Athena workgroup \(required\)$/m);
+    expect(stdout).toMatch(/^ {2}--workgroup WG +Athena workgroup \(or --reservation\)$/m);
     expect(stdout).toMatch(/^ {2}--skip-alarms +Do not create/m);
   });
 
