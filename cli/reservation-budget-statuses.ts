@@ -1,12 +1,11 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
+  type LoadedReservationBudgetStatuses,
   loadReservationBudgetStatuses as loadStatuses,
-  type ReservationBudgetStatus,
 } from '../lib/budgets/reservation-budget-status.js';
 import { DynamoDbReservationBudgetStore } from '../lib/store/dynamodb-reservation-budget-store.js';
 import { DynamoDbReservationCounterReader } from '../lib/store/dynamodb-reservation-counter-reader.js';
 import { DynamoDbReservationEnforcementStore } from '../lib/store/dynamodb-reservation-enforcement-store.js';
-import type { InvalidReservationBudget } from '../lib/store/reservation-budget-store.js';
 
 /**
  * Every reservation budget's status at `at` (or one reservation's), its figures read with the
@@ -17,10 +16,7 @@ export function loadReservationBudgetStatuses(
   tableName: string,
   at: Date,
   reservation?: string,
-): Promise<{
-  readonly statuses: readonly ReservationBudgetStatus[];
-  readonly invalid: readonly InvalidReservationBudget[];
-}> {
+): Promise<LoadedReservationBudgetStatuses> {
   const budgets = new DynamoDbReservationBudgetStore(documents, tableName);
   const reservationCounters = new DynamoDbReservationCounterReader(documents, tableName, 4);
   const enforcement = new DynamoDbReservationEnforcementStore(documents, tableName);

@@ -196,6 +196,27 @@ const RESERVATION_ACTION_COLUMNS: readonly Column[] = [
   ...ACTION_COLUMNS.slice(1),
 ];
 
+/** The actions of the statuses' periods under `title`, or nothing when there are none. */
+function actionsSection<Status extends BudgetStatus | ReservationBudgetStatus>(
+  title: string,
+  columns: readonly Column[],
+  statuses: readonly Status[],
+  subjectOf: (status: Status) => string,
+): string {
+  const rows = statuses.flatMap((status) =>
+    status.actions.map((action): Cell[] => [
+      subjectOf(status),
+      status.periodKey,
+      action.threshold,
+      action.action,
+      action.status,
+      formatInstant(action.at),
+      action.detail,
+    ]),
+  );
+  return rows.length === 0 ? '' : `\n${title}\n${renderTable(columns, rows)}`;
+}
+
 /** `12.345 / 20.000`, the usage alone when the budget sets no such limit, `-` for neither. */
 const usedOf = (used: number | null, limit: number | null, format: (n: number) => string) =>
   used === null ? null : limit === null ? format(used) : `${format(used)} / ${format(limit)}`;
@@ -225,23 +246,11 @@ export function statusTable(statuses: readonly BudgetStatus[]): string {
     status.bypassedQueries,
     describeMode(status),
   ]);
-  let text = renderTable(STATUS_COLUMNS, rows);
-  const actions = statuses.flatMap((status) =>
-    status.actions.map((action): Cell[] => [
-      status.workgroup,
-      status.periodKey,
-      action.threshold,
-      action.action,
-      action.status,
-      formatInstant(action.at),
-      action.detail,
-    ]),
+  const text = renderTable(STATUS_COLUMNS, rows);
+  return (
+    text +
+    actionsSection('Actions this period', ACTION_COLUMNS, statuses, (status) => status.workgroup)
   );
-  if (actions.length > 0) {
-    text += '\nActions this period\n';
-    text += renderTable(ACTION_COLUMNS, actions);
-  }
-  return text;
 }
 
 /** `restore --format json`. */
@@ -382,7 +391,7 @@ const RESERVATION_STATUS_COLUMNS: readonly Column[] = [
 
 /** The reservation budgets' periods, then their actions when there are any. */
 export function reservationStatusTable(statuses: readonly ReservationBudgetStatus[]): string {
-  let text = renderTable(
+  const text = renderTable(
     RESERVATION_STATUS_COLUMNS,
     statuses.map((status) => [
       status.reservation,
@@ -394,20 +403,13 @@ export function reservationStatusTable(statuses: readonly ReservationBudgetStatu
       reservationModeOf(status),
     ]),
   );
-  const actions = statuses.flatMap((status) =>
-    status.actions.map((action): Cell[] => [
-      status.reservation,
-      status.periodKey,
-      action.threshold,
-      action.action,
-      action.status,
-      formatInstant(action.at),
-      action.detail,
-    ]),
+  return (
+    text +
+    actionsSection(
+      'Reservation actions this period',
+      RESERVATION_ACTION_COLUMNS,
+      statuses,
+      (status) => status.reservation,
+    )
   );
-  if (actions.length > 0) {
-    text += '\nReservation actions this period\n';
-    text += renderTable(RESERVATION_ACTION_COLUMNS, actions);
-  }
-  return text;
 }

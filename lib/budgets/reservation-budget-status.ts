@@ -1,6 +1,9 @@
 import type { ReservationCounter } from '../capacity/billed-cost.js';
 import { reservationRowFields } from '../reports/reservation-report.js';
-import type { InvalidReservationBudget } from '../store/reservation-budget-store.js';
+import type {
+  InvalidReservationBudget,
+  StoredReservationBudgets,
+} from '../store/reservation-budget-store.js';
 import type {
   ReservationActionRecord,
   ReservationPeriod,
@@ -110,10 +113,7 @@ const emptyCounter = (reservation: string, period: Period, key: string): Reserva
 });
 
 export interface ReservationBudgetStatusSources {
-  readonly budgets: () => Promise<{
-    readonly budgets: readonly ReservationBudget[];
-    readonly invalid: readonly InvalidReservationBudget[];
-  }>;
+  readonly budgets: () => Promise<StoredReservationBudgets>;
   /** The reading `report --by reservation` uses. */
   readonly counters: (
     period: Period,
@@ -122,15 +122,17 @@ export interface ReservationBudgetStatusSources {
   readonly actions: (key: ReservationPeriod) => Promise<readonly ReservationActionRecord[]>;
 }
 
+export interface LoadedReservationBudgetStatuses {
+  readonly statuses: readonly ReservationBudgetStatus[];
+  readonly invalid: readonly InvalidReservationBudget[];
+}
+
 /** Every reservation budget's status at `at` (or one reservation's). */
 export async function loadReservationBudgetStatuses(
   sources: ReservationBudgetStatusSources,
   at: Date,
   reservation?: string,
-): Promise<{
-  readonly statuses: readonly ReservationBudgetStatus[];
-  readonly invalid: readonly InvalidReservationBudget[];
-}> {
+): Promise<LoadedReservationBudgetStatuses> {
   const { budgets, invalid } = await sources.budgets();
   const mine = <T extends { readonly reservation: string }>(item: T) =>
     reservation === undefined || item.reservation === reservation;

@@ -326,21 +326,37 @@ export class DynamoDbEnforcementStore
   }
 
   async markRestored(key: EnforcementKey, conflicts: readonly string[], now: Date): Promise<void> {
-    await this.documents.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: TableKeys.enforcement(key.workgroup, key.period, key.periodKey),
-        UpdateExpression:
-          'SET #status = :restored, restoredAt = :now, restoreConflicts = :conflicts',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':restored': 'restored',
-          ':now': now.toISOString(),
-          ':conflicts': conflicts,
-        },
-      }),
+    await markStateRestored(
+      this.documents,
+      this.tableName,
+      TableKeys.enforcement(key.workgroup, key.period, key.periodKey),
+      conflicts,
+      now,
     );
   }
+}
+
+/** Marks an enforcement state (a workgroup's or a reservation's) given back, with its conflicts. */
+export async function markStateRestored(
+  documents: DynamoDBDocumentClient,
+  tableName: string,
+  key: { readonly pk: string; readonly sk: string },
+  conflicts: readonly string[],
+  now: Date,
+): Promise<void> {
+  await documents.send(
+    new UpdateCommand({
+      TableName: tableName,
+      Key: key,
+      UpdateExpression: 'SET #status = :restored, restoredAt = :now, restoreConflicts = :conflicts',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: {
+        ':restored': 'restored',
+        ':now': now.toISOString(),
+        ':conflicts': conflicts,
+      },
+    }),
+  );
 }
 
 /** Each field the enforcer sets is an attribute of its own, so one action never overwrites another's. */

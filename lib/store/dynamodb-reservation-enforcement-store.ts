@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { RESERVATION_THRESHOLD_ACTIONS } from '../budgets/reservation-budget.js';
 import { PERIODS, type Period } from '../usage/period-keys.js';
-import { DynamoDbEnforcementStore } from './dynamodb-enforcement-store.js';
+import { DynamoDbEnforcementStore, markStateRestored } from './dynamodb-enforcement-store.js';
 import { conditionalWrite, queryAll } from './dynamodb-toolkit.js';
 import type { EnforcementKey } from './enforcement-store.js';
 import type {
@@ -116,24 +116,13 @@ export class DynamoDbReservationEnforcementStore implements ReservationEnforceme
     return items.map(stateOf);
   }
 
-  async markRestored(
-    key: ReservationPeriod,
-    conflicts: readonly string[],
-    now: Date,
-  ): Promise<void> {
-    await this.documents.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: TableKeys.reservationEnforcement(key.reservation, key.period, key.periodKey),
-        UpdateExpression:
-          'SET #status = :restored, restoredAt = :now, restoreConflicts = :conflicts',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: {
-          ':restored': 'restored',
-          ':now': now.toISOString(),
-          ':conflicts': conflicts,
-        },
-      }),
+  markRestored(key: ReservationPeriod, conflicts: readonly string[], now: Date): Promise<void> {
+    return markStateRestored(
+      this.documents,
+      this.tableName,
+      TableKeys.reservationEnforcement(key.reservation, key.period, key.periodKey),
+      conflicts,
+      now,
     );
   }
 }

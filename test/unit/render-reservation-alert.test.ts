@@ -41,10 +41,10 @@ describe('reservation alerts', () => {
     expect(rendered.text).toContain(
       'aws athena update-capacity-reservation --name etl-capacity --target-dpus 24',
     );
-    expect(rendered.chat.metadata.threadId).toBe(
+    expect(rendered.chat.metadata?.threadId).toBe(
       'athena-cost-reservation-etl-capacity-day-2026-11-30',
     );
-    expect(rendered.chat.metadata.additionalContext).toMatchObject({
+    expect(rendered.chat.metadata?.additionalContext).toMatchObject({
       reservation: 'etl-capacity',
       direction: 'down',
       outcome: 'applied',
