@@ -386,13 +386,14 @@ describe('reservation budgets', () => {
     ]);
   });
 
-  it('shows the budget in status with the figures of report --by reservation', async () => {
+  it('shows the budget in status with the figures of report --by reservation; restore and rm through the CLI', async () => {
     // Prepare
     await setBudget();
     await runToTheLimit();
     const saved = { ...process.env };
     Object.assign(process.env, {
       AWS_ENDPOINT_URL_DYNAMODB: table.endpoint,
+      AWS_ENDPOINT_URL_ATHENA: athena.endpoint,
       AWS_ACCESS_KEY_ID: 'local',
       AWS_SECRET_ACCESS_KEY: 'local',
       AWS_REGION: 'us-east-1',
@@ -408,6 +409,13 @@ describe('reservation budgets', () => {
     const everything = await cli(['status']);
     const list = await cli(['budget', 'list']);
     const report = await cli(['report', '--by', 'reservation', '--from', DAY, '--to', DAY]);
+    allocationCompletes(40);
+    const restored = await runCliInMemory(['restore', '--table', table.name, '--format', 'json'], {
+      env: process.env,
+      now: () => new Date('2026-12-01T00:30:00Z'),
+    });
+    const removed = await cli(['budget', 'rm', '--reservation', RESERVATION]);
+    const listAfter = await cli(['budget', 'list']);
     for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
     Object.assign(process.env, saved);
 
@@ -431,5 +439,13 @@ describe('reservation budgets', () => {
     expect(JSON.parse(list.stdout).reservationBudgets).toEqual([
       expect.objectContaining({ reservation: RESERVATION, scaleDownDpus: 8 }),
     ]);
+    expect(restored.stderr).toBe('');
+    expect(restored.code).toBe(0);
+    expect(JSON.parse(restored.stdout).reservations).toEqual([
+      expect.objectContaining({ reservation: RESERVATION, outcome: 'restored' }),
+    ]);
+    expect(updateCalls().map((call) => call.input.TargetDpus)).toEqual([8, 24]);
+    expect(removed.code).toBe(0);
+    expect(JSON.parse(listAfter.stdout).reservationBudgets).toEqual([]);
   });
 });

@@ -2,28 +2,53 @@ import { z } from 'zod';
 import { removeBudgetAlarms } from '../../../lib/budgets/plan-budget-alarms.js';
 import { CloudWatchBudgetAlarms } from '../../../lib/metrics/cloudwatch-budget-alarms.js';
 import { DynamoDbBudgetStore } from '../../../lib/store/dynamodb-budget-store.js';
+import { DynamoDbReservationBudgetStore } from '../../../lib/store/dynamodb-reservation-budget-store.js';
 import { AwsServices, budgetAlarmSettings, callService } from '../../aws-services.js';
+import { reservationFlag } from '../../budget-flags.js';
 import { defineCommand } from '../../command.js';
 import { CliError } from '../../errors.js';
 import { toJsonText } from '../../output/budget-output.js';
 
-const RmFlags = z.object({
-  workgroup: z
-    .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a name') })
-    .min(1, { error: 'must not be empty' }),
-  'skip-alarms': z.boolean().default(false),
-});
+const RmFlags = z
+  .object({
+    workgroup: z
+      .string({ error: 'must be a name' })
+      .min(1, { error: 'must not be empty' })
+      .optional(),
+    reservation: reservationFlag.optional(),
+    'skip-alarms': z.boolean().default(false),
+  })
+  .superRefine((flags, context) => {
+    if ((flags.workgroup === undefined) === (flags.reservation === undefined)) {
+      context.addIssue({
+        code: 'custom',
+        path: [flags.workgroup === undefined ? 'workgroup' : 'reservation'],
+        message:
+          flags.workgroup === undefined
+            ? 'is required unless --reservation NAME is given'
+            : 'cannot be combined with --workgroup',
+      });
+    }
+  });
 
 export default defineCommand({
   name: 'budget rm',
   summary: "Removes a workgroup's budget and its CloudWatch alarms",
-  usage: 'athena-cost budget rm --workgroup WG [--skip-alarms] [--format table|json]',
+  usage:
+    'athena-cost budget rm --workgroup WG [--skip-alarms] | --reservation NAME [--format table|json]',
   description: `
 Deletes the workgroup's notify alarms ($STACK_NAME-budget-<workgroup>-notify-*), then its budget.
 Settings the enforcer changed in the current period stay until restore gives them back at the
-period end. Fails when the workgroup has no budget.`,
+period end. Fails when the workgroup has no budget. With --reservation, removes a capacity
+reservation's budget (it has no alarms); a scale-down of the current period stays until restore
+gives the target back at the period end.`,
   options: {
-    workgroup: { type: 'string', valueName: 'WG', description: 'Athena workgroup (required)' },
+    workgroup: { type: 'string', valueName: 'WG', description: 'Athena workgroup' },
+    reservation: {
+      type: 'string',
+      valueName: 'NAME',
+      description: 'Capacity reservation instead',
+    },
     'skip-alarms': {
       type: 'boolean',
       description: 'Leave CloudWatch alarms alone (offline setups)',
@@ -33,7 +58,27 @@ period end. Fails when the workgroup has no budget.`,
   examples: ['athena-cost budget rm --workgroup analytics'],
   flags: RmFlags,
   async run(context) {
-    const { workgroup } = context.flags;
+    const { workgroup, reservation } = context.flags;
+    if (workgroup === undefined) {
+      const name = reservation ?? '';
+      const removed = await new DynamoDbReservationBudgetStore(
+        context.documents(),
+        context.tableName,
+      ).remove(name);
+      if (!removed) {
+        throw new CliError(
+          `reservation '${name}' has no budget`,
+          1,
+          "Run 'athena-cost budget list' to see the budgets.",
+        );
+      }
+      context.stdout.write(
+        context.format === 'json'
+          ? toJsonText({ reservation: name, removed: true })
+          : `Removed the budget of reservation ${name}.\n`,
+      );
+      return 0;
+    }
     const services = new AwsServices(context.region);
     try {
       // Alarms first: should that fail, the budget is still there to retry with.
