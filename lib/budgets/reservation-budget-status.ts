@@ -85,8 +85,8 @@ export function reservationBudgetStatusOf(input: {
     overrideAutoscaler: budget.overrideAutoscaler === true,
     dryRun: budget.dryRun,
     protected: budget.protected,
-    actions: [...input.actions]
-      .sort((a, b) => (a.completedAt ?? a.claimedAt).localeCompare(b.completedAt ?? b.claimedAt))
+    // In the order they were taken: by time, then (one run takes several) by threshold.
+    actions: input.actions
       .map((record) => {
         const percent = Number(record.thresholdId.split(':')[0]);
         return {
@@ -96,7 +96,8 @@ export function reservationBudgetStatusOf(input: {
           at: record.completedAt ?? record.claimedAt,
           detail: record.detail ?? null,
         };
-      }),
+      })
+      .sort((a, b) => a.at.localeCompare(b.at) || (a.threshold ?? 0) - (b.threshold ?? 0)),
   };
 }
 

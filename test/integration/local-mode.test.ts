@@ -270,6 +270,20 @@ describe('local mode with the sample budgets', () => {
       );
       expect(summary.queriesRejected).toBeGreaterThan(0);
       expect(summary.workgroupUpdates).toBe(updates.length);
+      // The reservation's day budget (600 USD, scale-down at 100 % to 32 DPUs), evaluated by the
+      // capacity run at 23:58: by 23:55, 2,208 DPU-hours less 5 minutes of 64 DPUs = 660.80 USD.
+      const budget = summary.reservation?.budget;
+      expect(budget?.reportCostUsd).toBe(660.8);
+      expect(budget?.statusCostUsd).toBe(budget?.reportCostUsd);
+      expect(budget?.usedPercent).toBeCloseTo(110.13, 2);
+      expect(budget?.fromDpus).toBe(64);
+      expect(budget?.requestedTargets).toEqual([32]);
+      expect(budget?.actions).toEqual(['80% notify applied', '100% scale-down applied']);
+      expect(subjects.filter((subject) => subject?.includes('scaled down 64 -> 32'))).toHaveLength(
+        1,
+      );
+      // The day is still counted whole: the budget run split it, it did not change it.
+      expect(summary.reservation?.allocatedDpuMillis).toBe(summary.reservation?.truthDpuMillis);
     },
     RUN_TIMEOUT_MS,
   );
