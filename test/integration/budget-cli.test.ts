@@ -631,7 +631,9 @@ describe('athena-cost restore', () => {
     expect(stderr).toBe('');
     expect(code).toBe(0);
     const json = JSON.parse(stdout);
-    expect(Object.keys(json)).toEqual(['at', 'results']);
+    // Without --workgroup, restore gives back reservation targets too: none here.
+    expect(Object.keys(json)).toEqual(['at', 'results', 'reservations']);
+    expect(json.reservations).toEqual([]);
     expect(json.results).toHaveLength(2);
     expect(json.results).toEqual(
       expect.arrayContaining([
