@@ -28,6 +28,10 @@ export function attributionKeyOf(by: string): string | undefined {
   return undefined;
 }
 
+/** The `--by` value of an attribution key: `dbt.model` → `dbt-model`, `tag:team` → itself. */
+export const attributionGroupingOf = (key: string): string =>
+  key === DBT_MODEL_KEY ? 'dbt-model' : key;
+
 export interface AttributionReportRequest {
   readonly range: DayRange;
   /** As given to `--by`: `principal`, `dbt-model` or `tag:<key>`. */

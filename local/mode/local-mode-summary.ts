@@ -1,9 +1,11 @@
 import { formatBytes, formatDpuHours, formatUsd } from '../../lib/format/format-values.js';
+import { attributionTitle } from '../../lib/reports/attribution-report.js';
 import { dpuHoursFromMillis, usdFromNano } from '../../lib/usage/pricing.js';
 import { addTotals, type UsageTotals, ZERO_TOTALS } from '../../lib/usage/usage-totals.js';
 import type { DeadLetter } from '../simulation/event-feed.js';
 import type { SimulatedDay, SimulatedDayKey } from '../simulation/simulated-day.js';
 import { maxDpuOf, type WorkgroupKind } from '../simulation/workgroup-profiles.js';
+import type { AttributionCheck } from './attribution-check.js';
 import type { ReservationResult } from './capacity-reservation.js';
 import type { LocalModeContext } from './context.js';
 
@@ -52,6 +54,8 @@ export interface LocalModeSummary extends SimulatedDayKey {
   readonly deadLetters: readonly DeadLetter[];
   readonly workgroups: readonly WorkgroupResult[];
   readonly groundTruth: ReadonlyMap<string, UsageTotals>;
+  /** Each attribution key's day report against the ground truth (dbt models, tags). */
+  readonly attribution?: readonly AttributionCheck[];
   /** The capacity reservation's day, as the capacity function counted it. */
   readonly reservation?: ReservationResult;
   readonly cloudWatchQueryCount: number;
@@ -163,6 +167,7 @@ export function formatSummary(summary: LocalModeSummary, ctx?: LocalModeContext)
       `✗ DLQ: message ${letter.messageId} (query ${letter.queryExecutionId}, ${letter.state}) after ${letter.receiveCount} receives`,
     );
   }
+  lines.push(...formatAttributionChecks(summary.attribution ?? []));
   lines.push(
     '',
     summary.matches
@@ -181,4 +186,38 @@ export function totalsColumns(totals: UsageTotals): string[] {
     formatBytes(totals.dataScannedBytes).padStart(10),
     formatUsd(usdFromNano(totals.costNanoUsd)).padStart(10),
   ];
+}
+
+/** Values shown per attribution key; every value is checked. */
+const SHOWN_VALUES = 5;
+
+/** The top values of each key with ✓ or ✗, and a line for the rest. */
+export function formatAttributionChecks(checks: readonly AttributionCheck[]): string[] {
+  if (checks.length === 0) return [];
+  const lines = [
+    '',
+    'Attribution counters (athena-cost report --by dbt-model|tag:KEY) vs ground truth:',
+  ];
+  for (const check of checks) {
+    lines.push(
+      `${`${attributionTitle(check.key)} (${check.key})`.padEnd(44)} ${['queries'.padStart(7), 'failed'.padStart(6), 'DPU-hours'.padStart(11), 'scanned'.padStart(10), 'cost USD'.padStart(10)].join(' ')}`,
+    );
+    const shown = check.rows.slice(0, SHOWN_VALUES);
+    for (const row of shown)
+      lines.push(
+        `  ${row.value.padEnd(42)} ${totalsColumns(row.actual).join(' ')} ${row.matches ? '✓' : '✗'}`,
+      );
+    const rest = check.rows.slice(SHOWN_VALUES);
+    if (rest.length > 0) {
+      const wrong = rest.filter((row) => !row.matches).length;
+      lines.push(
+        `  … ${rest.length} more ${rest.length === 1 ? 'value' : 'values'} ${wrong === 0 ? '✓' : `✗ (${wrong} wrong)`}`,
+      );
+    }
+    for (const row of check.rows.filter((row) => !row.matches))
+      lines.push(
+        `✗ ${check.key} ${row.value}: DynamoDB ${row.actual.queries} queries, ${row.actual.costNanoUsd} nano-USD; expected ${row.expected.queries}, ${row.expected.costNanoUsd}`,
+      );
+  }
+  return lines;
 }

@@ -15,10 +15,12 @@ import { DEFAULT_NOISE, type FeedNoise } from '../simulation/event-feed.js';
 import { SimulatedClock } from '../simulation/simulated-clock.js';
 import {
   addWorkgroupsTo,
+  attributionTruthOf,
   generateSimulatedDay,
   groundTruthOf,
 } from '../simulation/simulated-day.js';
 import { SimulatedAthenaAccount } from '../stand-ins/athena-stand-in.js';
+import { checkAttribution } from './attribution-check.js';
 import { formatReservation, startReservationAccounting } from './capacity-reservation.js';
 import type { AfterBatch, LocalModeContext, LocalModeOutput } from './context.js';
 import { afternoonOperator, printReports, seedBudgets } from './hooks.js';
@@ -211,9 +213,16 @@ export async function runLocalMode(options: LocalModeOptions = {}): Promise<Loca
 
     const actual = await readDayCounters(ctx);
     const reservation = await reservationAccounting.finish(simulation.finished.values());
+    const counted = summarize(ctx, simulation, actual, budgets, startedAt);
+    const attribution = await checkAttribution(
+      ctx,
+      attributionTruthOf(day.queries, simulation.finished, ctx.pricing),
+    );
     const summary = {
-      ...summarize(ctx, simulation, actual, budgets, startedAt),
+      ...counted,
       reservation,
+      attribution,
+      matches: counted.matches && attribution.every((check) => check.matches),
     };
     for (const line of formatSummary(summary, ctx)) out(line);
     out();

@@ -15,6 +15,11 @@ import {
 } from '../stand-ins/athena-stand-in.js';
 import { hashSeed } from './seeded-random.js';
 import {
+  attributedText,
+  type SimulatedAttribution,
+  simulatedAttributionOf,
+} from './simulated-attribution.js';
+import {
   ENGINE_VERSION,
   FAILURES,
   TB,
@@ -40,6 +45,8 @@ export interface QueryPlan {
   readonly statementType: StatementType;
   readonly substatementType: string;
   readonly query: string;
+  /** What the simulation attributed the query to (written into `query`): the ground truth. */
+  readonly attribution: SimulatedAttribution;
   readonly database: string;
   readonly submittedAtMs: number;
   readonly queueMs: number;
@@ -176,6 +183,13 @@ export function planQuery(
     }
   }
   const unprocessedFetches = random() < 0.004 ? 2 : 0;
+  const attribution = simulatedAttributionOf(
+    profile.attribution,
+    statementType,
+    profile.name,
+    submittedAtMs - dayStartMs,
+    bytes,
+  );
 
   return {
     id,
@@ -183,7 +197,12 @@ export function planQuery(
     kind: profile.kind,
     statementType,
     substatementType: template.substatementType,
-    query: template.text(values),
+    query: attributedText(template.text(values), attribution, profile.attribution, {
+      workgroup: profile.name,
+      day,
+      hour: values.hour,
+    }),
+    attribution,
     database: profile.database,
     submittedAtMs,
     queueMs,

@@ -1,8 +1,14 @@
 import type { QueryExecution } from '@aws-sdk/client-athena';
 import type { Pricing } from '../../lib/config.js';
 import { DAY_MS } from '../../lib/usage/period-keys.js';
+import { DBT_MODEL_KEY, tagAttributionKey } from '../../lib/usage/query-attribution.js';
 import { deriveQueryUsage, type QueryUsage } from '../../lib/usage/query-usage.js';
-import { totalsOf, type UsageTotals, ZERO_TOTALS } from '../../lib/usage/usage-totals.js';
+import {
+  addTotals,
+  totalsOf,
+  type UsageTotals,
+  ZERO_TOTALS,
+} from '../../lib/usage/usage-totals.js';
 import type { SimulatedAthenaAccount, WorkGroupInit } from '../stand-ins/athena-stand-in.js';
 import {
   applyLimits,
@@ -156,4 +162,33 @@ export function groundTruthOf(
     totals.set(name, list.length === 0 ? ZERO_TOTALS : totalsOf(list));
   }
   return totals;
+}
+
+/**
+ * What every attribution key's values must show for the day: the finished executions' usage
+ * summed by what the simulation attributed each query to (its plan, not its parsed SQL text),
+ * by key (`dbt.model`, `tag:<key>`) and value.
+ */
+export function attributionTruthOf(
+  queries: readonly SimulatedQuery[],
+  finished: ReadonlyMap<string, QueryExecution>,
+  pricing: Pricing,
+): Map<string, Map<string, UsageTotals>> {
+  const truth = new Map<string, Map<string, UsageTotals>>();
+  const add = (key: string, value: string, usage: QueryUsage) => {
+    const values = truth.get(key) ?? new Map<string, UsageTotals>();
+    values.set(value, addTotals(values.get(value) ?? ZERO_TOTALS, totalsOf([usage])));
+    truth.set(key, values);
+  };
+  for (const query of queries) {
+    const execution = finished.get(query.id);
+    if (execution === undefined) continue;
+    const derived = deriveQueryUsage(execution, pricing);
+    if (!derived.ok) throw new Error(`ground truth: ${derived.reason}`);
+    const { dbtModel, tags } = query.plan.attribution;
+    if (dbtModel !== undefined) add(DBT_MODEL_KEY, dbtModel, derived.usage);
+    for (const [key, value] of Object.entries(tags))
+      add(tagAttributionKey(key), value, derived.usage);
+  }
+  return truth;
 }

@@ -5,6 +5,7 @@ import {
   maxDpuCountOf,
   type WorkGroupInit,
 } from '../stand-ins/athena-stand-in.js';
+import type { AttributionProfile } from './simulated-attribution.js';
 
 /**
  * The workgroups of the simulated account: a few on a capacity reservation (queries carry a peak
@@ -54,6 +55,8 @@ export interface WorkgroupProfile {
   readonly database: string;
   readonly dml: readonly QueryTemplate[];
   readonly ddl: readonly QueryTemplate[];
+  /** dbt runs and `-- athena-cost:` tags among the data queries; none when absent. */
+  readonly attribution?: AttributionProfile;
 }
 
 interface QueryTemplate {
@@ -117,6 +120,18 @@ const CAPACITY_PROFILES: readonly WorkgroupProfile[] = [
     failureRate: 0.04,
     cancelRate: 0.01,
     database: 'curated',
+    // Every data query is a dbt-athena model run.
+    attribution: {
+      dbt: {
+        share: 1,
+        profileName: 'lake',
+        target: 'prod',
+        models: [
+          ...TABLES.map((table) => `model.lake.${table}_daily`),
+          'model.lake.revenue_by_region',
+        ],
+      },
+    },
     dml: [
       {
         substatementType: 'INSERT',
@@ -154,6 +169,16 @@ const CAPACITY_PROFILES: readonly WorkgroupProfile[] = [
     failureRate: 0.04,
     cancelRate: 0.015,
     database: 'sales',
+    // Dashboards tag their queries with the team and dashboard they serve.
+    attribution: {
+      tags: {
+        share: 0.6,
+        values: {
+          team: ['bi', 'finance', 'growth'],
+          dashboard: ['revenue', 'retention', 'operations'],
+        },
+      },
+    },
     dml: [
       {
         substatementType: 'SELECT',
@@ -191,6 +216,16 @@ const CAPACITY_PROFILES: readonly WorkgroupProfile[] = [
     failureRate: 0.05,
     cancelRate: 0.02,
     database: 'ml',
+    // Some feature tables are dbt models (a dev target); notebooks tag their jobs.
+    attribution: {
+      dbt: {
+        share: 0.35,
+        profileName: 'ml',
+        target: 'dev',
+        models: ['model.ml.features_daily', 'model.ml.session_percentiles'],
+      },
+      tags: { share: 0.5, values: { team: ['ml'], job: ['churn-features', 'ltv-model'] } },
+    },
     dml: [
       {
         substatementType: 'SELECT',
@@ -254,6 +289,8 @@ export const ADHOC_PROFILE: WorkgroupProfile = {
   failureRate: 0.05,
   cancelRate: 0.02,
   database: 'logs',
+  // A few console users follow the tag convention.
+  attribution: { tags: { share: 0.25, values: { team: ['security', 'finance', 'growth'] } } },
   dml: [
     {
       substatementType: 'SELECT',

@@ -71,6 +71,45 @@ describe('local mode', () => {
     expect(summary.matches).toBe(true);
   });
 
+  it('counts every dbt model and tag value of the simulated day as the simulation attributed it', () => {
+    const checks = new Map((summary.attribution ?? []).map((check) => [check.key, check]));
+    // etl-nightly's data queries are dbt runs of 6 models; analytics tags team and dashboard,
+    // adhoc team only.
+    expect([...checks.keys()]).toEqual(['dbt.model', 'tag:dashboard', 'tag:team']);
+    expect(
+      checks
+        .get('dbt.model')
+        ?.rows.map((row) => row.value)
+        .sort(),
+    ).toEqual([
+      'model.lake.customers_daily',
+      'model.lake.orders_daily',
+      'model.lake.payments_daily',
+      'model.lake.revenue_by_region',
+      'model.lake.sessions_daily',
+      'model.lake.shipments_daily',
+    ]);
+    expect(
+      checks
+        .get('tag:team')
+        ?.rows.map((row) => row.value)
+        .sort(),
+    ).toEqual(['bi', 'finance', 'growth', 'security']);
+    for (const check of checks.values()) {
+      expect(
+        check.rows.filter((row) => !row.matches),
+        check.key,
+      ).toEqual([]);
+      expect(check.rows.every((row) => row.expected.queries > 0)).toBe(true);
+    }
+    // Every data query of etl-nightly is a model run: the models hold its data queries' cost.
+    const etl = summary.workgroups.find((result) => result.workgroup === 'etl-nightly');
+    const models = checks.get('dbt.model')?.rows ?? [];
+    expect(sum(models.map((row) => row.actual.queries))).toBeGreaterThan(
+      (etl?.actual.queries ?? 0) * 0.8,
+    );
+  });
+
   it('counts no query twice despite duplicates, late events and redeliveries', () => {
     expect(summary.duplicates).toBeGreaterThan(0);
     expect(summary.recordsRedelivered).toBeGreaterThan(0);
