@@ -5,7 +5,10 @@ import { join, relative } from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { loadConfig } from '../lib/config.js';
 import { TableKeys } from '../lib/store/table-keys.js';
+import { DAY_MS } from '../lib/usage/period-keys.js';
 import { dpuHoursFromMillis, usdFromNano } from '../lib/usage/pricing.js';
+import { countedAttributions } from '../lib/usage/query-attribution.js';
+import type { QueryUsage } from '../lib/usage/query-usage.js';
 import { REPO_ROOT } from '../local/environment/bundle-handler.js';
 import { readTableDefinition } from '../local/environment/create-table.js';
 import { DEFAULT_NOISE, EventFeed, type FeedMessage } from '../local/simulation/event-feed.js';
@@ -161,6 +164,29 @@ async function main(): Promise<void> {
       });
       const record = await queryRecordSize(env, busyTable, day.queries[0]?.id ?? '');
 
+      // 1b. The same queries without dbt comments or tags: what attribution costs.
+      log(`busy queue without attribution: the same ${flags.queries} queries, untagged`);
+      const plainDay = withoutAttribution(
+        generateSimulatedDay({
+          queries: flags.queries,
+          workgroups: 4,
+          seed: flags.seed,
+          // Another day: the same queries under other ids.
+          day: utcDayOf(new Date(Date.parse(today) - DAY_MS)),
+        }),
+      );
+      const plainTable = 'bench-busy-unattributed';
+      await env.createTable(plainTable);
+      await env.putBudgets(plainTable, budgetsFor(plainDay, pricing));
+      const unattributed = await runProduct(env, ingest.runnablePath, {
+        label: 'busy-unattributed',
+        tableName: plainTable,
+        messages: feedOf(plainDay).map((message) => ({ ...message, sentAtMs: 0 })),
+        batchingWindowMs: env.serverless.batchingWindowMs,
+        usages: addDay(env, plainDay, pricing),
+        budgetedWorkgroups: new Set(plainDay.workgroups.map((workgroup) => workgroup.name)),
+      });
+
       // 2. The naive baseline on the first queries of the same day.
       log(`naive baseline: ${flags.baselineQueries} queries, one invocation per event`);
       const subset = new Set(day.queries.slice(0, flags.baselineQueries).map((query) => query.id));
@@ -238,6 +264,8 @@ async function main(): Promise<void> {
         serverless: env.serverless,
         noise: DEFAULT_NOISE,
         busy,
+        unattributed,
+        attribution: attributionOf(busyUsages.values()),
         baseline,
         monthly,
         monthlyQueries: MONTHLY_QUERIES,
@@ -308,6 +336,34 @@ function addDay(
     day.queries.map((query) => query.execution),
     pricing,
   );
+}
+
+/** The day with each query's SQL text cut to its statement: no dbt comment, no tags. */
+function withoutAttribution(day: SimulatedDay): SimulatedDay {
+  return {
+    ...day,
+    queries: day.queries.map((query) => ({
+      ...query,
+      execution: {
+        ...query.execution,
+        Query: (query.execution.Query ?? '')
+          .replace(/^\/\* \{"app": "dbt".*?\*\/\n/, '')
+          .replace(/\n-- athena-cost:.*$/, ''),
+      },
+    })),
+  };
+}
+
+/** How many queries carry a dbt model or tags, and how many values they count in all. */
+function attributionOf(usages: Iterable<QueryUsage>): BenchResults['attribution'] {
+  let attributedQueries = 0;
+  let countedValues = 0;
+  for (const usage of usages) {
+    const values = countedAttributions(usage.attribution).length;
+    if (values > 0) attributedQueries++;
+    countedValues += values;
+  }
+  return { attributedQueries, countedValues };
 }
 
 /** The messages EventBridge puts in the queue for the day, with local mode's delivery noise. */

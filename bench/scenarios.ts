@@ -2,6 +2,7 @@ import type { QueryExecution } from '@aws-sdk/client-athena';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { Pricing } from '../lib/config.js';
 import { periodKeyAttribute, TableKeys } from '../lib/store/table-keys.js';
+import { attributionCountersOf } from '../lib/store/transaction-packing.js';
 import { PERIODS } from '../lib/usage/period-keys.js';
 import { deriveQueryUsage, isTerminalState, type QueryUsage } from '../lib/usage/query-usage.js';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../local/environment/local-account.js';
@@ -318,6 +319,10 @@ function batchLowerBound(
     for (const period of PERIODS)
       counters.add(`${usage.workgroup}|${period}|${usage.periods[period]}`);
   }
+  // Each dbt model and tag value's counters ride in the same transactions (a day's value
+  // registry too, once per new value: left out, so this stays a lower bound).
+  const freshUsages = fresh.flatMap((id) => usages.get(id) ?? []);
+  for (const id of attributionCountersOf(freshUsages).keys()) counters.add(`attribution|${id}`);
   return lowerBoundOf({
     terminalQueries: ids.size,
     newQueries: fresh.length,
