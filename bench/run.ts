@@ -140,52 +140,42 @@ async function main(): Promise<void> {
         );
       }
 
-      // 1. A busy queue: full batches.
+      // 1. A busy queue: full batches, every message visible at once, so the poller hands out
+      // full batches back to back.
+      const busyDay = (day: string) =>
+        generateSimulatedDay({ queries: flags.queries, workgroups: 4, seed: flags.seed, day });
+      const runBusy = async (label: string, day: SimulatedDay) => {
+        const tableName = `bench-${label}`;
+        const usages = addDay(env, day, pricing);
+        const messages = feedOf(day);
+        await env.createTable(tableName);
+        await env.putBudgets(tableName, budgetsFor(day, pricing));
+        const run = await runProduct(env, ingest.runnablePath, {
+          label,
+          tableName,
+          messages: messages.map((message) => ({ ...message, sentAtMs: 0 })),
+          batchingWindowMs: env.serverless.batchingWindowMs,
+          usages,
+          budgetedWorkgroups: new Set(day.workgroups.map((workgroup) => workgroup.name)),
+        });
+        return { run, usages, messages, tableName };
+      };
       log(`busy queue: ${flags.queries} queries through the ingest function`);
-      const day = generateSimulatedDay({
-        queries: flags.queries,
-        workgroups: 4,
-        seed: flags.seed,
-        day: today,
-      });
-      const busyUsages = addDay(env, day, pricing);
-      const busyMessages = feedOf(day);
-      const busyTable = 'bench-busy';
-      await env.createTable(busyTable);
-      await env.putBudgets(busyTable, budgetsFor(day, pricing));
-      const busy = await runProduct(env, ingest.runnablePath, {
-        label: 'busy',
-        tableName: busyTable,
-        // All visible at once: the poller hands out full batches back to back.
-        messages: busyMessages.map((message) => ({ ...message, sentAtMs: 0 })),
-        batchingWindowMs: env.serverless.batchingWindowMs,
+      const day = busyDay(today);
+      const {
+        run: busy,
         usages: busyUsages,
-        budgetedWorkgroups: new Set(day.workgroups.map((workgroup) => workgroup.name)),
-      });
+        messages: busyMessages,
+        tableName: busyTable,
+      } = await runBusy('busy', day);
       const record = await queryRecordSize(env, busyTable, day.queries[0]?.id ?? '');
 
-      // 1b. The same queries without dbt comments or tags: what attribution costs.
+      // 1b. The same queries (under other ids: another day) without dbt comments or tags.
       log(`busy queue without attribution: the same ${flags.queries} queries, untagged`);
-      const plainDay = withoutAttribution(
-        generateSimulatedDay({
-          queries: flags.queries,
-          workgroups: 4,
-          seed: flags.seed,
-          // Another day: the same queries under other ids.
-          day: utcDayOf(new Date(Date.parse(today) - DAY_MS)),
-        }),
+      const { run: unattributed } = await runBusy(
+        'busy-unattributed',
+        withoutAttribution(busyDay(utcDayOf(new Date(Date.parse(today) - DAY_MS)))),
       );
-      const plainTable = 'bench-busy-unattributed';
-      await env.createTable(plainTable);
-      await env.putBudgets(plainTable, budgetsFor(plainDay, pricing));
-      const unattributed = await runProduct(env, ingest.runnablePath, {
-        label: 'busy-unattributed',
-        tableName: plainTable,
-        messages: feedOf(plainDay).map((message) => ({ ...message, sentAtMs: 0 })),
-        batchingWindowMs: env.serverless.batchingWindowMs,
-        usages: addDay(env, plainDay, pricing),
-        budgetedWorkgroups: new Set(plainDay.workgroups.map((workgroup) => workgroup.name)),
-      });
 
       // 2. The naive baseline on the first queries of the same day.
       log(`naive baseline: ${flags.baselineQueries} queries, one invocation per event`);

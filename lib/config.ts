@@ -1,5 +1,6 @@
 // zod/mini: the full zod build would triple the bundle of every function.
 import * as z from 'zod/mini';
+import { MAX_REDACTED_SQL_CHARS } from './usage/redact-sql.js';
 
 const positiveNumber = (name: string, fallback: number) =>
   z._default(
@@ -39,6 +40,16 @@ const ConfigSchema = z.object({
     z.enum(['true', 'false'], { error: 'ATTRIBUTE_PRINCIPALS must be true or false' }),
     'false',
   ),
+  REDACTED_SQL_CHARS: z._default(
+    z.coerce.number({ error: 'REDACTED_SQL_CHARS must be a number' }).check(
+      z.int({ error: 'REDACTED_SQL_CHARS must be a whole number' }),
+      z.gte(0, { error: 'REDACTED_SQL_CHARS must be at least 0' }),
+      z.lte(MAX_REDACTED_SQL_CHARS, {
+        error: `REDACTED_SQL_CHARS must be at most ${MAX_REDACTED_SQL_CHARS}`,
+      }),
+    ),
+    0,
+  ),
   ALERTS_TOPIC_ARN: z.optional(z.string()),
 });
 
@@ -57,6 +68,8 @@ export interface Config {
    * parameter `attributePrincipals`, which also routes those records to the queue).
    */
   readonly attributePrincipals?: boolean;
+  /** Keep a redacted SQL copy this long on each query record; 0 (the default): never. */
+  readonly redactedSqlChars?: number;
   /** Unset in local runs, where actions are logged only. */
   readonly alertsTopicArn: string | undefined;
 }
@@ -104,6 +117,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     budgetCacheSeconds: values.BUDGET_CACHE_SECONDS,
     attributionValuesPerDay: values.ATTRIBUTION_VALUES_PER_DAY,
     attributePrincipals: values.ATTRIBUTE_PRINCIPALS === 'true',
+    redactedSqlChars: values.REDACTED_SQL_CHARS,
     alertsTopicArn: values.ALERTS_TOPIC_ARN === '' ? undefined : values.ALERTS_TOPIC_ARN,
   };
 }

@@ -139,6 +139,12 @@ export function reportTable(report: UsageReport): string {
         formatInstant(query.completedAt),
       ]),
     );
+    const withSql = report.topQueries.filter((query) => query.sqlRedacted !== undefined);
+    if (withSql.length > 0) {
+      text +=
+        '\nSQL of the top queries (redacted: literals and numbers replaced, comments dropped)\n';
+      for (const query of withSql) text += `${query.queryExecutionId}  ${query.sqlRedacted}\n`;
+    }
   }
   return text;
 }

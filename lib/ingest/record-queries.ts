@@ -30,6 +30,8 @@ export interface RecordQueriesDependencies {
   /** Entries committed by `afterRecording` (counted throttle bypasses), published with the batch's. */
   readonly heldOutbox?: HeldOutboxEntries;
   readonly pricing: Pricing;
+  /** Keep a redacted copy of each query's SQL text this long; absent or 0: none (the default). */
+  readonly redactedSqlChars?: number | undefined;
   readonly logger: Log;
   readonly afterRecording?: AfterRecording;
 }
@@ -82,7 +84,9 @@ export function createRecordQueries(deps: RecordQueriesDependencies) {
     for (const execution of fetched.executions) {
       const id = execution.QueryExecutionId;
       if (id === undefined || !wanted.delete(id)) continue;
-      const derived = deriveQueryUsage(execution, deps.pricing);
+      const derived = deriveQueryUsage(execution, deps.pricing, {
+        redactedSqlChars: deps.redactedSqlChars,
+      });
       if (derived.ok) usages.push(derived.usage);
       else failures.set(id, derived.reason);
     }

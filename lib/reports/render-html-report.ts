@@ -292,7 +292,11 @@ ${numberCell(formatDurationMs(query.engineExecutionMs))}
 ${numberCell(formatBytes(query.dataScannedBytes))}
 ${numberCell(formatUsdWithSign(query.costUsd))}
 <td class="nowrap"${attributes({ title: query.completedAt })}>${escapeHtml(formatMinute(query.completedAt))}</td>
-</tr>`,
+</tr>${
+        query.sqlRedacted === undefined
+          ? ''
+          : `\n<tr class="sql-row"><td></td><td colspan="9"><code class="sql">${escapeHtml(query.sqlRedacted)}</code></td></tr>`
+      }`,
     )
     .join('\n');
   return `<div class="table-wrap"><table id="top-queries">
@@ -407,6 +411,8 @@ tfoot th,tfoot td{font-weight:700;border-top:2px solid #cfd6dd;border-bottom:non
 #top-queries td:nth-child(3),#usage-rows td:first-child,#budgets td:first-child{white-space:nowrap}
 #top-queries .mono{font-size:11px;letter-spacing:-.01em}
 table.attribution .mono{white-space:normal;word-break:break-all}
+.sql-row td{border-top:none;padding-top:0}
+code.sql{display:block;white-space:pre-wrap;word-break:break-all;color:var(--muted);font-size:11.5px}
 .multiple{margin:0 0 14px}
 .multiple figcaption{font-size:13px;font-weight:600;margin-bottom:2px}
 .actions{margin:0;padding:0;list-style:none;font-size:12.5px}

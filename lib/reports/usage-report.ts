@@ -115,7 +115,7 @@ export async function loadUsageReport(
     request.top > 0
       ? await source.readTopQueries(workgroupDaysWithQueries(daily), request.top)
       : [];
-  return buildUsageReport({
+  const report = buildUsageReport({
     request,
     counters: periodCounters ?? daily,
     daily,
@@ -123,6 +123,18 @@ export async function loadUsageReport(
     topQueries,
     reservations,
   });
+  if (report.topQueries.length === 0 || source.readRedactedSql === undefined) return report;
+  // Only the queries shown: one read for up to 100 records, whose copy exists only by opt-in.
+  const sql = await source.readRedactedSql(
+    report.topQueries.map((query) => query.queryExecutionId),
+  );
+  return {
+    ...report,
+    topQueries: report.topQueries.map((query) => {
+      const text = sql.get(query.queryExecutionId);
+      return text === undefined ? query : { ...query, sqlRedacted: text };
+    }),
+  };
 }
 
 /** The workgroups and days whose counters saw queries: where top queries can be. */
@@ -361,5 +373,6 @@ export function topQueryFields(query: TopQuery): TopQuery {
     dataScannedBytes: query.dataScannedBytes,
     costUsd: jsonUsd(query.costUsd),
     completedAt: query.completedAt,
+    ...(query.sqlRedacted === undefined ? {} : { sqlRedacted: query.sqlRedacted }),
   };
 }

@@ -7,7 +7,7 @@ import type { Period } from '../usage/period-keys.js';
 import { dpuHoursFromMillis, usdFromNano } from '../usage/pricing.js';
 import { TERMINAL_STATES } from '../usage/query-usage.js';
 import { DynamoDbReservationCounterReader } from './dynamodb-reservation-counter-reader.js';
-import { queryAll } from './dynamodb-toolkit.js';
+import { batchGetAll, queryAll } from './dynamodb-toolkit.js';
 import { totalsFromItem } from './dynamodb-usage-counter-reader.js';
 import {
   INDEX_BY_PERIOD,
@@ -188,6 +188,24 @@ export class DynamoDbUsageReportSource implements UsageReportSource {
       });
     }
     return queries;
+  }
+
+  async readRedactedSql(
+    queryExecutionIds: readonly string[],
+  ): Promise<ReadonlyMap<string, string>> {
+    const items = await batchGetAll(
+      this.documents,
+      this.tableName,
+      queryExecutionIds.map((id) => TableKeys.query(id)),
+      { what: 'query records', projectionExpression: 'queryExecutionId, sqlRedacted' },
+    );
+    return new Map(
+      items.flatMap((item): [string, string][] =>
+        typeof item.queryExecutionId === 'string' && typeof item.sqlRedacted === 'string'
+          ? [[item.queryExecutionId, item.sqlRedacted]]
+          : [],
+      ),
+    );
   }
 }
 

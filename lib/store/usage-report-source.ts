@@ -30,6 +30,8 @@ export interface TopQuery {
   readonly dataScannedBytes: number;
   readonly costUsd: number;
   readonly completedAt: string;
+  /** The redacted copy of its SQL text, when the monitor keeps them (`redactedSqlChars`). */
+  readonly sqlRedacted?: string | undefined;
 }
 
 export interface WorkgroupDay {
@@ -63,4 +65,9 @@ export interface UsageReportSource {
   ): Promise<readonly ReservationCounter[]>;
   /** Up to `limit` of the most expensive queries of each workgroup and day, in no set order. */
   readTopQueries(days: readonly WorkgroupDay[], limit: number): Promise<readonly TopQuery[]>;
+  /**
+   * The redacted SQL copies of these query records, by id; records without one are left out.
+   * Optional: a source without them shows none.
+   */
+  readRedactedSql?(queryExecutionIds: readonly string[]): Promise<ReadonlyMap<string, string>>;
 }

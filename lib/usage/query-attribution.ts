@@ -5,6 +5,8 @@
  */
 import { PRINCIPAL_KEY, UNKNOWN_PRINCIPAL } from './query-principal.js';
 
+import { redactSql } from './redact-sql.js';
+
 /** What the ingest path keeps of a query's SQL text and context. No SQL. */
 export interface QueryAttribution {
   /** The dbt node id, e.g. `model.jaffle_shop.orders`. */
@@ -22,6 +24,14 @@ export interface QueryAttribution {
   readonly principal?: string | undefined;
   /** The assumed-role session of the principal, kept on the query record, never counted. */
   readonly principalDetail?: string | undefined;
+  /** Only when asked for (`redactedSqlChars`): the SQL text redacted and cut (redactSql). */
+  readonly sqlRedacted?: string | undefined;
+}
+
+/** What else the ingest may keep of the text: nothing unless an operator opts in. */
+export interface AttributionOptions {
+  /** Keep a redacted copy of the SQL text of at most this many characters; 0 or absent: none. */
+  readonly redactedSqlChars?: number | undefined;
 }
 
 export const NO_ATTRIBUTION: QueryAttribution = { tags: {} };
@@ -65,11 +75,16 @@ export interface ExecutionText {
 }
 
 /** Reads a query's attribution. Never throws: text it cannot read gives no attribution. */
-export function parseQueryAttribution(execution: ExecutionText): QueryAttribution {
+export function parseQueryAttribution(
+  execution: ExecutionText,
+  options: AttributionOptions = {},
+): QueryAttribution {
   const text = typeof execution.Query === 'string' ? execution.Query : '';
   const dbt = dbtCommentOf(text);
   const context = execution.QueryExecutionContext;
+  const sqlChars = options.redactedSqlChars ?? 0;
   return {
+    ...(sqlChars > 0 && text !== '' ? { sqlRedacted: redactSql(text, sqlChars) } : {}),
     dbtModel: dbt?.nodeId,
     dbtTarget: dbt?.target,
     dbtInvocation: dbt?.invocation,

@@ -2,7 +2,11 @@ import type { QueryExecution } from '../athena/query-execution.js';
 import type { Pricing } from '../config.js';
 import { type PeriodKeys, periodKeysFor } from './period-keys.js';
 import { costNanoUsdOf, dpuMillisOf } from './pricing.js';
-import { parseQueryAttribution, type QueryAttribution } from './query-attribution.js';
+import {
+  type AttributionOptions,
+  parseQueryAttribution,
+  type QueryAttribution,
+} from './query-attribution.js';
 
 export type TerminalState = 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
 export const TERMINAL_STATES: readonly TerminalState[] = ['SUCCEEDED', 'FAILED', 'CANCELLED'];
@@ -44,7 +48,11 @@ export type UsageDerivation =
  * Derives the usage of a finished execution as Athena reports it, or says why it cannot
  * (not finished yet, fields missing), so the record is retried rather than counted wrong.
  */
-export function deriveQueryUsage(execution: QueryExecution, pricing: Pricing): UsageDerivation {
+export function deriveQueryUsage(
+  execution: QueryExecution,
+  pricing: Pricing,
+  attributionOptions?: AttributionOptions,
+): UsageDerivation {
   const id = execution.QueryExecutionId;
   if (!id) return { ok: false, reason: 'execution has no QueryExecutionId' };
   const state = execution.Status?.State;
@@ -89,7 +97,7 @@ export function deriveQueryUsage(execution: QueryExecution, pricing: Pricing): U
       costNanoUsd,
       costUsd: costNanoUsd / 1_000_000_000,
       errorType: execution.Status?.AthenaError?.ErrorType?.toString(),
-      attribution: parseQueryAttribution(execution),
+      attribution: parseQueryAttribution(execution, attributionOptions),
     },
   };
 }

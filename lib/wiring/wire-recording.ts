@@ -76,6 +76,7 @@ export function wireRecording(
       outbox,
       heldOutbox,
       pricing: config.pricing,
+      redactedSqlChars: config.redactedSqlChars,
       logger,
       afterRecording,
     });

@@ -139,6 +139,7 @@ describe('sls package (offline, no credentials)', () => {
         PRICE_PER_TB_SCANNED_USD: '5.00',
         QUERY_RECORD_TTL_DAYS: '400',
         ATTRIBUTION_VALUES_PER_DAY: '100',
+        REDACTED_SQL_CHARS: '0',
         POWERTOOLS_SERVICE_NAME: 'athena-cost',
         NODE_OPTIONS: '--enable-source-maps',
       });

@@ -11,6 +11,7 @@ describe('loadConfig', () => {
       budgetCacheSeconds: 30,
       attributionValuesPerDay: 100,
       attributePrincipals: false,
+      redactedSqlChars: 0,
       alertsTopicArn: undefined,
     });
   });
@@ -47,6 +48,7 @@ describe('loadConfig', () => {
         PRICE_PER_DPU_HOUR_USD: '-1',
         QUERY_RECORD_TTL_DAYS: '1.5',
         ATTRIBUTE_PRINCIPALS: 'yes',
+        REDACTED_SQL_CHARS: '5000',
       });
     expect(load).toThrow(ConfigError);
     expect(load).toThrow(/TABLE_NAME: TABLE_NAME is required/);
@@ -54,5 +56,6 @@ describe('loadConfig', () => {
     expect(load).toThrow(/PRICE_PER_DPU_HOUR_USD must be positive/);
     expect(load).toThrow(/QUERY_RECORD_TTL_DAYS must be a whole number/);
     expect(load).toThrow(/ATTRIBUTE_PRINCIPALS must be true or false/);
+    expect(load).toThrow(/REDACTED_SQL_CHARS must be at most 2000/);
   });
 });
