@@ -26,6 +26,8 @@ const WIDTH = 1280;
 const HEIGHT = 1600;
 const execFileAsync = promisify(execFile);
 
+/** The people behind the other workgroups' queries. */
+const PRINCIPALS = ['identity-center/ana@example.com', 'user/bob'] as const;
 /** dbt models of etl-nightly's two daily queries and data-science's one (a long node id). */
 const MODELS = [
   'model.lake.orders',
@@ -127,7 +129,13 @@ beforeAll(async () => {
           { pricePerDpuHourUsd: 0.3, pricePerTbScannedUsd: 5 },
         );
         if (!derived.ok) throw new Error(derived.reason);
-        usages.push(derived.usage);
+        // Principals as the CloudTrail join sets them: etl-nightly's runner role, people elsewhere.
+        const principal =
+          workgroup.name === 'etl-nightly' ? 'role/dbt-runner' : PRINCIPALS[(day + q) % 2];
+        usages.push({
+          ...derived.usage,
+          attribution: { ...derived.usage.attribution, principal },
+        });
       }
     }
   });
@@ -258,6 +266,11 @@ describe('HTML report in headless Chromium', () => {
     expect([...models.matchAll(/data-value="([^"]+)"/g)].map((match) => match[1]).sort()).toEqual(
       [...MODELS].sort(),
     );
+    const principals = dom.match(/<table id="attribution-principal"[\s\S]*?<\/table>/)?.[0] ?? '';
+    expect(dom).toContain('>Top principals</h2>');
+    expect(
+      [...principals.matchAll(/data-value="([^"]+)"/g)].map((match) => match[1]).sort(),
+    ).toEqual(['identity-center/ana@example.com', 'role/dbt-runner', 'user/bob']);
     // No tag section unless asked for one: tag keys are not listed anywhere without a scan.
     expect(dom).not.toContain('Top tags');
   }, 90_000);
@@ -331,7 +344,12 @@ document.body.append(pre);
       (dom.match(/<pre id="layout">([\s\S]*?)<\/pre>/)?.[1] ?? '{}').replaceAll('&quot;', '"'),
     ) as { tables: { id: string; overflow: number }[]; wrapped: string[] };
     expect(layout.tables.map((table) => table.id)).toEqual(
-      expect.arrayContaining(['top-queries', 'attribution-dbt-model', 'reservation-rows']),
+      expect.arrayContaining([
+        'top-queries',
+        'attribution-principal',
+        'attribution-dbt-model',
+        'reservation-rows',
+      ]),
     );
     expect(layout.tables.filter((table) => table.overflow > 0)).toEqual([]);
     expect(layout.wrapped).toEqual([]);
