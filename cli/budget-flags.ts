@@ -268,6 +268,13 @@ export const BUDGET_SET_OPTIONS = {
     schema: bytes,
     field: 'throttleBytesScannedCutoff',
   },
+  'throttle-max-concurrent-dpus': {
+    type: 'string',
+    valueName: 'N',
+    description: 'MaxConcurrentDpus a throttle sets for new sessions (Spark workgroup): 2 to 5000',
+    schema: dpuCount,
+    field: 'throttleMaxConcurrentDpus',
+  },
   'disable-at': {
     type: 'string',
     valueName: 'P',
@@ -278,7 +285,8 @@ export const BUDGET_SET_OPTIONS = {
   'disable-now-at': {
     type: 'string',
     valueName: 'P',
-    description: 'Percentage that disables it and stops its running queries',
+    description:
+      'Percentage that disables it and stops its running queries (Spark: terminates its sessions)',
     schema: percent('120'),
     threshold: 'disable-now',
   },
@@ -394,6 +402,7 @@ const LIMITS = [
 const THROTTLE_SETTINGS = [
   'throttle-max-dpu',
   'throttle-bytes-cutoff',
+  'throttle-max-concurrent-dpus',
 ] as const satisfies readonly BudgetSetFlag[];
 
 const optionValue = (options: BudgetSetOptions, flag: BudgetSetFlag): unknown =>
@@ -479,7 +488,7 @@ export const BudgetSetFlags = optionsSchema(BUDGET_SET_OPTIONS).superRefine((opt
       code: 'custom',
       path: ['throttle-at'],
       message:
-        'needs --throttle-max-dpu N (capacity reservation) or --throttle-bytes-cutoff BYTES (on demand) to say what the throttle sets',
+        'needs --throttle-max-dpu N (capacity reservation), --throttle-bytes-cutoff BYTES (on demand) or --throttle-max-concurrent-dpus N (Spark) to say what the throttle sets',
     });
   }
 });
@@ -621,6 +630,19 @@ export function throttleBypassWarning(
     return undefined;
   }
   return `workgroup '${budget.workgroup}' does not enforce its configuration ("Override client-side settings"): a client that passes its own max-dpu-count bypasses the throttle. Such queries are counted and alerted (--on-bypass); to close the gap, pass --enforce-workgroup-config (the throttle then turns EnforceWorkGroupConfiguration on, which also imposes the workgroup's result location and encryption on every client) or turn it on yourself.`;
+}
+
+/**
+ * The warning for a Spark throttle: it lowers the workgroup's MaxConcurrentDpus, which only new
+ * sessions that ask for no value of their own take (StartSession carries its own engine
+ * configuration); running sessions keep theirs. Undefined without a Spark throttle.
+ */
+export function sparkThrottleWarning(budget: Budget): string | undefined {
+  const throttlesSessions =
+    budget.throttleMaxConcurrentDpus !== undefined &&
+    budget.thresholds.some((threshold) => threshold.action === 'throttle');
+  if (!throttlesSessions) return undefined;
+  return `the throttle lowers MaxConcurrentDpus of workgroup '${budget.workgroup}' for new sessions that ask for no value of their own: sessions already running, and clients that pass their own MaxConcurrentDpus to StartSession, are not held to it. Only --disable-now-at stops running sessions (it terminates them).`;
 }
 
 /** Options that were given but change nothing, worth a warning. */

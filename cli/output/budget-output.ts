@@ -31,6 +31,7 @@ export function budgetJson(budget: Budget) {
     })),
     throttleMaxDpu: budget.throttleMaxDpu ?? null,
     throttleBytesScannedCutoff: budget.throttleBytesScannedCutoff ?? null,
+    throttleMaxConcurrentDpus: budget.throttleMaxConcurrentDpus ?? null,
     dryRun: budget.dryRun,
     protected: budget.protected,
     enforceWorkgroupConfiguration: budget.enforceWorkgroupConfiguration === true,
@@ -59,6 +60,9 @@ export function describeThrottle(budget: Budget): string | null {
   if (budget.throttleMaxDpu !== undefined) parts.push(`max-dpu ${budget.throttleMaxDpu}`);
   if (budget.throttleBytesScannedCutoff !== undefined) {
     parts.push(`cutoff ${formatBytes(budget.throttleBytesScannedCutoff)}`);
+  }
+  if (budget.throttleMaxConcurrentDpus !== undefined) {
+    parts.push(`max-concurrent-dpus ${budget.throttleMaxConcurrentDpus}`);
   }
   if (parts.length === 0) return null;
   if (budget.enforceWorkgroupConfiguration) parts.push('enforced');

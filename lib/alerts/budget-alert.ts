@@ -21,6 +21,9 @@ export interface BudgetActionAlert extends AlertBase {
   /** The throttle's target, so the alert can say how to lift it. */
   readonly throttleMaxDpu?: number | undefined;
   readonly throttleBytesScannedCutoff?: number | undefined;
+  readonly throttleMaxConcurrentDpus?: number | undefined;
+  /** What disable-now stops: a Spark workgroup's sessions; its queries when unset. */
+  readonly stops?: 'sessions' | undefined;
   readonly dryRun: boolean;
   readonly outcome: 'applied' | 'dry-run' | 'no-change';
   readonly detail: string;
@@ -35,6 +38,8 @@ export interface BudgetActionAlert extends AlertBase {
 export interface BudgetActionFailedAlert extends AlertBase {
   readonly kind: 'budget-action-failed';
   readonly action: ThresholdAction;
+  /** What disable-now stops: a Spark workgroup's sessions; its queries when unset. */
+  readonly stops?: 'sessions' | undefined;
   readonly thresholdPercent: number;
   readonly usedPercent: number;
   readonly usage: BudgetUsageFigures;

@@ -143,20 +143,22 @@ function viewOf(alert: BudgetAlert): AlertView {
 
 function budgetActionView(alert: BudgetActionAlert): AlertView {
   const { workgroup, action } = alert;
+  const verbs = actionVerbs(alert);
+  const done = actionsDone(alert);
   const budget = `its ${alert.period} budget`;
   const at = `at ${formatPercent(alert.usedPercent)} of ${budget}`;
   const headline =
     alert.outcome === 'dry-run'
-      ? `[dry run] would ${ACTION_VERB[action]} ${workgroup} ${at}`
+      ? `[dry run] would ${verbs[action]} ${workgroup} ${at}`
       : alert.outcome === 'no-change'
         ? `${workgroup} ${at}: ${action} changed nothing`
         : action === 'notify'
           ? `${workgroup} ${at} (notify at ${alert.thresholdPercent}%)`
           : alert.cause === 'undone-by-hand'
-            ? `${workgroup} ${ACTION_DONE[action]} again ${at}: undone by hand while over budget`
+            ? `${workgroup} ${done[action]} again ${at}: undone by hand while over budget`
             : alert.cause === 'throttle-bypass'
-              ? `${workgroup} ${ACTION_DONE[action]}: queries bypassed its throttle`
-              : `${workgroup} ${ACTION_DONE[action]} ${at}`;
+              ? `${workgroup} ${done[action]}: queries bypassed its throttle`
+              : `${workgroup} ${done[action]} ${at}`;
   const acted = alert.outcome === 'applied' && action !== 'notify';
   return {
     severity: !acted ? (action === 'notify' ? 'warning' : 'info') : 'critical',
@@ -186,7 +188,7 @@ function budgetActionView(alert: BudgetActionAlert): AlertView {
 function budgetActionFailedView(alert: BudgetActionFailedAlert): AlertView {
   return {
     severity: 'critical',
-    headline: `could not ${ACTION_VERB[alert.action]} ${alert.workgroup} at ${formatPercent(alert.usedPercent)} of its ${alert.period} budget`,
+    headline: `could not ${actionVerbs(alert)[alert.action]} ${alert.workgroup} at ${formatPercent(alert.usedPercent)} of its ${alert.period} budget`,
     fields: [
       ...commonFields(alert),
       ['Usage', usageLine(alert.usage)],
@@ -270,19 +272,27 @@ function restoreView(alert: RestoreAlert): AlertView {
   };
 }
 
-const ACTION_VERB = {
-  notify: 'notify about',
-  throttle: 'throttle',
-  disable: 'disable',
-  'disable-now': 'disable and stop the queries of',
-} as const;
+/** What an action does, as the headline of a dry run or a failure names it. */
+const actionVerbs = (alert: Pick<BudgetActionAlert, 'stops'>) =>
+  ({
+    notify: 'notify about',
+    throttle: 'throttle',
+    disable: 'disable',
+    'disable-now':
+      alert.stops === 'sessions'
+        ? 'disable and terminate the sessions of'
+        : 'disable and stop the queries of',
+  }) as const;
 
-const ACTION_DONE = {
-  notify: 'notified',
-  throttle: 'throttled',
-  disable: 'disabled',
-  'disable-now': 'disabled, queries stopped,',
-} as const;
+/** What an action did, as the headline of an applied one names it. */
+const actionsDone = (alert: Pick<BudgetActionAlert, 'stops'>) =>
+  ({
+    notify: 'notified',
+    throttle: 'throttled',
+    disable: 'disabled',
+    'disable-now':
+      alert.stops === 'sessions' ? 'disabled, sessions terminated,' : 'disabled, queries stopped,',
+  }) as const;
 
 function reservationBudgetView(alert: ReservationBudgetAlert): AlertView {
   const { reservation } = alert;
@@ -443,6 +453,15 @@ function undoSteps(alert: BudgetActionAlert): AlertStep[] {
     case 'notify':
       return [];
     case 'throttle':
+      if (alert.throttleMaxConcurrentDpus !== undefined) {
+        return [
+          {
+            label:
+              'Pause the budget and raise the MaxConcurrentDpus of new sessions now, to the value it had (raised alone while over budget, it is throttled again)',
+            command: `${pause} && ${update} --configuration-updates 'EngineConfiguration={MaxConcurrentDpus=<value before>}'`,
+          },
+        ];
+      }
       return alert.throttleMaxDpu !== undefined
         ? [
             {

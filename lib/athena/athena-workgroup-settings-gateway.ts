@@ -28,6 +28,7 @@ export class AthenaWorkgroupSettingsGateway implements WorkgroupSettingsGateway 
         ),
         bytesScannedCutoffPerQuery: configuration?.BytesScannedCutoffPerQuery,
         enforceWorkgroupConfiguration: configuration?.EnforceWorkGroupConfiguration === true,
+        maxConcurrentDpus: configuration?.EngineConfiguration?.MaxConcurrentDpus,
       };
     } catch (error) {
       if (
@@ -43,12 +44,21 @@ export class AthenaWorkgroupSettingsGateway implements WorkgroupSettingsGateway 
 
   async apply(workgroup: string, update: WorkgroupUpdate): Promise<void> {
     const configurationUpdates: WorkGroupConfigurationUpdates = {};
-    if (update.classifications !== undefined) {
+    // EngineConfiguration replaces the fields it gives: a Spark throttle sends MaxConcurrentDpus
+    // alone, a DPU throttle the whole Classifications list; the others stay as they are.
+    if (update.classifications !== undefined || update.maxConcurrentDpus !== undefined) {
       configurationUpdates.EngineConfiguration = {
-        Classifications: update.classifications.map((classification) => ({
-          Name: classification.name,
-          Properties: { ...classification.properties },
-        })),
+        ...(update.classifications === undefined
+          ? {}
+          : {
+              Classifications: update.classifications.map((classification) => ({
+                Name: classification.name,
+                Properties: { ...classification.properties },
+              })),
+            }),
+        ...(update.maxConcurrentDpus === undefined
+          ? {}
+          : { MaxConcurrentDpus: update.maxConcurrentDpus }),
       };
     }
     if (update.bytesScannedCutoffPerQuery !== undefined) {

@@ -35,6 +35,11 @@ export interface Budget {
   readonly throttleMaxDpu?: number | undefined;
   /** The per-query scan cutoff a throttle sets on an on-demand workgroup. */
   readonly throttleBytesScannedCutoff?: number | undefined;
+  /**
+   * The `MaxConcurrentDpus` a throttle sets on a Spark workgroup's engine configuration: what new
+   * sessions take unless they ask for their own; running sessions keep theirs.
+   */
+  readonly throttleMaxConcurrentDpus?: number | undefined;
   /** Record and report what would be done, change nothing. */
   readonly dryRun: boolean;
   /** Never act on the workgroup: every threshold only notifies. */
@@ -71,6 +76,15 @@ export const MIN_BYTES_SCANNED_CUTOFF = 10 * BYTES_PER_MB;
 export const MIN_THROTTLE_DPU = 4;
 export const MAX_THROTTLE_DPU = 124;
 export const THROTTLE_DPU_STEP = 4;
+/** Athena's range of a Spark engine's `MaxConcurrentDpus` (API reference, EngineConfiguration). */
+export const MIN_SPARK_CONCURRENT_DPUS = 2;
+export const MAX_SPARK_CONCURRENT_DPUS = 5000;
+/** What a throttle can set, one per kind of workgroup; a throttling budget sets at least one. */
+export const THROTTLE_FIELDS = [
+  'throttleMaxDpu',
+  'throttleBytesScannedCutoff',
+  'throttleMaxConcurrentDpus',
+] as const;
 export const MAX_THRESHOLD_PERCENT = 1000;
 /**
  * A reservation's `TargetDpus` that a scale-down sets: at least 4 (the minimum since February
@@ -258,6 +272,19 @@ export const BudgetSchema = z
           `must be at least ${formatBytesExact(MIN_BYTES_SCANNED_CUTOFF)}, the Athena minimum`,
         ),
       ),
+      throttleMaxConcurrentDpus: z.optional(
+        z.number({ error: 'must be a number' }).check(
+          z.refine(
+            (dpu) =>
+              Number.isInteger(dpu) &&
+              dpu >= MIN_SPARK_CONCURRENT_DPUS &&
+              dpu <= MAX_SPARK_CONCURRENT_DPUS,
+            {
+              error: `must be a whole number from ${MIN_SPARK_CONCURRENT_DPUS} to ${MAX_SPARK_CONCURRENT_DPUS}`,
+            },
+          ),
+        ),
+      ),
       dryRun: z._default(z.boolean({ error: 'must be true or false' }), false),
       protected: z._default(z.boolean({ error: 'must be true or false' }), false),
       // Stored only when true: `false` and unset mean the same, the workgroup's own setting.
@@ -299,16 +326,12 @@ export const BudgetSchema = z
         });
       }
       const throttles = budget.thresholds.some((threshold) => threshold.action === 'throttle');
-      if (
-        throttles &&
-        budget.throttleMaxDpu === undefined &&
-        budget.throttleBytesScannedCutoff === undefined
-      ) {
+      if (throttles && THROTTLE_FIELDS.every((field) => budget[field] === undefined)) {
         context.addIssue({
           code: 'custom',
           path: ['throttleMaxDpu'],
           message:
-            'is required when a threshold throttles (or throttleBytesScannedCutoff, for an on-demand workgroup)',
+            'is required when a threshold throttles (or throttleBytesScannedCutoff, for an on-demand workgroup, or throttleMaxConcurrentDpus, for a Spark one)',
         });
       }
       if (budget.pausedUntil !== undefined && budget.pausedAt === undefined) {

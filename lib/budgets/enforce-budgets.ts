@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AlertPublisher } from '../alerts/alert-publisher.js';
 import { mapWithConcurrency } from '../async/map-with-concurrency.js';
-import type { WorkgroupGateway } from '../athena/workgroup-gateway.js';
+import type { WorkgroupGateway, WorkgroupSettingsGateway } from '../athena/workgroup-gateway.js';
 import { describeError } from '../errors/describe-error.js';
 import { formatBytes } from '../format/format-values.js';
 import type { AfterRecording } from '../ingest/record-queries.js';
@@ -36,12 +36,27 @@ import {
 
 const PARALLEL_WORKGROUPS = 4;
 
-export interface BudgetEnforcementDependencies {
+/**
+ * What disable-now stops once the workgroup is disabled: a SQL workgroup's queued and running
+ * queries, a Spark workgroup's active sessions.
+ */
+export interface RunningWorkStopper {
+  /** What it stops. */
+  readonly stops: 'queries' | 'sessions';
+  /** What it does, for the action's description: `stop its running queries`. */
+  readonly intent: string;
+  /** Stops what runs in the workgroup, under the period's execution claim held by `owner`; returns the detail. */
+  stop(key: EnforcementKey, owner: string): Promise<string>;
+}
+
+export interface WorkgroupEnforcementDependencies {
   /** The current budgets (cached by the caller: they change rarely). */
   readonly budgets: () => Promise<readonly Budget[]>;
   readonly counters: UsageCounterReader;
   readonly enforcement: EnforcementStore;
-  readonly workgroups: WorkgroupGateway;
+  readonly workgroups: WorkgroupSettingsGateway;
+  /** What disable-now stops once the workgroup is disabled. */
+  readonly runningWork: RunningWorkStopper;
   readonly alerts: AlertPublisher;
   readonly metrics: MetricsPublisher;
   /** Where the outbox entries of counted bypasses go, for the batch's PutMetricData. */
@@ -52,6 +67,44 @@ export interface BudgetEnforcementDependencies {
   readonly ownerToken?: () => string;
 }
 
+/** The enforcer of SQL workgroups: disable-now stops the workgroup's queries. */
+export interface BudgetEnforcementDependencies
+  extends Omit<WorkgroupEnforcementDependencies, 'workgroups' | 'runningWork'> {
+  readonly workgroups: WorkgroupGateway;
+}
+
+/** The workgroups one evaluation looks at, and the usage recorded that brought them. */
+export interface WorkgroupsToEvaluate {
+  /** Workgroups whose budgets are evaluated. */
+  readonly touched: ReadonlySet<string>;
+  /** Those whose usage changed now: their BudgetUsedPercent is published. */
+  readonly changed: ReadonlySet<string>;
+  /** The query usages recorded, looked at for throttle bypasses. */
+  readonly usages: readonly QueryUsage[];
+}
+
+/** Evaluates the budgets of the given workgroups; returns the workgroups not all settled, with why. */
+export type EvaluateWorkgroupBudgets = (
+  workgroups: WorkgroupsToEvaluate,
+) => Promise<Map<string, string>>;
+
+/**
+ * The enforcer as the query recording path calls it: the workgroups of the queries recorded now
+ * and earlier in the batch. See {@link createWorkgroupBudgetEnforcer}.
+ */
+export function createBudgetEnforcer(deps: BudgetEnforcementDependencies): AfterRecording {
+  const evaluate = createWorkgroupBudgetEnforcer({
+    ...deps,
+    runningWork: queryStopper(deps.workgroups),
+  });
+  return (recordedNow, recordedEarlier) =>
+    evaluate({
+      touched: new Set([...recordedNow, ...recordedEarlier].map((usage) => usage.workgroup)),
+      changed: new Set(recordedNow.map((usage) => usage.workgroup)),
+      usages: [...recordedNow, ...recordedEarlier],
+    });
+}
+
 /**
  * Evaluates the budgets of the workgroups a batch touched against their current period's usage
  * and applies every newly crossed threshold in ascending order, each at most once per period.
@@ -60,7 +113,9 @@ export interface BudgetEnforcementDependencies {
  * this run — its claim held by another owner, or an action failed — is returned, so its records
  * are redelivered and the evaluation runs again: no crossed threshold is left silently.
  */
-export function createBudgetEnforcer(deps: BudgetEnforcementDependencies): AfterRecording {
+export function createWorkgroupBudgetEnforcer(
+  deps: WorkgroupEnforcementDependencies,
+): EvaluateWorkgroupBudgets {
   const now = deps.now ?? (() => new Date());
   const ownerToken = deps.ownerToken ?? (() => randomUUID());
   const { logger } = deps;
@@ -70,7 +125,7 @@ export function createBudgetEnforcer(deps: BudgetEnforcementDependencies): After
     alerts: deps.alerts,
     logger,
     now,
-    carryOut: (action, budget, key) => carryOut(action, budget, key),
+    carryOut: (action, budget, key, owner) => carryOut(action, budget, key, owner),
   });
   const restoreEnded = createRestoreWorkgroups({
     enforcement: deps.enforcement,
@@ -116,9 +171,10 @@ export function createBudgetEnforcer(deps: BudgetEnforcementDependencies): After
     return settled;
   };
 
-  return async function enforceBudgets(recordedNow, recordedEarlier) {
+  const { runningWork } = deps;
+
+  return async function enforceBudgets({ touched, changed, usages }) {
     const failures = new Map<string, string>();
-    const touched = new Set([...recordedNow, ...recordedEarlier].map((usage) => usage.workgroup));
     let budgets: readonly Budget[];
     try {
       budgets = (await deps.budgets()).filter((budget) => touched.has(budget.workgroup));
@@ -146,9 +202,7 @@ export function createBudgetEnforcer(deps: BudgetEnforcementDependencies): After
     }
 
     const owner = ownerToken();
-    const changed = new Set(recordedNow.map((usage: QueryUsage) => usage.workgroup));
-    const usagesOf = (workgroup: string) =>
-      [...recordedNow, ...recordedEarlier].filter((usage) => usage.workgroup === workgroup);
+    const usagesOf = (workgroup: string) => usages.filter((usage) => usage.workgroup === workgroup);
     const points: MetricPoint[] = [];
     const entries: OutboxEntry[] = [];
     await mapWithConcurrency(budgets, PARALLEL_WORKGROUPS, async (budget) => {
@@ -230,7 +284,7 @@ export function createBudgetEnforcer(deps: BudgetEnforcementDependencies): After
       const evaluation = await unsettled();
       const usage = usageFiguresOf(budget, budgetUsageOf(budget, periodTotals));
       for (const threshold of evaluation.crossed) {
-        await applyThreshold(budget, key, threshold, evaluation.usedPercent, usage);
+        await applyThreshold(budget, key, threshold, evaluation.usedPercent, usage, owner);
       }
     } finally {
       await deps.enforcement.releaseExecution(key, owner).catch((error: unknown) =>
@@ -248,17 +302,19 @@ export function createBudgetEnforcer(deps: BudgetEnforcementDependencies): After
     threshold: Threshold,
     usedPercent: number,
     usage: BudgetUsageFigures,
+    owner: string,
   ) {
     const id = thresholdId(threshold);
     const action = effectiveAction(budget, threshold);
     let outcome: ActionOutcome;
     try {
-      outcome = await carryOut(action, budget, key);
+      outcome = await carryOut(action, budget, key, owner);
     } catch (error) {
       await deps.alerts.publish({
         kind: 'budget-action-failed',
         ...key,
         action,
+        ...stopsOf(runningWork),
         thresholdPercent: threshold.percent,
         usedPercent,
         usage,
@@ -284,6 +340,8 @@ export function createBudgetEnforcer(deps: BudgetEnforcementDependencies): After
       usage,
       throttleMaxDpu: budget.throttleMaxDpu,
       throttleBytesScannedCutoff: budget.throttleBytesScannedCutoff,
+      throttleMaxConcurrentDpus: budget.throttleMaxConcurrentDpus,
+      ...stopsOf(runningWork),
       dryRun: budget.dryRun,
       outcome: outcome.status,
       detail: outcome.detail,
@@ -295,16 +353,18 @@ export function createBudgetEnforcer(deps: BudgetEnforcementDependencies): After
     action: ThresholdAction,
     budget: Budget,
     key: EnforcementKey,
+    owner: string,
   ): Promise<ActionOutcome> {
     if (action === 'notify') return { status: 'applied', detail: 'notified' };
     if (budget.dryRun)
-      return { status: 'dry-run', detail: `would ${describeIntent(action, budget)}` };
+      return { status: 'dry-run', detail: `would ${describeIntent(action, budget, runningWork)}` };
 
     await startClean(key);
     const current = await deps.workgroups.getSettings(budget.workgroup);
     const change: WorkgroupChange =
       action === 'throttle' ? throttleChange(current, budget) : disableChange(current);
-    let detail = change.kind === 'none' ? change.reason : describeIntent(action, budget);
+    let detail =
+      change.kind === 'none' ? change.reason : describeIntent(action, budget, runningWork);
     if (change.kind === 'update') {
       const periodEnd = periodBounds(key.period, key.periodKey).end;
       await deps.enforcement.saveSnapshot(key, current, periodEnd);
@@ -313,11 +373,7 @@ export function createBudgetEnforcer(deps: BudgetEnforcementDependencies): After
       await deps.enforcement.recordApplied(key, appliedFieldsOf(current, change.resulting), now());
       await deps.workgroups.apply(budget.workgroup, change);
     }
-    if (action === 'disable-now') {
-      const { stopped, failed } = await deps.workgroups.stopActiveQueries(budget.workgroup);
-      detail += `; stopped ${stopped.length} running or queued queries`;
-      if (failed.length > 0) detail += `, could not stop ${failed.length}: ${failed.join(', ')}`;
-    }
+    if (action === 'disable-now') detail += `; ${await runningWork.stop(key, owner)}`;
     return { status: change.kind === 'none' ? 'no-change' : 'applied', detail };
   }
 }
@@ -328,17 +384,41 @@ function crossesAnyThreshold(budget: Budget, usage: BudgetUsage): boolean {
   return lowest !== undefined && usage.usedPercent >= lowest.percent;
 }
 
-function describeIntent(action: ThresholdAction, budget: Budget): string {
+/** The alerts' `stops`: set for sessions only, so SQL alerts read as before. */
+const stopsOf = (runningWork: RunningWorkStopper) =>
+  runningWork.stops === 'sessions' ? { stops: 'sessions' as const } : {};
+
+/** Disable-now on a SQL workgroup: its queued and running queries are stopped. */
+function queryStopper(workgroups: WorkgroupGateway): RunningWorkStopper {
+  return {
+    stops: 'queries',
+    intent: 'stop its running queries',
+    async stop(key) {
+      const { stopped, failed } = await workgroups.stopActiveQueries(key.workgroup);
+      let detail = `stopped ${stopped.length} running or queued queries`;
+      if (failed.length > 0) detail += `, could not stop ${failed.length}: ${failed.join(', ')}`;
+      return detail;
+    },
+  };
+}
+
+function describeIntent(
+  action: ThresholdAction,
+  budget: Budget,
+  runningWork: RunningWorkStopper,
+): string {
   switch (action) {
     case 'notify':
       return 'notify';
     case 'throttle':
-      return budget.throttleMaxDpu !== undefined
-        ? `throttle max-dpu-count to ${budget.throttleMaxDpu}`
-        : `throttle BytesScannedCutoffPerQuery to ${formatBytes(budget.throttleBytesScannedCutoff ?? 0)}`;
+      if (budget.throttleMaxDpu !== undefined)
+        return `throttle max-dpu-count to ${budget.throttleMaxDpu}`;
+      if (budget.throttleBytesScannedCutoff !== undefined)
+        return `throttle BytesScannedCutoffPerQuery to ${formatBytes(budget.throttleBytesScannedCutoff)}`;
+      return `throttle MaxConcurrentDpus of new sessions to ${budget.throttleMaxConcurrentDpus ?? 0}`;
     case 'disable':
       return 'disable the workgroup';
     case 'disable-now':
-      return 'disable the workgroup and stop its running queries';
+      return `disable the workgroup and ${runningWork.intent}`;
   }
 }

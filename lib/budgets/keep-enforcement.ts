@@ -1,6 +1,6 @@
 import type { AlertPublisher } from '../alerts/alert-publisher.js';
 import { mapWithConcurrency } from '../async/map-with-concurrency.js';
-import type { WorkgroupGateway } from '../athena/workgroup-gateway.js';
+import type { WorkgroupSettingsGateway } from '../athena/workgroup-gateway.js';
 import type { Log } from '../log.js';
 import type { OutboxEntry } from '../metrics/metrics-outbox.js';
 import type { EnforcementKey, EnforcementStore } from '../store/enforcement-store.js';
@@ -35,7 +35,7 @@ export interface ActionOutcome {
 
 export interface EnforcementKeeperDependencies {
   readonly enforcement: EnforcementStore;
-  readonly workgroups: WorkgroupGateway;
+  readonly workgroups: WorkgroupSettingsGateway;
   readonly alerts: AlertPublisher;
   readonly logger: Log;
   readonly now: () => Date;
@@ -44,6 +44,7 @@ export interface EnforcementKeeperDependencies {
     action: ThresholdAction,
     budget: Budget,
     key: EnforcementKey,
+    owner: string,
   ) => Promise<ActionOutcome>;
 }
 
@@ -184,7 +185,7 @@ export function createEnforcementKeeper(deps: EnforcementKeeperDependencies) {
         (record) => record.thresholdId === BYPASS_DISABLE_ID,
       );
       if (!done) {
-        const outcome = await deps.carryOut('disable', budget, key);
+        const outcome = await deps.carryOut('disable', budget, key, kept.owner);
         const detail = `a query ran above the throttled max-dpu-count ${throttle.ceiling} (onBypass: disable): ${outcome.detail}`;
         await enforcement.complete(
           key,
@@ -243,7 +244,7 @@ export function createEnforcementKeeper(deps: EnforcementKeeperDependencies) {
         );
         const current = await deps.workgroups.getSettings(key.workgroup);
         for (const { action, record } of undoneActions(budget, stillOwed, current)) {
-          const outcome = await deps.carryOut(action, budget, key);
+          const outcome = await deps.carryOut(action, budget, key, kept.owner);
           const detail =
             action === 'disable'
               ? `re-enabled by hand while over budget; disabled again; to let it run, raise the limit or 'athena-cost budget pause --workgroup ${key.workgroup}'`
@@ -315,6 +316,7 @@ export function createEnforcementKeeper(deps: EnforcementKeeperDependencies) {
       usage: kept.usage,
       throttleMaxDpu: kept.budget.throttleMaxDpu,
       throttleBytesScannedCutoff: kept.budget.throttleBytesScannedCutoff,
+      throttleMaxConcurrentDpus: kept.budget.throttleMaxConcurrentDpus,
       dryRun: kept.budget.dryRun,
       outcome: outcome.status,
       detail,

@@ -6,6 +6,8 @@ export const ENGINE_PROPERTIES_CLASSIFICATION = 'athena-query-engine-properties'
 /** The names of the engine properties that bound a query's DPUs (4 to 124, steps of 4). */
 export const MAX_DPU_COUNT_PROPERTY = 'max-dpu-count';
 export const MIN_DPU_COUNT_PROPERTY = 'min-dpu-count';
+/** The Spark engine setting a Spark workgroup's throttle lowers, as Athena names it. */
+export const MAX_CONCURRENT_DPUS = 'MaxConcurrentDpus';
 
 export type WorkgroupState = 'ENABLED' | 'DISABLED';
 
@@ -28,6 +30,12 @@ export interface WorkgroupSettings {
    * own DPU settings win over the workgroup's. Undefined in snapshots taken before it was kept.
    */
   readonly enforceWorkgroupConfiguration?: boolean | undefined;
+  /**
+   * A Spark workgroup's `EngineConfiguration.MaxConcurrentDpus`: the DPUs a new session may use
+   * at once unless it asks for its own (StartSession carries an EngineConfiguration of its own).
+   * Undefined when the workgroup sets none, and in snapshots taken before it was kept.
+   */
+  readonly maxConcurrentDpus?: number | undefined;
 }
 
 /**
@@ -40,6 +48,7 @@ export interface AppliedFields {
   readonly maxDpuCount?: string;
   readonly minDpuCount?: string;
   readonly enforceWorkgroupConfiguration?: boolean;
+  readonly maxConcurrentDpus?: number;
 }
 
 /** The fields whose value differs between `before` and `after` a change, with their new value. */
@@ -53,8 +62,15 @@ export function appliedFieldsOf(
     maxDpuCount?: string;
     minDpuCount?: string;
     enforceWorkgroupConfiguration?: boolean;
+    maxConcurrentDpus?: number;
   } = {};
   if (after.state !== before.state) fields.state = after.state;
+  if (
+    after.maxConcurrentDpus !== undefined &&
+    after.maxConcurrentDpus !== before.maxConcurrentDpus
+  ) {
+    fields.maxConcurrentDpus = after.maxConcurrentDpus;
+  }
   if (
     after.enforceWorkgroupConfiguration === true &&
     before.enforceWorkgroupConfiguration !== true
@@ -85,6 +101,7 @@ export function settingsWithApplied(
       applied.bytesScannedCutoffPerQuery ?? snapshot.bytesScannedCutoffPerQuery,
     enforceWorkgroupConfiguration:
       applied.enforceWorkgroupConfiguration ?? snapshot.enforceWorkgroupConfiguration,
+    maxConcurrentDpus: applied.maxConcurrentDpus ?? snapshot.maxConcurrentDpus,
     classifications:
       maxDpuCount === undefined && minDpuCount === undefined
         ? snapshot.classifications
@@ -112,6 +129,8 @@ export interface WorkgroupUpdate {
   /** Maps to `RemoveBytesScannedCutoffPerQuery`: the workgroup had no cutoff before. */
   readonly removeBytesScannedCutoff?: boolean;
   readonly enforceWorkgroupConfiguration?: boolean;
+  /** A Spark workgroup's `EngineConfiguration.MaxConcurrentDpus`. */
+  readonly maxConcurrentDpus?: number;
   /** The settings once the update is made: what to record as set by the enforcer. */
   readonly resulting: WorkgroupSettings;
 }
@@ -129,15 +148,20 @@ export function engineProperty(settings: WorkgroupSettings, property: string): s
 /**
  * The change a throttle threshold makes. On a capacity-reservation workgroup (throttleMaxDpu
  * set) it caps `max-dpu-count`, lowering `min-dpu-count` with it when above, and keeps every
- * other classification and property; on an on-demand one it caps the per-query scan. It never
- * raises a ceiling an operator already set lower. When the budget says so, the same update
- * turns `EnforceWorkGroupConfiguration` on, so that no client's own DPU settings win.
+ * other classification and property; on an on-demand one it caps the per-query scan; on a Spark
+ * one (throttleMaxConcurrentDpus) it lowers the workgroup's `MaxConcurrentDpus`, which new
+ * sessions that ask for no value of their own take. It never raises a ceiling an operator
+ * already set lower. When the budget says so, the same update turns
+ * `EnforceWorkGroupConfiguration` on, so that no client's own DPU settings win.
  */
 export function throttleChange(
   current: WorkgroupSettings,
   budget: Pick<
     Budget,
-    'throttleMaxDpu' | 'throttleBytesScannedCutoff' | 'enforceWorkgroupConfiguration'
+    | 'throttleMaxDpu'
+    | 'throttleBytesScannedCutoff'
+    | 'throttleMaxConcurrentDpus'
+    | 'enforceWorkgroupConfiguration'
   >,
 ): WorkgroupChange {
   const change =
@@ -145,7 +169,11 @@ export function throttleChange(
       ? capDpu(current, budget.throttleMaxDpu)
       : budget.throttleBytesScannedCutoff !== undefined
         ? capBytesScanned(current, budget.throttleBytesScannedCutoff)
-        : none('the budget sets neither throttleMaxDpu nor throttleBytesScannedCutoff');
+        : budget.throttleMaxConcurrentDpus !== undefined
+          ? capConcurrentDpus(current, budget.throttleMaxConcurrentDpus)
+          : none(
+              'the budget sets none of throttleMaxDpu, throttleBytesScannedCutoff, throttleMaxConcurrentDpus',
+            );
   if (budget.enforceWorkgroupConfiguration !== true || current.enforceWorkgroupConfiguration) {
     return change;
   }
@@ -191,6 +219,15 @@ export function restoreChange(
     (s) => s.enforceWorkgroupConfiguration ?? false,
   );
   const maxDpu = reclaim(MAX_DPU_COUNT_PROPERTY, (s) => engineProperty(s, MAX_DPU_COUNT_PROPERTY));
+  let concurrentDpus = reclaim(MAX_CONCURRENT_DPUS, (s) => s.maxConcurrentDpus);
+  // UpdateWorkGroup has no flag that removes MaxConcurrentDpus (as it has for the scan cutoff):
+  // a value the workgroup did not have before the throttle cannot be given back, only reported.
+  if (concurrentDpus.reclaimed && concurrentDpus.value === undefined) {
+    conflicts.push(
+      `${MAX_CONCURRENT_DPUS}: unset before the throttle, and UpdateWorkGroup cannot unset it; left at ${show(current.maxConcurrentDpus)}`,
+    );
+    concurrentDpus = { reclaimed: false };
+  }
   let minDpu = reclaim(MIN_DPU_COUNT_PROPERTY, (s) => engineProperty(s, MIN_DPU_COUNT_PROPERTY));
 
   // Athena rejects min-dpu-count above max-dpu-count, which happens when the enforcer lowered
@@ -212,6 +249,7 @@ export function restoreChange(
     bytesScannedCutoffPerQuery?: number;
     removeBytesScannedCutoff?: boolean;
     enforceWorkgroupConfiguration?: boolean;
+    maxConcurrentDpus?: number;
   } = {};
   if (state.reclaimed) {
     update.state = state.value;
@@ -225,6 +263,10 @@ export function restoreChange(
   if (enforce.reclaimed) {
     update.enforceWorkgroupConfiguration = enforce.value;
     resulting = { ...resulting, enforceWorkgroupConfiguration: enforce.value };
+  }
+  if (concurrentDpus.reclaimed && concurrentDpus.value !== undefined) {
+    update.maxConcurrentDpus = concurrentDpus.value;
+    resulting = { ...resulting, maxConcurrentDpus: concurrentDpus.value };
   }
   if (maxDpu.reclaimed || minDpu.reclaimed) {
     const hadEngineClassification = engineClassificationOf(snapshot.classifications) !== undefined;
@@ -270,6 +312,20 @@ function capDpu(current: WorkgroupSettings, maxDpu: number): WorkgroupChange {
     return capped;
   });
   return { kind: 'update', classifications, resulting: { ...current, classifications } };
+}
+
+function capConcurrentDpus(current: WorkgroupSettings, ceiling: number): WorkgroupChange {
+  const currentCeiling = current.maxConcurrentDpus;
+  if (currentCeiling !== undefined && currentCeiling <= ceiling) {
+    return none(
+      `${MAX_CONCURRENT_DPUS} is already ${currentCeiling}, at or below the throttle's ${ceiling}`,
+    );
+  }
+  return {
+    kind: 'update',
+    maxConcurrentDpus: ceiling,
+    resulting: { ...current, maxConcurrentDpus: ceiling },
+  };
 }
 
 function capBytesScanned(current: WorkgroupSettings, cutoff: number): WorkgroupChange {

@@ -366,6 +366,7 @@ const APPLIED_ATTRIBUTES: readonly [keyof AppliedFields, string][] = [
   ['maxDpuCount', 'appliedMaxDpuCount'],
   ['minDpuCount', 'appliedMinDpuCount'],
   ['enforceWorkgroupConfiguration', 'appliedEnforceWorkgroupConfiguration'],
+  ['maxConcurrentDpus', 'appliedMaxConcurrentDpus'],
 ];
 
 const PERIOD_NAMES: readonly string[] = ['day', 'week', 'month'];

@@ -56,6 +56,11 @@ export const TableKeys = {
     pk: `BYPASS#${workgroup}#${periodKeyAttribute(period, key)}`,
     sk: queryExecutionId,
   }),
+  /** One item per Spark session a budget's disable-now terminated: each is sent TerminateSession once. */
+  sessionTermination: (workgroup: string, period: Period, key: string, sessionId: string) => ({
+    pk: `TERMINATION#${workgroup}#${periodKeyAttribute(period, key)}`,
+    sk: sessionId,
+  }),
   /**
    * A workgroup's usage of one attribution value (`dbt.model`, `tag:<key>`) in one period: one
    * partition per key and period key, so a report by key reads one Query per period key.

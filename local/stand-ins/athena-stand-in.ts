@@ -54,6 +54,9 @@ const MAX_DPU = 124;
 const DPU_STEP = 4;
 /** Athena rejects per-query scan limits under 10 MB. */
 const MIN_BYTES_SCANNED_CUTOFF = 10_000_000;
+/** A Spark engine's `MaxConcurrentDpus` range (API reference, EngineConfiguration). */
+const MIN_CONCURRENT_DPUS = 2;
+const MAX_CONCURRENT_DPUS = 5000;
 const MAX_BATCH_IDS = 50;
 const MAX_PAGE_SIZE = 50;
 const DEFAULT_ENGINE_VERSION = 'Athena engine version 3';
@@ -884,8 +887,30 @@ function applyResultConfigurationUpdates(
   return next;
 }
 
-/** Provisioned-capacity DPU bounds: 4..124 in steps of 4, min not above max. */
+/**
+ * Provisioned-capacity DPU bounds: 4..124 in steps of 4, min not above max; a Spark engine's
+ * MaxConcurrentDpus 2..5000 and its coordinator and executor sizes whole DPUs.
+ */
 function validateDpuBounds(engine: EngineConfiguration): void {
+  const concurrent = engine.MaxConcurrentDpus;
+  if (
+    concurrent !== undefined &&
+    !(
+      Number.isInteger(concurrent) &&
+      concurrent >= MIN_CONCURRENT_DPUS &&
+      concurrent <= MAX_CONCURRENT_DPUS
+    )
+  ) {
+    throw invalidRequest(
+      `MaxConcurrentDpus must be an integer between ${MIN_CONCURRENT_DPUS} and ${MAX_CONCURRENT_DPUS}, got ${String(concurrent)}`,
+    );
+  }
+  for (const size of ['CoordinatorDpuSize', 'DefaultExecutorDpuSize'] as const) {
+    const value = engine[size];
+    if (value !== undefined && !(Number.isInteger(value) && value >= 1)) {
+      throw invalidRequest(`${size} must be a whole number of DPUs, got ${String(value)}`);
+    }
+  }
   for (const classification of engine.Classifications ?? []) {
     if (classification.Name !== ENGINE_PROPERTIES_CLASSIFICATION) {
       continue;

@@ -188,6 +188,7 @@ describe('athena-cost budget set, list and rm', () => {
       ],
       throttleMaxDpu: 8,
       throttleBytesScannedCutoff: null,
+      throttleMaxConcurrentDpus: null,
       dryRun: false,
       protected: false,
       enforceWorkgroupConfiguration: false,

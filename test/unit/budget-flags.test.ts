@@ -5,6 +5,7 @@ import {
   budgetFromOptions,
   budgetSetWarnings,
   parsePercent,
+  sparkThrottleWarning,
   thresholdsOf,
 } from '../../cli/budget-flags.js';
 import { aBudget } from '../support/factories.js';
@@ -165,7 +166,7 @@ describe('budget set flags', () => {
     ],
     [
       { 'throttle-at': '80' },
-      'throttle-at: needs --throttle-max-dpu N (capacity reservation) or --throttle-bytes-cutoff BYTES (on demand) to say what the throttle sets',
+      'throttle-at: needs --throttle-max-dpu N (capacity reservation), --throttle-bytes-cutoff BYTES (on demand) or --throttle-max-concurrent-dpus N (Spark) to say what the throttle sets',
     ],
   ])('rejects %j', (values, message) => {
     expect(problems({ ...REQUIRED, ...values })).toEqual([message]);
@@ -202,6 +203,42 @@ describe('budget set flags', () => {
     expect(budgetSetWarnings(parsed({}))).toEqual([
       'the budget has no thresholds (--notify-at, --throttle-at, --disable-at, --disable-now-at): it only tracks usage',
     ]);
+  });
+
+  it('builds the budget of a Spark workgroup: a MaxConcurrentDpus throttle, sessions terminated at disable-now', () => {
+    const built = budgetFromOptions(
+      parsed({
+        workgroup: 'spark-notebooks',
+        'throttle-at': '80',
+        'throttle-max-concurrent-dpus': '4',
+        'disable-now-at': '100',
+      }),
+      NOW,
+    );
+    if (!built.ok) throw new Error(built.message);
+
+    expect(built.budget).toMatchObject({
+      workgroup: 'spark-notebooks',
+      throttleMaxConcurrentDpus: 4,
+      thresholds: [
+        { percent: 80, action: 'throttle' },
+        { percent: 100, action: 'disable-now' },
+      ],
+    });
+    expect(sparkThrottleWarning(built.budget)).toContain(
+      'sessions already running, and clients that pass their own MaxConcurrentDpus to StartSession, are not held to it',
+    );
+  });
+
+  it('refuses a Spark ceiling out of Athena range, naming the option', () => {
+    const built = budgetFromOptions(
+      parsed({ 'throttle-at': '80', 'throttle-max-concurrent-dpus': '1' }),
+      NOW,
+    );
+    expect(built).toEqual({
+      ok: false,
+      message: '--throttle-max-concurrent-dpus must be a whole number from 2 to 5000',
+    });
   });
 
   it('warns when a disable comes before the throttle', () => {
@@ -307,7 +344,7 @@ describe('athena-cost budget set (command line)', () => {
     const { code, stdout } = await cli(['budget', 'set', '--help']);
     expect(code).toBe(0);
     expect(stdout.split('\n').slice(0, 2)).toEqual([
-      'Usage: athena-cost budget set --workgroup WG --period day|week|month [--limit-dpu-hours N] [--limit-usd N] [--limit-bytes BYTES] [--notify-at P,P] [--throttle-at P] [--throttle-max-dpu N] [--throttle-bytes-cutoff BYTES] [--disable-at P] [--disable-now-at P] [--dry-run] [--protected] [--enforce-workgroup-config] [--on-bypass notify|disable] [--anomaly-alarm cost|dpu-hours] [options]',
+      'Usage: athena-cost budget set --workgroup WG --period day|week|month [--limit-dpu-hours N] [--limit-usd N] [--limit-bytes BYTES] [--notify-at P,P] [--throttle-at P] [--throttle-max-dpu N] [--throttle-bytes-cutoff BYTES] [--throttle-max-concurrent-dpus N] [--disable-at P] [--disable-now-at P] [--dry-run] [--protected] [--enforce-workgroup-config] [--on-bypass notify|disable] [--anomaly-alarm cost|dpu-hours] [options]',
       '       athena-cost budget set --reservation NAME --period day|week|month [--limit-dpu-hours N] [--limit-usd N] [--notify-at P,P] [--scale-down-at P] [--scale-down-dpus N] [--override-autoscaler] [--dry-run] [--protected] [options]',
     ]);
     for (const flag of Object.keys(BUDGET_SET_OPTIONS)) {

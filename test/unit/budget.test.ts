@@ -163,7 +163,7 @@ describe('parseBudget', () => {
     [
       'a throttle without a throttle setting',
       { throttleMaxDpu: undefined },
-      'throttleMaxDpu is required when a threshold throttles (or throttleBytesScannedCutoff, for an on-demand workgroup)',
+      'throttleMaxDpu is required when a threshold throttles (or throttleBytesScannedCutoff, for an on-demand workgroup, or throttleMaxConcurrentDpus, for a Spark one)',
     ],
     [
       'throttleMaxDpu below 4',
@@ -194,6 +194,21 @@ describe('parseBudget', () => {
       'a fractional scan cutoff',
       { throttleBytesScannedCutoff: 20_000_000.5 },
       'throttleBytesScannedCutoff must be an integer',
+    ],
+    [
+      'a Spark ceiling below 2',
+      { throttleMaxConcurrentDpus: 1 },
+      'throttleMaxConcurrentDpus must be a whole number from 2 to 5000',
+    ],
+    [
+      'a Spark ceiling above 5000',
+      { throttleMaxConcurrentDpus: 5001 },
+      'throttleMaxConcurrentDpus must be a whole number from 2 to 5000',
+    ],
+    [
+      'a fractional Spark ceiling',
+      { throttleMaxConcurrentDpus: 4.5 },
+      'throttleMaxConcurrentDpus must be a whole number from 2 to 5000',
     ],
     ['a dryRun flag as text', { dryRun: 'yes' }, 'dryRun must be true or false'],
     ['a protected flag as a number', { protected: 1 }, 'protected must be true or false'],

@@ -52,7 +52,20 @@ const ALERTS: Readonly<Record<string, BudgetAlert>> = {
     throttleBytesScannedCutoff: 10 * 1024 ** 3,
     detail: 'throttle BytesScannedCutoffPerQuery to 10737418240',
   },
+  'throttle (Spark sessions)': {
+    ...action,
+    action: 'throttle',
+    throttleMaxConcurrentDpus: 4,
+    detail: 'throttle MaxConcurrentDpus of new sessions to 4',
+  },
   disable: { ...action, action: 'disable', detail: 'disable the workgroup' },
+  'disable-now (Spark)': {
+    ...action,
+    action: 'disable-now',
+    stops: 'sessions',
+    detail:
+      'disable the workgroup and terminate its active Spark sessions; terminated 2 active sessions (s-1, s-2)',
+  },
   'disable-now': {
     ...action,
     action: 'disable-now',
@@ -180,6 +193,9 @@ describe('renderAlert', () => {
     );
     expect(steps('throttle (DPU)')[0]).toContain('max-dpu-count=124');
     expect(steps('throttle (scan cutoff)')[0]).toContain('RemoveBytesScannedCutoffPerQuery=true');
+    expect(steps('throttle (Spark sessions)')[0]).toContain(
+      "--configuration-updates 'EngineConfiguration={MaxConcurrentDpus=<value before>}'",
+    );
     expect(steps('notify')).toEqual([
       'Pause the budget (it records and notifies, acts no more until budget resume): `athena-cost budget pause --workgroup analytics`',
     ]);
@@ -193,6 +209,12 @@ describe('renderAlert', () => {
 
     expect(title('disabled again after a manual re-enable')).toBe(
       '🛑 analytics disabled again at 97.5% of its day budget: undone by hand while over budget',
+    );
+    expect(title('disable-now (Spark)')).toBe(
+      '🛑 analytics disabled, sessions terminated, at 97.5% of its day budget',
+    );
+    expect(title('disable-now')).toBe(
+      '🛑 analytics disabled, queries stopped, at 97.5% of its day budget',
     );
     expect(title('disabled on a throttle bypass')).toBe(
       '🛑 analytics disabled: queries bypassed its throttle',

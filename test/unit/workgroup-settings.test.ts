@@ -164,7 +164,8 @@ describe('throttleChange on an on-demand workgroup', () => {
 
     expect(change).toEqual({
       kind: 'none',
-      reason: 'the budget sets neither throttleMaxDpu nor throttleBytesScannedCutoff',
+      reason:
+        'the budget sets none of throttleMaxDpu, throttleBytesScannedCutoff, throttleMaxConcurrentDpus',
     });
   });
 });
@@ -461,5 +462,73 @@ describe('EnforceWorkGroupConfiguration under a throttle', () => {
     const change = expectUpdate(restoreChange(before, throttled, throttled));
 
     expect(change.enforceWorkgroupConfiguration).toBeUndefined();
+  });
+});
+
+describe('a Spark workgroup under a throttle (MaxConcurrentDpus of new sessions)', () => {
+  const budget = { throttleMaxConcurrentDpus: 4 };
+  const spark = settings({ maxConcurrentDpus: 20 });
+
+  it('lowers MaxConcurrentDpus alone, recorded as the one field the enforcer set', () => {
+    const change = expectUpdate(throttleChange(spark, budget));
+
+    expect(change).toEqual({
+      kind: 'update',
+      maxConcurrentDpus: 4,
+      resulting: { ...spark, maxConcurrentDpus: 4 },
+    });
+    expect(appliedFieldsOf(spark, change.resulting)).toEqual({ maxConcurrentDpus: 4 });
+  });
+
+  it('sets it on a workgroup that had none', () => {
+    expect(expectUpdate(throttleChange(settings(), budget)).maxConcurrentDpus).toBe(4);
+  });
+
+  it('keeps a ceiling an operator already set as low or lower', () => {
+    expect(throttleChange(settings({ maxConcurrentDpus: 4 }), budget)).toEqual({
+      kind: 'none',
+      reason: "MaxConcurrentDpus is already 4, at or below the throttle's 4",
+    });
+  });
+
+  it('is given back by restore while the workgroup has what the enforcer set', () => {
+    const applied = settingsWithApplied(spark, { maxConcurrentDpus: 4 });
+
+    const change = expectUpdate(restoreChange(spark, applied, applied));
+
+    expect(change.maxConcurrentDpus).toBe(20);
+    expect(change.conflicts).toEqual([]);
+  });
+
+  it("leaves an operator's change and says so", () => {
+    const applied = settingsWithApplied(spark, { maxConcurrentDpus: 4 });
+
+    const change = restoreChange(spark, applied, settings({ maxConcurrentDpus: 8 }));
+
+    expect(change).toMatchObject({
+      kind: 'none',
+      conflicts: ['MaxConcurrentDpus: product set 4, now 8; left as is'],
+    });
+  });
+
+  it('cannot unset a value the workgroup did not have, and says so', () => {
+    const applied = settingsWithApplied(settings(), { maxConcurrentDpus: 4 });
+
+    const change = restoreChange(settings(), applied, applied);
+
+    expect(change).toMatchObject({
+      kind: 'none',
+      conflicts: [
+        'MaxConcurrentDpus: unset before the throttle, and UpdateWorkGroup cannot unset it; left at 4',
+      ],
+    });
+  });
+
+  it('gives back a throttle and a disable together', () => {
+    const applied = settingsWithApplied(spark, { maxConcurrentDpus: 4, state: 'DISABLED' });
+
+    const change = expectUpdate(restoreChange(spark, applied, applied));
+
+    expect(change).toMatchObject({ state: 'ENABLED', maxConcurrentDpus: 20, conflicts: [] });
   });
 });

@@ -27,6 +27,7 @@ import {
   budgetSetWarnings,
   reservationBudgetFromOptions,
   reservationBudgetWarnings,
+  sparkThrottleWarning,
   throttleBypassWarning,
 } from '../../budget-flags.js';
 import { type CliContext, defineCommand } from '../../command.js';
@@ -69,6 +70,7 @@ function sends the alerts.`,
   examples: [
     'athena-cost budget set --workgroup analytics --period day --limit-dpu-hours 10 --notify-at 50,80 --throttle-at 90 --throttle-max-dpu 8 --disable-at 100',
     'athena-cost budget set --workgroup adhoc --period month --limit-dpu-hours 1 --limit-bytes 5TiB --notify-at 80 --throttle-at 90 --throttle-bytes-cutoff 10GiB --dry-run',
+    'athena-cost budget set --workgroup spark-notebooks --period day --limit-usd 50 --notify-at 50 --throttle-at 80 --throttle-max-concurrent-dpus 4 --disable-now-at 100',
     'athena-cost budget set --reservation etl-capacity --period day --limit-usd 150 --notify-at 80 --scale-down-at 100 --scale-down-dpus 8',
   ],
   flags: BudgetSetFlags,
@@ -81,6 +83,8 @@ function sends the alerts.`,
     const topicArn = alertsTopicArn(options.alertsTopicArn, context.env);
     const settings = budgetAlarmSettings(topicArn, context.env);
     for (const warning of budgetSetWarnings(options)) context.warn(warning);
+    const sparkThrottle = sparkThrottleWarning(budget);
+    if (sparkThrottle !== undefined) context.warn(sparkThrottle);
 
     const services = new AwsServices(context.region);
     try {

@@ -1,0 +1,442 @@
+import { randomUUID } from 'node:crypto';
+import { AthenaClient, UpdateWorkGroupCommand } from '@aws-sdk/client-athena';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BudgetAlert } from '../../lib/alerts/budget-alert.js';
+import { AthenaWorkgroupSettingsGateway } from '../../lib/athena/athena-workgroup-settings-gateway.js';
+import type { SparkSessionGateway } from '../../lib/athena/spark-session-gateway.js';
+import { type Budget, parseBudget } from '../../lib/budgets/budget.js';
+import { createSparkBudgetEnforcer } from '../../lib/budgets/enforce-spark-budgets.js';
+import { createRestoreWorkgroups } from '../../lib/budgets/restore-workgroups.js';
+import type { Log } from '../../lib/log.js';
+import {
+  CLAIM_LEASE_MS,
+  DynamoDbEnforcementStore,
+} from '../../lib/store/dynamodb-enforcement-store.js';
+import { DynamoDbSessionTerminationStore } from '../../lib/store/dynamodb-session-termination-store.js';
+import { DynamoDbUsageCounterReader } from '../../lib/store/dynamodb-usage-counter-reader.js';
+import { TableKeys, USAGE_COUNTER_UPDATE } from '../../lib/store/table-keys.js';
+import { PERIODS, periodKeysFor } from '../../lib/usage/period-keys.js';
+import { MILLIS_PER_HOUR } from '../../lib/usage/pricing.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/environment/local-account.js';
+import { type AthenaStandIn, startAthenaStandIn } from '../../local/stand-ins/athena-stand-in.js';
+import { createTestTable, type TestTable } from '../support/test-table.js';
+
+/**
+ * Budgets on Spark workgroups through the real stores (DynamoDB Local) and the Athena stand-in's
+ * workgroup APIs: the throttle lowers MaxConcurrentDpus and restore gives it back (an operator's
+ * change wins), dry run and protected change nothing, and disable-now terminates each active
+ * session once under retries, concurrent runs, a failed call and an owner that died.
+ */
+
+const NOON = new Date('2026-11-25T12:00:00Z');
+const NEXT_DAY = new Date('2026-11-26T00:30:00Z');
+const SPARK_ENGINE = 'PySpark engine version 3';
+
+let table: TestTable;
+let athenaStandIn: AthenaStandIn;
+let athena: AthenaClient;
+let clock = NOON;
+const now = () => clock;
+const silent: Log = { info() {}, warn() {}, error() {} };
+
+beforeAll(async () => {
+  table = await createTestTable('spark-budgets');
+  athenaStandIn = await startAthenaStandIn({ clock: now });
+  athena = new AthenaClient({
+    endpoint: athenaStandIn.endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+  });
+});
+
+afterAll(async () => {
+  athena?.destroy();
+  await Promise.all([table?.drop(), athenaStandIn?.close()]);
+});
+
+/**
+ * The sessions of the test's Spark workgroup, answering as ListSessions and TerminateSession do:
+ * a terminated session is no longer listed, terminating an ended one changes nothing.
+ */
+class SessionsOfAWorkgroup implements SparkSessionGateway {
+  readonly active = new Set<string>();
+  /** Every TerminateSession call, in order, failed or not. */
+  readonly calls: string[] = [];
+  /** Ids whose next call fails, once each. */
+  readonly failOnce = new Set<string>();
+
+  constructor(readonly workgroup: string) {}
+
+  async listActiveSessionIds(workgroup: string): Promise<string[]> {
+    return workgroup === this.workgroup ? [...this.active] : [];
+  }
+
+  async terminateSession(sessionId: string): Promise<string> {
+    this.calls.push(sessionId);
+    if (this.failOnce.delete(sessionId)) throw new Error('InternalServerException: try again');
+    const wasActive = this.active.delete(sessionId);
+    return wasActive ? 'TERMINATING' : 'TERMINATED';
+  }
+}
+
+interface SparkWorld {
+  readonly workgroup: string;
+  readonly sessions: SessionsOfAWorkgroup;
+  readonly alerts: BudgetAlert[];
+  readonly budgets: Budget[];
+  /** A fresh enforcer, as a separate sweep instance would have. */
+  enforcer(ownerToken?: () => string): ReturnType<typeof createSparkBudgetEnforcer>;
+}
+
+/** A Spark workgroup with `maxConcurrentDpus` set (or none) and three active sessions. */
+function aSparkWorkgroup(maxConcurrentDpus: number | null = 20): SparkWorld {
+  const workgroup = `spark-${randomUUID().slice(0, 8)}`;
+  athenaStandIn.account.addWorkGroup({
+    Name: workgroup,
+    Configuration: {
+      EngineVersion: { SelectedEngineVersion: SPARK_ENGINE, EffectiveEngineVersion: SPARK_ENGINE },
+      EngineConfiguration: {
+        CoordinatorDpuSize: 1,
+        DefaultExecutorDpuSize: 1,
+        ...(maxConcurrentDpus === null ? {} : { MaxConcurrentDpus: maxConcurrentDpus }),
+      },
+    },
+  });
+  const sessions = new SessionsOfAWorkgroup(workgroup);
+  for (const id of ['idle-for-hours', 'busy', 'huge']) sessions.active.add(`${workgroup}-${id}`);
+  const alerts: BudgetAlert[] = [];
+  const budgets: Budget[] = [];
+  const enforcer = (ownerToken?: () => string) =>
+    createSparkBudgetEnforcer({
+      budgets: async () => budgets,
+      counters: new DynamoDbUsageCounterReader(table.documents, table.name),
+      enforcement: new DynamoDbEnforcementStore(table.documents, table.name),
+      workgroups: new AthenaWorkgroupSettingsGateway(athena),
+      sessions,
+      terminations: new DynamoDbSessionTerminationStore(table.documents, table.name),
+      alerts: { publish: async (alert) => void alerts.push(alert) },
+      metrics: { publish: async () => {} },
+      logger: silent,
+      now,
+      ...(ownerToken === undefined ? {} : { ownerToken }),
+    });
+  return { workgroup, sessions, alerts, budgets, enforcer };
+}
+
+/** A day budget of 10 DPU-hours with the given thresholds. */
+function setBudget(world: SparkWorld, input: Record<string, unknown>): void {
+  const parsed = parseBudget({
+    workgroup: world.workgroup,
+    period: 'day',
+    limitDpuHours: 10,
+    updatedAt: '2026-11-25T08:00:00Z',
+    ...input,
+  });
+  if (!parsed.ok) throw new Error(parsed.reason);
+  world.budgets.splice(0, world.budgets.length, parsed.budget);
+}
+
+/** What the session sweep adds: DPU time into the workgroup's day, week and month counters. */
+async function addSparkUsage(workgroup: string, dpuHours: number): Promise<void> {
+  const keys = periodKeysFor(clock);
+  for (const period of PERIODS) {
+    await table.documents.send(
+      new UpdateCommand({
+        TableName: table.name,
+        Key: TableKeys.usage(workgroup, period, keys[period]),
+        ...USAGE_COUNTER_UPDATE,
+        ExpressionAttributeValues: {
+          ':queries': 0,
+          ':failed': 0,
+          ':dpuMillis': dpuHours * MILLIS_PER_HOUR,
+          ':bytes': 0,
+          ':cost': dpuHours * 350_000_000,
+          ':engineMs': 0,
+          ':type': 'usage',
+          ':workgroup': workgroup,
+          ':period': period,
+          ':periodKey': keys[period],
+          ':now': clock.toISOString(),
+        },
+      }),
+    );
+  }
+}
+
+const maxConcurrentDpusOf = (workgroup: string) =>
+  athenaStandIn.account.getWorkGroup(workgroup)?.Configuration?.EngineConfiguration
+    ?.MaxConcurrentDpus;
+
+const updatesOf = (workgroup: string) =>
+  athenaStandIn.account.updateWorkGroupCalls.filter(
+    (call) => call.input.WorkGroup === workgroup && call.error === undefined,
+  );
+
+const dayKey = (workgroup: string) => ({
+  workgroup,
+  period: 'day' as const,
+  periodKey: '2026-11-25',
+});
+
+function restoreAt(at: Date) {
+  clock = at;
+  return createRestoreWorkgroups({
+    enforcement: new DynamoDbEnforcementStore(table.documents, table.name),
+    workgroups: new AthenaWorkgroupSettingsGateway(athena),
+    alerts: { publish: async () => {} },
+    logger: silent,
+    now,
+  });
+}
+
+describe('Spark budget throttle', () => {
+  it('lowers MaxConcurrentDpus once for new sessions, keeping the engine sizes, and gives it back after the period', async () => {
+    // Prepare
+    clock = NOON;
+    const world = aSparkWorkgroup(20);
+    setBudget(world, {
+      thresholds: [{ percent: 80, action: 'throttle' }],
+      throttleMaxConcurrentDpus: 4,
+    });
+    await addSparkUsage(world.workgroup, 9);
+
+    // Act: two sweeps over the same usage.
+    const first = await world.enforcer()([world.workgroup]);
+    const second = await world.enforcer()([world.workgroup]);
+
+    // Assess
+    expect([...first, ...second]).toEqual([]);
+    expect(updatesOf(world.workgroup).map((call) => call.input.ConfigurationUpdates)).toEqual([
+      { EngineConfiguration: { MaxConcurrentDpus: 4 } },
+    ]);
+    const engine = athenaStandIn.account.getWorkGroup(world.workgroup)?.Configuration
+      ?.EngineConfiguration;
+    expect(engine).toEqual({
+      CoordinatorDpuSize: 1,
+      DefaultExecutorDpuSize: 1,
+      MaxConcurrentDpus: 4,
+    });
+    expect(world.sessions.calls).toEqual([]);
+    expect(world.alerts).toMatchObject([
+      {
+        kind: 'budget-action',
+        action: 'throttle',
+        outcome: 'applied',
+        throttleMaxConcurrentDpus: 4,
+        detail: 'throttle MaxConcurrentDpus of new sessions to 4',
+      },
+    ]);
+
+    // Act: the period ends.
+    const results = await restoreAt(NEXT_DAY)({ workgroup: world.workgroup });
+
+    // Assess
+    expect(results).toMatchObject([{ outcome: 'restored', conflicts: [] }]);
+    expect(maxConcurrentDpusOf(world.workgroup)).toBe(20);
+  });
+
+  it("leaves an operator's own MaxConcurrentDpus at restore and reports it", async () => {
+    // Prepare
+    clock = NOON;
+    const world = aSparkWorkgroup(20);
+    setBudget(world, {
+      thresholds: [{ percent: 80, action: 'throttle' }],
+      throttleMaxConcurrentDpus: 4,
+    });
+    await addSparkUsage(world.workgroup, 9);
+    await world.enforcer()([world.workgroup]);
+    await athena.send(
+      new UpdateWorkGroupCommand({
+        WorkGroup: world.workgroup,
+        ConfigurationUpdates: { EngineConfiguration: { MaxConcurrentDpus: 10 } },
+      }),
+    );
+
+    // Act
+    const results = await restoreAt(NEXT_DAY)({ workgroup: world.workgroup });
+
+    // Assess
+    expect(results).toMatchObject([
+      {
+        outcome: 'nothing-to-restore',
+        conflicts: ['MaxConcurrentDpus: product set 4, now 10; left as is'],
+      },
+    ]);
+    expect(maxConcurrentDpusOf(world.workgroup)).toBe(10);
+  });
+
+  it('reports, and leaves, a MaxConcurrentDpus the workgroup did not have before the throttle', async () => {
+    // Prepare
+    clock = NOON;
+    const world = aSparkWorkgroup(null);
+    setBudget(world, {
+      thresholds: [{ percent: 80, action: 'throttle' }],
+      throttleMaxConcurrentDpus: 4,
+    });
+    await addSparkUsage(world.workgroup, 9);
+    await world.enforcer()([world.workgroup]);
+
+    // Act
+    const results = await restoreAt(NEXT_DAY)({ workgroup: world.workgroup });
+
+    // Assess
+    expect(results).toMatchObject([
+      {
+        outcome: 'nothing-to-restore',
+        conflicts: [
+          'MaxConcurrentDpus: unset before the throttle, and UpdateWorkGroup cannot unset it; left at 4',
+        ],
+      },
+    ]);
+  });
+});
+
+describe('Spark budget in dry run or protected', () => {
+  it.each([
+    [
+      'dry run',
+      { dryRun: true },
+      'dry-run',
+      'would disable the workgroup and terminate its active Spark sessions',
+    ],
+    ['protected', { protected: true }, 'applied', 'notified'],
+  ])('changes nothing and terminates nothing when %s', async (_, mode, outcome, detail) => {
+    // Prepare
+    clock = NOON;
+    const world = aSparkWorkgroup();
+    setBudget(world, { thresholds: [{ percent: 100, action: 'disable-now' }], ...mode });
+    await addSparkUsage(world.workgroup, 12);
+
+    // Act
+    const failures = await world.enforcer()([world.workgroup]);
+
+    // Assess
+    expect([...failures]).toEqual([]);
+    expect(updatesOf(world.workgroup)).toEqual([]);
+    expect(world.sessions.calls).toEqual([]);
+    expect(athenaStandIn.account.getWorkGroup(world.workgroup)?.State).toBe('ENABLED');
+    expect(world.alerts).toMatchObject([{ kind: 'budget-action', outcome, detail }]);
+  });
+});
+
+describe('Spark budget disable-now', () => {
+  it('disables the workgroup, then terminates each active session once over retried and concurrent sweeps', async () => {
+    // Prepare
+    clock = NOON;
+    const world = aSparkWorkgroup();
+    setBudget(world, { thresholds: [{ percent: 100, action: 'disable-now' }] });
+    await addSparkUsage(world.workgroup, 12);
+    const before = [...world.sessions.active].sort();
+    // TerminateSession does not end a session at once: ListSessions may list it a while longer.
+    world.sessions.terminateSession = async function (sessionId) {
+      this.calls.push(sessionId);
+      return 'TERMINATING';
+    };
+
+    // Act: two sweeps at once, then a retry of each.
+    const runs = await Promise.all([
+      world.enforcer()([world.workgroup]),
+      world.enforcer()([world.workgroup]),
+    ]);
+    const retries = await Promise.all([
+      world.enforcer()([world.workgroup]),
+      world.enforcer()([world.workgroup]),
+    ]);
+
+    // Assess
+    expect(athenaStandIn.account.getWorkGroup(world.workgroup)?.State).toBe('DISABLED');
+    expect([...world.sessions.calls].sort()).toEqual(before);
+    // At most the run that found the claim held is told to look again.
+    expect(retries.flatMap((failures) => [...failures])).toEqual([]);
+    expect(runs.filter((failures) => failures.size === 0).length).toBeGreaterThanOrEqual(1);
+    const terminations = await new DynamoDbSessionTerminationStore(
+      table.documents,
+      table.name,
+    ).terminations(dayKey(world.workgroup));
+    expect(terminations.map((t) => [t.sessionId, t.status, t.state]).sort()).toEqual(
+      before.map((id) => [id, 'terminated', 'TERMINATING']),
+    );
+    const applied = world.alerts.filter((alert) => alert.kind === 'budget-action');
+    expect(applied).toHaveLength(1);
+    expect(applied[0]).toMatchObject({
+      action: 'disable-now',
+      outcome: 'applied',
+      stops: 'sessions',
+      detail: expect.stringContaining('terminated 3 active sessions'),
+    });
+  });
+
+  it('terminates a session whose call failed at the next sweep, and only that one', async () => {
+    // Prepare
+    clock = NOON;
+    const world = aSparkWorkgroup();
+    setBudget(world, { thresholds: [{ percent: 100, action: 'disable-now' }] });
+    await addSparkUsage(world.workgroup, 12);
+    const huge = `${world.workgroup}-huge`;
+    world.sessions.failOnce.add(huge);
+
+    // Act
+    const first = await world.enforcer()([world.workgroup]);
+    const second = await world.enforcer()([world.workgroup]);
+
+    // Assess
+    expect(first.get(world.workgroup)).toContain(`could not terminate ${huge}`);
+    expect([...second]).toEqual([]);
+    expect(world.sessions.active.size).toBe(0);
+    expect(world.sessions.calls.filter((id) => id === huge)).toHaveLength(2);
+    expect(world.sessions.calls.filter((id) => id !== huge)).toHaveLength(2);
+    expect(
+      world.alerts.map((alert) => [alert.kind, 'stops' in alert ? alert.stops : undefined]),
+    ).toEqual([
+      ['budget-action-failed', 'sessions'],
+      ['budget-action', 'sessions'],
+    ]);
+  });
+
+  it('terminates a session started while the disable-now is in force, once', async () => {
+    // Prepare
+    clock = NOON;
+    const world = aSparkWorkgroup();
+    setBudget(world, { thresholds: [{ percent: 100, action: 'disable-now' }] });
+    await addSparkUsage(world.workgroup, 12);
+    await world.enforcer()([world.workgroup]);
+    const late = `${world.workgroup}-started-late`;
+    world.sessions.active.add(late);
+
+    // Act: the next two sweeps.
+    clock = new Date(NOON.getTime() + 5 * 60_000);
+    const first = await world.enforcer()([world.workgroup]);
+    clock = new Date(NOON.getTime() + 10 * 60_000);
+    const second = await world.enforcer()([world.workgroup]);
+
+    // Assess
+    expect([...first, ...second]).toEqual([]);
+    expect(world.sessions.calls.filter((id) => id === late)).toEqual([late]);
+    expect(world.sessions.calls).toHaveLength(4);
+  });
+
+  it("takes over the termination of a session whose owner died between claim and call, after the claim's lease", async () => {
+    // Prepare
+    clock = NOON;
+    const world = aSparkWorkgroup();
+    setBudget(world, { thresholds: [{ percent: 100, action: 'disable-now' }] });
+    await addSparkUsage(world.workgroup, 12);
+    const orphan = `${world.workgroup}-busy`;
+    const terminations = new DynamoDbSessionTerminationStore(table.documents, table.name);
+    const diedAt = new Date(NOON.getTime() - CLAIM_LEASE_MS - 1_000);
+    expect(await terminations.claim(dayKey(world.workgroup), orphan, 'dead-owner', diedAt)).toBe(
+      true,
+    );
+
+    // Act
+    const failures = await world.enforcer()([world.workgroup]);
+
+    // Assess
+    expect([...failures]).toEqual([]);
+    expect([...world.sessions.calls].sort()).toEqual(
+      ['busy', 'huge', 'idle-for-hours'].map((id) => `${world.workgroup}-${id}`),
+    );
+    expect(world.sessions.active.size).toBe(0);
+  });
+});
