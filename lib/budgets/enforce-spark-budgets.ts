@@ -28,7 +28,7 @@ export type AfterSparkUsage = (
 ) => Promise<ReadonlyMap<string, string>>;
 
 export interface SparkBudgetEnforcementDependencies
-  extends Omit<WorkgroupEnforcementDependencies, 'runningWork'> {
+  extends Omit<WorkgroupEnforcementDependencies, 'runningWork' | 'outbox'> {
   readonly sessions: SparkSessionGateway;
   readonly terminations: SessionTerminationStore;
 }
@@ -53,7 +53,12 @@ export function createSparkBudgetEnforcer(
     logger: deps.logger,
     now,
   });
-  const evaluate = createWorkgroupBudgetEnforcer({ ...deps, runningWork: terminator });
+  const evaluate = createWorkgroupBudgetEnforcer({
+    ...deps,
+    runningWork: terminator,
+    // Bypasses are queries above a DPU throttle: a Spark workgroup has none to count.
+    outbox: { add: () => {} },
+  });
 
   /** Terminates the sessions of a workgroup whose disable-now is in force this period. */
   async function keepSessionsTerminated(budget: Budget): Promise<void> {

@@ -190,16 +190,22 @@ function restoreAt(at: Date) {
   });
 }
 
+/** At noon, a Spark workgroup at 90 % of a budget that throttles new sessions to 4 DPUs at 80 %. */
+async function aWorkgroupOverItsThrottle(maxConcurrentDpus: number | null): Promise<SparkWorld> {
+  clock = NOON;
+  const world = aSparkWorkgroup(maxConcurrentDpus);
+  setBudget(world, {
+    thresholds: [{ percent: 80, action: 'throttle' }],
+    throttleMaxConcurrentDpus: 4,
+  });
+  await addSparkUsage(world.workgroup, 9);
+  return world;
+}
+
 describe('Spark budget throttle', () => {
   it('lowers MaxConcurrentDpus once for new sessions, keeping the engine sizes, and gives it back after the period', async () => {
     // Prepare
-    clock = NOON;
-    const world = aSparkWorkgroup(20);
-    setBudget(world, {
-      thresholds: [{ percent: 80, action: 'throttle' }],
-      throttleMaxConcurrentDpus: 4,
-    });
-    await addSparkUsage(world.workgroup, 9);
+    const world = await aWorkgroupOverItsThrottle(20);
 
     // Act: two sweeps over the same usage.
     const first = await world.enforcer()([world.workgroup]);
@@ -238,13 +244,7 @@ describe('Spark budget throttle', () => {
 
   it("leaves an operator's own MaxConcurrentDpus at restore and reports it", async () => {
     // Prepare
-    clock = NOON;
-    const world = aSparkWorkgroup(20);
-    setBudget(world, {
-      thresholds: [{ percent: 80, action: 'throttle' }],
-      throttleMaxConcurrentDpus: 4,
-    });
-    await addSparkUsage(world.workgroup, 9);
+    const world = await aWorkgroupOverItsThrottle(20);
     await world.enforcer()([world.workgroup]);
     await athena.send(
       new UpdateWorkGroupCommand({
@@ -268,13 +268,7 @@ describe('Spark budget throttle', () => {
 
   it('reports, and leaves, a MaxConcurrentDpus the workgroup did not have before the throttle', async () => {
     // Prepare
-    clock = NOON;
-    const world = aSparkWorkgroup(null);
-    setBudget(world, {
-      thresholds: [{ percent: 80, action: 'throttle' }],
-      throttleMaxConcurrentDpus: 4,
-    });
-    await addSparkUsage(world.workgroup, 9);
+    const world = await aWorkgroupOverItsThrottle(null);
     await world.enforcer()([world.workgroup]);
 
     // Act
