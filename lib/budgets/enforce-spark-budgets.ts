@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { SparkSessionGateway } from '../athena/spark-session-gateway.js';
+import type { SparkSessions, SparkSessionTerminator } from '../athena/spark-sessions.js';
 import { describeError } from '../errors/describe-error.js';
 import type { EnforcementKey } from '../store/enforcement-store.js';
 import type { SessionTerminationStore } from '../store/session-termination-store.js';
@@ -29,7 +29,9 @@ export type AfterSparkUsage = (
 
 export interface SparkBudgetEnforcementDependencies
   extends Omit<WorkgroupEnforcementDependencies, 'runningWork' | 'outbox'> {
-  readonly sessions: SparkSessionGateway;
+  /** ListSessions: the workgroup's active sessions. */
+  readonly sessions: Pick<SparkSessions, 'listActiveSessionIds'>;
+  readonly terminator: SparkSessionTerminator;
   readonly terminations: SessionTerminationStore;
 }
 
@@ -49,6 +51,7 @@ export function createSparkBudgetEnforcer(
   const ownerToken = deps.ownerToken ?? (() => randomUUID());
   const terminator = createSparkSessionTerminator({
     sessions: deps.sessions,
+    terminator: deps.terminator,
     terminations: deps.terminations,
     logger: deps.logger,
     now,

@@ -1,5 +1,5 @@
 import { mapWithConcurrency } from '../async/map-with-concurrency.js';
-import type { SparkSessionGateway } from '../athena/spark-session-gateway.js';
+import type { SparkSessions, SparkSessionTerminator } from '../athena/spark-sessions.js';
 import { describeError } from '../errors/describe-error.js';
 import type { Log } from '../log.js';
 import type { EnforcementKey } from '../store/enforcement-store.js';
@@ -10,7 +10,9 @@ import type { RunningWorkStopper } from './enforce-budgets.js';
 const PARALLEL_TERMINATIONS = 5;
 
 export interface SparkSessionTerminatorDependencies {
-  readonly sessions: SparkSessionGateway;
+  /** ListSessions: the workgroup's active sessions. */
+  readonly sessions: Pick<SparkSessions, 'listActiveSessionIds'>;
+  readonly terminator: SparkSessionTerminator;
   readonly terminations: SessionTerminationStore;
   readonly logger: Log;
   readonly now?: () => Date;
@@ -54,7 +56,7 @@ export function createSparkSessionTerminator(
       }
       let state: string | undefined;
       try {
-        state = await deps.sessions.terminateSession(sessionId);
+        state = await deps.terminator.terminateSession(sessionId);
       } catch (error) {
         failed.push(`${sessionId} (${describeError(error)})`);
         await deps.terminations.release(key, sessionId, owner).catch((releaseError: unknown) =>

@@ -1,4 +1,5 @@
-import { AthenaSparkSessionGateway } from '../athena/athena-spark-session-gateway.js';
+import { AthenaSessionTerminator } from '../athena/athena-session-terminator.js';
+import { AthenaSparkSessions } from '../athena/athena-spark-sessions.js';
 import { AthenaWorkgroupSettingsGateway } from '../athena/athena-workgroup-settings-gateway.js';
 import {
   type AfterSparkUsage,
@@ -13,12 +14,16 @@ import { budgetStoresAndAlerts, type RecordingWiring } from './wire-budget-store
  * ListSessions/TerminateSession for disable-now, the budget, enforcement and termination items.
  * `metrics` receives BudgetUsedPercent of the Spark workgroups.
  */
-export function wireSparkBudgetEnforcer(wiring: RecordingWiring): AfterSparkUsage {
+export function wireSparkBudgetEnforcer(
+  wiring: RecordingWiring & { readonly clock?: () => Date },
+): AfterSparkUsage {
   return createSparkBudgetEnforcer({
     ...budgetStoresAndAlerts(wiring),
     workgroups: new AthenaWorkgroupSettingsGateway(wiring.athena),
-    sessions: new AthenaSparkSessionGateway(wiring.athena),
+    sessions: new AthenaSparkSessions(wiring.athena),
+    terminator: new AthenaSessionTerminator(wiring.athena),
     terminations: new DynamoDbSessionTerminationStore(wiring.documents, wiring.config.tableName),
     metrics: wiring.metrics,
+    ...(wiring.clock === undefined ? {} : { now: wiring.clock }),
   });
 }

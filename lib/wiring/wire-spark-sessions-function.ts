@@ -6,17 +6,20 @@ import {
   createAthenaClient,
   createCloudWatchClient,
   createDocumentClient,
+  createSnsClient,
 } from '../aws/clients.js';
+import type { AfterSparkUsage } from '../budgets/enforce-spark-budgets.js';
 import type { Config } from '../config.js';
 import type { Log } from '../log.js';
+import { CloudWatchMetricsPublisher } from '../metrics/cloudwatch-metrics-publisher.js';
 import { CloudWatchSparkSessionMetrics } from '../metrics/cloudwatch-spark-session-metrics.js';
 import {
   createRecordSparkSessions,
   type RecordSparkSessions,
-  type RecordSparkSessionsDependencies,
 } from '../spark/record-spark-sessions.js';
 import type { SparkConfig } from '../spark/spark-config.js';
 import { DynamoDbSessionStore } from '../store/dynamodb-session-store.js';
+import { wireSparkBudgetEnforcer } from './wire-spark-budget-enforcer.js';
 
 export interface SparkSessionsWiring {
   readonly config: Config;
@@ -26,8 +29,8 @@ export interface SparkSessionsWiring {
   readonly documents: DynamoDBDocumentClient;
   readonly logger: Log;
   readonly clock?: () => Date;
-  /** What runs once per sweep after its commits (Spark budgets). */
-  readonly afterSparkUsage?: RecordSparkSessionsDependencies['afterSparkUsage'];
+  /** The budgets of Spark workgroups, evaluated once a sweep has recorded its deltas. */
+  readonly afterSparkUsage?: AfterSparkUsage;
 }
 
 /** The Spark sweep over the given clients (the spark-sessions function, tests, local mode). */
@@ -49,12 +52,23 @@ export function wireSparkSessionsFunction(
   sparkConfig: SparkConfig,
   logger: Log,
 ): RecordSparkSessions {
+  const athena = createAthenaClient();
+  const cloudWatch = createCloudWatchClient();
+  const documents = createDocumentClient();
   return wireRecordSparkSessions({
     config,
     sparkConfig,
-    athena: createAthenaClient(),
-    cloudWatch: createCloudWatchClient(),
-    documents: createDocumentClient(),
+    athena,
+    cloudWatch,
+    documents,
     logger,
+    afterSparkUsage: wireSparkBudgetEnforcer({
+      config,
+      athena,
+      documents,
+      createSnsClient,
+      metrics: new CloudWatchMetricsPublisher(cloudWatch, config.metricsNamespace),
+      logger,
+    }),
   });
 }

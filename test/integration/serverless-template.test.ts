@@ -535,7 +535,8 @@ describe('sls package (offline, no credentials)', () => {
     const changes = allRoleStatements().filter((statement) =>
       actionsOf(statement).includes('athena:UpdateWorkGroup'),
     );
-    expect(changes).toHaveLength(3);
+    // Ingest, reconcile and restore (SQL budgets), the Spark sweep (Spark budgets).
+    expect(changes).toHaveLength(4);
     for (const statement of changes) {
       expect(statement.Condition).toEqual({
         'Fn::If': [

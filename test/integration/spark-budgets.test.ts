@@ -3,8 +3,10 @@ import { AthenaClient, UpdateWorkGroupCommand } from '@aws-sdk/client-athena';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BudgetAlert } from '../../lib/alerts/budget-alert.js';
+import { AthenaSessionTerminator } from '../../lib/athena/athena-session-terminator.js';
+import { AthenaSparkSessions } from '../../lib/athena/athena-spark-sessions.js';
 import { AthenaWorkgroupSettingsGateway } from '../../lib/athena/athena-workgroup-settings-gateway.js';
-import type { SparkSessionGateway } from '../../lib/athena/spark-session-gateway.js';
+import type { SparkSessions } from '../../lib/athena/spark-sessions.js';
 import { type Budget, parseBudget } from '../../lib/budgets/budget.js';
 import { createSparkBudgetEnforcer } from '../../lib/budgets/enforce-spark-budgets.js';
 import { createRestoreWorkgroups } from '../../lib/budgets/restore-workgroups.js';
@@ -56,37 +58,31 @@ afterAll(async () => {
 });
 
 /**
- * The sessions of the test's Spark workgroup, answering as ListSessions and TerminateSession do:
- * a terminated session is no longer listed, terminating an ended one changes nothing.
+ * ListSessions as Athena may answer it just after TerminateSession: the sessions it listed
+ * before are still listed while they shut down (TERMINATING); the stand-in ends them at once.
  */
-class SessionsOfAWorkgroup implements SparkSessionGateway {
-  readonly active = new Set<string>();
-  /** Every TerminateSession call, in order, failed or not. */
-  readonly calls: string[] = [];
-  /** Ids whose next call fails, once each. */
-  readonly failOnce = new Set<string>();
-
-  constructor(readonly workgroup: string) {}
-
-  async listActiveSessionIds(workgroup: string): Promise<string[]> {
-    return workgroup === this.workgroup ? [...this.active] : [];
-  }
-
-  async terminateSession(sessionId: string): Promise<string> {
-    this.calls.push(sessionId);
-    if (this.failOnce.delete(sessionId)) throw new Error('InternalServerException: try again');
-    const wasActive = this.active.delete(sessionId);
-    return wasActive ? 'TERMINATING' : 'TERMINATED';
-  }
+function listingTerminatingSessions(
+  sessions: Pick<SparkSessions, 'listActiveSessionIds'>,
+): Pick<SparkSessions, 'listActiveSessionIds'> {
+  const listed = new Set<string>();
+  return {
+    async listActiveSessionIds(workgroup) {
+      for (const id of await sessions.listActiveSessionIds(workgroup)) listed.add(id);
+      return [...listed];
+    },
+  };
 }
 
 interface SparkWorld {
   readonly workgroup: string;
-  readonly sessions: SessionsOfAWorkgroup;
+  /** Ids of its sessions, as started. */
+  readonly sessionIds: readonly string[];
   readonly alerts: BudgetAlert[];
   readonly budgets: Budget[];
   /** A fresh enforcer, as a separate sweep instance would have. */
-  enforcer(ownerToken?: () => string): ReturnType<typeof createSparkBudgetEnforcer>;
+  enforcer(options?: {
+    readonly listsTerminating?: boolean;
+  }): ReturnType<typeof createSparkBudgetEnforcer>;
 }
 
 /** A Spark workgroup with `maxConcurrentDpus` set (or none) and three active sessions. */
@@ -103,25 +99,36 @@ function aSparkWorkgroup(maxConcurrentDpus: number | null = 20): SparkWorld {
       },
     },
   });
-  const sessions = new SessionsOfAWorkgroup(workgroup);
-  for (const id of ['idle-for-hours', 'busy', 'huge']) sessions.active.add(`${workgroup}-${id}`);
+  const sessionIds = ['idle-for-hours', 'busy', 'huge'].map((id) => `${workgroup}-${id}`);
+  const started = new Date(NOON.getTime() - 3 * 3_600_000);
+  for (const [index, id] of sessionIds.entries()) {
+    athenaStandIn.account.sessions.startSession({
+      SessionId: id,
+      WorkGroup: workgroup,
+      startedAt: started,
+      dpus: [1, 8, 60][index] ?? 1,
+      state: index === 0 ? 'IDLE' : 'BUSY',
+    });
+  }
   const alerts: BudgetAlert[] = [];
   const budgets: Budget[] = [];
-  const enforcer = (ownerToken?: () => string) =>
-    createSparkBudgetEnforcer({
+  const enforcer = (options: { readonly listsTerminating?: boolean } = {}) => {
+    const sessions = new AthenaSparkSessions(athena);
+    return createSparkBudgetEnforcer({
       budgets: async () => budgets,
       counters: new DynamoDbUsageCounterReader(table.documents, table.name),
       enforcement: new DynamoDbEnforcementStore(table.documents, table.name),
       workgroups: new AthenaWorkgroupSettingsGateway(athena),
-      sessions,
+      sessions: options.listsTerminating ? listingTerminatingSessions(sessions) : sessions,
+      terminator: new AthenaSessionTerminator(athena),
       terminations: new DynamoDbSessionTerminationStore(table.documents, table.name),
       alerts: { publish: async (alert) => void alerts.push(alert) },
       metrics: { publish: async () => {} },
       logger: silent,
       now,
-      ...(ownerToken === undefined ? {} : { ownerToken }),
     });
-  return { workgroup, sessions, alerts, budgets, enforcer };
+  };
+  return { workgroup, sessionIds, alerts, budgets, enforcer };
 }
 
 /** A day budget of 10 DPU-hours with the given thresholds. */
@@ -173,6 +180,17 @@ const updatesOf = (workgroup: string) =>
     (call) => call.input.WorkGroup === workgroup && call.error === undefined,
   );
 
+/** The TerminateSession calls that reached the account for the world's sessions, in order. */
+const terminationsOf = (world: SparkWorld) =>
+  athenaStandIn.account.sessions.terminateSessionCalls
+    .filter((call) => call.sessionId.startsWith(world.workgroup))
+    .map((call) => call.sessionId);
+
+const activeSessionsOf = (world: SparkWorld) =>
+  athenaStandIn.account.sessions
+    .sessionIds(world.workgroup)
+    .filter((id) => athenaStandIn.account.sessions.getSession(id)?.Status?.State !== 'TERMINATED');
+
 const dayKey = (workgroup: string) => ({
   workgroup,
   period: 'day' as const,
@@ -223,7 +241,7 @@ describe('Spark budget throttle', () => {
       DefaultExecutorDpuSize: 1,
       MaxConcurrentDpus: 4,
     });
-    expect(world.sessions.calls).toEqual([]);
+    expect(terminationsOf(world)).toEqual([]);
     expect(world.alerts).toMatchObject([
       {
         kind: 'budget-action',
@@ -308,48 +326,39 @@ describe('Spark budget in dry run or protected', () => {
     // Assess
     expect([...failures]).toEqual([]);
     expect(updatesOf(world.workgroup)).toEqual([]);
-    expect(world.sessions.calls).toEqual([]);
+    expect(terminationsOf(world)).toEqual([]);
     expect(athenaStandIn.account.getWorkGroup(world.workgroup)?.State).toBe('ENABLED');
     expect(world.alerts).toMatchObject([{ kind: 'budget-action', outcome, detail }]);
   });
 });
 
 describe('Spark budget disable-now', () => {
-  it('disables the workgroup, then terminates each active session once over retried and concurrent sweeps', async () => {
+  it('disables the workgroup, then terminates each active session once over concurrent and retried sweeps', async () => {
     // Prepare
     clock = NOON;
     const world = aSparkWorkgroup();
     setBudget(world, { thresholds: [{ percent: 100, action: 'disable-now' }] });
     await addSparkUsage(world.workgroup, 12);
-    const before = [...world.sessions.active].sort();
-    // TerminateSession does not end a session at once: ListSessions may list it a while longer.
-    world.sessions.terminateSession = async function (sessionId) {
-      this.calls.push(sessionId);
-      return 'TERMINATING';
-    };
 
-    // Act: two sweeps at once, then a retry of each.
-    const runs = await Promise.all([
-      world.enforcer()([world.workgroup]),
-      world.enforcer()([world.workgroup]),
-    ]);
-    const retries = await Promise.all([
-      world.enforcer()([world.workgroup]),
-      world.enforcer()([world.workgroup]),
-    ]);
+    // Act: two sweeps at once, then a retry of each, with ListSessions still listing the
+    // sessions they terminated (TERMINATING).
+    const sweep = () => world.enforcer({ listsTerminating: true })([world.workgroup]);
+    const runs = await Promise.all([sweep(), sweep()]);
+    const retries = await Promise.all([sweep(), sweep()]);
 
     // Assess
     expect(athenaStandIn.account.getWorkGroup(world.workgroup)?.State).toBe('DISABLED');
-    expect([...world.sessions.calls].sort()).toEqual(before);
-    // At most the run that found the claim held is told to look again.
-    expect(retries.flatMap((failures) => [...failures])).toEqual([]);
+    expect(terminationsOf(world).sort()).toEqual([...world.sessionIds].sort());
+    expect(activeSessionsOf(world)).toEqual([]);
+    // A run that found the claim held is told to look again; the retries settle.
     expect(runs.filter((failures) => failures.size === 0).length).toBeGreaterThanOrEqual(1);
+    expect(retries.flatMap((failures) => [...failures])).toEqual([]);
     const terminations = await new DynamoDbSessionTerminationStore(
       table.documents,
       table.name,
     ).terminations(dayKey(world.workgroup));
     expect(terminations.map((t) => [t.sessionId, t.status, t.state]).sort()).toEqual(
-      before.map((id) => [id, 'terminated', 'TERMINATING']),
+      [...world.sessionIds].sort().map((id) => [id, 'terminated', 'TERMINATED']),
     );
     const applied = world.alerts.filter((alert) => alert.kind === 'budget-action');
     expect(applied).toHaveLength(1);
@@ -367,19 +376,20 @@ describe('Spark budget disable-now', () => {
     const world = aSparkWorkgroup();
     setBudget(world, { thresholds: [{ percent: 100, action: 'disable-now' }] });
     await addSparkUsage(world.workgroup, 12);
-    const huge = `${world.workgroup}-huge`;
-    world.sessions.failOnce.add(huge);
+    // A client fault, which the SDK does not retry.
+    athenaStandIn.failNext('TerminateSession', 1, 'InvalidRequestException');
 
     // Act
     const first = await world.enforcer()([world.workgroup]);
+    const left = activeSessionsOf(world);
     const second = await world.enforcer()([world.workgroup]);
 
     // Assess
-    expect(first.get(world.workgroup)).toContain(`could not terminate ${huge}`);
+    expect(left).toHaveLength(1);
+    expect(first.get(world.workgroup)).toContain(`could not terminate ${left[0]}`);
     expect([...second]).toEqual([]);
-    expect(world.sessions.active.size).toBe(0);
-    expect(world.sessions.calls.filter((id) => id === huge)).toHaveLength(2);
-    expect(world.sessions.calls.filter((id) => id !== huge)).toHaveLength(2);
+    expect(activeSessionsOf(world)).toEqual([]);
+    expect(terminationsOf(world).sort()).toEqual([...world.sessionIds].sort());
     expect(
       world.alerts.map((alert) => [alert.kind, 'stops' in alert ? alert.stops : undefined]),
     ).toEqual([
@@ -396,7 +406,8 @@ describe('Spark budget disable-now', () => {
     await addSparkUsage(world.workgroup, 12);
     await world.enforcer()([world.workgroup]);
     const late = `${world.workgroup}-started-late`;
-    world.sessions.active.add(late);
+    clock = new Date(NOON.getTime() + 2 * 60_000);
+    athenaStandIn.account.sessions.startSession({ SessionId: late, WorkGroup: world.workgroup });
 
     // Act: the next two sweeps.
     clock = new Date(NOON.getTime() + 5 * 60_000);
@@ -406,8 +417,8 @@ describe('Spark budget disable-now', () => {
 
     // Assess
     expect([...first, ...second]).toEqual([]);
-    expect(world.sessions.calls.filter((id) => id === late)).toEqual([late]);
-    expect(world.sessions.calls).toHaveLength(4);
+    expect(terminationsOf(world).filter((id) => id === late)).toEqual([late]);
+    expect(terminationsOf(world)).toHaveLength(4);
   });
 
   it("takes over the termination of a session whose owner died between claim and call, after the claim's lease", async () => {
@@ -428,9 +439,7 @@ describe('Spark budget disable-now', () => {
 
     // Assess
     expect([...failures]).toEqual([]);
-    expect([...world.sessions.calls].sort()).toEqual(
-      ['busy', 'huge', 'idle-for-hours'].map((id) => `${world.workgroup}-${id}`),
-    );
-    expect(world.sessions.active.size).toBe(0);
+    expect(terminationsOf(world).sort()).toEqual([...world.sessionIds].sort());
+    expect(activeSessionsOf(world)).toEqual([]);
   });
 });
