@@ -6,6 +6,7 @@ import { formatQuantity, type LimitUnit } from '../../lib/format/format-values.j
 import { DynamoDbBudgetStore } from '../../lib/store/dynamodb-budget-store.js';
 import { dpuHoursFromMillis, usdFromNano } from '../../lib/usage/pricing.js';
 import { capacityDayBudget, onDemandDayBudget } from '../simulation/sample-budgets.js';
+import { SPARK_WORKGROUP } from '../simulation/simulated-spark.js';
 import type { AfterBatch, LocalModeContext } from './context.js';
 import type { LocalModeSummary } from './local-mode-summary.js';
 import { printAlertsAndDigest } from './print-alerts.js';
@@ -139,6 +140,7 @@ export async function printReports(
   };
   await run('Budgets:', ['status']);
   await run('Usage:', ['report', '--from', day, '--to', day, '--by', 'workgroup', '--top', '5']);
+  await run('Spark sessions:', ['sessions', '--workgroup', SPARK_WORKGROUP]);
   const htmlPath = resolve('reports', `athena-cost-${day}.html`);
   await mkdir(dirname(htmlPath), { recursive: true });
   await run('HTML report:', [

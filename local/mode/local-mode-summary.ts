@@ -8,6 +8,7 @@ import { maxDpuOf, type WorkgroupKind } from '../simulation/workgroup-profiles.j
 import type { AttributionCheck } from './attribution-check.js';
 import type { ReservationResult } from './capacity-reservation.js';
 import type { LocalModeContext } from './context.js';
+import type { SparkResult } from './spark-sessions.js';
 
 /** How local mode writes what it did: the workgroups, the summary table and the timings. */
 
@@ -58,6 +59,8 @@ export interface LocalModeSummary extends SimulatedDayKey {
   readonly attribution?: readonly AttributionCheck[];
   /** The capacity reservation's day, as the capacity function counted it. */
   readonly reservation?: ReservationResult;
+  /** The Spark workgroup's day, as the spark-sessions function counted and enforced it. */
+  readonly spark?: SparkResult;
   readonly cloudWatchQueryCount: number;
   readonly budgets: readonly string[];
   readonly workgroupUpdates: number;

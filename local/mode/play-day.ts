@@ -51,6 +51,18 @@ export interface SimulationSettings {
   readonly output: LocalModeOutput;
   readonly signal: AbortSignal | undefined;
   readonly afterBatch: AfterBatch | undefined;
+  /** A scheduled function run at every multiple of its interval through the day. */
+  readonly scheduled?: ScheduledRun | undefined;
+}
+
+/**
+ * A scheduled function of the simulated account (EventBridge `rate(...)`): run with the clock at
+ * each multiple of `intervalMs` from the day's start, between the happenings and batches due
+ * then, whatever the traffic.
+ */
+export interface ScheduledRun {
+  readonly intervalMs: number;
+  readonly run: (ctx: LocalModeContext, atMs: number) => Promise<void>;
 }
 
 export interface SimulationResult {
@@ -132,9 +144,24 @@ export async function playDay(
   const realStart = Date.now();
   let stopsSeen = account.stopQueryExecutionCalls.length;
 
+  let nextScheduledMs = day.start.getTime();
+  /** Runs the scheduled function at each of its times up to `untilMs`, within the day. */
+  const runScheduled = async (untilMs: number) => {
+    const { scheduled } = settings;
+    if (scheduled === undefined) return;
+    while (nextScheduledMs <= untilMs && nextScheduledMs < dayEndMs) {
+      clock.advanceTo(nextScheduledMs);
+      await scheduled.run(ctx, nextScheduledMs);
+      nextScheduledMs += scheduled.intervalMs;
+    }
+  };
+
   try {
     for (;;) {
       settings.signal?.throwIfAborted();
+      await runScheduled(
+        Math.min(agenda.peek()?.atMs ?? dayEndMs, queue.nextDispatchAtMs() ?? dayEndMs),
+      );
       const next = agenda.peek();
       const dispatchAt = queue.nextDispatchAtMs();
       if (next === undefined && dispatchAt === undefined) break;
@@ -212,6 +239,7 @@ export async function playDay(
         clockMs: clock.nowMs,
       });
     }
+    await runScheduled(dayEndMs);
   } finally {
     progress.done({
       ingested: result.ingested.size,

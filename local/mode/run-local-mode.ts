@@ -36,6 +36,7 @@ import { type IngestHandler, playDay, type SimulationResult } from './play-day.j
 import { setEnvironment } from './process-environment.js';
 import { type ProgressSetting, progressMode } from './progress-line.js';
 import { saveAccount } from './saved-account.js';
+import { formatSpark, startSparkSessions } from './spark-sessions.js';
 
 /**
  * Local mode: the whole product on this machine, no AWS account. Starts DynamoDB Local and the
@@ -189,7 +190,9 @@ export async function runLocalMode(options: LocalModeOptions = {}): Promise<Loca
       out,
     };
 
-    const budgets = ctx.options.sampleBudgets ? await seedBudgets(ctx) : [];
+    // The Spark workgroup and its sessions, swept every 5 minutes as the spark-sessions function.
+    const spark = await startSparkSessions(ctx, { budget: ctx.options.sampleBudgets });
+    const budgets = ctx.options.sampleBudgets ? [...(await seedBudgets(ctx)), spark.budget] : [];
     out();
     out('Budgets:');
     if (budgets.length === 0) out('  none');
@@ -208,8 +211,10 @@ export async function runLocalMode(options: LocalModeOptions = {}): Promise<Loca
       output,
       signal,
       afterBatch: afterEachBatch(ctx.options.sampleBudgets, options.afterBatch),
+      scheduled: spark.scheduled,
     });
     clock.advanceTo(day.end.getTime());
+    const sparkResult = await spark.finish();
 
     const actual = await readDayCounters(ctx);
     const reservation = await reservationAccounting.finish(simulation.finished.values());
@@ -222,11 +227,15 @@ export async function runLocalMode(options: LocalModeOptions = {}): Promise<Loca
       ...counted,
       reservation,
       attribution,
-      matches: counted.matches && attribution.every((check) => check.matches),
+      spark: sparkResult,
+      matches:
+        counted.matches && attribution.every((check) => check.matches) && sparkResult.matches,
     };
     for (const line of formatSummary(summary, ctx)) out(line);
     out();
     for (const line of formatReservation(reservation)) out(line);
+    out();
+    for (const line of formatSpark(sparkResult)) out(line);
     if (simulation.lastInvocationError !== undefined) {
       out(`last invocation error: ${simulation.lastInvocationError}`);
     }

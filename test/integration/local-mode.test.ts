@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { StopQueryExecutionCommand, UpdateWorkGroupCommand } from '@aws-sdk/client-athena';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { dpuHoursFromMillis } from '../../lib/usage/pricing.js';
 import { readServerlessEsbuildOptions } from '../../local/environment/bundle-handler.js';
 import type { LocalModeContext } from '../../local/mode/context.js';
 import type { LocalModeSummary } from '../../local/mode/local-mode-summary.js';
@@ -288,7 +289,7 @@ describe('local mode with the sample budgets', () => {
       });
 
       expect(summary.matches).toBe(true);
-      expect(summary.budgets).toHaveLength(2);
+      expect(summary.budgets).toHaveLength(3);
       const updates =
         context?.athena.account.updateWorkGroupCalls.filter((call) => !call.error) ?? [];
       const budgeted = summary.budgets[0]?.split(':')[0] ?? '';
@@ -323,6 +324,20 @@ describe('local mode with the sample budgets', () => {
       );
       // The day is still counted whole: the budget run split it, it did not change it.
       expect(summary.reservation?.allocatedDpuMillis).toBe(summary.reservation?.truthDpuMillis);
+
+      // The Spark workgroup: counted to the millisecond, its sessions terminated once each at
+      // 100 % (and the one started later, at the sweep after it started), its re-enable undone.
+      const spark = summary.spark;
+      expect(spark?.sessions).toBe(7);
+      expect(spark?.dpuMillis).toBe(spark?.truthDpuMillis);
+      expect(spark?.terminatedTwice).toEqual([]);
+      const terminated = spark?.terminations.map((call) => call.sessionId) ?? [];
+      expect(terminated).toEqual(expect.arrayContaining(['nb-huge-backfill', 'nb-late-start']));
+      expect(new Set(terminated).size).toBe(terminated.length);
+      const onSpark = updates.filter((call) => call.input.WorkGroup === 'spark-notebooks');
+      expect(onSpark.map((call) => call.input.State)).toEqual(['DISABLED', 'ENABLED', 'DISABLED']);
+      // 100 DPU-hours were reached in the afternoon, not at the day's 460 planned.
+      expect(dpuHoursFromMillis(spark?.dpuMillis ?? 0)).toBeLessThan(150);
     },
     RUN_TIMEOUT_MS,
   );
