@@ -6,6 +6,7 @@ import { budgetUsageOf } from '../lib/budgets/budget-usage.js';
 import type { Pricing } from '../lib/config.js';
 import { deriveQueryUsage, type QueryUsage } from '../lib/usage/query-usage.js';
 import { totalsOf } from '../lib/usage/usage-totals.js';
+import { INGEST_QUEUE } from '../local/environment/ingest-queue.js';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../local/environment/local-account.js';
 import { stateChangeEvent } from '../local/simulation/event-feed.js';
 import { seededRandom } from '../local/simulation/seeded-random.js';
@@ -13,7 +14,7 @@ import { ENGINE_PROPERTIES_CLASSIFICATION } from '../local/stand-ins/athena-stan
 import type { BenchEnvironment } from './environment.js';
 import { median, percentile } from './figures.js';
 import type { HandlerProcess } from './handler-process.js';
-import { BATCH_SIZE, startFunction } from './scenarios.js';
+import { startFunction } from './scenarios.js';
 
 /**
  * Enforcement latency, in real time: events enter an SQS queue as their queries finish; a poller
@@ -220,7 +221,7 @@ export async function runLatency(
       continue;
     }
     const windowEnd = first.enqueuedAt + options.batchingWindowMs;
-    if (queue.length < BATCH_SIZE && Date.now() < windowEnd) {
+    if (queue.length < INGEST_QUEUE.batchSize && Date.now() < windowEnd) {
       await waitFor(windowEnd - Date.now());
       continue;
     }
@@ -229,7 +230,7 @@ export async function runLatency(
       continue;
     }
     const handler = free.pop() as HandlerProcess;
-    const batch = queue.splice(0, BATCH_SIZE);
+    const batch = queue.splice(0, INGEST_QUEUE.batchSize);
     invocations++;
     batchSizes.push(batch.length);
     const run = handler

@@ -5,6 +5,7 @@ import { periodKeyAttribute, TableKeys } from '../lib/store/table-keys.js';
 import { attributionCountersOf } from '../lib/store/transaction-packing.js';
 import { PERIODS } from '../lib/usage/period-keys.js';
 import { deriveQueryUsage, isTerminalState, type QueryUsage } from '../lib/usage/query-usage.js';
+import { INGEST_QUEUE } from '../local/environment/ingest-queue.js';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../local/environment/local-account.js';
 import type { FeedMessage } from '../local/simulation/event-feed.js';
 import { SimulatedSqsQueue } from '../local/simulation/event-feed.js';
@@ -12,11 +13,6 @@ import type { OperationCapacity } from './capacity-proxy.js';
 import type { BenchEnvironment } from './environment.js';
 import { addBounds, boundTotal, type LowerBound, lowerBoundOf, ZERO_BOUND } from './figures.js';
 import { type HandlerProcess, startHandlerProcess } from './handler-process.js';
-
-/** serverless.yml: batchSize 100, VisibilityTimeout 420 s, maxReceiveCount 5. */
-export const BATCH_SIZE = 100;
-const VISIBILITY_TIMEOUT_MS = 420_000;
-const MAX_RECEIVE_COUNT = 5;
 
 /** What a run of a handler over a stream of events measured. */
 export interface RunResult {
@@ -334,10 +330,8 @@ function batchLowerBound(
 /** The ingest queue's event source mapping as serverless.yml sets it, with this batching window. */
 function ingestQueue(batchingWindowMs: number): SimulatedSqsQueue {
   return new SimulatedSqsQueue({
-    batchSize: BATCH_SIZE,
+    ...INGEST_QUEUE,
     batchingWindowMs,
-    visibilityTimeoutMs: VISIBILITY_TIMEOUT_MS,
-    maxReceiveCount: MAX_RECEIVE_COUNT,
     queueArn: `arn:aws:sqs:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:athena-cost-bench-ingest`,
     region: LOCAL_REGION,
     seed: 1,

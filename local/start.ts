@@ -1,6 +1,11 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { DEFAULT_SPEED, type LocalModeSettings, resolveLocalModeOptions } from './mode/options.js';
+import {
+  DEFAULT_BATCH_SIZE,
+  DEFAULT_SPEED,
+  type LocalModeSettings,
+  resolveLocalModeOptions,
+} from './mode/options.js';
 import { runLocalMode } from './mode/run-local-mode.js';
 
 /** `npm start`: the whole product on this machine, no AWS account. See --help. */
@@ -56,7 +61,7 @@ const FLAGS: readonly Flag[] = [
     name: 'batch-size',
     option: 'batchSize',
     value: 'N',
-    help: ["SQS batch size of the function's event source mapping (default 100)"],
+    help: [`SQS batch size of the function's event source mapping (default ${DEFAULT_BATCH_SIZE})`],
   },
   {
     name: 'data',

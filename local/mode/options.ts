@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { dayKeyProblem } from '../../lib/reports/report-range.js';
 import { DAY_MS } from '../../lib/usage/period-keys.js';
+import { INGEST_QUEUE } from '../environment/ingest-queue.js';
 import { utcDayOf } from '../simulation/simulated-day.js';
 
 /** The options of local mode (`npm start`), parsed once; error messages name the CLI flags. */
@@ -8,6 +9,8 @@ import { utcDayOf } from '../simulation/simulated-day.js';
 export const DEFAULT_TABLE_NAME = 'athena-cost-local';
 /** One simulated hour per half second: the day in 12 s if the machine keeps up. */
 export const DEFAULT_SPEED = 7_200;
+/** As deployed (resources/ingest-queue.json). */
+export const DEFAULT_BATCH_SIZE = INGEST_QUEUE.batchSize;
 const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'] as const;
 
 const integer = (flag: string, min: number, max: number, fallback: number) =>
@@ -31,7 +34,7 @@ export const LocalModeOptionsSchema = z.object({
     .positive({ error: '--speed must be greater than 0' })
     .default(DEFAULT_SPEED),
   /** SQS batch size of the event source mapping. */
-  batchSize: integer('--batch-size', 1, 10_000, 100),
+  batchSize: integer('--batch-size', 1, 10_000, DEFAULT_BATCH_SIZE),
   /** The UTC day to simulate, `YYYY-MM-DD` (default: yesterday, a complete day in the past). */
   day: z
     .string()

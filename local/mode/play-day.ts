@@ -4,6 +4,7 @@ import type { QueryExecution } from '@aws-sdk/client-athena';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { isTerminalState } from '../../lib/usage/query-usage.js';
 import type { InvocationContext } from '../environment/handler-sandbox.js';
+import { INGEST_QUEUE } from '../environment/ingest-queue.js';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../environment/local-account.js';
 import { EventFeed, type FeedNoise, SimulatedSqsQueue } from '../simulation/event-feed.js';
 import { MinHeap } from '../simulation/min-heap.js';
@@ -31,9 +32,6 @@ import { Progress, type ProgressMode } from './progress-line.js';
  * being fixed, it keeps `speed` from changing anything but the pace.
  */
 const SIMULATED_BATCHING_WINDOW_MS = 30 * 60_000;
-/** serverless.yml: VisibilityTimeout 420 s, maxReceiveCount 5. */
-const VISIBILITY_TIMEOUT_MS = 420_000;
-const MAX_RECEIVE_COUNT = 5;
 const FUNCTION_NAME = 'athena-cost-local-ingest';
 const FUNCTION_TIMEOUT_MS = 60_000;
 
@@ -106,8 +104,8 @@ export async function playDay(
   const queue = new SimulatedSqsQueue({
     batchSize: settings.batchSize,
     batchingWindowMs: SIMULATED_BATCHING_WINDOW_MS,
-    visibilityTimeoutMs: VISIBILITY_TIMEOUT_MS,
-    maxReceiveCount: MAX_RECEIVE_COUNT,
+    visibilityTimeoutMs: INGEST_QUEUE.visibilityTimeoutMs,
+    maxReceiveCount: INGEST_QUEUE.maxReceiveCount,
     queueArn: `arn:aws:sqs:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:athena-cost-local-ingest`,
     region: LOCAL_REGION,
     seed: day.seed,

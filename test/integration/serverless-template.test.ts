@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INGEST_QUEUE } from '../../local/environment/ingest-queue.js';
 import {
   PACKAGE_TIMEOUT_MS,
   type PackagedService,
@@ -230,6 +231,16 @@ describe('sls package (offline, no credentials)', () => {
     expect(dlq.SqsManagedSseEnabled).toBe(true);
     expect(dlq.MessageRetentionPeriod).toBe(14 * 24 * 3600);
     expect(resourcesOfType('AWS::SQS::Queue')).toHaveLength(2);
+  });
+
+  it('deploys the ingest queue that local mode, the bench and the tests simulate', () => {
+    const queue = resource('IngestQueue').Properties;
+    const [, mapping] = onlyResourceOfType('AWS::Lambda::EventSourceMapping');
+    expect({
+      batchSize: mapping.Properties.BatchSize,
+      visibilityTimeoutMs: (queue.VisibilityTimeout as number) * 1000,
+      maxReceiveCount: (queue.RedrivePolicy as { maxReceiveCount: number }).maxReceiveCount,
+    }).toEqual(INGEST_QUEUE);
   });
 
   it('lets only EventBridge, for the stack rules, send to the queues, and only over TLS', () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { INGEST_QUEUE } from '../../local/environment/ingest-queue.js';
 import {
   type DeadLetter,
   type FeedMessage,
@@ -11,7 +12,7 @@ type Handler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 export interface RedeliveringQueueOptions {
   readonly batchSize?: number;
-  /** Receives after which a failing message goes to the dead-letter queue (serverless.yml: 5). */
+  /** Receives after which a failing message goes to the dead-letter queue (default: as deployed). */
   readonly maxReceiveCount?: number;
 }
 
@@ -29,8 +30,6 @@ export interface DrainHooks {
   readonly beforeInvocation?: (index: number) => Promise<void> | void;
 }
 
-const VISIBILITY_TIMEOUT_MS = 420_000;
-
 /**
  * The ingest queue as the handler sees it, on a simulated clock: the local mode's
  * {@link SimulatedSqsQueue} (batches, `ApproximateReceiveCount`, redelivery of exactly the
@@ -47,8 +46,8 @@ export class RedeliveringQueue {
     this.queue = new SimulatedSqsQueue({
       batchSize: options.batchSize ?? 10,
       batchingWindowMs: 0,
-      visibilityTimeoutMs: VISIBILITY_TIMEOUT_MS,
-      maxReceiveCount: options.maxReceiveCount ?? 5,
+      visibilityTimeoutMs: INGEST_QUEUE.visibilityTimeoutMs,
+      maxReceiveCount: options.maxReceiveCount ?? INGEST_QUEUE.maxReceiveCount,
       queueArn: 'arn:aws:sqs:us-east-1:123456789012:athena-cost-test-ingest',
       region: 'us-east-1',
       seed: 7,
