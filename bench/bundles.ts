@@ -10,6 +10,8 @@ import {
   readServerlessEsbuildOptions,
 } from '../local/environment/bundle-handler.js';
 import { median } from './figures.js';
+import { buildWorker } from './workers/build-worker.js';
+import type { ColdStartOutput } from './workers/cold-start.js';
 import { zipArchive } from './zip.js';
 
 /** A function bundled with serverless.yml's esbuild options. */
@@ -89,13 +91,6 @@ export interface ColdStart {
   readonly medianProcessMs: number;
 }
 
-const COLD_START_SCRIPT = `
-const started = performance.now();
-await import(process.argv[1]);
-process.stdout.write(JSON.stringify({ initMs: performance.now() - started }));
-process.exit(0);
-`;
-
 /**
  * Imports the bundle in `runs` fresh `node` processes with `env` (which should carry Lambda's
  * NODE_OPTIONS from serverless.yml) and returns the median module init time.
@@ -107,14 +102,17 @@ export async function measureColdStart(
 ): Promise<ColdStart> {
   const inits: number[] = [];
   const processes: number[] = [];
-  for (let run = 0; run < runs; run++) {
-    const started = performance.now();
-    const output = await runNode(
-      ['--input-type=module', '-e', COLD_START_SCRIPT, pathToFileURL(bundlePath).href],
-      env,
-    );
-    processes.push(performance.now() - started);
-    inits.push((JSON.parse(output) as { initMs: number }).initMs);
+  const folder = await mkdtemp(join(tmpdir(), 'athena-cost-bench-cold-start-'));
+  try {
+    const script = await buildWorker('cold-start', folder);
+    for (let run = 0; run < runs; run++) {
+      const started = performance.now();
+      const output = await runNode([script, pathToFileURL(bundlePath).href], env);
+      processes.push(performance.now() - started);
+      inits.push((JSON.parse(output) as ColdStartOutput).initMs);
+    }
+  } finally {
+    await rm(folder, { recursive: true, force: true });
   }
   return {
     medianInitMs: median(inits),

@@ -1,8 +1,10 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { buildWorker } from './workers/build-worker.js';
+import type { HostReply, HostRequest, InvocationReply } from './workers/handler-host.js';
 
 /**
  * Runs a bundled handler in its own Node process, like one Lambda execution environment, so
@@ -11,16 +13,7 @@ import { pathToFileURL } from 'node:url';
  */
 
 /** What one invocation took, measured inside the handler's process. */
-export interface InvocationResult {
-  readonly result: unknown;
-  /** The error's stack when the handler threw. */
-  readonly error?: string;
-  /** User + system CPU time of the process during the invocation. */
-  readonly cpuMicros: number;
-  readonly wallMs: number;
-  /** Epoch ms at which the handler was called. */
-  readonly startedAtMs: number;
-}
+export type InvocationResult = Omit<InvocationReply, 'id'>;
 
 export interface HandlerProcess {
   /** Milliseconds the bundle's import took (module init). */
@@ -31,45 +24,6 @@ export interface HandlerProcess {
   close(): Promise<void>;
 }
 
-const CHILD_SOURCE = `
-const [bundleUrl, exportName, functionName] = process.argv.slice(2);
-const started = performance.now();
-const module = await import(bundleUrl);
-const initMs = performance.now() - started;
-const handler = module[exportName];
-if (typeof handler !== 'function') throw new Error(bundleUrl + ' exports no function ' + exportName);
-let sequence = 0;
-process.on('message', async ({ id, event, exit }) => {
-  if (exit) process.exit(0);
-  const context = {
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:' + functionName,
-    memoryLimitInMB: '512',
-    awsRequestId: 'bench-' + process.pid + '-' + sequence++,
-    logGroupName: '/aws/lambda/' + functionName,
-    logStreamName: 'bench',
-    callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => 60000,
-    done() {}, fail() {}, succeed() {},
-  };
-  const startedAtMs = Date.now();
-  const cpu = process.cpuUsage();
-  const wall = performance.now();
-  let result;
-  let error;
-  try {
-    result = await handler(event, context);
-  } catch (thrown) {
-    error = String((thrown && thrown.stack) || thrown);
-  }
-  const wallMs = performance.now() - wall;
-  const used = process.cpuUsage(cpu);
-  process.send({ id, result, error, cpuMicros: used.user + used.system, wallMs, startedAtMs });
-});
-process.send({ ready: true, initMs });
-`;
-
 /** Starts a process that imports `bundlePath` with exactly `env` and serves invocations. */
 export async function startHandlerProcess(
   bundlePath: string,
@@ -77,8 +31,7 @@ export async function startHandlerProcess(
   options: { readonly exportName?: string; readonly functionName?: string } = {},
 ): Promise<HandlerProcess> {
   const folder = await mkdtemp(join(tmpdir(), 'athena-cost-bench-host-'));
-  const script = join(folder, 'host.mjs');
-  await writeFile(script, CHILD_SOURCE);
+  const script = await buildWorker('handler-host', folder);
   const child: ChildProcess = fork(
     script,
     [
@@ -113,14 +66,15 @@ export async function startHandlerProcess(
   let nextId = 0;
   let exited: Error | undefined;
   const initMs = await new Promise<number>((resolve, reject) => {
-    child.on('message', (message: { ready?: boolean; initMs?: number; id?: number }) => {
-      if (message.ready === true) {
-        resolve(message.initMs ?? 0);
+    child.on('message', (message: HostReply) => {
+      if (message.ready) {
+        resolve(message.initMs);
         return;
       }
-      const waiter = pending.get(message.id ?? -1);
-      pending.delete(message.id ?? -1);
-      waiter?.resolve(message as unknown as InvocationResult);
+      const { id, ...result } = message;
+      const waiter = pending.get(id);
+      pending.delete(id);
+      waiter?.resolve(result);
     });
     child.on('exit', (code) => {
       exited = new Error(`handler process exited with code ${code}: ${stderrTail}`);
@@ -138,7 +92,7 @@ export async function startHandlerProcess(
       const id = nextId++;
       return new Promise((resolve, reject) => {
         pending.set(id, { resolve, reject });
-        child.send({ id, event });
+        child.send({ id, event } satisfies HostRequest);
       });
     },
     async close() {
@@ -146,7 +100,7 @@ export async function startHandlerProcess(
         await new Promise<void>((resolve) => {
           child.once('exit', () => resolve());
           // A normal exit, so that --cpu-prof can write its profile.
-          child.send({ exit: true });
+          child.send({ exit: true } satisfies HostRequest);
           setTimeout(() => child.kill('SIGTERM'), 5_000).unref();
         });
       }
