@@ -12,7 +12,11 @@ import { SimulatedSqsQueue } from '../local/simulation/event-feed.js';
 import type { OperationCapacity } from './capacity-proxy.js';
 import type { BenchEnvironment } from './environment.js';
 import { addBounds, boundTotal, type LowerBound, lowerBoundOf, ZERO_BOUND } from './figures.js';
-import { type HandlerProcess, startHandlerProcess } from './handler-process.js';
+import {
+  type HandlerProcess,
+  type InvocationResult,
+  startHandlerProcess,
+} from './handler-process.js';
 
 /** What a run of a handler over a stream of events measured. */
 export interface RunResult {
@@ -45,6 +49,66 @@ export interface RunResult {
   /** Whether every workgroup's day counter counts each recorded query exactly once. */
   readonly countersMatch: boolean;
   readonly countersDetail: string;
+}
+
+/** What a run measured of the function itself, whatever fed it. */
+type FunctionMeasures = Pick<
+  RunResult,
+  | 'calls'
+  | 'dynamo'
+  | 'cpuMicros'
+  | 'invocationCpuMicros'
+  | 'handlerMs'
+  | 'billedMs'
+  | 'elapsedMs'
+  | 'logBytes'
+  | 'initMs'
+  | 'countersMatch'
+  | 'countersDetail'
+>;
+
+/**
+ * Starts measuring a run of `handler`: the call counts start from zero, and each invocation
+ * through `invoke` adds its CPU, wall and billed time. `finish` stops the clock, checks the day
+ * counters against the queries recorded, and returns what was measured.
+ */
+function measureRun(env: BenchEnvironment, handler: HandlerProcess) {
+  const invocationCpuMicros: number[] = [];
+  let handlerMs = 0;
+  let billedMs = 0;
+  env.resetCalls();
+  const logBytesBefore = handler.logBytes();
+  const started = performance.now();
+  return {
+    async invoke(event: unknown): Promise<InvocationResult> {
+      const invocation = await handler.invoke(event);
+      invocationCpuMicros.push(invocation.cpuMicros);
+      handlerMs += invocation.wallMs;
+      billedMs += Math.ceil(invocation.wallMs);
+      return invocation;
+    },
+    async finish(
+      tableName: string,
+      recorded: ReadonlySet<string>,
+      usages: ReadonlyMap<string, QueryUsage>,
+    ): Promise<FunctionMeasures> {
+      const elapsedMs = performance.now() - started;
+      const check = await checkDayCounters(env, tableName, recorded, usages);
+      return {
+        calls: env.calls(),
+        dynamo: new Map([...env.dynamo.operations].map(([key, value]) => [key, { ...value }])),
+        cpuMicros: invocationCpuMicros.reduce((sum, micros) => sum + micros, 0),
+        invocationCpuMicros,
+        handlerMs,
+        billedMs,
+        elapsedMs,
+        logBytes: handler.logBytes() - logBytesBefore,
+        initMs: handler.initMs,
+        countersMatch: check.matches,
+        countersDetail: check.detail,
+      };
+    },
+  };
 }
 
 /** The usage of each execution, as the handler derives it. */
@@ -87,17 +151,11 @@ export async function runProduct(
     const recorded = new Set<string>();
     const terminal = new Set<string>();
     let bound = ZERO_BOUND;
-    let cpuMicros = 0;
-    const invocationCpuMicros: number[] = [];
-    let handlerMs = 0;
-    let billedMs = 0;
     let failedRecords = 0;
     let sqsReceiveCalls = 0;
     const batchSizes: number[] = [];
 
-    env.resetCalls();
-    const logBytesBefore = handler.logBytes();
-    const started = performance.now();
+    const run = measureRun(env, handler);
     for (let at = queue.nextDispatchAtMs(); at !== undefined; at = queue.nextDispatchAtMs()) {
       const delivery = queue.receive(at);
       const ids = new Set(
@@ -111,11 +169,7 @@ export async function runProduct(
       );
       for (const id of ids) terminal.add(id);
 
-      const invocation = await handler.invoke(delivery.event);
-      cpuMicros += invocation.cpuMicros;
-      invocationCpuMicros.push(invocation.cpuMicros);
-      handlerMs += invocation.wallMs;
-      billedMs += Math.ceil(invocation.wallMs);
+      const invocation = await run.invoke(delivery.event);
       sqsReceiveCalls += Math.ceil(delivery.messages.length / 10);
       batchSizes.push(delivery.messages.length);
       const failures =
@@ -131,8 +185,6 @@ export async function runProduct(
         if (isTerminalState(message.state)) recorded.add(message.queryExecutionId);
       }
     }
-    const elapsedMs = performance.now() - started;
-    const check = await checkDayCounters(env, options.tableName, recorded, options.usages);
     return {
       label: options.label,
       queries: terminal.size,
@@ -140,20 +192,10 @@ export async function runProduct(
       invocations: queue.batches,
       records: queue.received,
       failedRecords,
-      calls: env.calls(),
-      dynamo: new Map([...env.dynamo.operations].map(([key, value]) => [key, { ...value }])),
       bound,
-      cpuMicros,
-      invocationCpuMicros,
-      handlerMs,
-      billedMs,
-      elapsedMs,
-      logBytes: handler.logBytes() - logBytesBefore,
       sqsReceiveCalls,
       batchSizes,
-      initMs: handler.initMs,
-      countersMatch: check.matches,
-      countersDetail: check.detail,
+      ...(await run.finish(options.tableName, recorded, options.usages)),
     };
   } finally {
     await handler.close();
@@ -176,25 +218,14 @@ export async function runNaive(
   const handler = await startFunction(env, bundlePath, 'naive-baseline', options.tableName);
   try {
     const recorded = new Set<string>();
-    let cpuMicros = 0;
-    const invocationCpuMicros: number[] = [];
-    let handlerMs = 0;
-    let billedMs = 0;
     let failed = 0;
-    env.resetCalls();
-    const logBytesBefore = handler.logBytes();
-    const started = performance.now();
+    const run = measureRun(env, handler);
     for (const message of options.messages) {
-      const invocation = await handler.invoke(JSON.parse(message.body));
-      cpuMicros += invocation.cpuMicros;
-      invocationCpuMicros.push(invocation.cpuMicros);
-      handlerMs += invocation.wallMs;
-      billedMs += Math.ceil(invocation.wallMs);
+      const invocation = await run.invoke(JSON.parse(message.body));
       if (invocation.error !== undefined) failed++;
       else if (isTerminalState(message.state)) recorded.add(message.queryExecutionId);
     }
-    const elapsedMs = performance.now() - started;
-    const check = await checkDayCounters(env, options.tableName, recorded, options.usages);
+    const measured = await run.finish(options.tableName, recorded, options.usages);
     const terminal = new Set(
       options.messages
         .filter((message) => isTerminalState(message.state))
@@ -207,20 +238,10 @@ export async function runNaive(
       invocations: options.messages.length,
       records: options.messages.length,
       failedRecords: failed,
-      calls: env.calls(),
-      dynamo: new Map([...env.dynamo.operations].map(([key, value]) => [key, { ...value }])),
       bound: ZERO_BOUND,
-      cpuMicros,
-      invocationCpuMicros,
-      handlerMs,
-      billedMs,
-      elapsedMs,
-      logBytes: handler.logBytes() - logBytesBefore,
       sqsReceiveCalls: 0,
       batchSizes: [],
-      initMs: handler.initMs,
-      countersMatch: check.matches,
-      countersDetail: check.detail,
+      ...measured,
     };
   } finally {
     await handler.close();

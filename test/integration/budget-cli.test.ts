@@ -13,26 +13,23 @@ import type { EnforcementKey } from '../../lib/store/enforcement-store.js';
 import { TableKeys } from '../../lib/store/table-keys.js';
 import { periodBounds, periodKeyFor } from '../../lib/usage/period-keys.js';
 import { deriveQueryUsage } from '../../lib/usage/query-usage.js';
-import { type AthenaStandIn, startAthenaStandIn } from '../../local/stand-ins/athena-stand-in.js';
-import {
-  type CloudWatchStandIn,
-  startCloudWatchStandIn,
-} from '../../local/stand-ins/cloudwatch-stand-in.js';
-import {
-  messageForProtocol,
-  type SnsStandIn,
-  startSnsStandIn,
-} from '../../local/stand-ins/sns-stand-in.js';
+import { localTopicArn } from '../../local/environment/local-account.js';
+import { type LocalAws, startLocalAws } from '../../local/environment/local-aws.js';
+import type { AthenaStandIn } from '../../local/stand-ins/athena-stand-in.js';
+import type { CloudWatchStandIn } from '../../local/stand-ins/cloudwatch-stand-in.js';
+import { messageForProtocol, type SnsStandIn } from '../../local/stand-ins/sns-stand-in.js';
 import { runCliProcess } from '../support/cli-process.js';
 import { aQueryExecution } from '../support/factories.js';
 import { createTestTable, type TestTable } from '../support/test-table.js';
 
-const TOPIC = 'arn:aws:sns:us-east-1:123456789012:athena-cost-test-alerts';
+const TOPIC_NAME = 'athena-cost-test-alerts';
+const TOPIC = localTopicArn(TOPIC_NAME);
 const PRICING: Pricing = { pricePerDpuHourUsd: 0.3, pricePerTbScannedUsd: 5 };
 const UNREACHABLE = 'http://127.0.0.1:9';
 const ENGINE = 'athena-query-engine-properties';
 
 let table: TestTable;
+let aws: LocalAws;
 let athena: AthenaStandIn;
 let cloudWatch: CloudWatchStandIn;
 let sns: SnsStandIn;
@@ -40,18 +37,15 @@ let budgets: DynamoDbBudgetStore;
 let enforcement: DynamoDbEnforcementStore;
 
 beforeAll(async () => {
-  [table, athena, cloudWatch, sns] = await Promise.all([
-    createTestTable('athena-cost-budget-cli'),
-    startAthenaStandIn(),
-    startCloudWatchStandIn(),
-    startSnsStandIn({ topics: [TOPIC] }),
-  ]);
+  table = await createTestTable('athena-cost-budget-cli');
+  aws = await startLocalAws({ dynamoDbEndpoint: table.endpoint, alertsTopicName: TOPIC_NAME });
+  ({ athena, cloudWatch, sns } = aws);
   budgets = new DynamoDbBudgetStore(table.documents, table.name);
   enforcement = new DynamoDbEnforcementStore(table.documents, table.name);
 });
 
 afterAll(async () => {
-  await Promise.all([table?.drop(), athena?.close(), cloudWatch?.close(), sns?.close()]);
+  await Promise.all([table?.drop(), aws?.close()]);
 });
 
 /** Variables of the surrounding environment the CLI reads, dropped so each test sets its own. */
@@ -73,10 +67,7 @@ const athenaCost = (args: string[], env: Record<string, string | undefined> = {}
     args,
     {
       TABLE_NAME: table.name,
-      AWS_ENDPOINT_URL_DYNAMODB: table.endpoint,
-      AWS_ENDPOINT_URL_ATHENA: athena.endpoint,
-      AWS_ENDPOINT_URL_CLOUDWATCH: cloudWatch.endpoint,
-      AWS_ENDPOINT_URL_SNS: sns.endpoint,
+      ...aws.env,
       ...env,
     },
     OWN_VARIABLES,
