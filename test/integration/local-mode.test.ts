@@ -49,6 +49,22 @@ const runOnce = (
   });
 };
 
+/** A run with the sample budgets, and its context as the last batch left it (the account, SNS). */
+async function runWithSampleBudgets(
+  extra: Pick<LocalModeOptions, 'enforceWorkgroupConfig'> = {},
+): Promise<{ summary: LocalModeSummary; context: LocalModeContext }> {
+  let context: LocalModeContext | undefined;
+  const summary = await runOnce({
+    sampleBudgets: true,
+    ...extra,
+    afterBatch: (ctx) => {
+      context = ctx;
+    },
+  });
+  if (context === undefined) throw new Error('the run played no batch');
+  return { summary, context };
+}
+
 const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
 
 describe('local mode', () => {
@@ -280,18 +296,11 @@ describe('local mode with the sample budgets', () => {
   it(
     'throttles then disables the busiest capacity workgroup once each, and still matches',
     async () => {
-      let context: LocalModeContext | undefined;
-      const summary = await runOnce({
-        sampleBudgets: true,
-        afterBatch: (ctx) => {
-          context = ctx;
-        },
-      });
+      const { summary, context } = await runWithSampleBudgets();
 
       expect(summary.matches).toBe(true);
       expect(summary.budgets).toHaveLength(3);
-      const updates =
-        context?.athena.account.updateWorkGroupCalls.filter((call) => !call.error) ?? [];
+      const updates = context.athena.account.updateWorkGroupCalls.filter((call) => !call.error);
       const budgeted = summary.budgets[0]?.split(':')[0] ?? '';
       const onBudgeted = updates.filter((call) => call.input.WorkGroup === budgeted);
       // Throttled, disabled, re-enabled by the afternoon operator, disabled again by the enforcer.
@@ -301,9 +310,9 @@ describe('local mode with the sample budgets', () => {
         'ENABLED',
         'DISABLED',
       ]);
-      expect(context?.athena.account.getWorkGroup(budgeted)?.State).toBe('DISABLED');
+      expect(context.athena.account.getWorkGroup(budgeted)?.State).toBe('DISABLED');
       // The client with its own max-dpu-count on etl-nightly sidesteps the throttle: one alert.
-      const subjects = context?.sns.messages.map((message) => message.subject) ?? [];
+      const subjects = context.sns.messages.map((message) => message.subject);
       expect(budgeted).toBe('etl-nightly');
       expect(subjects.filter((subject) => subject?.includes('bypass the throttle'))).toHaveLength(
         1,
@@ -347,21 +356,14 @@ describe('local mode with --enforce-workgroup-config', () => {
   it(
     'holds the client with its own max-dpu-count to the throttle: no bypass',
     async () => {
-      let context: LocalModeContext | undefined;
-      const summary = await runOnce({
-        sampleBudgets: true,
-        enforceWorkgroupConfig: true,
-        afterBatch: (ctx) => {
-          context = ctx;
-        },
-      });
+      const { summary, context } = await runWithSampleBudgets({ enforceWorkgroupConfig: true });
 
       expect(summary.matches).toBe(true);
-      const throttle = context?.athena.account.updateWorkGroupCalls.find(
+      const throttle = context.athena.account.updateWorkGroupCalls.find(
         (call) => call.input.WorkGroup === 'etl-nightly' && call.input.ConfigurationUpdates,
       );
       expect(throttle?.input.ConfigurationUpdates?.EnforceWorkGroupConfiguration).toBe(true);
-      const subjects = context?.sns.messages.map((message) => message.subject) ?? [];
+      const subjects = context.sns.messages.map((message) => message.subject);
       expect(subjects.some((subject) => subject?.includes('bypass the throttle'))).toBe(false);
     },
     RUN_TIMEOUT_MS,
