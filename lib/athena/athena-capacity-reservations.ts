@@ -1,7 +1,7 @@
 import {
   type AthenaClient,
   GetCapacityAssignmentConfigurationCommand,
-  paginateListCapacityReservations,
+  ListCapacityReservationsCommand,
 } from '@aws-sdk/client-athena';
 import { mapWithConcurrency } from '../async/map-with-concurrency.js';
 import type { ObservedReservation, ReservationStatus } from '../capacity/reservation-accounting.js';
@@ -28,7 +28,13 @@ export class AthenaCapacityReservations implements CapacityReservations {
 
   async list(): Promise<ObservedReservation[]> {
     const listed: Omit<ObservedReservation, 'workgroups'>[] = [];
-    for await (const page of paginateListCapacityReservations({ client: this.athena }, {})) {
+    let nextToken: string | undefined;
+    do {
+      const page = await this.athena.send(
+        new ListCapacityReservationsCommand(
+          nextToken === undefined ? {} : { NextToken: nextToken },
+        ),
+      );
       for (const reservation of page.CapacityReservations ?? []) {
         const { Name: name, Status: status } = reservation;
         if (name === undefined || status === undefined || !STATUSES.has(status)) continue;
@@ -40,7 +46,8 @@ export class AthenaCapacityReservations implements CapacityReservations {
           lastSuccessfulAllocationTime: reservation.LastSuccessfulAllocationTime,
         });
       }
-    }
+      nextToken = page.NextToken;
+    } while (nextToken !== undefined);
     // A cancelled or failed reservation serves nothing; its assignment may be gone with it.
     return mapWithConcurrency(listed, CONCURRENCY, async (reservation) => ({
       ...reservation,

@@ -1,7 +1,7 @@
 import {
   type AthenaClient,
   ListQueryExecutionsCommand,
-  paginateListWorkGroups,
+  ListWorkGroupsCommand,
 } from '@aws-sdk/client-athena';
 import {
   ExpiredPageTokenError,
@@ -18,9 +18,14 @@ export class AthenaQueryHistory implements QueryHistory {
 
   async listWorkgroups(): Promise<string[]> {
     const names: string[] = [];
-    for await (const page of paginateListWorkGroups({ client: this.athena, pageSize: 50 }, {})) {
+    let nextToken: string | undefined;
+    do {
+      const page = await this.athena.send(
+        new ListWorkGroupsCommand({ MaxResults: 50, NextToken: nextToken }),
+      );
       for (const summary of page.WorkGroups ?? []) if (summary.Name) names.push(summary.Name);
-    }
+      nextToken = page.NextToken;
+    } while (nextToken);
     return names;
   }
 

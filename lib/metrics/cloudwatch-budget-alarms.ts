@@ -1,8 +1,8 @@
 import {
   type CloudWatchClient,
   DeleteAlarmsCommand,
+  DescribeAlarmsCommand,
   PutMetricAlarmCommand,
-  paginateDescribeAlarms,
 } from '@aws-sdk/client-cloudwatch';
 import { chunk } from '../async/map-with-concurrency.js';
 import type {
@@ -20,15 +20,21 @@ export class CloudWatchBudgetAlarms implements BudgetAlarms {
 
   async namesWithPrefix(prefix: string): Promise<string[]> {
     const names: string[] = [];
-    const pages = paginateDescribeAlarms(
-      { client: this.cloudWatch, pageSize: 100 },
-      { AlarmNamePrefix: prefix, AlarmTypes: ['MetricAlarm'] },
-    );
-    for await (const page of pages) {
-      for (const alarm of page.MetricAlarms ?? []) {
+    let nextToken: string | undefined;
+    do {
+      const output = await this.cloudWatch.send(
+        new DescribeAlarmsCommand({
+          AlarmNamePrefix: prefix,
+          AlarmTypes: ['MetricAlarm'],
+          MaxRecords: 100,
+          NextToken: nextToken,
+        }),
+      );
+      for (const alarm of output.MetricAlarms ?? []) {
         if (alarm.AlarmName !== undefined) names.push(alarm.AlarmName);
       }
-    }
+      nextToken = output.NextToken;
+    } while (nextToken);
     return names;
   }
 

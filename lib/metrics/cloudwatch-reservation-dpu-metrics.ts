@@ -1,9 +1,9 @@
 import {
   type CloudWatchClient,
+  GetMetricDataCommand,
+  ListMetricsCommand,
   type Metric,
   type MetricDataQuery,
-  paginateGetMetricData,
-  paginateListMetrics,
 } from '@aws-sdk/client-cloudwatch';
 import { chunk } from '../async/map-with-concurrency.js';
 import type { MinuteSeries, ReservationDpuSeries } from '../capacity/reservation-accounting.js';
@@ -65,17 +65,18 @@ export class CloudWatchReservationDpuMetrics implements ReservationDpuMetrics {
         MetricStat: { Metric: entry.metric, Period: MINUTE_S, Stat: 'Average' },
         ReturnData: true,
       }));
-      const pages = paginateGetMetricData(
-        { client: this.cloudWatch },
-        {
-          MetricDataQueries: queries,
-          StartTime: start,
-          EndTime: end,
-          ScanBy: 'TimestampAscending',
-        },
-      );
-      for await (const page of pages) {
-        for (const result of page.MetricDataResults ?? []) {
+      let nextToken: string | undefined;
+      do {
+        const output = await this.cloudWatch.send(
+          new GetMetricDataCommand({
+            MetricDataQueries: queries,
+            StartTime: start,
+            EndTime: end,
+            ScanBy: 'TimestampAscending',
+            ...(nextToken === undefined ? {} : { NextToken: nextToken }),
+          }),
+        );
+        for (const result of output.MetricDataResults ?? []) {
           const entry = part[Number(result.Id?.slice(1))];
           if (entry === undefined) continue;
           const minutes = series.get(entry.reservation)?.[entry.kind] as
@@ -88,18 +89,26 @@ export class CloudWatchReservationDpuMetrics implements ReservationDpuMetrics {
               minutes.set(timestamp.getTime(), value);
           });
         }
-      }
+        nextToken = output.NextToken;
+      } while (nextToken !== undefined);
     }
     return series as ReadonlyMap<string, { allocated?: MinuteSeries; consumed?: MinuteSeries }>;
   }
 
   private async listMetrics(metricName: string): Promise<Metric[]> {
     const metrics: Metric[] = [];
-    const pages = paginateListMetrics(
-      { client: this.cloudWatch },
-      { Namespace: NAMESPACE, MetricName: metricName },
-    );
-    for await (const page of pages) metrics.push(...(page.Metrics ?? []));
+    let nextToken: string | undefined;
+    do {
+      const output = await this.cloudWatch.send(
+        new ListMetricsCommand({
+          Namespace: NAMESPACE,
+          MetricName: metricName,
+          ...(nextToken === undefined ? {} : { NextToken: nextToken }),
+        }),
+      );
+      metrics.push(...(output.Metrics ?? []));
+      nextToken = output.NextToken;
+    } while (nextToken !== undefined);
     return metrics;
   }
 }
