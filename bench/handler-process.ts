@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { PendingReplies } from '../local/environment/pending-replies.js';
 import { buildWorker } from './workers/build-worker.js';
 import type { HostReply, HostRequest, InvocationReply } from './workers/handler-host.js';
 
@@ -59,12 +60,7 @@ export async function startHandlerProcess(
     stderrTail = (stderrTail + chunk.toString()).slice(-4000);
   });
 
-  const pending = new Map<
-    number,
-    { resolve: (result: InvocationResult) => void; reject: (error: Error) => void }
-  >();
-  let nextId = 0;
-  let exited: Error | undefined;
+  const pending = new PendingReplies<InvocationResult>();
   const initMs = await new Promise<number>((resolve, reject) => {
     child.on('message', (message: HostReply) => {
       if (message.ready) {
@@ -72,29 +68,19 @@ export async function startHandlerProcess(
         return;
       }
       const { id, ...result } = message;
-      const waiter = pending.get(id);
-      pending.delete(id);
-      waiter?.resolve(result);
+      pending.resolve(id, result);
     });
     child.on('exit', (code) => {
-      exited = new Error(`handler process exited with code ${code}: ${stderrTail}`);
+      const exited = new Error(`handler process exited with code ${code}: ${stderrTail}`);
       reject(exited);
-      for (const waiter of pending.values()) waiter.reject(exited);
-      pending.clear();
+      pending.failAll(exited);
     });
   });
 
   return {
     initMs,
     logBytes: () => logBytes,
-    invoke(event) {
-      if (exited !== undefined) return Promise.reject(exited);
-      const id = nextId++;
-      return new Promise((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        child.send({ id, event } satisfies HostRequest);
-      });
-    },
+    invoke: (event) => pending.call((id) => child.send({ id, event } satisfies HostRequest)),
     async close() {
       if (child.exitCode === null && child.signalCode === null) {
         await new Promise<void>((resolve) => {

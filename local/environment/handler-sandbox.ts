@@ -1,5 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { PendingReplies } from './pending-replies.js';
 
 /**
  * Runs a bundled function in a worker thread, as a Lambda execution environment runs it: its own
@@ -67,17 +68,7 @@ export async function loadHandlerSandbox(
     worker.stdout.setEncoding('utf8').on('data', onOutput);
     worker.stderr.setEncoding('utf8').on('data', onOutput);
   }
-  const pending = new Map<
-    number,
-    { resolve: (value: unknown) => void; reject: (error: Error) => void }
-  >();
-  let nextId = 0;
-  let failure: Error | undefined;
-  const failAll = (error: Error) => {
-    failure ??= error;
-    for (const { reject } of pending.values()) reject(error);
-    pending.clear();
-  };
+  const pending = new PendingReplies<unknown>();
 
   await new Promise<void>((resolveReady, rejectReady) => {
     worker.on('message', (message: SandboxMessage) => {
@@ -89,35 +80,26 @@ export async function loadHandlerSandbox(
           rejectReady(new Error(`could not load ${bundlePath}: ${message.error}`));
           return;
         case 'result':
-        case 'error': {
-          const waiter = pending.get(message.id);
-          pending.delete(message.id);
-          if (message.type === 'result') waiter?.resolve(message.result);
-          else waiter?.reject(new Error(message.error));
+          pending.resolve(message.id, message.result);
           return;
-        }
+        case 'error':
+          pending.reject(message.id, new Error(message.error));
+          return;
       }
     });
     worker.on('error', (error) => {
       rejectReady(error);
-      failAll(error);
+      pending.failAll(error);
     });
     worker.on('exit', (code) => {
       const error = new Error(`the handler's worker exited with code ${code}`);
       rejectReady(error);
-      failAll(error);
+      pending.failAll(error);
     });
   });
 
   return {
-    invoke: (event, context) => {
-      if (failure !== undefined) return Promise.reject(failure);
-      const id = nextId++;
-      return new Promise((resolveResult, rejectResult) => {
-        pending.set(id, { resolve: resolveResult, reject: rejectResult });
-        worker.postMessage({ id, event, context });
-      });
-    },
+    invoke: (event, context) => pending.call((id) => worker.postMessage({ id, event, context })),
     close: async () => {
       await worker.terminate();
     },

@@ -44,6 +44,7 @@ import {
   startAwsJsonServer,
 } from './aws-json-server.js';
 import { type FaultControls, withFaultControls } from './fault-injection.js';
+import { keysetPage } from './keyset-page.js';
 
 /** Classification Athena reads provisioned-capacity DPU bounds from. */
 export const ENGINE_PROPERTIES_CLASSIFICATION = 'athena-query-engine-properties';
@@ -296,52 +297,31 @@ export class SimulatedAthenaAccount {
     // The API allows 0 but does not say what it means; treating it as "default" keeps SDK
     // paginators from spinning on empty pages.
     const pageSize = pageSizeOf(input.MaxResults, 0, MAX_PAGE_SIZE) || MAX_PAGE_SIZE;
-    const sorted = this.sortedExecutions(workGroup);
-    let start = 0;
+    let isAfterCursor: ((stored: StoredExecution) => boolean) | undefined;
     if (input.NextToken !== undefined) {
       const cursor = decodeToken(input.NextToken);
       if (cursor.w !== workGroup || typeof cursor.t !== 'number' || typeof cursor.s !== 'number') {
         throw invalidRequest('Invalid NextToken');
       }
       const { t, s } = cursor;
-      start = sorted.findIndex((stored) => compareKey(keyOf(stored), { t, s }) > 0);
-      if (start === -1) {
-        start = sorted.length;
-      }
+      isAfterCursor = (stored) => compareKey(keyOf(stored), { t, s }) > 0;
     }
-    const page = sorted.slice(start, start + pageSize);
-    const last = page.at(-1);
-    const hasMore = start + pageSize < sorted.length;
+    const page = keysetPage(this.sortedExecutions(workGroup), isAfterCursor, pageSize);
     return {
-      QueryExecutionIds: page.map((stored) => stored.execution.QueryExecutionId ?? ''),
-      ...(hasMore && last !== undefined
-        ? { NextToken: encodeToken({ w: workGroup, ...keyOf(last) }) }
-        : {}),
+      QueryExecutionIds: page.items.map((stored) => stored.execution.QueryExecutionId ?? ''),
+      ...(page.nextAfter === undefined
+        ? {}
+        : { NextToken: encodeToken({ w: workGroup, ...keyOf(page.nextAfter) }) }),
     };
   }
 
   /** Serves ListWorkGroups: summaries in name order. */
   listWorkGroups(input: ListWorkGroupsInput): ListWorkGroupsOutput {
     const pageSize = pageSizeOf(input.MaxResults, 1, MAX_PAGE_SIZE) || MAX_PAGE_SIZE;
-    const names = this.workGroupNames();
-    let start = 0;
-    if (input.NextToken !== undefined) {
-      const cursor = decodeToken(input.NextToken);
-      const after = cursor.n;
-      if (typeof after !== 'string') {
-        throw invalidRequest('Invalid NextToken');
-      }
-      start = names.findIndex((name) => name > after);
-      if (start === -1) {
-        start = names.length;
-      }
-    }
-    const page = names.slice(start, start + pageSize);
-    const last = page.at(-1);
-    const hasMore = start + pageSize < names.length;
+    const page = keysetPage(this.workGroupNames(), nameAfter(input.NextToken, 'n'), pageSize);
     return {
-      WorkGroups: page.map((name) => summaryOf(this.requireWorkGroup(name))),
-      ...(hasMore && last !== undefined ? { NextToken: encodeToken({ n: last }) } : {}),
+      WorkGroups: page.items.map((name) => summaryOf(this.requireWorkGroup(name))),
+      ...(page.nextAfter === undefined ? {} : { NextToken: encodeToken({ n: page.nextAfter }) }),
     };
   }
 
@@ -477,22 +457,12 @@ export class SimulatedAthenaAccount {
   listCapacityReservations(input: ListCapacityReservationsInput): ListCapacityReservationsOutput {
     const pageSize = pageSizeOf(input.MaxResults, 1, MAX_PAGE_SIZE) || MAX_PAGE_SIZE;
     const names = [...this.capacityReservations.keys()].sort();
-    let start = 0;
-    if (input.NextToken !== undefined) {
-      const after = decodeToken(input.NextToken).r;
-      if (typeof after !== 'string') throw invalidRequest('Invalid NextToken');
-      start = names.findIndex((name) => name > after);
-      if (start === -1) start = names.length;
-    }
-    const page = names.slice(start, start + pageSize);
-    const last = page.at(-1);
+    const page = keysetPage(names, nameAfter(input.NextToken, 'r'), pageSize);
     return {
-      CapacityReservations: page.map((name) =>
+      CapacityReservations: page.items.map((name) =>
         structuredClone(this.requireCapacityReservation(name)),
       ),
-      ...(start + pageSize < names.length && last !== undefined
-        ? { NextToken: encodeToken({ r: last }) }
-        : {}),
+      ...(page.nextAfter === undefined ? {} : { NextToken: encodeToken({ r: page.nextAfter }) }),
     };
   }
 
@@ -743,6 +713,14 @@ function compareKey(a: SortKey, b: SortKey): number {
 
 function encodeToken(cursor: Record<string, unknown>): string {
   return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+}
+
+/** The cursor of a list in name order: names after the one the token holds under `field`. */
+function nameAfter(token: unknown, field: string): ((name: string) => boolean) | undefined {
+  if (token === undefined) return undefined;
+  const after = decodeToken(token)[field];
+  if (typeof after !== 'string') throw invalidRequest('Invalid NextToken');
+  return (name) => name > after;
 }
 
 function decodeToken(token: unknown): Record<string, unknown> {

@@ -27,6 +27,7 @@ import {
   startAwsJsonServer,
 } from './aws-json-server.js';
 import { type FaultControls, withFaultControls } from './fault-injection.js';
+import { keysetPage } from './keyset-page.js';
 
 const MAX_DATUMS_PER_CALL = 1000;
 const MAX_VALUES_PER_DATUM = 150;
@@ -533,22 +534,17 @@ function describeAlarms(
         })
         .sort((a, b) => ((a.AlarmName ?? '') < (b.AlarmName ?? '') ? -1 : 1))
     : [];
-  let start = 0;
-  if (input.NextToken !== undefined) {
-    const after = decodeNameToken(input.NextToken);
-    start = matching.findIndex((alarm) => (alarm.AlarmName ?? '') > after);
-    if (start === -1) {
-      start = matching.length;
-    }
-  }
-  const page = matching.slice(start, start + pageSize);
-  const last = page.at(-1)?.AlarmName;
+  const after = input.NextToken === undefined ? undefined : decodeNameToken(input.NextToken);
+  const page = keysetPage(
+    matching,
+    after === undefined ? undefined : (alarm) => (alarm.AlarmName ?? '') > after,
+    pageSize,
+  );
+  const last = page.nextAfter?.AlarmName;
   return {
-    MetricAlarms: structuredClone(page),
+    MetricAlarms: structuredClone(page.items),
     CompositeAlarms: [],
-    ...(start + pageSize < matching.length && last !== undefined
-      ? { NextToken: Buffer.from(last).toString('base64url') }
-      : {}),
+    ...(last === undefined ? {} : { NextToken: Buffer.from(last).toString('base64url') }),
   };
 }
 
@@ -606,19 +602,16 @@ function listMetrics(datums: readonly StoredDatum[], input: ListMetricsInput): L
     });
   }
   const sorted = [...metrics.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  let start = 0;
-  if (input.NextToken !== undefined) {
-    const after = decodeNameToken(input.NextToken);
-    start = sorted.findIndex(([key]) => key > after);
-    if (start === -1) start = sorted.length;
-  }
-  const page = sorted.slice(start, start + LIST_METRICS_PAGE);
-  const last = page.at(-1)?.[0];
+  const after = input.NextToken === undefined ? undefined : decodeNameToken(input.NextToken);
+  const page = keysetPage(
+    sorted,
+    after === undefined ? undefined : ([key]) => key > after,
+    LIST_METRICS_PAGE,
+  );
+  const last = page.nextAfter?.[0];
   return {
-    Metrics: page.map(([, metric]) => metric),
-    ...(start + LIST_METRICS_PAGE < sorted.length && last !== undefined
-      ? { NextToken: Buffer.from(last).toString('base64url') }
-      : {}),
+    Metrics: page.items.map(([, metric]) => metric),
+    ...(last === undefined ? {} : { NextToken: Buffer.from(last).toString('base64url') }),
   };
 }
 
