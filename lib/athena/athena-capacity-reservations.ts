@@ -4,6 +4,7 @@ import {
   ListCapacityReservationsCommand,
 } from '@aws-sdk/client-athena';
 import { mapWithConcurrency } from '../async/map-with-concurrency.js';
+import { tokenPages } from '../async/token-pages.js';
 import type { ObservedReservation, ReservationStatus } from '../capacity/reservation-accounting.js';
 import type { CapacityReservations } from './capacity-reservations.js';
 
@@ -28,13 +29,14 @@ export class AthenaCapacityReservations implements CapacityReservations {
 
   async list(): Promise<ObservedReservation[]> {
     const listed: Omit<ObservedReservation, 'workgroups'>[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await this.athena.send(
+    const pages = tokenPages((nextToken) =>
+      this.athena.send(
         new ListCapacityReservationsCommand(
           nextToken === undefined ? {} : { NextToken: nextToken },
         ),
-      );
+      ),
+    );
+    for await (const page of pages) {
       for (const reservation of page.CapacityReservations ?? []) {
         const { Name: name, Status: status } = reservation;
         if (name === undefined || status === undefined || !STATUSES.has(status)) continue;
@@ -46,8 +48,7 @@ export class AthenaCapacityReservations implements CapacityReservations {
           lastSuccessfulAllocationTime: reservation.LastSuccessfulAllocationTime,
         });
       }
-      nextToken = page.NextToken;
-    } while (nextToken !== undefined);
+    }
     // A cancelled or failed reservation serves nothing; its assignment may be gone with it.
     return mapWithConcurrency(listed, CONCURRENCY, async (reservation) => ({
       ...reservation,

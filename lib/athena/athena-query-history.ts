@@ -3,6 +3,7 @@ import {
   ListQueryExecutionsCommand,
   ListWorkGroupsCommand,
 } from '@aws-sdk/client-athena';
+import { tokenPages } from '../async/token-pages.js';
 import {
   ExpiredPageTokenError,
   type QueryHistory,
@@ -18,14 +19,12 @@ export class AthenaQueryHistory implements QueryHistory {
 
   async listWorkgroups(): Promise<string[]> {
     const names: string[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await this.athena.send(
-        new ListWorkGroupsCommand({ MaxResults: 50, NextToken: nextToken }),
-      );
+    const pages = tokenPages((nextToken) =>
+      this.athena.send(new ListWorkGroupsCommand({ MaxResults: 50, NextToken: nextToken })),
+    );
+    for await (const page of pages) {
       for (const summary of page.WorkGroups ?? []) if (summary.Name) names.push(summary.Name);
-      nextToken = page.NextToken;
-    } while (nextToken);
+    }
     return names;
   }
 

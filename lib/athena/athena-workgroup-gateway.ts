@@ -4,6 +4,7 @@ import {
   StopQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
 import { mapWithConcurrency } from '../async/map-with-concurrency.js';
+import { tokenPages } from '../async/token-pages.js';
 import { AthenaWorkgroupSettingsGateway } from './athena-workgroup-settings-gateway.js';
 import type { WorkgroupGateway } from './workgroup-gateway.js';
 
@@ -18,16 +19,17 @@ export class AthenaWorkgroupGateway
 {
   async stopActiveQueries(workgroup: string): Promise<{ stopped: string[]; failed: string[] }> {
     const active: string[] = [];
-    let nextToken: string | undefined;
     let scanned = 0;
-    do {
-      const page = await this.athena.send(
+    const pages = tokenPages((nextToken) =>
+      this.athena.send(
         new ListQueryExecutionsCommand({
           WorkGroup: workgroup,
           MaxResults: 50,
           NextToken: nextToken,
         }),
-      );
+      ),
+    );
+    for await (const page of pages) {
       const ids = page.QueryExecutionIds ?? [];
       scanned += ids.length;
       if (ids.length > 0) {
@@ -41,8 +43,8 @@ export class AthenaWorkgroupGateway
           }
         }
       }
-      nextToken = page.NextToken;
-    } while (nextToken && scanned < MAX_EXECUTIONS_SCANNED_FOR_ACTIVE);
+      if (scanned >= MAX_EXECUTIONS_SCANNED_FOR_ACTIVE) break;
+    }
     const stopped: string[] = [];
     const failed: string[] = [];
     await mapWithConcurrency(active, PARALLEL_STOPS, async (queryExecutionId) => {

@@ -5,6 +5,7 @@ import {
   PutMetricAlarmCommand,
 } from '@aws-sdk/client-cloudwatch';
 import { chunk } from '../async/map-with-concurrency.js';
+import { tokenPages } from '../async/token-pages.js';
 import type {
   AnomalyAlarmDefinition,
   BudgetAlarmDefinition,
@@ -20,21 +21,21 @@ export class CloudWatchBudgetAlarms implements BudgetAlarms {
 
   async namesWithPrefix(prefix: string): Promise<string[]> {
     const names: string[] = [];
-    let nextToken: string | undefined;
-    do {
-      const output = await this.cloudWatch.send(
+    const pages = tokenPages((nextToken) =>
+      this.cloudWatch.send(
         new DescribeAlarmsCommand({
           AlarmNamePrefix: prefix,
           AlarmTypes: ['MetricAlarm'],
           MaxRecords: 100,
           NextToken: nextToken,
         }),
-      );
-      for (const alarm of output.MetricAlarms ?? []) {
+      ),
+    );
+    for await (const page of pages) {
+      for (const alarm of page.MetricAlarms ?? []) {
         if (alarm.AlarmName !== undefined) names.push(alarm.AlarmName);
       }
-      nextToken = output.NextToken;
-    } while (nextToken);
+    }
     return names;
   }
 

@@ -6,6 +6,7 @@ import {
   type MetricDataQuery,
 } from '@aws-sdk/client-cloudwatch';
 import { chunk } from '../async/map-with-concurrency.js';
+import { tokenPages } from '../async/token-pages.js';
 import type { MinuteSeries, ReservationDpuSeries } from '../capacity/reservation-accounting.js';
 import type { ReservationDpuMetrics } from './reservation-dpu-metrics.js';
 
@@ -65,9 +66,8 @@ export class CloudWatchReservationDpuMetrics implements ReservationDpuMetrics {
         MetricStat: { Metric: entry.metric, Period: MINUTE_S, Stat: 'Average' },
         ReturnData: true,
       }));
-      let nextToken: string | undefined;
-      do {
-        const output = await this.cloudWatch.send(
+      const pages = tokenPages((nextToken) =>
+        this.cloudWatch.send(
           new GetMetricDataCommand({
             MetricDataQueries: queries,
             StartTime: start,
@@ -75,8 +75,10 @@ export class CloudWatchReservationDpuMetrics implements ReservationDpuMetrics {
             ScanBy: 'TimestampAscending',
             ...(nextToken === undefined ? {} : { NextToken: nextToken }),
           }),
-        );
-        for (const result of output.MetricDataResults ?? []) {
+        ),
+      );
+      for await (const page of pages) {
+        for (const result of page.MetricDataResults ?? []) {
           const entry = part[Number(result.Id?.slice(1))];
           if (entry === undefined) continue;
           const minutes = series.get(entry.reservation)?.[entry.kind] as
@@ -89,26 +91,23 @@ export class CloudWatchReservationDpuMetrics implements ReservationDpuMetrics {
               minutes.set(timestamp.getTime(), value);
           });
         }
-        nextToken = output.NextToken;
-      } while (nextToken !== undefined);
+      }
     }
     return series as ReadonlyMap<string, { allocated?: MinuteSeries; consumed?: MinuteSeries }>;
   }
 
   private async listMetrics(metricName: string): Promise<Metric[]> {
     const metrics: Metric[] = [];
-    let nextToken: string | undefined;
-    do {
-      const output = await this.cloudWatch.send(
+    const pages = tokenPages((nextToken) =>
+      this.cloudWatch.send(
         new ListMetricsCommand({
           Namespace: NAMESPACE,
           MetricName: metricName,
           ...(nextToken === undefined ? {} : { NextToken: nextToken }),
         }),
-      );
-      metrics.push(...(output.Metrics ?? []));
-      nextToken = output.NextToken;
-    } while (nextToken !== undefined);
+      ),
+    );
+    for await (const page of pages) metrics.push(...(page.Metrics ?? []));
     return metrics;
   }
 }
