@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { QueryExecution } from '@aws-sdk/client-athena';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDbQueryRecordStore } from '../../lib/store/dynamodb-query-record-store.js';
-import { totalsFromItem } from '../../lib/store/dynamodb-usage-counter-reader.js';
 import { deriveQueryUsage } from '../../lib/usage/query-usage.js';
 import { seededRandom } from '../../local/simulation/seeded-random.js';
+import { attributionCountersOf } from '../support/attribution-counters.js';
 import { aQueryExecution } from '../support/factories.js';
 import { runCliInMemory } from '../support/in-memory-cli.js';
 import { eventsFor, type IngestHarness, startIngestHarness } from '../support/ingest-harness.js';
@@ -30,19 +30,8 @@ afterAll(async () => {
 });
 
 /** The attribution counters of a key for a period key, by `workgroup#value`. */
-async function attributionCounters(key: string, periodKey: string) {
-  const output = await harness.table.documents.send(
-    new QueryCommand({
-      TableName: harness.table.name,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': `ATTR#${key}#${periodKey}` },
-      ConsistentRead: true,
-    }),
-  );
-  return new Map(
-    (output.Items ?? []).map((item) => [String(item.sk), totalsFromItem(item)] as const),
-  );
-}
+const attributionCounters = (key: string, periodKey: string) =>
+  attributionCountersOf(harness.table, key, periodKey);
 
 describe('attribution in the ingest transactions', () => {
   it('counts each dbt model and tag value once under redelivery, and keeps no SQL text', async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { QueryExecution } from '@aws-sdk/client-athena';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCloudWatchClient } from '../../lib/aws/clients.js';
 import { CloudWatchMetricsPublisher } from '../../lib/metrics/cloudwatch-metrics-publisher.js';
@@ -9,9 +9,9 @@ import { DynamoDbMetricsOutbox } from '../../lib/store/dynamodb-metrics-outbox-s
 import { DynamoDbQueryCallerStore } from '../../lib/store/dynamodb-query-caller-store.js';
 import { DynamoDbQueryRecordStore } from '../../lib/store/dynamodb-query-record-store.js';
 import { DynamoDbRecordedQueryIndex } from '../../lib/store/dynamodb-recorded-query-index.js';
-import { totalsFromItem } from '../../lib/store/dynamodb-usage-counter-reader.js';
 import { deriveQueryUsage } from '../../lib/usage/query-usage.js';
 import { seededRandom } from '../../local/simulation/seeded-random.js';
+import { attributionCountersOf } from '../support/attribution-counters.js';
 import {
   anAssumedRole,
   anIamUser,
@@ -45,24 +45,8 @@ afterAll(async () => {
 });
 
 /** A workgroup's principal counters of a period key, by principal. */
-async function principalCounters(workgroup: string, periodKey: string) {
-  const output = await harness.table.documents.send(
-    new QueryCommand({
-      TableName: harness.table.name,
-      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :workgroup)',
-      ExpressionAttributeValues: {
-        ':pk': `ATTR#principal#${periodKey}`,
-        ':workgroup': `${workgroup}#`,
-      },
-      ConsistentRead: true,
-    }),
-  );
-  return new Map(
-    (output.Items ?? []).map(
-      (item) => [String(item.sk).slice(workgroup.length + 1), totalsFromItem(item)] as const,
-    ),
-  );
-}
+const principalCounters = (workgroup: string, periodKey: string) =>
+  attributionCountersOf(harness.table, 'principal', periodKey, workgroup);
 
 async function queryItem(queryExecutionId: string) {
   const output = await harness.table.documents.send(
