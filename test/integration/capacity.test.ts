@@ -3,7 +3,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordReservationUsage } from '../../lib/capacity/record-reservation-usage.js';
-import type { Config } from '../../lib/config.js';
+import { loadConfig } from '../../lib/config.js';
 import type { Log } from '../../lib/log.js';
 import { loadReservationReport } from '../../lib/reports/reservation-report.js';
 import { loadUsageReport } from '../../lib/reports/usage-report.js';
@@ -43,14 +43,7 @@ beforeAll(async () => {
   table = await createTestTable('athena-cost-capacity');
   athena = await startAthenaStandIn({ clock: () => now });
   cloudWatch = await startCloudWatchStandIn({ clock: () => now });
-  const config: Config = {
-    tableName: table.name,
-    metricsNamespace: 'AthenaCostMonitor',
-    pricing: { pricePerDpuHourUsd: 0.3, pricePerTbScannedUsd: 5 },
-    queryRecordTtlDays: 400,
-    budgetCacheSeconds: 0,
-    alertsTopicArn: undefined,
-  };
+  const config = loadConfig({ TABLE_NAME: table.name, BUDGET_CACHE_SECONDS: '0' });
   record = wireRecordReservationUsage({
     config,
     athena: new AthenaClient({ endpoint: athena.endpoint, region: 'us-east-1', credentials }),

@@ -1,6 +1,7 @@
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { loadConfig } from '../../lib/config.js';
 import type { Log } from '../../lib/log.js';
 import { wireRecordSparkSessions } from '../../lib/wiring/wire-spark-sessions-function.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/environment/local-account.js';
@@ -44,14 +45,7 @@ beforeAll(async () => {
       },
     });
   const sweep = wireRecordSparkSessions({
-    config: {
-      tableName: table.name,
-      metricsNamespace: 'AthenaCostMonitor',
-      pricing: { pricePerDpuHourUsd: 0.3, pricePerTbScannedUsd: 5 },
-      queryRecordTtlDays: 400,
-      budgetCacheSeconds: 0,
-      alertsTopicArn: undefined,
-    },
+    config: loadConfig({ TABLE_NAME: table.name, BUDGET_CACHE_SECONDS: '0' }),
     sparkConfig: { pricePerSparkDpuHourUsd: 0.35 },
     athena: new AthenaClient({
       endpoint: athena.endpoint,

@@ -2,7 +2,7 @@ import { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Config } from '../../lib/config.js';
+import { type Config, loadConfig } from '../../lib/config.js';
 import type { Log } from '../../lib/log.js';
 import { loadUsageReport, toReportJson } from '../../lib/reports/usage-report.js';
 import type { RecordSparkSessions } from '../../lib/spark/record-spark-sessions.js';
@@ -63,14 +63,7 @@ beforeAll(async () => {
   table = await createTestTable('athena-cost-spark');
   athena = await startAthenaStandIn({ clock: () => now });
   cloudWatch = await startCloudWatchStandIn({ clock: () => now });
-  config = {
-    tableName: table.name,
-    metricsNamespace: 'AthenaCostMonitor',
-    pricing: { pricePerDpuHourUsd: 0.3, pricePerTbScannedUsd: 5 },
-    queryRecordTtlDays: 400,
-    budgetCacheSeconds: 0,
-    alertsTopicArn: undefined,
-  };
+  config = loadConfig({ TABLE_NAME: table.name, BUDGET_CACHE_SECONDS: '0' });
   sweep = wireSweep();
 });
 
