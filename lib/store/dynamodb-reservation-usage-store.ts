@@ -1,4 +1,3 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type {
   AllocationChange,
@@ -6,7 +5,7 @@ import type {
   ReservationState,
   ReservationStatus,
 } from '../capacity/reservation-accounting.js';
-import { queryPartition } from './dynamodb-toolkit.js';
+import { queryPartition, transactionUnlessFirstConditionFails } from './dynamodb-toolkit.js';
 import type { ReservationUsageStore } from './reservation-usage-store.js';
 import {
   ATTRIBUTED_WORKGROUP_PREFIX,
@@ -125,18 +124,8 @@ export class DynamoDbReservationUsageStore implements ReservationUsageStore {
         },
       };
     });
-    try {
-      await this.documents.send(
-        new TransactWriteCommand({ TransactItems: [statePut, ...updates] }),
-      );
-      return true;
-    } catch (error) {
-      if (
-        error instanceof TransactionCanceledException &&
-        error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
-      )
-        return false;
-      throw error;
-    }
+    return transactionUnlessFirstConditionFails(
+      this.documents.send(new TransactWriteCommand({ TransactItems: [statePut, ...updates] })),
+    );
   }
 }
