@@ -1,5 +1,3 @@
-import { AthenaClient } from '@aws-sdk/client-athena';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecordReservationUsage } from '../../lib/capacity/record-reservation-usage.js';
@@ -16,6 +14,7 @@ import {
   startCloudWatchStandIn,
 } from '../../local/stand-ins/cloudwatch-stand-in.js';
 import { runCliInMemory } from '../support/in-memory-cli.js';
+import { standInClients } from '../support/stand-in-clients.js';
 import { createTestTable, type TestTable } from '../support/test-table.js';
 
 /**
@@ -26,7 +25,6 @@ import { createTestTable, type TestTable } from '../support/test-table.js';
 const MINUTE = 60_000;
 const DAY = '2026-11-30';
 const START = Date.parse(`${DAY}T10:00:00Z`);
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const quiet: Log = { info: () => {}, warn: () => {}, error: () => {} };
 /** A run at START + n minutes counts up to 3 minutes before it (the metrics' delay). */
 const LAG_MINUTES = 3;
@@ -46,12 +44,7 @@ beforeAll(async () => {
   const config = loadConfig({ TABLE_NAME: table.name, BUDGET_CACHE_SECONDS: '0' });
   record = wireRecordReservationUsage({
     config,
-    athena: new AthenaClient({ endpoint: athena.endpoint, region: 'us-east-1', credentials }),
-    cloudWatch: new CloudWatchClient({
-      endpoint: cloudWatch.endpoint,
-      region: 'us-east-1',
-      credentials,
-    }),
+    ...standInClients({ athena, cloudWatch }),
     documents: table.documents,
     logger: quiet,
     clock: () => now,

@@ -1,5 +1,3 @@
-import { AthenaClient } from '@aws-sdk/client-athena';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../lib/config.js';
 import type { Log } from '../../lib/log.js';
@@ -11,6 +9,7 @@ import {
   startCloudWatchStandIn,
 } from '../../local/stand-ins/cloudwatch-stand-in.js';
 import { runCliInMemory } from '../support/in-memory-cli.js';
+import { standInClients } from '../support/stand-in-clients.js';
 import { createTestTable, type TestTable } from '../support/test-table.js';
 
 /**
@@ -47,16 +46,7 @@ beforeAll(async () => {
   const sweep = wireRecordSparkSessions({
     config: loadConfig({ TABLE_NAME: table.name, BUDGET_CACHE_SECONDS: '0' }),
     sparkConfig: { pricePerSparkDpuHourUsd: 0.35 },
-    athena: new AthenaClient({
-      endpoint: athena.endpoint,
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-    }),
-    cloudWatch: new CloudWatchClient({
-      endpoint: cloudWatch.endpoint,
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-    }),
+    ...standInClients({ athena, cloudWatch }),
     documents: table.documents,
     logger: quiet,
     clock: () => now,

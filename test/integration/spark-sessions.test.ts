@@ -1,5 +1,3 @@
-import { AthenaClient } from '@aws-sdk/client-athena';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Config, loadConfig } from '../../lib/config.js';
@@ -17,6 +15,7 @@ import {
   type CloudWatchStandIn,
   startCloudWatchStandIn,
 } from '../../local/stand-ins/cloudwatch-stand-in.js';
+import { standInClients } from '../support/stand-in-clients.js';
 import { createTestTable, type TestTable } from '../support/test-table.js';
 
 /**
@@ -28,7 +27,6 @@ import { createTestTable, type TestTable } from '../support/test-table.js';
 const MINUTE = 60_000;
 const PRICE = 0.35;
 const ARN_PREFIX = 'arn:aws:athena:us-east-1:123456789012';
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const quiet: Log = { info: () => {}, warn: () => {}, error: () => {} };
 
 let table: TestTable;
@@ -47,12 +45,7 @@ function wireSweep(
     ...(afterSparkUsage === undefined ? {} : { afterSparkUsage }),
     config,
     sparkConfig: { pricePerSparkDpuHourUsd: PRICE },
-    athena: new AthenaClient({ endpoint: athena.endpoint, region: 'us-east-1', credentials }),
-    cloudWatch: new CloudWatchClient({
-      endpoint: cloudWatch.endpoint,
-      region: 'us-east-1',
-      credentials,
-    }),
+    ...standInClients({ athena, cloudWatch }),
     documents: table.documents,
     logger: quiet,
     clock: () => now,
