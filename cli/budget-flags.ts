@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { type RefinementCtx, z } from 'zod';
 import {
   ANOMALY_ALARM_METRICS,
   type Budget,
@@ -20,15 +20,11 @@ import { PERIODS } from '../lib/usage/period-keys.js';
 import { SNS_TOPIC_ARN } from './aws-services.js';
 import {
   camelCase,
-  commandOptions,
   type OptionDeclaration,
   type OptionValues,
-  optionsSchema,
   synopsisOf,
+  workgroupName,
 } from './options.js';
-
-/** Athena's own limits on workgroup names. */
-export const WORKGROUP_NAME = /^[a-zA-Z0-9._-]{1,128}$/;
 
 const NUMBER = /^(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
@@ -36,19 +32,10 @@ const NUMBER = /^(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const text = (problem: string) =>
   z.string({ error: (issue) => (issue.input === undefined ? 'is required' : problem) });
 
-/** An SNS topic ARN, for `--alerts-topic-arn`. */
-const snsTopicArn = z.string().regex(SNS_TOPIC_ARN, {
+/** `--alerts-topic-arn`: the stack's SNS alerts topic, instead of ALERTS_TOPIC_ARN. */
+export const alertsTopicArnFlag = z.string().regex(SNS_TOPIC_ARN, {
   error: (issue) =>
     `must be an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:alerts, got '${String(issue.input)}'`,
-});
-
-/** `--alerts-topic-arn`: the stack's SNS alerts topic, instead of ALERTS_TOPIC_ARN. */
-export const alertsTopicArnFlag = snsTopicArn.optional();
-
-/** `--workgroup`, checked against Athena's naming rules. */
-export const workgroupFlag = text('must be an Athena workgroup name').regex(WORKGROUP_NAME, {
-  error: (issue) =>
-    `must be an Athena workgroup name (1 to 128 of a-z, A-Z, 0-9, '.', '_', '-'), got '${String(issue.input)}'`,
 });
 
 /** `--reservation`, checked against Athena's naming rules for capacity reservations. */
@@ -179,8 +166,8 @@ type BudgetOptionDeclaration = OptionDeclaration & BudgetTarget;
 
 /**
  * The options of `budget set`, each declared once: the command's parseArgs options and `--help`
- * ({@link BUDGET_SET_COMMAND_OPTIONS}), its synopsis ({@link BUDGET_SET_SYNOPSIS}), the parsing
- * ({@link BudgetSetFlags}), the budget built from the values ({@link budgetFromOptions}) and the
+ * (derived by `defineCommand`), its synopsis ({@link BUDGET_SET_SYNOPSIS}), the parsing
+ * ({@link checkBudgetSetOptions} across options), the budget built from the values ({@link budgetFromOptions}) and the
  * flag named in the budget's validation messages all derive from this record.
  *
  * To add an option, add one entry: the flag as key; `type`, `valueName`, `description` and
@@ -196,7 +183,7 @@ export const BUDGET_SET_OPTIONS = {
     type: 'string',
     valueName: 'WG',
     description: 'Athena workgroup (or --reservation)',
-    schema: workgroupFlag,
+    schema: workgroupName,
     field: 'workgroup',
   },
   reservation: {
@@ -361,7 +348,7 @@ export const BUDGET_SET_OPTIONS = {
     type: 'string',
     valueName: 'ARN',
     description: 'SNS topic the alarms notify (default: $ALERTS_TOPIC_ARN)',
-    schema: snsTopicArn,
+    schema: alertsTopicArnFlag,
   },
 } as const satisfies Readonly<Record<string, BudgetOptionDeclaration>>;
 
@@ -375,9 +362,6 @@ const forReservations = (declaration: BudgetTarget) =>
 
 /** What `budget set` was asked for, as typed values: `--limit-dpu-hours` is `limitDpuHours`. */
 export type BudgetSetOptions = OptionValues<typeof BUDGET_SET_OPTIONS>;
-
-/** `budget set`'s options for parseArgs and `--help`. */
-export const BUDGET_SET_COMMAND_OPTIONS = commandOptions(BUDGET_SET_OPTIONS);
 
 /**
  * The synopsis of `budget set`, one line per kind of budget: the options that shape it (the
@@ -416,8 +400,8 @@ function given(options: BudgetSetOptions, flag: BudgetSetFlag): boolean {
   return value !== undefined && !('default' in declaration && value === declaration.default);
 }
 
-/** The options of `budget set`, from parseArgs' values to {@link BudgetSetOptions}. */
-export const BudgetSetFlags = optionsSchema(BUDGET_SET_OPTIONS).superRefine((options, context) => {
+/** What `budget set` checks across its options: its subject, a limit, what a throttle sets. */
+export function checkBudgetSetOptions(options: BudgetSetOptions, context: RefinementCtx): void {
   const reservation = options.reservation !== undefined;
   if (options.workgroup === undefined && !reservation) {
     context.addIssue({
@@ -491,7 +475,7 @@ export const BudgetSetFlags = optionsSchema(BUDGET_SET_OPTIONS).superRefine((opt
         'needs --throttle-max-dpu N (capacity reservation), --throttle-bytes-cutoff BYTES (on demand) or --throttle-max-concurrent-dpus N (Spark) to say what the throttle sets',
     });
   }
-});
+}
 
 const entries = Object.entries(BUDGET_SET_OPTIONS) as [BudgetSetFlag, BudgetOptionDeclaration][];
 

@@ -8,7 +8,7 @@ export type CommandMap = Readonly<Record<string, CommandLoader>>;
 
 /**
  * Every command of the CLI. To add one, write `cli/commands/<name>.ts` (or
- * `cli/commands/<group>/<name>.ts`) exporting a {@link Command} as default, and add a line here;
+ * `cli/commands/<group>/<name>.ts`) exporting a `defineCommand({...})` as default, and add a line here;
  * the words before a space make a group (`athena-cost budget` lists the `budget ...` commands).
  */
 export const COMMANDS: CommandMap = {

@@ -1,5 +1,13 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { ZodType } from 'zod';
+import type { RefinementCtx, ZodType } from 'zod';
+import {
+  commandOptions,
+  type OptionDeclaration,
+  type OptionDeclarations,
+  type OptionValues,
+  optionsSchema,
+  synopsisOf,
+} from './options.js';
 
 /** Where a command writes; `process.stdout`/`process.stderr` in the real CLI, buffers in tests. */
 export interface Writer {
@@ -24,17 +32,11 @@ export interface CommandOption {
   readonly valueName?: string;
 }
 
-/** A positional argument, for `--help`. */
-export interface CommandArgument {
-  readonly name: string;
-  readonly description: string;
-}
-
 /** What every command gets to run with. */
 export interface CliContext<Flags = unknown> {
   /** The full command name, e.g. `report` or `budget set`. */
   readonly command: string;
-  /** The command's own options and positionals, as its `flags` schema returned them. */
+  /** The command's own options, as its `flags` schema returned them. */
   readonly flags: Flags;
   /** `--format`, checked against the command's `formats`. */
   readonly format: OutputFormat;
@@ -58,8 +60,10 @@ export interface CliContext<Flags = unknown> {
 }
 
 /**
- * A CLI command: the default export of `cli/commands/<name>.ts` (`cli/commands/<group>/<name>.ts`
- * for `athena-cost <group> <name>`), listed in the command map (`cli/command-map.ts`).
+ * A CLI command as main and `--help` use it: the default export of `cli/commands/<name>.ts`
+ * (`cli/commands/<group>/<name>.ts` for `athena-cost <group> <name>`), listed in the command map
+ * (`cli/command-map.ts`). Write one with {@link defineCommand}, which derives `usage`, `options`
+ * and `flags` from one declaration per option.
  */
 export interface Command<Flags = unknown> {
   /** `report`, or `budget set` for `cli/commands/budget/set.ts`. */
@@ -76,22 +80,70 @@ export interface Command<Flags = unknown> {
    * `--format` and `--help` are common to all commands and must not be repeated.
    */
   readonly options: Readonly<Record<string, CommandOption>>;
-  /** Positional arguments; a command without them rejects any. */
-  readonly positionals?: readonly CommandArgument[];
   /** `--format` values accepted, the first being the default; {@link DEFAULT_FORMATS} if absent. */
   readonly formats?: readonly OutputFormat[];
   /** False for a command that never touches the table (no `--table` needed). Default true. */
   readonly usesTable?: boolean;
   /**
    * Validates the parsed options: it receives parseArgs' `values` (string options as strings,
-   * booleans as booleans, absent options missing) plus `positionals: string[]`. An issue at
-   * path `from` is reported as `--from <message>`, so write messages such as
-   * `must be a date YYYY-MM-DD`.
+   * booleans as booleans, absent options missing). An issue at path `from` is reported as
+   * `--from <message>`, so write messages such as `must be a date YYYY-MM-DD`.
    */
   readonly flags: ZodType<Flags>;
   /** Runs the command; resolves to the exit code (0 when undefined). Throw CliError to fail. */
   run(context: CliContext<Flags>): Promise<number | undefined>;
 }
 
-/** Declares a command with its flags type inferred from its schema. */
-export const defineCommand = <Flags>(command: Command<Flags>): Command<Flags> => command;
+/**
+ * A command as written: its options declared once each (cli/options.ts), from which
+ * {@link defineCommand} derives what parseArgs reads, what `--help` and the synopsis show, and
+ * the schema that checks the values, so the three cannot drift apart.
+ */
+export interface CommandDefinition<Declarations extends OptionDeclarations>
+  extends Omit<Command<OptionValues<Declarations>>, 'usage' | 'options' | 'flags'> {
+  /**
+   * The command's own options by flag name; the command reads `--dry-run` as
+   * `context.flags.dryRun`. `--table`, `--stack`, `--region`, `--format` and `--help` are common
+   * to all commands and must not be repeated.
+   */
+  readonly options: Declarations;
+  /**
+   * Checks that involve several options (one needs another, say); an issue's path names the
+   * flag it is reported under.
+   */
+  readonly check?: (
+    flags: OptionValues<Declarations>,
+    context: RefinementCtx<OptionValues<Declarations>>,
+  ) => void;
+  /** The options the synopsis names; the others are summed up as `[options]`. Default: all. */
+  readonly inSynopsis?: (declaration: Declarations[keyof Declarations]) => boolean;
+  /**
+   * The usage line(s) when one derived line cannot say it (a command on a workgroup or a
+   * reservation): build it from the declarations with `synopsisOf`.
+   */
+  readonly synopsis?: string;
+}
+
+/** A command from its definition: usage, parseArgs options and flags schema derived. */
+export function defineCommand<const Declarations extends OptionDeclarations>(
+  definition: CommandDefinition<Declarations>,
+): Command<OptionValues<Declarations>> {
+  const { options, check, inSynopsis, synopsis, ...command } = definition;
+  const schema = optionsSchema(options);
+  const named = (declaration: OptionDeclaration) =>
+    inSynopsis?.(declaration as Declarations[keyof Declarations]) ?? true;
+  const formats = command.formats ?? DEFAULT_FORMATS;
+  const rest = Object.values(options).every(named)
+    ? `[--format ${formats.join('|')}]`
+    : '[options]';
+  return {
+    ...command,
+    usage:
+      synopsis ??
+      [`athena-cost ${command.name}`, synopsisOf(options, named), rest]
+        .filter((part) => part !== '')
+        .join(' '),
+    options: commandOptions(options),
+    flags: check === undefined ? schema : schema.superRefine(check),
+  };
+}

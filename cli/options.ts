@@ -1,4 +1,6 @@
 import { type ZodType, z } from 'zod';
+import { WORKGROUP_NAME } from '../lib/budgets/budget.js';
+import { dayKeyProblem } from '../lib/reports/report-range.js';
 import type { CommandOption } from './command.js';
 
 /**
@@ -121,3 +123,49 @@ export function synopsisOf<Declarations extends OptionDeclarations>(
     })
     .join(' ');
 }
+
+/** `, got 'value'`: how a message about a value ends. */
+export const got = (issue: { readonly input: unknown }): string => `, got '${String(issue.input)}'`;
+
+/** A UTC day, `YYYY-MM-DD`, that exists. */
+export const dayOption = z.string().superRefine((value, context) => {
+  const problem = dayKeyProblem(value);
+  if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
+});
+
+/** A whole number from `min` to `max`, as typed. */
+export const wholeNumberOption = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, { error: (issue) => `must be a whole number${got(issue)}` })
+    .transform(Number)
+    .refine((value) => value >= min && value <= max, {
+      error: `must be between ${min} and ${max}`,
+    });
+
+/** An SQS queue URL. */
+export const queueUrlOption = z.url({ error: (issue) => `must be a queue URL${got(issue)}` });
+
+/** A workgroup name, checked against Athena's naming rules. */
+export const workgroupName = z.string().regex(WORKGROUP_NAME, {
+  error: (issue) =>
+    `must be an Athena workgroup name (1 to 128 of a-z, A-Z, 0-9, '.', '_', '-')${got(issue)}`,
+});
+
+/** `--workgroup WG`: the workgroup a command acts on. */
+export const WORKGROUP_OPTION = {
+  type: 'string',
+  valueName: 'WG',
+  description: 'Athena workgroup',
+  required: true,
+  schema: workgroupName,
+} as const satisfies StringOptionDeclaration;
+
+/** `--workgroup WG` that narrows a command to one workgroup; `otherwise` is what it does without. */
+export const workgroupFilterOption = (otherwise: string) =>
+  ({
+    type: 'string',
+    valueName: 'WG',
+    description: `Only this workgroup (default: ${otherwise})`,
+    schema: workgroupName,
+  }) as const satisfies StringOptionDeclaration;

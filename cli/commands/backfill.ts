@@ -1,7 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { AthenaClient } from '@aws-sdk/client-athena';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { z } from 'zod';
 import { ConfigError, loadConfig } from '../../lib/config.js';
 import {
   formatDpuHours,
@@ -15,33 +14,15 @@ import {
   type ReconcileResult,
   type WorkgroupReconciliation,
 } from '../../lib/reconcile/reconcile-workgroups.js';
-import { dayKeyProblem } from '../../lib/reports/report-range.js';
 import { DAY_MS, periodBounds, periodKeyFor } from '../../lib/usage/period-keys.js';
 import { dpuHoursFromMillis, usdFromNano } from '../../lib/usage/pricing.js';
 import { wireReconcileWorkgroups } from '../../lib/wiring/wire-reconcile-workgroups.js';
 import { describeServiceError } from '../aws-services.js';
 import { defineCommand } from '../command.js';
 import { CliError, UsageError } from '../errors.js';
+import { dayOption, workgroupFilterOption } from '../options.js';
 import { createProgressBar } from '../output/progress-bar.js';
 import { renderTable } from '../output/table.js';
-
-const got = (issue: { input: unknown }) => `, got '${String(issue.input)}'`;
-
-const BackfillFlags = z.object({
-  since: z
-    .string({ error: 'is required: the first day to backfill, YYYY-MM-DD' })
-    .superRefine((value, context) => {
-      const problem = dayKeyProblem(value);
-      if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
-    }),
-  workgroup: z
-    .string()
-    .regex(/^[a-zA-Z0-9._-]{1,128}$/, {
-      error: (issue) => `must be an Athena workgroup name${got(issue)}`,
-    })
-    .optional(),
-  'dry-run': z.boolean().default(false),
-});
 
 /** Monitoring metrics are not sent for history: see the description. */
 const noMetrics = { publish: async () => {} };
@@ -49,8 +30,6 @@ const noMetrics = { publish: async () => {} };
 export default defineCommand({
   name: 'backfill',
   summary: "Record the finished queries of Athena's history that the monitor has not recorded",
-  usage:
-    'athena-cost backfill --since YYYY-MM-DD [--workgroup WG] [--dry-run] [--format table|json]',
   description: `
 Lists each workgroup's queries with ListQueryExecutions, newest first, back to the start of
 --since (UTC), and records the finished ones that have no record yet, exactly as the ingest
@@ -67,12 +46,10 @@ prices come from PRICE_PER_DPU_HOUR_USD and PRICE_PER_TB_SCANNED_USD (defaults 0
       type: 'string',
       valueName: 'YYYY-MM-DD',
       description: `First day (UTC) to backfill, at most ${ATHENA_HISTORY_DAYS} days ago`,
+      required: true,
+      schema: dayOption,
     },
-    workgroup: {
-      type: 'string',
-      valueName: 'WG',
-      description: 'Only this workgroup (default: all)',
-    },
+    workgroup: workgroupFilterOption('all'),
     'dry-run': { type: 'boolean', description: 'Count what would be recorded; write nothing' },
   },
   formats: ['table', 'json'],
@@ -80,7 +57,6 @@ prices come from PRICE_PER_DPU_HOUR_USD and PRICE_PER_TB_SCANNED_USD (defaults 0
     'athena-cost backfill --since 2026-11-01 --table athena-cost-prod --dry-run',
     'athena-cost backfill --since 2026-11-01 --workgroup analytics --table athena-cost-prod',
   ],
-  flags: BackfillFlags,
   async run(context) {
     const { flags } = context;
     const now = context.now();
@@ -121,7 +97,7 @@ prices come from PRICE_PER_DPU_HOUR_USD and PRICE_PER_TB_SCANNED_USD (defaults 0
     });
 
     const bar = createProgressBar(context.stderr as typeof context.stderr & { isTTY?: boolean });
-    const dryRun = flags['dry-run'];
+    const { dryRun } = flags;
     let result: ReconcileResult;
     try {
       result = await reconcile({

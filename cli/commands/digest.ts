@@ -1,26 +1,14 @@
-import { z } from 'zod';
 import { digestDay, loadDailyDigest } from '../../lib/digest/daily-digest.js';
 import { digestJson, digestMarkdown, digestText } from '../../lib/digest/render-digest.js';
-import { isDayKey } from '../../lib/reports/report-range.js';
 import { wireDigestSources } from '../../lib/wiring/wire-daily-digest.js';
 import { AwsServices, budgetAlarmSettings } from '../aws-services.js';
 import { defineCommand } from '../command.js';
 import { createSqsClient } from '../dead-letter-queue.js';
-
-const got = (issue: { input: unknown }) => `, got '${String(issue.input)}'`;
-
-const DigestFlags = z.object({
-  day: z
-    .string()
-    .refine(isDayKey, { error: (issue) => `must be a date YYYY-MM-DD${got(issue)}` })
-    .optional(),
-  'dlq-url': z.url({ error: (issue) => `must be a queue URL${got(issue)}` }).optional(),
-});
+import { dayOption, queueUrlOption } from '../options.js';
 
 export default defineCommand({
   name: 'digest',
   summary: "A day's summary: cost vs the day before and the week, top spenders, risks, actions",
-  usage: 'athena-cost digest [--day YYYY-MM-DD] [--dlq-url URL] [--format text|json|markdown]',
   description: `
 What the digest function publishes every morning, on demand: the day's total cost and DPU-hours
 against the day before and the average of the 7 days before, the 5 workgroups and queries that
@@ -34,11 +22,13 @@ day's end. A figure that cannot be read is shown as unknown.`,
       type: 'string',
       valueName: 'YYYY-MM-DD',
       description: 'The UTC day to summarise (default: yesterday)',
+      schema: dayOption,
     },
     'dlq-url': {
       type: 'string',
       valueName: 'URL',
       description: 'Dead-letter queue URL (default: $DLQ_URL)',
+      schema: queueUrlOption,
     },
   },
   formats: ['text', 'json', 'markdown'],
@@ -46,11 +36,10 @@ day's end. A figure that cannot be read is shown as unknown.`,
     'athena-cost digest',
     'athena-cost digest --day 2026-11-25 --format markdown > digest.md',
   ],
-  flags: DigestFlags,
   async run(context) {
     const day = digestDay(context.flags.day, context.now());
     const services = new AwsServices(context.region);
-    const queueUrl = context.flags['dlq-url'] ?? (context.env.DLQ_URL?.trim() || undefined);
+    const queueUrl = context.flags.dlqUrl ?? (context.env.DLQ_URL?.trim() || undefined);
     const sqs = queueUrl === undefined ? undefined : createSqsClient(context.region);
     try {
       const digest = await loadDailyDigest(

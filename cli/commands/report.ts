@@ -5,7 +5,6 @@ import {
   loadAttributionReport,
 } from '../../lib/reports/attribution-report.js';
 import {
-  dayKeyProblem,
   MAX_REPORT_DAYS,
   ReportRangeError,
   resolveDayRange,
@@ -23,6 +22,7 @@ import { PERIODS } from '../../lib/usage/period-keys.js';
 import { loadBudgetStatuses } from '../budget-statuses.js';
 import { defineCommand } from '../command.js';
 import { CliError, UsageError } from '../errors.js';
+import { dayOption, got, wholeNumberOption, workgroupFilterOption } from '../options.js';
 import {
   renderAttributionReport,
   renderReport,
@@ -35,54 +35,12 @@ const HTML_DEFAULT_TOP = 10;
 /** The attribution sections every HTML report has when their data is there (`--by` adds one). */
 const HTML_ATTRIBUTION_GROUPINGS: readonly string[] = ['principal', 'dbt-model'];
 
-const got = (issue: { input: unknown }) => `, got '${String(issue.input)}'`;
-
 const isReportGrouping = (by: string): by is ReportGrouping =>
   (REPORT_GROUPINGS as readonly string[]).includes(by);
-
-const day = z.string().superRefine((value, context) => {
-  const problem = dayKeyProblem(value);
-  if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
-});
-
-const ReportFlags = z.object({
-  from: day.optional(),
-  to: day.optional(),
-  workgroup: z
-    .string()
-    .regex(/^[a-zA-Z0-9._-]{1,128}$/, {
-      error: (issue) => `must be an Athena workgroup name${got(issue)}`,
-    })
-    .optional(),
-  by: z
-    .string()
-    .refine(
-      (by) => isReportGrouping(by) || by === 'reservation' || attributionKeyOf(by) !== undefined,
-      {
-        error: (issue) =>
-          `must be one of ${REPORT_GROUPINGS.join(', ')}, reservation, ${ATTRIBUTION_GROUPING_HELP}${got(issue)}`,
-      },
-    )
-    .default('day'),
-  top: z
-    .string()
-    .regex(/^\d+$/, { error: (issue) => `must be a whole number${got(issue)}` })
-    .transform(Number)
-    .refine((top) => top >= 1 && top <= MAX_TOP_QUERIES, {
-      error: `must be between 1 and ${MAX_TOP_QUERIES}`,
-    })
-    .optional(),
-  period: z
-    .enum(PERIODS, { error: (issue) => `must be one of ${PERIODS.join(', ')}${got(issue)}` })
-    .optional(),
-  out: z.string().min(1, { error: 'needs a file name' }).optional(),
-});
 
 export default defineCommand({
   name: 'report',
   summary: 'Usage and cost per workgroup and day, week or month, and the top queries',
-  usage:
-    'athena-cost report [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--workgroup WG] [--by day|week|month|workgroup|reservation|principal|dbt-model|tag:KEY] [--top N] [--period day|week|month] [--format table|json|csv|html] [--out FILE]',
   description: `
 Reads the usage counters the monitor keeps (never a table scan). Days are UTC and inclusive;
 a range spans at most ${MAX_REPORT_DAYS} days. --by day (the default) gives a row per workgroup and
@@ -111,35 +69,55 @@ every HTML report of all workgroups shows when the range has reservation days.`,
       type: 'string',
       valueName: 'YYYY-MM-DD',
       description: 'First day, inclusive (default: 6 days before --to)',
+      schema: dayOption,
     },
     to: {
       type: 'string',
       valueName: 'YYYY-MM-DD',
       description: 'Last day, inclusive (default: today, UTC)',
+      schema: dayOption,
     },
-    workgroup: {
-      type: 'string',
-      valueName: 'WG',
-      description: 'Only this workgroup (default: all)',
-    },
+    workgroup: workgroupFilterOption('all'),
     by: {
       type: 'string',
-      valueName: 'PERIOD',
+      valueName: [...REPORT_GROUPINGS, 'reservation', 'principal', 'dbt-model', 'tag:KEY'].join(
+        '|',
+      ),
       description:
         'Rows per day, week, month, workgroup, principal, dbt-model or tag:KEY over the range, or per reservation and day (default: day)',
+      default: 'day',
+      schema: z
+        .string()
+        .refine(
+          (by) =>
+            isReportGrouping(by) || by === 'reservation' || attributionKeyOf(by) !== undefined,
+          {
+            error: (issue) =>
+              `must be one of ${REPORT_GROUPINGS.join(', ')}, reservation, ${ATTRIBUTION_GROUPING_HELP}${got(issue)}`,
+          },
+        ),
     },
     top: {
       type: 'string',
       valueName: 'N',
       description: `Also list the N most expensive queries (with --by principal, dbt-model or tag:KEY: only the N most expensive values), 1 to ${MAX_TOP_QUERIES}`,
+      schema: wholeNumberOption(1, MAX_TOP_QUERIES),
     },
     period: {
       type: 'string',
-      valueName: 'PERIOD',
+      valueName: PERIODS.join('|'),
       description:
         'With --by principal, dbt-model or tag:KEY: a row per value and day, week or month (default: the range summed)',
+      schema: z.enum(PERIODS, {
+        error: (issue) => `must be one of ${PERIODS.join(', ')}${got(issue)}`,
+      }),
     },
-    out: { type: 'string', valueName: 'FILE', description: 'Write to FILE and print its path' },
+    out: {
+      type: 'string',
+      valueName: 'FILE',
+      description: 'Write to FILE and print its path',
+      schema: z.string().min(1, { error: 'needs a file name' }),
+    },
   },
   formats: ['table', 'json', 'csv', 'html'],
   examples: [
@@ -153,7 +131,6 @@ every HTML report of all workgroups shows when the range has reservation days.`,
     'athena-cost report --by tag:team --format csv',
     'athena-cost report --by dbt-model --period month --from 2026-10-01 --to 2026-11-30',
   ],
-  flags: ReportFlags,
   async run(context) {
     const { flags } = context;
     let range: ReturnType<typeof resolveDayRange>;

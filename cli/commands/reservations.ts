@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { formatInstant, formatPercent, formatUsd } from '../../lib/format/format-values.js';
 import { daysIn } from '../../lib/reports/report-range.js';
 import { reservationStatusRows } from '../../lib/reports/reservation-status.js';
@@ -12,7 +11,6 @@ import { renderTable } from '../output/table.js';
 export default defineCommand({
   name: 'reservations',
   summary: 'Each capacity reservation: target, allocated, status, utilization and idle cost',
-  usage: 'athena-cost reservations [--format table|json]',
   description: `
 The capacity reservations the capacity function counts, as it last saw them (every 5 minutes):
 status, target and allocated DPUs, the workgroups they serve, utilization (used over allocated
@@ -23,7 +21,6 @@ what the same minutes would have cost at that size, and the difference (HINT SAV
   options: {},
   formats: ['table', 'json'],
   examples: ['athena-cost reservations', 'athena-cost reservations --format json'],
-  flags: z.object({}),
   async run(context) {
     const documents = context.documents();
     const keys = periodKeysFor(context.now());

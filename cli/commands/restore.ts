@@ -1,5 +1,4 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { z } from 'zod';
 import { createAlertPublisher } from '../../lib/alerts/sns-alert-publisher.js';
 import { AthenaCapacityReservationGateway } from '../../lib/athena/athena-capacity-reservation-gateway.js';
 import { AthenaWorkgroupGateway } from '../../lib/athena/athena-workgroup-gateway.js';
@@ -9,21 +8,16 @@ import { DynamoDbBudgetStore } from '../../lib/store/dynamodb-budget-store.js';
 import { DynamoDbEnforcementStore } from '../../lib/store/dynamodb-enforcement-store.js';
 import { DynamoDbReservationEnforcementStore } from '../../lib/store/dynamodb-reservation-enforcement-store.js';
 import { AwsServices, alertsTopicArn } from '../aws-services.js';
-import { alertsTopicArnFlag, workgroupFlag } from '../budget-flags.js';
+import { alertsTopicArnFlag } from '../budget-flags.js';
 import { defineCommand } from '../command.js';
 import { CliError, EXIT_FAILURE } from '../errors.js';
+import { workgroupFilterOption } from '../options.js';
 import { restoreJson, restoreTable, toJsonText } from '../output/budget-output.js';
-
-const RestoreFlags = z.object({
-  workgroup: workgroupFlag.optional(),
-  'alerts-topic-arn': alertsTopicArnFlag,
-});
 
 export default defineCommand({
   name: 'restore',
   summary:
     'Gives back the workgroup settings (and reservation targets) budgets changed in ended periods',
-  usage: 'athena-cost restore [--workgroup WG] [--alerts-topic-arn ARN] [--format table|json]',
   description: `
 Runs what the hourly restore function does, now: for every period that has ended in which the
 enforcer throttled or disabled a workgroup, restores the settings from before its first change,
@@ -34,23 +28,19 @@ capacity reservations that reservation budgets scaled down, while they still hol
 the budget set (a later change by an operator or the auto-scaler wins and is reported). Exits 1
 when a restore failed.`,
   options: {
-    workgroup: {
-      type: 'string',
-      valueName: 'WG',
-      description: 'Only this workgroup (default: every workgroup)',
-    },
+    workgroup: workgroupFilterOption('every workgroup'),
     'alerts-topic-arn': {
       type: 'string',
       valueName: 'ARN',
       description: 'SNS topic for restore alerts (default: $ALERTS_TOPIC_ARN)',
+      schema: alertsTopicArnFlag,
     },
   },
   formats: ['table', 'json'],
   examples: ['athena-cost restore', 'athena-cost restore --workgroup analytics --format json'],
-  flags: RestoreFlags,
   async run(context) {
     const { workgroup } = context.flags;
-    const topicArn = alertsTopicArn(context.flags['alerts-topic-arn'], context.env);
+    const topicArn = alertsTopicArn(context.flags.alertsTopicArn, context.env);
     const services = new AwsServices(context.region);
     try {
       const logger = cliLogger();

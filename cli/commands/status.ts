@@ -1,8 +1,8 @@
-import { z } from 'zod';
-import { reservationFlag, workgroupFlag } from '../budget-flags.js';
+import { reservationFlag } from '../budget-flags.js';
 import { loadBudgetStatuses } from '../budget-statuses.js';
 import { defineCommand } from '../command.js';
 import { CliError } from '../errors.js';
+import { workgroupFilterOption } from '../options.js';
 import {
   reservationStatusJson,
   reservationStatusTable,
@@ -15,7 +15,6 @@ import { loadReservationBudgetStatuses } from '../reservation-budget-statuses.js
 export default defineCommand({
   name: 'status',
   summary: 'Where each budget stands this period: usage, actions taken and a forecast',
-  usage: 'athena-cost status [--workgroup WG | --reservation NAME] [--format table|json]',
   description: `
 For each budget, the usage of its current period (UTC) against its limits, the share used of the
 binding (tightest) one, the threshold actions recorded this period with their times, and a
@@ -27,25 +26,25 @@ workloads make it a rough guide.
 Capacity reservation budgets follow: the reservation's allocated DPU-hours and cost this period
 (the figures of 'report --by reservation'), the share used, and its notify and scale-down actions.`,
   options: {
-    workgroup: {
-      type: 'string',
-      valueName: 'WG',
-      description: 'Only this workgroup (default: every budget)',
-    },
+    workgroup: workgroupFilterOption('every budget'),
     reservation: {
       type: 'string',
       valueName: 'NAME',
       description: 'Only this capacity reservation budget',
+      schema: reservationFlag,
     },
   },
   formats: ['table', 'json'],
   examples: ['athena-cost status', 'athena-cost status --workgroup analytics --format json'],
-  flags: z
-    .object({ workgroup: workgroupFlag.optional(), reservation: reservationFlag.optional() })
-    .refine((flags) => flags.workgroup === undefined || flags.reservation === undefined, {
-      path: ['reservation'],
-      message: 'cannot be combined with --workgroup',
-    }),
+  check: (flags, context) => {
+    if (flags.workgroup !== undefined && flags.reservation !== undefined) {
+      context.addIssue({
+        code: 'custom',
+        path: ['reservation'],
+        message: 'cannot be combined with --workgroup',
+      });
+    }
+  },
   async run(context) {
     const { workgroup, reservation } = context.flags;
     const at = context.now();

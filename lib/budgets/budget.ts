@@ -69,7 +69,7 @@ export const ANOMALY_ALARM_METRICS = ['cost', 'dpu-hours'] as const;
 export type AnomalyAlarmMetric = (typeof ANOMALY_ALARM_METRICS)[number];
 
 /** Athena's own limits on workgroup names. */
-const WORKGROUP_NAME = /^[a-zA-Z0-9._-]{1,128}$/;
+export const WORKGROUP_NAME = /^[a-zA-Z0-9._-]{1,128}$/;
 /** Athena rejects a smaller `BytesScannedCutoffPerQuery`. */
 export const MIN_BYTES_SCANNED_CUTOFF = 10 * BYTES_PER_MB;
 /** Athena's `max-dpu-count` rule for capacity reservations: 4 to 124, a multiple of 4. */

@@ -1,20 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import {
   BUDGET_SET_OPTIONS,
-  BudgetSetFlags,
   budgetFromOptions,
   budgetSetWarnings,
   parsePercent,
   sparkThrottleWarning,
   thresholdsOf,
 } from '../../cli/budget-flags.js';
+import budgetSet from '../../cli/commands/budget/set.js';
 import { aBudget } from '../support/factories.js';
 import { runCliInMemory as cli } from '../support/in-memory-cli.js';
 
 const NOW = new Date('2026-11-25T12:00:00Z');
 const REQUIRED = { workgroup: 'analytics', period: 'day', 'limit-dpu-hours': '10' };
 
-const parse = (values: Record<string, unknown>) => BudgetSetFlags.safeParse(values);
+const parse = (values: Record<string, unknown>) => budgetSet.flags.safeParse(values);
 
 const parsed = (values: Record<string, unknown>) => {
   const result = parse({ ...REQUIRED, ...values });
@@ -183,12 +183,12 @@ describe('budget set flags', () => {
   });
 
   it('takes a USD or bytes limit without a DPU-hour limit', () => {
-    const usdOnly = BudgetSetFlags.parse({ workgroup: 'adhoc', period: 'day', 'limit-usd': '39' });
+    const usdOnly = budgetSet.flags.parse({ workgroup: 'adhoc', period: 'day', 'limit-usd': '39' });
     expect(usdOnly).toMatchObject({ limitDpuHours: undefined, limitUsd: 39 });
     const built = budgetFromOptions(usdOnly, NOW);
     expect(built.ok && built.budget).toMatchObject({ workgroup: 'adhoc', limitUsd: 39 });
     expect(built.ok && built.budget.limitDpuHours).toBeUndefined();
-    const bytesOnly = BudgetSetFlags.parse({
+    const bytesOnly = budgetSet.flags.parse({
       workgroup: 'adhoc',
       period: 'day',
       'limit-bytes': '5TB',

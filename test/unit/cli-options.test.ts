@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import { type ZodType, z } from 'zod';
+import { COMMANDS, resolveCommand } from '../../cli/command-map.js';
+import { COMMON_OPTIONS } from '../../cli/help.js';
 import { commandOptions, optionsSchema, synopsisOf } from '../../cli/options.js';
+import { runCliInMemory as cli } from '../support/in-memory-cli.js';
 
 // A command's options, declared once each: parseArgs, --help, parsing and synopsis derive.
 const DECLARATIONS = {
@@ -53,5 +56,54 @@ describe('option declarations', () => {
     expect(synopsisOf(DECLARATIONS, (declaration) => declaration.type === 'string')).toBe(
       '--max-items N [--on-error stop|skip]',
     );
+  });
+});
+
+/** The keys a flags schema reads from parseArgs' values: the options it parses. */
+function keysParsed(schema: ZodType): string[] {
+  const read = new Set<string>();
+  const values = new Proxy(
+    {},
+    {
+      get(_, key) {
+        if (typeof key === 'string') read.add(key);
+        return undefined;
+      },
+    },
+  );
+  schema.safeParse(values);
+  return [...read].sort();
+}
+
+/** The `--flag`s a help section lists, e.g. `Options` or `Common options`. */
+function listedIn(help: string, section: string): string[] {
+  const lines = help.split(`\n\n${section}:\n`)[1]?.split('\n\n')[0] ?? '';
+  return [...lines.matchAll(/^ {2}(?:-\w, )?--([a-z0-9-]+)/gm)]
+    .map(([, flag]) => flag ?? '')
+    .sort();
+}
+
+describe.each(Object.keys(COMMANDS))('athena-cost %s', (name) => {
+  const words = name.split(' ');
+
+  it('lists in --help exactly the options it parses, and names no other in its synopsis', async () => {
+    // Prepare
+    const resolution = await resolveCommand(words);
+    if (resolution.kind !== 'command') throw new Error(`${name} is not a command`);
+    const { command } = resolution;
+
+    // Act
+    const { code, stdout } = await cli([...words, '--help']);
+
+    // Assess
+    expect(code).toBe(0);
+    const listed = listedIn(stdout, 'Options');
+    expect(listed).toEqual(keysParsed(command.flags));
+    expect(listed).toEqual(Object.keys(command.options).sort());
+    const inSynopsis = [...command.usage.matchAll(/--([a-z0-9-]+)/g)].map(([, flag]) => flag);
+    const common = Object.keys(COMMON_OPTIONS);
+    expect(
+      inSynopsis.filter((flag) => !listed.includes(flag ?? '') && !common.includes(flag ?? '')),
+    ).toEqual([]);
   });
 });

@@ -82,10 +82,16 @@ describe('command map', () => {
   const budgetSet = defineCommand({
     name: 'budget set',
     summary: 'Sets a budget',
-    usage: 'athena-cost budget set --workgroup WG',
-    options: { workgroup: { type: 'string', description: 'The workgroup' } },
+    options: {
+      workgroup: {
+        type: 'string',
+        valueName: 'WG',
+        description: 'The workgroup',
+        required: true,
+        schema: z.string(),
+      },
+    },
     usesTable: false,
-    flags: z.object({ workgroup: z.string({ error: 'is required' }) }),
     async run(context) {
       context.stdout.write(`${context.flags.workgroup} ${context.format}\n`);
       return 3;
@@ -94,9 +100,7 @@ describe('command map', () => {
   const budgetList = defineCommand({
     name: 'budget list',
     summary: 'Lists budgets',
-    usage: 'x',
     options: {},
-    flags: z.object({}),
     run: async () => 0,
   });
   const commands: CommandMap = {

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { DynamoDbBudgetStore } from '../../../lib/store/dynamodb-budget-store.js';
 import { DynamoDbReservationBudgetStore } from '../../../lib/store/dynamodb-reservation-budget-store.js';
 import { defineCommand } from '../../command.js';
@@ -13,14 +12,12 @@ import {
 export default defineCommand({
   name: 'budget list',
   summary: 'Lists every budget',
-  usage: 'athena-cost budget list [--format table|json]',
   description: `
 Lists the stored budgets by workgroup, then the capacity reservation budgets. A stored budget that no longer validates (edited by hand)
 is not enforced: it is reported on stderr, and under "invalid" in JSON.`,
   options: {},
   formats: ['table', 'json'],
   examples: ['athena-cost budget list', 'athena-cost budget list --format json'],
-  flags: z.object({}),
   async run(context) {
     const { budgets, invalid } = await new DynamoDbBudgetStore(
       context.documents(),

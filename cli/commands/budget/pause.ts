@@ -1,26 +1,14 @@
 import { z } from 'zod';
 import { pauseOf } from '../../../lib/budgets/budget.js';
 import { DynamoDbBudgetStore } from '../../../lib/store/dynamodb-budget-store.js';
-import { workgroupFlag } from '../../budget-flags.js';
 import { defineCommand } from '../../command.js';
 import { CliError, UsageError } from '../../errors.js';
+import { got, WORKGROUP_OPTION } from '../../options.js';
 import { budgetJson, describeMode, toJsonText } from '../../output/budget-output.js';
-
-const PauseFlags = z.object({
-  workgroup: workgroupFlag,
-  until: z
-    .string()
-    .refine((value) => !Number.isNaN(Date.parse(value)) && /\d{4}-\d{2}-\d{2}T/.test(value), {
-      error: (issue) =>
-        `must be an ISO 8601 date-time such as 2026-11-25T18:00:00Z, got '${String(issue.input)}'`,
-    })
-    .optional(),
-});
 
 export default defineCommand({
   name: 'budget pause',
   summary: "Pauses a workgroup's budget: usage is recorded and notified, no action is taken",
-  usage: 'athena-cost budget pause --workgroup WG [--until ISO-TIME] [--format table|json]',
   description: `
 While paused, the budget still records usage and sends its notifications, but no threshold
 throttles or disables the workgroup, bypasses do not disable it, and a workgroup re-enabled by
@@ -28,11 +16,17 @@ hand is left running. Actions not taken during the pause are taken at the first 
 it ends, if usage is still past their threshold. The pause ends at --until or with
 'athena-cost budget resume'. What the enforcer already changed stays until restore.`,
   options: {
-    workgroup: { type: 'string', valueName: 'WG', description: 'Athena workgroup (required)' },
+    workgroup: WORKGROUP_OPTION,
     until: {
       type: 'string',
       valueName: 'ISO-TIME',
       description: 'When the pause ends by itself, e.g. 2026-11-25T18:00:00Z (default: resume)',
+      schema: z
+        .string()
+        .refine((value) => !Number.isNaN(Date.parse(value)) && /\d{4}-\d{2}-\d{2}T/.test(value), {
+          error: (issue) =>
+            `must be an ISO 8601 date-time such as 2026-11-25T18:00:00Z${got(issue)}`,
+        }),
     },
   },
   formats: ['table', 'json'],
@@ -40,7 +34,6 @@ it ends, if usage is still past their threshold. The pause ends at --until or wi
     'athena-cost budget pause --workgroup etl-nightly',
     'athena-cost budget pause --workgroup etl-nightly --until 2026-11-25T18:00:00Z',
   ],
-  flags: PauseFlags,
   async run(context) {
     const { workgroup, until } = context.flags;
     const at = context.now();

@@ -1,24 +1,21 @@
-import { z } from 'zod';
 import { isPaused } from '../../../lib/budgets/budget.js';
 import { DynamoDbBudgetStore } from '../../../lib/store/dynamodb-budget-store.js';
-import { workgroupFlag } from '../../budget-flags.js';
 import { defineCommand } from '../../command.js';
 import { CliError } from '../../errors.js';
+import { WORKGROUP_OPTION } from '../../options.js';
 import { budgetJson, toJsonText } from '../../output/budget-output.js';
 
 export default defineCommand({
   name: 'budget resume',
   summary: "Ends a budget's pause: its actions apply again",
-  usage: 'athena-cost budget resume --workgroup WG [--format table|json]',
   description: `
 Ends the pause set by 'athena-cost budget pause'. At the next evaluation the enforcer takes the
 actions of every threshold usage is past, as if the pause had not been.`,
   options: {
-    workgroup: { type: 'string', valueName: 'WG', description: 'Athena workgroup (required)' },
+    workgroup: WORKGROUP_OPTION,
   },
   formats: ['table', 'json'],
   examples: ['athena-cost budget resume --workgroup etl-nightly'],
-  flags: z.object({ workgroup: workgroupFlag }),
   async run(context) {
     const { workgroup } = context.flags;
     const at = context.now();

@@ -9,16 +9,39 @@ import { defineCommand } from '../../command.js';
 import { CliError } from '../../errors.js';
 import { toJsonText } from '../../output/budget-output.js';
 
-const RmFlags = z
-  .object({
-    workgroup: z
-      .string({ error: 'must be a name' })
-      .min(1, { error: 'must not be empty' })
-      .optional(),
-    reservation: reservationFlag.optional(),
-    'skip-alarms': z.boolean().default(false),
-  })
-  .superRefine((flags, context) => {
+export default defineCommand({
+  name: 'budget rm',
+  summary: "Removes a workgroup's budget and its CloudWatch alarms",
+  synopsis:
+    'athena-cost budget rm --workgroup WG [--skip-alarms] | --reservation NAME [--format table|json]',
+  description: `
+Deletes the workgroup's notify alarms ($STACK_NAME-budget-<workgroup>-notify-*), then its budget.
+Settings the enforcer changed in the current period stay until restore gives them back at the
+period end. Fails when the workgroup has no budget. With --reservation, removes a capacity
+reservation's budget (it has no alarms); a scale-down of the current period stays until restore
+gives the target back at the period end.`,
+  options: {
+    workgroup: {
+      type: 'string',
+      valueName: 'WG',
+      description: 'Athena workgroup',
+      // Not the naming rules of `budget set`: a budget stored by hand under any name can go.
+      schema: z.string().min(1, { error: 'must not be empty' }),
+    },
+    reservation: {
+      type: 'string',
+      valueName: 'NAME',
+      description: 'Capacity reservation instead',
+      schema: reservationFlag,
+    },
+    'skip-alarms': {
+      type: 'boolean',
+      description: 'Leave CloudWatch alarms alone (offline setups)',
+    },
+  },
+  formats: ['table', 'json'],
+  examples: ['athena-cost budget rm --workgroup analytics'],
+  check: (flags, context) => {
     if ((flags.workgroup === undefined) === (flags.reservation === undefined)) {
       context.addIssue({
         code: 'custom',
@@ -29,34 +52,7 @@ const RmFlags = z
             : 'cannot be combined with --workgroup',
       });
     }
-  });
-
-export default defineCommand({
-  name: 'budget rm',
-  summary: "Removes a workgroup's budget and its CloudWatch alarms",
-  usage:
-    'athena-cost budget rm --workgroup WG [--skip-alarms] | --reservation NAME [--format table|json]',
-  description: `
-Deletes the workgroup's notify alarms ($STACK_NAME-budget-<workgroup>-notify-*), then its budget.
-Settings the enforcer changed in the current period stay until restore gives them back at the
-period end. Fails when the workgroup has no budget. With --reservation, removes a capacity
-reservation's budget (it has no alarms); a scale-down of the current period stays until restore
-gives the target back at the period end.`,
-  options: {
-    workgroup: { type: 'string', valueName: 'WG', description: 'Athena workgroup' },
-    reservation: {
-      type: 'string',
-      valueName: 'NAME',
-      description: 'Capacity reservation instead',
-    },
-    'skip-alarms': {
-      type: 'boolean',
-      description: 'Leave CloudWatch alarms alone (offline setups)',
-    },
   },
-  formats: ['table', 'json'],
-  examples: ['athena-cost budget rm --workgroup analytics'],
-  flags: RmFlags,
   async run(context) {
     const { workgroup, reservation } = context.flags;
     if (workgroup === undefined) {
@@ -82,7 +78,7 @@ gives the target back at the period end.`,
     const services = new AwsServices(context.region);
     try {
       // Alarms first: should that fail, the budget is still there to retry with.
-      const deleted = context.flags['skip-alarms']
+      const deleted = context.flags.skipAlarms
         ? []
         : await callService(
             'CloudWatch',
@@ -111,7 +107,7 @@ gives the target back at the period end.`,
         context.stdout.write(toJsonText({ workgroup, removed: true, deletedAlarms: deleted }));
       } else {
         let text = `Removed the budget of ${workgroup}`;
-        text += context.flags['skip-alarms']
+        text += context.flags.skipAlarms
           ? '; alarms left as they are (--skip-alarms).\n'
           : ` and ${deleted.length} alarm${deleted.length === 1 ? '' : 's'}.\n`;
         for (const name of deleted) text += `  deleted  ${name}\n`;

@@ -19,12 +19,12 @@ import {
   describeServiceError,
 } from '../../aws-services.js';
 import {
-  BUDGET_SET_COMMAND_OPTIONS,
+  BUDGET_SET_OPTIONS,
   BUDGET_SET_SYNOPSIS,
-  BudgetSetFlags,
   type BudgetSetOptions,
   budgetFromOptions,
   budgetSetWarnings,
+  checkBudgetSetOptions,
   reservationBudgetFromOptions,
   reservationBudgetWarnings,
   sparkThrottleWarning,
@@ -43,7 +43,7 @@ import {
 export default defineCommand({
   name: 'budget set',
   summary: "Creates or replaces a workgroup's budget and its CloudWatch alarms",
-  usage: BUDGET_SET_SYNOPSIS,
+  synopsis: BUDGET_SET_SYNOPSIS,
   description: `
 Validates the budget with the rules the enforcer applies, checks that the workgroup exists in
 Athena, stores the budget (replacing the workgroup's previous one whole: options not given are
@@ -65,7 +65,8 @@ when the target changed since the capacity function last looked (an operator or 
 auto-scaler) unless --override-autoscaler; the hourly restore function gives the previous target
 back when the period ends, unless someone changed it since. No CloudWatch alarms: the capacity
 function sends the alerts.`,
-  options: BUDGET_SET_COMMAND_OPTIONS,
+  options: BUDGET_SET_OPTIONS,
+  check: checkBudgetSetOptions,
   formats: ['table', 'json'],
   examples: [
     'athena-cost budget set --workgroup analytics --period day --limit-dpu-hours 10 --notify-at 50,80 --throttle-at 90 --throttle-max-dpu 8 --disable-at 100',
@@ -73,7 +74,6 @@ function sends the alerts.`,
     'athena-cost budget set --workgroup spark-notebooks --period day --limit-usd 50 --notify-at 50 --throttle-at 80 --throttle-max-concurrent-dpus 4 --disable-now-at 100',
     'athena-cost budget set --reservation etl-capacity --period day --limit-usd 150 --notify-at 80 --scale-down-at 100 --scale-down-dpus 8',
   ],
-  flags: BudgetSetFlags,
   async run(context) {
     const options = context.flags;
     if (options.reservation !== undefined) return setReservationBudget(context);

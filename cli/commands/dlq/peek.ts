@@ -1,5 +1,4 @@
 import { type Message, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { z } from 'zod';
 import { defineCommand } from '../../command.js';
 import {
   createSqsClient,
@@ -8,6 +7,7 @@ import {
   truncateBody,
 } from '../../dead-letter-queue.js';
 import { UsageError } from '../../errors.js';
+import { queueUrlOption, wholeNumberOption } from '../../options.js';
 import { renderTable } from '../../output/table.js';
 
 /** How long peeked messages stay hidden from other readers (a redrive included). */
@@ -16,23 +16,10 @@ const MAX_PEEK = 100;
 const BODY_COLUMN = 80;
 const BODY_JSON = 2_000;
 
-const got = (issue: { input: unknown }) => `, got '${String(issue.input)}'`;
-
-const PeekFlags = z.object({
-  'dlq-url': z.url({ error: (issue) => `must be a queue URL${got(issue)}` }).optional(),
-  max: z
-    .string()
-    .regex(/^\d+$/, { error: (issue) => `must be a whole number${got(issue)}` })
-    .transform(Number)
-    .refine((max) => max >= 1 && max <= MAX_PEEK, { error: `must be between 1 and ${MAX_PEEK}` })
-    .default(10),
-});
-
 export default defineCommand({
   name: 'dlq peek',
   summary:
     'Show the messages in the ingest dead-letter queue and why they failed, without removing them',
-  usage: 'athena-cost dlq peek [--dlq-url URL] [--max N] [--format table|json]',
   description: `
 Receives up to --max messages from the dead-letter queue without deleting them and shows each
 one's message id, receive count, the reason it fails (the body run through the same parser as
@@ -44,11 +31,14 @@ else $DLQ_URL (the stack output IngestDeadLetterQueueUrl).`,
       type: 'string',
       valueName: 'URL',
       description: 'Dead-letter queue URL (default: $DLQ_URL)',
+      schema: queueUrlOption,
     },
     max: {
       type: 'string',
       valueName: 'N',
       description: `Messages to show, 1 to ${MAX_PEEK} (default: 10)`,
+      default: '10',
+      schema: wholeNumberOption(1, MAX_PEEK),
     },
   },
   formats: ['table', 'json'],
@@ -57,9 +47,8 @@ else $DLQ_URL (the stack output IngestDeadLetterQueueUrl).`,
     'athena-cost dlq peek --dlq-url https://sqs.us-east-1.amazonaws.com/123456789012/athena-cost-prod-ingest-dlq',
     'DLQ_URL=... athena-cost dlq peek --max 50 --format json',
   ],
-  flags: PeekFlags,
   async run(context) {
-    const queueUrl = context.flags['dlq-url'] ?? context.env.DLQ_URL;
+    const queueUrl = context.flags.dlqUrl ?? context.env.DLQ_URL;
     if (!queueUrl) {
       throw new UsageError(
         'no dead-letter queue: pass --dlq-url URL or set DLQ_URL (stack output IngestDeadLetterQueueUrl)',

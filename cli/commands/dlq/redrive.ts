@@ -9,31 +9,16 @@ import { z } from 'zod';
 import { defineCommand } from '../../command.js';
 import { createSqsClient, sqsFailure } from '../../dead-letter-queue.js';
 import { UsageError } from '../../errors.js';
-
-const got = (issue: { input: unknown }) => `, got '${String(issue.input)}'`;
+import { got, queueUrlOption, wholeNumberOption } from '../../options.js';
 
 const SQS_QUEUE_ARN = /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$/;
 const queueArn = z
   .string()
   .regex(SQS_QUEUE_ARN, { error: (issue) => `must be an SQS queue ARN${got(issue)}` });
 
-const RedriveFlags = z.object({
-  'dlq-arn': queueArn.optional(),
-  'to-queue-arn': queueArn.optional(),
-  'dlq-url': z.url({ error: (issue) => `must be a queue URL${got(issue)}` }).optional(),
-  'max-per-second': z
-    .string()
-    .regex(/^\d+$/, { error: (issue) => `must be a whole number${got(issue)}` })
-    .transform(Number)
-    .refine((rate) => rate >= 1 && rate <= 500, { error: 'must be between 1 and 500' })
-    .optional(),
-});
-
 export default defineCommand({
   name: 'dlq redrive',
   summary: 'Move the dead-letter queue messages back to the ingest queue (StartMessageMoveTask)',
-  usage:
-    'athena-cost dlq redrive [--dlq-arn ARN | --dlq-url URL] [--to-queue-arn ARN] [--max-per-second N] [--format table|json]',
   description: `
 Starts an SQS message move task from the dead-letter queue to the ingest queue, and prints the
 task handle. The destination is named, never left to SQS: the DLQ also holds the events
@@ -49,22 +34,26 @@ IngestDeadLetterQueueUrl). SQS runs one move task per queue at a time.`,
       type: 'string',
       valueName: 'ARN',
       description: 'Dead-letter queue ARN (default: $DLQ_ARN)',
+      schema: queueArn,
     },
     'dlq-url': {
       type: 'string',
       valueName: 'URL',
       description: 'Dead-letter queue URL, when no ARN is given (default: $DLQ_URL)',
+      schema: queueUrlOption,
     },
     'to-queue-arn': {
       type: 'string',
       valueName: 'ARN',
       description:
         "Queue to move the messages to (default: $INGEST_QUEUE_ARN, else the DLQ's one source queue)",
+      schema: queueArn,
     },
     'max-per-second': {
       type: 'string',
       valueName: 'N',
       description: 'Messages moved per second, 1 to 500 (default: as fast as SQS goes)',
+      schema: wholeNumberOption(1, 500),
     },
   },
   formats: ['table', 'json'],
@@ -73,17 +62,16 @@ IngestDeadLetterQueueUrl). SQS runs one move task per queue at a time.`,
     'athena-cost dlq redrive --dlq-arn arn:aws:sqs:us-east-1:123456789012:athena-cost-prod-ingest-dlq',
     'DLQ_URL=... athena-cost dlq redrive --max-per-second 10',
   ],
-  flags: RedriveFlags,
   async run(context) {
     const { flags } = context;
-    const url = flags['dlq-url'] || context.env.DLQ_URL || undefined;
-    let sourceArn = flags['dlq-arn'] ?? context.env.DLQ_ARN;
+    const url = flags.dlqUrl || context.env.DLQ_URL || undefined;
+    let sourceArn = flags.dlqArn ?? context.env.DLQ_ARN;
     if (!sourceArn && !url) {
       throw new UsageError(
         'no dead-letter queue: pass --dlq-arn ARN or --dlq-url URL, or set DLQ_ARN or DLQ_URL',
       );
     }
-    let destinationArn = flags['to-queue-arn'] ?? (context.env.INGEST_QUEUE_ARN || undefined);
+    let destinationArn = flags.toQueueArn ?? (context.env.INGEST_QUEUE_ARN || undefined);
     if (destinationArn !== undefined && !SQS_QUEUE_ARN.test(destinationArn)) {
       throw new UsageError(`INGEST_QUEUE_ARN must be an SQS queue ARN, got '${destinationArn}'`);
     }
@@ -98,9 +86,9 @@ IngestDeadLetterQueueUrl). SQS runs one move task per queue at a time.`,
           new StartMessageMoveTaskCommand({
             SourceArn: arn,
             DestinationArn: destinationArn,
-            ...(flags['max-per-second'] === undefined
+            ...(flags.maxPerSecond === undefined
               ? {}
-              : { MaxNumberOfMessagesPerSecond: flags['max-per-second'] }),
+              : { MaxNumberOfMessagesPerSecond: flags.maxPerSecond }),
           }),
         );
         taskHandle = output.TaskHandle;
