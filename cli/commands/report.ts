@@ -54,7 +54,7 @@ row per principal, dbt model or tag value over the range, most expensive first, 
 N most expensive; with --period
 day|week|month a row per value and day, ISO week or month instead (whole weeks and months
 overlapping the range, as --by week|month reads them), --top N then keeping N per period. CSV holds the rows only; --format html writes a self-contained page with charts,
-the top ${HTML_DEFAULT_TOP} queries (or --top N) and the top principals and dbt models when there are any; with --by
+the top ${HTML_DEFAULT_TOP} queries (or --top N) and the top dbt models when there are any; with --by
 principal, dbt-model or tag:KEY, the page of the range with that key's section.
 COST USD is the attributed cost (a reservation query's DpuCount × engine time); BILLED USD is
 what the usage billed: on a capacity reservation, the workgroup's share of the reservation's
@@ -80,9 +80,7 @@ every HTML report of all workgroups shows when the range has reservation days.`,
     workgroup: workgroupFilterOption('all'),
     by: {
       type: 'string',
-      valueName: [...REPORT_GROUPINGS, 'reservation', 'principal', 'dbt-model', 'tag:KEY'].join(
-        '|',
-      ),
+      valueName: `${REPORT_GROUPINGS.join('|')}|reservation|principal|dbt-model|tag:KEY`,
       description:
         'Rows per day, week, month, workgroup, principal, dbt-model or tag:KEY over the range, or per reservation and day (default: day)',
       default: 'day',
