@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { RefinementCtx, ZodType } from 'zod';
+import { type RefinementCtx, type ZodType, z } from 'zod';
 import {
   commandOptions,
   type OptionDeclaration,
@@ -32,11 +32,17 @@ export interface CommandOption {
   readonly valueName?: string;
 }
 
+/** A positional argument, for `--help`. */
+export interface CommandArgument {
+  readonly name: string;
+  readonly description: string;
+}
+
 /** What every command gets to run with. */
 export interface CliContext<Flags = unknown> {
   /** The full command name, e.g. `report` or `budget set`. */
   readonly command: string;
-  /** The command's own options, as its `flags` schema returned them. */
+  /** The command's own options and positionals, as its `flags` schema returned them. */
   readonly flags: Flags;
   /** `--format`, checked against the command's `formats`. */
   readonly format: OutputFormat;
@@ -80,33 +86,55 @@ export interface Command<Flags = unknown> {
    * `--format` and `--help` are common to all commands and must not be repeated.
    */
   readonly options: Readonly<Record<string, CommandOption>>;
+  /** Positional arguments; a command without them rejects any. */
+  readonly positionals?: readonly CommandArgument[];
   /** `--format` values accepted, the first being the default; {@link DEFAULT_FORMATS} if absent. */
   readonly formats?: readonly OutputFormat[];
   /** False for a command that never touches the table (no `--table` needed). Default true. */
   readonly usesTable?: boolean;
   /**
    * Validates the parsed options: it receives parseArgs' `values` (string options as strings,
-   * booleans as booleans, absent options missing). An issue at path `from` is reported as
-   * `--from <message>`, so write messages such as `must be a date YYYY-MM-DD`.
+   * booleans as booleans, absent options missing) plus `positionals: string[]`. An issue at
+   * path `from` is reported as `--from <message>`, so write messages such as
+   * `must be a date YYYY-MM-DD`.
    */
   readonly flags: ZodType<Flags>;
   /** Runs the command; resolves to the exit code (0 when undefined). Throw CliError to fail. */
   run(context: CliContext<Flags>): Promise<number | undefined>;
 }
 
+/** The flags a command reads: its options' values, and `positionals` when it takes arguments. */
+export type FlagsOf<Declarations extends OptionDeclarations, Positionals> = [Positionals] extends [
+  never,
+]
+  ? OptionValues<Declarations>
+  : OptionValues<Declarations> & { readonly positionals: Positionals };
+
 /**
  * A command as written: its options declared once each (cli/options.ts), from which
  * {@link defineCommand} derives what parseArgs reads, what `--help` and the synopsis show, and
  * the schema that checks the values, so the three cannot drift apart.
  */
-export interface CommandDefinition<Declarations extends OptionDeclarations>
-  extends Omit<Command<OptionValues<Declarations>>, 'usage' | 'options' | 'flags'> {
+export interface CommandDefinition<Declarations extends OptionDeclarations, Positionals = never>
+  extends Omit<
+    Command<FlagsOf<Declarations, Positionals>>,
+    'usage' | 'options' | 'flags' | 'positionals'
+  > {
   /**
    * The command's own options by flag name; the command reads `--dry-run` as
    * `context.flags.dryRun`. `--table`, `--stack`, `--region`, `--format` and `--help` are common
    * to all commands and must not be repeated.
    */
   readonly options: Declarations;
+  /**
+   * Positional arguments: `--help` and the synopsis list `arguments`, `schema` checks the words
+   * given (issues are reported as `argument <message>`); the command reads them as
+   * `context.flags.positionals`.
+   */
+  readonly positionals?: {
+    readonly arguments: readonly CommandArgument[];
+    readonly schema: ZodType<Positionals, string[]>;
+  };
   /**
    * Checks that involve several options (one needs another, say); an issue's path names the
    * flag it is reported under.
@@ -125,25 +153,34 @@ export interface CommandDefinition<Declarations extends OptionDeclarations>
 }
 
 /** A command from its definition: usage, parseArgs options and flags schema derived. */
-export function defineCommand<const Declarations extends OptionDeclarations>(
-  definition: CommandDefinition<Declarations>,
-): Command<OptionValues<Declarations>> {
-  const { options, check, inSynopsis, synopsis, ...command } = definition;
-  const schema = optionsSchema(options);
+export function defineCommand<const Declarations extends OptionDeclarations, Positionals = never>(
+  definition: CommandDefinition<Declarations, Positionals>,
+): Command<FlagsOf<Declarations, Positionals>> {
+  const { options, positionals, check, inSynopsis, synopsis, ...command } = definition;
+  const checked =
+    check === undefined ? optionsSchema(options) : optionsSchema(options).superRefine(check);
   const named = (declaration: OptionDeclaration) =>
     inSynopsis?.(declaration as Declarations[keyof Declarations]) ?? true;
   const formats = command.formats ?? DEFAULT_FORMATS;
   const rest = Object.values(options).every(named)
     ? `[--format ${formats.join('|')}]`
     : '[options]';
+  const argumentNames = (positionals?.arguments ?? []).map((argument) => `<${argument.name}>`);
   return {
     ...command,
     usage:
       synopsis ??
-      [`athena-cost ${command.name}`, synopsisOf(options, named), rest]
+      [`athena-cost ${command.name}`, ...argumentNames, synopsisOf(options, named), rest]
         .filter((part) => part !== '')
         .join(' '),
     options: commandOptions(options),
-    flags: check === undefined ? schema : schema.superRefine(check),
+    ...(positionals === undefined
+      ? { flags: checked as ZodType<FlagsOf<Declarations, Positionals>> }
+      : {
+          positionals: positionals.arguments,
+          flags: z
+            .intersection(z.object({ positionals: positionals.schema }), checked)
+            .transform((flags) => flags as FlagsOf<Declarations, Positionals>),
+        }),
   };
 }

@@ -95,6 +95,13 @@ export function commandHelp(command: Command<unknown>): string {
   );
   const lines = [`Usage: ${command.usage}`, '', command.summary];
   if (command.description) lines.push('', command.description.trim());
+  if (command.positionals && command.positionals.length > 0) {
+    lines.push(
+      '',
+      'Arguments:',
+      ...twoColumns(command.positionals.map((arg) => [arg.name, arg.description])),
+    );
+  }
   if (Object.keys(command.options).length > 0) {
     lines.push('', 'Options:', ...optionLines(command.options, formatText.join(', ')));
   }

@@ -108,7 +108,7 @@ async function runCommand(
   io: CliIo,
   state: DispatchState,
 ): Promise<number> {
-  const { values } = parseCommandLine(command, args);
+  const { values, positionals } = parseCommandLine(command, args);
   const common = values as { table?: string; region?: string; format?: string; stack?: string };
   const formats = command.formats ?? DEFAULT_FORMATS;
   const format = (common.format ?? formats[0] ?? 'table') as OutputFormat;
@@ -139,7 +139,7 @@ async function runCommand(
   const commandValues = Object.fromEntries(
     Object.entries(values).filter(([name]) => !(name in COMMON_OPTIONS)),
   );
-  const flags = command.flags.safeParse(commandValues);
+  const flags = command.flags.safeParse({ ...commandValues, positionals });
   if (!flags.success) {
     throw new UsageError(flags.error.issues.map(describeIssue).join('; '));
   }
@@ -188,7 +188,7 @@ function parseCommandLine(command: Command<unknown>, args: readonly string[]) {
       args: [...args],
       options,
       strict: true,
-      allowPositionals: false,
+      allowPositionals: (command.positionals?.length ?? 0) > 0,
     });
   } catch (error) {
     throw new UsageError(describeParseError(error));
@@ -218,6 +218,7 @@ function describeParseError(error: unknown): string {
 function describeIssue(issue: { path: readonly PropertyKey[]; message: string }): string {
   const [field] = issue.path;
   if (field === undefined || issue.message.startsWith('--')) return issue.message;
+  if (field === 'positionals') return `argument ${issue.message}`;
   return `--${String(field)} ${issue.message}`;
 }
 

@@ -7,39 +7,29 @@ import {
 import { sessionRows } from '../../lib/reports/session-list.js';
 import { DynamoDbSessionStore } from '../../lib/store/dynamodb-session-store.js';
 import { periodKeysFor } from '../../lib/usage/period-keys.js';
-import { workgroupFlag } from '../budget-flags.js';
 import { defineCommand } from '../command.js';
-import { commandOptions, type OptionDeclarations, optionsSchema } from '../options.js';
+import { workgroupFilterOption } from '../options.js';
 import { renderTable } from '../output/table.js';
-
-const SESSIONS_OPTIONS = {
-  workgroup: {
-    type: 'string',
-    valueName: 'WG',
-    description: 'Only this Spark workgroup (default: every one)',
-    schema: workgroupFlag,
-  },
-  active: { type: 'boolean', description: 'Only sessions not yet ended' },
-} as const satisfies OptionDeclarations;
 
 export default defineCommand({
   name: 'sessions',
   summary: 'Spark sessions: DPU-hours, cost, state and idle time',
-  usage: 'athena-cost sessions [--workgroup WG] [--active] [--format table|json]',
   description: `
 The Athena for Apache Spark sessions the sparkSessions function counts (every 5 minutes): those
 not yet ended, and those whose figures changed today (UTC). For each: workgroup, state, start and
 end, DPU-hours and cost so far (DpuExecutionInMillis at the Spark DPU-hour price), how long it has
 been idle, and its engine DPU settings (coordinator, executor, max concurrent). Figures are those
 of the last sweep, up to 5 minutes old.`,
-  options: commandOptions(SESSIONS_OPTIONS),
+  options: {
+    workgroup: workgroupFilterOption('every Spark workgroup'),
+    active: { type: 'boolean', description: 'Only sessions not yet ended' },
+  },
   formats: ['table', 'json'],
   examples: [
     'athena-cost sessions',
     'athena-cost sessions --workgroup notebooks --active',
     'athena-cost sessions --format json',
   ],
-  flags: optionsSchema(SESSIONS_OPTIONS),
   async run(context) {
     const { workgroup, active } = context.flags;
     const now = context.now();

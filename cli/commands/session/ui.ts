@@ -12,7 +12,6 @@ const SESSION_ID = /^[A-Za-z0-9_.:-]{1,256}$/;
 export default defineCommand({
   name: 'session ui',
   summary: "A Spark session's live Spark UI (or History Server) link",
-  usage: 'athena-cost session ui <session-id>',
   description: `
 Asks Athena (GetResourceDashboard) for a link to the session's Spark UI — the live UI while the
 session runs, the Spark History Server once it has ended — and prints it on stdout. The link is a
@@ -21,19 +20,19 @@ where others can read it. Athena is asked for it with the session's ARN, which t
 function records when it first counts the session (every 5 minutes). The product never calls
 GetSessionEndpoint (Spark Connect) and never shows a Spark Connect token.`,
   options: {},
-  positionals: [
-    { name: 'session-id', description: 'The Spark session (see athena-cost sessions)' },
-  ],
-  formats: ['text'],
-  examples: ['athena-cost session ui 0ec7a8b2-1f3e-4a9b-9c1d-2b8e5f6a7c90'],
-  flags: z.object({
-    positionals: z
+  positionals: {
+    arguments: [
+      { name: 'session-id', description: 'The Spark session (see athena-cost sessions)' },
+    ],
+    schema: z
       .array(z.string())
       .length(1, { error: 'session-id is required, and only one' })
       .refine(([id]) => id !== undefined && SESSION_ID.test(id), {
         error: 'session-id must be an Athena session id (letters, digits, . _ : -)',
       }),
-  }),
+  },
+  formats: ['text'],
+  examples: ['athena-cost session ui 0ec7a8b2-1f3e-4a9b-9c1d-2b8e5f6a7c90'],
   async run(context) {
     const [sessionId = ''] = context.flags.positionals;
     const services = new AwsServices(context.region);
