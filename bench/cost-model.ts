@@ -24,6 +24,10 @@ export const PRICES = {
   /** Point-in-time recovery (continuous backups), per GB-month of table size. */
   dynamoPitrGbMonth: 0.2,
   cloudWatchPutMetricDataPerThousand: 0.01,
+  /** GetMetricData, per 1,000 metrics requested (not per call). */
+  cloudWatchGetMetricDataPerThousandMetrics: 0.01,
+  /** ListMetrics and the other read APIs, per 1,000 requests. */
+  cloudWatchApiRequestsPerThousand: 0.01,
   /** Per custom metric (name + dimensions) per month, first 10,000 metrics. */
   cloudWatchMetricMonth: 0.3,
   cloudWatchLogsIngestionGb: 0.5,
@@ -115,6 +119,68 @@ export function monthlyCost(usage: MonthlyUsage): { lines: CostLine[]; totalUsd:
       usd: (usage.snsPublishes / 1e6) * PRICES.snsPublishesPerMillion,
     },
     { item: 'EventBridge (AWS service events)', quantity: 'rule matches', usd: 0 },
+  ];
+  return { lines, totalUsd: lines.reduce((sum, line) => sum + line.usd, 0) };
+}
+
+/** Runs a month of a function scheduled every `intervalMinutes`. */
+export const runsPerMonth = (intervalMinutes: number): number =>
+  SECONDS_PER_MONTH / (intervalMinutes * 60);
+
+/** What one scheduled run of the capacity function used, measured. */
+export interface CapacityRunUsage {
+  readonly reservations: number;
+  readonly billedMs: number;
+  readonly memoryMb: number;
+  readonly dynamoWriteUnits: number;
+  readonly dynamoReadUnits: number;
+  readonly putMetricDataRequests: number;
+  readonly getMetricDataMetrics: number;
+  readonly listMetricsRequests: number;
+  readonly logBytes: number;
+  /** Custom metrics it keeps per reservation (Reservation* on the dashboard). */
+  readonly metricsPerReservation: number;
+}
+
+/**
+ * The month of the capacity function (`runs` runs of the measured one): the usage lines of
+ * {@link monthlyCost} that apply, plus CloudWatch's GetMetricData (per metric requested) and
+ * ListMetrics (per request). The Athena reservation APIs it calls carry no charge.
+ */
+export function capacityFunctionMonthlyCost(
+  run: CapacityRunUsage,
+  runs: number,
+): { lines: CostLine[]; totalUsd: number } {
+  const base = monthlyCost({
+    lambdaInvocations: runs,
+    lambdaBilledMs: run.billedMs * runs,
+    lambdaMemoryMb: run.memoryMb,
+    sqsRequests: 0,
+    dynamoWriteUnits: run.dynamoWriteUnits * runs,
+    dynamoReadUnits: run.dynamoReadUnits * runs,
+    dynamoStorageGb: 0,
+    putMetricDataRequests: run.putMetricDataRequests * runs,
+    customMetrics: run.reservations * run.metricsPerReservation,
+    logBytes: run.logBytes * runs,
+    snsPublishes: 0,
+  }).lines.filter(
+    (line) =>
+      !['SQS', 'SNS', 'EventBridge', 'DynamoDB storage'].some((i) => line.item.startsWith(i)),
+  );
+  const lines: CostLine[] = [
+    ...base,
+    {
+      item: 'CloudWatch GetMetricData',
+      quantity: `${fmt(run.getMetricDataMetrics * runs)} metrics requested`,
+      usd:
+        ((run.getMetricDataMetrics * runs) / 1000) *
+        PRICES.cloudWatchGetMetricDataPerThousandMetrics,
+    },
+    {
+      item: 'CloudWatch ListMetrics',
+      quantity: `${fmt(run.listMetricsRequests * runs)} requests`,
+      usd: ((run.listMetricsRequests * runs) / 1000) * PRICES.cloudWatchApiRequestsPerThousand,
+    },
   ];
   return { lines, totalUsd: lines.reduce((sum, line) => sum + line.usd, 0) };
 }

@@ -1,6 +1,8 @@
 import { formatBytes, formatUsdWithSign } from '../lib/format/format-values.js';
 import type { FeedNoise } from '../local/simulation/event-feed.js';
 import type { ColdStart } from './bundles.js';
+import type { CapacityBenchRun } from './capacity-function.js';
+import { capacitySection, capacityTargets } from './capacity-report.js';
 import {
   type CostLine,
   capacityCostUsd,
@@ -89,6 +91,8 @@ export interface BenchResults {
     readonly kmsKeys: number;
   };
   readonly workgroups: number;
+  /** The capacity function at 1, 10 and 100 reservations. */
+  readonly capacity: readonly CapacityBenchRun[];
   readonly elapsedMs: number;
 }
 
@@ -404,6 +408,7 @@ function analyse(results: BenchResults): Report {
         results.baseline.countersMatch &&
         results.monthly.countersMatch,
     },
+    ...capacityTargets(results.capacity ?? [], results.serverless.memoryMb),
   ];
   return {
     busy,
@@ -677,6 +682,9 @@ function sections(results: BenchResults, report: Report): Section[] {
         `Ingest: ${kb(ingest?.zippedMjsBytes)} zipped; the deployed zip, as \`npm run package\` writes it with the source map, is ${kb(ingest?.deployedZipBytes)}. The map is only read for stack traces.`,
       ],
     },
+    ...(results.capacity === undefined || results.capacity.length === 0
+      ? []
+      : [capacitySection(results.capacity, results.serverless.memoryMb)]),
     {
       title: 'Targets',
       table: {

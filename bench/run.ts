@@ -26,6 +26,7 @@ import {
   type ColdStart,
   measureColdStart,
 } from './bundles.js';
+import { runCapacityBench } from './capacity-function.js';
 import { type BenchEnvironment, startBenchEnvironment } from './environment.js';
 import { dynamoItemSize, indexesOf, projectedItem } from './figures.js';
 import { runLatency } from './latency.js';
@@ -241,6 +242,10 @@ async function main(): Promise<void> {
         pricing,
       });
 
+      // 5. The capacity function at 1, 10 and 100 reservations.
+      log('capacity function: 1, 10 and 100 reservations, a run every 5 minutes');
+      const capacity = await runCapacityBench(env, bundleOf('capacity').runnablePath);
+
       const serverlessYml = await readFile(join(REPO_ROOT, 'serverless.yml'), 'utf8');
       const results: BenchResults = {
         generatedAt: new Date().toISOString(),
@@ -285,6 +290,7 @@ async function main(): Promise<void> {
           kmsKeys: (serverlessYml.match(/Type: AWS::KMS::Key\b/g) ?? []).length,
         },
         workgroups: day.workgroups.length,
+        capacity,
         elapsedMs: 0,
       };
       const elapsedMs = Date.now() - started;

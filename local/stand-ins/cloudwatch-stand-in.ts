@@ -174,6 +174,8 @@ export interface CloudWatchStandIn extends FaultControls {
   readonly metrics: MetricStore;
   /** Metric alarms by name; live, so tests may also seed or inspect them directly. */
   readonly alarms: Map<string, MetricAlarm>;
+  /** The metrics GetMetricData calls requested so far (CloudWatch bills per metric requested). */
+  metricsRequested(): number;
   close(): Promise<void>;
 }
 
@@ -193,6 +195,7 @@ export async function startCloudWatchStandIn(
   const accountId = options.accountId ?? '123456789012';
   const metrics = new MetricStore();
   const alarms = new Map<string, MetricAlarm>();
+  let metricsRequested = 0;
 
   const server = await startAwsJsonServer({
     jsonVersion: '1.0',
@@ -217,7 +220,11 @@ export async function startCloudWatchStandIn(
         getMetricStatistics(metrics, input),
       ),
       ListMetrics: operation((input: ListMetricsInput) => listMetrics(metrics.datums(), input)),
-      GetMetricData: (input) => getMetricData(metrics.datums(), input),
+      GetMetricData: (input) => {
+        const output = getMetricData(metrics.datums(), input);
+        metricsRequested += output.MetricDataResults?.length ?? 0;
+        return output;
+      },
       DeleteAlarms: operation((input: DeleteAlarmsInput) => {
         const names = alarmNameList(input.AlarmNames, 'AlarmNames', true);
         const missing = names.filter((name) => !alarms.has(name));
@@ -237,6 +244,7 @@ export async function startCloudWatchStandIn(
     endpoint: server.endpoint,
     metrics,
     alarms,
+    metricsRequested: () => metricsRequested,
     close: () => server.close(),
   });
 }
