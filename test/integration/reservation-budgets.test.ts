@@ -1,7 +1,4 @@
-import { AthenaClient } from '@aws-sdk/client-athena';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { SNSClient } from '@aws-sdk/client-sns';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ReservationAlert } from '../../lib/alerts/budget-alert.js';
 import { SnsAlertPublisher } from '../../lib/alerts/sns-alert-publisher.js';
 import {
@@ -10,26 +7,15 @@ import {
 } from '../../lib/budgets/reservation-budget.js';
 import type { RestoreReservations } from '../../lib/budgets/restore-reservations.js';
 import type { CapacityRun } from '../../lib/capacity/capacity-run.js';
-import type { Config } from '../../lib/config.js';
-import type { Log } from '../../lib/log.js';
 import { DynamoDbReservationBudgetStore } from '../../lib/store/dynamodb-reservation-budget-store.js';
 import { DynamoDbReservationEnforcementStore } from '../../lib/store/dynamodb-reservation-enforcement-store.js';
 import {
   wireCapacityRun,
   wireRestoreReservations,
 } from '../../lib/wiring/wire-capacity-function.js';
-import { type AthenaStandIn, startAthenaStandIn } from '../../local/stand-ins/athena-stand-in.js';
-import {
-  type CloudWatchStandIn,
-  startCloudWatchStandIn,
-} from '../../local/stand-ins/cloudwatch-stand-in.js';
-import {
-  messageForProtocol,
-  type SnsStandIn,
-  startSnsStandIn,
-} from '../../local/stand-ins/sns-stand-in.js';
+import { messageForProtocol } from '../../local/stand-ins/sns-stand-in.js';
 import { runCliInMemory } from '../support/in-memory-cli.js';
-import { createTestTable, type TestTable } from '../support/test-table.js';
+import { aTestConfig, quietLog, startTestAws, type TestAws } from '../support/test-aws.js';
 
 /**
  * Reservation budgets end to end: the capacity run (counting, then the budgets) and the restore
@@ -41,15 +27,9 @@ import { createTestTable, type TestTable } from '../support/test-table.js';
 const MINUTE = 60_000;
 const DAY = '2026-11-30';
 const START = Date.parse(`${DAY}T10:00:00Z`);
-const TOPIC = 'arn:aws:sns:us-east-1:123456789012:athena-cost-alerts';
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-const quiet: Log = { info: () => {}, warn: () => {}, error: () => {} };
 const RESERVATION = 'etl-capacity';
 
-let table: TestTable;
-let athena: AthenaStandIn;
-let cloudWatch: CloudWatchStandIn;
-let sns: SnsStandIn;
+let aws: TestAws;
 let now = new Date(START);
 let runCapacity: CapacityRun;
 let restore: RestoreReservations;
@@ -58,49 +38,28 @@ const at = (minutes: number) => new Date(START + minutes * MINUTE);
 
 beforeEach(async () => {
   now = new Date(START);
-  [table, athena, cloudWatch, sns] = await Promise.all([
-    createTestTable('athena-cost-reservation-budgets'),
-    startAthenaStandIn({ clock: () => now }),
-    startCloudWatchStandIn({ clock: () => now }),
-    startSnsStandIn({ topics: [TOPIC] }),
-  ]);
-  const config: Config = {
-    tableName: table.name,
-    metricsNamespace: 'AthenaCostMonitor',
-    pricing: { pricePerDpuHourUsd: 0.3, pricePerTbScannedUsd: 5 },
-    queryRecordTtlDays: 400,
-    budgetCacheSeconds: 0,
-    alertsTopicArn: TOPIC,
-  };
-  const client = { region: 'us-east-1', credentials };
-  const athenaClient = new AthenaClient({ ...client, endpoint: athena.endpoint });
-  const alerts = new SnsAlertPublisher(
-    quiet,
-    new SNSClient({ ...client, endpoint: sns.endpoint }),
-    TOPIC,
-  );
-  const wiring = {
-    config,
-    athena: athenaClient,
-    cloudWatch: new CloudWatchClient({ ...client, endpoint: cloudWatch.endpoint }),
-    documents: table.documents,
-    alerts,
-    logger: quiet,
+  aws = await startTestAws({
+    tablePrefix: 'athena-cost-reservation-budgets',
     clock: () => now,
+  });
+  const alerts = new SnsAlertPublisher(quietLog, aws.clients.sns, aws.alertsTopicArn);
+  const wiring = {
+    ...aws.wiring(aTestConfig(aws.table.name, { ALERTS_TOPIC_ARN: aws.alertsTopicArn }), () => now),
+    alerts,
   };
   runCapacity = wireCapacityRun(wiring);
   restore = wireRestoreReservations(wiring);
-  athena.account.addWorkGroup({ Name: 'etl' });
-  athena.account.putCapacityReservation({
+  aws.athena.account.addWorkGroup({ Name: 'etl' });
+  aws.athena.account.putCapacityReservation({
     Name: RESERVATION,
     TargetDpus: 24,
     LastSuccessfulAllocationTime: at(-60),
   });
-  athena.account.assignWorkGroups(RESERVATION, ['etl']);
+  aws.athena.account.assignWorkGroups(RESERVATION, ['etl']);
 });
 
 afterEach(async () => {
-  await Promise.all([table?.drop(), athena?.close(), cloudWatch?.close(), sns?.close()]);
+  await aws?.stop();
 });
 
 async function setBudget(overrides: Partial<ReservationBudget> = {}): Promise<ReservationBudget> {
@@ -119,7 +78,7 @@ async function setBudget(overrides: Partial<ReservationBudget> = {}): Promise<Re
     ...overrides,
   });
   if (!parsed.ok) throw new Error(parsed.reason);
-  await new DynamoDbReservationBudgetStore(table.documents, table.name).put(parsed.budget);
+  await new DynamoDbReservationBudgetStore(aws.table.documents, aws.table.name).put(parsed.budget);
   return parsed.budget;
 }
 
@@ -139,17 +98,17 @@ async function runToTheLimit() {
 }
 
 const updateCalls = () =>
-  athena.account.updateCapacityReservationCalls.filter(
+  aws.athena.account.updateCapacityReservationCalls.filter(
     (call) => call.input.Name === RESERVATION && call.error === undefined,
   );
 
 const reservationAlerts = (): ReservationAlert[] =>
-  sns.messages
+  aws.sns.messages
     .map((message) => JSON.parse(messageForProtocol(message, 'sqs')) as ReservationAlert)
     .filter((alert) => alert.kind === 'reservation-budget' || alert.kind === 'reservation-scaled');
 
 const actionsOfDay = () =>
-  new DynamoDbReservationEnforcementStore(table.documents, table.name).actions({
+  new DynamoDbReservationEnforcementStore(aws.table.documents, aws.table.name).actions({
     reservation: RESERVATION,
     period: 'day',
     periodKey: DAY,
@@ -157,8 +116,8 @@ const actionsOfDay = () =>
 
 /** Athena completes the requested allocation (UPDATE_PENDING → ACTIVE). */
 function allocationCompletes(minutes: number) {
-  const target = athena.account.getCapacityReservation(RESERVATION)?.TargetDpus ?? 0;
-  athena.account.changeCapacityReservation(RESERVATION, {
+  const target = aws.athena.account.getCapacityReservation(RESERVATION)?.TargetDpus ?? 0;
+  aws.athena.account.changeCapacityReservation(RESERVATION, {
     Status: 'ACTIVE',
     AllocatedDpus: target,
     LastSuccessfulAllocationTime: at(minutes),
@@ -169,12 +128,12 @@ describe('reservation budgets', () => {
   it('notifies at 50 %, scales down once at 100 %, through a failed request and two concurrent runs', async () => {
     // Prepare
     await setBudget();
-    athena.faults = { UpdateCapacityReservation: { serverErrorRate: 1 } };
+    aws.athena.faults = { UpdateCapacityReservation: { serverErrorRate: 1 } };
 
     // Act: the run that crosses 100 % cannot reach UpdateCapacityReservation; the next two
     // start at the same instant, both finding the threshold unsettled; then one more.
     const failed = await runToTheLimit();
-    athena.faults = {};
+    aws.athena.faults = {};
     now = at(33);
     const concurrent = await Promise.all([runCapacity(), runCapacity()]);
     const later = await runAt(38);
@@ -185,7 +144,7 @@ describe('reservation budgets', () => {
     const budgetRuns = [...concurrent, later].flatMap((result) => result.budgets);
     expect(budgetRuns.every((run) => run.error === undefined)).toBe(true);
     expect(updateCalls().map((call) => call.input.TargetDpus)).toEqual([8]);
-    expect(athena.account.getCapacityReservation(RESERVATION)).toMatchObject({
+    expect(aws.athena.account.getCapacityReservation(RESERVATION)).toMatchObject({
       TargetDpus: 8,
       Status: 'UPDATE_PENDING',
     });
@@ -208,7 +167,7 @@ describe('reservation budgets', () => {
     await setBudget();
     for (const minutes of [3, 8, 13, 18, 23]) await runAt(minutes);
     // The auto-scaler raises the target between two runs.
-    athena.account.changeCapacityReservation(RESERVATION, { TargetDpus: 32 });
+    aws.athena.account.changeCapacityReservation(RESERVATION, { TargetDpus: 32 });
 
     // Act
     const crossing = await runAt(28);
@@ -231,7 +190,7 @@ describe('reservation budgets', () => {
     // Prepare
     await setBudget({ overrideAutoscaler: true });
     for (const minutes of [3, 8, 13, 18, 23]) await runAt(minutes);
-    athena.account.changeCapacityReservation(RESERVATION, { TargetDpus: 32 });
+    aws.athena.account.changeCapacityReservation(RESERVATION, { TargetDpus: 32 });
 
     // Act
     await runAt(28);
@@ -292,7 +251,7 @@ describe('reservation budgets', () => {
     // Prepare
     await setBudget();
     await runToTheLimit();
-    athena.account.changeCapacityReservation(RESERVATION, {
+    aws.athena.account.changeCapacityReservation(RESERVATION, {
       TargetDpus: 16,
       AllocatedDpus: 16,
       Status: 'ACTIVE',
@@ -310,7 +269,7 @@ describe('reservation budgets', () => {
       }),
     ]);
     expect(updateCalls().map((call) => call.input.TargetDpus)).toEqual([8]);
-    expect(athena.account.getCapacityReservation(RESERVATION)?.TargetDpus).toBe(16);
+    expect(aws.athena.account.getCapacityReservation(RESERVATION)?.TargetDpus).toBe(16);
     expect(reservationAlerts().at(-1)).toMatchObject({ direction: 'restore', outcome: 'conflict' });
     expect(await restore()).toEqual([]);
   });
@@ -390,16 +349,9 @@ describe('reservation budgets', () => {
     // Prepare
     await setBudget();
     await runToTheLimit();
-    const saved = { ...process.env };
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL_DYNAMODB: table.endpoint,
-      AWS_ENDPOINT_URL_ATHENA: athena.endpoint,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_REGION: 'us-east-1',
-    });
+    aws.stubEnvironment();
     const cli = (args: string[]) =>
-      runCliInMemory([...args, '--table', table.name, '--format', 'json'], {
+      runCliInMemory([...args, '--table', aws.table.name, '--format', 'json'], {
         env: process.env,
         now: () => at(30),
       });
@@ -410,14 +362,16 @@ describe('reservation budgets', () => {
     const list = await cli(['budget', 'list']);
     const report = await cli(['report', '--by', 'reservation', '--from', DAY, '--to', DAY]);
     allocationCompletes(40);
-    const restored = await runCliInMemory(['restore', '--table', table.name, '--format', 'json'], {
-      env: process.env,
-      now: () => new Date('2026-12-01T00:30:00Z'),
-    });
+    const restored = await runCliInMemory(
+      ['restore', '--table', aws.table.name, '--format', 'json'],
+      {
+        env: process.env,
+        now: () => new Date('2026-12-01T00:30:00Z'),
+      },
+    );
     const removed = await cli(['budget', 'rm', '--reservation', RESERVATION]);
     const listAfter = await cli(['budget', 'list']);
-    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
-    Object.assign(process.env, saved);
+    vi.unstubAllEnvs();
 
     // Assess
     expect(status.stderr).toBe('');
