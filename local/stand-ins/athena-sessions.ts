@@ -167,6 +167,11 @@ export class SimulatedSparkSessions {
     session.stateChangeReason = reason;
   }
 
+  /** Forgets a session altogether, as Athena eventually does with old ones (when is undocumented). */
+  forgetSession(sessionId: string): void {
+    this.sessions.delete(sessionId);
+  }
+
   /** The session as GetSession returns it, or undefined. */
   getSession(sessionId: string): GetSessionResponse | undefined {
     const session = this.sessions.get(sessionId);

@@ -290,4 +290,33 @@ describe('Spark session accounting', () => {
     expect(seen[0]?.dpuMillis).toBe(2 * 60 * MINUTE);
     expect(result.failed).toBe(1);
   });
+
+  it('counts a session whose read failed at the next sweep, and keeps the last figure of one Athena forgot', async () => {
+    // Prepare
+    now = new Date('2026-11-27T10:00:00Z');
+    const flaky = `${workgroup}-flaky`;
+    const forgotten = `${workgroup}-forgotten`;
+    athena.account.sessions.startSession({ SessionId: forgotten, WorkGroup: workgroup, dpus: 1 });
+    await runAt('2026-11-27T10:30:00Z');
+    athena.account.sessions.forgetSession(forgotten);
+    athena.account.sessions.startSession({ SessionId: flaky, WorkGroup: workgroup, dpus: 3 });
+    // Every GetSession of the next sweep fails (the registry's sessions and the new one).
+    const reads =
+      (await new DynamoDbSessionStore(table.documents, table.name).loadActive()).length + 1;
+    athena.failNext('GetSession', reads, 'InvalidRequestException');
+    // Act
+    now = new Date('2026-11-27T11:00:00Z');
+    const failing = await sweep();
+    await runAt('2026-11-27T11:05:00Z');
+    // Assess: the failed read cost nothing but time; the forgotten session keeps 30 DPU-minutes.
+    expect(failing.failed).toBe(reads);
+    expect((await counter('day', '2026-11-27')).dpuMillis).toBe(30 * MINUTE + 3 * 35 * MINUTE);
+    expect(await record(flaky)).toMatchObject({ dpuMillis: 3 * 35 * MINUTE });
+    expect(await record(forgotten)).toMatchObject({ state: 'GONE', dpuMillis: 30 * MINUTE });
+    expect(
+      (await new DynamoDbSessionStore(table.documents, table.name).loadActive()).map(
+        (ref) => ref.sessionId,
+      ),
+    ).not.toContain(forgotten);
+  });
 });
