@@ -1,5 +1,5 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { parseQueryStateChange } from '../lib/events/query-state-change.js';
+import { parseIngestMessage } from '../lib/events/ingest-message.js';
 import { isTerminalState } from '../lib/usage/query-usage.js';
 import { CliError, networkProblem } from './errors.js';
 
@@ -37,11 +37,25 @@ export interface PoisonDiagnosis {
  * malformed one (what the ingest log said); for a well-formed event, where to look further.
  */
 export function diagnosePoisonRecord(body: string): PoisonDiagnosis {
-  const parsed = parseQueryStateChange(body);
+  const parsed = parseIngestMessage(body);
   if (!parsed.ok) {
     return { queryExecutionId: undefined, state: undefined, reason: `malformed: ${parsed.reason}` };
   }
-  const { queryExecutionId, currentState } = parsed.event.detail;
+  if (parsed.message.kind === 'query-started') {
+    const started = parsed.message.started;
+    return started.started
+      ? {
+          queryExecutionId: started.queryExecutionId,
+          state: undefined,
+          reason: `CloudTrail StartQueryExecution record (caller ${started.caller.principal}) not attributed: see the ingest logs`,
+        }
+      : {
+          queryExecutionId: undefined,
+          state: undefined,
+          reason: `CloudTrail record of a refused StartQueryExecution (${started.errorCode}): nothing to attribute`,
+        };
+  }
+  const { queryExecutionId, currentState } = parsed.message.event.detail;
   if (!isTerminalState(currentState)) {
     return {
       queryExecutionId,

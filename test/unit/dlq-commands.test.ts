@@ -10,7 +10,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createSqsClient } from '../../cli/dead-letter-queue.js';
-import { aStateChangeEvent } from '../support/factories.js';
+import { anIamUser, aQueryStartedEvent, aStateChangeEvent } from '../support/factories.js';
 import { type CliRun, runCliInMemory } from '../support/in-memory-cli.js';
 
 const DLQ_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/athena-cost-prod-ingest-dlq';
@@ -52,6 +52,12 @@ describe('athena-cost dlq peek', () => {
           message('m-1', unknownQuery),
           message('m-2', '{"source": "aws.athena", '),
           message('m-3', JSON.stringify({ ...aStateChangeEvent('abc'), source: 'aws.glue' }), 7),
+          message(
+            'm-5',
+            JSON.stringify(
+              aQueryStartedEvent('3b1a4c8e-0000-4000-8000-000000000005', anIamUser('ana')),
+            ),
+          ),
         ],
       })
       .resolvesOnce({ Messages: [message('m-4', huge)] })
@@ -63,7 +69,10 @@ describe('athena-cost dlq peek', () => {
     expect(stdout).toMatch(/^m-1 +5 +3b1a4c8e-0000-4000-8000-000000000001 +well-formed/m);
     expect(stdout).toMatch(/^m-2 +5 +- +malformed: body is not JSON/m);
     expect(stdout).toMatch(/^m-3 +7 +- +malformed: source: source must be aws\.athena/m);
-    expect(stdout).toContain('4 messages shown (left in the queue)');
+    expect(stdout).toMatch(
+      /^m-5 +5 +3b1a4c8e-0000-4000-8000-000000000005 +CloudTrail StartQueryExecution record \(caller user\/ana\) not attributed/m,
+    );
+    expect(stdout).toContain('5 messages shown (left in the queue)');
     // Bodies are cut to one short line.
     for (const line of stdout.split('\n')) expect(line.length).toBeLessThan(400);
     const receives = sqs.commandCalls(ReceiveMessageCommand);
