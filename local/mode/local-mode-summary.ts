@@ -55,7 +55,7 @@ export interface LocalModeSummary extends SimulatedDayKey {
   readonly deadLetters: readonly DeadLetter[];
   readonly workgroups: readonly WorkgroupResult[];
   readonly groundTruth: ReadonlyMap<string, UsageTotals>;
-  /** Each attribution key's day report against the ground truth (dbt models, tags). */
+  /** Each attribution key's day report against the ground truth (principals, dbt models, tags). */
   readonly attribution?: readonly AttributionCheck[];
   /** The capacity reservation's day, as the capacity function counted it. */
   readonly reservation?: ReservationResult;
@@ -199,7 +199,7 @@ export function formatAttributionChecks(checks: readonly AttributionCheck[]): st
   if (checks.length === 0) return [];
   const lines = [
     '',
-    'Attribution counters (athena-cost report --by dbt-model|tag:KEY) vs ground truth:',
+    'Attribution counters (athena-cost report --by principal|dbt-model|tag:KEY) vs ground truth:',
   ];
   for (const check of checks) {
     lines.push(

@@ -6,6 +6,7 @@ import { isTerminalState } from '../../lib/usage/query-usage.js';
 import type { InvocationContext } from '../environment/handler-sandbox.js';
 import { INGEST_QUEUE } from '../environment/ingest-queue.js';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../environment/local-account.js';
+import { CloudTrailFeed } from '../simulation/cloudtrail-feed.js';
 import { EventFeed, type FeedNoise, SimulatedSqsQueue } from '../simulation/event-feed.js';
 import { MinHeap } from '../simulation/min-heap.js';
 import {
@@ -68,6 +69,8 @@ export interface SimulationResult {
   readonly finished: Map<string, QueryExecution>;
   readonly ingested: Set<string>;
   readonly feed: EventFeed;
+  /** CloudTrail's StartQueryExecution records (the `attributePrincipals` rule), and who called. */
+  readonly cloudTrail: CloudTrailFeed;
   readonly queue: SimulatedSqsQueue;
   rejected: number;
   readonly rejectedByWorkgroup: Map<string, number>;
@@ -114,6 +117,7 @@ export async function playDay(
     finished: new Map(),
     ingested: new Set(),
     feed,
+    cloudTrail: new CloudTrailFeed(day.seed),
     queue,
     rejected: 0,
     rejectedByWorkgroup: new Map(),
@@ -181,6 +185,8 @@ export async function playDay(
           // BatchGetQueryExecution leaves it unprocessed this many times before returning it.
           account.unprocessedOnce(Array(plan.unprocessedFetches).fill(plan.id));
           inFlight.set(submitted.id, submitted);
+          // CloudTrail logs the call; its record reaches the queue minutes later, maybe never.
+          for (const message of result.cloudTrail.messagesFor(submitted)) queue.send(message);
           account.putQueryExecution(inFlightExecution(submitted, next.atMs));
           if (submitted.startedAt !== undefined) {
             schedule('start', submitted.startedAt.getTime(), submitted);

@@ -5,12 +5,14 @@ import type { SQSBatchResponse } from 'aws-lambda';
 import { loadConfig } from '../../lib/config.js';
 import { DynamoDbUsageCounterReader } from '../../lib/store/dynamodb-usage-counter-reader.js';
 import { counterId } from '../../lib/store/usage-counter-reader.js';
+import { PRINCIPAL_KEY } from '../../lib/usage/query-principal.js';
 import { type UsageTotals, ZERO_TOTALS } from '../../lib/usage/usage-totals.js';
 import { bundleHandler, removeBundle } from '../environment/bundle-handler.js';
 import { createTable } from '../environment/create-table.js';
 import { loadHandlerSandbox } from '../environment/handler-sandbox.js';
 import { METRICS_NAMESPACE } from '../environment/local-account.js';
 import { type LocalAws, startLocalAws } from '../environment/local-aws.js';
+import { principalTruthOf } from '../simulation/cloudtrail-feed.js';
 import { DEFAULT_NOISE, type FeedNoise } from '../simulation/event-feed.js';
 import { SimulatedClock } from '../simulation/simulated-clock.js';
 import {
@@ -125,6 +127,8 @@ export async function runLocalMode(options: LocalModeOptions = {}): Promise<Loca
       TABLE_NAME: resolved.tableName,
       METRICS_NAMESPACE,
       ALERTS_TOPIC_ARN: aws.alertsTopicArn,
+      // The CloudTrail join: the simulated day's StartQueryExecution records go through the queue.
+      ATTRIBUTE_PRINCIPALS: 'true',
       POWERTOOLS_SERVICE_NAME: 'athena-cost',
       POWERTOOLS_LOG_LEVEL: resolved.logLevel ?? process.env.POWERTOOLS_LOG_LEVEL ?? 'ERROR',
     };
@@ -219,10 +223,14 @@ export async function runLocalMode(options: LocalModeOptions = {}): Promise<Loca
     const actual = await readDayCounters(ctx);
     const reservation = await reservationAccounting.finish(simulation.finished.values());
     const counted = summarize(ctx, simulation, actual, budgets, startedAt);
-    const attribution = await checkAttribution(
-      ctx,
-      attributionTruthOf(day.queries, simulation.finished, ctx.pricing),
+    // Principals are one more key: who the simulation made call each finished query, `unknown`
+    // where its CloudTrail record never came.
+    const truth = attributionTruthOf(day.queries, simulation.finished, ctx.pricing);
+    truth.set(
+      PRINCIPAL_KEY,
+      principalTruthOf(simulation.finished.values(), simulation.cloudTrail, ctx.pricing),
     );
+    const attribution = await checkAttribution(ctx, truth);
     const summary = {
       ...counted,
       reservation,

@@ -39,7 +39,7 @@ export const DEFAULT_NOISE: FeedNoise = {
   delayMs: [5 * 60_000, 2 * 3_600_000],
 };
 
-export type FeedMessageKind = 'event' | 'duplicate' | 'late-running';
+export type FeedMessageKind = 'event' | 'duplicate' | 'late-running' | 'cloudtrail';
 
 /** One message EventBridge puts in the ingest queue. */
 export interface FeedMessage {

@@ -138,6 +138,17 @@ describe('local mode', () => {
     expect(summary.queriesIngested).toBe(summary.queriesSimulated);
   });
 
+  it('counts each query under the principal its CloudTrail record names, unknown where it never came', () => {
+    const check = summary.attribution?.find((key) => key.key === 'principal');
+    expect(check?.matches).toBe(true);
+    const queriesOf = (principal: string) =>
+      check?.rows.find((row) => row.value === principal)?.actual.queries ?? 0;
+    expect(queriesOf('role/dbt-runner')).toBeGreaterThan(0);
+    expect(queriesOf('identity-center/ana@example.com')).toBeGreaterThan(0);
+    expect(queriesOf('unknown')).toBeGreaterThan(0);
+    expect(sum(check?.rows.map((row) => row.actual.queries) ?? [])).toBe(summary.queriesSimulated);
+  });
+
   it('counts the capacity reservation as the simulation allocated it, and bills all of it to its workgroups', () => {
     const reservation = summary.reservation;
     // 64 DPUs for 13.5 hours and 128 for 10.5: 2,208 DPU-hours, 662.40 USD at 0.30.
