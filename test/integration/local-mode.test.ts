@@ -91,8 +91,8 @@ describe('local mode', () => {
   it('counts every dbt model and tag value of the simulated day as the simulation attributed it', () => {
     const checks = new Map((summary.attribution ?? []).map((check) => [check.key, check]));
     // etl-nightly's data queries are dbt runs of 6 models; analytics tags team and dashboard,
-    // adhoc team only.
-    expect([...checks.keys()]).toEqual(['dbt.model', 'tag:dashboard', 'tag:team']);
+    // adhoc team only; every query has a principal (CloudTrail's).
+    expect([...checks.keys()]).toEqual(['dbt.model', 'principal', 'tag:dashboard', 'tag:team']);
     expect(
       checks
         .get('dbt.model')
