@@ -114,8 +114,7 @@ export class CloudTrailFeed {
     const random = seededRandom(hashSeed(`cloudtrail:${this.seed}:${query.id}`));
     const between = ([low, high]: readonly [number, number]) =>
       low + Math.floor(random() * (high - low));
-    let pick = random() * TOTAL_WEIGHT;
-    const caller = CALLERS.find((candidate) => (pick -= candidate.weight) < 0) ?? CALLERS[0];
+    const caller = pickWeighted(CALLERS, random() * TOTAL_WEIGHT);
     if (caller === undefined) return [];
     if (random() < this.noise.missingRate) {
       this.stats.missing++;
@@ -205,4 +204,17 @@ function startQueryExecutionRecord(
       eventCategory: 'Management',
     },
   };
+}
+
+/** The entry whose share of the summed weights holds `point` (the first one past the end). */
+function pickWeighted<T extends { readonly weight: number }>(
+  entries: readonly T[],
+  point: number,
+): T | undefined {
+  let remaining = point;
+  for (const entry of entries) {
+    remaining -= entry.weight;
+    if (remaining < 0) return entry;
+  }
+  return entries[0];
 }
