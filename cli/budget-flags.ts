@@ -629,6 +629,27 @@ export function sparkThrottleWarning(budget: Budget): string | undefined {
   return `the throttle lowers MaxConcurrentDpus of workgroup '${budget.workgroup}' for new sessions that ask for no value of their own: sessions already running, and clients that pass their own MaxConcurrentDpus to StartSession, are not held to it. Only --disable-now-at stops running sessions (it terminates them).`;
 }
 
+/**
+ * Why a throttle cannot work on this workgroup's engine, or undefined when it can: a Spark
+ * workgroup has no SQL query's `max-dpu-count` or per-query scan cutoff to lower (its lever is
+ * MaxConcurrentDpus), and a SQL workgroup no session DPUs.
+ */
+export function throttleEngineMismatch(budget: Budget, spark: boolean): string | undefined {
+  if (!budget.thresholds.some((threshold) => threshold.action === 'throttle')) return undefined;
+  if (spark) {
+    const sqlLever =
+      budget.throttleMaxDpu !== undefined
+        ? '--throttle-max-dpu'
+        : budget.throttleBytesScannedCutoff !== undefined
+          ? '--throttle-bytes-cutoff'
+          : undefined;
+    if (sqlLever === undefined) return undefined;
+    return `workgroup '${budget.workgroup}' runs Apache Spark: ${sqlLever} limits SQL queries and would not throttle its sessions; use --throttle-max-concurrent-dpus`;
+  }
+  if (budget.throttleMaxConcurrentDpus === undefined) return undefined;
+  return `workgroup '${budget.workgroup}' runs SQL, not Apache Spark: --throttle-max-concurrent-dpus would not throttle its queries; use --throttle-max-dpu (capacity reservation) or --throttle-bytes-cutoff (on-demand)`;
+}
+
 /** Options that were given but change nothing, worth a warning. */
 export function budgetSetWarnings(options: BudgetSetOptions): string[] {
   const warnings: string[] = [];

@@ -5,6 +5,7 @@ import {
   type WorkGroupConfigurationUpdates,
 } from '@aws-sdk/client-athena';
 import type { WorkgroupSettings, WorkgroupUpdate } from '../budgets/workgroup-settings.js';
+import { isSparkEngineVersion } from '../spark/spark-workgroups.js';
 import { WorkgroupNotFoundError, type WorkgroupSettingsGateway } from './workgroup-gateway.js';
 
 /**
@@ -15,10 +16,18 @@ export class AthenaWorkgroupSettingsGateway implements WorkgroupSettingsGateway 
   constructor(protected readonly athena: AthenaClient) {}
 
   async getSettings(workgroup: string): Promise<WorkgroupSettings> {
+    return (await this.describe(workgroup)).settings;
+  }
+
+  /** The settings and whether the workgroup runs Apache Spark, from one GetWorkGroup. */
+  async describe(workgroup: string): Promise<{ settings: WorkgroupSettings; spark: boolean }> {
     try {
       const output = await this.athena.send(new GetWorkGroupCommand({ WorkGroup: workgroup }));
       const configuration = output.WorkGroup?.Configuration;
-      return {
+      const engineVersion =
+        configuration?.EngineVersion?.EffectiveEngineVersion ??
+        configuration?.EngineVersion?.SelectedEngineVersion;
+      const settings: WorkgroupSettings = {
         state: output.WorkGroup?.State === 'DISABLED' ? 'DISABLED' : 'ENABLED',
         classifications: configuration?.EngineConfiguration?.Classifications?.map(
           (classification) => ({
@@ -30,6 +39,7 @@ export class AthenaWorkgroupSettingsGateway implements WorkgroupSettingsGateway 
         enforceWorkgroupConfiguration: configuration?.EnforceWorkGroupConfiguration === true,
         maxConcurrentDpus: configuration?.EngineConfiguration?.MaxConcurrentDpus,
       };
+      return { settings, spark: isSparkEngineVersion(engineVersion) };
     } catch (error) {
       if (
         error instanceof Error &&

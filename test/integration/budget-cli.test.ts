@@ -301,6 +301,41 @@ describe('athena-cost budget set, list and rm', () => {
     expect(alarmsOf(workgroup)).toEqual([alarmName(workgroup, 50)]);
   });
 
+  it('refuses a throttle lever the workgroup cannot use: max-dpu on Spark, session DPUs on SQL', async () => {
+    const spark = `spark-${randomUUID().slice(0, 8)}`;
+    athena.account.addWorkGroup({
+      Name: spark,
+      Configuration: {
+        EngineVersion: {
+          SelectedEngineVersion: 'PySpark engine version 3',
+          EffectiveEngineVersion: 'PySpark engine version 3',
+        },
+      },
+    });
+    const sql = aWorkgroup('sql', '16');
+
+    const onSpark = await athenaCost(
+      budgetSet(spark, 'day', '10', '--throttle-at', '80', '--throttle-max-dpu', '8'),
+    );
+    const onSql = await athenaCost(
+      budgetSet(sql, 'day', '10', '--throttle-at', '80', '--throttle-max-concurrent-dpus', '4'),
+    );
+    const sparkLever = await athenaCost(
+      budgetSet(spark, 'day', '10', '--throttle-at', '80', '--throttle-max-concurrent-dpus', '4'),
+    );
+
+    expect(onSpark.code).toBe(1);
+    expect(onSpark.stderr).toContain(
+      `athena-cost: workgroup '${spark}' runs Apache Spark: --throttle-max-dpu limits SQL queries and would not throttle its sessions; use --throttle-max-concurrent-dpus\nNothing was stored.\n`,
+    );
+    expect(onSql.code).toBe(1);
+    expect(onSql.stderr).toContain(`workgroup '${sql}' runs SQL, not Apache Spark`);
+    expect(await budgets.get(sql)).toBeUndefined();
+    expect(alarmsOf(sql)).toEqual([]);
+    expect(sparkLever.code).toBe(0);
+    expect(await budgets.get(spark)).toMatchObject({ throttleMaxConcurrentDpus: 4 });
+  });
+
   it('says when Athena cannot be reached for the workgroup check', async () => {
     const { code, stderr } = await athenaCost(budgetSet('analytics', 'day', '1'), {
       AWS_ENDPOINT_URL_ATHENA: UNREACHABLE,

@@ -6,6 +6,7 @@ import {
   parsePercent,
   sparkThrottleWarning,
   thresholdsOf,
+  throttleEngineMismatch,
 } from '../../cli/budget-flags.js';
 import budgetSet from '../../cli/commands/budget/set.js';
 import { aBudget } from '../support/factories.js';
@@ -239,6 +240,30 @@ describe('budget set flags', () => {
       ok: false,
       message: '--throttle-max-concurrent-dpus must be a whole number from 2 to 5000',
     });
+  });
+
+  it('names a throttle lever the engine of the workgroup does not have, and only then', () => {
+    const budgetOf = (values: Record<string, unknown>) => {
+      const built = budgetFromOptions(parsed({ workgroup: 'wg', ...values }), NOW);
+      if (!built.ok) throw new Error(built.message);
+      return built.budget;
+    };
+    const maxDpu = budgetOf({ 'throttle-at': '80', 'throttle-max-dpu': '8' });
+    const bytes = budgetOf({ 'throttle-at': '80', 'throttle-bytes-cutoff': '10GB' });
+    const sessions = budgetOf({ 'throttle-at': '80', 'throttle-max-concurrent-dpus': '4' });
+    const notifyOnly = budgetOf({ 'notify-at': '50' });
+
+    expect(throttleEngineMismatch(maxDpu, true)).toBe(
+      "workgroup 'wg' runs Apache Spark: --throttle-max-dpu limits SQL queries and would not throttle its sessions; use --throttle-max-concurrent-dpus",
+    );
+    expect(throttleEngineMismatch(bytes, true)).toContain('--throttle-bytes-cutoff limits SQL');
+    expect(throttleEngineMismatch(sessions, false)).toContain(
+      "workgroup 'wg' runs SQL, not Apache Spark: --throttle-max-concurrent-dpus",
+    );
+    expect(throttleEngineMismatch(maxDpu, false)).toBeUndefined();
+    expect(throttleEngineMismatch(bytes, false)).toBeUndefined();
+    expect(throttleEngineMismatch(sessions, true)).toBeUndefined();
+    expect(throttleEngineMismatch(notifyOnly, true)).toBeUndefined();
   });
 
   it('warns when a disable comes before the throttle', () => {

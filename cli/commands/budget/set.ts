@@ -29,9 +29,10 @@ import {
   reservationBudgetWarnings,
   sparkThrottleWarning,
   throttleBypassWarning,
+  throttleEngineMismatch,
 } from '../../budget-flags.js';
 import { type CliContext, defineCommand } from '../../command.js';
-import { CliError, UsageError } from '../../errors.js';
+import { CliError, EXIT_FAILURE, UsageError } from '../../errors.js';
 import {
   budgetJson,
   budgetsTable,
@@ -89,7 +90,10 @@ function sends the alerts.`,
     const services = new AwsServices(context.region);
     try {
       if (!options.skipWorkgroupCheck) {
-        const settings = await readWorkgroup(services, budget.workgroup, context.env);
+        const { settings, spark } = await readWorkgroup(services, budget.workgroup, context.env);
+        const mismatch = throttleEngineMismatch(budget, spark);
+        if (mismatch !== undefined)
+          throw new CliError(mismatch, EXIT_FAILURE, 'Nothing was stored.');
         const bypass = throttleBypassWarning(
           budget,
           settings.enforceWorkgroupConfiguration === true,
@@ -153,9 +157,9 @@ async function readWorkgroup(
   services: AwsServices,
   workgroup: string,
   env: NodeJS.ProcessEnv,
-): Promise<WorkgroupSettings> {
+): Promise<{ settings: WorkgroupSettings; spark: boolean }> {
   try {
-    return await new AthenaWorkgroupGateway(services.athena()).getSettings(workgroup);
+    return await new AthenaWorkgroupGateway(services.athena()).describe(workgroup);
   } catch (error) {
     if (error instanceof WorkgroupNotFoundError) {
       const region = services.region ?? env.AWS_REGION;
