@@ -4,12 +4,18 @@ export type ParsedBody<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly reason: string };
 
-/** Parses a JSON text, or says why it is not JSON. */
+/**
+ * Parses a JSON text, or says why it is not JSON. The reason is logged and shown by `dlq peek`,
+ * so it keeps V8's message only up to the excerpt of the text V8 quotes (`Unexpected token 'S',
+ * ..."ryString":SELECT ssn"... is not valid JSON`): a CloudTrail record's SQL text never reaches
+ * a log.
+ */
 export function parseJsonBody(body: string): ParsedBody<unknown> {
   try {
     return { ok: true, value: JSON.parse(body) as unknown };
   } catch (error) {
-    return { ok: false, reason: `body is not JSON: ${(error as Error).message}` };
+    const message = ((error as Error).message.split('"')[0] ?? '').replace(/[\s,.]+$/, '');
+    return { ok: false, reason: `body is not JSON: ${message}` };
   }
 }
 

@@ -30,6 +30,16 @@ describe('parseQueryStateChange', () => {
     expect(parsed.ok).toBe(true);
   });
 
+  it('says why a body is not JSON without repeating any of its text', () => {
+    const parsed = parseQueryStateChange(
+      '{"detail":{"requestParameters":{"queryString":SELECT ssn FROM people}}}',
+    );
+    expect(parsed).toEqual({ ok: false, reason: "body is not JSON: Unexpected token 'S'" });
+    expect(parseQueryStateChange('{"a": 1')).toMatchObject({
+      reason: expect.stringMatching(/^body is not JSON: \S/),
+    });
+  });
+
   it.each([
     ['malformed JSON', '{not json', /^body is not JSON/],
     ['a JSON array', '[]', /the event must be a JSON object/],
