@@ -228,6 +228,22 @@ const ThresholdsSchema = z.pipe(
   z.transform((thresholds) => [...thresholds].sort(compareThresholds)),
 );
 
+/** A workgroup's or reservation's name as a budget names it (Athena allows the same characters). */
+export function athenaResourceName(pattern: RegExp) {
+  return z
+    .string({ error: required('must be a string') })
+    .check(z.regex(pattern, 'must be 1 to 128 characters among a-z, A-Z, 0-9, ".", "_" and "-"'));
+}
+
+/** The period and money/DPU limits every kind of budget has, bounded as the counters hold them. */
+export const budgetLimitFields = {
+  period: z.enum(['day', 'week', 'month'], {
+    error: required('must be one of day, week, month'),
+  }),
+  limitDpuHours: z.optional(boundedNumber(MAX_LIMIT_DPU_HOURS, LIMIT_DPU_HOURS_DECIMALS, 'DPU-ms')),
+  limitUsd: z.optional(boundedNumber(MAX_LIMIT_USD, LIMIT_USD_DECIMALS, 'nano-USD')),
+};
+
 /**
  * Validates a budget from the CLI or from DynamoDB (stored budgets are untrusted). Unknown
  * fields, such as table keys, are dropped.
@@ -235,21 +251,8 @@ const ThresholdsSchema = z.pipe(
 export const BudgetSchema = z
   .object(
     {
-      workgroup: z
-        .string({ error: required('must be a string') })
-        .check(
-          z.regex(
-            WORKGROUP_NAME,
-            'must be 1 to 128 characters among a-z, A-Z, 0-9, ".", "_" and "-"',
-          ),
-        ),
-      period: z.enum(['day', 'week', 'month'], {
-        error: required('must be one of day, week, month'),
-      }),
-      limitDpuHours: z.optional(
-        boundedNumber(MAX_LIMIT_DPU_HOURS, LIMIT_DPU_HOURS_DECIMALS, 'DPU-ms'),
-      ),
-      limitUsd: z.optional(boundedNumber(MAX_LIMIT_USD, LIMIT_USD_DECIMALS, 'nano-USD')),
+      workgroup: athenaResourceName(WORKGROUP_NAME),
+      ...budgetLimitFields,
       limitBytes: z.optional(bytesAtLeast(1, 'must be greater than 0')),
       thresholds: ThresholdsSchema,
       throttleMaxDpu: z.optional(

@@ -3,13 +3,10 @@ import type { ReservationCounter } from '../capacity/billed-cost.js';
 import type { Period } from '../usage/period-keys.js';
 import { ZERO_TOTALS } from '../usage/usage-totals.js';
 import {
-  boundedNumber,
+  athenaResourceName,
+  budgetLimitFields,
   describePath,
   instant,
-  LIMIT_DPU_HOURS_DECIMALS,
-  LIMIT_USD_DECIMALS,
-  MAX_LIMIT_DPU_HOURS,
-  MAX_LIMIT_USD,
   MIN_RESERVATION_TARGET_DPUS,
   RESERVATION_DPU_STEP,
   required,
@@ -117,21 +114,8 @@ const ThresholdsSchema = z.pipe(
 export const ReservationBudgetSchema = z
   .object(
     {
-      reservation: z
-        .string({ error: required('must be a string') })
-        .check(
-          z.regex(
-            RESERVATION_NAME,
-            'must be 1 to 128 characters among a-z, A-Z, 0-9, ".", "_" and "-"',
-          ),
-        ),
-      period: z.enum(['day', 'week', 'month'], {
-        error: required('must be one of day, week, month'),
-      }),
-      limitDpuHours: z.optional(
-        boundedNumber(MAX_LIMIT_DPU_HOURS, LIMIT_DPU_HOURS_DECIMALS, 'DPU-ms'),
-      ),
-      limitUsd: z.optional(boundedNumber(MAX_LIMIT_USD, LIMIT_USD_DECIMALS, 'nano-USD')),
+      reservation: athenaResourceName(RESERVATION_NAME),
+      ...budgetLimitFields,
       thresholds: ThresholdsSchema,
       scaleDownDpus: z.optional(
         z.number({ error: 'must be a number' }).check(
