@@ -71,6 +71,19 @@ export function diagnosePoisonRecord(body: string): PoisonDiagnosis {
   };
 }
 
+/**
+ * A body as `dlq peek` shows it: the SQL text of a CloudTrail StartQueryExecution record
+ * (`requestParameters.queryString`, which may hold personal data; see the README's Security) is
+ * withheld, in a whole body and in one cut short alike, so peeking at the queue never prints a
+ * statement that the monitor itself never stores.
+ */
+export function withholdSqlText(body: string): string {
+  return body.replace(QUERY_STRING_VALUE, '"queryString":"(SQL text withheld)"');
+}
+
+// A JSON string value, escapes included, up to its closing quote or the end of a cut body.
+const QUERY_STRING_VALUE = /"queryString"\s*:\s*"(?:[^"\\]|\\[\s\S]?)*(?:"|$)/g;
+
 /** A body shortened for a terminal line, control characters flattened. */
 export function truncateBody(body: string, length: number): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: flattening them is the point.

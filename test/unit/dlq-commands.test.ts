@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createSqsClient } from '../../cli/dead-letter-queue.js';
+import { createSqsClient, withholdSqlText } from '../../cli/dead-letter-queue.js';
 import { anIamUser, aQueryStartedEvent, aStateChangeEvent } from '../support/factories.js';
 import { type CliRun, runCliInMemory } from '../support/in-memory-cli.js';
 
@@ -106,6 +106,34 @@ describe('athena-cost dlq peek', () => {
     expect(rows[0]?.reason).toMatch(/^malformed: /);
     expect(sqs.commandCalls(ReceiveMessageCommand)[0]?.args[0].input.MaxNumberOfMessages).toBe(5);
     expect(sqs.commandCalls(ReceiveMessageCommand)).toHaveLength(2);
+  });
+
+  it("withholds a CloudTrail record's SQL text, whole or cut short, and keeps the rest of the body", async () => {
+    const started = JSON.stringify(
+      aQueryStartedEvent('3b1a4c8e-0000-4000-8000-000000000006', anIamUser('ana')),
+    );
+    expect(started).toContain('orders__dbt_tmp');
+    sqs
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({ Messages: [message('m-6', started)] })
+      .resolves({ Messages: [] });
+
+    const { code, stdout } = await cli(['dlq', 'peek', '--dlq-url', DLQ_URL, '--format', 'json']);
+
+    expect(code).toBe(0);
+    const [row] = JSON.parse(stdout) as { body: string; reason: string; bodyBytes: number }[];
+    expect(row?.body).not.toContain('orders__dbt_tmp');
+    expect(row?.body).toContain('"queryString":"(SQL text withheld)"');
+    expect(row?.body).toContain('"workGroup"');
+    expect(row?.reason).toMatch(/caller user\/ana/);
+    expect(row?.bodyBytes).toBe(Buffer.byteLength(started));
+    // Cut inside the statement (a body over SQS's size, or truncated by a tool): still withheld.
+    const cut = started.slice(0, started.indexOf('orders__dbt_tmp') + 5);
+    expect(withholdSqlText(cut)).not.toContain('order');
+    // Escaped quotes inside the statement do not end it early.
+    expect(withholdSqlText('{"queryString":"select \\"a\\" from t where x = \'secret\'"}')).toBe(
+      '{"queryString":"(SQL text withheld)"}',
+    );
   });
 
   it('says when the queue is empty', async () => {

@@ -5,6 +5,7 @@ import {
   diagnosePoisonRecord,
   sqsFailure,
   truncateBody,
+  withholdSqlText,
 } from '../../dead-letter-queue.js';
 import { UsageError } from '../../errors.js';
 import { queueUrlOption, wholeNumberOption } from '../../options.js';
@@ -23,7 +24,7 @@ export default defineCommand({
   description: `
 Receives up to --max messages from the dead-letter queue without deleting them and shows each
 one's message id, receive count, the reason it fails (the body run through the same parser as
-the ingest function) and the body, truncated. Peeked messages stay hidden for
+the ingest function) and the body, truncated, with the SQL text of a CloudTrail record withheld. Peeked messages stay hidden for
 ${PEEK_VISIBILITY_SECONDS} seconds, and each peek adds one to their receive count. The queue is --dlq-url,
 else $DLQ_URL (the stack output IngestDeadLetterQueueUrl).`,
   options: {
@@ -97,7 +98,7 @@ else $DLQ_URL (the stack output IngestDeadLetterQueueUrl).`,
         state: diagnosis.state,
         reason: diagnosis.reason,
         bodyBytes: Buffer.byteLength(body),
-        body,
+        body: withholdSqlText(body),
       };
     });
     if (context.format === 'json') {
