@@ -44,6 +44,8 @@ export interface LowerBound {
   readonly TransactWriteItems: number;
   readonly PutMetricData: number;
   readonly BatchGetItem: number;
+  /** The delete of the batch's published metrics outbox entries. */
+  readonly BatchWriteItem: number;
 }
 
 export const ZERO_BOUND: LowerBound = {
@@ -51,14 +53,17 @@ export const ZERO_BOUND: LowerBound = {
   TransactWriteItems: 0,
   PutMetricData: 0,
   BatchGetItem: 0,
+  BatchWriteItem: 0,
 };
 
 /**
  * The lower bound of one batch: BatchGetQueryExecution for its distinct terminal ids, 50 at a
  * time; its new query records and the counter items they change, 100 actions per
  * TransactWriteItems (one DynamoDB item written per query, the counters riding along); one
- * PutMetricData for all its metrics; and, when a touched workgroup has a budget, one BatchGetItem
- * to read the counters back (TransactWriteItems cannot return the values it wrote).
+ * PutMetricData for all its metrics, and after it one BatchWriteItem to mark them published (the
+ * crash-proof outbox of issue #9: a mark cannot ride in a later transaction, see
+ * DynamoDbOutboxMarker); and, when a touched workgroup has a budget, one BatchGetItem to read the
+ * counters back (TransactWriteItems cannot return the values it wrote).
  */
 export function lowerBoundOf(batch: BatchDemand): LowerBound {
   const items = batch.newQueries > 0 ? batch.newQueries + batch.counterItems : 0;
@@ -67,6 +72,7 @@ export function lowerBoundOf(batch: BatchDemand): LowerBound {
     TransactWriteItems: Math.ceil(items / ACTIONS_PER_TRANSACTION),
     PutMetricData: batch.newQueries > 0 ? 1 : 0,
     BatchGetItem: batch.budgeted && batch.terminalQueries > 0 ? 1 : 0,
+    BatchWriteItem: batch.newQueries > 0 ? 1 : 0,
   };
 }
 
@@ -76,6 +82,7 @@ export function addBounds(a: LowerBound, b: LowerBound): LowerBound {
     TransactWriteItems: a.TransactWriteItems + b.TransactWriteItems,
     PutMetricData: a.PutMetricData + b.PutMetricData,
     BatchGetItem: a.BatchGetItem + b.BatchGetItem,
+    BatchWriteItem: a.BatchWriteItem + b.BatchWriteItem,
   };
 }
 
@@ -83,7 +90,8 @@ export const boundTotal = (bound: LowerBound): number =>
   bound.BatchGetQueryExecution +
   bound.TransactWriteItems +
   bound.PutMetricData +
-  bound.BatchGetItem;
+  bound.BatchGetItem +
+  bound.BatchWriteItem;
 
 /** Calls per 1,000 queries. */
 export const per1000 = (count: number, queries: number): number =>

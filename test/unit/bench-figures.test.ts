@@ -34,7 +34,7 @@ describe('bench figures', () => {
     expect(percentile([5, 1, 9], 100)).toBe(9);
   });
 
-  it('bounds a batch: 50 ids per BatchGet, 100 actions per transaction, one metrics call, one counter read', () => {
+  it('bounds a batch: 50 ids per BatchGet, 100 actions per transaction, one metrics call and its outbox delete, one counter read', () => {
     expect(
       lowerBoundOf({ terminalQueries: 97, newQueries: 97, counterItems: 12, budgeted: true }),
     ).toEqual({
@@ -42,6 +42,7 @@ describe('bench figures', () => {
       TransactWriteItems: 2,
       PutMetricData: 1,
       BatchGetItem: 1,
+      BatchWriteItem: 1,
     });
     // Only duplicates of recorded queries: fetched, nothing to write or publish.
     expect(
@@ -51,6 +52,7 @@ describe('bench figures', () => {
       TransactWriteItems: 0,
       PutMetricData: 0,
       BatchGetItem: 0,
+      BatchWriteItem: 0,
     });
     // Nothing terminal (stray RUNNING events): nothing at all.
     expect(
@@ -67,6 +69,7 @@ describe('bench figures', () => {
       TransactWriteItems: 2,
       PutMetricData: 2,
       BatchGetItem: 2,
+      BatchWriteItem: 2,
     });
     expect(boundTotal(ZERO_BOUND)).toBe(0);
     expect(per1000(25, 10_000)).toBe(2.5);
