@@ -1,4 +1,5 @@
 import { type RefinementCtx, z } from 'zod';
+import type { ZodMiniType } from 'zod/mini';
 import {
   ANOMALY_ALARM_METRICS,
   type Budget,
@@ -22,6 +23,7 @@ import {
   camelCase,
   type OptionDeclaration,
   type OptionValues,
+  type StringOptionDeclaration,
   synopsisOf,
   workgroupName,
 } from './options.js';
@@ -33,16 +35,34 @@ const text = (problem: string) =>
   z.string({ error: (issue) => (issue.input === undefined ? 'is required' : problem) });
 
 /** `--alerts-topic-arn`: the stack's SNS alerts topic, instead of ALERTS_TOPIC_ARN. */
-export const alertsTopicArnFlag = z.string().regex(SNS_TOPIC_ARN, {
+const alertsTopicArnFlag = z.string().regex(SNS_TOPIC_ARN, {
   error: (issue) =>
     `must be an SNS topic ARN such as arn:aws:sns:us-east-1:123456789012:alerts, got '${String(issue.input)}'`,
 });
 
 /** `--reservation`, checked against Athena's naming rules for capacity reservations. */
-export const reservationFlag = text('must be a capacity reservation name').regex(RESERVATION_NAME, {
+const reservationFlag = text('must be a capacity reservation name').regex(RESERVATION_NAME, {
   error: (issue) =>
     `must be a capacity reservation name (1 to 128 of a-z, A-Z, 0-9, '.', '_', '-'), got '${String(issue.input)}'`,
 });
+
+/** `--alerts-topic-arn ARN`: `purpose` says what the topic gets. */
+export const alertsTopicArnOption = (purpose: string) =>
+  ({
+    type: 'string',
+    valueName: 'ARN',
+    description: `${purpose} (default: $ALERTS_TOPIC_ARN)`,
+    schema: alertsTopicArnFlag,
+  }) as const satisfies StringOptionDeclaration;
+
+/** `--reservation NAME`: a capacity reservation a command acts on or narrows to. */
+export const reservationOption = (description: string) =>
+  ({
+    type: 'string',
+    valueName: 'NAME',
+    description,
+    schema: reservationFlag,
+  }) as const satisfies StringOptionDeclaration;
 
 /** A number as the user typed it: digits, a decimal point and an exponent; no sign, no hex. */
 export function parseNumber(value: string): number | undefined {
@@ -187,11 +207,9 @@ export const BUDGET_SET_OPTIONS = {
     field: 'workgroup',
   },
   reservation: {
-    type: 'string',
-    valueName: 'NAME',
-    description:
+    ...reservationOption(
       'Capacity reservation instead: limits what it bills (allocated DPU-hours, their cost)',
-    schema: reservationFlag,
+    ),
     reservationField: 'reservation',
   },
   period: {
@@ -344,12 +362,7 @@ export const BUDGET_SET_OPTIONS = {
     type: 'boolean',
     description: 'Do not create, update or delete CloudWatch alarms (offline setups)',
   },
-  'alerts-topic-arn': {
-    type: 'string',
-    valueName: 'ARN',
-    description: 'SNS topic the alarms notify (default: $ALERTS_TOPIC_ARN)',
-    schema: alertsTopicArnFlag,
-  },
+  'alerts-topic-arn': alertsTopicArnOption('SNS topic the alarms notify'),
 } as const satisfies Readonly<Record<string, BudgetOptionDeclaration>>;
 
 type BudgetSetFlag = keyof typeof BUDGET_SET_OPTIONS;
@@ -499,86 +512,76 @@ export function thresholdsOf(options: BudgetSetOptions): Threshold[] {
   return thresholdsWithFlags(options).map(({ threshold }) => threshold);
 }
 
+/** The budgets `budget set` builds, by kind. */
+interface BudgetOfKind {
+  readonly workgroup: Budget;
+  readonly reservation: ReservationBudget;
+}
+
+type BudgetKind = keyof BudgetOfKind;
+
 /**
- * The input of a budget schema from the options (`fieldOf` and `actionOf` say which targets
- * count), and how to name the option a validation issue comes from.
+ * Each kind of budget: the domain's schema that validates one, and which of an option's targets
+ * ({@link BudgetTarget}) give its fields and its thresholds' percentages.
  */
-function budgetInputOf(
+const BUDGET_KINDS: {
+  readonly [Kind in BudgetKind]: {
+    readonly schema: ZodMiniType<BudgetOfKind[Kind]>;
+    readonly field: 'field' | 'reservationField';
+    readonly threshold: 'threshold' | 'reservationThreshold';
+  };
+} = {
+  /** lib/budgets/budget.ts */
+  workgroup: { schema: BudgetSchema, field: 'field', threshold: 'threshold' },
+  /** `--reservation`: lib/budgets/reservation-budget.ts */
+  reservation: {
+    schema: ReservationBudgetSchema,
+    field: 'reservationField',
+    threshold: 'reservationThreshold',
+  },
+};
+
+/** A budget built from the options, or what is wrong with them, naming the options. */
+export type BuiltBudget<Kind extends BudgetKind = 'workgroup'> =
+  | { readonly ok: true; readonly budget: BudgetOfKind[Kind] }
+  | { readonly ok: false; readonly message: string };
+
+/**
+ * Builds the budget of a kind (default a workgroup's) and validates it with the domain's rules,
+ * naming the option each problem comes from: `--throttle-max-dpu must be between 4 and 124 in
+ * steps of 4`, `--scale-down-dpus must be a multiple of 4 of at least 4`.
+ */
+export function budgetFromOptions<Kind extends BudgetKind = 'workgroup'>(
   options: BudgetSetOptions,
   now: Date,
-  fieldOf: (declaration: BudgetTarget) => string | undefined,
-  actionOf: (declaration: BudgetTarget) => string | undefined,
-) {
-  const thresholds = thresholdsWithFlags(options, actionOf);
+  kind: Kind = 'workgroup' as Kind,
+): BuiltBudget<Kind> {
+  const { schema, field: fieldTarget, threshold: thresholdTarget } = BUDGET_KINDS[kind];
+  const thresholds = thresholdsWithFlags(options, (declaration) => declaration[thresholdTarget]);
   const input: Record<string, unknown> = {
     thresholds: thresholds.map(({ threshold }) => threshold),
     updatedAt: now.toISOString(),
   };
   const flagOfField = new Map<PropertyKey, BudgetSetFlag>();
   for (const [flag, declaration] of entries) {
-    const field = fieldOf(declaration);
+    const field = declaration[fieldTarget];
     if (field === undefined) continue;
     input[field] = optionValue(options, flag);
     flagOfField.set(field, flag);
   }
-  const describe = (issues: readonly { path: readonly PropertyKey[]; message: string }[]) =>
-    issues
-      .map((issue) => {
-        const [field, index] = issue.path;
-        const flag =
-          field === 'thresholds' && typeof index === 'number'
-            ? thresholds[index]?.flag
-            : flagOfField.get(field ?? '');
-        return `${flag === undefined ? issue.path.join('.') || 'budget' : `--${flag}`} ${issue.message}`;
-      })
-      .join('; ');
-  return { input, describe };
-}
-
-export type BuiltBudget =
-  | { readonly ok: true; readonly budget: Budget }
-  | { readonly ok: false; readonly message: string };
-
-/**
- * Builds the budget and validates it with the domain's rules (lib/budgets/budget.ts), naming the
- * option each problem comes from: `--throttle-max-dpu must be between 4 and 124 in steps of 4`.
- */
-export function budgetFromOptions(options: BudgetSetOptions, now: Date): BuiltBudget {
-  const { input, describe } = budgetInputOf(
-    options,
-    now,
-    (declaration) => declaration.field,
-    (declaration) => declaration.threshold,
-  );
-  const parsed = BudgetSchema.safeParse(input);
-  return parsed.success
-    ? { ok: true, budget: parsed.data }
-    : { ok: false, message: describe(parsed.error.issues) };
-}
-
-export type BuiltReservationBudget =
-  | { readonly ok: true; readonly budget: ReservationBudget }
-  | { readonly ok: false; readonly message: string };
-
-/**
- * Builds a reservation budget (`--reservation`) and validates it with the domain's rules
- * (lib/budgets/reservation-budget.ts), naming the option each problem comes from:
- * `--scale-down-dpus must be a multiple of 4 of at least 4`.
- */
-export function reservationBudgetFromOptions(
-  options: BudgetSetOptions,
-  now: Date,
-): BuiltReservationBudget {
-  const { input, describe } = budgetInputOf(
-    options,
-    now,
-    (declaration) => declaration.reservationField,
-    (declaration) => declaration.reservationThreshold,
-  );
-  const parsed = ReservationBudgetSchema.safeParse(input);
-  return parsed.success
-    ? { ok: true, budget: parsed.data }
-    : { ok: false, message: describe(parsed.error.issues) };
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return { ok: true, budget: parsed.data };
+  const message = parsed.error.issues
+    .map((issue) => {
+      const [field, index] = issue.path;
+      const flag =
+        field === 'thresholds' && typeof index === 'number'
+          ? thresholds[index]?.flag
+          : flagOfField.get(field ?? '');
+      return `${flag === undefined ? issue.path.join('.') || 'budget' : `--${flag}`} ${issue.message}`;
+    })
+    .join('; ');
+  return { ok: false, message };
 }
 
 /** Options of a reservation budget that were given but change nothing, worth a warning. */

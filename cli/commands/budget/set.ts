@@ -25,7 +25,6 @@ import {
   budgetFromOptions,
   budgetSetWarnings,
   checkBudgetSetOptions,
-  reservationBudgetFromOptions,
   reservationBudgetWarnings,
   sparkThrottleWarning,
   throttleBypassWarning,
@@ -153,26 +152,56 @@ function sends the alerts.`,
 });
 
 /** The workgroup's settings, or a clear error when it does not exist. */
-async function readWorkgroup(
+function readWorkgroup(
   services: AwsServices,
   workgroup: string,
   env: NodeJS.ProcessEnv,
 ): Promise<{ settings: WorkgroupSettings; spark: boolean }> {
+  return askAthenaWhetherExists(
+    services,
+    env,
+    {
+      missing: `Athena workgroup '${workgroup}'`,
+      checked: `workgroup '${workgroup}'`,
+      notFound: WorkgroupNotFoundError,
+      hint: 'Check --workgroup and --region; pass --skip-workgroup-check to store the budget without asking Athena.',
+    },
+    () => new AthenaWorkgroupGateway(services.athena()).describe(workgroup),
+  );
+}
+
+/** What `budget set` asks Athena about: how to name it, and the error Athena answers when it is missing. */
+interface ExistenceCheck {
+  /** Named in `… does not exist`. */
+  readonly missing: string;
+  /** Named in `could not check that … exists`. */
+  readonly checked: string;
+  readonly notFound: abstract new (...args: never[]) => Error;
+  readonly hint: string;
+}
+
+/** The answer of `ask`, or a clear error when what it asks about does not exist or Athena fails. */
+async function askAthenaWhetherExists<T>(
+  services: AwsServices,
+  env: NodeJS.ProcessEnv,
+  check: ExistenceCheck,
+  ask: () => Promise<T>,
+): Promise<T> {
   try {
-    return await new AthenaWorkgroupGateway(services.athena()).describe(workgroup);
+    return await ask();
   } catch (error) {
-    if (error instanceof WorkgroupNotFoundError) {
+    if (error instanceof check.notFound) {
       const region = services.region ?? env.AWS_REGION;
       throw new CliError(
-        `Athena workgroup '${workgroup}' does not exist${region ? ` in ${region}` : ''}`,
+        `${check.missing} does not exist${region ? ` in ${region}` : ''}`,
         1,
-        'Check --workgroup and --region; pass --skip-workgroup-check to store the budget without asking Athena.',
+        check.hint,
       );
     }
     throw describeServiceError(
       error,
       'Athena',
-      `could not check that workgroup '${workgroup}' exists`,
+      `could not check that ${check.checked} exists`,
       services.region,
     );
   }
@@ -181,7 +210,7 @@ async function readWorkgroup(
 /** `budget set --reservation`: validates, checks the reservation exists, stores. */
 async function setReservationBudget(context: CliContext<BudgetSetOptions>): Promise<number> {
   const options = context.flags;
-  const built = reservationBudgetFromOptions(options, context.now());
+  const built = budgetFromOptions(options, context.now(), 'reservation');
   if (!built.ok) throw new UsageError(built.message);
   const { budget } = built;
   for (const warning of reservationBudgetWarnings(options)) context.warn(warning);
@@ -193,21 +222,16 @@ async function setReservationBudget(context: CliContext<BudgetSetOptions>): Prom
   if (!options.skipWorkgroupCheck) {
     const services = new AwsServices(context.region);
     try {
-      await new AthenaCapacityReservationGateway(services.athena()).target(budget.reservation);
-    } catch (error) {
-      if (error instanceof ReservationNotFoundError) {
-        const region = services.region ?? context.env.AWS_REGION;
-        throw new CliError(
-          `capacity reservation '${budget.reservation}' does not exist${region ? ` in ${region}` : ''}`,
-          1,
-          "Check --reservation and --region ('athena-cost reservations' lists them); pass --skip-workgroup-check to store the budget without asking Athena.",
-        );
-      }
-      throw describeServiceError(
-        error,
-        'Athena',
-        `could not check that capacity reservation '${budget.reservation}' exists`,
-        services.region,
+      await askAthenaWhetherExists(
+        services,
+        context.env,
+        {
+          missing: `capacity reservation '${budget.reservation}'`,
+          checked: `capacity reservation '${budget.reservation}'`,
+          notFound: ReservationNotFoundError,
+          hint: "Check --reservation and --region ('athena-cost reservations' lists them); pass --skip-workgroup-check to store the budget without asking Athena.",
+        },
+        () => new AthenaCapacityReservationGateway(services.athena()).target(budget.reservation),
       );
     } finally {
       services.close();
