@@ -8,7 +8,7 @@ import { DynamoDbBudgetStore } from '../../lib/store/dynamodb-budget-store.js';
 import { DynamoDbEnforcementStore } from '../../lib/store/dynamodb-enforcement-store.js';
 import { DynamoDbReservationEnforcementStore } from '../../lib/store/dynamodb-reservation-enforcement-store.js';
 import { AwsServices, alertsTopicArn } from '../aws-services.js';
-import { alertsTopicArnFlag } from '../budget-flags.js';
+import { alertsTopicArnOption } from '../budget-flags.js';
 import { defineCommand } from '../command.js';
 import { CliError, EXIT_FAILURE } from '../errors.js';
 import { workgroupFilterOption } from '../options.js';
@@ -29,12 +29,7 @@ the budget set (a later change by an operator or the auto-scaler wins and is rep
 when a restore failed.`,
   options: {
     workgroup: workgroupFilterOption('every workgroup'),
-    'alerts-topic-arn': {
-      type: 'string',
-      valueName: 'ARN',
-      description: 'SNS topic for restore alerts (default: $ALERTS_TOPIC_ARN)',
-      schema: alertsTopicArnFlag,
-    },
+    'alerts-topic-arn': alertsTopicArnOption('SNS topic for restore alerts'),
   },
   formats: ['table', 'json'],
   examples: ['athena-cost restore', 'athena-cost restore --workgroup analytics --format json'],

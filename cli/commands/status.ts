@@ -1,4 +1,4 @@
-import { reservationFlag } from '../budget-flags.js';
+import { reservationOption } from '../budget-flags.js';
 import { loadBudgetStatuses } from '../budget-statuses.js';
 import { defineCommand } from '../command.js';
 import { CliError } from '../errors.js';
@@ -27,12 +27,7 @@ Capacity reservation budgets follow: the reservation's allocated DPU-hours and c
 (the figures of 'report --by reservation'), the share used, and its notify and scale-down actions.`,
   options: {
     workgroup: workgroupFilterOption('every budget'),
-    reservation: {
-      type: 'string',
-      valueName: 'NAME',
-      description: 'Only this capacity reservation budget',
-      schema: reservationFlag,
-    },
+    reservation: reservationOption('Only this capacity reservation budget'),
   },
   formats: ['table', 'json'],
   examples: ['athena-cost status', 'athena-cost status --workgroup analytics --format json'],

@@ -11,24 +11,31 @@ import {
   formatQuantity,
   formatUsd,
 } from '../../lib/format/format-values.js';
-import type { InvalidStoredBudget } from '../../lib/store/budget-store.js';
+import type { StoredBudgets } from '../../lib/store/budget-store.js';
+import type { StoredReservationBudgets } from '../../lib/store/reservation-budget-store.js';
 import { type Cell, type Column, renderTable } from './table.js';
 
 /** No limit-crossing in sight, in tables. */
 const NEVER = '—';
 
+/** The period and limits every budget has (lib/budgets' budgetLimitFields) as JSON, null where unset. */
+const budgetLimitsJson = (budget: Pick<Budget, 'period' | 'limitDpuHours' | 'limitUsd'>) => ({
+  period: budget.period,
+  limitDpuHours: budget.limitDpuHours ?? null,
+  limitUsd: budget.limitUsd ?? null,
+});
+
+const thresholdsJson = <Action extends string>(
+  thresholds: readonly { readonly percent: number; readonly action: Action }[],
+) => thresholds.map(({ percent, action }) => ({ percent, action }));
+
 /** A budget as JSON: every field present, null where unset, in a stable order. */
 export function budgetJson(budget: Budget) {
   return {
     workgroup: budget.workgroup,
-    period: budget.period,
-    limitDpuHours: budget.limitDpuHours ?? null,
-    limitUsd: budget.limitUsd ?? null,
+    ...budgetLimitsJson(budget),
     limitBytes: budget.limitBytes ?? null,
-    thresholds: budget.thresholds.map((threshold) => ({
-      percent: threshold.percent,
-      action: threshold.action,
-    })),
+    thresholds: thresholdsJson(budget.thresholds),
     throttleMaxDpu: budget.throttleMaxDpu ?? null,
     throttleBytesScannedCutoff: budget.throttleBytesScannedCutoff ?? null,
     throttleMaxConcurrentDpus: budget.throttleMaxConcurrentDpus ?? null,
@@ -118,15 +125,37 @@ export function budgetsTable(budgets: readonly Budget[], at?: Date): string {
   );
 }
 
-/** `budget list --format json`. */
-export function budgetListJson(
-  budgets: readonly Budget[],
-  invalid: readonly InvalidStoredBudget[],
-) {
+/** `budget list --format json`: the workgroup budgets, then the capacity reservation budgets. */
+export function budgetListJson(workgroups: StoredBudgets, reservations: StoredReservationBudgets) {
   return {
-    budgets: budgets.map(budgetJson),
-    invalid: invalid.map((entry) => ({ workgroup: entry.workgroup, reason: entry.reason })),
+    budgets: workgroups.budgets.map(budgetJson),
+    invalid: workgroups.invalid.map((entry) => ({
+      workgroup: entry.workgroup,
+      reason: entry.reason,
+    })),
+    reservationBudgets: reservations.budgets.map(reservationBudgetJson),
+    invalidReservationBudgets: reservations.invalid.map(({ reservation, reason }) => ({
+      reservation,
+      reason,
+    })),
   };
+}
+
+/** `budget list`: the workgroup budgets (`at` shows the pauses in force then), then the reservation budgets. */
+export function budgetListTables(
+  workgroups: StoredBudgets,
+  reservations: StoredReservationBudgets,
+  at: Date,
+): string {
+  if (workgroups.budgets.length === 0 && reservations.budgets.length === 0) {
+    return "No budgets. Set one with 'athena-cost budget set'.\n";
+  }
+  const parts: string[] = [];
+  if (workgroups.budgets.length > 0) parts.push(budgetsTable(workgroups.budgets, at));
+  if (reservations.budgets.length > 0) {
+    parts.push(`Capacity reservation budgets\n${reservationBudgetsTable(reservations.budgets)}`);
+  }
+  return parts.join('\n');
 }
 
 /** `status --format json`. */
@@ -297,13 +326,8 @@ export function restoreTable(results: readonly RestoreResult[]): string {
 export function reservationBudgetJson(budget: ReservationBudget) {
   return {
     reservation: budget.reservation,
-    period: budget.period,
-    limitDpuHours: budget.limitDpuHours ?? null,
-    limitUsd: budget.limitUsd ?? null,
-    thresholds: budget.thresholds.map((threshold) => ({
-      percent: threshold.percent,
-      action: threshold.action,
-    })),
+    ...budgetLimitsJson(budget),
+    thresholds: thresholdsJson(budget.thresholds),
     scaleDownDpus: budget.scaleDownDpus ?? null,
     overrideAutoscaler: budget.overrideAutoscaler === true,
     dryRun: budget.dryRun,

@@ -4,7 +4,7 @@ import { CloudWatchBudgetAlarms } from '../../../lib/metrics/cloudwatch-budget-a
 import { DynamoDbBudgetStore } from '../../../lib/store/dynamodb-budget-store.js';
 import { DynamoDbReservationBudgetStore } from '../../../lib/store/dynamodb-reservation-budget-store.js';
 import { AwsServices, budgetAlarmSettings, callService } from '../../aws-services.js';
-import { reservationFlag } from '../../budget-flags.js';
+import { reservationOption } from '../../budget-flags.js';
 import { defineCommand } from '../../command.js';
 import { CliError } from '../../errors.js';
 import { toJsonText } from '../../output/budget-output.js';
@@ -28,12 +28,7 @@ gives the target back at the period end.`,
       // Not the naming rules of `budget set`: a budget stored by hand under any name can go.
       schema: z.string().min(1, { error: 'must not be empty' }),
     },
-    reservation: {
-      type: 'string',
-      valueName: 'NAME',
-      description: 'Capacity reservation instead',
-      schema: reservationFlag,
-    },
+    reservation: reservationOption('Capacity reservation instead'),
     'skip-alarms': {
       type: 'boolean',
       description: 'Leave CloudWatch alarms alone (offline setups)',
