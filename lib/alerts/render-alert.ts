@@ -9,6 +9,7 @@ import {
 } from '../format/format-values.js';
 import { periodBounds } from '../usage/period-keys.js';
 import {
+  type AlertKind,
   alertSubjectOf,
   type BudgetActionAlert,
   type BudgetActionFailedAlert,
@@ -122,23 +123,22 @@ export function renderAlert(alert: BudgetAlert): RenderedAlert {
   return { subject, text, chat };
 }
 
+/** The view of each kind of alert; the compiler asks for one when a kind is added. */
+const VIEWS: {
+  readonly [Kind in AlertKind]: (alert: Extract<BudgetAlert, { readonly kind: Kind }>) => AlertView;
+} = {
+  'budget-action': budgetActionView,
+  'budget-action-failed': budgetActionFailedView,
+  'throttle-bypass': throttleBypassView,
+  restore: restoreView,
+  'reservation-budget': reservationBudgetView,
+  'reservation-scaled': reservationScaledView,
+};
+
 function viewOf(alert: BudgetAlert): AlertView {
-  switch (alert.kind) {
-    case 'budget-action':
-      return budgetActionView(alert);
-    case 'budget-action-failed':
-      return budgetActionFailedView(alert);
-    case 'throttle-bypass':
-      return throttleBypassView(alert);
-    case 'restore':
-      return restoreView(alert);
-    case 'reservation-budget':
-      return reservationBudgetView(alert);
-    case 'reservation-scaled':
-      return reservationScaledView(alert);
-    default:
-      return alert satisfies never;
-  }
+  // TypeScript cannot pair a union's kind with its member: VIEWS' type pairs them.
+  const view = VIEWS[alert.kind] as (alert: BudgetAlert) => AlertView;
+  return view(alert);
 }
 
 function budgetActionView(alert: BudgetActionAlert): AlertView {
