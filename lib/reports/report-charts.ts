@@ -82,6 +82,31 @@ const DEFAULT_HEIGHT = 340;
 const MARGIN = { top: 24, right: 104, bottom: 44, left: 64 } as const;
 
 /**
+ * The start of a chart: an `svg` element of the full width that screen readers announce by its
+ * title and description (`aria-labelledby`), with `data` attributes for tests and scripts.
+ */
+function chartStart(chart: {
+  readonly id: string;
+  readonly className: string;
+  readonly height: number;
+  readonly title: string;
+  readonly description: string;
+  readonly data?: Readonly<Record<string, string>>;
+}): string {
+  const { id } = chart;
+  const open = `<svg${attributes({
+    id,
+    class: chart.className,
+    viewBox: `0 0 ${WIDTH} ${chart.height}`,
+    role: 'img',
+    'aria-labelledby': `${id}-title ${id}-desc`,
+    ...chart.data,
+    xmlns: 'http://www.w3.org/2000/svg',
+  })}>`;
+  return `${open}<title id="${id}-title">${escapeHtml(chart.title)}</title><desc id="${id}-desc">${escapeHtml(chart.description)}</desc>`;
+}
+
+/**
  * A stacked bar chart of DPU-hours per day by workgroup (`rect.bar` per workgroup and day with
  * usage, with `data-workgroup`, `data-day`, `data-dpu-hours`) and a dashed `g.budget-line` per
  * day budget.
@@ -106,21 +131,13 @@ export function dpuHoursChart(input: DpuHoursChartInput): string {
           .map((budget) => `${budget.workgroup} ${formatDpuHours(budget.limitDpuHours)}`)
           .join(', ')} DPU-hours.`;
   const description = `${formatDpuHours(total)} DPU-hours over ${days.length} days from ${days[0] ?? ''} to ${days[days.length - 1] ?? ''}. ${budgetText}`;
-  const open = `<svg${attributes({
-    id,
-    class: 'chart',
-    viewBox: `0 0 ${WIDTH} ${height}`,
-    role: 'img',
-    'aria-labelledby': `${id}-title ${id}-desc`,
-    xmlns: 'http://www.w3.org/2000/svg',
-  })}>`;
-  const head = `<title id="${id}-title">${escapeHtml(title)}</title><desc id="${id}-desc">${escapeHtml(description)}</desc>`;
+  const start = chartStart({ id, className: 'chart', height, title, description });
   if (maxStack === 0 && maxLimit === 0) {
-    return `${open}${head}<text class="empty" x="${WIDTH / 2}" y="${height / 2}" text-anchor="middle">No DPU usage in this range (on-demand queries have no DPU-hours)</text></svg>`;
+    return `${start}<text class="empty" x="${WIDTH / 2}" y="${height / 2}" text-anchor="middle">No DPU usage in this range (on-demand queries have no DPU-hours)</text></svg>`;
   }
   const { top, step } = niceScale(Math.max(maxStack, maxLimit) * 1.04);
   const y = (value: number) => MARGIN.top + plotHeight - (value / top) * plotHeight;
-  const parts: string[] = [open, head];
+  const parts: string[] = [start];
 
   parts.push(grid({ top, step }, y, plotHeight, 'DPU-hours'));
 
@@ -227,27 +244,25 @@ export function reservationHoursChart(input: ReservationHoursChartInput): string
   const hasUsed = hours.some((hour) => hour.usedDpus !== undefined);
   const title = `${input.reservation}: allocated and used DPUs per hour`;
   const description = `${formatDpuHours(allocated)} DPU-hours allocated${hasUsed ? `, ${formatDpuHours(used)} used (DPUConsumed)` : ''} over ${days.length} days from ${days[0] ?? ''} to ${days[days.length - 1] ?? ''}.`;
-  const open = `<svg${attributes({
+  const start = chartStart({
     id,
-    class: 'chart reservation-chart',
-    viewBox: `0 0 ${WIDTH} ${height}`,
-    role: 'img',
-    'aria-labelledby': `${id}-title ${id}-desc`,
-    'data-reservation': input.reservation,
-    xmlns: 'http://www.w3.org/2000/svg',
-  })}>`;
-  const head = `<title id="${id}-title">${escapeHtml(title)}</title><desc id="${id}-desc">${escapeHtml(description)}</desc>`;
+    className: 'chart reservation-chart',
+    height,
+    title,
+    description,
+    data: { 'data-reservation': input.reservation },
+  });
   const max = Math.max(
     0,
     ...hours.map((hour) => Math.max(hour.allocatedDpus ?? 0, hour.usedDpus ?? 0)),
   );
   if (max === 0)
-    return `${open}${head}<text class="empty" x="${WIDTH / 2}" y="${height / 2}" text-anchor="middle">No hourly figures in this range</text></svg>`;
+    return `${start}<text class="empty" x="${WIDTH / 2}" y="${height / 2}" text-anchor="middle">No hourly figures in this range</text></svg>`;
   const scale = niceScale(max * 1.04);
   const y = (value: number) => MARGIN.top + plotHeight - (value / scale.top) * plotHeight;
   const band = plotWidth / Math.max(1, hours.length);
   const x = (index: number) => MARGIN.left + index * band;
-  const parts = [open, head, grid(scale, y, plotHeight, 'DPUs')];
+  const parts = [start, grid(scale, y, plotHeight, 'DPUs')];
   const allocatedArea = stepArea(hours, (hour) => hour.allocatedDpus, x, y);
   parts.push(
     `<path${attributes({ class: 'allocated-area', d: allocatedArea.area, 'data-allocated-dpu-hours': allocated })}/>`,
@@ -373,15 +388,7 @@ export function costShareChart(input: CostShareChartInput): string {
           )
           .join('; ');
   const parts = [
-    `<svg${attributes({
-      id: 'cost-share-chart',
-      class: 'chart',
-      viewBox: `0 0 ${WIDTH} ${height}`,
-      role: 'img',
-      'aria-labelledby': 'cost-share-chart-title cost-share-chart-desc',
-      xmlns: 'http://www.w3.org/2000/svg',
-    })}>`,
-    `<title id="cost-share-chart-title">${escapeHtml(title)}</title><desc id="cost-share-chart-desc">${escapeHtml(description)}</desc>`,
+    chartStart({ id: 'cost-share-chart', className: 'chart', height, title, description }),
   ];
   if (costs.length === 0) {
     parts.push(
