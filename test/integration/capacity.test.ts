@@ -1,21 +1,13 @@
 import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RecordReservationUsage } from '../../lib/capacity/record-reservation-usage.js';
-import { loadConfig } from '../../lib/config.js';
-import type { Log } from '../../lib/log.js';
 import { loadReservationReport } from '../../lib/reports/reservation-report.js';
 import { loadUsageReport } from '../../lib/reports/usage-report.js';
 import { DynamoDbUsageReportSource } from '../../lib/store/dynamodb-usage-report-source.js';
 import { TableKeys } from '../../lib/store/table-keys.js';
 import { wireRecordReservationUsage } from '../../lib/wiring/wire-capacity-function.js';
-import { type AthenaStandIn, startAthenaStandIn } from '../../local/stand-ins/athena-stand-in.js';
-import {
-  type CloudWatchStandIn,
-  startCloudWatchStandIn,
-} from '../../local/stand-ins/cloudwatch-stand-in.js';
 import { runCliInMemory } from '../support/in-memory-cli.js';
-import { standInClients } from '../support/stand-in-clients.js';
-import { createTestTable, type TestTable } from '../support/test-table.js';
+import { aTestConfig, startTestAws, type TestAws } from '../support/test-aws.js';
 
 /**
  * The capacity use case through the real SDK clients against DynamoDB Local and the Athena and
@@ -25,36 +17,22 @@ import { createTestTable, type TestTable } from '../support/test-table.js';
 const MINUTE = 60_000;
 const DAY = '2026-11-30';
 const START = Date.parse(`${DAY}T10:00:00Z`);
-const quiet: Log = { info: () => {}, warn: () => {}, error: () => {} };
 /** A run at START + n minutes counts up to 3 minutes before it (the metrics' delay). */
 const LAG_MINUTES = 3;
 
-let table: TestTable;
-let athena: AthenaStandIn;
-let cloudWatch: CloudWatchStandIn;
+let aws: TestAws;
 let now = new Date(START);
 let record: RecordReservationUsage;
 
 const at = (minutes: number) => new Date(START + minutes * MINUTE);
 
 beforeAll(async () => {
-  table = await createTestTable('athena-cost-capacity');
-  athena = await startAthenaStandIn({ clock: () => now });
-  cloudWatch = await startCloudWatchStandIn({ clock: () => now });
-  const config = loadConfig({ TABLE_NAME: table.name, BUDGET_CACHE_SECONDS: '0' });
-  record = wireRecordReservationUsage({
-    config,
-    ...standInClients({ athena, cloudWatch }),
-    documents: table.documents,
-    logger: quiet,
-    clock: () => now,
-  });
+  aws = await startTestAws({ tablePrefix: 'athena-cost-capacity', clock: () => now });
+  record = wireRecordReservationUsage(aws.wiring(aTestConfig(aws.table.name), () => now));
 });
 
 afterAll(async () => {
-  await athena?.close();
-  await cloudWatch?.close();
-  await table?.drop();
+  await aws?.stop();
 });
 
 /** Runs the use case at START + `minutes`. */
@@ -66,9 +44,9 @@ async function runAt(minutes: number) {
 }
 
 async function counter(reservation: string, period = 'day', key = DAY) {
-  const output = await table.documents.send(
+  const output = await aws.table.documents.send(
     new GetCommand({
-      TableName: table.name,
+      TableName: aws.table.name,
       Key: TableKeys.reservationUsage(reservation, period as 'day', key),
       ConsistentRead: true,
     }),
@@ -81,9 +59,9 @@ async function counter(reservation: string, period = 'day', key = DAY) {
  * per DPU-hour) into the workgroup's day counter, which reports read through `byPeriod`.
  */
 async function recordQueryUsage(workgroup: string, dpuMillis: number) {
-  await table.documents.send(
+  await aws.table.documents.send(
     new UpdateCommand({
-      TableName: table.name,
+      TableName: aws.table.name,
       Key: TableKeys.usage(workgroup, 'day', DAY),
       UpdateExpression:
         'ADD dpuMillis :dpuMillis, costNanoUsd :cost, queries :one ' +
@@ -106,18 +84,18 @@ const dpuMillis = (dpus: number, from: number, to: number) => dpus * (to - from)
 describe('capacity reservation accounting', () => {
   it('counts allocated DPU-ms minute-exactly across a TargetDpus change, into day, week and month', async () => {
     // Prepare: 8 DPUs, then 24 from 10:12:30 (LastSuccessfulAllocationTime); no CloudWatch metrics.
-    athena.account.addWorkGroup({ Name: 'etl-a' });
-    athena.account.putCapacityReservation({
+    aws.athena.account.addWorkGroup({ Name: 'etl-a' });
+    aws.athena.account.putCapacityReservation({
       Name: 'grow',
       TargetDpus: 8,
       LastSuccessfulAllocationTime: at(-60),
     });
-    athena.account.assignWorkGroups('grow', ['etl-a']);
+    aws.athena.account.assignWorkGroups('grow', ['etl-a']);
 
     // Act: runs every 5 minutes from 10:03 (first sight: starts counting at 10:00).
     await runAt(LAG_MINUTES);
     await runAt(LAG_MINUTES + 5);
-    athena.account.changeCapacityReservation('grow', {
+    aws.athena.account.changeCapacityReservation('grow', {
       TargetDpus: 24,
       AllocatedDpus: 24,
       LastSuccessfulAllocationTime: new Date(START + 12.5 * MINUTE),
@@ -146,19 +124,19 @@ describe('capacity reservation accounting', () => {
     expect(day.workgroup).toBeUndefined();
     // The same figures as metrics, per CapacityReservation, for the dashboard.
     const metric = (name: string) =>
-      cloudWatch.metrics.sum('AthenaCostMonitor', name, { CapacityReservation: 'grow' });
+      aws.cloudWatch.metrics.sum('AthenaCostMonitor', name, { CapacityReservation: 'grow' });
     expect(metric('ReservationAllocatedDpuHours')).toBeCloseTo(expected / 3_600_000, 9);
     expect(metric('ReservationCostUsd')).toBeCloseTo(1.4, 9);
     // No queries: all of it idle, 0 % used.
     expect(metric('ReservationIdleDpuHours')).toBeCloseTo(expected / 3_600_000, 9);
     expect(
-      cloudWatch.metrics.datums({ metricName: 'ReservationUtilizationPercent' }).length,
+      aws.cloudWatch.metrics.datums({ metricName: 'ReservationUtilizationPercent' }).length,
     ).toBeGreaterThan(0);
   });
 
   it('counts a missed run’s minutes in the next run, and a repeated or overlapping run not at all', async () => {
     // Prepare
-    athena.account.putCapacityReservation({ Name: 'gap', TargetDpus: 12 });
+    aws.athena.account.putCapacityReservation({ Name: 'gap', TargetDpus: 12 });
     await runAt(LAG_MINUTES);
 
     // Act: the runs at +8 and +13 never happen; +23 runs twice in a row, +28 twice at once.
@@ -181,7 +159,7 @@ describe('capacity reservation accounting', () => {
   it('takes allocated and used DPUs from CloudWatch when published, under the dimension ListMetrics names, and stops at a cancellation', async () => {
     // Prepare: the metrics spelled `Capacity Reservation`; 16 DPUs until the reservation is
     // cancelled at 10:07, queries using 5 DPUs in the minutes 10:02-10:05.
-    athena.account.putCapacityReservation({ Name: 'cancelled', TargetDpus: 16 });
+    aws.athena.account.putCapacityReservation({ Name: 'cancelled', TargetDpus: 16 });
     const dimensions = [{ Name: 'Capacity Reservation', Value: 'cancelled' }];
     const truth = { allocated: 0, used: 0 };
     for (let minute = -5; minute < 30; minute++) {
@@ -191,14 +169,14 @@ describe('capacity reservation accounting', () => {
       if (minute >= 0 && minute < 7) truth.allocated += allocated * MINUTE;
       if (minute >= 0) truth.used += consumed * MINUTE;
       if (allocated > 0)
-        cloudWatch.metrics.publishServiceDatum({
+        aws.cloudWatch.metrics.publishServiceDatum({
           namespace: 'AWS/Athena',
           metricName: 'DPUAllocated',
           dimensions,
           timestamp,
           value: allocated,
         });
-      cloudWatch.metrics.publishServiceDatum({
+      aws.cloudWatch.metrics.publishServiceDatum({
         namespace: 'AWS/Athena',
         metricName: 'DPUConsumed',
         dimensions,
@@ -207,7 +185,7 @@ describe('capacity reservation accounting', () => {
       });
     }
     // Another reservation's metric and a per-workgroup one must not be taken for it.
-    cloudWatch.metrics.publishServiceDatum({
+    aws.cloudWatch.metrics.publishServiceDatum({
       namespace: 'AWS/Athena',
       metricName: 'DPUAllocated',
       dimensions: [
@@ -221,9 +199,9 @@ describe('capacity reservation accounting', () => {
     // Act: the poll at 10:08 sees it CANCELLED; at 10:18 Athena no longer lists it.
     await runAt(LAG_MINUTES);
     await runAt(LAG_MINUTES + 5);
-    athena.account.changeCapacityReservation('cancelled', { Status: 'CANCELLED' });
+    aws.athena.account.changeCapacityReservation('cancelled', { Status: 'CANCELLED' });
     await runAt(LAG_MINUTES + 10);
-    athena.account.removeCapacityReservation('cancelled');
+    aws.athena.account.removeCapacityReservation('cancelled');
     await runAt(LAG_MINUTES + 15);
     await runAt(LAG_MINUTES + 25);
 
@@ -248,7 +226,7 @@ describe('capacity reservation accounting', () => {
     // Its hint: the p95 minute needed 8 DPUs; 8 instead of 16 over those 7 minutes halves the
     // 0.56 USD they cost.
     const report = await loadReservationReport(
-      new DynamoDbUsageReportSource(table.documents, table.name),
+      new DynamoDbUsageReportSource(aws.table.documents, aws.table.name),
       { from: DAY, to: DAY },
     );
     expect(report.rightSizing.find((hint) => hint.reservation === 'cancelled')).toEqual({
@@ -269,11 +247,11 @@ describe('capacity reservation accounting', () => {
 
   it('credits a workgroup’s usage to the reservation it served when it ran, across a move', async () => {
     // Prepare: etl-m on `left`, bi-m on `right`.
-    for (const name of ['etl-m', 'bi-m']) athena.account.addWorkGroup({ Name: name });
-    athena.account.putCapacityReservation({ Name: 'left', TargetDpus: 8 });
-    athena.account.putCapacityReservation({ Name: 'right', TargetDpus: 8 });
-    athena.account.assignWorkGroups('left', ['etl-m']);
-    athena.account.assignWorkGroups('right', ['bi-m']);
+    for (const name of ['etl-m', 'bi-m']) aws.athena.account.addWorkGroup({ Name: name });
+    aws.athena.account.putCapacityReservation({ Name: 'left', TargetDpus: 8 });
+    aws.athena.account.putCapacityReservation({ Name: 'right', TargetDpus: 8 });
+    aws.athena.account.assignWorkGroups('left', ['etl-m']);
+    aws.athena.account.assignWorkGroups('right', ['bi-m']);
     await recordQueryUsage('etl-m', 50_000); // before the first run: not this interval's
     await runAt(LAG_MINUTES);
 
@@ -281,8 +259,8 @@ describe('capacity reservation accounting', () => {
     await recordQueryUsage('etl-m', 100_000);
     await recordQueryUsage('bi-m', 7_000);
     await runAt(LAG_MINUTES + 5);
-    athena.account.assignWorkGroups('left', []);
-    athena.account.assignWorkGroups('right', ['bi-m', 'etl-m']);
+    aws.athena.account.assignWorkGroups('left', []);
+    aws.athena.account.assignWorkGroups('right', ['bi-m', 'etl-m']);
     await runAt(LAG_MINUTES + 10);
     await recordQueryUsage('etl-m', 30_000);
     await runAt(LAG_MINUTES + 15);
@@ -304,14 +282,14 @@ describe('capacity reservation accounting', () => {
 
   it('bills a reservation’s whole cost, idle included, to its workgroups to the nano-dollar', async () => {
     // Prepare: `split` (4 DPUs) serves a-s and b-s, which use 2:1 of what they are attributed.
-    for (const name of ['a-s', 'b-s']) athena.account.addWorkGroup({ Name: name });
-    athena.account.putCapacityReservation({ Name: 'split', TargetDpus: 4 });
-    athena.account.assignWorkGroups('split', ['a-s', 'b-s']);
+    for (const name of ['a-s', 'b-s']) aws.athena.account.addWorkGroup({ Name: name });
+    aws.athena.account.putCapacityReservation({ Name: 'split', TargetDpus: 4 });
+    aws.athena.account.assignWorkGroups('split', ['a-s', 'b-s']);
     await runAt(LAG_MINUTES);
     await recordQueryUsage('a-s', 200_000);
     await recordQueryUsage('b-s', 100_000);
     await runAt(LAG_MINUTES + 7);
-    const source = new DynamoDbUsageReportSource(table.documents, table.name);
+    const source = new DynamoDbUsageReportSource(aws.table.documents, aws.table.name);
     const range = { from: DAY, to: DAY };
 
     // Act
@@ -339,15 +317,9 @@ describe('capacity reservation accounting', () => {
   it('shows the reservations and their days through the CLI', async () => {
     // Prepare: the CLI's SDK client reaches the same DynamoDB Local with the same dummy
     // credentials, through the environment as in a shell.
-    const saved = { ...process.env };
-    Object.assign(process.env, {
-      AWS_ENDPOINT_URL_DYNAMODB: table.endpoint,
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-      AWS_REGION: 'us-east-1',
-    });
+    aws.stubEnvironment();
     const cli = (args: string[]) =>
-      runCliInMemory([...args, '--table', table.name, '--format', 'json'], {
+      runCliInMemory([...args, '--table', aws.table.name, '--format', 'json'], {
         env: process.env,
         now: () => at(60),
       });
@@ -355,8 +327,7 @@ describe('capacity reservation accounting', () => {
     // Act
     const reservations = await cli(['reservations']);
     const report = await cli(['report', '--by', 'reservation', '--from', DAY, '--to', DAY]);
-    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
-    Object.assign(process.env, saved);
+    vi.unstubAllEnvs();
 
     // Assess
     expect(reservations.stderr).toBe('');

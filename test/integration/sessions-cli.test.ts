@@ -1,16 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { loadConfig } from '../../lib/config.js';
-import type { Log } from '../../lib/log.js';
 import { wireRecordSparkSessions } from '../../lib/wiring/wire-spark-sessions-function.js';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/environment/local-account.js';
-import { type AthenaStandIn, startAthenaStandIn } from '../../local/stand-ins/athena-stand-in.js';
-import {
-  type CloudWatchStandIn,
-  startCloudWatchStandIn,
-} from '../../local/stand-ins/cloudwatch-stand-in.js';
 import { runCliInMemory } from '../support/in-memory-cli.js';
-import { standInClients } from '../support/stand-in-clients.js';
-import { createTestTable, type TestTable } from '../support/test-table.js';
+import { aTestConfig, startTestAws, type TestAws } from '../support/test-aws.js';
 
 /**
  * `athena-cost sessions` and `athena-cost session ui` against DynamoDB Local and the Athena
@@ -19,22 +10,17 @@ import { createTestTable, type TestTable } from '../support/test-table.js';
 
 const MINUTE = 60_000;
 const ARN_PREFIX = 'arn:aws:athena:us-east-1:123456789012';
-const quiet: Log = { info: () => {}, warn: () => {}, error: () => {} };
 
-let table: TestTable;
-let athena: AthenaStandIn;
-let cloudWatch: CloudWatchStandIn;
+let aws: TestAws;
 let now = new Date('2026-11-30T08:00:00Z');
 
 const cli = (args: string[]) =>
-  runCliInMemory(args, { env: { TABLE_NAME: table.name }, now: () => now });
+  runCliInMemory(args, { env: { TABLE_NAME: aws.table.name }, now: () => now });
 
 beforeAll(async () => {
-  table = await createTestTable('athena-cost-sessions-cli');
-  athena = await startAthenaStandIn({ clock: () => now });
-  cloudWatch = await startCloudWatchStandIn({ clock: () => now });
+  aws = await startTestAws({ tablePrefix: 'athena-cost-sessions-cli', clock: () => now });
   for (const name of ['notebooks', 'etl'])
-    athena.account.addWorkGroup({
+    aws.athena.account.addWorkGroup({
       Name: name,
       Configuration: {
         EngineVersion: {
@@ -44,14 +30,10 @@ beforeAll(async () => {
       },
     });
   const sweep = wireRecordSparkSessions({
-    config: loadConfig({ TABLE_NAME: table.name, BUDGET_CACHE_SECONDS: '0' }),
+    ...aws.wiring(aTestConfig(aws.table.name), () => now),
     sparkConfig: { pricePerSparkDpuHourUsd: 0.35 },
-    ...standInClients({ athena, cloudWatch }),
-    documents: table.documents,
-    logger: quiet,
-    clock: () => now,
   });
-  const sessions = athena.account.sessions;
+  const sessions = aws.athena.account.sessions;
   sessions.startSession({
     SessionId: 'big',
     WorkGroup: 'notebooks',
@@ -74,11 +56,7 @@ beforeAll(async () => {
 });
 
 beforeEach(() => {
-  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', table.endpoint);
-  vi.stubEnv('AWS_ENDPOINT_URL_ATHENA', athena.endpoint);
-  vi.stubEnv('AWS_REGION', LOCAL_REGION);
-  vi.stubEnv('AWS_ACCESS_KEY_ID', LOCAL_CREDENTIALS.accessKeyId);
-  vi.stubEnv('AWS_SECRET_ACCESS_KEY', LOCAL_CREDENTIALS.secretAccessKey);
+  aws.stubEnvironment();
 });
 
 afterEach(() => {
@@ -86,9 +64,7 @@ afterEach(() => {
 });
 
 afterAll(async () => {
-  await athena?.close();
-  await cloudWatch?.close();
-  await table?.drop();
+  await aws?.stop();
 });
 
 describe('athena-cost sessions', () => {
@@ -154,7 +130,7 @@ describe('athena-cost session ui', () => {
     expect(stdout).toMatch(/^https:\/\/\S+\/live\/big\?authToken=\S+\n$/);
     expect(stderr).toContain('do not share it');
     expect(stderr).not.toContain('https://');
-    expect(athena.account.sessions.resourceDashboardCalls.at(-1)?.resourceArn).toBe(
+    expect(aws.athena.account.sessions.resourceDashboardCalls.at(-1)?.resourceArn).toBe(
       `${ARN_PREFIX}:workgroup/notebooks/session/big`,
     );
   });

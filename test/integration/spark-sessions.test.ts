@@ -1,7 +1,6 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type Config, loadConfig } from '../../lib/config.js';
-import type { Log } from '../../lib/log.js';
+import type { Config } from '../../lib/config.js';
 import { loadUsageReport, toReportJson } from '../../lib/reports/usage-report.js';
 import type { RecordSparkSessions } from '../../lib/spark/record-spark-sessions.js';
 import { sparkCostNanoUsd } from '../../lib/spark/session-accounting.js';
@@ -10,13 +9,7 @@ import { DynamoDbUsageReportSource } from '../../lib/store/dynamodb-usage-report
 import { TableKeys } from '../../lib/store/table-keys.js';
 import type { Period } from '../../lib/usage/period-keys.js';
 import { wireRecordSparkSessions } from '../../lib/wiring/wire-spark-sessions-function.js';
-import { type AthenaStandIn, startAthenaStandIn } from '../../local/stand-ins/athena-stand-in.js';
-import {
-  type CloudWatchStandIn,
-  startCloudWatchStandIn,
-} from '../../local/stand-ins/cloudwatch-stand-in.js';
-import { standInClients } from '../support/stand-in-clients.js';
-import { createTestTable, type TestTable } from '../support/test-table.js';
+import { aTestConfig, startTestAws, type TestAws } from '../support/test-aws.js';
 
 /**
  * The Spark sweep through the real SDK clients against DynamoDB Local and the Athena and
@@ -27,11 +20,8 @@ import { createTestTable, type TestTable } from '../support/test-table.js';
 const MINUTE = 60_000;
 const PRICE = 0.35;
 const ARN_PREFIX = 'arn:aws:athena:us-east-1:123456789012';
-const quiet: Log = { info: () => {}, warn: () => {}, error: () => {} };
 
-let table: TestTable;
-let athena: AthenaStandIn;
-let cloudWatch: CloudWatchStandIn;
+let aws: TestAws;
 let now = new Date('2026-11-30T10:00:00Z');
 let config: Config;
 let sweep: RecordSparkSessions;
@@ -43,27 +33,19 @@ function wireSweep(
 ): RecordSparkSessions {
   return wireRecordSparkSessions({
     ...(afterSparkUsage === undefined ? {} : { afterSparkUsage }),
-    config,
+    ...aws.wiring(config, () => now),
     sparkConfig: { pricePerSparkDpuHourUsd: PRICE },
-    ...standInClients({ athena, cloudWatch }),
-    documents: table.documents,
-    logger: quiet,
-    clock: () => now,
   });
 }
 
 beforeAll(async () => {
-  table = await createTestTable('athena-cost-spark');
-  athena = await startAthenaStandIn({ clock: () => now });
-  cloudWatch = await startCloudWatchStandIn({ clock: () => now });
-  config = loadConfig({ TABLE_NAME: table.name, BUDGET_CACHE_SECONDS: '0' });
+  aws = await startTestAws({ tablePrefix: 'athena-cost-spark', clock: () => now });
+  config = aTestConfig(aws.table.name);
   sweep = wireSweep();
 });
 
 afterAll(async () => {
-  await athena?.close();
-  await cloudWatch?.close();
-  await table?.drop();
+  await aws?.stop();
 });
 
 /** A fresh Spark workgroup per test, so counters start at zero. */
@@ -71,7 +53,7 @@ let workgroup = '';
 beforeEach(() => {
   workgroupCounter += 1;
   workgroup = `spark-${workgroupCounter}`;
-  athena.account.addWorkGroup({
+  aws.athena.account.addWorkGroup({
     Name: workgroup,
     Configuration: {
       EngineVersion: {
@@ -90,9 +72,9 @@ async function runAt(iso: string, run: RecordSparkSessions = sweep) {
 }
 
 async function counter(period: Period, key: string, name = workgroup) {
-  const output = await table.documents.send(
+  const output = await aws.table.documents.send(
     new GetCommand({
-      TableName: table.name,
+      TableName: aws.table.name,
       Key: TableKeys.usage(name, period, key),
       ConsistentRead: true,
     }),
@@ -101,26 +83,29 @@ async function counter(period: Period, key: string, name = workgroup) {
 }
 
 async function record(sessionId: string) {
-  return (await new DynamoDbSessionStore(table.documents, table.name).load([sessionId])).get(
-    sessionId,
-  );
+  return (
+    await new DynamoDbSessionStore(aws.table.documents, aws.table.name).load([sessionId])
+  ).get(sessionId);
 }
 
-const truth = (sessionId: string) => athena.account.sessions.dpuMillisOf(sessionId);
+/** Starts a session `<workgroup>-<name>` of the test's workgroup with `dpus` DPUs; returns its id. */
+function startSession(name: string, dpus: number): string {
+  const id = `${workgroup}-${name}`;
+  aws.athena.account.sessions.startSession({ SessionId: id, WorkGroup: workgroup, dpus });
+  return id;
+}
+
+const truth = (sessionId: string) => aws.athena.account.sessions.dpuMillisOf(sessionId);
 
 describe('Spark session accounting', () => {
   it('adds only the growth of each session, once, however often a sweep is retried', async () => {
     // Prepare
     now = new Date('2026-11-30T10:00:00Z');
-    athena.account.sessions.startSession({
-      SessionId: `${workgroup}-a`,
-      WorkGroup: workgroup,
-      dpus: 4,
-    });
+    startSession('a', 4);
     // Act
     await runAt('2026-11-30T10:05:00Z');
     await runAt('2026-11-30T10:05:00Z'); // a retry of the same sweep
-    athena.account.sessions.setActivity(`${workgroup}-a`, { dpus: 10, state: 'BUSY' });
+    aws.athena.account.sessions.setActivity(`${workgroup}-a`, { dpus: 10, state: 'BUSY' });
     await runAt('2026-11-30T10:15:00Z');
     await runAt('2026-11-30T10:15:00Z');
     // Assess
@@ -149,12 +134,7 @@ describe('Spark session accounting', () => {
   it('counts a session exactly once when two sweeps run at the same time', async () => {
     // Prepare
     now = new Date('2026-11-30T11:00:00Z');
-    for (const suffix of ['x', 'y', 'z'])
-      athena.account.sessions.startSession({
-        SessionId: `${workgroup}-${suffix}`,
-        WorkGroup: workgroup,
-        dpus: 3,
-      });
+    for (const suffix of ['x', 'y', 'z']) startSession(suffix, 3);
     const other = wireSweep();
     // Act
     now = new Date('2026-11-30T11:07:00Z');
@@ -179,16 +159,15 @@ describe('Spark session accounting', () => {
   it('reads a session that ended between sweeps once more by id for its final figure', async () => {
     // Prepare
     now = new Date('2026-11-30T12:00:00Z');
-    const id = `${workgroup}-ends`;
-    athena.account.sessions.startSession({ SessionId: id, WorkGroup: workgroup, dpus: 2 });
+    const id = startSession('ends', 2);
     await runAt('2026-11-30T12:05:00Z');
     now = new Date('2026-11-30T12:08:00Z');
-    athena.account.sessions.setActivity(id, { dpus: 6, state: 'BUSY' });
+    aws.athena.account.sessions.setActivity(id, { dpus: 6, state: 'BUSY' });
     now = new Date('2026-11-30T12:09:00Z');
-    athena.account.sessions.endSession(id);
+    aws.athena.account.sessions.endSession(id);
     // Act
     await runAt('2026-11-30T12:10:00Z');
-    const readsBefore = athena.account.sessions.getSessionCalls.length;
+    const readsBefore = aws.athena.account.sessions.getSessionCalls.length;
     await runAt('2026-11-30T12:15:00Z');
     // Assess
     const expected = 2 * 8 * MINUTE + 6 * 1 * MINUTE;
@@ -196,19 +175,18 @@ describe('Spark session accounting', () => {
     expect((await counter('day', '2026-11-30')).dpuMillis).toBe(expected);
     expect(await record(id)).toMatchObject({ state: 'TERMINATED', dpuMillis: expected });
     expect(
-      (await new DynamoDbSessionStore(table.documents, table.name).loadActive()).map(
+      (await new DynamoDbSessionStore(aws.table.documents, aws.table.name).loadActive()).map(
         (ref) => ref.sessionId,
       ),
     ).not.toContain(id);
     // An ended, recorded session is not read again.
-    expect(athena.account.sessions.getSessionCalls.slice(readsBefore)).not.toContain(id);
+    expect(aws.athena.account.sessions.getSessionCalls.slice(readsBefore)).not.toContain(id);
   });
 
   it('adds the whole gap after a missed sweep', async () => {
     // Prepare
     now = new Date('2026-11-30T13:00:00Z');
-    const id = `${workgroup}-gap`;
-    athena.account.sessions.startSession({ SessionId: id, WorkGroup: workgroup, dpus: 5 });
+    const id = startSession('gap', 5);
     await runAt('2026-11-30T13:05:00Z');
     // Act: the sweeps of 13:10 to 13:55 never ran.
     await runAt('2026-11-30T14:00:00Z');
@@ -220,8 +198,7 @@ describe('Spark session accounting', () => {
   it('splits usage that spans midnight between the two days by the sweeps’ times', async () => {
     // Prepare
     now = new Date('2026-11-30T23:50:00Z');
-    const id = `${workgroup}-midnight`;
-    athena.account.sessions.startSession({ SessionId: id, WorkGroup: workgroup, dpus: 8 });
+    startSession('midnight', 8);
     // Act
     await runAt('2026-11-30T23:55:00Z');
     await runAt('2026-12-01T00:05:00Z');
@@ -238,16 +215,12 @@ describe('Spark session accounting', () => {
   it('shows a Spark workgroup in the usage report and publishes its session metrics', async () => {
     // Prepare
     now = new Date('2026-11-29T09:00:00Z');
-    cloudWatch.metrics.clear();
-    athena.account.sessions.startSession({
-      SessionId: `${workgroup}-r`,
-      WorkGroup: workgroup,
-      dpus: 6,
-    });
+    aws.cloudWatch.metrics.clear();
+    startSession('r', 6);
     // Act
     await runAt('2026-11-29T10:00:00Z');
     const report = toReportJson(
-      await loadUsageReport(new DynamoDbUsageReportSource(table.documents, table.name), {
+      await loadUsageReport(new DynamoDbUsageReportSource(aws.table.documents, aws.table.name), {
         range: { from: '2026-11-29', to: '2026-11-29' },
         by: 'day',
         top: 0,
@@ -259,10 +232,10 @@ describe('Spark session accounting', () => {
       expect.objectContaining({ workgroup, period: '2026-11-29', dpuHours: 6, costUsd: 2.1 }),
     ]);
     const dimensions = { WorkGroup: workgroup };
-    expect(cloudWatch.metrics.sum('AthenaCostMonitor', 'SparkDpuHours', dimensions)).toBe(6);
-    expect(cloudWatch.metrics.sum('AthenaCostMonitor', 'DpuHours', dimensions)).toBe(6);
-    expect(cloudWatch.metrics.sum('AthenaCostMonitor', 'SessionCount', dimensions)).toBe(1);
-    expect(cloudWatch.metrics.sum('AthenaCostMonitor', 'CostUsd', dimensions)).toBeCloseTo(
+    expect(aws.cloudWatch.metrics.sum('AthenaCostMonitor', 'SparkDpuHours', dimensions)).toBe(6);
+    expect(aws.cloudWatch.metrics.sum('AthenaCostMonitor', 'DpuHours', dimensions)).toBe(6);
+    expect(aws.cloudWatch.metrics.sum('AthenaCostMonitor', 'SessionCount', dimensions)).toBe(1);
+    expect(aws.cloudWatch.metrics.sum('AthenaCostMonitor', 'CostUsd', dimensions)).toBeCloseTo(
       6 * PRICE,
       9,
     );
@@ -271,11 +244,7 @@ describe('Spark session accounting', () => {
   it('hands the swept Spark workgroups to the budget hook after committing, counting its failures', async () => {
     // Prepare
     now = new Date('2026-11-28T10:00:00Z');
-    athena.account.sessions.startSession({
-      SessionId: `${workgroup}-b`,
-      WorkGroup: workgroup,
-      dpus: 2,
-    });
+    startSession('b', 2);
     const seen: { workgroups: readonly string[]; dpuMillis: unknown }[] = [];
     const withBudgets = wireSweep(async (workgroups) => {
       seen.push({ workgroups, dpuMillis: (await counter('day', '2026-11-28')).dpuMillis });
@@ -294,16 +263,14 @@ describe('Spark session accounting', () => {
   it('counts a session whose read failed at the next sweep, and keeps the last figure of one Athena forgot', async () => {
     // Prepare
     now = new Date('2026-11-27T10:00:00Z');
-    const flaky = `${workgroup}-flaky`;
-    const forgotten = `${workgroup}-forgotten`;
-    athena.account.sessions.startSession({ SessionId: forgotten, WorkGroup: workgroup, dpus: 1 });
+    const forgotten = startSession('forgotten', 1);
     await runAt('2026-11-27T10:30:00Z');
-    athena.account.sessions.forgetSession(forgotten);
-    athena.account.sessions.startSession({ SessionId: flaky, WorkGroup: workgroup, dpus: 3 });
+    aws.athena.account.sessions.forgetSession(forgotten);
+    const flaky = startSession('flaky', 3);
     // Every GetSession of the next sweep fails (the registry's sessions and the new one).
     const reads =
-      (await new DynamoDbSessionStore(table.documents, table.name).loadActive()).length + 1;
-    athena.failNext('GetSession', reads, 'InvalidRequestException');
+      (await new DynamoDbSessionStore(aws.table.documents, aws.table.name).loadActive()).length + 1;
+    aws.athena.failNext('GetSession', reads, 'InvalidRequestException');
     // Act
     now = new Date('2026-11-27T11:00:00Z');
     const failing = await sweep();
@@ -314,7 +281,7 @@ describe('Spark session accounting', () => {
     expect(await record(flaky)).toMatchObject({ dpuMillis: 3 * 35 * MINUTE });
     expect(await record(forgotten)).toMatchObject({ state: 'GONE', dpuMillis: 30 * MINUTE });
     expect(
-      (await new DynamoDbSessionStore(table.documents, table.name).loadActive()).map(
+      (await new DynamoDbSessionStore(aws.table.documents, aws.table.name).loadActive()).map(
         (ref) => ref.sessionId,
       ),
     ).not.toContain(forgotten);
