@@ -7,26 +7,28 @@ import {
   TerminateSessionCommand,
 } from '@aws-sdk/client-athena';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/environment/local-account.js';
 import { type AthenaStandIn, startAthenaStandIn } from '../../local/stand-ins/athena-stand-in.js';
+import { aSparkEngineVersion } from '../support/factories.js';
 
 /** The stand-in's Spark session operations through the real SDK client, on a simulated clock. */
 
 const MINUTE = 60_000;
-const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 let now = new Date('2026-11-30T10:00:00Z');
 let athena: AthenaStandIn;
 let client: AthenaClient;
 
 beforeAll(async () => {
   athena = await startAthenaStandIn({ clock: () => now });
-  client = new AthenaClient({ endpoint: athena.endpoint, region: 'us-east-1', credentials });
+  client = new AthenaClient({
+    endpoint: athena.endpoint,
+    region: LOCAL_REGION,
+    credentials: LOCAL_CREDENTIALS,
+  });
   athena.account.addWorkGroup({
     Name: 'notebooks',
     Configuration: {
-      EngineVersion: {
-        SelectedEngineVersion: 'PySpark engine version 3',
-        EffectiveEngineVersion: 'PySpark engine version 3',
-      },
+      EngineVersion: aSparkEngineVersion(),
     },
   });
 });

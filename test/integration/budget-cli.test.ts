@@ -19,7 +19,7 @@ import type { AthenaStandIn } from '../../local/stand-ins/athena-stand-in.js';
 import type { CloudWatchStandIn } from '../../local/stand-ins/cloudwatch-stand-in.js';
 import { messageForProtocol, type SnsStandIn } from '../../local/stand-ins/sns-stand-in.js';
 import { runCliProcess } from '../support/cli-process.js';
-import { aQueryExecution } from '../support/factories.js';
+import { aQueryExecution, aSparkEngineVersion } from '../support/factories.js';
 import { createTestTable, type TestTable } from '../support/test-table.js';
 
 const TOPIC_NAME = 'athena-cost-test-alerts';
@@ -306,10 +306,7 @@ describe('athena-cost budget set, list and rm', () => {
     athena.account.addWorkGroup({
       Name: spark,
       Configuration: {
-        EngineVersion: {
-          SelectedEngineVersion: 'PySpark engine version 3',
-          EffectiveEngineVersion: 'PySpark engine version 3',
-        },
+        EngineVersion: aSparkEngineVersion(),
       },
     });
     const sql = aWorkgroup('sql', '16');

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { wireRecordSparkSessions } from '../../lib/wiring/wire-spark-sessions-function.js';
+import { aSparkEngineVersion } from '../support/factories.js';
 import { runCliInMemory } from '../support/in-memory-cli.js';
 import { aTestConfig, startTestAws, type TestAws } from '../support/test-aws.js';
 
@@ -23,10 +24,7 @@ beforeAll(async () => {
     aws.athena.account.addWorkGroup({
       Name: name,
       Configuration: {
-        EngineVersion: {
-          SelectedEngineVersion: 'Apache Spark version 3.5',
-          EffectiveEngineVersion: 'Apache Spark version 3.5',
-        },
+        EngineVersion: aSparkEngineVersion('Apache Spark version 3.5'),
       },
     });
   const sweep = wireRecordSparkSessions({

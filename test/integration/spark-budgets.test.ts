@@ -22,6 +22,7 @@ import { PERIODS, periodKeysFor } from '../../lib/usage/period-keys.js';
 import { MILLIS_PER_HOUR } from '../../lib/usage/pricing.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/environment/local-account.js';
 import { type AthenaStandIn, startAthenaStandIn } from '../../local/stand-ins/athena-stand-in.js';
+import { aSparkEngineVersion } from '../support/factories.js';
 import { createTestTable, type TestTable } from '../support/test-table.js';
 
 /**
@@ -33,7 +34,6 @@ import { createTestTable, type TestTable } from '../support/test-table.js';
 
 const NOON = new Date('2026-11-25T12:00:00Z');
 const NEXT_DAY = new Date('2026-11-26T00:30:00Z');
-const SPARK_ENGINE = 'PySpark engine version 3';
 
 let table: TestTable;
 let athenaStandIn: AthenaStandIn;
@@ -91,7 +91,7 @@ function aSparkWorkgroup(maxConcurrentDpus: number | null = 20): SparkWorld {
   athenaStandIn.account.addWorkGroup({
     Name: workgroup,
     Configuration: {
-      EngineVersion: { SelectedEngineVersion: SPARK_ENGINE, EffectiveEngineVersion: SPARK_ENGINE },
+      EngineVersion: aSparkEngineVersion(),
       EngineConfiguration: {
         CoordinatorDpuSize: 1,
         DefaultExecutorDpuSize: 1,

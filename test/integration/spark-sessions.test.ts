@@ -9,6 +9,7 @@ import { DynamoDbUsageReportSource } from '../../lib/store/dynamodb-usage-report
 import { TableKeys } from '../../lib/store/table-keys.js';
 import type { Period } from '../../lib/usage/period-keys.js';
 import { wireRecordSparkSessions } from '../../lib/wiring/wire-spark-sessions-function.js';
+import { aSparkEngineVersion } from '../support/factories.js';
 import { aTestConfig, startTestAws, type TestAws } from '../support/test-aws.js';
 
 /**
@@ -56,10 +57,7 @@ beforeEach(() => {
   aws.athena.account.addWorkGroup({
     Name: workgroup,
     Configuration: {
-      EngineVersion: {
-        SelectedEngineVersion: 'PySpark engine version 3',
-        EffectiveEngineVersion: 'PySpark engine version 3',
-      },
+      EngineVersion: aSparkEngineVersion(),
     },
   });
 });

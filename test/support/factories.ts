@@ -63,6 +63,12 @@ export function aQueryExecution(overrides: ExecutionOverrides = {}): QueryExecut
   };
 }
 
+/** The engine version of a Spark-enabled workgroup, as GetWorkGroup returns it. */
+export const aSparkEngineVersion = (version = 'PySpark engine version 3') => ({
+  SelectedEngineVersion: version,
+  EffectiveEngineVersion: version,
+});
+
 /** An EventBridge "Athena Query State Change" event, shaped as the documented sample. */
 export function aStateChangeEvent(
   queryExecutionId: string,
