@@ -302,26 +302,21 @@ describe('sls package (offline, no credentials)', () => {
           (target) => JSON.stringify(target.Arn) === JSON.stringify(getAttArn(functionLogicalId)),
         ),
       )?.[1];
-    // A minute after each hour boundary, so a period's restore runs at 00:01 UTC.
-    expect(scheduleOf('RestoreLambdaFunction')?.Properties.ScheduleExpression).toBe(
-      'cron(1 * * * ? *)',
-    );
-    expect(scheduleOf('ReconcileLambdaFunction')?.Properties.ScheduleExpression).toBe(
-      'rate(15 minutes)',
-    );
-    expect(scheduleOf('DigestLambdaFunction')?.Properties.ScheduleExpression).toBe(
-      'cron(0 7 * * ? *)',
-    );
-    // Leftovers are taken 6 minutes after their commit: CloudWatch has them within 15 minutes.
-    expect(scheduleOf('PublishMetricsLambdaFunction')?.Properties.ScheduleExpression).toBe(
-      'rate(5 minutes)',
-    );
-    expect(scheduleOf('SparkSessionsLambdaFunction')?.Properties.ScheduleExpression).toBe(
-      'rate(5 minutes)',
-    );
-    expect(scheduleOf('CapacityLambdaFunction')?.Properties.ScheduleExpression).toBe(
-      'rate(5 minutes)',
-    );
+    const expected = {
+      // A minute after each hour boundary, so a period's restore runs at 00:01 UTC.
+      RestoreLambdaFunction: 'cron(1 * * * ? *)',
+      ReconcileLambdaFunction: 'rate(15 minutes)',
+      DigestLambdaFunction: 'cron(0 7 * * ? *)',
+      // Leftovers are taken 6 minutes after their commit: CloudWatch has them within 15 minutes.
+      PublishMetricsLambdaFunction: 'rate(5 minutes)',
+      SparkSessionsLambdaFunction: 'rate(5 minutes)',
+      CapacityLambdaFunction: 'rate(5 minutes)',
+    };
+    expect(
+      Object.fromEntries(
+        Object.keys(expected).map((id) => [id, scheduleOf(id)?.Properties.ScheduleExpression]),
+      ),
+    ).toEqual(expected);
     for (const [, rule] of scheduled) expect(rule.Properties.Targets).toHaveLength(1);
   });
 

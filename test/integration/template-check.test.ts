@@ -103,8 +103,13 @@ describe('the packaged prod template (offline)', () => {
     expect(access.map((entry) => entry.functionId).sort()).toEqual(
       functions.map(([id]) => id).sort(),
     );
-    const ingest = access.find((entry) => entry.functionId === 'IngestLambdaFunction');
-    expect(ingest && callsOf(ingest)).toEqual(
+    const accessOf = (functionId: string) => {
+      const entry = access.find((candidate) => candidate.functionId === functionId);
+      if (entry === undefined) throw new Error(`no access read for ${functionId}`);
+      return entry;
+    };
+    const ingest = accessOf('IngestLambdaFunction');
+    expect(callsOf(ingest)).toEqual(
       expect.arrayContaining([
         'AthenaClient.BatchGetQueryExecution',
         'CloudWatchClient.PutMetricData',
@@ -112,14 +117,13 @@ describe('the packaged prod template (offline)', () => {
         'SNSClient.Publish',
       ]),
     );
-    expect([...(ingest?.calls.transactItemKinds ?? [])].sort()).toEqual(['Put', 'Update']);
+    expect([...(ingest.calls.transactItemKinds ?? [])].sort()).toEqual(['Put', 'Update']);
     for (const entry of access) {
       // lib-dynamodb's paginators keep ScanCommand in every bundle; nothing calls it.
       expect(callsOf(entry)).not.toContain('DynamoDBClient.Scan');
       expect(callsOf(entry)).not.toContain('DynamoDBClient.DescribeEndpoints');
     }
-    const capacity = access.find((entry) => entry.functionId === 'CapacityLambdaFunction');
-    expect(capacity && callsOf(capacity)).toEqual(
+    expect(callsOf(accessOf('CapacityLambdaFunction'))).toEqual(
       expect.arrayContaining([
         'AthenaClient.GetCapacityAssignmentConfiguration',
         'AthenaClient.ListCapacityReservations',
@@ -128,9 +132,9 @@ describe('the packaged prod template (offline)', () => {
         'DynamoDBClient.TransactWriteItems',
       ]),
     );
-    const restore = access.find((entry) => entry.functionId === 'RestoreLambdaFunction');
-    expect(restore && callsOf(restore)).not.toContain('CloudWatchClient.PutMetricData');
-    expect(restore?.needs.map((need) => need.action)).not.toContain('dynamodb:BatchGetItem');
+    const restore = accessOf('RestoreLambdaFunction');
+    expect(callsOf(restore)).not.toContain('CloudWatchClient.PutMetricData');
+    expect(restore.needs.map((need) => need.action)).not.toContain('dynamodb:BatchGetItem');
   });
 
   it('gives each function a role that allows every call its bundle makes, and nothing else', async () => {
