@@ -22,6 +22,10 @@ const observed = (overrides: Partial<ObservedReservation> = {}): ObservedReserva
   ...overrides,
 });
 
+/** The reservation as observed once its allocation changed to `dpus` DPUs at `iso`. */
+const allocationChanged = (dpus: number, iso: string) =>
+  observed({ allocatedDpus: dpus, lastSuccessfulAllocationTime: at(iso) });
+
 const saved = (overrides: Partial<ReservationState> = {}): ReservationState => ({
   reservation: 'nightly',
   watermark: '2026-11-30T10:00:00.000Z',
@@ -81,11 +85,7 @@ describe('accountReservation', () => {
 
   it('places an allocation change at LastSuccessfulAllocationTime, to the millisecond', () => {
     // Prepare: the reservation grew from 8 to 12 DPUs at 10:02:30.
-    const grown = observed({
-      targetDpus: 12,
-      allocatedDpus: 12,
-      lastSuccessfulAllocationTime: at('2026-11-30T10:02:30Z'),
-    });
+    const grown = { ...allocationChanged(12, '2026-11-30T10:02:30Z'), targetDpus: 12 };
 
     // Act
     const result = accountReservation(input({ observed: grown }));
@@ -98,21 +98,12 @@ describe('accountReservation', () => {
 
   it('keeps a change reported after the end for the next run', () => {
     // Prepare: the change happened at 10:06, after this run's end (10:05) but before now.
-    const result = accountReservation(
-      input({
-        observed: observed({
-          allocatedDpus: 4,
-          lastSuccessfulAllocationTime: at('2026-11-30T10:06:00Z'),
-        }),
-      }),
-    );
+    const shrunk = allocationChanged(4, '2026-11-30T10:06:00Z');
+    const result = accountReservation(input({ observed: shrunk }));
     const next = accountReservation(
       input({
         state: { ...result.next, version: 5 },
-        observed: observed({
-          allocatedDpus: 4,
-          lastSuccessfulAllocationTime: at('2026-11-30T10:06:00Z'),
-        }),
+        observed: shrunk,
         now: at('2026-11-30T10:13:00Z'),
         end: at('2026-11-30T10:10:00Z'),
       }),
@@ -126,12 +117,7 @@ describe('accountReservation', () => {
   it('never recounts time before the watermark when a change is reported late', () => {
     // Prepare: AWS says the change happened at 09:00, but 09:00-10:00 was counted at 8 DPUs.
     const result = accountReservation(
-      input({
-        observed: observed({
-          allocatedDpus: 16,
-          lastSuccessfulAllocationTime: at('2026-11-30T09:00:00Z'),
-        }),
-      }),
+      input({ observed: allocationChanged(16, '2026-11-30T09:00:00Z') }),
     );
 
     // Assess: placed at the watermark, and said so.
