@@ -10,15 +10,12 @@ import {
 import { MILLIS_PER_HOUR, NANO_USD_PER_USD } from '../../lib/usage/pricing.js';
 import { aBudget } from '../support/factories.js';
 
+/** A budget as a client sends it: no flags (they default), aBudget's thresholds out of order. */
 const validInput = {
   workgroup: 'analytics.prod_v2-eu',
   period: 'month',
   limitDpuHours: 100,
-  thresholds: [
-    { percent: 100, action: 'disable' },
-    { percent: 50, action: 'notify' },
-    { percent: 80, action: 'throttle' },
-  ],
+  thresholds: aBudget().thresholds.toReversed(),
   throttleMaxDpu: 8,
   updatedAt: '2026-11-25T10:00:00.000Z',
 };
