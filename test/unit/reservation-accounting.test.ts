@@ -26,6 +26,10 @@ const observed = (overrides: Partial<ObservedReservation> = {}): ObservedReserva
 const allocationChanged = (dpus: number, iso: string) =>
   observed({ allocatedDpus: dpus, lastSuccessfulAllocationTime: at(iso) });
 
+/** A CloudWatch series of one value a minute: the minute's start (epoch ms) → the value. */
+const perMinute = (values: Readonly<Record<string, number>>): Map<number, number> =>
+  new Map(Object.entries(values).map(([iso, value]) => [Date.parse(iso), value]));
+
 const saved = (overrides: Partial<ReservationState> = {}): ReservationState => ({
   reservation: 'nightly',
   watermark: '2026-11-30T10:00:00.000Z',
@@ -127,13 +131,9 @@ describe('accountReservation', () => {
 
   it('takes DPUAllocated and DPUConsumed minutes where CloudWatch has them, the timeline elsewhere', () => {
     // Prepare: the metrics have minutes 10:00 and 10:01 only.
-    const minute = (iso: string) => Date.parse(iso);
     const series = {
-      allocated: new Map([
-        [minute('2026-11-30T10:00:00Z'), 7.5],
-        [minute('2026-11-30T10:01:00Z'), 8],
-      ]),
-      consumed: new Map([[minute('2026-11-30T10:00:00Z'), 3]]),
+      allocated: perMinute({ '2026-11-30T10:00:00Z': 7.5, '2026-11-30T10:01:00Z': 8 }),
+      consumed: perMinute({ '2026-11-30T10:00:00Z': 3 }),
     };
 
     // Act
@@ -149,12 +149,8 @@ describe('accountReservation', () => {
 
   it('keeps the day’s minute profile: DPU-ms per hour and held minutes by the DPUs their use needed', () => {
     // Prepare: 09:58 to 10:03 at 8 DPUs; use 3 DPUs at 09:58, 5.5 at 10:00, none otherwise.
-    const minute = (iso: string) => Date.parse(iso);
     const series = {
-      consumed: new Map([
-        [minute('2026-11-30T09:58:00Z'), 3],
-        [minute('2026-11-30T10:00:00Z'), 5.5],
-      ]),
+      consumed: perMinute({ '2026-11-30T09:58:00Z': 3, '2026-11-30T10:00:00Z': 5.5 }),
     };
 
     // Act
