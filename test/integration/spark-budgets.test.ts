@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AthenaClient, UpdateWorkGroupCommand } from '@aws-sdk/client-athena';
+import { UpdateWorkGroupCommand } from '@aws-sdk/client-athena';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BudgetAlert } from '../../lib/alerts/budget-alert.js';
@@ -10,7 +10,6 @@ import type { SparkSessions } from '../../lib/athena/spark-sessions.js';
 import { type Budget, parseBudget } from '../../lib/budgets/budget.js';
 import { createSparkBudgetEnforcer } from '../../lib/budgets/enforce-spark-budgets.js';
 import { createRestoreWorkgroups } from '../../lib/budgets/restore-workgroups.js';
-import type { Log } from '../../lib/log.js';
 import {
   CLAIM_LEASE_MS,
   DynamoDbEnforcementStore,
@@ -20,10 +19,8 @@ import { DynamoDbUsageCounterReader } from '../../lib/store/dynamodb-usage-count
 import { TableKeys, USAGE_COUNTER_UPDATE } from '../../lib/store/table-keys.js';
 import { PERIODS, periodKeysFor } from '../../lib/usage/period-keys.js';
 import { MILLIS_PER_HOUR } from '../../lib/usage/pricing.js';
-import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/environment/local-account.js';
-import { type AthenaStandIn, startAthenaStandIn } from '../../local/stand-ins/athena-stand-in.js';
 import { aSparkEngineVersion } from '../support/factories.js';
-import { createTestTable, type TestTable } from '../support/test-table.js';
+import { quietLog, startTestAws, type TestAws } from '../support/test-aws.js';
 
 /**
  * Budgets on Spark workgroups through the real stores (DynamoDB Local) and the Athena stand-in's
@@ -35,26 +32,16 @@ import { createTestTable, type TestTable } from '../support/test-table.js';
 const NOON = new Date('2026-11-25T12:00:00Z');
 const NEXT_DAY = new Date('2026-11-26T00:30:00Z');
 
-let table: TestTable;
-let athenaStandIn: AthenaStandIn;
-let athena: AthenaClient;
+let aws: TestAws;
 let clock = NOON;
 const now = () => clock;
-const silent: Log = { info() {}, warn() {}, error() {} };
 
 beforeAll(async () => {
-  table = await createTestTable('spark-budgets');
-  athenaStandIn = await startAthenaStandIn({ clock: now });
-  athena = new AthenaClient({
-    endpoint: athenaStandIn.endpoint,
-    region: LOCAL_REGION,
-    credentials: LOCAL_CREDENTIALS,
-  });
+  aws = await startTestAws({ tablePrefix: 'spark-budgets', clock: now });
 });
 
 afterAll(async () => {
-  athena?.destroy();
-  await Promise.all([table?.drop(), athenaStandIn?.close()]);
+  await aws?.stop();
 });
 
 /**
@@ -88,7 +75,7 @@ interface SparkWorld {
 /** A Spark workgroup with `maxConcurrentDpus` set (or none) and three active sessions. */
 function aSparkWorkgroup(maxConcurrentDpus: number | null = 20): SparkWorld {
   const workgroup = `spark-${randomUUID().slice(0, 8)}`;
-  athenaStandIn.account.addWorkGroup({
+  aws.athena.account.addWorkGroup({
     Name: workgroup,
     Configuration: {
       EngineVersion: aSparkEngineVersion(),
@@ -102,7 +89,7 @@ function aSparkWorkgroup(maxConcurrentDpus: number | null = 20): SparkWorld {
   const sessionIds = ['idle-for-hours', 'busy', 'huge'].map((id) => `${workgroup}-${id}`);
   const started = new Date(NOON.getTime() - 3 * 3_600_000);
   for (const [index, id] of sessionIds.entries()) {
-    athenaStandIn.account.sessions.startSession({
+    aws.athena.account.sessions.startSession({
       SessionId: id,
       WorkGroup: workgroup,
       startedAt: started,
@@ -113,18 +100,18 @@ function aSparkWorkgroup(maxConcurrentDpus: number | null = 20): SparkWorld {
   const alerts: BudgetAlert[] = [];
   const budgets: Budget[] = [];
   const enforcer = (options: { readonly listsTerminating?: boolean } = {}) => {
-    const sessions = new AthenaSparkSessions(athena);
+    const sessions = new AthenaSparkSessions(aws.clients.athena);
     return createSparkBudgetEnforcer({
       budgets: async () => budgets,
-      counters: new DynamoDbUsageCounterReader(table.documents, table.name),
-      enforcement: new DynamoDbEnforcementStore(table.documents, table.name),
-      workgroups: new AthenaWorkgroupSettingsGateway(athena),
+      counters: new DynamoDbUsageCounterReader(aws.table.documents, aws.table.name),
+      enforcement: new DynamoDbEnforcementStore(aws.table.documents, aws.table.name),
+      workgroups: new AthenaWorkgroupSettingsGateway(aws.clients.athena),
       sessions: options.listsTerminating ? listingTerminatingSessions(sessions) : sessions,
-      terminator: new AthenaSessionTerminator(athena),
-      terminations: new DynamoDbSessionTerminationStore(table.documents, table.name),
+      terminator: new AthenaSessionTerminator(aws.clients.athena),
+      terminations: new DynamoDbSessionTerminationStore(aws.table.documents, aws.table.name),
       alerts: { publish: async (alert) => void alerts.push(alert) },
       metrics: { publish: async () => {} },
-      logger: silent,
+      logger: quietLog,
       now,
     });
   };
@@ -148,9 +135,9 @@ function setBudget(world: SparkWorld, input: Record<string, unknown>): void {
 async function addSparkUsage(workgroup: string, dpuHours: number): Promise<void> {
   const keys = periodKeysFor(clock);
   for (const period of PERIODS) {
-    await table.documents.send(
+    await aws.table.documents.send(
       new UpdateCommand({
-        TableName: table.name,
+        TableName: aws.table.name,
         Key: TableKeys.usage(workgroup, period, keys[period]),
         ...USAGE_COUNTER_UPDATE,
         ExpressionAttributeValues: {
@@ -172,24 +159,23 @@ async function addSparkUsage(workgroup: string, dpuHours: number): Promise<void>
 }
 
 const maxConcurrentDpusOf = (workgroup: string) =>
-  athenaStandIn.account.getWorkGroup(workgroup)?.Configuration?.EngineConfiguration
-    ?.MaxConcurrentDpus;
+  aws.athena.account.getWorkGroup(workgroup)?.Configuration?.EngineConfiguration?.MaxConcurrentDpus;
 
 const updatesOf = (workgroup: string) =>
-  athenaStandIn.account.updateWorkGroupCalls.filter(
+  aws.athena.account.updateWorkGroupCalls.filter(
     (call) => call.input.WorkGroup === workgroup && call.error === undefined,
   );
 
 /** The TerminateSession calls that reached the account for the world's sessions, in order. */
 const terminationsOf = (world: SparkWorld) =>
-  athenaStandIn.account.sessions.terminateSessionCalls
+  aws.athena.account.sessions.terminateSessionCalls
     .filter((call) => call.sessionId.startsWith(world.workgroup))
     .map((call) => call.sessionId);
 
 const activeSessionsOf = (world: SparkWorld) =>
-  athenaStandIn.account.sessions
+  aws.athena.account.sessions
     .sessionIds(world.workgroup)
-    .filter((id) => athenaStandIn.account.sessions.getSession(id)?.Status?.State !== 'TERMINATED');
+    .filter((id) => aws.athena.account.sessions.getSession(id)?.Status?.State !== 'TERMINATED');
 
 const dayKey = (workgroup: string) => ({
   workgroup,
@@ -200,10 +186,10 @@ const dayKey = (workgroup: string) => ({
 function restoreAt(at: Date) {
   clock = at;
   return createRestoreWorkgroups({
-    enforcement: new DynamoDbEnforcementStore(table.documents, table.name),
-    workgroups: new AthenaWorkgroupSettingsGateway(athena),
+    enforcement: new DynamoDbEnforcementStore(aws.table.documents, aws.table.name),
+    workgroups: new AthenaWorkgroupSettingsGateway(aws.clients.athena),
     alerts: { publish: async () => {} },
-    logger: silent,
+    logger: quietLog,
     now,
   });
 }
@@ -234,7 +220,7 @@ describe('Spark budget throttle', () => {
     expect(updatesOf(world.workgroup).map((call) => call.input.ConfigurationUpdates)).toEqual([
       { EngineConfiguration: { MaxConcurrentDpus: 4 } },
     ]);
-    const engine = athenaStandIn.account.getWorkGroup(world.workgroup)?.Configuration
+    const engine = aws.athena.account.getWorkGroup(world.workgroup)?.Configuration
       ?.EngineConfiguration;
     expect(engine).toEqual({
       CoordinatorDpuSize: 1,
@@ -264,7 +250,7 @@ describe('Spark budget throttle', () => {
     // Prepare
     const world = await aWorkgroupOverItsThrottle(20);
     await world.enforcer()([world.workgroup]);
-    await athena.send(
+    await aws.clients.athena.send(
       new UpdateWorkGroupCommand({
         WorkGroup: world.workgroup,
         ConfigurationUpdates: { EngineConfiguration: { MaxConcurrentDpus: 10 } },
@@ -327,7 +313,7 @@ describe('Spark budget in dry run or protected', () => {
     expect([...failures]).toEqual([]);
     expect(updatesOf(world.workgroup)).toEqual([]);
     expect(terminationsOf(world)).toEqual([]);
-    expect(athenaStandIn.account.getWorkGroup(world.workgroup)?.State).toBe('ENABLED');
+    expect(aws.athena.account.getWorkGroup(world.workgroup)?.State).toBe('ENABLED');
     expect(world.alerts).toMatchObject([{ kind: 'budget-action', outcome, detail }]);
   });
 });
@@ -347,15 +333,15 @@ describe('Spark budget disable-now', () => {
     const retries = await Promise.all([sweep(), sweep()]);
 
     // Assess
-    expect(athenaStandIn.account.getWorkGroup(world.workgroup)?.State).toBe('DISABLED');
+    expect(aws.athena.account.getWorkGroup(world.workgroup)?.State).toBe('DISABLED');
     expect(terminationsOf(world).sort()).toEqual([...world.sessionIds].sort());
     expect(activeSessionsOf(world)).toEqual([]);
     // A run that found the claim held is told to look again; the retries settle.
     expect(runs.filter((failures) => failures.size === 0).length).toBeGreaterThanOrEqual(1);
     expect(retries.flatMap((failures) => [...failures])).toEqual([]);
     const terminations = await new DynamoDbSessionTerminationStore(
-      table.documents,
-      table.name,
+      aws.table.documents,
+      aws.table.name,
     ).terminations(dayKey(world.workgroup));
     expect(terminations.map((t) => [t.sessionId, t.status, t.state]).sort()).toEqual(
       [...world.sessionIds].sort().map((id) => [id, 'terminated', 'TERMINATED']),
@@ -377,7 +363,7 @@ describe('Spark budget disable-now', () => {
     setBudget(world, { thresholds: [{ percent: 100, action: 'disable-now' }] });
     await addSparkUsage(world.workgroup, 12);
     // A client fault, which the SDK does not retry.
-    athenaStandIn.failNext('TerminateSession', 1, 'InvalidRequestException');
+    aws.athena.failNext('TerminateSession', 1, 'InvalidRequestException');
 
     // Act
     const first = await world.enforcer()([world.workgroup]);
@@ -407,7 +393,7 @@ describe('Spark budget disable-now', () => {
     await world.enforcer()([world.workgroup]);
     const late = `${world.workgroup}-started-late`;
     clock = new Date(NOON.getTime() + 2 * 60_000);
-    athenaStandIn.account.sessions.startSession({ SessionId: late, WorkGroup: world.workgroup });
+    aws.athena.account.sessions.startSession({ SessionId: late, WorkGroup: world.workgroup });
 
     // Act: the next two sweeps.
     clock = new Date(NOON.getTime() + 5 * 60_000);
@@ -428,7 +414,7 @@ describe('Spark budget disable-now', () => {
     setBudget(world, { thresholds: [{ percent: 100, action: 'disable-now' }] });
     await addSparkUsage(world.workgroup, 12);
     const orphan = `${world.workgroup}-busy`;
-    const terminations = new DynamoDbSessionTerminationStore(table.documents, table.name);
+    const terminations = new DynamoDbSessionTerminationStore(aws.table.documents, aws.table.name);
     const diedAt = new Date(NOON.getTime() - CLAIM_LEASE_MS - 1_000);
     expect(await terminations.claim(dayKey(world.workgroup), orphan, 'dead-owner', diedAt)).toBe(
       true,
