@@ -14,23 +14,35 @@ export const BYPASS_ACTIONS = ['notify', 'disable'] as const;
 
 export type BypassAction = (typeof BYPASS_ACTIONS)[number];
 
-/** A share of the budget (in percent, above 100 allowed) and what to do once usage reaches it. */
-export interface Threshold {
+/**
+ * A share of the budget (in percent, above 100 allowed) and what to do once usage reaches it:
+ * one of the actions of its kind of budget (a workgroup budget's by default).
+ */
+export interface Threshold<Action extends string = ThresholdAction> {
   readonly percent: number;
-  readonly action: ThresholdAction;
+  readonly action: Action;
+}
+
+/** What every kind of budget has, whatever its subject: a period, limits and thresholds. */
+export interface BudgetBase<Action extends string> {
+  readonly period: Period;
+  /** At least one limit is set; usage is measured against each that is. */
+  readonly limitDpuHours?: number | undefined;
+  readonly limitUsd?: number | undefined;
+  /** Ascending by percent, then from mildest to harshest action. */
+  readonly thresholds: readonly Threshold<Action>[];
+  /** Record and report what would be done, change nothing. */
+  readonly dryRun: boolean;
+  /** Never act on the subject: every threshold only notifies. */
+  readonly protected: boolean;
+  readonly updatedAt: string;
 }
 
 /** A usage budget for one Athena workgroup and period. */
-export interface Budget {
+export interface Budget extends BudgetBase<ThresholdAction> {
   readonly workgroup: string;
-  readonly period: Period;
-  /** At least one of the three limits is set; usage is measured against each that is. */
-  readonly limitDpuHours?: number | undefined;
-  readonly limitUsd?: number | undefined;
-  /** Bytes scanned, for on-demand workgroups. */
+  /** Bytes scanned, for on-demand workgroups (the third limit). */
   readonly limitBytes?: number | undefined;
-  /** Ascending by percent, then from mildest to harshest action. */
-  readonly thresholds: readonly Threshold[];
   /** The `max-dpu-count` a throttle sets on a capacity-reservation workgroup. */
   readonly throttleMaxDpu?: number | undefined;
   /** The per-query scan cutoff a throttle sets on an on-demand workgroup. */
@@ -40,10 +52,6 @@ export interface Budget {
    * sessions take unless they ask for their own; running sessions keep theirs.
    */
   readonly throttleMaxConcurrentDpus?: number | undefined;
-  /** Record and report what would be done, change nothing. */
-  readonly dryRun: boolean;
-  /** Never act on the workgroup: every threshold only notifies. */
-  readonly protected: boolean;
   /**
    * The throttle also sets `EnforceWorkGroupConfiguration`, so that no client's own DPU settings
    * win over the workgroup's. Only when the budget's owner asks: it also imposes the
@@ -60,7 +68,6 @@ export interface Budget {
   readonly resumedAt?: string | undefined;
   /** An anomaly-detection alarm on the workgroup's hourly cost or DPU-hours, set by `budget set`. */
   readonly anomalyAlarm?: AnomalyAlarmMetric | undefined;
-  readonly updatedAt: string;
 }
 
 /** What an anomaly-detection alarm watches: the hourly `CostUsd` or `DpuHours` metric. */
@@ -109,20 +116,47 @@ export const MAX_BYTES = Number.MAX_SAFE_INTEGER;
 export const PERCENT_DECIMALS = 6;
 
 /** A stable identity for a threshold, used to remember which ones were already acted on. */
-export const thresholdId = (threshold: Threshold): string =>
+export const thresholdId = (threshold: Threshold<string>): string =>
   `${threshold.percent}:${threshold.action}`;
 
-/** Orders thresholds ascending by percent, then from mildest to harshest action. */
-export function compareThresholds(a: Threshold, b: Threshold): number {
-  return (
-    a.percent - b.percent ||
-    THRESHOLD_ACTIONS.indexOf(a.action) - THRESHOLD_ACTIONS.indexOf(b.action)
-  );
-}
+/**
+ * Orders thresholds ascending by percent, then from mildest to harshest action, `actions` being
+ * the actions of their kind of budget from mildest to harshest.
+ */
+export const thresholdOrder =
+  <Action extends string>(actions: readonly Action[]) =>
+  (a: Threshold<Action>, b: Threshold<Action>): number =>
+    a.percent - b.percent || actions.indexOf(a.action) - actions.indexOf(b.action);
+
+/** Orders a workgroup budget's thresholds: see {@link thresholdOrder}. */
+export const compareThresholds = thresholdOrder(THRESHOLD_ACTIONS);
 
 /** The action a threshold really takes: a protected budget only ever notifies. */
-export function effectiveAction(budget: Budget, threshold: Threshold): ThresholdAction {
+export function effectiveAction<Action extends string>(
+  budget: Pick<BudgetBase<Action>, 'protected'>,
+  threshold: Threshold<Action>,
+): Action | 'notify' {
   return budget.protected ? 'notify' : threshold.action;
+}
+
+/**
+ * Thresholds reached at `usedPercent` and not yet settled this period (`settled` holds their
+ * {@link thresholdId}s), in `order`, so they can be applied in order, each once per period.
+ */
+export function crossedThresholds<Action extends string>(
+  thresholds: readonly Threshold<Action>[],
+  usedPercent: number,
+  settled: ReadonlySet<string>,
+  order: (a: Threshold<Action>, b: Threshold<Action>) => number,
+): Threshold<Action>[] {
+  return (
+    thresholds
+      .filter(
+        (threshold) => usedPercent >= threshold.percent && !settled.has(thresholdId(threshold)),
+      )
+      // Stored budgets are sorted when parsed, but a caller-built one may not be.
+      .sort(order)
+  );
 }
 
 /** A pause in force: since when, and until when (null: until `budget resume`). */
@@ -197,36 +231,41 @@ export const thresholdPercent = () =>
     }),
   );
 
-const ThresholdSchema = z.object(
-  {
-    percent: thresholdPercent(),
-    action: z.enum(THRESHOLD_ACTIONS, {
-      error: required(`must be one of ${THRESHOLD_ACTIONS.join(', ')}`),
-    }),
-  },
-  { error: 'must be an object' },
-);
-
-const ThresholdsSchema = z.pipe(
-  z.array(ThresholdSchema, { error: required('must be an array') }).check(
-    z.superRefine((thresholds, context) => {
-      const seen = new Set<string>();
-      const repeated = new Set<string>();
-      for (const threshold of thresholds) {
-        const id = thresholdId(threshold);
-        if (seen.has(id) && !repeated.has(id)) {
-          repeated.add(id);
-          context.addIssue({
-            code: 'custom',
-            message: `must have at most one ${threshold.percent}% ${threshold.action} threshold`,
-          });
+/**
+ * A budget's thresholds, `actions` being its kind's from mildest to harshest: each at most once,
+ * sorted by {@link thresholdOrder}.
+ */
+export function thresholdsSchema<const Actions extends readonly [string, ...string[]]>(
+  actions: Actions,
+) {
+  const threshold = z.object(
+    {
+      percent: thresholdPercent(),
+      action: z.enum(actions, { error: required(`must be one of ${actions.join(', ')}`) }),
+    },
+    { error: 'must be an object' },
+  );
+  return z.pipe(
+    z.array(threshold, { error: required('must be an array') }).check(
+      z.superRefine((thresholds, context) => {
+        const seen = new Set<string>();
+        const repeated = new Set<string>();
+        for (const threshold of thresholds) {
+          const id = thresholdId(threshold);
+          if (seen.has(id) && !repeated.has(id)) {
+            repeated.add(id);
+            context.addIssue({
+              code: 'custom',
+              message: `must have at most one ${threshold.percent}% ${threshold.action} threshold`,
+            });
+          }
+          seen.add(id);
         }
-        seen.add(id);
-      }
-    }),
-  ),
-  z.transform((thresholds) => [...thresholds].sort(compareThresholds)),
-);
+      }),
+    ),
+    z.transform((thresholds) => [...thresholds].sort(thresholdOrder<Actions[number]>(actions))),
+  );
+}
 
 /** A workgroup's or reservation's name as a budget names it (Athena allows the same characters). */
 export function athenaResourceName(pattern: RegExp) {
@@ -244,6 +283,33 @@ export const budgetLimitFields = {
   limitUsd: z.optional(boundedNumber(MAX_LIMIT_USD, LIMIT_USD_DECIMALS, 'nano-USD')),
 };
 
+/** Whether a budget only describes its actions, and whether it never acts: every kind has both. */
+export const budgetSwitchFields = {
+  dryRun: z._default(z.boolean({ error: 'must be true or false' }), false),
+  protected: z._default(z.boolean({ error: 'must be true or false' }), false),
+};
+
+/** A switch stored only when true: `false` and unset mean the same. */
+export const trueOrUnset = z.pipe(
+  z.optional(z.boolean({ error: 'must be true or false' })),
+  z.transform((value): true | undefined => (value === true ? true : undefined)),
+);
+
+/** A DPU setting Athena takes: a whole number from `min` to `max`, a multiple of `step`. */
+const dpusInSteps = (
+  range: { readonly min: number; readonly max: number; readonly step: number },
+  error: string,
+) =>
+  z
+    .number({ error: 'must be a number' })
+    .check(
+      z.refine(
+        (dpu) =>
+          Number.isInteger(dpu) && dpu >= range.min && dpu <= range.max && dpu % range.step === 0,
+        { error },
+      ),
+    );
+
 /**
  * Validates a budget from the CLI or from DynamoDB (stored budgets are untrusted). Unknown
  * fields, such as table keys, are dropped.
@@ -254,19 +320,11 @@ export const BudgetSchema = z
       workgroup: athenaResourceName(WORKGROUP_NAME),
       ...budgetLimitFields,
       limitBytes: z.optional(bytesAtLeast(1, 'must be greater than 0')),
-      thresholds: ThresholdsSchema,
+      thresholds: thresholdsSchema(THRESHOLD_ACTIONS),
       throttleMaxDpu: z.optional(
-        z.number({ error: 'must be a number' }).check(
-          z.refine(
-            (dpu) =>
-              Number.isInteger(dpu) &&
-              dpu >= MIN_THROTTLE_DPU &&
-              dpu <= MAX_THROTTLE_DPU &&
-              dpu % THROTTLE_DPU_STEP === 0,
-            {
-              error: `must be between ${MIN_THROTTLE_DPU} and ${MAX_THROTTLE_DPU} in steps of ${THROTTLE_DPU_STEP}`,
-            },
-          ),
+        dpusInSteps(
+          { min: MIN_THROTTLE_DPU, max: MAX_THROTTLE_DPU, step: THROTTLE_DPU_STEP },
+          `must be between ${MIN_THROTTLE_DPU} and ${MAX_THROTTLE_DPU} in steps of ${THROTTLE_DPU_STEP}`,
         ),
       ),
       throttleBytesScannedCutoff: z.optional(
@@ -276,25 +334,14 @@ export const BudgetSchema = z
         ),
       ),
       throttleMaxConcurrentDpus: z.optional(
-        z.number({ error: 'must be a number' }).check(
-          z.refine(
-            (dpu) =>
-              Number.isInteger(dpu) &&
-              dpu >= MIN_SPARK_CONCURRENT_DPUS &&
-              dpu <= MAX_SPARK_CONCURRENT_DPUS,
-            {
-              error: `must be a whole number from ${MIN_SPARK_CONCURRENT_DPUS} to ${MAX_SPARK_CONCURRENT_DPUS}`,
-            },
-          ),
+        dpusInSteps(
+          { min: MIN_SPARK_CONCURRENT_DPUS, max: MAX_SPARK_CONCURRENT_DPUS, step: 1 },
+          `must be a whole number from ${MIN_SPARK_CONCURRENT_DPUS} to ${MAX_SPARK_CONCURRENT_DPUS}`,
         ),
       ),
-      dryRun: z._default(z.boolean({ error: 'must be true or false' }), false),
-      protected: z._default(z.boolean({ error: 'must be true or false' }), false),
+      ...budgetSwitchFields,
       // Stored only when true: `false` and unset mean the same, the workgroup's own setting.
-      enforceWorkgroupConfiguration: z.pipe(
-        z.optional(z.boolean({ error: 'must be true or false' })),
-        z.transform((value): true | undefined => (value === true ? true : undefined)),
-      ),
+      enforceWorkgroupConfiguration: trueOrUnset,
       onBypass: z._default(
         z.enum(BYPASS_ACTIONS, { error: `must be one of ${BYPASS_ACTIONS.join(', ')}` }),
         'notify',
@@ -347,22 +394,28 @@ export const BudgetSchema = z
     }),
   );
 
-export type ParsedBudget =
-  | { readonly ok: true; readonly budget: Budget }
+/** A budget of type `B` that validated, or why it did not. */
+export type Parsed<B> =
+  | { readonly ok: true; readonly budget: B }
   | { readonly ok: false; readonly reason: string };
 
-/** Validates a budget, or says which fields are wrong and why (all of them, `; `-separated). */
-export function parseBudget(input: unknown): ParsedBudget {
-  const parsed = BudgetSchema.safeParse(input);
-  if (parsed.success) {
-    const budget: Budget = parsed.data;
-    return { ok: true, budget };
-  }
+export type ParsedBudget = Parsed<Budget>;
+
+/**
+ * Validates a budget of any kind with its schema, or says which fields are wrong and why (all of
+ * them, `; `-separated).
+ */
+export function parseWith<B>(schema: z.ZodMiniType<B>, input: unknown): Parsed<B> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return { ok: true, budget: parsed.data };
   const reason = parsed.error.issues
     .map((issue) => `${describePath(issue.path)} ${issue.message}`)
     .join('; ');
   return { ok: false, reason };
 }
+
+/** Validates a workgroup budget: see {@link parseWith}. */
+export const parseBudget = (input: unknown): ParsedBudget => parseWith<Budget>(BudgetSchema, input);
 
 /** `thresholds[1].percent`, or `budget` for the whole input. */
 export function describePath(path: readonly PropertyKey[]): string {

@@ -11,15 +11,14 @@ import type {
   ReservationPeriod,
 } from '../store/reservation-enforcement-store.js';
 import { type Period, periodBounds, periodKeyFor } from '../usage/period-keys.js';
+import { effectiveAction, thresholdId } from './budget.js';
 import type { BudgetUsageFigures } from './budget-status.js';
 import { usageFiguresOf } from './budget-status.js';
 import {
   crossedReservationThresholds,
-  effectiveReservationAction,
   type ReservationBudget,
   type ReservationThreshold,
   reservationBudgetUsageOf,
-  reservationThresholdId,
 } from './reservation-budget.js';
 import type { ReservationRestoreResult } from './restore-reservations.js';
 import { type ReservationTarget, scaleDownDecision } from './scale-reservation.js';
@@ -197,8 +196,8 @@ export function createReservationBudgetEnforcer(
       readonly lastSeenTargetDpus: number | undefined;
     },
   ): Promise<ReservationThresholdOutcome> {
-    const thresholdId = reservationThresholdId(threshold);
-    const action = effectiveReservationAction(budget, threshold);
+    const id = thresholdId(threshold);
+    const action = effectiveAction(budget, threshold);
     const common = {
       ...key,
       thresholdPercent: threshold.percent,
@@ -210,7 +209,7 @@ export function createReservationBudgetEnforcer(
     try {
       if (action === 'notify') {
         outcome = {
-          thresholdId,
+          thresholdId: id,
           action,
           status: 'applied',
           detail:
@@ -222,7 +221,7 @@ export function createReservationBudgetEnforcer(
         ({ outcome, alert: scaled } = await scaleDown(
           budget,
           key,
-          thresholdId,
+          id,
           context.lastSeenTargetDpus,
           common,
         ));
@@ -240,7 +239,7 @@ export function createReservationBudgetEnforcer(
     }
     await deps.enforcement.complete(
       key,
-      { thresholdId, action, status: outcome.status, usedPercent, detail: outcome.detail },
+      { thresholdId: id, action, status: outcome.status, usedPercent, detail: outcome.detail },
       now(),
     );
     if (scaled !== undefined) {

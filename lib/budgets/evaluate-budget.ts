@@ -1,5 +1,11 @@
 import type { UsageTotals } from '../usage/usage-totals.js';
-import { type Budget, compareThresholds, type Threshold, thresholdId } from './budget.js';
+import {
+  type Budget,
+  compareThresholds,
+  crossedThresholds,
+  type Threshold,
+  type thresholdId,
+} from './budget.js';
 import { type BudgetUsage, budgetUsageOf } from './budget-usage.js';
 
 export { thresholdId } from './budget.js';
@@ -23,12 +29,11 @@ export function evaluateBudget(
   alreadyApplied: ReadonlySet<string>,
 ): BudgetEvaluation {
   const usage = budgetUsageOf(budget, totals);
-  const crossed = budget.thresholds
-    .filter(
-      (threshold) =>
-        usage.usedPercent >= threshold.percent && !alreadyApplied.has(thresholdId(threshold)),
-    )
-    // Stored budgets are sorted when parsed, but a caller-built one may not be.
-    .sort(compareThresholds);
+  const crossed = crossedThresholds(
+    budget.thresholds,
+    usage.usedPercent,
+    alreadyApplied,
+    compareThresholds,
+  );
   return { ...usage, crossed };
 }

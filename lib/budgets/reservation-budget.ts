@@ -1,16 +1,21 @@
 import * as z from 'zod/mini';
 import type { ReservationCounter } from '../capacity/billed-cost.js';
-import type { Period } from '../usage/period-keys.js';
 import { ZERO_TOTALS } from '../usage/usage-totals.js';
 import {
   athenaResourceName,
+  type BudgetBase,
   budgetLimitFields,
-  describePath,
+  budgetSwitchFields,
+  crossedThresholds,
   instant,
   MIN_RESERVATION_TARGET_DPUS,
+  type Parsed,
+  parseWith,
   RESERVATION_DPU_STEP,
-  required,
-  thresholdPercent,
+  type Threshold,
+  thresholdOrder,
+  thresholdsSchema,
+  trueOrUnset,
 } from './budget.js';
 import { type BudgetUsage, budgetUsageOf } from './budget-usage.js';
 
@@ -25,20 +30,11 @@ export const RESERVATION_THRESHOLD_ACTIONS = ['notify', 'scale-down'] as const;
 
 export type ReservationThresholdAction = (typeof RESERVATION_THRESHOLD_ACTIONS)[number];
 
-export interface ReservationThreshold {
-  readonly percent: number;
-  readonly action: ReservationThresholdAction;
-}
+export type ReservationThreshold = Threshold<ReservationThresholdAction>;
 
-export interface ReservationBudget {
+export interface ReservationBudget extends BudgetBase<ReservationThresholdAction> {
+  /** Its limits: allocated (billed) DPU-hours per period, and their cost. */
   readonly reservation: string;
-  readonly period: Period;
-  /** Allocated (billed) DPU-hours per period. At least one of the two limits is set. */
-  readonly limitDpuHours?: number | undefined;
-  /** The allocated DPU-hours' cost per period. */
-  readonly limitUsd?: number | undefined;
-  /** Ascending by percent, then from mildest to harshest action. */
-  readonly thresholds: readonly ReservationThreshold[];
   /** The `TargetDpus` a scale-down requests: a multiple of 4, at least 4; never raises. */
   readonly scaleDownDpus?: number | undefined;
   /**
@@ -46,34 +42,13 @@ export interface ReservationBudget {
    * or AWS's capacity auto-scaler changed it). Unset: such a scale-down is skipped and reported.
    */
   readonly overrideAutoscaler?: true | undefined;
-  readonly dryRun: boolean;
-  /** Never change the reservation: every threshold only notifies. */
-  readonly protected: boolean;
-  readonly updatedAt: string;
 }
 
 /** Athena's rule for capacity reservation names (CreateCapacityReservation: 1 to 128 of these). */
 export const RESERVATION_NAME = /^[a-zA-Z0-9._-]{1,128}$/;
 
-export const reservationThresholdId = (threshold: ReservationThreshold): string =>
-  `${threshold.percent}:${threshold.action}`;
-
-export function compareReservationThresholds(
-  a: ReservationThreshold,
-  b: ReservationThreshold,
-): number {
-  return (
-    a.percent - b.percent ||
-    RESERVATION_THRESHOLD_ACTIONS.indexOf(a.action) -
-      RESERVATION_THRESHOLD_ACTIONS.indexOf(b.action)
-  );
-}
-
-/** The action a threshold really takes: a protected budget only ever notifies. */
-export const effectiveReservationAction = (
-  budget: ReservationBudget,
-  threshold: ReservationThreshold,
-): ReservationThresholdAction => (budget.protected ? 'notify' : threshold.action);
+/** Orders a reservation budget's thresholds: see {@link thresholdOrder}. */
+export const compareReservationThresholds = thresholdOrder(RESERVATION_THRESHOLD_ACTIONS);
 
 /** Whether `dpus` is a TargetDpus a scale-down may request. */
 export const isReservationTargetDpus = (dpus: number): boolean =>
@@ -81,42 +56,13 @@ export const isReservationTargetDpus = (dpus: number): boolean =>
   dpus >= MIN_RESERVATION_TARGET_DPUS &&
   dpus % RESERVATION_DPU_STEP === 0;
 
-const ThresholdsSchema = z.pipe(
-  z
-    .array(
-      z.object(
-        {
-          percent: thresholdPercent(),
-          action: z.enum(RESERVATION_THRESHOLD_ACTIONS, {
-            error: required(`must be one of ${RESERVATION_THRESHOLD_ACTIONS.join(', ')}`),
-          }),
-        },
-        { error: 'must be an object' },
-      ),
-      { error: required('must be an array') },
-    )
-    .check(
-      z.superRefine((thresholds, context) => {
-        const ids = thresholds.map(reservationThresholdId);
-        for (const id of new Set(ids.filter((id, index) => ids.indexOf(id) !== index))) {
-          const [percent, action] = id.split(':');
-          context.addIssue({
-            code: 'custom',
-            message: `must have at most one ${percent}% ${action} threshold`,
-          });
-        }
-      }),
-    ),
-  z.transform((thresholds) => [...thresholds].sort(compareReservationThresholds)),
-);
-
 /** Validates a reservation budget from the CLI or from DynamoDB (stored budgets are untrusted). */
 export const ReservationBudgetSchema = z
   .object(
     {
       reservation: athenaResourceName(RESERVATION_NAME),
       ...budgetLimitFields,
-      thresholds: ThresholdsSchema,
+      thresholds: thresholdsSchema(RESERVATION_THRESHOLD_ACTIONS),
       scaleDownDpus: z.optional(
         z.number({ error: 'must be a number' }).check(
           z.refine(isReservationTargetDpus, {
@@ -124,12 +70,8 @@ export const ReservationBudgetSchema = z
           }),
         ),
       ),
-      overrideAutoscaler: z.pipe(
-        z.optional(z.boolean({ error: 'must be true or false' })),
-        z.transform((value): true | undefined => (value === true ? true : undefined)),
-      ),
-      dryRun: z._default(z.boolean({ error: 'must be true or false' }), false),
-      protected: z._default(z.boolean({ error: 'must be true or false' }), false),
+      overrideAutoscaler: trueOrUnset,
+      ...budgetSwitchFields,
       updatedAt: instant,
     },
     { error: 'must be an object' },
@@ -154,21 +96,11 @@ export const ReservationBudgetSchema = z
     }),
   );
 
-export type ParsedReservationBudget =
-  | { readonly ok: true; readonly budget: ReservationBudget }
-  | { readonly ok: false; readonly reason: string };
+export type ParsedReservationBudget = Parsed<ReservationBudget>;
 
 /** Validates a reservation budget, or says which fields are wrong and why. */
-export function parseReservationBudget(input: unknown): ParsedReservationBudget {
-  const parsed = ReservationBudgetSchema.safeParse(input);
-  if (parsed.success) return { ok: true, budget: parsed.data };
-  return {
-    ok: false,
-    reason: parsed.error.issues
-      .map((issue) => `${describePath(issue.path)} ${issue.message}`)
-      .join('; '),
-  };
-}
+export const parseReservationBudget = (input: unknown): ParsedReservationBudget =>
+  parseWith<ReservationBudget>(ReservationBudgetSchema, input);
 
 /**
  * The budget's usage from the reservation's counter of its period: allocated DPU-ms against
@@ -189,19 +121,10 @@ export function reservationBudgetUsageOf(
   );
 }
 
-/**
- * Thresholds reached and not yet settled this period (`settled` holds their ids), ascending,
- * so they can be applied in order, each once per period.
- */
-export function crossedReservationThresholds(
+/** Thresholds reached and not yet settled this period: see {@link crossedThresholds}. */
+export const crossedReservationThresholds = (
   budget: ReservationBudget,
   usedPercent: number,
   settled: ReadonlySet<string>,
-): ReservationThreshold[] {
-  return budget.thresholds
-    .filter(
-      (threshold) =>
-        usedPercent >= threshold.percent && !settled.has(reservationThresholdId(threshold)),
-    )
-    .sort(compareReservationThresholds);
-}
+): ReservationThreshold[] =>
+  crossedThresholds(budget.thresholds, usedPercent, settled, compareReservationThresholds);
