@@ -3,7 +3,7 @@ import {
   type LoadedReservationBudgetStatuses,
   loadReservationBudgetStatuses as loadStatuses,
 } from '../lib/budgets/reservation-budget-status.js';
-import { DynamoDbReservationBudgetStore } from '../lib/store/dynamodb-reservation-budget-store.js';
+import { DynamoDbReservationBudgetStore } from '../lib/store/dynamodb-budget-store.js';
 import { DynamoDbReservationCounterReader } from '../lib/store/dynamodb-reservation-counter-reader.js';
 import { DynamoDbReservationEnforcementStore } from '../lib/store/dynamodb-reservation-enforcement-store.js';
 

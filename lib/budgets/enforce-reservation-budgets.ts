@@ -5,7 +5,7 @@ import type { CapacityReservationGateway } from '../athena/capacity-reservation-
 import type { ReservationCounter } from '../capacity/billed-cost.js';
 import { describeError } from '../errors/describe-error.js';
 import type { Log } from '../log.js';
-import type { StoredReservationBudgets } from '../store/reservation-budget-store.js';
+import type { StoredReservationBudgets } from '../store/budget-store.js';
 import type {
   ReservationEnforcementStore,
   ReservationPeriod,

@@ -1,9 +1,6 @@
 import type { ReservationCounter } from '../capacity/billed-cost.js';
 import { reservationRowFields } from '../reports/reservation-report.js';
-import type {
-  InvalidReservationBudget,
-  StoredReservationBudgets,
-} from '../store/reservation-budget-store.js';
+import type { InvalidReservationBudget, StoredReservationBudgets } from '../store/budget-store.js';
 import type {
   ReservationActionRecord,
   ReservationPeriod,

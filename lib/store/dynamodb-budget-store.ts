@@ -5,58 +5,151 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { type Budget, parseBudget } from '../budgets/budget.js';
-import type { BudgetStore, InvalidStoredBudget, StoredBudgets } from './budget-store.js';
-import { queryPartition } from './dynamodb-toolkit.js';
+import { type Budget, type Parsed, parseBudget } from '../budgets/budget.js';
+import { type BudgetSubjectKind, type NamedBy, namedBy } from '../budgets/budget-subject.js';
+import { parseReservationBudget, type ReservationBudget } from '../budgets/reservation-budget.js';
+import type {
+  BudgetStore,
+  InvalidStoredBudget,
+  StoredBudgets,
+  SubjectBudgetStore,
+} from './budget-store.js';
+import { isConditionalCheckFailed, queryPartition } from './dynamodb-toolkit.js';
 import { TableKeys } from './table-keys.js';
 
+/** How the budgets of one kind of subject sit in the table. */
+export interface StoredBudgetKind<B extends NamedBy<K>, K extends BudgetSubjectKind> {
+  readonly subject: K;
+  /**
+   * The item key of a subject's budget: the sort key is the subject's name, and all budgets of
+   * the kind share one partition, so listing them is a single Query.
+   */
+  readonly key: (name: string) => { readonly pk: string; readonly sk: string };
+  /** The item's `type` attribute. */
+  readonly itemType: string;
+  /** Validates a stored item: an item edited by hand into something invalid is reported, not enforced. */
+  readonly parse: (item: unknown) => Parsed<B>;
+}
+
+/** Workgroup budgets: partition `BUDGET`. */
+export const WORKGROUP_BUDGETS: StoredBudgetKind<Budget, 'workgroup'> = {
+  subject: 'workgroup',
+  key: TableKeys.budget,
+  itemType: 'budget',
+  parse: parseBudget,
+};
+
+/** Reservation budgets: partition `BUDGET#reservation`, which workgroup budget readers never see. */
+export const RESERVATION_BUDGETS: StoredBudgetKind<ReservationBudget, 'reservation'> = {
+  subject: 'reservation',
+  key: TableKeys.reservationBudget,
+  itemType: 'reservation-budget',
+  parse: parseReservationBudget,
+};
+
 /**
- * Reads budgets, which sit in one partition of the table, so listing them is a single Query.
- * Stored budgets are validated on the way out: an item edited by hand into something invalid is
- * reported, not enforced. Apart from the store so that readers (the digest) bundle no writes.
+ * Reads the budgets of one kind of subject, validated on the way out. Apart from the store so
+ * that readers (the digest) bundle no writes.
  */
-export class DynamoDbBudgetReader implements Pick<BudgetStore, 'list'> {
+export class DynamoDbSubjectBudgetReader<B extends NamedBy<K>, K extends BudgetSubjectKind>
+  implements Pick<SubjectBudgetStore<B, K>, 'list'>
+{
   constructor(
     protected readonly documents: DynamoDBDocumentClient,
     protected readonly tableName: string,
+    protected readonly kind: StoredBudgetKind<B, K>,
   ) {}
 
-  async list(): Promise<StoredBudgets> {
-    const budgets: Budget[] = [];
-    const invalid: InvalidStoredBudget[] = [];
-    const items = await queryPartition(this.documents, this.tableName, TableKeys.budget('').pk);
+  async list(): Promise<StoredBudgets<B, K>> {
+    const budgets: B[] = [];
+    const invalid: InvalidStoredBudget<K>[] = [];
+    const items = await queryPartition(this.documents, this.tableName, this.kind.key('').pk);
     for (const item of items) {
-      const parsed = parseBudget(item);
+      const parsed = this.kind.parse(item);
       if (parsed.ok) budgets.push(parsed.budget);
-      else invalid.push({ workgroup: String(item.sk), reason: parsed.reason });
+      else invalid.push({ ...namedBy(this.kind.subject, String(item.sk)), reason: parsed.reason });
     }
     return { budgets, invalid };
   }
 }
 
-/** Budgets in the table: read as {@link DynamoDbBudgetReader} does, written one item each. */
-export class DynamoDbBudgetStore extends DynamoDbBudgetReader implements BudgetStore {
-  async get(workgroup: string): Promise<Budget | undefined> {
+/** The budgets of one kind of subject: read as the reader does, written one item each. */
+export class DynamoDbSubjectBudgetStore<B extends NamedBy<K>, K extends BudgetSubjectKind>
+  extends DynamoDbSubjectBudgetReader<B, K>
+  implements SubjectBudgetStore<B, K>
+{
+  async get(name: string): Promise<B | undefined> {
     const output = await this.documents.send(
       new GetCommand({
         TableName: this.tableName,
-        Key: TableKeys.budget(workgroup),
+        Key: this.kind.key(name),
         ConsistentRead: true,
       }),
     );
-    if (!output.Item) return undefined;
-    const parsed = parseBudget(output.Item);
-    if (!parsed.ok) throw new Error(`Stored budget of ${workgroup} is invalid: ${parsed.reason}`);
-    return parsed.budget;
+    return output.Item === undefined ? undefined : this.valid(name, output.Item);
   }
 
-  async put(budget: Budget): Promise<void> {
+  async put(budget: B): Promise<void> {
     await this.documents.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...TableKeys.budget(budget.workgroup), type: 'budget', ...budget },
+        Item: {
+          ...this.kind.key(budget[this.kind.subject]),
+          type: this.kind.itemType,
+          ...budget,
+        },
       }),
     );
+  }
+
+  async remove(name: string): Promise<boolean> {
+    const output = await this.documents.send(
+      new DeleteCommand({
+        TableName: this.tableName,
+        Key: this.kind.key(name),
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    return output.Attributes !== undefined;
+  }
+
+  /** Updates a stored budget in place; undefined when the subject has none. */
+  protected async update(
+    name: string,
+    change: { readonly expression: string; readonly values: Record<string, string> },
+  ): Promise<B | undefined> {
+    try {
+      const output = await this.documents.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: this.kind.key(name),
+          UpdateExpression: change.expression,
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: change.values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return this.valid(name, output.Attributes);
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return undefined;
+      throw error;
+    }
+  }
+
+  private valid(name: string, item: unknown): B {
+    const parsed = this.kind.parse(item);
+    if (!parsed.ok) throw new Error(`Stored budget of ${name} is invalid: ${parsed.reason}`);
+    return parsed.budget;
+  }
+}
+
+/** Workgroup budgets in the table, which can also be paused and resumed. */
+export class DynamoDbBudgetStore
+  extends DynamoDbSubjectBudgetStore<Budget, 'workgroup'>
+  implements BudgetStore
+{
+  constructor(documents: DynamoDBDocumentClient, tableName: string) {
+    super(documents, tableName, WORKGROUP_BUDGETS);
   }
 
   async pause(workgroup: string, at: Date, until: Date | undefined): Promise<Budget | undefined> {
@@ -80,42 +173,14 @@ export class DynamoDbBudgetStore extends DynamoDbBudgetReader implements BudgetS
       values: { ':at': at.toISOString() },
     });
   }
+}
 
-  /** Updates a stored budget in place; undefined when the workgroup has none. */
-  private async update(
-    workgroup: string,
-    change: { readonly expression: string; readonly values: Record<string, string> },
-  ): Promise<Budget | undefined> {
-    try {
-      const output = await this.documents.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: TableKeys.budget(workgroup),
-          UpdateExpression: change.expression,
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: change.values,
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      const parsed = parseBudget(output.Attributes);
-      if (!parsed.ok) throw new Error(`Stored budget of ${workgroup} is invalid: ${parsed.reason}`);
-      return parsed.budget;
-    } catch (error) {
-      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') {
-        return undefined;
-      }
-      throw error;
-    }
-  }
-
-  async remove(workgroup: string): Promise<boolean> {
-    const output = await this.documents.send(
-      new DeleteCommand({
-        TableName: this.tableName,
-        Key: TableKeys.budget(workgroup),
-        ReturnValues: 'ALL_OLD',
-      }),
-    );
-    return output.Attributes !== undefined;
+/** Reservation budgets in the table. */
+export class DynamoDbReservationBudgetStore extends DynamoDbSubjectBudgetStore<
+  ReservationBudget,
+  'reservation'
+> {
+  constructor(documents: DynamoDBDocumentClient, tableName: string) {
+    super(documents, tableName, RESERVATION_BUDGETS);
   }
 }

@@ -5,7 +5,7 @@ import { loadBudgetStatuses } from '../budgets/load-budget-statuses.js';
 import type { DigestSources } from '../digest/daily-digest.js';
 import { deadLetterDepth } from '../digest/sqs-dead-letter-depth.js';
 import { reconciledQueriesBetween } from '../metrics/cloudwatch-reconciled-queries.js';
-import { DynamoDbBudgetReader } from '../store/dynamodb-budget-store.js';
+import { DynamoDbSubjectBudgetReader, WORKGROUP_BUDGETS } from '../store/dynamodb-budget-store.js';
 import { DynamoDbEnforcementReader } from '../store/dynamodb-enforcement-store.js';
 import { DynamoDbUsageCounterReader } from '../store/dynamodb-usage-counter-reader.js';
 import { DynamoDbUsageReportSource } from '../store/dynamodb-usage-report-source.js';
@@ -31,7 +31,7 @@ export function wireDigestSources(wiring: DigestWiring): DigestSources {
       (
         await loadBudgetStatuses(
           {
-            budgets: new DynamoDbBudgetReader(documents, tableName),
+            budgets: new DynamoDbSubjectBudgetReader(documents, tableName, WORKGROUP_BUDGETS),
             counters: new DynamoDbUsageCounterReader(documents, tableName),
             enforcement: new DynamoDbEnforcementReader(documents, tableName),
           },

@@ -13,7 +13,7 @@ import {
   rightSizingText,
 } from '../../lib/reports/reservation-report.js';
 import { loadUsageReport } from '../../lib/reports/usage-report.js';
-import { DynamoDbReservationBudgetStore } from '../../lib/store/dynamodb-reservation-budget-store.js';
+import { DynamoDbReservationBudgetStore } from '../../lib/store/dynamodb-budget-store.js';
 import { DynamoDbReservationCounterReader } from '../../lib/store/dynamodb-reservation-counter-reader.js';
 import { DynamoDbReservationEnforcementStore } from '../../lib/store/dynamodb-reservation-enforcement-store.js';
 import { DynamoDbUsageReportSource } from '../../lib/store/dynamodb-usage-report-source.js';

@@ -7,7 +7,7 @@ import {
 } from '../../lib/budgets/reservation-budget.js';
 import type { RestoreReservations } from '../../lib/budgets/restore-reservations.js';
 import type { CapacityRun } from '../../lib/capacity/capacity-run.js';
-import { DynamoDbReservationBudgetStore } from '../../lib/store/dynamodb-reservation-budget-store.js';
+import { DynamoDbReservationBudgetStore } from '../../lib/store/dynamodb-budget-store.js';
 import { DynamoDbReservationEnforcementStore } from '../../lib/store/dynamodb-reservation-enforcement-store.js';
 import {
   wireCapacityRun,

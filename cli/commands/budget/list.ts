@@ -1,5 +1,7 @@
-import { DynamoDbBudgetStore } from '../../../lib/store/dynamodb-budget-store.js';
-import { DynamoDbReservationBudgetStore } from '../../../lib/store/dynamodb-reservation-budget-store.js';
+import {
+  DynamoDbBudgetStore,
+  DynamoDbReservationBudgetStore,
+} from '../../../lib/store/dynamodb-budget-store.js';
 import { defineCommand } from '../../command.js';
 import { budgetListJson, budgetListTables, toJsonText } from '../../output/budget-output.js';
 

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { removeBudgetAlarms } from '../../../lib/budgets/plan-budget-alarms.js';
 import { CloudWatchBudgetAlarms } from '../../../lib/metrics/cloudwatch-budget-alarms.js';
-import { DynamoDbBudgetStore } from '../../../lib/store/dynamodb-budget-store.js';
-import { DynamoDbReservationBudgetStore } from '../../../lib/store/dynamodb-reservation-budget-store.js';
+import {
+  DynamoDbBudgetStore,
+  DynamoDbReservationBudgetStore,
+} from '../../../lib/store/dynamodb-budget-store.js';
 import { AwsServices, budgetAlarmSettings, callService } from '../../aws-services.js';
 import { reservationOption } from '../../budget-flags.js';
 import { defineCommand } from '../../command.js';

@@ -9,8 +9,10 @@ import {
 import type { WorkgroupSettings } from '../../../lib/budgets/workgroup-settings.js';
 import { BUDGET_USED_PERCENT_METRIC } from '../../../lib/metrics/budget-alarms.js';
 import { CloudWatchBudgetAlarms } from '../../../lib/metrics/cloudwatch-budget-alarms.js';
-import { DynamoDbBudgetStore } from '../../../lib/store/dynamodb-budget-store.js';
-import { DynamoDbReservationBudgetStore } from '../../../lib/store/dynamodb-reservation-budget-store.js';
+import {
+  DynamoDbBudgetStore,
+  DynamoDbReservationBudgetStore,
+} from '../../../lib/store/dynamodb-budget-store.js';
 import {
   AwsServices,
   alertsTopicArn,
