@@ -4,8 +4,8 @@ import {
   loadReservationBudgetStatuses as loadStatuses,
 } from '../lib/budgets/reservation-budget-status.js';
 import { DynamoDbReservationBudgetStore } from '../lib/store/dynamodb-budget-store.js';
+import { DynamoDbReservationEnforcementStore } from '../lib/store/dynamodb-enforcement-store.js';
 import { DynamoDbReservationCounterReader } from '../lib/store/dynamodb-reservation-counter-reader.js';
-import { DynamoDbReservationEnforcementStore } from '../lib/store/dynamodb-reservation-enforcement-store.js';
 
 /**
  * Every reservation budget's status at `at` (or one reservation's), its figures read with the

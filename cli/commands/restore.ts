@@ -5,8 +5,10 @@ import { AthenaWorkgroupGateway } from '../../lib/athena/athena-workgroup-gatewa
 import { createRestoreReservations } from '../../lib/budgets/restore-reservations.js';
 import { createRestoreWorkgroups } from '../../lib/budgets/restore-workgroups.js';
 import { DynamoDbBudgetStore } from '../../lib/store/dynamodb-budget-store.js';
-import { DynamoDbEnforcementStore } from '../../lib/store/dynamodb-enforcement-store.js';
-import { DynamoDbReservationEnforcementStore } from '../../lib/store/dynamodb-reservation-enforcement-store.js';
+import {
+  DynamoDbEnforcementStore,
+  DynamoDbReservationEnforcementStore,
+} from '../../lib/store/dynamodb-enforcement-store.js';
 import { AwsServices, alertsTopicArn } from '../aws-services.js';
 import { alertsTopicArnOption } from '../budget-flags.js';
 import { defineCommand } from '../command.js';

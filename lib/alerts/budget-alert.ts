@@ -1,7 +1,7 @@
 import type { ThresholdAction } from '../budgets/budget.js';
 import type { BudgetUsageFigures } from '../budgets/budget-status.js';
 import type { ReservationThresholdAction } from '../budgets/reservation-budget.js';
-import type { ReservationPeriod } from '../store/reservation-enforcement-store.js';
+import type { ReservationPeriod } from '../store/enforcement-store.js';
 import type { WorkgroupPeriod } from '../usage/period-keys.js';
 
 /** What every alert names: the workgroup, the budget period and when it happened. */

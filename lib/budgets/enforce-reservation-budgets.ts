@@ -6,10 +6,7 @@ import type { ReservationCounter } from '../capacity/billed-cost.js';
 import { describeError } from '../errors/describe-error.js';
 import type { Log } from '../log.js';
 import type { StoredReservationBudgets } from '../store/budget-store.js';
-import type {
-  ReservationEnforcementStore,
-  ReservationPeriod,
-} from '../store/reservation-enforcement-store.js';
+import type { ReservationEnforcementStore, ReservationPeriod } from '../store/enforcement-store.js';
 import { type Period, periodBounds, periodKeyFor } from '../usage/period-keys.js';
 import { effectiveAction, thresholdId } from './budget.js';
 import type { BudgetUsageFigures } from './budget-status.js';

@@ -1,10 +1,7 @@
 import type { ReservationCounter } from '../capacity/billed-cost.js';
 import { reservationRowFields } from '../reports/reservation-report.js';
 import type { InvalidReservationBudget, StoredReservationBudgets } from '../store/budget-store.js';
-import type {
-  ReservationActionRecord,
-  ReservationPeriod,
-} from '../store/reservation-enforcement-store.js';
+import type { ReservationActionRecord, ReservationPeriod } from '../store/enforcement-store.js';
 import { type Period, periodKeyFor } from '../usage/period-keys.js';
 import type { BindingLimit } from './budget-usage.js';
 import { figuresOfUsage } from './budget-usage.js';

@@ -9,7 +9,7 @@ import type {
   ReservationEnforcementState,
   ReservationEnforcementStore,
   ReservationPeriod,
-} from '../store/reservation-enforcement-store.js';
+} from '../store/enforcement-store.js';
 import { type ReservationTarget, restoreTargetDecision } from './scale-reservation.js';
 
 export interface RestoreReservationsDependencies {

@@ -30,8 +30,8 @@ import type { Log } from '../log.js';
 import { CloudWatchReservationDpuMetrics } from '../metrics/cloudwatch-reservation-dpu-metrics.js';
 import { CloudWatchReservationMetrics } from '../metrics/cloudwatch-reservation-metrics.js';
 import { DynamoDbReservationBudgetStore } from '../store/dynamodb-budget-store.js';
+import { DynamoDbReservationEnforcementStore } from '../store/dynamodb-enforcement-store.js';
 import { DynamoDbReservationCounterReader } from '../store/dynamodb-reservation-counter-reader.js';
-import { DynamoDbReservationEnforcementStore } from '../store/dynamodb-reservation-enforcement-store.js';
 import { DynamoDbReservationUsageStore } from '../store/dynamodb-reservation-usage-store.js';
 import { DynamoDbUsageCounterReader } from '../store/dynamodb-usage-counter-reader.js';
 

@@ -14,8 +14,8 @@ import {
 } from '../../lib/reports/reservation-report.js';
 import { loadUsageReport } from '../../lib/reports/usage-report.js';
 import { DynamoDbReservationBudgetStore } from '../../lib/store/dynamodb-budget-store.js';
+import { DynamoDbReservationEnforcementStore } from '../../lib/store/dynamodb-enforcement-store.js';
 import { DynamoDbReservationCounterReader } from '../../lib/store/dynamodb-reservation-counter-reader.js';
-import { DynamoDbReservationEnforcementStore } from '../../lib/store/dynamodb-reservation-enforcement-store.js';
 import { DynamoDbUsageReportSource } from '../../lib/store/dynamodb-usage-report-source.js';
 import { dpuHoursFromMillis, usdFromNano } from '../../lib/usage/pricing.js';
 import { wireCapacityRun } from '../../lib/wiring/wire-capacity-function.js';

@@ -8,7 +8,7 @@ import {
 import type { RestoreReservations } from '../../lib/budgets/restore-reservations.js';
 import type { CapacityRun } from '../../lib/capacity/capacity-run.js';
 import { DynamoDbReservationBudgetStore } from '../../lib/store/dynamodb-budget-store.js';
-import { DynamoDbReservationEnforcementStore } from '../../lib/store/dynamodb-reservation-enforcement-store.js';
+import { DynamoDbReservationEnforcementStore } from '../../lib/store/dynamodb-enforcement-store.js';
 import {
   wireCapacityRun,
   wireRestoreReservations,
