@@ -4,7 +4,6 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
-  QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { THRESHOLD_ACTIONS } from '../budgets/budget.js';
@@ -18,7 +17,14 @@ import {
 import type { OutboxEntry } from '../metrics/metrics-outbox.js';
 import { PERIODS, type Period } from '../usage/period-keys.js';
 import { outboxWrite } from './dynamodb-metrics-outbox.js';
-import { conditionalWrite, type Item, number, queryAll } from './dynamodb-toolkit.js';
+import {
+  conditionalWrite,
+  countAll,
+  type Item,
+  number,
+  queryAll,
+  queryPartition,
+} from './dynamodb-toolkit.js';
 import type {
   ActionRecord,
   EnforcementKey,
@@ -92,15 +98,8 @@ export class DynamoDbSubjectEnforcementReader<E extends EnforcementTypes>
 
   async actions(key: SubjectPeriod<E['subject']>): Promise<ActionRecord<E['action']>[]> {
     const { pk } = this.claimKeys(key).action('');
-    const output = await this.documents.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
-        ConsistentRead: true,
-      }),
-    );
-    return (output.Items ?? []).flatMap((item) => {
+    const items = await queryPartition(this.documents, this.tableName, pk);
+    return items.flatMap((item) => {
       const action = this.kind.actions.find((known) => known === item.action);
       if (item.type !== 'action' || action === undefined) return [];
       return [
@@ -462,30 +461,19 @@ export const RESERVATION_ENFORCEMENT: StoredEnforcementKind<ReservationEnforceme
 };
 
 /** How many queries sidestepped the throttle of a workgroup's period: one counting Query. */
-async function countBypasses(
+const countBypasses = (
   documents: DynamoDBDocumentClient,
   tableName: string,
   key: EnforcementKey,
-): Promise<number> {
-  const { pk } = TableKeys.bypass(key.workgroup, key.period, key.periodKey, '');
-  let count = 0;
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const output = await documents.send(
-      new QueryCommand({
-        TableName: tableName,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
-        Select: 'COUNT',
-        ConsistentRead: true,
-        ExclusiveStartKey: startKey,
-      }),
-    );
-    count += output.Count ?? 0;
-    startKey = output.LastEvaluatedKey;
-  } while (startKey);
-  return count;
-}
+): Promise<number> =>
+  countAll(documents, {
+    TableName: tableName,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: {
+      ':pk': TableKeys.bypass(key.workgroup, key.period, key.periodKey, '').pk,
+    },
+    ConsistentRead: true,
+  });
 
 /** Reads a workgroup's recorded actions and throttle bypasses (the daily digest). */
 export class DynamoDbEnforcementReader

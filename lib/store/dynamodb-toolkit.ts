@@ -57,6 +57,27 @@ export async function queryAll(
   return items;
 }
 
+/** Runs a counting Query (`Select: 'COUNT'`) to its last page and returns the count. */
+export async function countAll(
+  documents: DynamoDBDocumentClient,
+  input: Omit<QueryCommandInput, 'ExclusiveStartKey' | 'Select'>,
+): Promise<number> {
+  let count = 0;
+  let startKey: Item | undefined;
+  do {
+    const output = await documents.send(
+      new QueryCommand({
+        ...input,
+        Select: 'COUNT',
+        ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+      }),
+    );
+    count += output.Count ?? 0;
+    startKey = output.LastEvaluatedKey;
+  } while (startKey !== undefined);
+  return count;
+}
+
 export interface BatchGetAllOptions {
   /** What the keys name, for the error when some stay unread ("usage counters"). */
   readonly what: string;
