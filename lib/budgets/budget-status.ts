@@ -1,6 +1,6 @@
 import { jsonDpuHours, jsonPercent, jsonUsd } from '../format/format-values.js';
 import type { ActionRecord, ActionStatus, EnforcementKey } from '../store/enforcement-store.js';
-import { type Period, periodKeyFor } from '../usage/period-keys.js';
+import type { Period } from '../usage/period-keys.js';
 import { MILLIS_PER_HOUR } from '../usage/pricing.js';
 import type { UsageTotals } from '../usage/usage-totals.js';
 import {
@@ -10,6 +10,7 @@ import {
   THRESHOLD_ACTIONS,
   type ThresholdAction,
 } from './budget.js';
+import { subjectPeriodAt } from './budget-subject.js';
 import {
   type BindingLimit,
   type BudgetLimits,
@@ -19,12 +20,12 @@ import {
 } from './budget-usage.js';
 import { forecastUsage } from './forecast.js';
 
-/** A threshold action recorded this period, for people and scripts. */
-export interface BudgetStatusAction {
+/** A threshold action recorded this period, for people and scripts (of any kind of budget). */
+export interface BudgetStatusAction<Action extends string = ThresholdAction> {
   /** The threshold's percent; null for a record whose threshold id cannot be read. */
   readonly threshold: number | null;
   /** The action taken (`notify` for every threshold of a protected budget). */
-  readonly action: ThresholdAction;
+  readonly action: Action;
   readonly status: ActionStatus;
   /** When it completed, or when it was claimed if still in progress. */
   readonly at: string;
@@ -86,11 +87,8 @@ export interface BudgetStatus extends BudgetUsageFigures {
 }
 
 /** The counter and enforcement key of a budget's period holding `at`. */
-export const currentPeriodOf = (budget: Budget, at: Date): EnforcementKey => ({
-  workgroup: budget.workgroup,
-  period: budget.period,
-  periodKey: periodKeyFor(budget.period, at),
-});
+export const currentPeriodOf = (budget: Budget, at: Date): EnforcementKey =>
+  subjectPeriodAt('workgroup', budget, at);
 
 export interface BudgetStatusInput {
   readonly budget: Budget;
@@ -200,7 +198,10 @@ function jsonValue(unit: BindingLimit, value: number): number {
   }
 }
 
-function statusActionOf(record: ActionRecord): BudgetStatusAction {
+/** An action record as a status shows it. */
+export function statusActionOf<Action extends string>(
+  record: ActionRecord<Action>,
+): BudgetStatusAction<Action> {
   return {
     threshold: thresholdPercentOf(record.thresholdId),
     action: record.action,

@@ -1,4 +1,4 @@
-import type { Period } from '../usage/period-keys.js';
+import { type Period, periodKeyFor } from '../usage/period-keys.js';
 
 /**
  * What a budget is on. Each kind of subject names the attribute that holds the subject's name in
@@ -42,4 +42,15 @@ export const subjectPeriodOf = <K extends BudgetSubjectKind>(
   ...namedBy(kind, subjectNameOf(kind, key)),
   period: key.period,
   periodKey: key.periodKey,
+});
+
+/** The period of a budget holding `at`: where its counter and enforcement records are kept. */
+export const subjectPeriodAt = <K extends BudgetSubjectKind>(
+  subject: K,
+  budget: NamedBy<K> & { readonly period: Period },
+  at: Date,
+): SubjectPeriod<K> => ({
+  ...namedBy(subject, budget[subject]),
+  period: budget.period,
+  periodKey: periodKeyFor(budget.period, at),
 });

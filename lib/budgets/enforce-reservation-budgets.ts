@@ -5,18 +5,19 @@ import type { CapacityReservationGateway } from '../athena/capacity-reservation-
 import type { ReservationCounter } from '../capacity/billed-cost.js';
 import { describeError } from '../errors/describe-error.js';
 import type { Log } from '../log.js';
-import type { StoredReservationBudgets } from '../store/budget-store.js';
 import type { ReservationEnforcementStore, ReservationPeriod } from '../store/enforcement-store.js';
-import { type Period, periodBounds, periodKeyFor } from '../usage/period-keys.js';
+import { periodBounds } from '../usage/period-keys.js';
 import { effectiveAction, thresholdId } from './budget.js';
 import type { BudgetUsageFigures } from './budget-status.js';
 import { usageFiguresOf } from './budget-status.js';
+import { subjectPeriodAt } from './budget-subject.js';
 import {
   crossedReservationThresholds,
   type ReservationBudget,
   type ReservationThreshold,
   reservationBudgetUsageOf,
 } from './reservation-budget.js';
+import type { ReservationBudgetReads } from './reservation-budget-status.js';
 import type { ReservationRestoreResult } from './restore-reservations.js';
 import { type ReservationTarget, scaleDownDecision } from './scale-reservation.js';
 
@@ -27,13 +28,7 @@ export interface ReservationSighting {
   readonly lastSeenTargetDpus: number | undefined;
 }
 
-export interface ReservationBudgetEnforcementDependencies {
-  readonly budgets: () => Promise<StoredReservationBudgets>;
-  /** The reservations' counters of a period: the reading `report --by reservation` uses. */
-  readonly counters: (
-    period: Period,
-    keys: readonly string[],
-  ) => Promise<readonly ReservationCounter[]>;
+export interface ReservationBudgetEnforcementDependencies extends ReservationBudgetReads {
   readonly enforcement: ReservationEnforcementStore;
   readonly reservations: CapacityReservationGateway;
   /** Gives back what ended periods of the reservation scaled down (restore's own rules). */
@@ -99,11 +94,7 @@ export function createReservationBudgetEnforcer(
     const counters = new Map<string, readonly ReservationCounter[]>();
     const runs: ReservationBudgetRun[] = [];
     for (const budget of mine) {
-      const key: ReservationPeriod = {
-        reservation: budget.reservation,
-        period: budget.period,
-        periodKey: periodKeyFor(budget.period, at),
-      };
+      const key = subjectPeriodAt('reservation', budget, at);
       let usedPercent = 0;
       try {
         const periodId = `${key.period}#${key.periodKey}`;

@@ -1,12 +1,73 @@
 import { mapWithConcurrency } from '../async/map-with-concurrency.js';
-import type { BudgetStore, InvalidStoredBudget } from '../store/budget-store.js';
+import type { BudgetStore, InvalidStoredBudget, StoredBudgets } from '../store/budget-store.js';
 import type { EnforcementStore } from '../store/enforcement-store.js';
 import { counterId, type UsageCounterReader } from '../store/usage-counter-reader.js';
+import type { Period } from '../usage/period-keys.js';
 import { ZERO_TOTALS } from '../usage/usage-totals.js';
-import { type BudgetStatus, budgetStatusOf, currentPeriodOf } from './budget-status.js';
+import { type BudgetStatus, budgetStatusOf } from './budget-status.js';
+import {
+  type BudgetSubjectKind,
+  type NamedBy,
+  type SubjectPeriod,
+  subjectPeriodAt,
+} from './budget-subject.js';
 
-/** Enforcement records are read one workgroup at a time, this many at once. */
+/** Enforcement records are read one budget period at a time, this many at once. */
 const PARALLEL_READS = 4;
+
+/** Reads `read` of each period, a few at once, in the order of `keys`. */
+export const readEachPeriod = <Key, Read>(
+  keys: readonly Key[],
+  read: (key: Key) => Promise<Read>,
+): Promise<Read[]> => mapWithConcurrency(keys, PARALLEL_READS, read);
+
+/**
+ * How the statuses of one kind of budget are read: its stored budgets, what each budget's
+ * current period holds (usage, actions), and the status made of them.
+ */
+export interface BudgetStatusReading<
+  B extends NamedBy<K> & { readonly period: Period },
+  K extends BudgetSubjectKind,
+  PeriodReading,
+  Status,
+> {
+  readonly subject: K;
+  readonly budgets: () => Promise<StoredBudgets<B, K>>;
+  /** What each period holds, in the order of `keys` (one batch read where the store allows). */
+  readonly periods: (keys: readonly SubjectPeriod<K>[]) => Promise<readonly PeriodReading[]>;
+  readonly statusOf: (budget: B, reading: PeriodReading, at: Date) => Status;
+}
+
+export interface LoadedStatuses<Status, K extends BudgetSubjectKind> {
+  /** The budgets asked for, in stored order. */
+  readonly statuses: readonly Status[];
+  /** Stored budgets that no longer validate (of the subject asked for, if one was). */
+  readonly invalid: readonly InvalidStoredBudget<K>[];
+}
+
+/** Where every budget of one kind (or one subject's) stands in its period holding `at`. */
+export async function loadSubjectBudgetStatuses<
+  B extends NamedBy<K> & { readonly period: Period },
+  K extends BudgetSubjectKind,
+  PeriodReading,
+  Status,
+>(
+  reading: BudgetStatusReading<B, K, PeriodReading, Status>,
+  at: Date,
+  name?: string,
+): Promise<LoadedStatuses<Status, K>> {
+  const { budgets, invalid } = await reading.budgets();
+  const mine = (item: NamedBy<K>) => name === undefined || item[reading.subject] === name;
+  const selected = budgets.filter(mine);
+  const periods = await reading.periods(
+    selected.map((budget) => subjectPeriodAt(reading.subject, budget, at)),
+  );
+  const statuses = selected.flatMap((budget, index) => {
+    const period = periods[index];
+    return period === undefined ? [] : [reading.statusOf(budget, period, at)];
+  });
+  return { statuses, invalid: invalid.filter(mine) };
+}
 
 export interface BudgetStatusSources {
   readonly budgets: Pick<BudgetStore, 'list'>;
@@ -14,41 +75,33 @@ export interface BudgetStatusSources {
   readonly enforcement: Pick<EnforcementStore, 'actions' | 'bypassCount'>;
 }
 
-export interface LoadedBudgetStatuses {
-  /** The budgets asked for, in stored order. */
-  readonly statuses: readonly BudgetStatus[];
-  /** Stored budgets that no longer validate (of the workgroup asked for, if one was). */
-  readonly invalid: readonly InvalidStoredBudget[];
-}
+export type LoadedBudgetStatuses = LoadedStatuses<BudgetStatus, 'workgroup'>;
 
 /**
- * Where every budget (or one workgroup's) stands in its period holding `at`: what `status`
- * shows and the daily digest summarises. One BatchGetItem for the counters, then the actions of
- * each budget's period.
+ * Where every workgroup budget (or one workgroup's) stands in its period holding `at`: what
+ * `status` shows and the daily digest summarises. One BatchGetItem for the counters, then the
+ * actions of each budget's period.
  */
-export async function loadBudgetStatuses(
+export function loadBudgetStatuses(
   sources: BudgetStatusSources,
   at: Date,
   workgroup?: string,
 ): Promise<LoadedBudgetStatuses> {
-  const { budgets, invalid } = await sources.budgets.list();
-  const mine = <T extends { readonly workgroup: string }>(item: T) =>
-    workgroup === undefined || item.workgroup === workgroup;
-  const selected = budgets.filter(mine);
-  const keys = selected.map((budget) => currentPeriodOf(budget, at));
-  const totals = await sources.counters.totalsFor(keys);
-  const periods = await mapWithConcurrency(keys, PARALLEL_READS, async (key) => ({
-    actions: await sources.enforcement.actions(key),
-    bypassedQueries: await sources.enforcement.bypassCount(key),
-  }));
-  const statuses = selected.map((budget, index) =>
-    budgetStatusOf({
-      budget,
-      totals: totals.get(counterId(currentPeriodOf(budget, at))) ?? ZERO_TOTALS,
-      actions: periods[index]?.actions ?? [],
-      bypassedQueries: periods[index]?.bypassedQueries ?? 0,
-      at,
-    }),
+  return loadSubjectBudgetStatuses(
+    {
+      subject: 'workgroup',
+      budgets: () => sources.budgets.list(),
+      periods: async (keys) => {
+        const totals = await sources.counters.totalsFor(keys);
+        return readEachPeriod(keys, async (key) => ({
+          totals: totals.get(counterId(key)) ?? ZERO_TOTALS,
+          actions: await sources.enforcement.actions(key),
+          bypassedQueries: await sources.enforcement.bypassCount(key),
+        }));
+      },
+      statusOf: (budget, period, at) => budgetStatusOf({ budget, ...period, at }),
+    },
+    at,
+    workgroup,
   );
-  return { statuses, invalid: invalid.filter(mine) };
 }

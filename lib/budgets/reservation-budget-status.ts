@@ -1,10 +1,17 @@
 import type { ReservationCounter } from '../capacity/billed-cost.js';
 import { reservationRowFields } from '../reports/reservation-report.js';
-import type { InvalidReservationBudget, StoredReservationBudgets } from '../store/budget-store.js';
+import type { StoredReservationBudgets } from '../store/budget-store.js';
 import type { ReservationActionRecord, ReservationPeriod } from '../store/enforcement-store.js';
-import { type Period, periodKeyFor } from '../usage/period-keys.js';
+import type { Period } from '../usage/period-keys.js';
+import { type BudgetStatusAction, statusActionOf } from './budget-status.js';
+import { subjectPeriodAt } from './budget-subject.js';
 import type { BindingLimit } from './budget-usage.js';
 import { figuresOfUsage } from './budget-usage.js';
+import {
+  type LoadedStatuses,
+  loadSubjectBudgetStatuses,
+  readEachPeriod,
+} from './load-budget-statuses.js';
 import {
   type ReservationBudget,
   type ReservationThresholdAction,
@@ -12,13 +19,7 @@ import {
 } from './reservation-budget.js';
 
 /** A reservation budget's action recorded this period. */
-export interface ReservationBudgetStatusAction {
-  readonly threshold: number | null;
-  readonly action: ReservationThresholdAction;
-  readonly status: ReservationActionRecord['status'];
-  readonly at: string;
-  readonly detail: string | null;
-}
+export type ReservationBudgetStatusAction = BudgetStatusAction<ReservationThresholdAction>;
 
 /** Where one reservation budget stands in its current period. */
 export interface ReservationBudgetStatus extends ReservationPeriod {
@@ -42,11 +43,7 @@ export interface ReservationBudgetStatus extends ReservationPeriod {
 export const currentReservationPeriodOf = (
   budget: Pick<ReservationBudget, 'reservation' | 'period'>,
   at: Date,
-): ReservationPeriod => ({
-  reservation: budget.reservation,
-  period: budget.period,
-  periodKey: periodKeyFor(budget.period, at),
-});
+): ReservationPeriod => subjectPeriodAt('reservation', budget, at);
 
 /**
  * A reservation budget's status from its period's counter: the allocated DPU-hours and cost
@@ -81,16 +78,7 @@ export function reservationBudgetStatusOf(input: {
     protected: budget.protected,
     // In the order they were taken: by time, then (one run takes several) by threshold.
     actions: input.actions
-      .map((record) => {
-        const percent = Number(record.thresholdId.split(':')[0]);
-        return {
-          threshold: Number.isFinite(percent) ? percent : null,
-          action: record.action,
-          status: record.status,
-          at: record.completedAt ?? record.claimedAt,
-          detail: record.detail ?? null,
-        };
-      })
+      .map(statusActionOf)
       .sort((a, b) => a.at.localeCompare(b.at) || (a.threshold ?? 0) - (b.threshold ?? 0)),
   };
 }
@@ -107,42 +95,45 @@ const emptyCounter = (reservation: string, period: Period, key: string): Reserva
   minutes: 0,
 });
 
-export interface ReservationBudgetStatusSources {
+/** Where reservation budgets and their usage are read: the enforcer's reads, and status's. */
+export interface ReservationBudgetReads {
   readonly budgets: () => Promise<StoredReservationBudgets>;
-  /** The reading `report --by reservation` uses. */
+  /** The reservations' counters of a period: the reading `report --by reservation` uses. */
   readonly counters: (
     period: Period,
     keys: readonly string[],
   ) => Promise<readonly ReservationCounter[]>;
+}
+
+export interface ReservationBudgetStatusSources extends ReservationBudgetReads {
   readonly actions: (key: ReservationPeriod) => Promise<readonly ReservationActionRecord[]>;
 }
 
-export interface LoadedReservationBudgetStatuses {
-  readonly statuses: readonly ReservationBudgetStatus[];
-  readonly invalid: readonly InvalidReservationBudget[];
-}
+export type LoadedReservationBudgetStatuses = LoadedStatuses<
+  ReservationBudgetStatus,
+  'reservation'
+>;
 
 /** Every reservation budget's status at `at` (or one reservation's). */
-export async function loadReservationBudgetStatuses(
+export function loadReservationBudgetStatuses(
   sources: ReservationBudgetStatusSources,
   at: Date,
   reservation?: string,
 ): Promise<LoadedReservationBudgetStatuses> {
-  const { budgets, invalid } = await sources.budgets();
-  const mine = <T extends { readonly reservation: string }>(item: T) =>
-    reservation === undefined || item.reservation === reservation;
-  const statuses: ReservationBudgetStatus[] = [];
-  for (const budget of budgets.filter(mine)) {
-    const key = currentReservationPeriodOf(budget, at);
-    const counters = await sources.counters(key.period, [key.periodKey]);
-    statuses.push(
-      reservationBudgetStatusOf({
-        budget,
-        counter: counters.find((counter) => counter.reservation === budget.reservation),
-        actions: await sources.actions(key),
-        at,
-      }),
-    );
-  }
-  return { statuses, invalid: invalid.filter(mine) };
+  return loadSubjectBudgetStatuses(
+    {
+      subject: 'reservation',
+      budgets: sources.budgets,
+      periods: (keys) =>
+        readEachPeriod(keys, async (key) => ({
+          counter: (await sources.counters(key.period, [key.periodKey])).find(
+            (counter) => counter.reservation === key.reservation,
+          ),
+          actions: await sources.actions(key),
+        })),
+      statusOf: (budget, period, at) => reservationBudgetStatusOf({ budget, ...period, at }),
+    },
+    at,
+    reservation,
+  );
 }
