@@ -11,8 +11,7 @@ import {
   formatQuantity,
   formatUsd,
 } from '../../lib/format/format-values.js';
-import type { StoredBudgets } from '../../lib/store/budget-store.js';
-import type { StoredReservationBudgets } from '../../lib/store/reservation-budget-store.js';
+import type { StoredBudgets, StoredReservationBudgets } from '../../lib/store/budget-store.js';
 import { type Cell, type Column, renderTable } from './table.js';
 
 /** No limit-crossing in sight, in tables. */
