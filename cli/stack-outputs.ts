@@ -14,6 +14,9 @@ export const STACK_OUTPUT_VARIABLES = {
   IngestDeadLetterQueueArn: 'DLQ_ARN',
   IngestQueueArn: 'INGEST_QUEUE_ARN',
   MetricsNamespace: 'METRICS_NAMESPACE',
+  // What the recording reads, so that a backfill records as the stack's functions do.
+  AttributePrincipals: 'ATTRIBUTE_PRINCIPALS',
+  AttributionValuesPerDay: 'ATTRIBUTION_VALUES_PER_DAY',
 } as const;
 
 /**

@@ -14,11 +14,13 @@ import {
   type ReconcileResult,
   type WorkgroupReconciliation,
 } from '../../lib/reconcile/reconcile-workgroups.js';
+import { DynamoDbAttributionReportSource } from '../../lib/store/dynamodb-attribution-report-source.js';
 import { DAY_MS, periodBounds, periodKeyFor } from '../../lib/usage/period-keys.js';
 import { dpuHoursFromMillis, usdFromNano } from '../../lib/usage/pricing.js';
+import { PRINCIPAL_KEY } from '../../lib/usage/query-principal.js';
 import { wireReconcileWorkgroups } from '../../lib/wiring/wire-reconcile-workgroups.js';
 import { describeServiceError } from '../aws-services.js';
-import { defineCommand } from '../command.js';
+import { type CliContext, defineCommand } from '../command.js';
 import { CliError, UsageError } from '../errors.js';
 import { dayOption, workgroupFilterOption } from '../options.js';
 import { createProgressBar } from '../output/progress-bar.js';
@@ -40,7 +42,13 @@ Queries still queued or running are left to their events (or the scheduled recon
 --dry-run counts what would be recorded, with its DPU-hours and estimated cost, and writes
 nothing. No CloudWatch metrics are sent for backfilled queries: they would be stamped with
 today's time. Progress goes to stderr. Athena calls use AWS_ENDPOINT_URL_ATHENA when set;
-prices come from PRICE_PER_DPU_HOUR_USD and PRICE_PER_TB_SCANNED_USD (defaults 0.30 and 5.00).`,
+prices come from PRICE_PER_DPU_HOUR_USD and PRICE_PER_TB_SCANNED_USD (defaults 0.30 and 5.00).
+With the stack's attributePrincipals on, pass --attribute-principals (or set
+ATTRIBUTE_PRINCIPALS=true), as the ingest and reconcile functions have it: each backfilled query
+is then counted per principal too, under its caller when its CloudTrail record already waits for
+it, else under unknown, so the principals still add up to the workgroup. Without it the
+backfilled queries are left out of the principal counters, and the command warns when the table
+has principal counters in a month it backfills.`,
   options: {
     since: {
       type: 'string',
@@ -51,11 +59,17 @@ prices come from PRICE_PER_DPU_HOUR_USD and PRICE_PER_TB_SCANNED_USD (defaults 0
     },
     workgroup: workgroupFilterOption('all'),
     'dry-run': { type: 'boolean', description: 'Count what would be recorded; write nothing' },
+    'attribute-principals': {
+      type: 'boolean',
+      description:
+        'Count the queries per principal too, as the stack does with attributePrincipals=true (default: ATTRIBUTE_PRINCIPALS, else off)',
+    },
   },
   formats: ['table', 'json'],
   examples: [
     'athena-cost backfill --since 2026-11-01 --table athena-cost-prod --dry-run',
     'athena-cost backfill --since 2026-11-01 --workgroup analytics --table athena-cost-prod',
+    'athena-cost backfill --since 2026-11-01 --attribute-principals --table athena-cost-prod',
   ],
   async run(context) {
     const { flags } = context;
@@ -75,11 +89,16 @@ prices come from PRICE_PER_DPU_HOUR_USD and PRICE_PER_TB_SCANNED_USD (defaults 0
 
     let config: ReturnType<typeof loadConfig>;
     try {
-      config = loadConfig({ ...context.env, TABLE_NAME: context.tableName });
+      config = loadConfig({
+        ...context.env,
+        TABLE_NAME: context.tableName,
+        ...(flags.attributePrincipals ? { ATTRIBUTE_PRINCIPALS: 'true' } : {}),
+      });
     } catch (error) {
       if (error instanceof ConfigError) throw new CliError(error.message);
       throw error;
     }
+    if (!config.attributePrincipals) await warnIfPrincipalsCounted(context, since, now);
     const region = context.region === undefined ? {} : { region: context.region };
     const athena = new AthenaClient({ maxAttempts: 4, ...region });
     const logger = new Logger({
@@ -140,6 +159,27 @@ prices come from PRICE_PER_DPU_HOUR_USD and PRICE_PER_TB_SCANNED_USD (defaults 0
     return result.failed > 0 || incomplete ? 1 : 0;
   },
 });
+
+/**
+ * Warns when the table counts principals in a month the backfill covers but the backfill does
+ * not: its queries would be missing from the principal counters (one item read per month).
+ */
+async function warnIfPrincipalsCounted(
+  context: CliContext<unknown>,
+  since: Date,
+  now: Date,
+): Promise<void> {
+  const source = new DynamoDbAttributionReportSource(context.documents(), context.tableName);
+  for (let at = since; at <= now; at = periodBounds('month', periodKeyFor('month', at)).end) {
+    const month = periodKeyFor('month', at);
+    if (await source.hasAttributionCounters(PRINCIPAL_KEY, 'month', month)) {
+      context.warn(
+        `the table counts principals in ${month} (the stack's attributePrincipals is on?) but this backfill does not: its queries will be missing from report --by principal. Pass --attribute-principals to count them under their caller or unknown.`,
+      );
+      return;
+    }
+  }
+}
 
 function overallFraction(progress: ReconcileProgress): number {
   if (progress.workgroupCount === 0) return 1;

@@ -21,4 +21,6 @@ export interface AttributionReportSource {
     period: Period,
     periodKeys: readonly string[],
   ): Promise<readonly AttributionCounter[]>;
+  /** Whether any workgroup has a counter of `key` in the period key (one item read at most). */
+  hasAttributionCounters(key: string, period: Period, periodKey: string): Promise<boolean>;
 }

@@ -1,4 +1,4 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mapWithConcurrency } from '../async/map-with-concurrency.js';
 import type { Period } from '../usage/period-keys.js';
 import type { AttributionCounter, AttributionReportSource } from './attribution-report-source.js';
@@ -45,5 +45,20 @@ export class DynamoDbAttributionReportSource implements AttributionReportSource 
       );
     });
     return pages.flat();
+  }
+
+  async hasAttributionCounters(key: string, period: Period, periodKey: string): Promise<boolean> {
+    const output = await this.documents.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: {
+          ':pk': TableKeys.attribution(key, period, periodKey, '', '').pk,
+        },
+        Limit: 1,
+        ProjectionExpression: 'pk',
+      }),
+    );
+    return (output.Items?.length ?? 0) > 0;
   }
 }

@@ -349,6 +349,104 @@ describe('the join of a query with its CloudTrail caller', () => {
   });
 });
 
+/** The CLI in this process against the harness's table (Athena through the stand-in). */
+const cliOnTable = (args: readonly string[], env: Record<string, string> = {}) =>
+  runCliInMemory([...args, '--table', harness.table.name], {
+    env: {
+      AWS_ENDPOINT_URL_DYNAMODB: harness.table.endpoint,
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      ...env,
+    },
+  });
+
+describe('athena-cost backfill with principals', () => {
+  it('counts backfilled queries per principal with --attribute-principals, so the principals add up to the workgroup, and warns without it', async () => {
+    // Prepare: one query ingested (under unknown), one whose CloudTrail record came and waits,
+    // one of which nothing came; the last two are for the backfill to record.
+    const workgroup = aWorkgroup();
+    const [ingested, awaited, unseen] = [10_000, 20_000, 40_000].map((engineMs) =>
+      aQueryExecution({ workgroup, engineMs }),
+    );
+    if (!ingested || !awaited || !unseen) throw new Error('executions');
+    harness.addExecutions([ingested, awaited, unseen]);
+    expect(await harness.deliver(eventsFor([ingested]))).toEqual([]);
+    expect(await harness.deliver([aQueryStartedEvent(idOf(awaited), anIamUser('ana'))])).toEqual(
+      [],
+    );
+    const backfill = (...args: string[]) =>
+      cliOnTable([
+        'backfill',
+        '--since',
+        DAY,
+        '--workgroup',
+        workgroup,
+        '--format',
+        'json',
+        ...args,
+      ]);
+
+    // Act
+    const withoutFlag = await backfill('--dry-run');
+    const run = await backfill('--attribute-principals');
+
+    // Assess: the dry run warns that the table counts principals; the run records both under
+    // their principal, the awaited one under its caller, and says nothing.
+    expect(withoutFlag.code, withoutFlag.stderr).toBe(0);
+    expect(withoutFlag.stderr).toContain(
+      "the table counts principals in 2026-11 (the stack's attributePrincipals is on?) but this backfill does not",
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).not.toContain('counts principals');
+    expect(JSON.parse(run.stdout)).toMatchObject({ recorded: 2, failed: 0 });
+    for (const periodKey of [`day#${DAY}`, `week#${WEEK}`, `month#${MONTH}`]) {
+      const counters = await principalCounters(workgroup, periodKey);
+      expect(Object.fromEntries(counters)).toEqual({
+        unknown: expect.objectContaining({
+          queries: 2,
+          dpuMillis: dpuMillisOf([ingested, unseen]),
+        }),
+        'user/ana': expect.objectContaining({ queries: 1, dpuMillis: dpuMillisOf([awaited]) }),
+      });
+      const workgroupCounter = await harness.counter(workgroup, periodKey);
+      const summed = [...counters.values()].reduce(
+        (sum, totals) => ({
+          queries: sum.queries + totals.queries,
+          costNanoUsd: sum.costNanoUsd + totals.costNanoUsd,
+        }),
+        { queries: 0, costNanoUsd: 0 },
+      );
+      expect(summed).toEqual({
+        queries: workgroupCounter.queries,
+        costNanoUsd: workgroupCounter.costNanoUsd,
+      });
+    }
+    expect(await queryItem(idOf(awaited))).toMatchObject({ type: 'query', principal: 'user/ana' });
+  });
+
+  it('takes the setting from ATTRIBUTE_PRINCIPALS (a --stack output), and without it leaves backfilled queries out of the principal counters', async () => {
+    const [off, on] = [aWorkgroup(), aWorkgroup()];
+    harness.addExecutions([
+      aQueryExecution({ workgroup: off }),
+      aQueryExecution({ workgroup: on }),
+    ]);
+    const backfill = (workgroup: string, env: Record<string, string>) =>
+      cliOnTable(['backfill', '--since', DAY, '--workgroup', workgroup], env);
+
+    const withoutIt = await backfill(off, {});
+    const withIt = await backfill(on, { ATTRIBUTE_PRINCIPALS: 'true' });
+
+    expect(withoutIt.code, withoutIt.stderr).toBe(0);
+    expect(withoutIt.stderr).toContain('Pass --attribute-principals');
+    expect((await harness.counter(off, `day#${DAY}`)).queries).toBe(1);
+    expect((await principalCounters(off, `day#${DAY}`)).size).toBe(0);
+    expect(withIt.code, withIt.stderr).toBe(0);
+    expect(withIt.stderr).not.toContain('counts principals');
+    expect((await principalCounters(on, `day#${DAY}`)).get('unknown')?.queries).toBe(1);
+  });
+});
+
 describe('athena-cost report --by principal', () => {
   it('lists principals most expensive first, unknown included, as JSON', async () => {
     const workgroup = aWorkgroup();
@@ -366,28 +464,16 @@ describe('athena-cost report --by principal', () => {
       ]),
     ).toEqual([]);
     const report = (args: readonly string[]) =>
-      runCliInMemory(
-        [
-          'report',
-          '--table',
-          harness.table.name,
-          '--from',
-          '2026-11-21',
-          '--to',
-          '2026-11-21',
-          '--workgroup',
-          workgroup,
-          ...args,
-        ],
-        {
-          env: {
-            AWS_ENDPOINT_URL_DYNAMODB: harness.table.endpoint,
-            AWS_REGION: 'us-east-1',
-            AWS_ACCESS_KEY_ID: 'local',
-            AWS_SECRET_ACCESS_KEY: 'local',
-          },
-        },
-      );
+      cliOnTable([
+        'report',
+        '--from',
+        '2026-11-21',
+        '--to',
+        '2026-11-21',
+        '--workgroup',
+        workgroup,
+        ...args,
+      ]);
     const result = await report(['--by', 'principal', '--format', 'json']);
     expect(result.code, result.stderr).toBe(0);
     const rows = (

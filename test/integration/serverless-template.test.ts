@@ -689,6 +689,8 @@ describe('sls package (offline, no credentials)', () => {
       IngestDeadLetterQueueArn: { Value: getAttArn('IngestDeadLetterQueue') },
       IngestQueueArn: { Value: getAttArn('IngestQueue') },
       MetricsNamespace: { Value: 'AthenaCostMonitor' },
+      AttributePrincipals: { Value: 'false' },
+      AttributionValuesPerDay: { Value: 100 },
       AlertsTopicArn: { Value: ref('AlertsTopic') },
       DashboardName: { Value: ref('Dashboard') },
     });

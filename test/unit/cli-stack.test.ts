@@ -2,6 +2,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { ReceiveMessageCommand, SQSClient, StartMessageMoveTaskCommand } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { stackEnvironment } from '../../cli/stack-outputs.js';
 import { runCliInMemory } from '../support/in-memory-cli.js';
 
 const cloudFormation = mockClient(CloudFormationClient);
@@ -99,6 +100,26 @@ describe('athena-cost --stack NAME', () => {
     );
     expect(bare.code).toBe(2);
     expect(bare.stderr).toContain(`stack ${STACK} has no output UsageTableName`);
+  });
+
+  it("gives the recording the stack's attribution settings, so a backfill counts as its functions do", async () => {
+    cloudFormation
+      .on(DescribeStacksCommand)
+      .resolves(
+        describedStack([
+          ...OUTPUTS,
+          { OutputKey: 'AttributePrincipals', OutputValue: 'true' },
+          { OutputKey: 'AttributionValuesPerDay', OutputValue: '250' },
+        ]),
+      );
+
+    const environment = await stackEnvironment(STACK, 'eu-west-1');
+
+    expect(environment).toMatchObject({
+      TABLE_NAME: 'athena-cost-prod',
+      ATTRIBUTE_PRINCIPALS: 'true',
+      ATTRIBUTION_VALUES_PER_DAY: '250',
+    });
   });
 
   it('rejects what is not a stack name before calling AWS', async () => {
