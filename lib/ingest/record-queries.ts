@@ -9,6 +9,7 @@ import {
 } from '../metrics/metrics-outbox.js';
 import type { MetricsPublisher } from '../metrics/metrics-publisher.js';
 import type { QueryRecordStore } from '../store/query-record-store.js';
+import type { QueryCaller } from '../usage/query-principal.js';
 import { deriveQueryUsage, type QueryUsage } from '../usage/query-usage.js';
 
 /**
@@ -62,8 +63,10 @@ export interface RecordQueriesResult {
 export function createRecordQueries(deps: RecordQueriesDependencies) {
   const { logger } = deps;
 
+  /** `callers`: CloudTrail callers known for some of the queries (see QueryRecordStore). */
   return async function recordQueries(
     queryExecutionIds: readonly string[],
+    callers?: ReadonlyMap<string, QueryCaller>,
   ): Promise<RecordQueriesResult> {
     const ids = [...new Set(queryExecutionIds)];
     const failures = new Map<string, string>();
@@ -94,7 +97,7 @@ export function createRecordQueries(deps: RecordQueriesDependencies) {
       failures.set(id, fetched.failures.get(id) ?? 'not returned by BatchGetQueryExecution');
     counts.fetchFailures = failures.size;
 
-    const outcome = await deps.store.recordQueries(usages);
+    const outcome = await deps.store.recordQueries(usages, callers);
     counts.recorded = outcome.recorded.length;
     counts.alreadyRecorded = outcome.alreadyRecorded.length;
     counts.storeFailures = outcome.failed.length;

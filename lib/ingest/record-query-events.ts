@@ -15,8 +15,13 @@ export interface IngestSummary extends RecordQueriesCounts {
   readonly messages: number;
   readonly malformed: number;
   readonly notTerminal: number;
-  /** CloudTrail StartQueryExecution records, by what became of their caller. */
-  readonly callers?: Readonly<Record<CallerOutcome | 'refusedCalls' | 'ignored', number>>;
+  /**
+   * CloudTrail StartQueryExecution records, by what became of their caller; `joined`: recorded
+   * under it with its query, which came in the same batch.
+   */
+  readonly callers?: Readonly<
+    Record<CallerOutcome | 'joined' | 'refusedCalls' | 'ignored', number>
+  >;
 }
 
 export interface IngestResult {
@@ -78,16 +83,31 @@ export function createRecordQueryEvents(deps: {
       addCarrier(messagesByQuery, queryExecutionId, message.messageId);
     }
 
-    const result = await deps.recordQueries([...messagesByQuery.keys()]);
+    // A query whose caller is in the batch is recorded under it: no move from `unknown` later.
+    const batchCallers = new Map(
+      deps.callers ? calls.map((call) => [call.queryExecutionId, call.caller] as const) : [],
+    );
+    const result = await deps.recordQueries([...messagesByQuery.keys()], batchCallers);
     for (const queryExecutionId of result.failures.keys()) {
       for (const messageId of messagesByQuery.get(queryExecutionId) ?? []) failed.add(messageId);
     }
+    const recordedWithCaller = new Set(
+      result.recorded
+        .filter(
+          (usage) =>
+            usage.attribution.principal !== undefined &&
+            usage.attribution.principal === batchCallers.get(usage.queryExecutionId)?.principal,
+        )
+        .map((usage) => usage.queryExecutionId),
+    );
 
-    // After the recording, so that a caller in the same batch as its query moves it at once.
+    // After the recording, so that a caller of a query recorded before (or in this batch but
+    // not under it) moves it at once.
     let callers: IngestSummary['callers'];
     if (calls.length > 0 || refusedCalls > 0) {
+      const pending = calls.filter((call) => !recordedWithCaller.has(call.queryExecutionId));
       const joined = deps.callers
-        ? await deps.callers.attributeCallers(calls)
+        ? await deps.callers.attributeCallers(pending)
         : {
             failures: new Map<string, string>(),
             counts: { waiting: 0, moved: 0, alreadyAttributed: 0, notAttributed: 0 },
@@ -101,6 +121,7 @@ export function createRecordQueryEvents(deps: {
       }
       callers = {
         ...joined.counts,
+        joined: calls.length - pending.length,
         refusedCalls,
         ignored: deps.callers ? 0 : calls.length,
       };

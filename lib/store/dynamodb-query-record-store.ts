@@ -91,9 +91,16 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
     );
   }
 
-  async recordQueries(usages: readonly QueryUsage[]): Promise<RecordingOutcome> {
+  async recordQueries(
+    usages: readonly QueryUsage[],
+    callers: ReadonlyMap<string, QueryCaller> = new Map(),
+  ): Promise<RecordingOutcome> {
     const known = usages.filter((usage) => this.recent.has(usage.queryExecutionId));
-    const unknown = usages.filter((usage) => !this.recent.has(usage.queryExecutionId));
+    // Counted under the batch's caller, else `unknown` until a waiting caller says otherwise:
+    // packed with those counters.
+    const unknown = usages
+      .filter((usage) => !this.recent.has(usage.queryExecutionId))
+      .map((usage) => this.withPrincipal(usage, callers.get(usage.queryExecutionId)));
     // Transactions sharing a counter item would conflict with each other: they go in sequence.
     const outcomes = await mapWithConcurrency(
       sequencesOf(packTransactions(unknown)),
@@ -116,12 +123,17 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
     };
   }
 
-  /** Records queries in one transaction (at most 100 actions, counters included). */
-  private async recordGroup(group: readonly QueryUsage[]): Promise<RecordingOutcome> {
-    let pending = group.map((usage) => this.withPrincipal(usage, undefined));
+  /**
+   * Records queries in one transaction (at most 100 actions, counters included), or in several
+   * when the callers found waiting add more principal counters than one transaction holds.
+   * `waiting`: ids whose item is a caller waiting for its query (their put replaces it).
+   */
+  private async recordGroup(
+    group: readonly QueryUsage[],
+    waiting = new Set<string>(),
+  ): Promise<RecordingOutcome> {
+    let pending = [...group];
     const alreadyRecorded: QueryUsage[] = [];
-    /** Ids whose item is a caller waiting for its query: their put replaces it. */
-    const waiting = new Set<string>();
     let lastError = '';
     for (let attempt = 1; attempt <= MAX_TRANSACTION_ATTEMPTS && pending.length > 0; attempt++) {
       const plan = this.attributionCap.plan(pending);
@@ -165,8 +177,11 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
           pending = pending
             .filter((usage) => !existing.includes(usage))
             .map((usage) => callersFound.get(usage) ?? usage);
-          // Only the duplicates and waiting callers spoiled this attempt: go again at once.
+          // Only the duplicates and waiting callers spoiled this attempt: go again at once, in
+          // more transactions if the callers' counters no longer fit in one.
           if (onlyConditions) {
+            const parts = packTransactions(pending);
+            if (parts.length > 1) return this.recordInSequence(parts, waiting, alreadyRecorded);
             attempt--;
             continue;
           }
@@ -186,6 +201,25 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
         reason: `DynamoDB transaction failed: ${lastError}`,
       })),
       outbox: [],
+    };
+  }
+
+  /** Records each group in turn (they share counter items), with what was found recorded. */
+  private async recordInSequence(
+    groups: readonly QueryUsage[][],
+    waiting: Set<string>,
+    alreadyRecorded: readonly QueryUsage[],
+  ): Promise<RecordingOutcome> {
+    const outcomes: RecordingOutcome[] = [];
+    for (const group of groups) outcomes.push(await this.recordGroup(group, waiting));
+    return {
+      recorded: outcomes.flatMap((outcome) => outcome.recorded),
+      alreadyRecorded: [
+        ...alreadyRecorded,
+        ...outcomes.flatMap((outcome) => outcome.alreadyRecorded),
+      ],
+      failed: outcomes.flatMap((outcome) => outcome.failed),
+      outbox: outcomes.flatMap((outcome) => outcome.outbox),
     };
   }
 

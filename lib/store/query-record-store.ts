@@ -1,4 +1,5 @@
 import type { OutboxEntry } from '../metrics/metrics-outbox.js';
+import type { QueryCaller } from '../usage/query-principal.js';
 import type { QueryUsage } from '../usage/query-usage.js';
 
 /** What became of each query handed to the store. */
@@ -19,6 +20,11 @@ export interface QueryRecordStore {
    * Records each query not yet recorded and, atomically with it, adds it to its workgroup's
    * day, week and month counters: a query is counted exactly once however often it arrives.
    * The usage deltas to publish are committed in the same transaction (the metrics outbox).
+   * `callers`: the CloudTrail callers already known of some of them (records in the same
+   * batch), under whom they are counted, as if the caller had been waiting on the item.
    */
-  recordQueries(usages: readonly QueryUsage[]): Promise<RecordingOutcome>;
+  recordQueries(
+    usages: readonly QueryUsage[],
+    callers?: ReadonlyMap<string, QueryCaller>,
+  ): Promise<RecordingOutcome>;
 }

@@ -122,7 +122,7 @@ describe('the join of a query with its CloudTrail caller', () => {
     expect(await harness.counter(workgroup, `day#${DAY}`)).toMatchObject({ queries: 1 });
   });
 
-  it('joins a query and its caller delivered in the same batch, in either order', async () => {
+  it('joins a query and its caller delivered in the same batch, in either order, in its recording', async () => {
     const workgroup = aWorkgroup();
     const [first, second] = [aQueryExecution({ workgroup }), aQueryExecution({ workgroup })];
     if (!first || !second) throw new Error('two executions');
@@ -137,7 +137,35 @@ describe('the join of a query with its CloudTrail caller', () => {
     ).toEqual([]);
     const counters = await principalCounters(workgroup, `day#${DAY}`);
     expect(counters.get('role/analyst')).toMatchObject({ queries: 2 });
-    expect(counters.get('unknown')?.queries ?? 0).toBe(0);
+    // Recorded under the caller at once: never counted under unknown, so nothing moved.
+    expect(counters.has('unknown')).toBe(false);
+  });
+
+  it('records a full batch whose waiting callers add more counters than one transaction holds', async () => {
+    // Prepare: 4 workgroups x 20 queries, each started by one of 6 users whose CloudTrail
+    // records came first: counted under their callers, the batch's principal counters (4 x
+    // (3 named + (other)) x day, week, month + registries) do not fit in the transaction its 80
+    // records would share as unknown.
+    const workgroups = [aWorkgroup(), aWorkgroup(), aWorkgroup(), aWorkgroup()];
+    const executions = workgroups.flatMap((workgroup) =>
+      Array.from({ length: 20 }, () => aQueryExecution({ workgroup })),
+    );
+    harness.addExecutions(executions);
+    const calls = executions.map((execution, index) =>
+      aQueryStartedEvent(idOf(execution), anIamUser(`user${index % 6}`)),
+    );
+    expect(await harness.deliver(calls)).toEqual([]);
+    // Act
+    const failed = await harness.deliver(eventsFor(executions));
+    // Assess: every query recorded once, under its caller or (other) past the cap, none unknown.
+    expect(failed).toEqual([]);
+    for (const workgroup of workgroups) {
+      expect((await harness.counter(workgroup, `day#${DAY}`)).queries).toBe(20);
+      const counters = await principalCounters(workgroup, `day#${DAY}`);
+      const queries = [...counters.values()].reduce((sum, totals) => sum + totals.queries, 0);
+      expect(queries, workgroup).toBe(20);
+      expect(counters.get('unknown')?.queries ?? 0).toBe(0);
+    }
   });
 
   it('counts every query exactly once under its principal, whatever the order, duplicates and concurrency', async () => {
