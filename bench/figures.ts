@@ -36,6 +36,13 @@ export interface BatchDemand {
   readonly counterItems: number;
   /** Whether a touched workgroup has a budget: its counters must then be read back. */
   readonly budgeted: boolean;
+  /**
+   * With principals attributed: CloudTrail callers of the batch that need a write of their own
+   * (distinct queries, one conditional UpdateItem each; see {@link lowerBoundOf}).
+   */
+  readonly callerUpdates?: number;
+  /** And the items the batch's moves from `unknown` write (records, counters, outbox entry). */
+  readonly moveItems?: number;
 }
 
 /** The fewest calls per operation the design allows for a batch. */
@@ -46,6 +53,8 @@ export interface LowerBound {
   readonly BatchGetItem: number;
   /** The delete of the batch's published metrics outbox entries. */
   readonly BatchWriteItem: number;
+  /** A CloudTrail caller's write onto its query's item (principals attributed). */
+  readonly UpdateItem: number;
 }
 
 export const ZERO_BOUND: LowerBound = {
@@ -54,7 +63,10 @@ export const ZERO_BOUND: LowerBound = {
   PutMetricData: 0,
   BatchGetItem: 0,
   BatchWriteItem: 0,
+  UpdateItem: 0,
 };
+
+const BOUND_OPERATIONS = Object.keys(ZERO_BOUND) as (keyof LowerBound)[];
 
 /**
  * The lower bound of one batch: BatchGetQueryExecution for its distinct terminal ids, 50 at a
@@ -64,34 +76,36 @@ export const ZERO_BOUND: LowerBound = {
  * crash-proof outbox of issue #9: a mark cannot ride in a later transaction, see
  * DynamoDbOutboxMarker); and, when a touched workgroup has a budget, one BatchGetItem to read the
  * counters back (TransactWriteItems cannot return the values it wrote).
+ *
+ * With principals attributed, a CloudTrail caller whose query is recorded in the same batch
+ * rides in that recording (its principal's counters instead of `unknown`'s: no call); any other
+ * caller costs one conditional UpdateItem on its query's item (which writes a waiting caller, or
+ * fails and returns the record, or finds the query attributed already), and a move of a query
+ * counted under `unknown` adds its actions (the record, `unknown`'s and the principal's
+ * counters, one outbox entry) to TransactWriteItems packed 100 actions each, as recordings are.
  */
 export function lowerBoundOf(batch: BatchDemand): LowerBound {
   const items = batch.newQueries > 0 ? batch.newQueries + batch.counterItems : 0;
+  const moveItems = batch.moveItems ?? 0;
   return {
     BatchGetQueryExecution: Math.ceil(batch.terminalQueries / IDS_PER_BATCH_GET),
-    TransactWriteItems: Math.ceil(items / ACTIONS_PER_TRANSACTION),
+    TransactWriteItems:
+      Math.ceil(items / ACTIONS_PER_TRANSACTION) + Math.ceil(moveItems / ACTIONS_PER_TRANSACTION),
     PutMetricData: batch.newQueries > 0 ? 1 : 0,
     BatchGetItem: batch.budgeted && batch.terminalQueries > 0 ? 1 : 0,
     BatchWriteItem: batch.newQueries > 0 ? 1 : 0,
+    UpdateItem: batch.callerUpdates ?? 0,
   };
 }
 
 export function addBounds(a: LowerBound, b: LowerBound): LowerBound {
-  return {
-    BatchGetQueryExecution: a.BatchGetQueryExecution + b.BatchGetQueryExecution,
-    TransactWriteItems: a.TransactWriteItems + b.TransactWriteItems,
-    PutMetricData: a.PutMetricData + b.PutMetricData,
-    BatchGetItem: a.BatchGetItem + b.BatchGetItem,
-    BatchWriteItem: a.BatchWriteItem + b.BatchWriteItem,
-  };
+  const sum = { ...ZERO_BOUND };
+  for (const operation of BOUND_OPERATIONS) sum[operation] = a[operation] + b[operation];
+  return sum;
 }
 
 export const boundTotal = (bound: LowerBound): number =>
-  bound.BatchGetQueryExecution +
-  bound.TransactWriteItems +
-  bound.PutMetricData +
-  bound.BatchGetItem +
-  bound.BatchWriteItem;
+  BOUND_OPERATIONS.reduce((total, operation) => total + bound[operation], 0);
 
 /** Calls per 1,000 queries. */
 export const per1000 = (count: number, queries: number): number =>

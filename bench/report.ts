@@ -1,4 +1,5 @@
 import { formatBytes, formatUsdWithSign } from '../lib/format/format-values.js';
+import type { CloudTrailStats } from '../local/simulation/cloudtrail-feed.js';
 import type { FeedNoise } from '../local/simulation/event-feed.js';
 import type { ColdStart } from './bundles.js';
 import type { CapacityBenchRun } from './capacity-function.js';
@@ -20,6 +21,7 @@ import {
   formatTable,
   per1000,
   type TargetResult,
+  ZERO_BOUND,
 } from './figures.js';
 import type { LatencyResult } from './latency.js';
 import type { RunResult } from './scenarios.js';
@@ -54,6 +56,21 @@ export interface BenchResults {
   readonly attribution: {
     readonly attributedQueries: number;
     readonly countedValues: number;
+  };
+  /** The busy run's queries again (other ids) with principals attributed from CloudTrail. */
+  readonly principals: {
+    readonly run: RunResult;
+    /** StartQueryExecution records the feed delivered, duplicates included, and withheld. */
+    readonly cloudTrail: CloudTrailStats;
+    /** Distinct principals the records name. */
+    readonly principals: number;
+    readonly check: {
+      /** Each principal's counters (`unknown` included) equal the feed's ground truth. */
+      readonly matches: boolean;
+      /** The principals' counters sum to the usage the workgroups count. */
+      readonly addsUp: boolean;
+      readonly detail: string;
+    };
   };
   readonly baseline: RunResult;
   readonly monthly: RunResult;
@@ -110,6 +127,9 @@ export const TARGETS = {
   pricePerDpuHour: 0.3,
   /** Three transactional counter updates (day, week, month) of at most 1 KB: 2 units each. */
   attributionWriteUnitsPerValue: 6,
+  /** Principal metrics: DpuHours and CostUsd per principal value, and unknown's and (other)'s. */
+  metricsPerPrincipal: 2,
+  principalMetricsBesideValues: 4,
 } as const;
 
 /** Warm-up invocations left out of the steady-state CPU figure. */
@@ -252,6 +272,14 @@ interface Report {
   readonly unattributed: RunFigures;
   /** Write units per counted attribution value: what a dbt model or tag costs a query. */
   readonly writeUnitsPerValue: number;
+  /** The busy run with principals attributed. */
+  readonly withPrincipals: RunFigures;
+  /** What principals add to a month of 1M queries: their metrics, and the CloudTrail records' ingest. */
+  readonly principalsCost: {
+    readonly metrics: number;
+    readonly metricsUsd: number;
+    readonly ingestUsd: number;
+  };
   readonly baseline: RunFigures;
   readonly monthly: RunFigures;
   readonly productCost: { lines: CostLine[]; totalUsd: number };
@@ -286,9 +314,21 @@ function analyse(results: BenchResults): Report {
     Math.max(1, results.attribution.countedValues);
   const baseline = figuresOf(results.baseline);
   const monthly = figuresOf(results.monthly);
+  const withPrincipals = figuresOf(results.principals.run);
   const ingest = results.bundles.find((bundled) => bundled.name === 'ingest');
   const naive = results.bundles.find((bundled) => bundled.name === 'naive-baseline');
   const initOf = (cold: ColdStart | undefined) => cold?.medianProcessMs ?? 0;
+  const busyMonthUsd = (run: RunResult) =>
+    monthlyCost(monthlyUsageOf(results, run, { viaSqs: true, initMs: initOf(ingest?.coldStart) }))
+      .totalUsd;
+  const principalMetrics =
+    TARGETS.metricsPerPrincipal * results.principals.principals +
+    TARGETS.principalMetricsBesideValues;
+  const principalsCost = {
+    metrics: principalMetrics,
+    metricsUsd: principalMetrics * PRICES.cloudWatchMetricMonth,
+    ingestUsd: busyMonthUsd(results.principals.run) - busyMonthUsd(results.busy),
+  };
   const productUsage = monthlyUsageOf(results, results.monthly, {
     viaSqs: true,
     initMs: initOf(ingest?.coldStart),
@@ -397,14 +437,32 @@ function analyse(results: BenchResults): Report {
       pass: writeUnitsPerValue <= TARGETS.attributionWriteUnitsPerValue,
     },
     {
+      name: 'Attribution: principals, API calls / 1,000 queries vs lower bound (busy)',
+      measured: `${formatNumber(withPrincipals.totalPer1000, 1)} vs ${formatNumber(withPrincipals.boundPer1000, 1)} (+${formatNumber((withPrincipals.totalPer1000 / withPrincipals.boundPer1000 - 1) * 100, 1)} %; ${formatNumber(busy.totalPer1000, 1)} without principals)`,
+      target: `≤ bound + ${TARGETS.boundSlack * 100} % (CloudTrail records counted)`,
+      pass: withPrincipals.totalPer1000 <= withPrincipals.boundPer1000 * (1 + TARGETS.boundSlack),
+      note: 'see the principals section',
+    },
+    {
       name: 'Counters exact (each query counted once)',
-      measured: [results.busy, results.unattributed, results.baseline, results.monthly]
-        .map((run) => (run.countersMatch ? '✓' : '✗'))
+      measured: [
+        results.busy.countersMatch,
+        results.unattributed.countersMatch,
+        results.principals.run.countersMatch &&
+          results.principals.check.matches &&
+          results.principals.check.addsUp,
+        results.baseline.countersMatch,
+        results.monthly.countersMatch,
+      ]
+        .map((matches) => (matches ? '✓' : '✗'))
         .join(' '),
-      target: 'busy, busy untagged, baseline, 1M/month',
+      target: 'busy, untagged, with principals (and their counters), baseline, 1M/month',
       pass:
         results.busy.countersMatch &&
         results.unattributed.countersMatch &&
+        results.principals.run.countersMatch &&
+        results.principals.check.matches &&
+        results.principals.check.addsUp &&
         results.baseline.countersMatch &&
         results.monthly.countersMatch,
     },
@@ -414,6 +472,8 @@ function analyse(results: BenchResults): Report {
     busy,
     unattributed,
     writeUnitsPerValue,
+    withPrincipals,
+    principalsCost,
     baseline,
     monthly,
     productCost,
@@ -605,12 +665,31 @@ function sections(results: BenchResults, report: Report): Section[] {
             `${formatNumber((monitorUsd / report.queriesCostUsd) * 100, 3)} %`,
             '',
           ],
+          [
+            `with attributePrincipals: Principal metrics (${results.principals.principals} principals, unknown, (other))`,
+            `${formatNumber(report.principalsCost.metrics)} metrics`,
+            usd(report.principalsCost.metricsUsd),
+            '',
+          ],
+          [
+            'with attributePrincipals: CloudTrail records through the queue and the ingest',
+            `${formatNumber((results.principals.cloudTrail.records * results.monthlyQueries) / Math.max(1, results.principals.run.queries))} records`,
+            usd(report.principalsCost.ingestUsd),
+            '',
+          ],
+          [
+            'monitor total with attributePrincipals',
+            '',
+            usd(monitorUsd + report.principalsCost.metricsUsd + report.principalsCost.ingestUsd),
+            '',
+          ],
         ],
         align: ['left', 'right', 'right', 'right'],
       },
       notes: [
         `Prices used (${PRICES.region}, list, ${PRICES.asOf}; not fetched by the run, check aws.amazon.com/pricing): Lambda arm64 $${PRICES.lambdaArmGbSecond} per GB-s and $${PRICES.lambdaRequestsPerMillion} per 1M requests; SQS standard $${PRICES.sqsRequestsPerMillion} per 1M requests; DynamoDB on-demand $${PRICES.dynamoWriteUnitsPerMillion} per 1M write units, $${PRICES.dynamoReadUnitsPerMillion} per 1M read units, $${PRICES.dynamoStorageGbMonth} per GB-month, PITR $${PRICES.dynamoPitrGbMonth} per GB-month; CloudWatch $${PRICES.cloudWatchPutMetricDataPerThousand} per 1,000 PutMetricData, $${PRICES.cloudWatchMetricMonth} per custom metric-month, $${PRICES.cloudWatchLogsIngestionGb} per GB of logs, $${PRICES.cloudWatchAlarmMonth} per alarm, $${PRICES.cloudWatchDashboardMonth} per dashboard; KMS $${PRICES.kmsKeyMonth} per key; SNS $${PRICES.snsPublishesPerMillion} per 1M publishes; EventBridge rule matching of AWS service events: free.`,
         `SQS: one SendMessage per event (EventBridge), ReceiveMessage and DeleteMessageBatch per 10 records, and ${IDLE_POLLERS} long polls of 20 s kept open by Lambda's poller when the queue is empty (an assumption: ${formatNumber((IDLE_POLLERS * SECONDS_PER_MONTH) / 20)} requests a month).`,
+        `Principal metrics (with \`attributePrincipals\`, off by default): ${TARGETS.metricsPerPrincipal} per principal value counted in the month (DpuHours and CostUsd, dimension Principal) and ${TARGETS.principalMetricsBesideValues} for \`unknown\` and \`(other)\`: ${TARGETS.metricsPerPrincipal} x ${results.principals.principals} + ${TARGETS.principalMetricsBesideValues} = ${report.principalsCost.metrics} for the simulated account's principals. At most ${TARGETS.metricsPerPrincipal} x values + ${TARGETS.principalMetricsBesideValues}, where the values are capped by \`attributionValuesPerDay\` (100 by default) per workgroup and day; past it usage goes to \`(other)\`. The CloudTrail line is the busy run with principals less the busy run without, scaled to ${formatNumber(results.monthlyQueries)} queries (DynamoDB writes and reads, SQS requests, Lambda time): in batches of a busy queue, so a lower estimate at low volume.`,
         `Custom metrics: ${METRICS_PER_WORKGROUP} per workgroup (7 usage metrics + BudgetUsedPercent) x ${results.workgroups} workgroups = $${formatNumber(METRICS_PER_WORKGROUP * PRICES.cloudWatchMetricMonth, 2)} per workgroup a month, whatever the traffic: the largest item for small accounts.`,
         `Storage at steady state: ${formatNumber(TTL_DAYS)} days of records (TTL) = ${formatNumber((results.monthlyQueries * TTL_DAYS) / 30)} records of ${formatNumber(results.queryRecordBytes)} B in the table and ${formatNumber(results.queryIndexEntryBytes)} B in the byWorkgroupDayCost index (INCLUDE: keys and the ten attributes reports read, instead of the whole record with ALL), each + 100 B overhead: ${formatNumber(report.storageGb, 1)} GB.`,
         `Index projections (INCLUDE instead of ALL): a record's index entry is ${formatNumber(results.queryIndexEntryBytes)} B instead of ${formatNumber(results.queryRecordBytes)} B; both are under 1 KB, so each index write still costs one write unit (two in a transaction) and the write units are the same as with ALL. What INCLUDE saves is index storage, ${formatNumber(((results.queryRecordBytes - results.queryIndexEntryBytes) * results.monthlyQueries * (TTL_DAYS / 30)) / 1024 ** 3, 2)} GB here, and the write units of records that would pass 1 KB.`,
@@ -634,6 +713,7 @@ function sections(results: BenchResults, report: Report): Section[] {
       },
     },
     attributionSection(results, report),
+    principalsSection(results, report),
     {
       title: 'Enforcement latency (event entering the queue → UpdateWorkGroup at Athena)',
       intro: [
@@ -758,6 +838,102 @@ function attributionSection(results: BenchResults, report: Report): Section {
     notes: [
       `A value's counters are shared by the queries of the same value in a transaction, so a counted value costs at most ${TARGETS.attributionWriteUnitsPerValue} write units (three transactional updates of an item under 1 KB) and less when values repeat in a batch. More actions per query fill the 100-action transactions sooner, hence the extra TransactWriteItems; the query record grows by the dbt model, target, invocation and tags (never the SQL text).`,
       "The 1M/month cost assumes the busy run's share of attributed queries; a cap (`attributionValuesPerDay`) bounds the values per key, workgroup and day, past which usage goes to `(other)`.",
+    ],
+  };
+}
+
+/** What IAM principals cost: the busy run with CloudTrail records and principals against it without. */
+function principalsSection(results: BenchResults, report: Report): Section {
+  const { busy, withPrincipals } = report;
+  const run = results.principals.run;
+  const f = (value: number, decimals = 1) => formatNumber(value, decimals);
+  const callers = run.callers ?? { messages: 0, riding: 0, waiting: 0, moved: 0, repeated: 0 };
+  const { cloudTrail } = results.principals;
+  const records = Math.max(1, callers.messages);
+  const row = (label: string, withIt: number, without: number, decimals: number) => [
+    label,
+    f(withIt, decimals),
+    f(without, decimals),
+    `${withIt >= without ? '+' : ''}${f(withIt - without, decimals)}`,
+  ];
+  const boundPer1000 = (of: RunResult, operation: string) =>
+    per1000(
+      (of.bound as unknown as Record<string, number | undefined>)[operation] ?? 0,
+      of.queries,
+    );
+  const operations = [
+    ...new Set([...withPrincipals.callsPer1000.keys(), ...busy.callsPer1000.keys()]),
+  ].sort((a, b) => serviceOf(a).localeCompare(serviceOf(b)) || a.localeCompare(b));
+  const sqsPer1000 = (of: RunResult) => per1000(of.messages + 2 * of.sqsReceiveCalls, of.queries);
+  const extraWriteUnits =
+    (withPrincipals.writeUnitsPerQuery - busy.writeUnitsPerQuery) * run.queries;
+  const extraFailedUnits =
+    (withPrincipals.failedWriteUnitsPerQuery - busy.failedWriteUnitsPerQuery) * run.queries;
+  const monthlyUsd = (figures: RunFigures) =>
+    ((figures.writeUnitsPerQuery + figures.failedWriteUnitsPerQuery) *
+      results.monthlyQueries *
+      PRICES.dynamoWriteUnitsPerMillion) /
+    1e6;
+  const check = results.principals.check;
+  return {
+    title: 'Attribution: what IAM principals cost',
+    intro: [
+      `The busy run's ${formatNumber(run.queries)} queries and state changes again (in a table of their own) with \`attributePrincipals\` on (ATTRIBUTE_PRINCIPALS=true), each query's CloudTrail StartQueryExecution record in the same queue where its delivery time puts it (local mode's CloudTrail feed: a minute to 15 minutes after the call, so after a short query's state change and before a long one's; ${formatNumber(cloudTrail.missing)} never arrive, ${formatNumber(cloudTrail.duplicates)} twice): ${formatNumber(callers.messages)} CloudTrail messages from ${results.principals.principals} principals, ${f(per1000(callers.messages, run.queries), 0)} per 1,000 queries. Against the busy run, without principals.`,
+      `Of the callers (distinct per batch): ${formatNumber(callers.riding)} came in the batch that recorded their query, ${formatNumber(callers.waiting)} came before it (the caller waits on the query's item), ${formatNumber(callers.moved)} after it (a move from \`unknown\`), ${formatNumber(callers.repeated)} were repeats of a caller already handled.`,
+    ],
+    table: {
+      header: ['figure (busy)', 'principals on', 'off', 'principals add'],
+      rows: [
+        row('API calls / 1,000 queries', withPrincipals.totalPer1000, busy.totalPer1000, 1),
+        row('· lower bound', withPrincipals.boundPer1000, busy.boundPer1000, 1),
+        ...operations.map((operation) =>
+          row(
+            `· ${serviceOf(operation)} ${operation}${operation in ZERO_BOUND ? ` (bound ${f(boundPer1000(run, operation))})` : ''}`,
+            withPrincipals.callsPer1000.get(operation) ?? 0,
+            busy.callsPer1000.get(operation) ?? 0,
+            1,
+          ),
+        ),
+        row(
+          '· TransactWriteItems cancelled / 1,000 queries',
+          withPrincipals.cancelledPer1000,
+          busy.cancelledPer1000,
+          1,
+        ),
+        row(
+          'DynamoDB write units / 1,000 queries',
+          withPrincipals.writeUnitsPerQuery * 1000,
+          busy.writeUnitsPerQuery * 1000,
+          0,
+        ),
+        row(
+          '· + failed conditional writes (charged)',
+          withPrincipals.failedWriteUnitsPerQuery * 1000,
+          busy.failedWriteUnitsPerQuery * 1000,
+          0,
+        ),
+        ['write units / CloudTrail record', '', '', f(extraWriteUnits / records, 2)],
+        [
+          '· with the failed conditional writes',
+          '',
+          '',
+          f((extraWriteUnits + extraFailedUnits) / records, 2),
+        ],
+        row('SQS requests / 1,000 queries', sqsPer1000(run), sqsPer1000(results.busy), 0),
+        row(
+          `DynamoDB writes at ${formatNumber(results.monthlyQueries)} queries/month (USD)`,
+          monthlyUsd(withPrincipals),
+          monthlyUsd(busy),
+          2,
+        ),
+      ],
+      align: ['left', 'right', 'right', 'right'],
+    },
+    notes: [
+      `Principal counters: ${check.matches && check.addsUp ? '✓' : '✗'} ${check.detail}.`,
+      "The bound with principals: a caller whose query is recorded in the same batch rides in that recording (its principal's counters instead of unknown's: no call); every other distinct caller of a batch costs one conditional UpdateItem on its query's item, which writes the waiting caller, or fails and returns the record (the read a move needs), or finds the query attributed (a repeat); a move adds its actions (the record, unknown's and the principal's day, week and month counters, an outbox entry) to TransactWriteItems packed 100 actions each, as recordings are. Reading the callers' items with one BatchGetItem per batch and writing waits and moves in shared transactions would go lower still; the bound keeps the one write per caller of the design.",
+      `Where the product is above it: each move is a transaction of its own (8 to 9 actions) instead of sharing one per batch, and a recording transaction that meets a waiting caller is cancelled once and sent again with the caller (the cancelled row). A caller that comes in the same batch as its query is recorded with it, as the bound counts.`,
+      `A move's Principal metrics (unknown down, the principal up) are an outbox entry of its transaction, published by the outbox sweep (publish-metrics function) within about 11 minutes: their PutMetricData and delete are the sweep's calls, not in these figures. Write units are computed per request as in the first table; a failed conditional UpdateItem consumes write capacity in DynamoDB, hence the second per-record figure.`,
     ],
   };
 }

@@ -8,9 +8,13 @@ import { TableKeys } from '../lib/store/table-keys.js';
 import { DAY_MS } from '../lib/usage/period-keys.js';
 import { dpuHoursFromMillis, usdFromNano } from '../lib/usage/pricing.js';
 import { countedAttributions } from '../lib/usage/query-attribution.js';
+import { PRINCIPAL_KEY, UNKNOWN_PRINCIPAL } from '../lib/usage/query-principal.js';
 import type { QueryUsage } from '../lib/usage/query-usage.js';
+import { addTotals, totalsOf, ZERO_TOTALS } from '../lib/usage/usage-totals.js';
 import { REPO_ROOT } from '../local/environment/bundle-handler.js';
 import { readTableDefinition } from '../local/environment/create-table.js';
+import { checkAttribution } from '../local/simulation/attribution-check.js';
+import { CloudTrailFeed, principalTruthOf } from '../local/simulation/cloudtrail-feed.js';
 import { DEFAULT_NOISE, EventFeed, type FeedMessage } from '../local/simulation/event-feed.js';
 import { capacityDayBudget, onDemandDayBudget } from '../local/simulation/sample-budgets.js';
 import {
@@ -28,7 +32,7 @@ import {
 } from './bundles.js';
 import { runCapacityBench } from './capacity-function.js';
 import { type BenchEnvironment, startBenchEnvironment } from './environment.js';
-import { dynamoItemSize, indexesOf, projectedItem } from './figures.js';
+import { dynamoItemSize, formatNumber, indexesOf, projectedItem } from './figures.js';
 import { runLatency } from './latency.js';
 import { measurePackagedZips } from './package-zips.js';
 import { type BenchFlags, type BenchResults, renderMarkdown, renderText } from './report.js';
@@ -145,19 +149,25 @@ async function main(): Promise<void> {
       // full batches back to back.
       const busyDay = (day: string) =>
         generateSimulatedDay({ queries: flags.queries, workgroups: 4, seed: flags.seed, day });
-      const runBusy = async (label: string, day: SimulatedDay) => {
+      // With `cloudTrail`, the function attributes principals and each query's CloudTrail
+      // record joins the queue where its simulated delivery time puts it among the state
+      // changes (before a long query's, after a short one's), duplicated or missing as the feed
+      // decides.
+      const runBusy = async (label: string, day: SimulatedDay, cloudTrail?: CloudTrailFeed) => {
         const tableName = `bench-${label}`;
         const usages = addDay(env, day, pricing);
-        const messages = feedOf(day);
+        const messages = feedOf(day, cloudTrail);
         await env.createTable(tableName);
         await env.putBudgets(tableName, budgetsFor(day, pricing));
         const run = await runProduct(env, ingest.runnablePath, {
           label,
           tableName,
+          // All visible at once, in the order of their delivery times.
           messages: messages.map((message) => ({ ...message, sentAtMs: 0 })),
           batchingWindowMs: env.serverless.batchingWindowMs,
           usages,
           budgetedWorkgroups: new Set(day.workgroups.map((workgroup) => workgroup.name)),
+          ...(cloudTrail === undefined ? {} : { callerOf: cloudTrail.arrived }),
         });
         return { run, usages, messages, tableName };
       };
@@ -177,6 +187,20 @@ async function main(): Promise<void> {
         'busy-unattributed',
         withoutAttribution(busyDay(utcDayOf(new Date(Date.parse(today) - DAY_MS)))),
       );
+
+      // 1c. The same day again (same ids and state changes, in a table of its own) with
+      // principals attributed from its CloudTrail records.
+      log(
+        `busy queue with principals: the same ${flags.queries} queries and their CloudTrail records`,
+      );
+      const cloudTrail = new CloudTrailFeed(day.seed);
+      const principalsRun = await runBusy('busy-principals', day, cloudTrail);
+      const principals = {
+        run: principalsRun.run,
+        cloudTrail: { ...cloudTrail.stats },
+        principals: new Set(cloudTrail.arrived.values()).size,
+        check: await checkPrincipals(env, principalsRun.tableName, day, cloudTrail, pricing),
+      };
 
       // 2. The naive baseline on the first queries of the same day.
       log(`naive baseline: ${flags.baselineQueries} queries, one invocation per event`);
@@ -261,6 +285,7 @@ async function main(): Promise<void> {
         busy,
         unattributed,
         attribution: attributionOf(busyUsages.values()),
+        principals,
         baseline,
         monthly,
         monthlyQueries: MONTHLY_QUERIES,
@@ -362,12 +387,48 @@ function attributionOf(usages: Iterable<QueryUsage>): BenchResults['attribution'
   return { attributedQueries, countedValues };
 }
 
-/** The messages EventBridge puts in the queue for the day, with local mode's delivery noise. */
-function feedOf(day: SimulatedDay): FeedMessage[] {
+/**
+ * The messages EventBridge puts in the queue for the day, with local mode's delivery noise; with
+ * `cloudTrail`, each query's StartQueryExecution records too (local mode's CloudTrail feed).
+ */
+function feedOf(day: SimulatedDay, cloudTrail?: CloudTrailFeed): FeedMessage[] {
   const feed = new EventFeed(day.seed, day.day, DEFAULT_NOISE);
   return day.queries
-    .flatMap((query) => feed.messagesFor(query))
+    .flatMap((query) => [...feed.messagesFor(query), ...(cloudTrail?.messagesFor(query) ?? [])])
     .sort((a, b) => a.sentAtMs - b.sentAtMs);
+}
+
+/**
+ * The principal counters of the day, read as `report --by principal` reads them, against the
+ * CloudTrail feed's ground truth (`unknown` where a record never came), and their sum against
+ * the usage of every query of the day (what the workgroups count).
+ */
+async function checkPrincipals(
+  env: BenchEnvironment,
+  tableName: string,
+  day: SimulatedDay,
+  cloudTrail: CloudTrailFeed,
+  pricing: ReturnType<typeof loadConfig>['pricing'],
+): Promise<BenchResults['principals']['check']> {
+  const executions = day.queries.map((query) => query.execution);
+  const truth = principalTruthOf(executions, cloudTrail, pricing);
+  const [check] = await checkAttribution(
+    { documents: env.documents, tableName, range: { from: day.day, to: day.day } },
+    new Map([[PRINCIPAL_KEY, truth]]),
+  );
+  const rows = check?.rows ?? [];
+  const counted = rows.reduce((sum, row) => addTotals(sum, row.actual), ZERO_TOTALS);
+  const all = totalsOf([...usagesOf(executions, pricing).values()]);
+  const addsUp = (Object.keys(all) as (keyof typeof all)[]).every(
+    (field) => counted[field] === all[field],
+  );
+  const unknown = rows.find((row) => row.value === UNKNOWN_PRINCIPAL)?.actual.queries ?? 0;
+  const wrong = rows.filter((row) => !row.matches).map((row) => row.value);
+  return {
+    matches: (check?.matches ?? false) && rows.length > 0,
+    addsUp,
+    detail: `${rows.length} values (${formatNumber(unknown)} queries under unknown): ${wrong.length === 0 ? 'each as the feed decided' : `${wrong.join(', ')} differ`}; their sum ${addsUp ? 'equals' : 'differs from'} the workgroups' (${formatNumber(counted.queries)} of ${formatNumber(all.queries)} queries)`,
+  };
 }
 
 /**

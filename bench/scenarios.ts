@@ -4,6 +4,7 @@ import type { Pricing } from '../lib/config.js';
 import { periodKeyAttribute, TableKeys } from '../lib/store/table-keys.js';
 import { attributionCountersOf } from '../lib/store/transaction-packing.js';
 import { PERIODS } from '../lib/usage/period-keys.js';
+import { UNKNOWN_PRINCIPAL } from '../lib/usage/query-principal.js';
 import { deriveQueryUsage, isTerminalState, type QueryUsage } from '../lib/usage/query-usage.js';
 import { INGEST_QUEUE } from '../local/environment/ingest-queue.js';
 import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../local/environment/local-account.js';
@@ -49,6 +50,89 @@ export interface RunResult {
   /** Whether every workgroup's day counter counts each recorded query exactly once. */
   readonly countersMatch: boolean;
   readonly countersDetail: string;
+  /** With principals attributed: what the lower bound made of the CloudTrail callers. */
+  readonly callers?: CallerOutcomes;
+}
+
+/** The CloudTrail callers of a run by what the lower bound counts for each (distinct per batch). */
+export interface CallerOutcomes {
+  /** CloudTrail messages delivered (duplicates and redeliveries included). */
+  readonly messages: number;
+  /** The query was recorded in the same batch: the caller rides in its recording. */
+  readonly riding: number;
+  /** The query was not recorded yet: the caller waits on its item (one UpdateItem). */
+  readonly waiting: number;
+  /** The query was counted under `unknown`: one UpdateItem and a move. */
+  readonly moved: number;
+  /** The query was attributed already (a duplicate record): one UpdateItem that finds it so. */
+  readonly repeated: number;
+}
+
+/**
+ * The CloudTrail join as the lower bound sees it, batch after batch: which queries have their
+ * caller attributed (waiting or counted), and what each batch's callers must write at least.
+ */
+class CallerJoinBound {
+  private readonly attributed = new Set<string>();
+  private readonly waiting = new Set<string>();
+  readonly outcomes = { messages: 0, riding: 0, waiting: 0, moved: 0, repeated: 0 };
+
+  /** `callerOf`: the principal each arriving CloudTrail record names, by query id. */
+  constructor(private readonly callerOf: ReadonlyMap<string, string>) {}
+
+  /** A new query's usage as recorded: under its caller when it waits or came in the batch. */
+  asRecorded(usage: QueryUsage, callersInBatch: ReadonlySet<string>): QueryUsage {
+    const id = usage.queryExecutionId;
+    const known = this.waiting.has(id) || callersInBatch.has(id);
+    return withPrincipal(usage, known ? this.callerOf.get(id) : undefined);
+  }
+
+  /** The batch's callers, after its recordings: the UpdateItems and the moves' actions. */
+  afterRecording(
+    callersInBatch: ReadonlySet<string>,
+    recordedNow: ReadonlySet<string>,
+    recordedBefore: ReadonlySet<string>,
+    usages: ReadonlyMap<string, QueryUsage>,
+  ): { readonly callerUpdates: number; readonly moveItems: number } {
+    let callerUpdates = 0;
+    const moving: QueryUsage[] = [];
+    for (const id of callersInBatch) {
+      const usage = usages.get(id);
+      if (this.attributed.has(id)) {
+        this.outcomes.repeated++;
+        callerUpdates++;
+      } else if (recordedNow.has(id)) {
+        this.outcomes.riding++;
+      } else if (recordedBefore.has(id) && usage !== undefined) {
+        this.outcomes.moved++;
+        callerUpdates++;
+        moving.push(usage);
+      } else {
+        this.outcomes.waiting++;
+        callerUpdates++;
+        this.waiting.add(id);
+      }
+      this.attributed.add(id);
+    }
+    const counters = attributionCountersOf([
+      ...moving.map((usage) => withPrincipal(usage, undefined, true)),
+      ...moving.map((usage) =>
+        withPrincipal(usage, this.callerOf.get(usage.queryExecutionId), true),
+      ),
+    ]);
+    const moveItems = moving.length === 0 ? 0 : moving.length + counters.size + 1;
+    return { callerUpdates, moveItems };
+  }
+}
+
+/** The usage counted under `principal` (`unknown` when undefined); `alone`: its tags left out. */
+function withPrincipal(
+  usage: QueryUsage,
+  principal: string | undefined,
+  alone = false,
+): QueryUsage {
+  const attribution = alone ? { tags: {} } : usage.attribution;
+  return { ...usage, attribution: { ...attribution, principal: principal ?? UNKNOWN_PRINCIPAL } };
 }
 
 /** What a run measured of the function itself, whatever fed it. */
@@ -142,9 +226,21 @@ export async function runProduct(
     readonly batchingWindowMs: number;
     readonly usages: ReadonlyMap<string, QueryUsage>;
     readonly budgetedWorkgroups: ReadonlySet<string>;
+    /**
+     * Runs with ATTRIBUTE_PRINCIPALS=true: the principal each CloudTrail record among the
+     * messages names, by query id (the CloudTrail feed's ground truth).
+     */
+    readonly callerOf?: ReadonlyMap<string, string>;
   },
 ): Promise<RunResult> {
-  const handler = await startFunction(env, bundlePath, 'ingest', options.tableName);
+  const join = options.callerOf === undefined ? undefined : new CallerJoinBound(options.callerOf);
+  const handler = await startFunction(
+    env,
+    bundlePath,
+    'ingest',
+    options.tableName,
+    join === undefined ? {} : { ATTRIBUTE_PRINCIPALS: 'true' },
+  );
   try {
     const queue = ingestQueue(options.batchingWindowMs);
     for (const message of options.messages) queue.send(message);
@@ -163,11 +259,23 @@ export async function runProduct(
           .filter((message) => isTerminalState(message.state))
           .map((message) => message.queryExecutionId),
       );
+      const callers = new Set(
+        delivery.messages
+          .filter((message) => message.kind === 'cloudtrail')
+          .map((message) => message.queryExecutionId),
+      );
       bound = addBounds(
         bound,
-        batchLowerBound(ids, recorded, options.usages, options.budgetedWorkgroups),
+        batchLowerBound(ids, recorded, options.usages, options.budgetedWorkgroups, {
+          join,
+          callers,
+        }),
       );
       for (const id of ids) terminal.add(id);
+      if (join !== undefined)
+        join.outcomes.messages += delivery.messages.filter(
+          (message) => message.kind === 'cloudtrail',
+        ).length;
 
       const invocation = await run.invoke(delivery.event);
       sqsReceiveCalls += Math.ceil(delivery.messages.length / 10);
@@ -195,6 +303,7 @@ export async function runProduct(
       bound,
       sqsReceiveCalls,
       batchSizes,
+      ...(join === undefined ? {} : { callers: { ...join.outcomes } }),
       ...(await run.finish(options.tableName, recorded, options.usages)),
     };
   } finally {
@@ -320,14 +429,20 @@ async function checkDayCounters(
 
 /**
  * The fewest calls the design allows for one batch: its terminal ids, those not yet recorded,
- * the counter items the new ones touch, and whether a budgeted workgroup is among them.
+ * the counter items the new ones touch, and whether a budgeted workgroup is among them; with
+ * principals attributed, its CloudTrail callers too (lowerBoundOf says what they cost).
  */
 function batchLowerBound(
   ids: ReadonlySet<string>,
   recorded: ReadonlySet<string>,
   usages: ReadonlyMap<string, QueryUsage>,
   budgetedWorkgroups: ReadonlySet<string>,
+  principals: {
+    readonly join: CallerJoinBound | undefined;
+    readonly callers: ReadonlySet<string>;
+  } = { join: undefined, callers: new Set() },
 ): LowerBound {
+  const { join, callers } = principals;
   const fresh = [...ids].filter((id) => !recorded.has(id));
   const counters = new Set<string>();
   for (const id of fresh) {
@@ -338,13 +453,18 @@ function batchLowerBound(
   }
   // Each dbt model and tag value's counters ride in the same transactions (a day's value
   // registry too, once per new value: left out, so this stays a lower bound).
-  const freshUsages = fresh.flatMap((id) => usages.get(id) ?? []);
+  const freshUsages = fresh.flatMap((id) => {
+    const usage = usages.get(id);
+    if (usage === undefined) return [];
+    return [join === undefined ? usage : join.asRecorded(usage, callers)];
+  });
   for (const id of attributionCountersOf(freshUsages).keys()) counters.add(`attribution|${id}`);
   return lowerBoundOf({
     terminalQueries: ids.size,
     newQueries: fresh.length,
     counterItems: counters.size,
     budgeted: [...ids].some((id) => budgetedWorkgroups.has(usages.get(id)?.workgroup ?? '')),
+    ...join?.afterRecording(callers, new Set(fresh), recorded, usages),
   });
 }
 
@@ -365,8 +485,13 @@ export function startFunction(
   bundlePath: string,
   functionName: string,
   tableName: string,
+  overrides: Readonly<Record<string, string>> = {},
 ): Promise<HandlerProcess> {
-  return startHandlerProcess(bundlePath, env.functionEnv(functionName, tableName), {
-    functionName: `athena-cost-bench-${functionName === 'naive-baseline' ? 'naive' : functionName}`,
-  });
+  return startHandlerProcess(
+    bundlePath,
+    { ...env.functionEnv(functionName, tableName), ...overrides },
+    {
+      functionName: `athena-cost-bench-${functionName === 'naive-baseline' ? 'naive' : functionName}`,
+    },
+  );
 }

@@ -2,10 +2,10 @@ import { formatBytes, formatDpuHours, formatUsd } from '../../lib/format/format-
 import { attributionTitle } from '../../lib/reports/attribution-report.js';
 import { dpuHoursFromMillis, usdFromNano } from '../../lib/usage/pricing.js';
 import { addTotals, type UsageTotals, ZERO_TOTALS } from '../../lib/usage/usage-totals.js';
+import type { AttributionCheck } from '../simulation/attribution-check.js';
 import type { DeadLetter } from '../simulation/event-feed.js';
 import type { SimulatedDay, SimulatedDayKey } from '../simulation/simulated-day.js';
 import { maxDpuOf, type WorkgroupKind } from '../simulation/workgroup-profiles.js';
-import type { AttributionCheck } from './attribution-check.js';
 import type { ReservationResult } from './capacity-reservation.js';
 import type { LocalModeContext } from './context.js';
 import type { SparkResult } from './spark-sessions.js';

@@ -12,6 +12,7 @@ import { createTable } from '../environment/create-table.js';
 import { loadHandlerSandbox } from '../environment/handler-sandbox.js';
 import { METRICS_NAMESPACE } from '../environment/local-account.js';
 import { type LocalAws, startLocalAws } from '../environment/local-aws.js';
+import { checkAttribution } from '../simulation/attribution-check.js';
 import { principalTruthOf } from '../simulation/cloudtrail-feed.js';
 import { DEFAULT_NOISE, type FeedNoise } from '../simulation/event-feed.js';
 import { SimulatedClock } from '../simulation/simulated-clock.js';
@@ -22,7 +23,6 @@ import {
   groundTruthOf,
 } from '../simulation/simulated-day.js';
 import { SimulatedAthenaAccount } from '../stand-ins/athena-stand-in.js';
-import { checkAttribution } from './attribution-check.js';
 import { formatReservation, startReservationAccounting } from './capacity-reservation.js';
 import type { AfterBatch, LocalModeContext, LocalModeOutput } from './context.js';
 import { afternoonOperator, printReports, seedBudgets } from './hooks.js';
@@ -230,7 +230,14 @@ export async function runLocalMode(options: LocalModeOptions = {}): Promise<Loca
       PRINCIPAL_KEY,
       principalTruthOf(simulation.finished.values(), simulation.cloudTrail, ctx.pricing),
     );
-    const attribution = await checkAttribution(ctx, truth);
+    const attribution = await checkAttribution(
+      {
+        documents: ctx.clients.documents,
+        tableName: ctx.tableName,
+        range: { from: day.day, to: day.day },
+      },
+      truth,
+    );
     const summary = {
       ...counted,
       reservation,

@@ -1,16 +1,18 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   attributionGroupingOf,
   loadAttributionReport,
 } from '../../lib/reports/attribution-report.js';
+import type { DayRange } from '../../lib/reports/report-range.js';
 import { DynamoDbAttributionReportSource } from '../../lib/store/dynamodb-attribution-report-source.js';
 import { DBT_MODEL_KEY } from '../../lib/usage/query-attribution.js';
 import { type UsageTotals, ZERO_TOTALS } from '../../lib/usage/usage-totals.js';
-import type { LocalModeContext } from './context.js';
 
 /**
- * Local mode's attribution check: each key's day report, read as `athena-cost report --by`
- * reads it, against the simulation's ground truth, value by value. A key is anything the truth
- * names (`dbt.model`, `tag:<key>`; `principal` once the CloudTrail join feeds the simulation).
+ * Local mode's attribution check (and the bench's, for principals): each key's report over the
+ * simulated day, read as `athena-cost report --by` reads it, against the simulation's ground
+ * truth, value by value. A key is anything the truth names (`dbt.model`, `tag:<key>`,
+ * `principal`).
  */
 
 export interface AttributionCheckRow {
@@ -27,19 +29,26 @@ export interface AttributionCheck {
   readonly matches: boolean;
 }
 
-/** Reads each key's day report and compares every value with the truth. */
+/** The table the counters are in, and the days the truth covers. */
+export interface AttributionCheckTarget {
+  readonly documents: DynamoDBDocumentClient;
+  readonly tableName: string;
+  readonly range: DayRange;
+}
+
+/** Reads each key's report over the range and compares every value with the truth. */
 export async function checkAttribution(
-  ctx: LocalModeContext,
+  target: AttributionCheckTarget,
   truth: ReadonlyMap<string, ReadonlyMap<string, UsageTotals>>,
 ): Promise<AttributionCheck[]> {
-  const source = new DynamoDbAttributionReportSource(ctx.clients.documents, ctx.tableName);
+  const source = new DynamoDbAttributionReportSource(target.documents, target.tableName);
   const keys = [...truth.keys()].sort((a, b) =>
     a === DBT_MODEL_KEY ? -1 : b === DBT_MODEL_KEY ? 1 : a.localeCompare(b),
   );
   return Promise.all(
     keys.map(async (key): Promise<AttributionCheck> => {
       const report = await loadAttributionReport(source, {
-        range: { from: ctx.day.day, to: ctx.day.day },
+        range: target.range,
         by: attributionGroupingOf(key),
       });
       const actual = new Map(report.rows.map((row) => [row.value, row.totals]));
