@@ -94,11 +94,20 @@ export function describeMode(
   return modes.length === 0 ? 'enforce' : modes.join(', ');
 }
 
-const BUDGET_COLUMNS: readonly Column[] = [
-  { header: 'WORKGROUP' },
+/** The columns of the period and limits every budget has ({@link budgetLimitCells}). */
+const BUDGET_LIMIT_COLUMNS: readonly Column[] = [
   { header: 'PERIOD' },
   { header: 'LIMIT DPU-H', format: formatDpuHours, align: 'right' },
   { header: 'LIMIT USD', format: formatUsd, align: 'right' },
+];
+
+const budgetLimitCells = (
+  budget: Pick<Budget, 'period' | 'limitDpuHours' | 'limitUsd'>,
+): Cell[] => [budget.period, budget.limitDpuHours, budget.limitUsd];
+
+const BUDGET_COLUMNS: readonly Column[] = [
+  { header: 'WORKGROUP' },
+  ...BUDGET_LIMIT_COLUMNS,
   { header: 'LIMIT BYTES', format: formatBytes, align: 'right' },
   { header: 'THRESHOLDS' },
   { header: 'THROTTLE' },
@@ -112,9 +121,7 @@ export function budgetsTable(budgets: readonly Budget[], at?: Date): string {
     BUDGET_COLUMNS,
     budgets.map((budget) => [
       budget.workgroup,
-      budget.period,
-      budget.limitDpuHours,
-      budget.limitUsd,
+      ...budgetLimitCells(budget),
       budget.limitBytes,
       describeThresholds(budget),
       describeThrottle(budget),
@@ -352,9 +359,7 @@ function describeReservationThresholds(budget: {
 
 const RESERVATION_BUDGET_COLUMNS: readonly Column[] = [
   { header: 'RESERVATION' },
-  { header: 'PERIOD' },
-  { header: 'LIMIT DPU-H', format: formatDpuHours, align: 'right' },
-  { header: 'LIMIT USD', format: formatUsd, align: 'right' },
+  ...BUDGET_LIMIT_COLUMNS,
   { header: 'THRESHOLDS' },
   { header: 'MODE' },
   { header: 'UPDATED (UTC)' },
@@ -375,9 +380,7 @@ export function reservationBudgetsTable(budgets: readonly ReservationBudget[]): 
     RESERVATION_BUDGET_COLUMNS,
     budgets.map((budget) => [
       budget.reservation,
-      budget.period,
-      budget.limitDpuHours,
-      budget.limitUsd,
+      ...budgetLimitCells(budget),
       describeReservationThresholds(budget),
       reservationModeOf(budget),
       formatInstant(budget.updatedAt),
