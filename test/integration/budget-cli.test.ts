@@ -14,13 +14,14 @@ import { TableKeys } from '../../lib/store/table-keys.js';
 import { periodBounds, periodKeyFor } from '../../lib/usage/period-keys.js';
 import { deriveQueryUsage } from '../../lib/usage/query-usage.js';
 import { localTopicArn } from '../../local/environment/local-account.js';
-import { type LocalAws, startLocalAws } from '../../local/environment/local-aws.js';
+
 import type { AthenaStandIn } from '../../local/stand-ins/athena-stand-in.js';
 import type { CloudWatchStandIn } from '../../local/stand-ins/cloudwatch-stand-in.js';
 import { messageForProtocol, type SnsStandIn } from '../../local/stand-ins/sns-stand-in.js';
 import { runCliProcess } from '../support/cli-process.js';
 import { aQueryExecution, aSparkEngineVersion } from '../support/factories.js';
-import { createTestTable, type TestTable } from '../support/test-table.js';
+import { startTestAws, type TestAws } from '../support/test-aws.js';
+import type { TestTable } from '../support/test-table.js';
 
 const TOPIC_NAME = 'athena-cost-test-alerts';
 const TOPIC = localTopicArn(TOPIC_NAME);
@@ -29,7 +30,7 @@ const UNREACHABLE = 'http://127.0.0.1:9';
 const ENGINE = 'athena-query-engine-properties';
 
 let table: TestTable;
-let aws: LocalAws;
+let aws: TestAws;
 let athena: AthenaStandIn;
 let cloudWatch: CloudWatchStandIn;
 let sns: SnsStandIn;
@@ -37,15 +38,14 @@ let budgets: DynamoDbBudgetStore;
 let enforcement: DynamoDbEnforcementStore;
 
 beforeAll(async () => {
-  table = await createTestTable('athena-cost-budget-cli');
-  aws = await startLocalAws({ dynamoDbEndpoint: table.endpoint, alertsTopicName: TOPIC_NAME });
-  ({ athena, cloudWatch, sns } = aws);
+  aws = await startTestAws({ tablePrefix: 'athena-cost-budget-cli', alertsTopicName: TOPIC_NAME });
+  ({ table, athena, cloudWatch, sns } = aws);
   budgets = new DynamoDbBudgetStore(table.documents, table.name);
   enforcement = new DynamoDbEnforcementStore(table.documents, table.name);
 });
 
 afterAll(async () => {
-  await Promise.all([table?.drop(), aws?.close()]);
+  await aws?.stop();
 });
 
 /** Variables of the surrounding environment the CLI reads, dropped so each test sets its own. */
