@@ -166,17 +166,20 @@ describe('rendering the digest', () => {
     expect(checkChatNotification(rendered.chat).ok).toBe(true);
     expect(rendered.subject.length).toBeLessThanOrEqual(MAX_SUBJECT_LENGTH);
     expect(rendered.subject).toMatch(/^[\x20-\x7e]+$/);
+    const figures = [
+      '$6.30, 21.000 DPU-hours, 21 queries',
+      'cost +50.0%',
+      'f week 2026-W48',
+      'f (week): 80% throttle applied',
+      'reconciled queries (events that never arrived): 2',
+      'dead-letter queue: 0 messages',
+    ];
     for (const text of [
       digestText(digest),
       digestMarkdown(digest),
       rendered.chat.content.description,
     ]) {
-      expect(text).toContain('$6.30, 21.000 DPU-hours, 21 queries');
-      expect(text).toContain('cost +50.0%');
-      expect(text).toContain('f week 2026-W48');
-      expect(text).toContain('f (week): 80% throttle applied');
-      expect(text).toContain('reconciled queries (events that never arrived): 2');
-      expect(text).toContain('dead-letter queue: 0 messages');
+      for (const figure of figures) expect(text).toContain(figure);
     }
     expect(digestMarkdown(digest)).toContain('## Top workgroups by cost');
   });
