@@ -1,10 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ReservationAlert } from '../../lib/alerts/budget-alert.js';
 import { SnsAlertPublisher } from '../../lib/alerts/sns-alert-publisher.js';
-import {
-  parseReservationBudget,
-  type ReservationBudget,
-} from '../../lib/budgets/reservation-budget.js';
+import type { ReservationBudget } from '../../lib/budgets/reservation-budget.js';
 import type { RestoreReservations } from '../../lib/budgets/restore-reservations.js';
 import type { CapacityRun } from '../../lib/capacity/capacity-run.js';
 import { DynamoDbReservationBudgetStore } from '../../lib/store/dynamodb-budget-store.js';
@@ -14,6 +11,7 @@ import {
   wireRestoreReservations,
 } from '../../lib/wiring/wire-capacity-function.js';
 import { messageForProtocol } from '../../local/stand-ins/sns-stand-in.js';
+import { aReservationBudget } from '../support/factories.js';
 import { runCliInMemory } from '../support/in-memory-cli.js';
 import { aTestConfig, quietLog, startTestAws, type TestAws } from '../support/test-aws.js';
 
@@ -63,23 +61,13 @@ afterEach(async () => {
 });
 
 async function setBudget(overrides: Partial<ReservationBudget> = {}): Promise<ReservationBudget> {
-  const parsed = parseReservationBudget({
+  const budget = aReservationBudget({
     reservation: RESERVATION,
-    period: 'day',
-    limitDpuHours: 10,
-    thresholds: [
-      { percent: 50, action: 'notify' },
-      { percent: 100, action: 'scale-down' },
-    ],
-    scaleDownDpus: 8,
-    dryRun: false,
-    protected: false,
     updatedAt: new Date(START - 3_600_000).toISOString(),
     ...overrides,
   });
-  if (!parsed.ok) throw new Error(parsed.reason);
-  await new DynamoDbReservationBudgetStore(aws.table.documents, aws.table.name).put(parsed.budget);
-  return parsed.budget;
+  await new DynamoDbReservationBudgetStore(aws.table.documents, aws.table.name).put(budget);
+  return budget;
 }
 
 /** Runs the capacity function's use case at START + `minutes`. */

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { QueryExecution } from '@aws-sdk/client-athena';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Budget } from '../../lib/budgets/budget.js';
+import type { ReservationBudget } from '../../lib/budgets/reservation-budget.js';
 import type { ActionRecord } from '../../lib/store/enforcement-store.js';
 
 export interface ExecutionOverrides {
@@ -190,6 +191,27 @@ export const aBudget = (overrides: Partial<Budget> = {}): Budget => ({
   protected: false,
   onBypass: 'notify',
   updatedAt: '2026-11-01T00:00:00.000Z',
+  ...overrides,
+});
+
+/**
+ * A valid reservation budget of 10 allocated DPU-hours a day: notify at 50 %, scale down to
+ * 8 DPUs at 100 %.
+ */
+export const aReservationBudget = (
+  overrides: Partial<ReservationBudget> = {},
+): ReservationBudget => ({
+  reservation: 'etl-capacity',
+  period: 'day',
+  limitDpuHours: 10,
+  thresholds: [
+    { percent: 50, action: 'notify' },
+    { percent: 100, action: 'scale-down' },
+  ],
+  scaleDownDpus: 8,
+  dryRun: false,
+  protected: false,
+  updatedAt: '2026-11-30T09:00:00.000Z',
   ...overrides,
 });
 

@@ -2,32 +2,14 @@ import { describe, expect, it } from 'vitest';
 import {
   crossedReservationThresholds,
   parseReservationBudget,
-  type ReservationBudget,
   reservationBudgetUsageOf,
 } from '../../lib/budgets/reservation-budget.js';
 import { restoreTargetDecision, scaleDownDecision } from '../../lib/budgets/scale-reservation.js';
 import type { ReservationCounter } from '../../lib/capacity/billed-cost.js';
+import { aReservationBudget } from '../support/factories.js';
 import { runCliInMemory as cli } from '../support/in-memory-cli.js';
 
 const HOUR_MS = 3_600_000;
-
-function aReservationBudget(overrides: Record<string, unknown> = {}): ReservationBudget {
-  const parsed = parseReservationBudget({
-    reservation: 'etl-capacity',
-    period: 'day',
-    limitDpuHours: 10,
-    limitUsd: 2,
-    thresholds: [
-      { percent: 100, action: 'scale-down' },
-      { percent: 50, action: 'notify' },
-    ],
-    scaleDownDpus: 8,
-    updatedAt: '2026-11-30T09:00:00Z',
-    ...overrides,
-  });
-  if (!parsed.ok) throw new Error(parsed.reason);
-  return parsed.budget;
-}
 
 const aCounter = (allocatedDpuMillis: number, costNanoUsd: number): ReservationCounter => ({
   reservation: 'etl-capacity',
@@ -43,7 +25,13 @@ const aCounter = (allocatedDpuMillis: number, costNanoUsd: number): ReservationC
 
 describe('reservation budget', () => {
   it('sorts thresholds and defaults dryRun and protected to false', () => {
-    const budget = aReservationBudget();
+    const { dryRun: _dryRun, protected: _protected, ...input } = aReservationBudget();
+    const parsed = parseReservationBudget({
+      ...input,
+      thresholds: [...input.thresholds].reverse(),
+    });
+    if (!parsed.ok) throw new Error(parsed.reason);
+    const budget = parsed.budget;
     expect(budget.thresholds.map((threshold) => threshold.percent)).toEqual([50, 100]);
     expect(budget).toMatchObject({ dryRun: false, protected: false });
     expect(budget.overrideAutoscaler).toBeUndefined();
@@ -67,9 +55,10 @@ describe('reservation budget', () => {
 
   it('measures allocated DPU-hours and billed cost against the tightest limit', () => {
     // 6 DPU-hours of 10 (60 %), $1.80 of $2 (90 %): the USD limit binds.
-    const usage = reservationBudgetUsageOf(aReservationBudget(), aCounter(6 * HOUR_MS, 1.8e9));
+    const budget = aReservationBudget({ limitUsd: 2 });
+    const usage = reservationBudgetUsageOf(budget, aCounter(6 * HOUR_MS, 1.8e9));
     expect(usage).toMatchObject({ dpuHours: 6, usd: 1.8, usedPercent: 90, bindingLimit: 'usd' });
-    expect(reservationBudgetUsageOf(aReservationBudget(), undefined).usedPercent).toBe(0);
+    expect(reservationBudgetUsageOf(budget, undefined).usedPercent).toBe(0);
   });
 
   it('crosses each threshold once: the settled ones are left out', () => {
