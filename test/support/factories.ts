@@ -176,19 +176,24 @@ export function anSqsRecord(
 
 export const anSqsEvent = (records: SQSRecord[]): SQSEvent => ({ Records: records });
 
+/** What the budget factories share: a limit of 10 DPU-hours a day, acted on for real. */
+const TEN_DPU_HOURS_A_DAY = {
+  period: 'day',
+  limitDpuHours: 10,
+  dryRun: false,
+  protected: false,
+} as const;
+
 /** A valid day budget of 10 DPU-hours: notify at 50 %, throttle to 8 DPUs at 80 %, disable at 100 %. */
 export const aBudget = (overrides: Partial<Budget> = {}): Budget => ({
   workgroup: 'analytics',
-  period: 'day',
-  limitDpuHours: 10,
+  ...TEN_DPU_HOURS_A_DAY,
   thresholds: [
     { percent: 50, action: 'notify' },
     { percent: 80, action: 'throttle' },
     { percent: 100, action: 'disable' },
   ],
   throttleMaxDpu: 8,
-  dryRun: false,
-  protected: false,
   onBypass: 'notify',
   updatedAt: '2026-11-01T00:00:00.000Z',
   ...overrides,
@@ -202,15 +207,12 @@ export const aReservationBudget = (
   overrides: Partial<ReservationBudget> = {},
 ): ReservationBudget => ({
   reservation: 'etl-capacity',
-  period: 'day',
-  limitDpuHours: 10,
+  ...TEN_DPU_HOURS_A_DAY,
   thresholds: [
     { percent: 50, action: 'notify' },
     { percent: 100, action: 'scale-down' },
   ],
   scaleDownDpus: 8,
-  dryRun: false,
-  protected: false,
   updatedAt: '2026-11-30T09:00:00.000Z',
   ...overrides,
 });
