@@ -225,11 +225,8 @@ export function createReservationBudgetEnforcer(
       });
       throw error;
     }
-    await deps.enforcement.complete(
-      key,
-      { thresholdId: id, action, status: outcome.status, usedPercent, detail: outcome.detail },
-      now(),
-    );
+    // The outcome names its threshold and the action taken: the record is it, at this usage.
+    await deps.enforcement.complete(key, { ...outcome, usedPercent }, now());
     if (scaled !== undefined) {
       await deps.alerts.publish(scaled);
     } else {

@@ -3,13 +3,14 @@ import {
   type CapacityReservationGateway,
   ReservationNotFoundError,
 } from '../athena/capacity-reservation-gateway.js';
-import { describeError } from '../errors/describe-error.js';
 import type { Log } from '../log.js';
 import type {
   ReservationEnforcementState,
   ReservationEnforcementStore,
   ReservationPeriod,
 } from '../store/enforcement-store.js';
+import { subjectPeriodOf } from './budget-subject.js';
+import { type PeriodRestoreResult, restoreEndedPeriods } from './restore-ended-periods.js';
 import { type ReservationTarget, restoreTargetDecision } from './scale-reservation.js';
 
 export interface RestoreReservationsDependencies {
@@ -20,15 +21,13 @@ export interface RestoreReservationsDependencies {
   readonly now?: () => Date;
 }
 
-/** What restore did for one reservation budget period. */
-export interface ReservationRestoreResult extends ReservationPeriod {
-  /**
-   * `pending`: the scale-down is still being allocated; the next run looks again. `conflict`:
-   * someone changed the target since the scale-down; left as it is.
-   */
-  readonly outcome: 'restored' | 'nothing-to-restore' | 'conflict' | 'pending' | 'failed';
-  readonly detail: string;
-}
+/**
+ * What restore did for one reservation budget period. `pending`: the scale-down is still being allocated; the next run looks again. `conflict`:
+ * someone changed the target since the scale-down; left as it is.
+ */
+export interface ReservationRestoreResult
+  extends ReservationPeriod,
+    PeriodRestoreResult<'restored' | 'nothing-to-restore' | 'conflict' | 'pending'> {}
 
 /**
  * Gives back the `TargetDpus` a reservation budget scaled down, once its period has ended:
@@ -43,29 +42,20 @@ export function createRestoreReservations(deps: RestoreReservationsDependencies)
     options: { readonly reservation?: string } = {},
   ): Promise<ReservationRestoreResult[]> {
     const at = now();
-    const ended = (await deps.enforcement.activeStates()).filter(
-      (state) =>
-        Date.parse(state.periodEnd) <= at.getTime() &&
-        (options.reservation === undefined || state.reservation === options.reservation),
-    );
-    const results: ReservationRestoreResult[] = [];
-    for (const state of ended) {
-      const result = await restoreOne(state).catch(
-        (error: unknown): ReservationRestoreResult => ({
-          ...keyOf(state),
-          outcome: 'failed',
-          detail: describeError(error),
-        }),
-      );
-      results.push(result);
-      const log = result.outcome === 'failed' ? deps.logger.error : deps.logger.info;
-      log.call(deps.logger, 'Reservation restore', { ...result });
-    }
-    return results;
+    return restoreEndedPeriods({
+      subject: 'reservation',
+      states: await deps.enforcement.activeStates(),
+      at,
+      name: options.reservation,
+      restoreOne,
+      failed: (key, detail) => ({ ...key, outcome: 'failed', detail }),
+      logger: deps.logger,
+      message: 'Reservation restore',
+    });
   };
 
   async function restoreOne(state: ReservationEnforcementState): Promise<ReservationRestoreResult> {
-    const key = keyOf(state);
+    const key = subjectPeriodOf('reservation', state);
     if (state.productTargetDpus === undefined) {
       await deps.enforcement.markRestored(key, [], now());
       return { ...key, outcome: 'nothing-to-restore', detail: 'the budget changed nothing' };
@@ -105,11 +95,5 @@ export function createRestoreReservations(deps: RestoreReservationsDependencies)
     return { ...key, outcome: decision.kind === 'update' ? 'restored' : 'conflict', detail };
   }
 }
-
-const keyOf = (state: ReservationPeriod): ReservationPeriod => ({
-  reservation: state.reservation,
-  period: state.period,
-  periodKey: state.periodKey,
-});
 
 export type RestoreReservations = ReturnType<typeof createRestoreReservations>;

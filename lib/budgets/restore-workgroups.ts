@@ -3,10 +3,14 @@ import {
   WorkgroupNotFoundError,
   type WorkgroupSettingsGateway,
 } from '../athena/workgroup-gateway.js';
-import { describeError } from '../errors/describe-error.js';
 import type { Log } from '../log.js';
-import type { EnforcementState, EnforcementStore } from '../store/enforcement-store.js';
-import type { Period } from '../usage/period-keys.js';
+import type {
+  EnforcementKey,
+  EnforcementState,
+  EnforcementStore,
+} from '../store/enforcement-store.js';
+import { subjectPeriodOf } from './budget-subject.js';
+import { type PeriodRestoreResult, restoreEndedPeriods } from './restore-ended-periods.js';
 import { restoreChange } from './workgroup-settings.js';
 
 export interface RestoreWorkgroupsDependencies {
@@ -18,14 +22,11 @@ export interface RestoreWorkgroupsDependencies {
 }
 
 /** What restore did for one workgroup and period. */
-export interface RestoreResult {
-  readonly workgroup: string;
-  readonly period: Period;
-  readonly periodKey: string;
-  readonly outcome: 'restored' | 'nothing-to-restore' | 'failed';
+export interface RestoreResult
+  extends EnforcementKey,
+    PeriodRestoreResult<'restored' | 'nothing-to-restore'> {
   /** Fields left alone because an operator changed them after the enforcer. */
   readonly conflicts: readonly string[];
-  readonly detail: string;
 }
 
 /**
@@ -41,30 +42,20 @@ export function createRestoreWorkgroups(deps: RestoreWorkgroupsDependencies) {
     options: { readonly workgroup?: string } = {},
   ): Promise<RestoreResult[]> {
     const at = now();
-    const ended = (await deps.enforcement.activeStates()).filter(
-      (state) =>
-        new Date(state.periodEnd).getTime() <= at.getTime() &&
-        (options.workgroup === undefined || state.workgroup === options.workgroup),
-    );
-    const results: RestoreResult[] = [];
-    for (const state of ended) {
-      const result = await restoreOne(state).catch(
-        (error: unknown): RestoreResult => ({
-          ...keyOf(state),
-          outcome: 'failed',
-          conflicts: [],
-          detail: describeError(error),
-        }),
-      );
-      results.push(result);
-      const log = result.outcome === 'failed' ? deps.logger.error : deps.logger.info;
-      log.call(deps.logger, 'Restore', { ...result });
-    }
-    return results;
+    return restoreEndedPeriods({
+      subject: 'workgroup',
+      states: await deps.enforcement.activeStates(),
+      at,
+      name: options.workgroup,
+      restoreOne,
+      failed: (key, detail) => ({ ...key, outcome: 'failed', conflicts: [], detail }),
+      logger: deps.logger,
+      message: 'Restore',
+    });
   };
 
   async function restoreOne(state: EnforcementState): Promise<RestoreResult> {
-    const key = keyOf(state);
+    const key = subjectPeriodOf('workgroup', state);
     if (state.snapshot === undefined || state.productSettings === undefined) {
       await deps.enforcement.markRestored(key, [], now());
       return {
@@ -104,11 +95,5 @@ export function createRestoreWorkgroups(deps: RestoreWorkgroupsDependencies) {
     };
   }
 }
-
-const keyOf = (state: EnforcementState) => ({
-  workgroup: state.workgroup,
-  period: state.period,
-  periodKey: state.periodKey,
-});
 
 export type RestoreWorkgroups = ReturnType<typeof createRestoreWorkgroups>;
