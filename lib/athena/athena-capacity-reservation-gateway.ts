@@ -5,6 +5,7 @@ import {
 } from '@aws-sdk/client-athena';
 import type { ReservationTarget } from '../budgets/scale-reservation.js';
 import type { ReservationStatus } from '../capacity/reservation-accounting.js';
+import { isAthenaNotFound } from './athena-not-found.js';
 import {
   type CapacityReservationGateway,
   ReservationNotFoundError,
@@ -28,15 +29,7 @@ export class AthenaCapacityReservationGateway implements CapacityReservationGate
       }
       return { status: found.Status as ReservationStatus, targetDpus: found.TargetDpus };
     } catch (error) {
-      // Athena answers an unknown name with InvalidRequestException "... is not found".
-      if (
-        error instanceof Error &&
-        error.name === 'InvalidRequestException' &&
-        /not (found|exist)/i.test(error.message)
-      ) {
-        throw new ReservationNotFoundError(reservation);
-      }
-      throw error;
+      throw isAthenaNotFound(error) ? new ReservationNotFoundError(reservation) : error;
     }
   }
 

@@ -6,6 +6,7 @@ import {
 } from '@aws-sdk/client-athena';
 import type { WorkgroupSettings, WorkgroupUpdate } from '../budgets/workgroup-settings.js';
 import { isSparkEngineVersion } from '../spark/spark-workgroups.js';
+import { isAthenaNotFound } from './athena-not-found.js';
 import { WorkgroupNotFoundError, type WorkgroupSettingsGateway } from './workgroup-gateway.js';
 
 /**
@@ -41,14 +42,7 @@ export class AthenaWorkgroupSettingsGateway implements WorkgroupSettingsGateway 
       };
       return { settings, spark: isSparkEngineVersion(engineVersion) };
     } catch (error) {
-      if (
-        error instanceof Error &&
-        error.name === 'InvalidRequestException' &&
-        /not (found|exist)/i.test(error.message)
-      ) {
-        throw new WorkgroupNotFoundError(workgroup);
-      }
-      throw error;
+      throw isAthenaNotFound(error) ? new WorkgroupNotFoundError(workgroup) : error;
     }
   }
 

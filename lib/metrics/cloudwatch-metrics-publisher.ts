@@ -1,14 +1,7 @@
-import {
-  type CloudWatchClient,
-  type MetricDatum,
-  PutMetricDataCommand,
-} from '@aws-sdk/client-cloudwatch';
-import { chunk } from '../async/map-with-concurrency.js';
+import type { CloudWatchClient, MetricDatum } from '@aws-sdk/client-cloudwatch';
+import { putMetricData } from './cloudwatch-put-metric-data.js';
 import type { MetricsPublisher } from './metrics-publisher.js';
 import type { MetricPoint } from './usage-metrics.js';
-
-/** PutMetricData takes at most 1,000 datums per call. */
-const MAX_DATUMS_PER_CALL = 1_000;
 
 /**
  * Publishes metric points with PutMetricData, dimension WorkGroup (or Principal), as few calls as
@@ -21,11 +14,7 @@ export class CloudWatchMetricsPublisher implements MetricsPublisher {
   ) {}
 
   async publish(points: readonly MetricPoint[]): Promise<void> {
-    for (const part of chunk(points.map(toDatum), MAX_DATUMS_PER_CALL)) {
-      await this.cloudWatch.send(
-        new PutMetricDataCommand({ Namespace: this.namespace, MetricData: part }),
-      );
-    }
+    await putMetricData(this.cloudWatch, this.namespace, points.map(toDatum));
   }
 }
 

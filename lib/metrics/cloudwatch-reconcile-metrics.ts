@@ -1,8 +1,5 @@
-import {
-  type CloudWatchClient,
-  type MetricDatum,
-  PutMetricDataCommand,
-} from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient, Dimension, MetricDatum } from '@aws-sdk/client-cloudwatch';
+import { datumsAt, putMetricData } from './cloudwatch-put-metric-data.js';
 import { RECONCILED_QUERIES_METRIC, type ReconcileMetrics } from './reconcile-metrics.js';
 
 /**
@@ -17,33 +14,17 @@ export class CloudWatchReconcileMetrics implements ReconcileMetrics {
   ) {}
 
   async publishReconciled(byWorkgroup: ReadonlyMap<string, number>, at: Date): Promise<void> {
+    const reconciled = (dimension: Dimension | undefined, count: number): MetricDatum =>
+      datumsAt(dimension, at)(RECONCILED_QUERIES_METRIC, 'Count', count);
     let total = 0;
     const data: MetricDatum[] = [];
     for (const [workgroup, count] of byWorkgroup) {
       total += count;
       if (count <= 0) continue;
-      data.push({
-        MetricName: RECONCILED_QUERIES_METRIC,
-        Dimensions: [{ Name: 'WorkGroup', Value: workgroup }],
-        Unit: 'Count',
-        Value: count,
-        Timestamp: at,
-      });
+      data.push(reconciled({ Name: 'WorkGroup', Value: workgroup }, count));
     }
-    data.push({
-      MetricName: RECONCILED_QUERIES_METRIC,
-      Unit: 'Count',
-      Value: total,
-      Timestamp: at,
-    });
-    // 1,000 datums per call: one call unless there are more workgroups than that.
-    for (let start = 0; start < data.length; start += 1_000) {
-      await this.cloudWatch.send(
-        new PutMetricDataCommand({
-          Namespace: this.namespace,
-          MetricData: data.slice(start, start + 1_000),
-        }),
-      );
-    }
+    data.push(reconciled(undefined, total));
+    // One call unless there are more workgroups than a call takes datums.
+    await putMetricData(this.cloudWatch, this.namespace, data);
   }
 }

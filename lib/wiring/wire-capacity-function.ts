@@ -28,7 +28,7 @@ import {
 import type { Config } from '../config.js';
 import type { Log } from '../log.js';
 import { CloudWatchReservationDpuMetrics } from '../metrics/cloudwatch-reservation-dpu-metrics.js';
-import { CloudWatchReservationMetrics } from '../metrics/cloudwatch-reservation-metrics.js';
+import { createCloudWatchReservationMetrics } from '../metrics/cloudwatch-reservation-metrics.js';
 import { DynamoDbReservationBudgetStore } from '../store/dynamodb-budget-store.js';
 import { DynamoDbReservationEnforcementStore } from '../store/dynamodb-enforcement-store.js';
 import { DynamoDbReservationCounterReader } from '../store/dynamodb-reservation-counter-reader.js';
@@ -53,7 +53,7 @@ export function wireRecordReservationUsage(wiring: CapacityWiring): RecordReserv
     metrics: new CloudWatchReservationDpuMetrics(wiring.cloudWatch),
     store: new DynamoDbReservationUsageStore(documents, config.tableName),
     counters: new DynamoDbUsageCounterReader(documents, config.tableName),
-    reservationMetrics: new CloudWatchReservationMetrics(
+    reservationMetrics: createCloudWatchReservationMetrics(
       wiring.cloudWatch,
       config.metricsNamespace,
     ),

@@ -12,7 +12,7 @@ import type { AfterSparkUsage } from '../budgets/enforce-spark-budgets.js';
 import type { Config } from '../config.js';
 import type { Log } from '../log.js';
 import { CloudWatchMetricsPublisher } from '../metrics/cloudwatch-metrics-publisher.js';
-import { CloudWatchSparkSessionMetrics } from '../metrics/cloudwatch-spark-session-metrics.js';
+import { createCloudWatchSparkSessionMetrics } from '../metrics/cloudwatch-spark-session-metrics.js';
 import {
   createRecordSparkSessions,
   type RecordSparkSessions,
@@ -38,7 +38,7 @@ export function wireRecordSparkSessions(wiring: SparkSessionsWiring): RecordSpar
   return createRecordSparkSessions({
     sessions: new AthenaSparkSessions(wiring.athena),
     store: new DynamoDbSessionStore(wiring.documents, wiring.config.tableName),
-    metrics: new CloudWatchSparkSessionMetrics(wiring.cloudWatch, wiring.config.metricsNamespace),
+    metrics: createCloudWatchSparkSessionMetrics(wiring.cloudWatch, wiring.config.metricsNamespace),
     pricePerSparkDpuHourUsd: wiring.sparkConfig.pricePerSparkDpuHourUsd,
     logger: wiring.logger,
     ...(wiring.clock === undefined ? {} : { clock: wiring.clock }),
