@@ -1,5 +1,12 @@
 import { type CapacityBenchRun, WORKGROUPS_PER_RESERVATION } from './capacity-function.js';
-import { type CostLine, capacityFunctionMonthlyCost, PRICES, runsPerMonth } from './cost-model.js';
+import {
+  type CostLine,
+  capacityFunctionMonthlyCost,
+  HOURS_PER_MONTH,
+  PLATFORM_LOG_BYTES_PER_INVOCATION,
+  PRICES,
+  runsPerMonth,
+} from './cost-model.js';
 import { formatNumber, type TargetResult } from './figures.js';
 
 /**
@@ -11,7 +18,6 @@ export const CAPACITY_TARGETS = {
   /** A reservation's monitoring against what the smallest reservation (4 DPUs) bills a month. */
   costShareOfSmallestReservation: 0.01,
   smallestReservationDpus: 4,
-  pricePerDpuHour: 0.3,
   /** A run at 100 reservations: well inside its 120 s timeout and its 5-minute schedule. */
   wallMsAt100: 30_000,
 } as const;
@@ -19,9 +25,6 @@ export const CAPACITY_TARGETS = {
 const SCHEDULE_MINUTES = 5;
 /** ReservationAllocatedDpuHours, ReservationIdleDpuHours, ReservationCostUsd, ReservationUtilizationPercent. */
 const METRICS_PER_RESERVATION = 4;
-/** START, END and REPORT lines Lambda writes per invocation, about 100 bytes each. */
-const PLATFORM_LOG_BYTES = 300;
-const HOURS_PER_MONTH = 720;
 const ATHENA_OPERATIONS = new Set([
   'ListCapacityReservations',
   'GetCapacityReservation',
@@ -59,7 +62,7 @@ export function capacityFiguresOf(run: CapacityBenchRun, memoryMb: number): Capa
         putMetricDataRequests: run.callsPerRun.get('PutMetricData') ?? 0,
         getMetricDataMetrics: run.metricsRequestedPerRun,
         listMetricsRequests: run.callsPerRun.get('ListMetrics') ?? 0,
-        logBytes: run.logBytesPerRun + PLATFORM_LOG_BYTES,
+        logBytes: run.logBytesPerRun + PLATFORM_LOG_BYTES_PER_INVOCATION,
         metricsPerReservation: METRICS_PER_RESERVATION,
       },
       runsPerMonth(SCHEDULE_MINUTES),
@@ -69,7 +72,7 @@ export function capacityFiguresOf(run: CapacityBenchRun, memoryMb: number): Capa
 
 /** The smallest reservation's month, the yardstick of the cost target. */
 const smallestReservationMonthUsd =
-  CAPACITY_TARGETS.smallestReservationDpus * CAPACITY_TARGETS.pricePerDpuHour * HOURS_PER_MONTH;
+  CAPACITY_TARGETS.smallestReservationDpus * PRICES.athenaCapacityDpuHour * HOURS_PER_MONTH;
 
 export function capacitySection(runs: readonly CapacityBenchRun[], memoryMb: number) {
   const figures = runs.map((run) => capacityFiguresOf(run, memoryMb));

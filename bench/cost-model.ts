@@ -38,7 +38,12 @@ export const PRICES = {
   snsPublishesPerMillion: 0.5,
   /** AWS service events on the default bus and rule matching for them are free. */
   eventBridgeAwsServiceEvents: 0,
+  /** Athena provisioned capacity, per DPU-hour: what the monitored queries cost, not the monitor. */
+  athenaCapacityDpuHour: 0.3,
 } as const;
+
+/** START, END and REPORT lines Lambda writes per invocation, about 100 bytes each. */
+export const PLATFORM_LOG_BYTES_PER_INVOCATION = 300;
 
 /** What the monitor uses in a month. */
 export interface MonthlyUsage {
@@ -250,6 +255,7 @@ export function sqsRequestsPerMonth(options: {
 }
 
 export const SECONDS_PER_MONTH = 30 * 86_400;
+export const HOURS_PER_MONTH = SECONDS_PER_MONTH / 3_600;
 
 function fmt(value: number, decimals = 0): string {
   return value.toLocaleString('en-US', {

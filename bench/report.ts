@@ -10,6 +10,7 @@ import {
   fixedMonthlyCost,
   type MonthlyUsage,
   monthlyCost,
+  PLATFORM_LOG_BYTES_PER_INVOCATION,
   PRICES,
   SECONDS_PER_MONTH,
   sqsRequestsPerMonth,
@@ -124,7 +125,6 @@ export const TARGETS = {
   latencySlackMs: 2_000,
   costShare: 0.01,
   dpuHoursPerQuery: 0.05,
-  pricePerDpuHour: 0.3,
   /** Three transactional counter updates (day, week, month) of at most 1 KB: 2 units each. */
   attributionWriteUnitsPerValue: 6,
   /** Principal metrics: DpuHours and CostUsd per principal value, and unknown's and (other)'s. */
@@ -134,8 +134,6 @@ export const TARGETS = {
 
 /** Warm-up invocations left out of the steady-state CPU figure. */
 const WARM_UP_INVOCATIONS = 5;
-/** START, END and REPORT lines Lambda writes per invocation, about 100 bytes each. */
-const PLATFORM_LOG_BYTES = 300;
 /** Cold starts a month per environment: assume environments are recycled about hourly. */
 const COLD_STARTS_PER_ENVIRONMENT_PER_MONTH = 24 * 30;
 /** Long polls Lambda keeps open on an SQS queue, 20 s each (an assumption, see notes). */
@@ -262,7 +260,7 @@ export function monthlyUsageOf(
     dynamoStorageGb: storageGb,
     putMetricDataRequests: (run.calls.get('PutMetricData') ?? 0) * scale,
     customMetrics: results.workgroups * METRICS_PER_WORKGROUP,
-    logBytes: (run.logBytes + PLATFORM_LOG_BYTES * run.invocations) * scale,
+    logBytes: (run.logBytes + PLATFORM_LOG_BYTES_PER_INVOCATION * run.invocations) * scale,
     snsPublishes: (run.calls.get('Publish') ?? 0) * scale,
   };
 }
@@ -359,7 +357,7 @@ function analyse(results: BenchResults): Report {
   const queriesCostUsd = capacityCostUsd(
     results.monthlyQueries,
     TARGETS.dpuHoursPerQuery,
-    TARGETS.pricePerDpuHour,
+    PRICES.athenaCapacityDpuHour,
   );
   const monitorUsd = productCost.totalUsd + fixedCost.totalUsd;
   const windowMs = results.serverless.batchingWindowMs;
@@ -654,7 +652,7 @@ function sections(results: BenchResults, report: Report): Section[] {
           ...report.fixedCost.lines.map((line) => [line.item, line.quantity, usd(line.usd), '']),
           ['monitor total', '', usd(monitorUsd), ''],
           [
-            `queries on capacity: ${formatNumber(results.monthlyQueries)} x ${TARGETS.dpuHoursPerQuery} DPU-h x ${usd(TARGETS.pricePerDpuHour)}`,
+            `queries on capacity: ${formatNumber(results.monthlyQueries)} x ${TARGETS.dpuHoursPerQuery} DPU-h x ${usd(PRICES.athenaCapacityDpuHour)}`,
             '',
             usd(report.queriesCostUsd),
             '',
