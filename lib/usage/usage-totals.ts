@@ -19,29 +19,31 @@ export const ZERO_TOTALS: UsageTotals = {
   engineExecutionMs: 0,
 };
 
+const TOTAL_FIELDS = Object.keys(ZERO_TOTALS) as readonly (keyof UsageTotals)[];
+
+/** The totals of one query. */
+function totalsOfQuery(usage: QueryUsage): UsageTotals {
+  return {
+    queries: 1,
+    failedQueries: usage.state === 'FAILED' ? 1 : 0,
+    dpuMillis: usage.dpuMillis,
+    dataScannedBytes: usage.dataScannedBytes,
+    costNanoUsd: usage.costNanoUsd,
+    engineExecutionMs: usage.engineExecutionMs,
+  };
+}
+
 /** Sums the usage of queries. */
 export function totalsOf(usages: readonly QueryUsage[]): UsageTotals {
   return usages.reduce<UsageTotals>(
-    (sum, usage) => ({
-      queries: sum.queries + 1,
-      failedQueries: sum.failedQueries + (usage.state === 'FAILED' ? 1 : 0),
-      dpuMillis: sum.dpuMillis + usage.dpuMillis,
-      dataScannedBytes: sum.dataScannedBytes + usage.dataScannedBytes,
-      costNanoUsd: sum.costNanoUsd + usage.costNanoUsd,
-      engineExecutionMs: sum.engineExecutionMs + usage.engineExecutionMs,
-    }),
+    (sum, usage) => addTotals(sum, totalsOfQuery(usage)),
     ZERO_TOTALS,
   );
 }
 
-/** Adds two totals. */
+/** Adds two totals, field by field. */
 export function addTotals(a: UsageTotals, b: UsageTotals): UsageTotals {
-  return {
-    queries: a.queries + b.queries,
-    failedQueries: a.failedQueries + b.failedQueries,
-    dpuMillis: a.dpuMillis + b.dpuMillis,
-    dataScannedBytes: a.dataScannedBytes + b.dataScannedBytes,
-    costNanoUsd: a.costNanoUsd + b.costNanoUsd,
-    engineExecutionMs: a.engineExecutionMs + b.engineExecutionMs,
-  };
+  const sum: Record<keyof UsageTotals, number> = { ...ZERO_TOTALS };
+  for (const field of TOTAL_FIELDS) sum[field] = a[field] + b[field];
+  return sum;
 }
