@@ -11,6 +11,7 @@ import { loadConfig } from '../lib/config.js';
 import { CloudWatchMetricsPublisher } from '../lib/metrics/cloudwatch-metrics-publisher.js';
 import { usageMetricsOf } from '../lib/metrics/usage-metrics.js';
 import {
+  expiresAtAfterDays,
   periodKeyAttribute,
   TableKeys,
   USAGE_COUNTER_UPDATE,
@@ -35,7 +36,6 @@ const config = loadConfig();
 const athena = createAthenaClient();
 const documents = createDocumentClient();
 const metrics = new CloudWatchMetricsPublisher(createCloudWatchClient(), config.metricsNamespace);
-const DAY_SECONDS = 86_400;
 
 interface StateChangeDetail {
   readonly queryExecutionId: string;
@@ -71,7 +71,7 @@ export const handler = async (
           day: usage.periods.day,
           workgroupDay: workgroupDayAttribute(usage.workgroup, usage.periods.day),
           recordedAt: now.toISOString(),
-          expiresAt: Math.floor(now.getTime() / 1000) + config.queryRecordTtlDays * DAY_SECONDS,
+          expiresAt: expiresAtAfterDays(now, config.queryRecordTtlDays),
         },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),

@@ -34,7 +34,7 @@ export class AttributionValueCap {
   private readonly admitted = new Map<string, Set<string>>();
   private readonly sizeRead = new Map<string, number>();
 
-  constructor(private readonly valuesPerDay: number) {
+  constructor(private readonly valuesPerDay: number = DEFAULT_ATTRIBUTION_VALUES_PER_DAY) {
     if (!Number.isInteger(valuesPerDay) || valuesPerDay < 1)
       throw new RangeError(
         `attribution values per day must be a whole number ≥ 1, got ${valuesPerDay}`,

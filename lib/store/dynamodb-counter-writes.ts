@@ -1,10 +1,20 @@
-import type { AttributeValue, TransactWriteItem } from '@aws-sdk/client-dynamodb';
+import type {
+  AttributeValue,
+  CancellationReason,
+  TransactWriteItem,
+} from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { UsageTotals } from '../usage/usage-totals.js';
-import type { AttributionValueCap, RegistryAddition } from './attribution-cap.js';
+import type { QueryUsage } from '../usage/query-usage.js';
+import { totalsOf, type UsageTotals } from '../usage/usage-totals.js';
+import type { AttributionPlan, AttributionValueCap, RegistryAddition } from './attribution-cap.js';
 import { number } from './dynamodb-toolkit.js';
-import { ATTRIBUTION_COUNTER_UPDATE, ATTRIBUTION_VALUES_UPDATE, TableKeys } from './table-keys.js';
-import type { AttributionShare } from './transaction-packing.js';
+import {
+  ATTRIBUTION_COUNTER_UPDATE,
+  ATTRIBUTION_VALUES_UPDATE,
+  expiresAtAfterDays,
+  TableKeys,
+} from './table-keys.js';
+import { attributionCountersOf, type CountedValue } from './transaction-packing.js';
 
 /**
  * Transaction actions on the counter items, marshalled by hand (for 100 queries the document
@@ -12,7 +22,6 @@ import type { AttributionShare } from './transaction-packing.js';
  * queries and by moving a query's usage to the principal CloudTrail names.
  */
 
-const DAY_SECONDS = 86_400;
 /** A day's registry of attribution values is kept this long (a month's counters are done by then). */
 const ATTRIBUTION_VALUES_TTL_DAYS = 40;
 
@@ -51,20 +60,22 @@ export const totalValues = (
   ':engineMs': number(sign * totals.engineExecutionMs),
 });
 
-/** ADDs each share's totals (times `sign`) to its attribution counter. */
+/** ADDs the queries' totals (times `sign`) to the attribution counters they count in. */
 export function attributionCounterWrites(
   tableName: string,
-  shares: readonly (Omit<AttributionShare, 'usages'> & { readonly totals: UsageTotals })[],
+  usages: readonly QueryUsage[],
+  countedValue: CountedValue,
   nowIso: AttributeValue,
   sign: 1 | -1 = 1,
 ): TransactWriteItem[] {
   const update = updateIn(tableName);
-  return shares.map(({ workgroup, key, value, period, periodKey, totals }) =>
+  const shares = [...attributionCountersOf(usages, countedValue).values()];
+  return shares.map(({ workgroup, key, value, period, periodKey, usages: counted }) =>
     update(
       TableKeys.attribution(key, period, periodKey, workgroup, value),
       ATTRIBUTION_COUNTER_UPDATE,
       {
-        ...totalValues(totals, sign),
+        ...totalValues(totalsOf(counted), sign),
         ':type': string('attribution'),
         ':workgroup': string(workgroup),
         ':key': string(key),
@@ -83,9 +94,7 @@ export function registryAdditionWrites(
   now: Date,
 ): TransactWriteItem[] {
   const update = updateIn(tableName);
-  const expiresAt = number(
-    Math.floor(now.getTime() / 1000) + ATTRIBUTION_VALUES_TTL_DAYS * DAY_SECONDS,
-  );
+  const expiresAt = number(expiresAtAfterDays(now, ATTRIBUTION_VALUES_TTL_DAYS));
   return additions.map((addition) =>
     update(
       TableKeys.attributionValues(addition.workgroup, addition.key, addition.day),
@@ -99,14 +108,26 @@ export function registryAdditionWrites(
   );
 }
 
-/** Reads registries whose condition failed, so that the cap's next plan sees what they hold. */
-export async function learnRegistries(
+/**
+ * Reads the registries whose cap condition cancelled a transaction (the plan's additions, its
+ * actions from `additionsFrom` on), so that the cap's next plan sees what another writer put
+ * there. Returns those additions: none when the cap was not what cancelled it.
+ */
+export async function learnFullRegistries(
   documents: DynamoDBDocumentClient,
   tableName: string,
   cap: AttributionValueCap,
-  additions: readonly RegistryAddition[],
-): Promise<void> {
-  for (const addition of additions) {
+  cancelled: {
+    readonly plan: AttributionPlan;
+    readonly reasons: readonly CancellationReason[];
+    readonly additionsFrom: number;
+  },
+): Promise<RegistryAddition[]> {
+  const { plan, reasons, additionsFrom } = cancelled;
+  const full = plan.additions.filter(
+    (_, index) => reasons[additionsFrom + index]?.Code === 'ConditionalCheckFailed',
+  );
+  for (const addition of full) {
     try {
       const output = await documents.send(
         new GetCommand({
@@ -125,4 +146,5 @@ export async function learnRegistries(
       // The retry's backoff and the next attempt's cancellation cover a failed read.
     }
   }
+  return full;
 }

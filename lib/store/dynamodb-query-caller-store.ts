@@ -13,11 +13,10 @@ import { describeError } from '../errors/describe-error.js';
 import { movedFromUnknown } from '../metrics/principal-metrics.js';
 import { PRINCIPAL_KEY, type QueryCaller, UNKNOWN_PRINCIPAL } from '../usage/query-principal.js';
 import type { QueryUsage } from '../usage/query-usage.js';
-import { totalsOf } from '../usage/usage-totals.js';
-import { AttributionValueCap, DEFAULT_ATTRIBUTION_VALUES_PER_DAY } from './attribution-cap.js';
+import { AttributionValueCap } from './attribution-cap.js';
 import {
   attributionCounterWrites,
-  learnRegistries,
+  learnFullRegistries,
   registryAdditionWrites,
   string,
 } from './dynamodb-counter-writes.js';
@@ -29,14 +28,12 @@ import type {
   QueryCall,
   QueryCallerStore,
 } from './query-caller-store.js';
-import { TableKeys } from './table-keys.js';
-import { attributionCountersOf } from './transaction-packing.js';
+import { expiresAtAfterDays, TableKeys } from './table-keys.js';
 
 /** Attempts per caller when other writers hold the same counter items. */
 const MAX_ATTEMPTS = 6;
 /** Callers of a batch joined in parallel (each is one or two calls). */
 const PARALLEL_CALLERS = 8;
-const DAY_SECONDS = 86_400;
 /**
  * How long a caller waits for its query's recording. CloudTrail delivers within about 15
  * minutes and a query's state change comes when it finishes, so a query that runs long is
@@ -75,9 +72,7 @@ export class DynamoDbQueryCallerStore implements QueryCallerStore {
   ) {
     this.now = options.now ?? (() => new Date());
     this.sleep = options.sleep ?? sleep;
-    this.attributionCap = new AttributionValueCap(
-      options.attributionValuesPerDay ?? DEFAULT_ATTRIBUTION_VALUES_PER_DAY,
-    );
+    this.attributionCap = new AttributionValueCap(options.attributionValuesPerDay);
   }
 
   async attributeCallers(calls: readonly QueryCall[]): Promise<AttributeCallersResult> {
@@ -147,11 +142,6 @@ export class DynamoDbQueryCallerStore implements QueryCallerStore {
       const plan = this.attributionCap.plan([into]);
       const now = this.now();
       const nowIso = string(now.toISOString());
-      const sharesOf = (moving: QueryUsage, countedValue = plan.countedValue) =>
-        [...attributionCountersOf([moving], countedValue).values()].map(({ usages, ...share }) => ({
-          ...share,
-          totals: totalsOf(usages),
-        }));
       const key = TableKeys.query(usage.queryExecutionId);
       const items: TransactWriteItem[] = [
         {
@@ -167,8 +157,8 @@ export class DynamoDbQueryCallerStore implements QueryCallerStore {
             },
           },
         },
-        ...attributionCounterWrites(this.options.tableName, sharesOf(from), nowIso, -1),
-        ...attributionCounterWrites(this.options.tableName, sharesOf(into), nowIso),
+        ...attributionCounterWrites(this.options.tableName, [from], plan.countedValue, nowIso, -1),
+        ...attributionCounterWrites(this.options.tableName, [into], plan.countedValue, nowIso),
       ];
       // The metrics move too (unknown down, the principal up): an outbox entry committed with
       // the counters, which the outbox sweep publishes.
@@ -185,23 +175,20 @@ export class DynamoDbQueryCallerStore implements QueryCallerStore {
         if (!(error instanceof TransactionCanceledException)) throw error;
         const reasons = error.CancellationReasons ?? [];
         if (reasons[0]?.Code === 'ConditionalCheckFailed') return 'alreadyAttributed';
-        const fullRegistries = plan.additions.filter(
-          (_, index) => reasons[additionsFrom + index]?.Code === 'ConditionalCheckFailed',
-        );
-        if (fullRegistries.length === 0) return 'retry';
         // Another writer filled the day's registry: learn it, then count the caller as (other).
-        await learnRegistries(
+        const fullRegistries = await learnFullRegistries(
           this.documents,
           this.options.tableName,
           this.attributionCap,
-          fullRegistries,
+          { plan, reasons, additionsFrom },
         );
+        if (fullRegistries.length === 0) return 'retry';
       }
     }
     return 'retry';
   }
 
   private expiresAt(): number {
-    return Math.floor(this.now().getTime() / 1000) + WAITING_CALLER_TTL_DAYS * DAY_SECONDS;
+    return expiresAtAfterDays(this.now(), WAITING_CALLER_TTL_DAYS);
   }
 }

@@ -13,14 +13,10 @@ import { usageDeltasOf } from '../metrics/usage-metrics.js';
 import { PRINCIPAL_KEY, type QueryCaller, UNKNOWN_PRINCIPAL } from '../usage/query-principal.js';
 import type { QueryUsage } from '../usage/query-usage.js';
 import { totalsOf } from '../usage/usage-totals.js';
-import {
-  type AttributionPlan,
-  AttributionValueCap,
-  DEFAULT_ATTRIBUTION_VALUES_PER_DAY,
-} from './attribution-cap.js';
+import { type AttributionPlan, AttributionValueCap } from './attribution-cap.js';
 import {
   attributionCounterWrites,
-  learnRegistries,
+  learnFullRegistries,
   registryAdditionWrites,
   string,
   totalValues,
@@ -32,23 +28,18 @@ import { number } from './dynamodb-toolkit.js';
 import type { QueryRecordStore, RecordingOutcome } from './query-record-store.js';
 import { RecentlyRecorded } from './recently-recorded.js';
 import {
+  expiresAtAfterDays,
   periodKeyAttribute,
   TableKeys,
   USAGE_COUNTER_UPDATE,
   WAITING_CALLER_TYPE,
 } from './table-keys.js';
-import {
-  attributionCountersOf,
-  countersOf,
-  packTransactions,
-  sequencesOf,
-} from './transaction-packing.js';
+import { countersOf, packTransactions, sequencesOf } from './transaction-packing.js';
 
 /** Attempts per transaction when other writers hold the same counter items. */
 const MAX_TRANSACTION_ATTEMPTS = 6;
 /** Independent transactions (no counter in common) written in parallel. */
 const PARALLEL_TRANSACTIONS = 4;
-const DAY_SECONDS = 86_400;
 
 export interface DynamoDbQueryRecordStoreOptions {
   readonly tableName: string;
@@ -86,9 +77,7 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
   ) {
     this.now = options.now ?? (() => new Date());
     this.sleep = options.sleep ?? sleep;
-    this.attributionCap = new AttributionValueCap(
-      options.attributionValuesPerDay ?? DEFAULT_ATTRIBUTION_VALUES_PER_DAY,
-    );
+    this.attributionCap = new AttributionValueCap(options.attributionValuesPerDay);
   }
 
   async recordQueries(
@@ -146,17 +135,13 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
         lastError = describeError(error);
         if (!(error instanceof TransactionCanceledException)) break;
         const reasons = error.CancellationReasons ?? [];
-        const fullRegistries = plan.additions.filter(
-          (_, index) => reasons[additionsFrom + index]?.Code === 'ConditionalCheckFailed',
-        );
         // Another writer filled a registry: learn its values, then count past the cap as (other).
-        if (fullRegistries.length > 0)
-          await learnRegistries(
-            this.documents,
-            this.options.tableName,
-            this.attributionCap,
-            fullRegistries,
-          );
+        const fullRegistries = await learnFullRegistries(
+          this.documents,
+          this.options.tableName,
+          this.attributionCap,
+          { plan, reasons, additionsFrom },
+        );
         const existing: QueryUsage[] = [];
         const callersFound = new Map<QueryUsage, QueryUsage>();
         pending.forEach((usage, index) => {
@@ -254,9 +239,7 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
     if (group.length === 0) throw new Error('transactionFor: empty group');
     const now = this.now();
     const nowIso = string(now.toISOString());
-    const expiresAt = number(
-      Math.floor(now.getTime() / 1000) + this.options.queryRecordTtlDays * DAY_SECONDS,
-    );
+    const expiresAt = number(expiresAtAfterDays(now, this.options.queryRecordTtlDays));
     const tableName = this.options.tableName;
     // A new record, or one replacing its waiting caller; either way the cancellation reason of
     // a failed condition carries the item, which tells a duplicate from a caller come first.
@@ -283,10 +266,8 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
     );
     const attributionCounters = attributionCounterWrites(
       tableName,
-      [...attributionCountersOf(group, plan.countedValue).values()].map(({ usages, ...share }) => ({
-        ...share,
-        totals: totalsOf(usages),
-      })),
+      group,
+      plan.countedValue,
       nowIso,
     );
     const additions = registryAdditionWrites(tableName, plan.additions, now);

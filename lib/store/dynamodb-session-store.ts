@@ -19,9 +19,13 @@ import type {
   SessionListing,
   SessionStore,
 } from './session-store.js';
-import { periodKeyAttribute, SPARK_USAGE_COUNTER_UPDATE, TableKeys } from './table-keys.js';
+import {
+  expiresAtAfterDays,
+  periodKeyAttribute,
+  SPARK_USAGE_COUNTER_UPDATE,
+  TableKeys,
+} from './table-keys.js';
 
-const DAY_SECONDS = 86_400;
 /** A day's list of sessions is kept this long (the month's report is long done by then). */
 const SESSIONS_OF_DAY_TTL_DAYS = 40;
 const RECORDED_STATES: ReadonlySet<string> = new Set([...SESSION_STATES, 'GONE']);
@@ -124,7 +128,7 @@ export class DynamoDbSessionStore implements SessionStore {
           ...TableKeys.sessionOfDay(periodKeysFor(now).day, next.sessionId),
           type: 'sessionOfDay',
           workgroup: next.workgroup,
-          expiresAt: Math.floor(now.getTime() / 1000) + SESSIONS_OF_DAY_TTL_DAYS * DAY_SECONDS,
+          expiresAt: expiresAtAfterDays(now, SESSIONS_OF_DAY_TTL_DAYS),
         },
       },
     };

@@ -1,5 +1,11 @@
 import type { Period } from '../usage/period-keys.js';
 
+const DAY_SECONDS = 86_400;
+
+/** The `expiresAt` of an item kept `days` from `now`: the table's TTL, in epoch seconds. */
+export const expiresAtAfterDays = (now: Date, days: number): number =>
+  Math.floor(now.getTime() / 1000) + days * DAY_SECONDS;
+
 /**
  * Key layout of the single table. Every item has `pk`/`sk`; two sparse indexes serve reports:
  * `byWorkgroupDayCost` (query records by workgroup and day, ordered by cost) and `byPeriod`
