@@ -1,3 +1,4 @@
+import type { Checked } from '../errors/checked.js';
 import { parseJsonBody } from './parse-event-body.js';
 import {
   CLOUDTRAIL_DETAIL_TYPE,
@@ -11,9 +12,7 @@ export type IngestMessageEvent =
   | { readonly kind: 'state-change'; readonly event: QueryStateChangeEvent }
   | { readonly kind: 'query-started'; readonly started: QueryStarted };
 
-export type ParsedIngestMessage =
-  | { readonly ok: true; readonly message: IngestMessageEvent }
-  | { readonly ok: false; readonly reason: string };
+export type ParsedIngestMessage = Checked<{ message: IngestMessageEvent }>;
 
 /**
  * Parses a message of the ingest queue: an Athena state change, or (with `attributePrincipals`)

@@ -1,8 +1,7 @@
 import type * as z from 'zod/mini';
+import type { Checked } from '../errors/checked.js';
 
-export type ParsedBody<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly reason: string };
+export type ParsedBody<T> = Checked<{ value: T }>;
 
 /**
  * Parses a JSON text, or says why it is not JSON. The reason is logged and shown by `dlq peek`,

@@ -1,5 +1,6 @@
 // zod/mini: the full zod build would triple the ingest bundle.
 import * as z from 'zod/mini';
+import type { Checked } from '../errors/checked.js';
 import { parseJsonBody, validateEvent } from './parse-event-body.js';
 
 /** Athena query ids are UUIDs; anything else cannot be asked of BatchGetQueryExecution. */
@@ -38,9 +39,7 @@ export const QueryStateChangeEventSchema = z.looseObject(
 
 export type QueryStateChangeEvent = z.infer<typeof QueryStateChangeEventSchema>;
 
-export type ParsedEvent =
-  | { readonly ok: true; readonly event: QueryStateChangeEvent }
-  | { readonly ok: false; readonly reason: string };
+export type ParsedEvent = Checked<{ event: QueryStateChangeEvent }>;
 
 /** Parses an SQS message body into a state-change event, or says exactly what is wrong with it. */
 export function parseQueryStateChange(body: string): ParsedEvent {

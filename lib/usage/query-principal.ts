@@ -4,6 +4,8 @@
  * Pure: the CloudTrail record is validated at the edge (lib/events/query-started.ts).
  */
 
+import type { Checked } from '../errors/checked.js';
+
 /** The attribution key under which usage is counted per principal. */
 export const PRINCIPAL_KEY = 'principal';
 /**
@@ -42,9 +44,7 @@ export interface UserIdentity {
   readonly onBehalfOf?: { readonly userId?: string | undefined } | undefined;
 }
 
-export type CallerOfIdentity =
-  | { readonly ok: true; readonly caller: QueryCaller }
-  | { readonly ok: false; readonly reason: string };
+export type CallerOfIdentity = Checked<{ caller: QueryCaller }>;
 
 /**
  * Normalises a CloudTrail identity:

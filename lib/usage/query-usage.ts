@@ -1,5 +1,6 @@
 import type { QueryExecution } from '../athena/query-execution.js';
 import type { Pricing } from '../config.js';
+import type { Checked } from '../errors/checked.js';
 import { type PeriodKeys, periodKeysFor } from './period-keys.js';
 import { costNanoUsdOf, dpuMillisOf } from './pricing.js';
 import {
@@ -40,9 +41,7 @@ export interface QueryUsage {
   readonly attribution: QueryAttribution;
 }
 
-export type UsageDerivation =
-  | { readonly ok: true; readonly usage: QueryUsage }
-  | { readonly ok: false; readonly reason: string };
+export type UsageDerivation = Checked<{ usage: QueryUsage }>;
 
 /**
  * Derives the usage of a finished execution as Athena reports it, or says why it cannot
