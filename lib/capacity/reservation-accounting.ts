@@ -1,5 +1,5 @@
 import type { Pricing } from '../config.js';
-import { type Period, periodKeysFor } from '../usage/period-keys.js';
+import { DAY_MS, type Period, periodKeysFor } from '../usage/period-keys.js';
 import { MILLIS_PER_HOUR, NANO_USD_PER_USD } from '../usage/pricing.js';
 
 /**
@@ -9,7 +9,6 @@ import { MILLIS_PER_HOUR, NANO_USD_PER_USD } from '../usage/pricing.js';
  */
 
 export const MINUTE_MS = 60_000;
-const DAY_MS = 86_400_000;
 
 /** `Status` of a capacity reservation (SDK `CapacityReservationStatus`). */
 export type ReservationStatus =
