@@ -5,7 +5,7 @@ import type { OutboxCount, OutboxEntry, OutboxMarker } from '../metrics/metrics-
 import type { PrincipalDelta } from '../metrics/principal-metrics.js';
 import type { UsageDelta } from '../metrics/usage-metrics.js';
 import { batchDeleteAll, number } from './dynamodb-toolkit.js';
-import { TableKeys } from './table-keys.js';
+import { expiresAtAfterDays, TableKeys } from './table-keys.js';
 
 /**
  * The metrics outbox: each recording transaction puts one entry item (`OUTBOX#<n>`, sort key
@@ -43,7 +43,7 @@ export class DynamoDbOutboxMarker implements OutboxMarker {
 }
 
 /** CloudWatch takes datapoints up to two weeks old: an entry older is of no use. */
-const OUTBOX_ENTRY_TTL_SECONDS = 15 * 86_400;
+const OUTBOX_ENTRY_TTL_DAYS = 15;
 
 /** An outbox entry and its item, marshalled for the transaction (or write) that commits it. */
 export interface OutboxWrite {
@@ -66,7 +66,7 @@ export function outboxWrite(
     type: { S: 'outbox' },
     committedAt: number(committedAt.getTime()),
     deltas: { L: deltas.map((delta) => ({ M: deltaAttributes(delta) })) },
-    expiresAt: number(Math.floor(committedAt.getTime() / 1000) + OUTBOX_ENTRY_TTL_SECONDS),
+    expiresAt: number(expiresAtAfterDays(committedAt, OUTBOX_ENTRY_TTL_DAYS)),
   };
   if (counts.length > 0) {
     item.counts = {

@@ -8,10 +8,10 @@ import { CLAIM_LEASE_MS } from './dynamodb-enforcement-store.js';
 import { conditionalWrite, queryAll } from './dynamodb-toolkit.js';
 import type { EnforcementKey } from './enforcement-store.js';
 import type { SessionTermination, SessionTerminationStore } from './session-termination-store.js';
-import { TableKeys } from './table-keys.js';
+import { expiresAtAfterDays, TableKeys } from './table-keys.js';
 
 /** Termination records outlive their period as long as the enforcement records beside them. */
-const RETENTION_SECONDS = 400 * 86_400;
+const RETENTION_DAYS = 400;
 
 /** Spark session terminations in the single table, claimed with conditional writes. */
 export class DynamoDbSessionTerminationStore implements SessionTerminationStore {
@@ -38,7 +38,7 @@ export class DynamoDbSessionTerminationStore implements SessionTerminationStore 
             status: 'requested',
             requestedAt: now.toISOString(),
             leaseUntil: now.getTime() + CLAIM_LEASE_MS,
-            expiresAt: Math.floor(now.getTime() / 1000) + RETENTION_SECONDS,
+            expiresAt: expiresAtAfterDays(now, RETENTION_DAYS),
           },
           // `owner = :me`: the SDK's retry of a Put whose answer was lost finds its own claim.
           ConditionExpression:
