@@ -31,11 +31,19 @@ export function principalDeltasOf(
   return [...sums].map(([principal, sum]) => ({ principal, ...sum }));
 }
 
-/** A query's usage moving from `unknown` to the principal it is now counted under. */
-export const movedFromUnknown = (usage: QueryUsage, into: string): PrincipalDelta[] => [
-  { principal: UNKNOWN_PRINCIPAL, dpuMillis: -usage.dpuMillis, costNanoUsd: -usage.costNanoUsd },
-  { principal: into, dpuMillis: usage.dpuMillis, costNanoUsd: usage.costNanoUsd },
-];
+/** Queries' usage moving from `unknown` to the principals they are now counted under. */
+export function movedFromUnknown(
+  usages: readonly QueryUsage[],
+  countedPrincipal: (usage: QueryUsage) => string,
+): PrincipalDelta[] {
+  const into = principalDeltasOf(usages, countedPrincipal);
+  const sum = (field: 'dpuMillis' | 'costNanoUsd') =>
+    -into.reduce((total, delta) => total + delta[field], 0);
+  return [
+    { principal: UNKNOWN_PRINCIPAL, dpuMillis: sum('dpuMillis'), costNanoUsd: sum('costNanoUsd') },
+    ...into,
+  ];
+}
 
 /** A principal delta as its two metric points. */
 export function principalMetricsOfDelta(delta: PrincipalDelta, timestamp: Date): MetricPoint[] {

@@ -1,10 +1,7 @@
 import {
-  type AttributeValue,
-  ConditionalCheckFailedException,
   TransactionCanceledException,
   type TransactWriteItem,
   TransactWriteItemsCommand,
-  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { backoffMs, type Sleep, sleep } from '../async/backoff.js';
@@ -13,7 +10,7 @@ import { describeError } from '../errors/describe-error.js';
 import { movedFromUnknown } from '../metrics/principal-metrics.js';
 import { PRINCIPAL_KEY, type QueryCaller, UNKNOWN_PRINCIPAL } from '../usage/query-principal.js';
 import type { QueryUsage } from '../usage/query-usage.js';
-import { AttributionValueCap } from './attribution-cap.js';
+import { type AttributionPlan, AttributionValueCap } from './attribution-cap.js';
 import {
   attributionCounterWrites,
   learnFullRegistries,
@@ -22,18 +19,27 @@ import {
 } from './dynamodb-counter-writes.js';
 import { outboxWrite } from './dynamodb-metrics-outbox.js';
 import { recordedUsageOf, waitingCallerUpdate } from './dynamodb-query-items.js';
+import { batchGetAll, type Item } from './dynamodb-toolkit.js';
 import type {
   AttributeCallersResult,
   CallerOutcome,
   QueryCall,
   QueryCallerStore,
 } from './query-caller-store.js';
-import { expiresAtAfterDays, TableKeys } from './table-keys.js';
+import { expiresAtAfterDays, TableKeys, WAITING_CALLER_TYPE } from './table-keys.js';
+import {
+  packWithSingles,
+  sequencesBy,
+  type TransactionWithSingles,
+} from './transaction-packing.js';
 
-/** Attempts per caller when other writers hold the same counter items. */
-const MAX_ATTEMPTS = 6;
-/** Callers of a batch joined in parallel (each is one or two calls). */
-const PARALLEL_CALLERS = 8;
+/**
+ * Rounds of reading and writing a batch's callers: a round retries what other writers spoiled
+ * (a conflict on the same counter items, a query recorded or moved meanwhile).
+ */
+const MAX_ROUNDS = 6;
+/** Independent transactions (no counter item in common) written in parallel. */
+const PARALLEL_TRANSACTIONS = 4;
 /**
  * How long a caller waits for its query's recording. CloudTrail delivers within about 15
  * minutes and a query's state change comes when it finishes, so a query that runs long is
@@ -49,17 +55,51 @@ export interface DynamoDbQueryCallerStoreOptions {
   readonly sleep?: Sleep;
 }
 
+export interface DynamoDbQueryCallerStoreOptions {
+  readonly tableName: string;
+  readonly attributionValuesPerDay?: number;
+  readonly now?: () => Date;
+  readonly sleep?: Sleep;
+}
+
+/**
+ * A caller that needs a write: a move of its query's usage from `unknown` (`usage`: as recorded),
+ * or, its query not recorded yet, the caller left waiting on the query's item.
+ */
+interface Join {
+  readonly call: QueryCall;
+  readonly usage?: QueryUsage;
+}
+
+/** What became of one transaction's joins. */
+interface TransactionOutcome {
+  readonly committed: readonly Join[];
+  /** Joins whose condition failed (the item changed since it was read): read them again. */
+  readonly reread: readonly QueryCall[];
+  /** Joins cancelled by another writer or by a join beside them: write them again. */
+  readonly retry: readonly Join[];
+  /** Whether another writer conflicted (or DynamoDB refused): back off before the retry. */
+  readonly backOff: boolean;
+  readonly error?: string;
+}
+
 /**
  * Joins queries with their CloudTrail callers on the query's own item, so that DynamoDB orders
- * the two writes whatever order they arrive in:
- * - the caller is written onto the item only while no record is there (a conditional update);
- *   the query's recording, whose put requires the item absent, then finds it and counts the
- *   query under the caller instead of `unknown` (DynamoDbQueryRecordStore);
- * - when the record is there, the update fails and returns it: a record counted under `unknown`
- *   has its usage moved to the caller in one transaction conditioned on its `principal` still
- *   being `unknown`, so a duplicate or concurrent delivery finds the condition false and counts
- *   nothing again. The move's metrics (Principal DpuHours and CostUsd, down for `unknown`, up for
- *   the caller) are an outbox entry of the same transaction, published by the outbox sweep.
+ * the writes whatever order they arrive in, batch-shaped: one strongly consistent BatchGetItem
+ * reads the batch's query items, then the writes are packed 100 actions a transaction.
+ * - A query recorded under `unknown` has its usage moved to the caller: the record's principal
+ *   set under the condition that it is still `unknown` (so a duplicate or concurrent delivery
+ *   finds the condition false and counts nothing again), `unknown`'s counters down, the
+ *   caller's up (or `(other)`'s past the cap), and an outbox entry with the metrics' move, which
+ *   the outbox sweep publishes. Moves of one transaction share their counter items.
+ * - A query not recorded yet gets its caller written onto its item only while no record is there
+ *   (a conditional update); the query's recording, whose put requires the item absent, then finds
+ *   it and counts the query under the caller instead of `unknown` (DynamoDbQueryRecordStore).
+ * - A query already attributed, or with its caller already waiting, or recorded while principals
+ *   were not attributed, needs no write.
+ * A transaction cancelled because an item changed since the read (a query recorded or moved
+ * meanwhile) names those joins in its cancellation reasons: they are read again, the rest of it
+ * written again.
  */
 export class DynamoDbQueryCallerStore implements QueryCallerStore {
   private readonly now: () => Date;
@@ -83,112 +123,219 @@ export class DynamoDbQueryCallerStore implements QueryCallerStore {
       alreadyAttributed: 0,
       notAttributed: 0,
     };
-    const distinct = [...new Map(calls.map((call) => [call.queryExecutionId, call])).values()];
-    await mapWithConcurrency(distinct, PARALLEL_CALLERS, async (call) => {
-      try {
-        counts[await this.attributeCaller(call)]++;
-      } catch (error) {
-        failures.set(call.queryExecutionId, describeError(error));
+    let toRead = [...new Map(calls.map((call) => [call.queryExecutionId, call])).values()];
+    let toWrite: Join[] = [];
+    let lastError = 'conflicts with other writers';
+    for (let round = 1; round <= MAX_ROUNDS && toRead.length + toWrite.length > 0; round++) {
+      if (toRead.length > 0) {
+        let items: Map<string, Item>;
+        try {
+          items = await this.queryItems(toRead);
+        } catch (error) {
+          lastError = describeError(error);
+          await this.sleep(backoffMs(round));
+          continue;
+        }
+        for (const call of toRead) {
+          const state = this.stateOf(call, items.get(call.queryExecutionId));
+          if (typeof state === 'string') counts[state]++;
+          else if ('failure' in state) failures.set(call.queryExecutionId, state.failure);
+          else toWrite.push(state);
+        }
+        toRead = [];
       }
-    });
+      if (toWrite.length === 0) break;
+      const outcomes = await this.writeJoins(toWrite);
+      for (const join of outcomes.flatMap((outcome) => outcome.committed))
+        counts[join.usage === undefined ? 'waiting' : 'moved']++;
+      toRead = outcomes.flatMap((outcome) => outcome.reread);
+      toWrite = outcomes.flatMap((outcome) => outcome.retry);
+      lastError = outcomes.find((outcome) => outcome.error)?.error ?? lastError;
+      if (outcomes.some((outcome) => outcome.backOff)) await this.sleep(backoffMs(round));
+    }
+    for (const call of [...toRead, ...toWrite.map((join) => join.call)])
+      failures.set(call.queryExecutionId, `could not attribute the caller: ${lastError}`);
     return { failures, counts };
   }
 
-  private async attributeCaller(call: QueryCall): Promise<CallerOutcome> {
-    let lastError: unknown;
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      let record: Record<string, AttributeValue>;
-      try {
-        await this.documents.send(
-          new UpdateItemCommand({
-            TableName: this.options.tableName,
-            ...waitingCallerUpdate(call.queryExecutionId, call.caller, this.expiresAt()),
-          }),
-        );
-        return 'waiting';
-      } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException) || error.Item === undefined) {
-          lastError = error;
-          await this.sleep(backoffMs(attempt));
-          continue;
-        }
-        record = error.Item;
-      }
-      const principal = record.principal?.S;
-      if (principal === undefined) return 'notAttributed';
-      if (principal !== UNKNOWN_PRINCIPAL) return 'alreadyAttributed';
-      const usage = recordedUsageOf(record);
-      if (usage === undefined)
-        throw new Error(`the record of query ${call.queryExecutionId} lacks its usage fields`);
-      const moved = await this.moveFromUnknown(usage, call.caller);
-      if (moved !== 'retry') return moved;
-      await this.sleep(backoffMs(attempt));
-    }
-    throw new Error(`could not attribute the caller: ${describeError(lastError ?? 'conflicts')}`);
+  /** The calls' query items, by query id, read strongly consistent (absent ones left out). */
+  private async queryItems(calls: readonly QueryCall[]): Promise<Map<string, Item>> {
+    // Strongly consistent: the batch's own recordings were just written, and a stale read
+    // would only cost a cancelled transaction and another round.
+    const items = await batchGetAll(
+      this.documents,
+      this.options.tableName,
+      calls.map((call) => TableKeys.query(call.queryExecutionId)),
+      { what: 'query items', consistentRead: true, sleep: this.sleep },
+    );
+    const byPk = new Map(items.map((item) => [item.pk, item]));
+    return new Map(
+      calls.flatMap((call) => {
+        const item = byPk.get(TableKeys.query(call.queryExecutionId).pk);
+        return item === undefined ? [] : [[call.queryExecutionId, item] as const];
+      }),
+    );
+  }
+
+  /** What a caller's query item asks of it: nothing more (an outcome), a write, or a failure. */
+  private stateOf(
+    call: QueryCall,
+    item: Item | undefined,
+  ): CallerOutcome | Join | { readonly failure: string } {
+    if (item === undefined) return { call };
+    // A duplicate CloudTrail record: the same caller is waiting already.
+    if (item.type === WAITING_CALLER_TYPE) return 'waiting';
+    const principal = item.principal;
+    if (principal === undefined) return 'notAttributed';
+    if (principal !== UNKNOWN_PRINCIPAL) return 'alreadyAttributed';
+    const usage = recordedUsageOf(item);
+    if (usage === undefined)
+      return { failure: `the record of query ${call.queryExecutionId} lacks its usage fields` };
+    return { call, usage };
   }
 
   /**
-   * Moves a query's usage from `unknown` to its caller (or `(other)` past the cap) in its day,
-   * week and month, and names the caller on its record, all under the condition that the record
-   * is still `unknown`.
+   * Writes the joins in as few transactions as 100 actions allow: the moves packed by their
+   * counter items (transaction-packing), the waiting callers in the room left and past it in
+   * transactions of their own. A waiting caller rides in a transaction rather than an UpdateItem
+   * of its own because its condition (no record yet) holds there as well, and a late caller is
+   * then one call per 100, not one each (at two write units instead of one: DynamoDB's price of
+   * a transactional write). Transactions that share counter items run in sequence.
    */
-  private async moveFromUnknown(
-    usage: QueryUsage,
-    caller: QueryCaller,
-  ): Promise<'moved' | 'alreadyAttributed' | 'retry'> {
-    const from = { ...usage, attribution: { tags: {}, principal: UNKNOWN_PRINCIPAL } };
-    const into = { ...usage, attribution: { tags: {}, principal: caller.principal } };
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      const plan = this.attributionCap.plan([into]);
-      const now = this.now();
-      const nowIso = string(now.toISOString());
-      const key = TableKeys.query(usage.queryExecutionId);
-      const items: TransactWriteItem[] = [
-        {
-          Update: {
-            TableName: this.options.tableName,
-            Key: { pk: string(key.pk), sk: string(key.sk) },
-            UpdateExpression: `SET principal = :caller${caller.detail === undefined ? '' : ', principalDetail = :detail'}`,
-            ConditionExpression: 'principal = :unknown',
-            ExpressionAttributeValues: {
-              ':caller': string(caller.principal),
-              ':unknown': string(UNKNOWN_PRINCIPAL),
-              ...(caller.detail === undefined ? {} : { ':detail': string(caller.detail) }),
-            },
-          },
-        },
-        ...attributionCounterWrites(this.options.tableName, [from], plan.countedValue, nowIso, -1),
-        ...attributionCounterWrites(this.options.tableName, [into], plan.countedValue, nowIso),
-      ];
-      // The metrics move too (unknown down, the principal up): an outbox entry committed with
-      // the counters, which the outbox sweep publishes.
-      const counted = plan.countedValue(into, PRINCIPAL_KEY, caller.principal);
-      const outbox = outboxWrite(now, [], [], movedFromUnknown(usage, counted));
-      items.push({ Put: { TableName: this.options.tableName, Item: outbox.item } });
-      const additionsFrom = items.length;
-      items.push(...registryAdditionWrites(this.options.tableName, plan.additions, now));
-      try {
-        await this.documents.send(new TransactWriteItemsCommand({ TransactItems: items }));
-        this.attributionCap.committed(plan);
-        return 'moved';
-      } catch (error) {
-        if (!(error instanceof TransactionCanceledException)) throw error;
-        const reasons = error.CancellationReasons ?? [];
-        if (reasons[0]?.Code === 'ConditionalCheckFailed') return 'alreadyAttributed';
-        // Another writer filled the day's registry: learn it, then count the caller as (other).
-        const fullRegistries = await learnFullRegistries(
-          this.documents,
-          this.options.tableName,
-          this.attributionCap,
-          { plan, reasons, additionsFrom },
-        );
-        if (fullRegistries.length === 0) return 'retry';
-      }
+  private async writeJoins(joins: readonly Join[]): Promise<TransactionOutcome[]> {
+    const moves = new Map<QueryUsage, Join>();
+    const waiting: Join[] = [];
+    for (const join of joins) {
+      if (join.usage === undefined) waiting.push(join);
+      else moves.set(this.movedInto(join.usage, join.call.caller), join);
     }
-    return 'retry';
+    const transactions = packWithSingles([...moves.keys()], waiting);
+    const sequences = await mapWithConcurrency(
+      sequencesBy(transactions, (transaction) => transaction.usages),
+      PARALLEL_TRANSACTIONS,
+      async (sequence) => {
+        const outcomes: TransactionOutcome[] = [];
+        for (const transaction of sequence)
+          outcomes.push(await this.writeTransaction(transaction, moves));
+        return outcomes;
+      },
+    );
+    return sequences.flat();
   }
 
-  private expiresAt(): number {
-    return expiresAtAfterDays(this.now(), WAITING_CALLER_TTL_DAYS);
+  /** One transaction of moves (as counted under the caller) and waiting callers. */
+  private async writeTransaction(
+    transaction: TransactionWithSingles<Join>,
+    moves: ReadonlyMap<QueryUsage, Join>,
+  ): Promise<TransactionOutcome> {
+    const joins = [
+      ...transaction.usages.map((into) => moves.get(into) as Join),
+      ...transaction.singles,
+    ];
+    const plan = this.attributionCap.plan(transaction.usages);
+    const { items, additionsFrom } = this.transactionFor(transaction, joins, plan);
+    try {
+      await this.documents.send(new TransactWriteItemsCommand({ TransactItems: items }));
+      this.attributionCap.committed(plan);
+      return { committed: joins, reread: [], retry: [], backOff: false };
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException))
+        return {
+          committed: [],
+          reread: [],
+          retry: joins,
+          backOff: true,
+          error: describeError(error),
+        };
+      const reasons = error.CancellationReasons ?? [];
+      const failedCondition = (index: number) => reasons[index]?.Code === 'ConditionalCheckFailed';
+      // Another writer filled a day's registry: learn it, so that the retry counts (other).
+      await learnFullRegistries(this.documents, this.options.tableName, this.attributionCap, {
+        plan,
+        reasons,
+        additionsFrom,
+      });
+      return {
+        committed: [],
+        reread: joins.filter((_, index) => failedCondition(index)).map((join) => join.call),
+        retry: joins.filter((_, index) => !failedCondition(index)),
+        backOff: reasons.some(
+          (reason) => reason.Code !== 'None' && reason.Code !== 'ConditionalCheckFailed',
+        ),
+        error: describeError(error),
+      };
+    }
   }
+
+  /**
+   * The transaction's actions: first one per join, in order (a move's condition on its record,
+   * or a waiting caller's), then the moves' counters and outbox entry, then registry additions.
+   */
+  private transactionFor(
+    transaction: TransactionWithSingles<Join>,
+    joins: readonly Join[],
+    plan: AttributionPlan,
+  ): { readonly items: TransactWriteItem[]; readonly additionsFrom: number } {
+    const tableName = this.options.tableName;
+    const now = this.now();
+    const nowIso = string(now.toISOString());
+    const expiresAt = expiresAtAfterDays(now, WAITING_CALLER_TTL_DAYS);
+    const items: TransactWriteItem[] = joins.map(({ call, usage }) =>
+      usage === undefined
+        ? {
+            Update: {
+              TableName: tableName,
+              ...waitingCallerUpdate(call.queryExecutionId, call.caller, expiresAt),
+            },
+          }
+        : { Update: moveRecordUpdate(tableName, call) },
+    );
+    const into = transaction.usages;
+    if (into.length > 0) {
+      const from = into.map((usage) => ({
+        ...usage,
+        attribution: { tags: {}, principal: UNKNOWN_PRINCIPAL },
+      }));
+      items.push(
+        ...attributionCounterWrites(tableName, from, plan.countedValue, nowIso, -1),
+        ...attributionCounterWrites(tableName, into, plan.countedValue, nowIso),
+      );
+      // The metrics move too (unknown down, the principals up): an outbox entry committed with
+      // the counters, which the outbox sweep publishes.
+      const outbox = outboxWrite(
+        now,
+        [],
+        [],
+        movedFromUnknown(into, (usage) =>
+          plan.countedValue(usage, PRINCIPAL_KEY, usage.attribution.principal ?? UNKNOWN_PRINCIPAL),
+        ),
+      );
+      items.push({ Put: { TableName: tableName, Item: outbox.item } });
+    }
+    const additionsFrom = items.length;
+    items.push(...registryAdditionWrites(tableName, plan.additions, now));
+    return { items, additionsFrom };
+  }
+
+  /** A recorded query's usage as counted under its caller (its tags stay where they are). */
+  private movedInto(usage: QueryUsage, caller: QueryCaller): QueryUsage {
+    return { ...usage, attribution: { tags: {}, principal: caller.principal } };
+  }
+}
+
+/** Names the caller on a query's record, under the condition that it is still `unknown`. */
+function moveRecordUpdate(tableName: string, call: QueryCall) {
+  const key = TableKeys.query(call.queryExecutionId);
+  const { caller } = call;
+  return {
+    TableName: tableName,
+    Key: { pk: string(key.pk), sk: string(key.sk) },
+    UpdateExpression: `SET principal = :caller${caller.detail === undefined ? '' : ', principalDetail = :detail'}`,
+    ConditionExpression: 'principal = :unknown',
+    ExpressionAttributeValues: {
+      ':caller': string(caller.principal),
+      ':unknown': string(UNKNOWN_PRINCIPAL),
+      ...(caller.detail === undefined ? {} : { ':detail': string(caller.detail) }),
+    },
+  };
 }

@@ -78,15 +78,18 @@ export function queryRecordItem(
 }
 
 /**
- * The usage a query record counted, read back (the inverse of queryRecordItem, attribution
- * aside): what moving its usage to another principal takes away and adds. Undefined when the
- * item lacks what the counters need.
+ * The usage a query record counted, read back by the document client (the inverse of
+ * queryRecordItem, attribution aside): what moving its usage to another principal takes away
+ * and adds. Undefined when the item lacks what the counters need.
  */
-export function recordedUsageOf(item: Record<string, AttributeValue>): QueryUsage | undefined {
-  const text = (field: string) => item[field]?.S;
+export function recordedUsageOf(item: Readonly<Record<string, unknown>>): QueryUsage | undefined {
+  const text = (field: string) => {
+    const value = item[field];
+    return typeof value === 'string' ? value : undefined;
+  };
   const count = (field: string) => {
-    const value = Number(item[field]?.N ?? Number.NaN);
-    return Number.isFinite(value) ? value : undefined;
+    const value = item[field];
+    return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
   };
   const [queryExecutionId, workgroup, state, completedAt] = [
     text('queryExecutionId'),

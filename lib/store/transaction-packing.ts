@@ -105,14 +105,63 @@ export function packTransactions(usages: readonly QueryUsage[]): QueryUsage[][] 
 }
 
 /**
+ * The actions a transaction of these queries takes, its outbox entry aside: one per query and
+ * one per counter item (an upper bound, see counterIdsOf).
+ */
+function actionsOf(usages: readonly QueryUsage[]): number {
+  const counters = new Set<string>();
+  for (const usage of usages)
+    for (const id of counterIdsOf(usage)) counters.add(`${usage.workgroup}\u0000${id}`);
+  return usages.length + counters.size;
+}
+
+/** A transaction of queries, with writes of one action each (no counter) riding along. */
+export interface TransactionWithSingles<T> {
+  readonly usages: QueryUsage[];
+  readonly singles: T[];
+}
+
+/**
+ * Packs queries as packTransactions does, then writes of one action that touch no counter
+ * (`singles`) into the room those transactions leave, and past it into transactions of their own
+ * (100 each: with no query, no outbox entry either).
+ */
+export function packWithSingles<T>(
+  usages: readonly QueryUsage[],
+  singles: readonly T[],
+): TransactionWithSingles<T>[] {
+  let next = 0;
+  const transactions = packTransactions(usages).map((group) => {
+    const room = Math.max(0, PACKED_ACTIONS_PER_TRANSACTION - actionsOf(group));
+    const riding = singles.slice(next, next + room);
+    next += riding.length;
+    return { usages: group, singles: riding };
+  });
+  for (; next < singles.length; next += MAX_ACTIONS_PER_TRANSACTION)
+    transactions.push({
+      usages: [],
+      singles: singles.slice(next, next + MAX_ACTIONS_PER_TRANSACTION),
+    });
+  return transactions;
+}
+
+/**
  * Orders transactions into sequences: two transactions with a workgroup in common (so counter
  * items in common) fall in the same sequence, run in order; different sequences run in parallel.
  */
 export function sequencesOf(transactions: readonly QueryUsage[][]): QueryUsage[][][] {
+  return sequencesBy(transactions, (transaction) => transaction);
+}
+
+/** sequencesOf for transactions that carry more than their queries (`usagesOf` names those). */
+export function sequencesBy<T>(
+  transactions: readonly T[],
+  usagesOf: (transaction: T) => readonly QueryUsage[],
+): T[][] {
   const sequenceOfWorkgroup = new Map<string, number>();
-  const sequences: QueryUsage[][][] = [];
+  const sequences: T[][] = [];
   for (const transaction of transactions) {
-    const workgroups = new Set(transaction.map((usage) => usage.workgroup));
+    const workgroups = new Set(usagesOf(transaction).map((usage) => usage.workgroup));
     const joined = [...new Set([...workgroups].flatMap((w) => sequenceOfWorkgroup.get(w) ?? []))];
     let target: number;
     if (joined.length === 0) {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { QueryExecution } from '@aws-sdk/client-athena';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCloudWatchClient } from '../../lib/aws/clients.js';
 import { CloudWatchMetricsPublisher } from '../../lib/metrics/cloudwatch-metrics-publisher.js';
@@ -10,6 +11,8 @@ import { DynamoDbQueryCallerStore } from '../../lib/store/dynamodb-query-caller-
 import { DynamoDbQueryRecordStore } from '../../lib/store/dynamodb-query-record-store.js';
 import { DynamoDbRecordedQueryIndex } from '../../lib/store/dynamodb-recorded-query-index.js';
 import { deriveQueryUsage } from '../../lib/usage/query-usage.js';
+import { startCountingProxy } from '../../local/environment/counting-proxy.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/environment/local-account.js';
 import { seededRandom } from '../../local/simulation/seeded-random.js';
 import { attributionCountersOf } from '../support/attribution-counters.js';
 import {
@@ -288,6 +291,69 @@ describe('the join of a query with its CloudTrail caller', () => {
     const counters = await principalCounters(workgroup, `day#${DAY}`);
     expect(counters.get('role/etl')).toMatchObject({ queries: 10 });
     expect(counters.get('unknown')).toMatchObject({ queries: 0, dpuMillis: 0 });
+  });
+
+  it('joins a batch of late callers with one BatchGetItem and the fewest transactions 100 actions allow', async () => {
+    // Prepare: 4 workgroups x 15 queries recorded under unknown, whose callers (2 principals)
+    // come late, and 40 callers of queries not recorded yet (100 callers: an SQS batch at most);
+    // the store's calls counted.
+    const proxy = await startCountingProxy(harness.table.endpoint);
+    const documents = DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: proxy.endpoint,
+        region: LOCAL_REGION,
+        credentials: LOCAL_CREDENTIALS,
+      }),
+    );
+    try {
+      const workgroups = [aWorkgroup(), aWorkgroup(), aWorkgroup(), aWorkgroup()];
+      const executions = workgroups.flatMap((workgroup) =>
+        Array.from({ length: 15 }, () => aQueryExecution({ workgroup })),
+      );
+      harness.addExecutions(executions);
+      expect(await harness.deliver(eventsFor(executions))).toEqual([]);
+      const principals = ['role/etl', 'user/ana'];
+      const late = executions.map((execution, index) => ({
+        queryExecutionId: idOf(execution),
+        caller: { principal: principals[index % 2] ?? '' },
+      }));
+      const early = Array.from({ length: 40 }, () => ({
+        queryExecutionId: randomUUID(),
+        caller: { principal: 'role/etl' },
+      }));
+      const store = new DynamoDbQueryCallerStore(documents, {
+        tableName: harness.table.name,
+        attributionValuesPerDay: CAP,
+      });
+      proxy.resetCalls();
+      // Act
+      const outcome = await store.attributeCallers([...late, ...early]);
+      // Assess: the actions are 60 records, per workgroup unknown's 3 counters, the 2
+      // principals' 6 and their day registry, 40 waiting callers and an outbox entry per
+      // transaction of moves: 60 + 4 x 10 + 40 + 2 = 142, so 2 transactions.
+      expect(outcome).toEqual({
+        failures: new Map(),
+        counts: { moved: 60, waiting: 40, alreadyAttributed: 0, notAttributed: 0 },
+      });
+      expect(proxy.count('BatchGetItem')).toBe(1);
+      expect(proxy.count('TransactWriteItems')).toBeLessThanOrEqual(Math.ceil(142 / 100));
+      expect(proxy.count('UpdateItem')).toBe(0);
+      for (const workgroup of workgroups) {
+        const counters = await principalCounters(workgroup, `week#${WEEK}`);
+        expect(counters.get('unknown')).toMatchObject({ queries: 0, dpuMillis: 0 });
+        expect(counters.get('role/etl')?.queries ?? 0).toBeGreaterThan(0);
+        expect(
+          (counters.get('role/etl')?.queries ?? 0) + (counters.get('user/ana')?.queries ?? 0),
+        ).toBe(15);
+      }
+      expect(await queryItem(early[0]?.queryExecutionId ?? '')).toMatchObject({
+        type: 'waiting-caller',
+        caller: 'role/etl',
+      });
+    } finally {
+      documents.destroy();
+      await proxy.close();
+    }
   });
 
   it('publishes DpuHours and CostUsd per principal: unknown when recorded, moved by the outbox entry the move commits', async () => {

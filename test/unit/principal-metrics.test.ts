@@ -47,7 +47,7 @@ describe('principal metrics', () => {
 
   it('moves a query from unknown to its principal with deltas that cancel out', () => {
     const usage = usageOf(36_000);
-    const deltas = movedFromUnknown(usage, 'user/ana');
+    const deltas = movedFromUnknown([usage], () => 'user/ana');
     expect(deltas.map((delta) => delta.principal)).toEqual(['unknown', 'user/ana']);
     expect(deltas.reduce((sum, delta) => sum + delta.dpuMillis, 0)).toBe(0);
     expect(deltas.reduce((sum, delta) => sum + delta.costNanoUsd, 0)).toBe(0);

@@ -5,6 +5,7 @@ import {
   countersOf,
   MAX_ACTIONS_PER_TRANSACTION,
   packTransactions,
+  packWithSingles,
   sequencesOf,
   valueRegistriesOf,
 } from '../../lib/store/transaction-packing.js';
@@ -132,6 +133,30 @@ describe('packTransactions', () => {
 
   it('packs no transaction for no queries', () => {
     expect(packTransactions([])).toEqual([]);
+  });
+});
+
+describe('packWithSingles', () => {
+  it('fills the room the queries leave with single writes, then packs the rest 100 a transaction', () => {
+    // Prepare: 150 queries of 3 workgroups over 2 days, and 250 single writes.
+    const queries = usages(150, 3, 2);
+    const singles = Array.from({ length: 250 }, (_, index) => index);
+    // Act
+    const transactions = packWithSingles(queries, singles);
+    // Assess: every query and single once, each transaction within 100 actions (an outbox entry
+    // when it has queries), and only the last transaction left with room.
+    expect(transactions.flatMap((t) => t.usages)).toHaveLength(150);
+    expect(transactions.flatMap((t) => t.singles)).toEqual(singles);
+    const sizes = transactions.map(
+      (t) => (t.usages.length > 0 ? actionsOf(t.usages) : 0) + t.singles.length,
+    );
+    for (const size of sizes) expect(size).toBeLessThanOrEqual(MAX_ACTIONS_PER_TRANSACTION);
+    expect(sizes.slice(0, -1).every((size) => size === MAX_ACTIONS_PER_TRANSACTION)).toBe(true);
+  });
+
+  it('packs single writes alone when there is no query', () => {
+    const transactions = packWithSingles([], ['a', 'b']);
+    expect(transactions).toEqual([{ usages: [], singles: ['a', 'b'] }]);
   });
 });
 
