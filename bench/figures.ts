@@ -7,6 +7,8 @@
 export const IDS_PER_BATCH_GET = 50;
 /** TransactWriteItems takes at most 100 actions. */
 export const ACTIONS_PER_TRANSACTION = 100;
+/** BatchGetItem takes at most 100 keys. */
+const MAX_KEYS_PER_BATCH_GET = 100;
 
 /** Median of a list (mean of the two middle values for an even count); NaN when empty. */
 export function median(values: readonly number[]): number {
@@ -37,12 +39,15 @@ export interface BatchDemand {
   /** Whether a touched workgroup has a budget: its counters must then be read back. */
   readonly budgeted: boolean;
   /**
-   * With principals attributed: CloudTrail callers of the batch that need a write of their own
-   * (distinct queries, one conditional UpdateItem each; see {@link lowerBoundOf}).
+   * With principals attributed: distinct CloudTrail callers of the batch whose query was not
+   * recorded with them, so whose query items are read (see {@link lowerBoundOf}).
    */
-  readonly callerUpdates?: number;
-  /** And the items the batch's moves from `unknown` write (records, counters, outbox entry). */
-  readonly moveItems?: number;
+  readonly callerReads?: number;
+  /**
+   * And the actions the batch's joins write: its moves from `unknown` (records, counters, an
+   * outbox entry) and its callers left waiting for their queries (one each).
+   */
+  readonly joinActions?: number;
 }
 
 /** The fewest calls per operation the design allows for a batch. */
@@ -53,8 +58,6 @@ export interface LowerBound {
   readonly BatchGetItem: number;
   /** The delete of the batch's published metrics outbox entries. */
   readonly BatchWriteItem: number;
-  /** A CloudTrail caller's write onto its query's item (principals attributed). */
-  readonly UpdateItem: number;
 }
 
 export const ZERO_BOUND: LowerBound = {
@@ -63,7 +66,6 @@ export const ZERO_BOUND: LowerBound = {
   PutMetricData: 0,
   BatchGetItem: 0,
   BatchWriteItem: 0,
-  UpdateItem: 0,
 };
 
 const BOUND_OPERATIONS = Object.keys(ZERO_BOUND) as (keyof LowerBound)[];
@@ -78,23 +80,24 @@ const BOUND_OPERATIONS = Object.keys(ZERO_BOUND) as (keyof LowerBound)[];
  * counters back (TransactWriteItems cannot return the values it wrote).
  *
  * With principals attributed, a CloudTrail caller whose query is recorded in the same batch
- * rides in that recording (its principal's counters instead of `unknown`'s: no call); any other
- * caller costs one conditional UpdateItem on its query's item (which writes a waiting caller, or
- * fails and returns the record, or finds the query attributed already), and a move of a query
- * counted under `unknown` adds its actions (the record, `unknown`'s and the principal's
- * counters, one outbox entry) to TransactWriteItems packed 100 actions each, as recordings are.
+ * rides in that recording (its principal's counters instead of `unknown`'s: no call); the other
+ * callers' query items are read with BatchGetItem, 100 keys a call (recorded, waiting or absent),
+ * and their writes share TransactWriteItems packed 100 actions each, as recordings do: a move of
+ * a query counted under `unknown` (the record, `unknown`'s and the principal's counters, one
+ * outbox entry) and a caller left waiting for a query not recorded yet (one action).
  */
 export function lowerBoundOf(batch: BatchDemand): LowerBound {
   const items = batch.newQueries > 0 ? batch.newQueries + batch.counterItems : 0;
-  const moveItems = batch.moveItems ?? 0;
+  const joinActions = batch.joinActions ?? 0;
   return {
     BatchGetQueryExecution: Math.ceil(batch.terminalQueries / IDS_PER_BATCH_GET),
     TransactWriteItems:
-      Math.ceil(items / ACTIONS_PER_TRANSACTION) + Math.ceil(moveItems / ACTIONS_PER_TRANSACTION),
+      Math.ceil(items / ACTIONS_PER_TRANSACTION) + Math.ceil(joinActions / ACTIONS_PER_TRANSACTION),
     PutMetricData: batch.newQueries > 0 ? 1 : 0,
-    BatchGetItem: batch.budgeted && batch.terminalQueries > 0 ? 1 : 0,
+    BatchGetItem:
+      (batch.budgeted && batch.terminalQueries > 0 ? 1 : 0) +
+      Math.ceil((batch.callerReads ?? 0) / MAX_KEYS_PER_BATCH_GET),
     BatchWriteItem: batch.newQueries > 0 ? 1 : 0,
-    UpdateItem: batch.callerUpdates ?? 0,
   };
 }
 

@@ -60,11 +60,11 @@ export interface CallerOutcomes {
   readonly messages: number;
   /** The query was recorded in the same batch: the caller rides in its recording. */
   readonly riding: number;
-  /** The query was not recorded yet: the caller waits on its item (one UpdateItem). */
+  /** The query was not recorded yet: the caller waits on its item (a read, one action). */
   readonly waiting: number;
-  /** The query was counted under `unknown`: one UpdateItem and a move. */
+  /** The query was counted under `unknown`: a read and a move. */
   readonly moved: number;
-  /** The query was attributed already (a duplicate record): one UpdateItem that finds it so. */
+  /** The query was attributed already, or its caller waits (a duplicate record): a read. */
   readonly repeated: number;
 }
 
@@ -87,29 +87,31 @@ class CallerJoinBound {
     return withPrincipal(usage, known ? this.callerOf.get(id) : undefined);
   }
 
-  /** The batch's callers, after its recordings: the UpdateItems and the moves' actions. */
+  /** The batch's callers, after its recordings: the items read and the joins' actions. */
   afterRecording(
     callersInBatch: ReadonlySet<string>,
     recordedNow: ReadonlySet<string>,
     recordedBefore: ReadonlySet<string>,
     usages: ReadonlyMap<string, QueryUsage>,
-  ): { readonly callerUpdates: number; readonly moveItems: number } {
-    let callerUpdates = 0;
+  ): { readonly callerReads: number; readonly joinActions: number } {
+    let callerReads = 0;
+    let waiting = 0;
     const moving: QueryUsage[] = [];
     for (const id of callersInBatch) {
       const usage = usages.get(id);
       if (this.attributed.has(id)) {
         this.outcomes.repeated++;
-        callerUpdates++;
+        callerReads++;
       } else if (recordedNow.has(id)) {
         this.outcomes.riding++;
       } else if (recordedBefore.has(id) && usage !== undefined) {
         this.outcomes.moved++;
-        callerUpdates++;
+        callerReads++;
         moving.push(usage);
       } else {
         this.outcomes.waiting++;
-        callerUpdates++;
+        callerReads++;
+        waiting++;
         this.waiting.add(id);
       }
       this.attributed.add(id);
@@ -120,8 +122,8 @@ class CallerJoinBound {
         withPrincipal(usage, this.callerOf.get(usage.queryExecutionId), true),
       ),
     ]);
-    const moveItems = moving.length === 0 ? 0 : moving.length + counters.size + 1;
-    return { callerUpdates, moveItems };
+    const moveActions = moving.length === 0 ? 0 : moving.length + counters.size + 1;
+    return { callerReads, joinActions: moveActions + waiting };
   }
 }
 

@@ -43,7 +43,6 @@ describe('bench figures', () => {
       PutMetricData: 1,
       BatchGetItem: 1,
       BatchWriteItem: 1,
-      UpdateItem: 0,
     });
     // Only duplicates of recorded queries: fetched, nothing to write or publish.
     expect(
@@ -54,7 +53,6 @@ describe('bench figures', () => {
       PutMetricData: 0,
       BatchGetItem: 0,
       BatchWriteItem: 0,
-      UpdateItem: 0,
     });
     // Nothing terminal (stray RUNNING events): nothing at all.
     expect(
@@ -72,32 +70,31 @@ describe('bench figures', () => {
       PutMetricData: 2,
       BatchGetItem: 2,
       BatchWriteItem: 2,
-      UpdateItem: 0,
     });
     expect(boundTotal(two)).toBe(11);
     expect(boundTotal(ZERO_BOUND)).toBe(0);
     expect(per1000(25, 10_000)).toBe(2.5);
   });
 
-  it('bounds the CloudTrail callers of a batch: one UpdateItem each, their moves packed 100 actions a transaction', () => {
+  it('bounds the CloudTrail callers of a batch: their items read 100 a BatchGetItem, their joins packed 100 actions a transaction', () => {
     // 40 callers without their query in the batch, 30 of which move 30 queries from unknown
-    // (30 records + 24 counters + 1 outbox entry = 55 actions), next to 60 new queries.
+    // (30 records + 24 counters + 1 outbox entry = 55 actions) and 10 wait for theirs (10
+    // actions), next to 60 new queries.
     expect(
       lowerBoundOf({
         terminalQueries: 60,
         newQueries: 60,
         counterItems: 30,
         budgeted: false,
-        callerUpdates: 40,
-        moveItems: 55,
+        callerReads: 40,
+        joinActions: 65,
       }),
     ).toEqual({
       BatchGetQueryExecution: 2,
       TransactWriteItems: 2,
       PutMetricData: 1,
-      BatchGetItem: 0,
+      BatchGetItem: 1,
       BatchWriteItem: 1,
-      UpdateItem: 40,
     });
     // A batch of callers only: no recording, nothing to publish.
     expect(
@@ -106,10 +103,15 @@ describe('bench figures', () => {
         newQueries: 0,
         counterItems: 0,
         budgeted: true,
-        callerUpdates: 3,
-        moveItems: 101,
+        callerReads: 103,
+        joinActions: 101,
       }),
-    ).toMatchObject({ TransactWriteItems: 2, PutMetricData: 0, BatchWriteItem: 0, UpdateItem: 3 });
+    ).toMatchObject({
+      TransactWriteItems: 2,
+      PutMetricData: 0,
+      BatchWriteItem: 0,
+      BatchGetItem: 2,
+    });
   });
 
   it('sizes items by DynamoDB rules, in document and wire form alike', () => {
