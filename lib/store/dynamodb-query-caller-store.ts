@@ -32,6 +32,7 @@ import {
   sequencesBy,
   type TransactionWithSingles,
 } from './transaction-packing.js';
+import type { WaitingCallers } from './waiting-callers.js';
 
 /**
  * Rounds of reading and writing a batch's callers: a round retries what other writers spoiled
@@ -51,6 +52,11 @@ export const WAITING_CALLER_TTL_DAYS = 2;
 export interface DynamoDbQueryCallerStoreOptions {
   readonly tableName: string;
   readonly attributionValuesPerDay?: number;
+  /**
+   * Where this instance remembers the callers it saw waiting, so that its recordings replace
+   * them at once (shared with its DynamoDbQueryRecordStore).
+   */
+  readonly waitingCallers?: WaitingCallers;
   readonly now?: () => Date;
   readonly sleep?: Sleep;
 }
@@ -146,8 +152,11 @@ export class DynamoDbQueryCallerStore implements QueryCallerStore {
       }
       if (toWrite.length === 0) break;
       const outcomes = await this.writeJoins(toWrite);
-      for (const join of outcomes.flatMap((outcome) => outcome.committed))
+      for (const join of outcomes.flatMap((outcome) => outcome.committed)) {
         counts[join.usage === undefined ? 'waiting' : 'moved']++;
+        if (join.usage === undefined)
+          this.options.waitingCallers?.remember(join.call.queryExecutionId, join.call.caller);
+      }
       toRead = outcomes.flatMap((outcome) => outcome.reread);
       toWrite = outcomes.flatMap((outcome) => outcome.retry);
       lastError = outcomes.find((outcome) => outcome.error)?.error ?? lastError;
@@ -184,7 +193,10 @@ export class DynamoDbQueryCallerStore implements QueryCallerStore {
   ): CallerOutcome | Join | { readonly failure: string } {
     if (item === undefined) return { call };
     // A duplicate CloudTrail record: the same caller is waiting already.
-    if (item.type === WAITING_CALLER_TYPE) return 'waiting';
+    if (item.type === WAITING_CALLER_TYPE) {
+      this.options.waitingCallers?.remember(call.queryExecutionId, call.caller);
+      return 'waiting';
+    }
     const principal = item.principal;
     if (principal === undefined) return 'notAttributed';
     if (principal !== UNKNOWN_PRINCIPAL) return 'alreadyAttributed';

@@ -35,6 +35,7 @@ import {
   WAITING_CALLER_TYPE,
 } from './table-keys.js';
 import { countersOf, packTransactions, sequencesOf } from './transaction-packing.js';
+import type { WaitingCallers } from './waiting-callers.js';
 
 /** Attempts per transaction when other writers hold the same counter items. */
 const MAX_TRANSACTION_ATTEMPTS = 6;
@@ -51,6 +52,8 @@ export interface DynamoDbQueryRecordStoreOptions {
    * DynamoDbQueryCallerStore). Off: no principal counters; a waiting caller is still replaced.
    */
   readonly attributePrincipals?: boolean;
+  /** Callers this instance saw waiting (shared with its DynamoDbQueryCallerStore). */
+  readonly waitingCallers?: WaitingCallers;
   readonly now?: () => Date;
   readonly sleep?: Sleep;
 }
@@ -85,25 +88,40 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
     callers: ReadonlyMap<string, QueryCaller> = new Map(),
   ): Promise<RecordingOutcome> {
     const known = usages.filter((usage) => this.recent.has(usage.queryExecutionId));
+    // A caller this instance saw waiting is replaced at once, its query counted under it.
+    const waiting = new Set<string>();
+    const waitingCaller = (queryExecutionId: string) => {
+      const caller = this.options.waitingCallers?.get(queryExecutionId);
+      if (caller !== undefined) waiting.add(queryExecutionId);
+      return caller;
+    };
     // Counted under the batch's caller, else `unknown` until a waiting caller says otherwise:
     // packed with those counters.
     const unknown = usages
       .filter((usage) => !this.recent.has(usage.queryExecutionId))
-      .map((usage) => this.withPrincipal(usage, callers.get(usage.queryExecutionId)));
+      .map((usage) =>
+        this.withPrincipal(
+          usage,
+          waitingCaller(usage.queryExecutionId) ?? callers.get(usage.queryExecutionId),
+        ),
+      );
     // Transactions sharing a counter item would conflict with each other: they go in sequence.
     const outcomes = await mapWithConcurrency(
       sequencesOf(packTransactions(unknown)),
       PARALLEL_TRANSACTIONS,
       async (sequence) => {
         const results: RecordingOutcome[] = [];
-        for (const transaction of sequence) results.push(await this.recordGroup(transaction));
+        for (const transaction of sequence)
+          results.push(await this.recordGroup(transaction, waiting));
         return results;
       },
     );
     const flat = outcomes.flat();
     const recorded = flat.flatMap((outcome) => outcome.recorded);
     const alreadyRecorded = [...known, ...flat.flatMap((outcome) => outcome.alreadyRecorded)];
-    this.recent.add([...recorded, ...alreadyRecorded].map((usage) => usage.queryExecutionId));
+    const done = [...recorded, ...alreadyRecorded].map((usage) => usage.queryExecutionId);
+    this.recent.add(done);
+    this.options.waitingCallers?.forget(done);
     return {
       recorded,
       alreadyRecorded,
@@ -147,6 +165,11 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
         pending.forEach((usage, index) => {
           const reason = reasons[index];
           if (reason?.Code !== 'ConditionalCheckFailed') return;
+          // A caller remembered waiting is gone (its TTL): a new record, still under the caller.
+          if (reason.Item === undefined && waiting.delete(usage.queryExecutionId)) {
+            callersFound.set(usage, usage);
+            return;
+          }
           const caller = waitingCallerOf(reason.Item);
           // The query's CloudTrail record came first: record the query under its caller.
           if (caller !== undefined) {

@@ -10,6 +10,7 @@ import { createRecordQueryEvents, type RecordQueryEvents } from '../ingest/recor
 import type { Log } from '../log.js';
 import { CloudWatchMetricsPublisher } from '../metrics/cloudwatch-metrics-publisher.js';
 import { DynamoDbQueryCallerStore } from '../store/dynamodb-query-caller-store.js';
+import { WaitingCallers } from '../store/waiting-callers.js';
 import { wireRecording } from './wire-recording.js';
 
 /**
@@ -19,17 +20,23 @@ import { wireRecording } from './wire-recording.js';
 export function wireIngestFunction(config: Config, logger: Log): RecordQueryEvents {
   const athena = createAthenaClient();
   const documents = createDocumentClient();
-  const recordQueries = wireRecording({
-    config,
-    athena,
-    documents,
-    createSnsClient,
-    metrics: new CloudWatchMetricsPublisher(createCloudWatchClient(), config.metricsNamespace),
-    logger,
-  })(new AthenaQueryExecutionSource(athena));
+  // Callers the joins leave waiting, replaced by this instance's recordings without a retry.
+  const waitingCallers = config.attributePrincipals ? new WaitingCallers() : undefined;
+  const recordQueries = wireRecording(
+    {
+      config,
+      athena,
+      documents,
+      createSnsClient,
+      metrics: new CloudWatchMetricsPublisher(createCloudWatchClient(), config.metricsNamespace),
+      logger,
+    },
+    waitingCallers === undefined ? {} : { waitingCallers },
+  )(new AthenaQueryExecutionSource(athena));
   const callers = config.attributePrincipals
     ? new DynamoDbQueryCallerStore(documents, {
         tableName: config.tableName,
+        ...(waitingCallers === undefined ? {} : { waitingCallers }),
         ...(config.attributionValuesPerDay === undefined
           ? {}
           : { attributionValuesPerDay: config.attributionValuesPerDay }),

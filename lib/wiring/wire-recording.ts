@@ -6,6 +6,7 @@ import { HeldOutboxEntries } from '../metrics/metrics-outbox.js';
 import { HeldMetrics, withHeldMetrics } from '../metrics/metrics-publisher.js';
 import { DynamoDbOutboxMarker } from '../store/dynamodb-metrics-outbox.js';
 import { DynamoDbQueryRecordStore } from '../store/dynamodb-query-record-store.js';
+import type { WaitingCallers } from '../store/waiting-callers.js';
 import { budgetStoresAndAlerts, type RecordingWiring } from './wire-budget-stores.js';
 
 /**
@@ -15,9 +16,14 @@ import { budgetStoresAndAlerts, type RecordingWiring } from './wire-budget-store
  */
 export function wireRecording(
   wiring: RecordingWiring,
+  options: {
+    /** The ingest function's callers seen waiting (see DynamoDbQueryCallerStore). */
+    readonly waitingCallers?: WaitingCallers;
+  } = {},
 ): (source: QueryExecutionSource) => RecordQueries {
   const { config, athena, documents, logger } = wiring;
   const store = new DynamoDbQueryRecordStore(documents, {
+    ...options,
     tableName: config.tableName,
     queryRecordTtlDays: config.queryRecordTtlDays,
     ...(config.attributionValuesPerDay === undefined

@@ -10,6 +10,7 @@ import { DynamoDbMetricsOutbox } from '../../lib/store/dynamodb-metrics-outbox-s
 import { DynamoDbQueryCallerStore } from '../../lib/store/dynamodb-query-caller-store.js';
 import { DynamoDbQueryRecordStore } from '../../lib/store/dynamodb-query-record-store.js';
 import { DynamoDbRecordedQueryIndex } from '../../lib/store/dynamodb-recorded-query-index.js';
+import { WaitingCallers } from '../../lib/store/waiting-callers.js';
 import { deriveQueryUsage } from '../../lib/usage/query-usage.js';
 import { startCountingProxy } from '../../local/environment/counting-proxy.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/environment/local-account.js';
@@ -350,6 +351,62 @@ describe('the join of a query with its CloudTrail caller', () => {
         type: 'waiting-caller',
         caller: 'role/etl',
       });
+    } finally {
+      documents.destroy();
+      await proxy.close();
+    }
+  });
+
+  it('records a query whose caller it left waiting in one transaction, and once under it when the waiting caller expired', async () => {
+    // Prepare: one instance's caller and record stores sharing what they saw waiting; 5
+    // callers written waiting, and one remembered whose item expired (never written here).
+    const proxy = await startCountingProxy(harness.table.endpoint);
+    const documents = DynamoDBDocumentClient.from(
+      new DynamoDBClient({
+        endpoint: proxy.endpoint,
+        region: LOCAL_REGION,
+        credentials: LOCAL_CREDENTIALS,
+      }),
+    );
+    try {
+      const workgroup = aWorkgroup();
+      const waitingCallers = new WaitingCallers();
+      const options = { tableName: harness.table.name, attributionValuesPerDay: CAP };
+      const callerStore = new DynamoDbQueryCallerStore(documents, { ...options, waitingCallers });
+      const recordStore = new DynamoDbQueryRecordStore(documents, {
+        ...options,
+        queryRecordTtlDays: 400,
+        attributePrincipals: true,
+        waitingCallers,
+      });
+      const usages = Array.from({ length: 6 }, () => {
+        const derived = deriveQueryUsage(aQueryExecution({ workgroup }), PRICING);
+        if (!derived.ok) throw new Error(derived.reason);
+        return derived.usage;
+      });
+      const [expired, ...early] = usages;
+      if (!expired) throw new Error('six usages');
+      const calls = early.map((usage) => ({
+        queryExecutionId: usage.queryExecutionId,
+        caller: { principal: 'user/ana' },
+      }));
+      expect((await callerStore.attributeCallers(calls)).counts.waiting).toBe(5);
+      waitingCallers.remember(expired.queryExecutionId, { principal: 'user/bo' });
+      proxy.resetCalls();
+      // Act
+      const recordedEarly = await recordStore.recordQueries(early);
+      const callsForTheFive = proxy.count('TransactWriteItems');
+      const late = await recordStore.recordQueries([expired]);
+      // Assess: the 5 in one transaction, no cancellation; the expired one after a cancellation.
+      expect(recordedEarly.recorded).toHaveLength(5);
+      expect(callsForTheFive).toBe(1);
+      expect(late.recorded).toHaveLength(1);
+      expect(proxy.count('TransactWriteItems')).toBe(3);
+      const counters = await principalCounters(workgroup, `day#${DAY}`);
+      expect(counters.get('user/ana')).toMatchObject({ queries: 5 });
+      expect(counters.get('user/bo')).toMatchObject({ queries: 1 });
+      expect(counters.has('unknown')).toBe(false);
+      expect(await queryItem(expired.queryExecutionId)).toMatchObject({ principal: 'user/bo' });
     } finally {
       documents.destroy();
       await proxy.close();
