@@ -19,6 +19,23 @@ export async function mapWithConcurrency<T, R>(
   return results;
 }
 
+/**
+ * Runs the items of each sequence in order, up to `limit` sequences at once (items of one
+ * sequence conflict with each other, those of different ones do not); results in order.
+ */
+export async function mapSequencesWithConcurrency<T, R>(
+  sequences: readonly (readonly T[])[],
+  limit: number,
+  fn: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = await mapWithConcurrency(sequences, limit, async (sequence) => {
+    const inOrder: R[] = [];
+    for (const item of sequence) inOrder.push(await fn(item));
+    return inOrder;
+  });
+  return results.flat();
+}
+
 /** Splits items into consecutive chunks of at most `size`. */
 export function chunk<T>(items: readonly T[], size: number): T[][] {
   const chunks: T[][] = [];

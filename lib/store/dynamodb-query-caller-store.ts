@@ -5,7 +5,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { backoffMs, type Sleep, sleep } from '../async/backoff.js';
-import { mapWithConcurrency } from '../async/map-with-concurrency.js';
+import { mapSequencesWithConcurrency } from '../async/map-with-concurrency.js';
 import { describeError } from '../errors/describe-error.js';
 import { movedFromUnknown } from '../metrics/principal-metrics.js';
 import { PRINCIPAL_KEY, type QueryCaller, UNKNOWN_PRINCIPAL } from '../usage/query-principal.js';
@@ -222,17 +222,11 @@ export class DynamoDbQueryCallerStore implements QueryCallerStore {
       else moves.set(this.movedInto(join.usage, join.call.caller), join);
     }
     const transactions = packWithSingles([...moves.keys()], waiting);
-    const sequences = await mapWithConcurrency(
+    return mapSequencesWithConcurrency(
       sequencesBy(transactions, (transaction) => transaction.usages),
       PARALLEL_TRANSACTIONS,
-      async (sequence) => {
-        const outcomes: TransactionOutcome[] = [];
-        for (const transaction of sequence)
-          outcomes.push(await this.writeTransaction(transaction, moves));
-        return outcomes;
-      },
+      (transaction) => this.writeTransaction(transaction, moves),
     );
-    return sequences.flat();
   }
 
   /** One transaction of moves (as counted under the caller) and waiting callers. */

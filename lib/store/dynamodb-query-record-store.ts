@@ -5,7 +5,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { backoffMs, type Sleep, sleep } from '../async/backoff.js';
-import { mapWithConcurrency } from '../async/map-with-concurrency.js';
+import { mapSequencesWithConcurrency } from '../async/map-with-concurrency.js';
 import { describeError } from '../errors/describe-error.js';
 import type { OutboxEntry } from '../metrics/metrics-outbox.js';
 import { principalDeltasOf } from '../metrics/principal-metrics.js';
@@ -106,17 +106,11 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
         ),
       );
     // Transactions sharing a counter item would conflict with each other: they go in sequence.
-    const outcomes = await mapWithConcurrency(
+    const flat = await mapSequencesWithConcurrency(
       sequencesOf(packTransactions(unknown)),
       PARALLEL_TRANSACTIONS,
-      async (sequence) => {
-        const results: RecordingOutcome[] = [];
-        for (const transaction of sequence)
-          results.push(await this.recordGroup(transaction, waiting));
-        return results;
-      },
+      (transaction) => this.recordGroup(transaction, waiting),
     );
-    const flat = outcomes.flat();
     const recorded = flat.flatMap((outcome) => outcome.recorded);
     const alreadyRecorded = [...known, ...flat.flatMap((outcome) => outcome.alreadyRecorded)];
     const done = [...recorded, ...alreadyRecorded].map((usage) => usage.queryExecutionId);

@@ -12,7 +12,7 @@ import { DynamoDbQueryRecordStore } from '../../lib/store/dynamodb-query-record-
 import { DynamoDbRecordedQueryIndex } from '../../lib/store/dynamodb-recorded-query-index.js';
 import { WaitingCallers } from '../../lib/store/waiting-callers.js';
 import { deriveQueryUsage } from '../../lib/usage/query-usage.js';
-import { startCountingProxy } from '../../local/environment/counting-proxy.js';
+import { type CountingProxy, startCountingProxy } from '../../local/environment/counting-proxy.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../local/environment/local-account.js';
 import { seededRandom } from '../../local/simulation/seeded-random.js';
 import { attributionCountersOf } from '../support/attribution-counters.js';
@@ -64,6 +64,26 @@ async function queryItem(queryExecutionId: string) {
 }
 
 const idOf = (execution: QueryExecution) => execution.QueryExecutionId ?? '';
+
+/** Runs `act` with a document client whose calls to the table a counting proxy counts. */
+async function withCountedCalls(
+  act: (documents: DynamoDBDocumentClient, proxy: CountingProxy) => Promise<void>,
+): Promise<void> {
+  const proxy = await startCountingProxy(harness.table.endpoint);
+  const documents = DynamoDBDocumentClient.from(
+    new DynamoDBClient({
+      endpoint: proxy.endpoint,
+      region: LOCAL_REGION,
+      credentials: LOCAL_CREDENTIALS,
+    }),
+  );
+  try {
+    await act(documents, proxy);
+  } finally {
+    documents.destroy();
+    await proxy.close();
+  }
+}
 const dpuMillisOf = (executions: readonly QueryExecution[]) =>
   executions.reduce(
     (sum, e) =>
@@ -298,15 +318,7 @@ describe('the join of a query with its CloudTrail caller', () => {
     // Prepare: 4 workgroups x 15 queries recorded under unknown, whose callers (2 principals)
     // come late, and 40 callers of queries not recorded yet (100 callers: an SQS batch at most);
     // the store's calls counted.
-    const proxy = await startCountingProxy(harness.table.endpoint);
-    const documents = DynamoDBDocumentClient.from(
-      new DynamoDBClient({
-        endpoint: proxy.endpoint,
-        region: LOCAL_REGION,
-        credentials: LOCAL_CREDENTIALS,
-      }),
-    );
-    try {
+    await withCountedCalls(async (documents, proxy) => {
       const workgroups = [aWorkgroup(), aWorkgroup(), aWorkgroup(), aWorkgroup()];
       const executions = workgroups.flatMap((workgroup) =>
         Array.from({ length: 15 }, () => aQueryExecution({ workgroup })),
@@ -351,24 +363,13 @@ describe('the join of a query with its CloudTrail caller', () => {
         type: 'waiting-caller',
         caller: 'role/etl',
       });
-    } finally {
-      documents.destroy();
-      await proxy.close();
-    }
+    });
   });
 
   it('records a query whose caller it left waiting in one transaction, and once under it when the waiting caller expired', async () => {
     // Prepare: one instance's caller and record stores sharing what they saw waiting; 5
     // callers written waiting, and one remembered whose item expired (never written here).
-    const proxy = await startCountingProxy(harness.table.endpoint);
-    const documents = DynamoDBDocumentClient.from(
-      new DynamoDBClient({
-        endpoint: proxy.endpoint,
-        region: LOCAL_REGION,
-        credentials: LOCAL_CREDENTIALS,
-      }),
-    );
-    try {
+    await withCountedCalls(async (documents, proxy) => {
       const workgroup = aWorkgroup();
       const waitingCallers = new WaitingCallers();
       const options = { tableName: harness.table.name, attributionValuesPerDay: CAP };
@@ -407,10 +408,7 @@ describe('the join of a query with its CloudTrail caller', () => {
       expect(counters.get('user/bo')).toMatchObject({ queries: 1 });
       expect(counters.has('unknown')).toBe(false);
       expect(await queryItem(expired.queryExecutionId)).toMatchObject({ principal: 'user/bo' });
-    } finally {
-      documents.destroy();
-      await proxy.close();
-    }
+    });
   });
 
   it('publishes DpuHours and CostUsd per principal: unknown when recorded, moved by the outbox entry the move commits', async () => {
