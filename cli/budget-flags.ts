@@ -1,6 +1,11 @@
 import { type RefinementCtx, z } from 'zod';
 import type { ZodMiniType } from 'zod/mini';
 import {
+  type AttributionBudget,
+  AttributionBudgetSchema,
+  attributionValueProblem,
+} from '../lib/budgets/attribution-budget.js';
+import {
   ANOMALY_ALARM_METRICS,
   type Budget,
   BudgetSchema,
@@ -18,6 +23,13 @@ import {
 } from '../lib/budgets/reservation-budget.js';
 import { BYTE_UNIT_NAMES, parseBytes } from '../lib/format/parse-bytes.js';
 import { PERIODS } from '../lib/usage/period-keys.js';
+import {
+  DBT_MODEL_KEY,
+  TAG_KEY_PATTERN,
+  TAG_VALUE_PATTERN,
+  tagAttributionKey,
+} from '../lib/usage/query-attribution.js';
+import { PRINCIPAL_KEY, principalOfArn } from '../lib/usage/query-principal.js';
 import { SNS_TOPIC_ARN } from './aws-services.js';
 import {
   camelCase,
@@ -63,6 +75,82 @@ export const reservationOption = (description: string) =>
     description,
     schema: reservationFlag,
   }) as const satisfies StringOptionDeclaration;
+/** The attribution key and value a `--principal`, `--tag` or `--dbt-model` budget is on. */
+export interface AttributionSubject {
+  readonly key: string;
+  readonly value: string;
+}
+
+/** A subject value the counters can hold, or the issue saying why not. */
+const attributionSubject =
+  (key: (value: string) => string, example: string) =>
+  (value: string, context: z.RefinementCtx): AttributionSubject => {
+    const problem = attributionValueProblem(key(value), value);
+    if (problem !== undefined)
+      context.addIssue({ code: 'custom', message: `${problem}, e.g. ${example}, got '${value}'` });
+    return { key: key(value), value };
+  };
+
+/**
+ * `--principal`: an IAM role, user or assumed-role ARN of the account (normalised as CloudTrail
+ * records are: `role/<name>`), or a principal as `report --by principal` shows it.
+ */
+export const principalFlag = z.string().transform((typed, context): AttributionSubject => {
+  const value = typed.startsWith('arn:') ? principalOfArn(typed) : typed;
+  if (value === undefined) {
+    context.addIssue({
+      code: 'custom',
+      message: `must be an IAM role, user or assumed-role ARN, or a principal as 'report --by principal' shows it (role/<name>, user/<name>, identity-center/<user>), got '${typed}'`,
+    });
+    return z.NEVER;
+  }
+  return attributionSubject(() => PRINCIPAL_KEY, 'role/dbt-runner')(value, context);
+});
+
+/** `--tag team=finance`: a key and a value of the tag convention. */
+export const tagFlag = z.string().transform((typed, context): AttributionSubject => {
+  const equals = typed.indexOf('=');
+  const tag = typed.slice(0, equals);
+  const value = typed.slice(equals + 1);
+  if (equals < 0 || !TAG_KEY_PATTERN.test(tag) || !TAG_VALUE_PATTERN.test(value)) {
+    context.addIssue({
+      code: 'custom',
+      message: `must be KEY=VALUE as queries tag themselves (-- athena-cost: team=finance): a lower-case key of up to 32 of a-z 0-9 _ . -, a value of 1 to 64 of A-Z a-z 0-9 _ . : / @ + -, got '${typed}'`,
+    });
+    return z.NEVER;
+  }
+  return { key: tagAttributionKey(tag), value };
+});
+
+/** `--dbt-model model.shop.orders`: a dbt node id as dbt's query comment names it. */
+export const dbtModelFlag = z
+  .string()
+  .transform((value, context) =>
+    attributionSubject(() => DBT_MODEL_KEY, 'model.shop.orders')(value, context),
+  );
+
+/** `--principal`, `--tag`, `--dbt-model`: the attribution value a budget is on, instead of a workgroup. */
+export const ATTRIBUTION_SUBJECT_OPTIONS = {
+  principal: {
+    type: 'string',
+    valueName: 'ARN',
+    description:
+      'An IAM principal instead, over every workgroup (notify only): a role or user ARN, or role/<name>',
+    schema: principalFlag,
+  },
+  tag: {
+    type: 'string',
+    valueName: 'KEY=VALUE',
+    description: 'A query tag value instead, over every workgroup (notify only), e.g. team=finance',
+    schema: tagFlag,
+  },
+  'dbt-model': {
+    type: 'string',
+    valueName: 'NODE',
+    description: 'A dbt model instead, over every workgroup (notify only), e.g. model.shop.orders',
+    schema: dbtModelFlag,
+  },
+} as const satisfies Readonly<Record<string, StringOptionDeclaration>>;
 
 /** A number as the user typed it: digits, a decimal point and an exponent; no sign, no hex. */
 export function parseNumber(value: string): number | undefined {
@@ -180,6 +268,9 @@ interface BudgetTarget {
   readonly threshold?: ThresholdAction;
   readonly reservationField?: Exclude<keyof ReservationBudget, 'thresholds' | 'updatedAt'>;
   readonly reservationThreshold?: ReservationThresholdAction;
+  /** For a budget on an attribution value (`--principal`, `--tag`, `--dbt-model`): notify only. */
+  readonly attributionField?: Exclude<keyof AttributionBudget, 'thresholds' | 'updatedAt'>;
+  readonly attributionThreshold?: 'notify';
 }
 
 type BudgetOptionDeclaration = OptionDeclaration & BudgetTarget;
@@ -212,6 +303,7 @@ export const BUDGET_SET_OPTIONS = {
     ),
     reservationField: 'reservation',
   },
+  ...ATTRIBUTION_SUBJECT_OPTIONS,
   period: {
     type: 'string',
     valueName: PERIODS.join('|'),
@@ -220,6 +312,7 @@ export const BUDGET_SET_OPTIONS = {
     schema: period,
     field: 'period',
     reservationField: 'period',
+    attributionField: 'period',
   },
   'limit-dpu-hours': {
     type: 'string',
@@ -228,6 +321,7 @@ export const BUDGET_SET_OPTIONS = {
     schema: positiveNumber('10'),
     field: 'limitDpuHours',
     reservationField: 'limitDpuHours',
+    attributionField: 'limitDpuHours',
   },
   'limit-usd': {
     type: 'string',
@@ -236,6 +330,7 @@ export const BUDGET_SET_OPTIONS = {
     schema: positiveNumber('25'),
     field: 'limitUsd',
     reservationField: 'limitUsd',
+    attributionField: 'limitUsd',
   },
   'limit-bytes': {
     type: 'string',
@@ -251,6 +346,7 @@ export const BUDGET_SET_OPTIONS = {
     schema: percentList,
     threshold: 'notify',
     reservationThreshold: 'notify',
+    attributionThreshold: 'notify',
   },
   'throttle-at': {
     type: 'string',
@@ -372,6 +468,8 @@ const forWorkgroups = (declaration: BudgetTarget) =>
   declaration.field !== undefined || declaration.threshold !== undefined;
 const forReservations = (declaration: BudgetTarget) =>
   declaration.reservationField !== undefined || declaration.reservationThreshold !== undefined;
+const forAttribution = (declaration: BudgetTarget) =>
+  declaration.attributionField !== undefined || declaration.attributionThreshold !== undefined;
 
 /** What `budget set` was asked for, as typed values: `--limit-dpu-hours` is `limitDpuHours`. */
 export type BudgetSetOptions = OptionValues<typeof BUDGET_SET_OPTIONS>;
@@ -386,6 +484,10 @@ export const BUDGET_SET_SYNOPSIS = [
     BUDGET_SET_OPTIONS,
     (declaration: BudgetOptionDeclaration) => forReservations(declaration),
   ).replace('[--reservation NAME]', '--reservation NAME')} [options]`,
+  `       athena-cost budget set ${synopsisOf(
+    BUDGET_SET_OPTIONS,
+    (declaration: BudgetOptionDeclaration) => forAttribution(declaration),
+  ).replace('--period', '--principal ARN|--tag KEY=VALUE|--dbt-model NODE --period')} [options]`,
 ].join('\n');
 
 /** A budget needs at least one of these. */
@@ -413,43 +515,96 @@ function given(options: BudgetSetOptions, flag: BudgetSetFlag): boolean {
   return value !== undefined && !('default' in declaration && value === declaration.default);
 }
 
+/** The options that name a budget's subject, one of which `budget set` needs. */
+const SUBJECT_FLAGS = [
+  'workgroup',
+  'reservation',
+  'principal',
+  'tag',
+  'dbt-model',
+] as const satisfies readonly BudgetSetFlag[];
+
+const KIND_OF_SUBJECT: Readonly<Record<(typeof SUBJECT_FLAGS)[number], BudgetKind>> = {
+  workgroup: 'workgroup',
+  reservation: 'reservation',
+  principal: 'attribution',
+  tag: 'attribution',
+  'dbt-model': 'attribution',
+};
+
+const APPLIES_TO: Readonly<Record<BudgetKind, (declaration: BudgetTarget) => boolean>> = {
+  workgroup: (declaration) => forWorkgroups(declaration),
+  reservation: (declaration) => forReservations(declaration),
+  attribution: (declaration) => forAttribution(declaration),
+};
+
+/** Why an option given with a budget of `kind` is refused: it would be silently ignored. */
+function notForKind(declaration: BudgetTarget, kind: BudgetKind): string {
+  if (kind === 'attribution' && forWorkgroups(declaration)) {
+    const acts =
+      (declaration.threshold !== undefined && declaration.threshold !== 'notify') ||
+      (declaration.field !== undefined && ACTION_FIELDS.has(declaration.field));
+    return acts
+      ? 'applies to workgroup budgets only: Athena has no per-principal or per-tag lever (a throttle or a disable stops a whole workgroup), so a --principal, --tag or --dbt-model budget only notifies'
+      : 'applies to workgroup budgets only, not with --principal, --tag or --dbt-model';
+  }
+  return forWorkgroups(declaration) && kind === 'reservation'
+    ? 'applies to workgroup budgets only, not with --reservation'
+    : 'applies to reservation budgets only (--reservation NAME)';
+}
+
+/** Workgroup budget fields that shape what an action does to the workgroup. */
+const ACTION_FIELDS: ReadonlySet<string> = new Set([
+  'throttleMaxDpu',
+  'throttleBytesScannedCutoff',
+  'throttleMaxConcurrentDpus',
+  'enforceWorkgroupConfiguration',
+  'onBypass',
+  'dryRun',
+  'protected',
+]);
+
 /** What `budget set` checks across its options: its subject, a limit, what a throttle sets. */
 export function checkBudgetSetOptions(options: BudgetSetOptions, context: RefinementCtx): void {
-  const reservation = options.reservation !== undefined;
-  if (options.workgroup === undefined && !reservation) {
+  const subjects = SUBJECT_FLAGS.filter((flag) => optionValue(options, flag) !== undefined);
+  const [subject, second] = subjects;
+  if (subject === undefined) {
     context.addIssue({
       code: 'custom',
       path: ['workgroup'],
       message:
-        'is required unless --reservation NAME is given: a budget is on a workgroup or a reservation',
+        'is required unless --reservation, --principal, --tag or --dbt-model is given: a budget is on a workgroup, a reservation or an attribution value',
     });
   }
-  if (options.workgroup !== undefined && reservation) {
+  if (subject !== undefined && second !== undefined) {
     context.addIssue({
       code: 'custom',
-      path: ['reservation'],
-      message:
-        'cannot be combined with --workgroup: a budget is on one workgroup or one reservation',
+      path: [second],
+      message: `cannot be combined with --${subject}: a budget is on one workgroup, reservation or attribution value`,
     });
     return;
   }
-  // An option of the other kind of budget would be silently ignored: refuse it instead.
+  const kind = subject === undefined ? 'workgroup' : KIND_OF_SUBJECT[subject];
+  const reservation = kind === 'reservation';
+  // An option of another kind of budget would be silently ignored: refuse it instead.
   for (const [flag, declaration] of entries) {
-    if (!given(options, flag) || flag === 'workgroup' || flag === 'reservation') continue;
-    if (reservation && forWorkgroups(declaration) && !forReservations(declaration)) {
+    if (!given(options, flag) || (SUBJECT_FLAGS as readonly string[]).includes(flag)) continue;
+    const targeted =
+      forWorkgroups(declaration) || forReservations(declaration) || forAttribution(declaration);
+    if (targeted && !APPLIES_TO[kind](declaration)) {
+      context.addIssue({ code: 'custom', path: [flag], message: notForKind(declaration, kind) });
+    }
+  }
+  if (kind === 'attribution') {
+    if (options.limitDpuHours === undefined && options.limitUsd === undefined) {
       context.addIssue({
         code: 'custom',
-        path: [flag],
-        message: 'applies to workgroup budgets only, not with --reservation',
+        path: ['limit-dpu-hours'],
+        message:
+          'is required unless --limit-usd is given: an attribution budget needs at least one limit',
       });
     }
-    if (!reservation && forReservations(declaration) && !forWorkgroups(declaration)) {
-      context.addIssue({
-        code: 'custom',
-        path: [flag],
-        message: 'applies to reservation budgets only (--reservation NAME)',
-      });
-    }
+    return;
   }
   if (reservation) {
     if (options.limitDpuHours === undefined && options.limitUsd === undefined) {
@@ -516,6 +671,7 @@ export function thresholdsOf(options: BudgetSetOptions): Threshold[] {
 interface BudgetOfKind {
   readonly workgroup: Budget;
   readonly reservation: ReservationBudget;
+  readonly attribution: AttributionBudget;
 }
 
 type BudgetKind = keyof BudgetOfKind;
@@ -527,8 +683,10 @@ type BudgetKind = keyof BudgetOfKind;
 const BUDGET_KINDS: {
   readonly [Kind in BudgetKind]: {
     readonly schema: ZodMiniType<BudgetOfKind[Kind]>;
-    readonly field: 'field' | 'reservationField';
-    readonly threshold: 'threshold' | 'reservationThreshold';
+    readonly field: 'field' | 'reservationField' | 'attributionField';
+    readonly threshold: 'threshold' | 'reservationThreshold' | 'attributionThreshold';
+    /** The fields its subject option gives beside its own field targets. */
+    readonly subjectFields?: (options: BudgetSetOptions) => Readonly<Record<string, unknown>>;
   };
 } = {
   /** lib/budgets/budget.ts */
@@ -538,6 +696,13 @@ const BUDGET_KINDS: {
     schema: ReservationBudgetSchema,
     field: 'reservationField',
     threshold: 'reservationThreshold',
+  },
+  /** `--principal`, `--tag`, `--dbt-model`: lib/budgets/attribution-budget.ts */
+  attribution: {
+    schema: AttributionBudgetSchema,
+    field: 'attributionField',
+    threshold: 'attributionThreshold',
+    subjectFields: (options) => ({ ...(options.principal ?? options.tag ?? options.dbtModel) }),
   },
 };
 
@@ -556,9 +721,17 @@ export function budgetFromOptions<Kind extends BudgetKind = 'workgroup'>(
   now: Date,
   kind: Kind = 'workgroup' as Kind,
 ): BuiltBudget<Kind> {
-  const { schema, field: fieldTarget, threshold: thresholdTarget } = BUDGET_KINDS[kind];
+  const {
+    schema,
+    field: fieldTarget,
+    threshold: thresholdTarget,
+    subjectFields,
+  }: (typeof BUDGET_KINDS)[Kind] & {
+    readonly subjectFields?: (options: BudgetSetOptions) => Readonly<Record<string, unknown>>;
+  } = BUDGET_KINDS[kind];
   const thresholds = thresholdsWithFlags(options, (declaration) => declaration[thresholdTarget]);
   const input: Record<string, unknown> = {
+    ...subjectFields?.(options),
     thresholds: thresholds.map(({ threshold }) => threshold),
     updatedAt: now.toISOString(),
   };

@@ -1,9 +1,12 @@
+import { loadAttributionBudgetStatuses } from '../attribution-budget-statuses.js';
 import { reservationOption } from '../budget-flags.js';
 import { loadBudgetStatuses } from '../budget-statuses.js';
 import { defineCommand } from '../command.js';
 import { CliError } from '../errors.js';
 import { workgroupFilterOption } from '../options.js';
 import {
+  attributionStatusJson,
+  attributionStatusTable,
   reservationStatusJson,
   reservationStatusTable,
   statusJson,
@@ -24,7 +27,9 @@ Once the limit is crossed, the time shown is when it was (from the enforcement r
 workgroup the enforcer disabled projects no further use. The forecast is a straight line: bursty
 workloads make it a rough guide.
 Capacity reservation budgets follow: the reservation's allocated DPU-hours and cost this period
-(the figures of 'report --by reservation'), the share used, and its notify and scale-down actions.`,
+(the figures of 'report --by reservation'), the share used, and its notify and scale-down actions.
+Budgets on attribution values (principals, tag values, dbt models) come last: the value's usage
+over every workgroup with usage this period, the share used and the notifications sent.`,
   options: {
     workgroup: workgroupFilterOption('every budget'),
     reservation: reservationOption('Only this capacity reservation budget'),
@@ -82,6 +87,15 @@ Capacity reservation budgets follow: the reservation's allocated DPU-hours and c
       workgroup === undefined
         ? await loadReservationBudgetStatuses(context.documents(), context.tableName, at)
         : { statuses: [], invalid: [] };
+    const attributions =
+      workgroup === undefined
+        ? await loadAttributionBudgetStatuses(context.documents(), context.tableName, at)
+        : { statuses: [], invalid: [] };
+    for (const entry of attributions.invalid) {
+      context.warn(
+        `the stored attribution budget ${entry.attribution} is invalid and not evaluated: ${entry.reason}`,
+      );
+    }
     for (const entry of reservations.invalid) {
       context.warn(
         `the stored budget of reservation ${entry.reservation} is invalid and not enforced: ${entry.reason}`,
@@ -104,11 +118,18 @@ Capacity reservation budgets follow: the reservation's allocated DPU-hours and c
         toJsonText({
           ...statusJson(at, statuses),
           ...(workgroup === undefined
-            ? { reservationBudgets: reservations.statuses.map(reservationStatusJson) }
+            ? {
+                reservationBudgets: reservations.statuses.map(reservationStatusJson),
+                attributionBudgets: attributions.statuses.map(attributionStatusJson),
+              }
             : {}),
         }),
       );
-    } else if (statuses.length === 0 && reservations.statuses.length === 0) {
+    } else if (
+      statuses.length === 0 &&
+      reservations.statuses.length === 0 &&
+      attributions.statuses.length === 0
+    ) {
       context.stdout.write("No budgets. Set one with 'athena-cost budget set'.\n");
     } else {
       const parts: string[] = [];
@@ -116,6 +137,11 @@ Capacity reservation budgets follow: the reservation's allocated DPU-hours and c
       if (reservations.statuses.length > 0) {
         parts.push(
           `Capacity reservation budgets\n${reservationStatusTable(reservations.statuses)}`,
+        );
+      }
+      if (attributions.statuses.length > 0) {
+        parts.push(
+          `Attribution budgets (notify only, over every workgroup)\n${attributionStatusTable(attributions.statuses)}`,
         );
       }
       context.stdout.write(parts.join('\n'));

@@ -1,3 +1,5 @@
+import { type AttributionBudget, attributionLabel } from '../../lib/budgets/attribution-budget.js';
+import type { AttributionBudgetStatus } from '../../lib/budgets/attribution-budget-status.js';
 import { type Budget, type BudgetPause, pauseOf } from '../../lib/budgets/budget.js';
 import type { BudgetStatus } from '../../lib/budgets/budget-status.js';
 import type { ReservationBudget } from '../../lib/budgets/reservation-budget.js';
@@ -11,7 +13,11 @@ import {
   formatQuantity,
   formatUsd,
 } from '../../lib/format/format-values.js';
-import type { StoredBudgets, StoredReservationBudgets } from '../../lib/store/budget-store.js';
+import type {
+  StoredAttributionBudgets,
+  StoredBudgets,
+  StoredReservationBudgets,
+} from '../../lib/store/budget-store.js';
 import { type Cell, type Column, renderTable } from './table.js';
 
 /** No limit-crossing in sight, in tables. */
@@ -53,7 +59,7 @@ export function budgetJson(budget: Budget) {
 export const toJsonText = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 
 /** `50% notify, 80% throttle`, or `-` for none. */
-export function describeThresholds(budget: Budget): string {
+export function describeThresholds(budget: Pick<Budget, 'thresholds'>): string {
   if (budget.thresholds.length === 0) return '-';
   return budget.thresholds
     .map((threshold) => `${threshold.percent}% ${threshold.action}`)
@@ -132,7 +138,11 @@ export function budgetsTable(budgets: readonly Budget[], at?: Date): string {
 }
 
 /** `budget list --format json`: the workgroup budgets, then the capacity reservation budgets. */
-export function budgetListJson(workgroups: StoredBudgets, reservations: StoredReservationBudgets) {
+export function budgetListJson(
+  workgroups: StoredBudgets,
+  reservations: StoredReservationBudgets,
+  attributions: StoredAttributionBudgets,
+) {
   return {
     budgets: workgroups.budgets.map(budgetJson),
     invalid: workgroups.invalid.map((entry) => ({
@@ -144,24 +154,37 @@ export function budgetListJson(workgroups: StoredBudgets, reservations: StoredRe
       reservation,
       reason,
     })),
+    attributionBudgets: attributions.budgets.map(attributionBudgetJson),
+    invalidAttributionBudgets: attributions.invalid.map(({ attribution, reason }) => ({
+      attribution,
+      reason,
+    })),
   };
 }
 
-/** `budget list`: the workgroup budgets (`at` shows the pauses in force then), then the reservation budgets. */
+/**
+ * `budget list`: the workgroup budgets (`at` shows the pauses in force then), then the
+ * reservation budgets, then the attribution budgets.
+ */
 export function budgetListTables(
   workgroups: StoredBudgets,
   reservations: StoredReservationBudgets,
+  attributions: StoredAttributionBudgets,
   at: Date,
 ): string {
-  if (workgroups.budgets.length === 0 && reservations.budgets.length === 0) {
-    return "No budgets. Set one with 'athena-cost budget set'.\n";
-  }
   const parts: string[] = [];
   if (workgroups.budgets.length > 0) parts.push(budgetsTable(workgroups.budgets, at));
   if (reservations.budgets.length > 0) {
     parts.push(`Capacity reservation budgets\n${reservationBudgetsTable(reservations.budgets)}`);
   }
-  return parts.join('\n');
+  if (attributions.budgets.length > 0) {
+    parts.push(
+      `Attribution budgets (notify only, over every workgroup)\n${attributionBudgetsTable(attributions.budgets)}`,
+    );
+  }
+  return parts.length === 0
+    ? "No budgets. Set one with 'athena-cost budget set'.\n"
+    : parts.join('\n');
 }
 
 /** `status --format json`. */
@@ -236,7 +259,9 @@ const RESERVATION_ACTION_COLUMNS: readonly Column[] = [
 ];
 
 /** The actions of the statuses' periods under `title`, or nothing when there are none. */
-function actionsSection<Status extends BudgetStatus | ReservationBudgetStatus>(
+function actionsSection<
+  Status extends BudgetStatus | ReservationBudgetStatus | AttributionBudgetStatus,
+>(
   title: string,
   columns: readonly Column[],
   statuses: readonly Status[],
@@ -440,6 +465,110 @@ export function reservationStatusTable(statuses: readonly ReservationBudgetStatu
       RESERVATION_ACTION_COLUMNS,
       statuses,
       (status) => status.reservation,
+    )
+  );
+}
+
+/** An attribution budget as JSON: every field present, null where unset, in a stable order. */
+export function attributionBudgetJson(budget: AttributionBudget) {
+  return {
+    key: budget.key,
+    value: budget.value,
+    period: budget.period,
+    limitDpuHours: budget.limitDpuHours ?? null,
+    limitUsd: budget.limitUsd ?? null,
+    thresholds: budget.thresholds.map((threshold) => ({
+      percent: threshold.percent,
+      action: threshold.action,
+    })),
+    updatedAt: budget.updatedAt,
+  };
+}
+
+const ATTRIBUTION_BUDGET_COLUMNS: readonly Column[] = [
+  { header: 'KEY' },
+  { header: 'VALUE' },
+  { header: 'PERIOD' },
+  { header: 'LIMIT DPU-H', format: formatDpuHours, align: 'right' },
+  { header: 'LIMIT USD', format: formatUsd, align: 'right' },
+  { header: 'THRESHOLDS' },
+  { header: 'UPDATED (UTC)' },
+];
+
+/** The attribution budgets (notify only, over every workgroup), as `budget list` and `budget set` show them. */
+export function attributionBudgetsTable(budgets: readonly AttributionBudget[]): string {
+  return renderTable(
+    ATTRIBUTION_BUDGET_COLUMNS,
+    budgets.map((budget) => [
+      budget.key,
+      budget.value,
+      budget.period,
+      budget.limitDpuHours,
+      budget.limitUsd,
+      describeThresholds(budget),
+      formatInstant(budget.updatedAt),
+    ]),
+  );
+}
+
+/** An attribution budget's status as `status --format json` shows it. */
+export function attributionStatusJson(status: AttributionBudgetStatus) {
+  return {
+    key: status.key,
+    value: status.value,
+    period: status.period,
+    periodKey: status.periodKey,
+    limitDpuHours: status.limitDpuHours,
+    usedDpuHours: status.usedDpuHours,
+    limitUsd: status.limitUsd,
+    usedUsd: status.usedUsd,
+    usedPercent: status.usedPercent,
+    bindingLimit: status.bindingLimit,
+    bindingLimitValue: status.bindingLimitValue,
+    thresholds: status.thresholds,
+    workgroups: status.workgroups,
+    actions: status.actions,
+  };
+}
+
+const ATTRIBUTION_STATUS_COLUMNS: readonly Column[] = [
+  { header: 'KEY' },
+  { header: 'VALUE' },
+  { header: 'PERIOD' },
+  { header: 'DPU-H', align: 'right' },
+  { header: 'USD', align: 'right' },
+  { header: 'USED', format: formatPercent, align: 'right' },
+  { header: 'WORKGROUPS', align: 'right' },
+  { header: 'THRESHOLDS' },
+];
+
+const ATTRIBUTION_ACTION_COLUMNS: readonly Column[] = [
+  { header: 'ATTRIBUTION' },
+  ...ACTION_COLUMNS.slice(1),
+];
+
+/** The attribution budgets' periods, then their notifications when there are any. */
+export function attributionStatusTable(statuses: readonly AttributionBudgetStatus[]): string {
+  const text = renderTable(
+    ATTRIBUTION_STATUS_COLUMNS,
+    statuses.map((status) => [
+      status.key,
+      status.value,
+      `${status.period} ${status.periodKey}`,
+      usedOf(status.usedDpuHours, status.limitDpuHours, formatDpuHours),
+      usedOf(status.usedUsd, status.limitUsd, formatUsd),
+      status.usedPercent,
+      status.workgroups,
+      describeThresholds(status),
+    ]),
+  );
+  return (
+    text +
+    actionsSection(
+      'Attribution budget notifications this period',
+      ATTRIBUTION_ACTION_COLUMNS,
+      statuses,
+      attributionLabel,
     )
   );
 }

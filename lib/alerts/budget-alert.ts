@@ -1,3 +1,4 @@
+import type { AttributionPeriod } from '../budgets/attribution-budget.js';
 import type { ThresholdAction } from '../budgets/budget.js';
 import type { BudgetUsageFigures } from '../budgets/budget-status.js';
 import type { ReservationThresholdAction } from '../budgets/reservation-budget.js';
@@ -109,6 +110,19 @@ export interface ReservationScaledAlert extends ReservationAlertBase {
   readonly detail: string;
 }
 
+/**
+ * A notify threshold of a budget on an attribution value (a principal, a dbt model, a tag value)
+ * was crossed: its usage summed over every workgroup. Notify only: nothing is acted on.
+ */
+export interface AttributionBudgetAlert extends AttributionPeriod {
+  readonly kind: 'attribution-budget';
+  /** ISO instant. */
+  readonly at: string;
+  readonly thresholdPercent: number;
+  readonly usedPercent: number;
+  readonly usage: BudgetUsageFigures;
+}
+
 export type WorkgroupAlert =
   | BudgetActionAlert
   | BudgetActionFailedAlert
@@ -122,14 +136,19 @@ export type ReservationAlert = ReservationBudgetAlert | ReservationScaledAlert;
  * Each kind has its renderer in `render-alert.ts`; the compiler asks for one when a kind is
  * added here.
  */
-export type BudgetAlert = WorkgroupAlert | ReservationAlert;
+export type BudgetAlert = WorkgroupAlert | ReservationAlert | AttributionBudgetAlert;
 
-/** What an alert is about: a workgroup, or a capacity reservation. */
+/**
+ * What an alert is about: a workgroup, a capacity reservation, or an attribution value
+ * (`tag:team=finance`).
+ */
 export const alertSubjectOf = (
   alert: BudgetAlert,
-): { readonly kind: 'workgroup' | 'reservation'; readonly name: string } =>
-  'reservation' in alert
-    ? { kind: 'reservation', name: alert.reservation }
-    : { kind: 'workgroup', name: alert.workgroup };
+): { readonly kind: 'workgroup' | 'reservation' | 'attribution'; readonly name: string } =>
+  alert.kind === 'attribution-budget'
+    ? { kind: 'attribution', name: alert.attribution }
+    : 'reservation' in alert
+      ? { kind: 'reservation', name: alert.reservation }
+      : { kind: 'workgroup', name: alert.workgroup };
 
 export type AlertKind = BudgetAlert['kind'];

@@ -1,3 +1,4 @@
+import { reportByOf } from '../budgets/attribution-budget.js';
 import type { BudgetUsageFigures } from '../budgets/budget-status.js';
 import {
   formatBytes,
@@ -10,6 +11,7 @@ import {
 import { periodBounds } from '../usage/period-keys.js';
 import {
   type AlertKind,
+  type AttributionBudgetAlert,
   alertSubjectOf,
   type BudgetActionAlert,
   type BudgetActionFailedAlert,
@@ -86,10 +88,10 @@ export function renderAlert(alert: BudgetAlert): RenderedAlert {
     '',
   ].join('\n');
   const limits = CHAT_NOTIFICATION_LIMITS;
-  // Reservations are threaded apart from a workgroup of the same name.
+  // Reservations and attribution values are threaded apart from a workgroup of the same name.
   const subjectName = alertSubjectOf(alert);
   const thread =
-    subjectName.kind === 'workgroup' ? subjectName.name : `reservation-${subjectName.name}`;
+    subjectName.kind === 'workgroup' ? subjectName.name : `${subjectName.kind}-${subjectName.name}`;
   const chat: ChatNotification = {
     version: '1.0',
     source: 'custom',
@@ -133,6 +135,7 @@ const VIEWS: {
   restore: restoreView,
   'reservation-budget': reservationBudgetView,
   'reservation-scaled': reservationScaledView,
+  'attribution-budget': attributionBudgetView,
 };
 
 function viewOf(alert: BudgetAlert): AlertView {
@@ -396,15 +399,59 @@ function reservationScaledView(alert: ReservationScaledAlert): AlertView {
   };
 }
 
+/** What an attribution key's values are called in a sentence: `tag team`, `principal`. */
+const ATTRIBUTION_NOUNS: Readonly<Record<string, string>> = {
+  principal: 'principal',
+  'dbt.model': 'dbt model',
+};
+const attributionNoun = (key: string): string =>
+  ATTRIBUTION_NOUNS[key] ?? `tag ${key.slice('tag:'.length)}`;
+
+function attributionBudgetView(alert: AttributionBudgetAlert): AlertView {
+  const subject = `${attributionNoun(alert.key)} ${alert.value}`;
+  return {
+    severity: 'warning',
+    headline: `${subject} at ${formatPercent(alert.usedPercent)} of its ${alert.period} budget (notify at ${alert.thresholdPercent}%)`,
+    fields: [
+      ...commonFields(alert),
+      ['Usage', `${usageLine(alert.usage)}, over every workgroup`],
+      ['Threshold', `${alert.thresholdPercent}% -> notify`],
+      [
+        'Note',
+        'notify only: Athena has no per-principal or per-tag lever; a workgroup budget can throttle or disable',
+      ],
+    ],
+    steps: [
+      {
+        label: `Where the ${attributionNoun(alert.key)} spent it`,
+        command: `athena-cost report --by ${reportByOf(alert.key)} --period ${alert.period} --top 10`,
+      },
+      { label: 'Every budget this period', command: 'athena-cost status' },
+    ],
+    keywords: [alert.key, alert.value, alert.period, 'notify'],
+    context: {
+      ...commonContext(alert),
+      thresholdPercent: String(alert.thresholdPercent),
+      usedPercent: String(alert.usedPercent),
+    },
+  };
+}
+
 const reservationStatusStep = (reservation: string): AlertStep => ({
   label: 'The reservation and its budget',
   command: `athena-cost reservations && athena-cost status --reservation ${reservation}`,
 });
 
+const SUBJECT_LABELS = {
+  workgroup: 'Workgroup',
+  reservation: 'Reservation',
+  attribution: 'Attribution',
+} as const;
+
 function commonFields(alert: BudgetAlert): [string, string][] {
   const subject = alertSubjectOf(alert);
   return [
-    [subject.kind === 'workgroup' ? 'Workgroup' : 'Reservation', subject.name],
+    [SUBJECT_LABELS[subject.kind], subject.name],
     ['Period', `${alert.period} ${alert.periodKey} (UTC)`],
   ];
 }

@@ -7,7 +7,7 @@ import { type Period, periodKeyFor } from '../usage/period-keys.js';
  * A new kind of budget adds its kind here; the budget store, the enforcement store and the
  * status loader are generic over it.
  */
-export const BUDGET_SUBJECT_KINDS = ['workgroup', 'reservation'] as const;
+export const BUDGET_SUBJECT_KINDS = ['workgroup', 'reservation', 'attribution'] as const;
 
 export type BudgetSubjectKind = (typeof BUDGET_SUBJECT_KINDS)[number];
 

@@ -7,7 +7,7 @@ import { formatBytes } from '../format/format-values.js';
 import type { AfterRecording } from '../ingest/record-queries.js';
 import type { Log } from '../log.js';
 import type { HeldOutboxEntries, OutboxEntry } from '../metrics/metrics-outbox.js';
-import type { MetricsPublisher } from '../metrics/metrics-publisher.js';
+import { type MetricsPublisher, publishOrLog } from '../metrics/metrics-publisher.js';
 import type { MetricPoint } from '../metrics/usage-metrics.js';
 import type { EnforcementKey, EnforcementStore } from '../store/enforcement-store.js';
 import { counterId, type UsageCounterReader } from '../store/usage-counter-reader.js';
@@ -241,13 +241,7 @@ export function createWorkgroupBudgetEnforcer(
       }
     });
     deps.outbox.add(entries);
-    if (points.length > 0) {
-      try {
-        await deps.metrics.publish(points);
-      } catch (error) {
-        logger.error('Could not publish BudgetUsedPercent', { error: describeError(error) });
-      }
-    }
+    await publishOrLog(deps.metrics, points, logger);
     return failures;
   };
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { pauseStep } from '../alerts/render-alert.js';
 import { formatBytes, formatDpuHours, formatUsdWithSign } from '../format/format-values.js';
 import {
@@ -6,6 +7,7 @@ import {
   type BudgetAlarmDefinition,
   type BudgetAlarms,
 } from '../metrics/budget-alarms.js';
+import { type AttributionBudget, attributionLabel, reportByOf } from './attribution-budget.js';
 import type { Budget } from './budget.js';
 
 export const DEFAULT_STACK_NAME = 'athena-cost';
@@ -52,7 +54,11 @@ export function budgetAlarmPercent(
   stackName: string,
   workgroup: string,
 ): number | undefined {
-  const prefix = budgetAlarmPrefix(stackName, workgroup);
+  return percentAfter(name, budgetAlarmPrefix(stackName, workgroup));
+}
+
+/** The percent a notify alarm name gives after its prefix; undefined for any other name. */
+function percentAfter(name: string, prefix: string): number | undefined {
   if (!name.startsWith(prefix)) return undefined;
   const rest = name.slice(prefix.length);
   const percent = Number(rest);
@@ -66,30 +72,50 @@ export function budgetAlarmDefinitions(
   budget: Budget,
   settings: BudgetAlarmSettings,
 ): BudgetAlarmDefinition[] {
-  const percents = [
+  return notifyPercentsOf(budget).map((percent) =>
+    notifyAlarm(settings, {
+      name: budgetAlarmName(settings.stackName, budget.workgroup, percent),
+      description: budgetAlarmDescription(budget, percent),
+      workgroup: budget.workgroup,
+      threshold: percent,
+    }),
+  );
+}
+
+/** The distinct percents of a budget's notify thresholds, ascending. */
+const notifyPercentsOf = (budget: {
+  readonly thresholds: readonly { readonly percent: number; readonly action: string }[];
+}): number[] =>
+  [
     ...new Set(
       budget.thresholds
         .filter((threshold) => threshold.action === 'notify')
         .map((threshold) => threshold.percent),
     ),
   ].sort((a, b) => a - b);
-  return percents.map((percent) => ({
-    name: budgetAlarmName(settings.stackName, budget.workgroup, percent),
-    description: budgetAlarmDescription(budget, percent),
+
+/** A notify alarm on BudgetUsedPercent: the settings every budget's notify alarm shares. */
+function notifyAlarm(
+  settings: BudgetAlarmSettings,
+  alarm: Pick<
+    BudgetAlarmDefinition,
+    'name' | 'description' | 'workgroup' | 'attribution' | 'threshold'
+  >,
+): BudgetAlarmDefinition {
+  return {
+    ...alarm,
     namespace: settings.namespace,
     metricName: BUDGET_USED_PERCENT_METRIC,
-    workgroup: budget.workgroup,
     statistic: 'Maximum',
     periodSeconds: BUDGET_ALARM_PERIOD_SECONDS,
     evaluationPeriods: BUDGET_ALARM_EVALUATION_PERIODS,
     datapointsToAlarm: 1,
-    threshold: percent,
     comparisonOperator: 'GreaterThanOrEqualToThreshold',
     // Usage only grows within a period and is published only when it changes: a quiet minute
     // must not flip the alarm back to OK and notify again on the next batch.
     treatMissingData: 'ignore',
     alarmActions: settings.alertsTopicArn === undefined ? [] : [settings.alertsTopicArn],
-  }));
+  };
 }
 
 /**
@@ -97,17 +123,26 @@ export function budgetAlarmDefinitions(
  * characters): the workgroup, the share reached, the limits, and where to look or stop.
  */
 export function budgetAlarmDescription(budget: Budget, percent: number): string {
+  return [
+    `athena-cost: workgroup ${budget.workgroup} has used ${percent}% of its ${budget.period} budget (${limitsOf(budget)}).`,
+    `Status: athena-cost status --workgroup ${budget.workgroup}`,
+    `${pauseStep(budget.workgroup).label}: ${pauseStep(budget.workgroup).command}`,
+  ].join('\n');
+}
+
+/** `20.000 DPU-hours, $5.00`: the limits a budget sets. */
+function limitsOf(budget: {
+  readonly limitDpuHours?: number | undefined;
+  readonly limitUsd?: number | undefined;
+  readonly limitBytes?: number | undefined;
+}): string {
   const limits: string[] = [];
   if (budget.limitDpuHours !== undefined) {
     limits.push(`${formatDpuHours(budget.limitDpuHours)} DPU-hours`);
   }
   if (budget.limitUsd !== undefined) limits.push(formatUsdWithSign(budget.limitUsd));
   if (budget.limitBytes !== undefined) limits.push(`${formatBytes(budget.limitBytes)} scanned`);
-  return [
-    `athena-cost: workgroup ${budget.workgroup} has used ${percent}% of its ${budget.period} budget (${limits.join(', ')}).`,
-    `Status: athena-cost status --workgroup ${budget.workgroup}`,
-    `${pauseStep(budget.workgroup).label}: ${pauseStep(budget.workgroup).command}`,
-  ].join('\n');
+  return limits.join(', ');
 }
 
 /** Names among `existing` that are this workgroup's notify alarms and not `wanted`. */
@@ -219,6 +254,85 @@ export async function removeBudgetAlarms(
     (name) =>
       budgetAlarmPercent(name, stackName, workgroup) !== undefined ||
       name === anomalyAlarmName(stackName, workgroup),
+  );
+  if (owned.length > 0) await alarms.delete(owned);
+  return owned;
+}
+
+/**
+ * Every notify alarm of an attribution budget starts with this: `-attribution-budget-` never
+ * follows the stack name in a workgroup's alarm (`<stack>-budget-<workgroup>-...`), so the two
+ * kinds never meet. CloudWatch names are at most 255 characters: a long value is cut and told
+ * apart by a hash of the whole label.
+ */
+export function attributionAlarmPrefix(
+  stackName: string,
+  budget: Pick<AttributionBudget, 'key' | 'value'>,
+): string {
+  const label = attributionLabel(budget);
+  const room = MAX_ALARM_NAME_LENGTH - `${stackName}-attribution-budget--notify-1000.000001`.length;
+  const shown =
+    label.length <= room
+      ? label
+      : `${label.slice(0, room - 9)}~${createHash('sha256').update(label).digest('hex').slice(0, 8)}`;
+  return `${stackName}-attribution-budget-${shown}-notify-`;
+}
+
+/** CloudWatch's limit on an alarm name. */
+const MAX_ALARM_NAME_LENGTH = 255;
+
+/** The alarms an attribution budget should have: one per notify threshold, ascending. */
+export function attributionAlarmDefinitions(
+  budget: AttributionBudget,
+  settings: BudgetAlarmSettings,
+): BudgetAlarmDefinition[] {
+  const prefix = attributionAlarmPrefix(settings.stackName, budget);
+  const label = attributionLabel(budget);
+  return notifyPercentsOf(budget).map((percent) =>
+    notifyAlarm(settings, {
+      name: `${prefix}${String(percent)}`,
+      description: [
+        `athena-cost: ${label} has used ${percent}% of its ${budget.period} budget (${limitsOf(budget)}) over every workgroup. Notify only: Athena has no per-principal or per-tag lever.`,
+        `Where: athena-cost report --by ${reportByOf(budget.key)} --period ${budget.period} --top 10`,
+        'Status: athena-cost status',
+      ].join('\n'),
+      workgroup: '',
+      attribution: label,
+      threshold: percent,
+    }),
+  );
+}
+
+/**
+ * Creates or updates an attribution budget's notify alarms, then deletes its alarms of
+ * percentages no longer listed.
+ */
+export async function syncAttributionBudgetAlarms(
+  alarms: BudgetAlarms,
+  budget: AttributionBudget,
+  settings: BudgetAlarmSettings,
+): Promise<BudgetAlarmChanges> {
+  const prefix = attributionAlarmPrefix(settings.stackName, budget);
+  const existing = await alarms.namesWithPrefix(prefix);
+  const put = attributionAlarmDefinitions(budget, settings);
+  for (const definition of put) await alarms.put(definition);
+  const keep = new Set(put.map((definition) => definition.name));
+  const deleted = existing.filter(
+    (name) => !keep.has(name) && percentAfter(name, prefix) !== undefined,
+  );
+  if (deleted.length > 0) await alarms.delete(deleted);
+  return { put: put.map((definition) => definition.name), deleted };
+}
+
+/** Deletes every notify alarm of an attribution budget; returns their names. */
+export async function removeAttributionBudgetAlarms(
+  alarms: BudgetAlarms,
+  budget: Pick<AttributionBudget, 'key' | 'value'>,
+  stackName: string,
+): Promise<string[]> {
+  const prefix = attributionAlarmPrefix(stackName, budget);
+  const owned = (await alarms.namesWithPrefix(prefix)).filter(
+    (name) => percentAfter(name, prefix) !== undefined,
   );
   if (owned.length > 0) await alarms.delete(owned);
   return owned;

@@ -1,6 +1,8 @@
+import type { NotifyAttributionBudgets } from '../budgets/notify-attribution-budgets.js';
 import { parseIngestMessage } from '../events/ingest-message.js';
 import type { Log } from '../log.js';
 import type { CallerOutcome, QueryCall, QueryCallerStore } from '../store/query-caller-store.js';
+import { PRINCIPAL_KEY } from '../usage/query-principal.js';
 import { isTerminalState } from '../usage/query-usage.js';
 import type { RecordQueries, RecordQueriesCounts } from './record-queries.js';
 
@@ -42,6 +44,8 @@ export function createRecordQueryEvents(deps: {
   readonly recordQueries: RecordQueries;
   /** Absent when principals are not attributed: CloudTrail records are then acknowledged. */
   readonly callers?: QueryCallerStore | undefined;
+  /** Principal budgets, evaluated after usage moved to a principal (or had moved before). */
+  readonly notifyAttributionBudgets?: NotifyAttributionBudgets | undefined;
   readonly logger: Log;
 }) {
   const { logger } = deps;
@@ -112,7 +116,24 @@ export function createRecordQueryEvents(deps: {
             failures: new Map<string, string>(),
             counts: { waiting: 0, moved: 0, alreadyAttributed: 0, notAttributed: 0 },
           };
-      for (const [queryExecutionId, reason] of joined.failures) {
+      const failures = new Map(joined.failures);
+      const attributed = 'attributed' in joined ? joined.attributed : [];
+      if (deps.notifyAttributionBudgets !== undefined && attributed.length > 0) {
+        const failedWorkgroups = await deps.notifyAttributionBudgets(
+          attributed.map((query) => ({
+            key: PRINCIPAL_KEY,
+            value: query.principal,
+            workgroup: query.workgroup,
+            changed: query.moved,
+          })),
+        );
+        for (const query of attributed) {
+          const reason = failedWorkgroups.get(query.workgroup);
+          if (reason !== undefined)
+            failures.set(query.queryExecutionId, `principal budget: ${reason}`);
+        }
+      }
+      for (const [queryExecutionId, reason] of failures) {
         logger.warn('Caller not attributed; it will be offered again', {
           queryExecutionId,
           reason,

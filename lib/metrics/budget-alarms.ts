@@ -7,7 +7,10 @@ export interface BudgetAlarmDefinition {
   readonly description: string;
   readonly namespace: string;
   readonly metricName: typeof BUDGET_USED_PERCENT_METRIC;
+  /** The `WorkGroup` dimension; empty on an attribution budget's alarm. */
   readonly workgroup: string;
+  /** The `Attribution` dimension (`tag:team=finance`), instead of `WorkGroup`. */
+  readonly attribution?: string | undefined;
   readonly statistic: 'Maximum';
   readonly periodSeconds: number;
   readonly evaluationPeriods: number;

@@ -46,7 +46,11 @@ export class CloudWatchBudgetAlarms implements BudgetAlarms {
         AlarmDescription: definition.description,
         Namespace: definition.namespace,
         MetricName: definition.metricName,
-        Dimensions: [{ Name: 'WorkGroup', Value: definition.workgroup }],
+        Dimensions: [
+          definition.attribution === undefined
+            ? { Name: 'WorkGroup', Value: definition.workgroup }
+            : { Name: 'Attribution', Value: definition.attribution },
+        ],
         Statistic: definition.statistic,
         Period: definition.periodSeconds,
         EvaluationPeriods: definition.evaluationPeriods,

@@ -4,7 +4,7 @@ import type { MetricsPublisher } from './metrics-publisher.js';
 import type { MetricPoint } from './usage-metrics.js';
 
 /**
- * Publishes metric points with PutMetricData, dimension WorkGroup (or Principal), as few calls as
+ * Publishes metric points with PutMetricData, dimension WorkGroup (or Principal, or Attribution), as few calls as
  * possible.
  */
 export class CloudWatchMetricsPublisher implements MetricsPublisher {
@@ -18,13 +18,17 @@ export class CloudWatchMetricsPublisher implements MetricsPublisher {
   }
 }
 
+/** `WorkGroup`, or for per-principal and attribution budget points their own dimension. */
+export function dimensionOf(point: MetricPoint): { Name: string; Value: string } {
+  if (point.principal !== undefined) return { Name: 'Principal', Value: point.principal };
+  if (point.attribution !== undefined) return { Name: 'Attribution', Value: point.attribution };
+  return { Name: 'WorkGroup', Value: point.workgroup };
+}
+
 function toDatum(point: MetricPoint): MetricDatum {
   const base = {
     MetricName: point.name,
-    Dimensions:
-      point.principal === undefined
-        ? [{ Name: 'WorkGroup', Value: point.workgroup }]
-        : [{ Name: 'Principal', Value: point.principal }],
+    Dimensions: [dimensionOf(point)],
     Unit: point.unit,
     Timestamp: point.timestamp,
   };

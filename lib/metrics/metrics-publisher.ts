@@ -1,3 +1,5 @@
+import { describeError } from '../errors/describe-error.js';
+import type { Log } from '../log.js';
 import type { MetricPoint } from './usage-metrics.js';
 
 /** Sends metric points somewhere alarms can see them. */
@@ -28,4 +30,26 @@ export class HeldMetrics implements MetricsPublisher {
 /** A publisher that sends `held`'s points along with each set of points it is given. */
 export function withHeldMetrics(target: MetricsPublisher, held: HeldMetrics): MetricsPublisher {
   return { publish: (points) => target.publish([...points, ...held.take()]) };
+}
+
+/**
+ * Publishes points that only inform (BudgetUsedPercent): a failure is logged, never thrown, so
+ * it undoes nothing the caller did and fails no batch.
+ */
+export async function publishOrLog(
+  metrics: MetricsPublisher,
+  points: readonly MetricPoint[],
+  logger: Log,
+): Promise<void> {
+  if (points.length === 0) return;
+  try {
+    await metrics.publish(points);
+  } catch (error) {
+    logger.error(
+      `Could not publish ${[...new Set(points.map((point) => point.name))].join(', ')}`,
+      {
+        error: describeError(error),
+      },
+    );
+  }
 }

@@ -14,6 +14,11 @@ export interface MetricPoint {
   readonly workgroup: string;
   /** The `Principal` dimension, instead of `WorkGroup`: per-principal DpuHours and CostUsd. */
   readonly principal?: string | undefined;
+  /**
+   * The `Attribution` dimension (`tag:team=finance`), instead of `WorkGroup`: an attribution
+   * budget's BudgetUsedPercent.
+   */
+  readonly attribution?: string | undefined;
   readonly unit: MetricUnit;
   readonly timestamp: Date;
   readonly value:

@@ -1,3 +1,4 @@
+import type { AttributionBudget } from '../budgets/attribution-budget.js';
 import type { Budget } from '../budgets/budget.js';
 import type { BudgetSubjectKind, NamedBy } from '../budgets/budget-subject.js';
 import type { ReservationBudget } from '../budgets/reservation-budget.js';
@@ -43,3 +44,8 @@ export interface BudgetStore extends SubjectBudgetStore<Budget, 'workgroup'> {
 export type ReservationBudgetStore = SubjectBudgetStore<ReservationBudget, 'reservation'>;
 export type StoredReservationBudgets = StoredBudgets<ReservationBudget, 'reservation'>;
 export type InvalidReservationBudget = InvalidStoredBudget<'reservation'>;
+
+/** Where attribution budgets are kept: one per attribution value, by `<key>=<value>`. */
+export type AttributionBudgetStore = SubjectBudgetStore<AttributionBudget, 'attribution'>;
+export type StoredAttributionBudgets = StoredBudgets<AttributionBudget, 'attribution'>;
+export type InvalidAttributionBudget = InvalidStoredBudget<'attribution'>;

@@ -5,6 +5,7 @@ import {
   PutCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { type AttributionBudget, parseAttributionBudget } from '../budgets/attribution-budget.js';
 import { type Budget, type Parsed, parseBudget } from '../budgets/budget.js';
 import { type BudgetSubjectKind, type NamedBy, namedBy } from '../budgets/budget-subject.js';
 import { parseReservationBudget, type ReservationBudget } from '../budgets/reservation-budget.js';
@@ -45,6 +46,14 @@ export const RESERVATION_BUDGETS: StoredBudgetKind<ReservationBudget, 'reservati
   key: TableKeys.reservationBudget,
   itemType: 'reservation-budget',
   parse: parseReservationBudget,
+};
+
+/** Attribution budgets: partition `BUDGET#attribution`, by `<key>=<value>`. */
+export const ATTRIBUTION_BUDGETS: StoredBudgetKind<AttributionBudget, 'attribution'> = {
+  subject: 'attribution',
+  key: TableKeys.attributionBudget,
+  itemType: 'attribution-budget',
+  parse: parseAttributionBudget,
 };
 
 /**
@@ -182,5 +191,15 @@ export class DynamoDbReservationBudgetStore extends DynamoDbSubjectBudgetStore<
 > {
   constructor(documents: DynamoDBDocumentClient, tableName: string) {
     super(documents, tableName, RESERVATION_BUDGETS);
+  }
+}
+
+/** Attribution budgets in the table. */
+export class DynamoDbAttributionBudgetStore extends DynamoDbSubjectBudgetStore<
+  AttributionBudget,
+  'attribution'
+> {
+  constructor(documents: DynamoDBDocumentClient, tableName: string) {
+    super(documents, tableName, ATTRIBUTION_BUDGETS);
   }
 }

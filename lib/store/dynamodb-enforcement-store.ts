@@ -27,6 +27,7 @@ import {
 } from './dynamodb-toolkit.js';
 import type {
   ActionRecord,
+  AttributionEnforcement,
   EnforcementKey,
   EnforcementStateOf,
   EnforcementStore,
@@ -35,7 +36,7 @@ import type {
   SubjectEnforcementStore,
   WorkgroupEnforcement,
 } from './enforcement-store.js';
-import { reservationClaimSubject, TableKeys } from './table-keys.js';
+import { periodKeyAttribute, reservationClaimSubject, TableKeys } from './table-keys.js';
 
 /**
  * An execution claim older than this belongs to an invocation that died mid-action: another may
@@ -459,6 +460,35 @@ export const RESERVATION_ENFORCEMENT: StoredEnforcementKind<ReservationEnforceme
     };
   },
 };
+
+/**
+ * Attribution budgets: action records under `attribution#<key>=<value>` (a `#` occurs in no
+ * workgroup name, so they never meet a workgroup's). They only notify: no state is ever written.
+ */
+export const ATTRIBUTION_ENFORCEMENT: StoredEnforcementKind<AttributionEnforcement> = {
+  subject: 'attribution',
+  actions: ['notify'],
+  claimSubject: (attribution) => `attribution#${attribution}`,
+  stateKey: (attribution, period, periodKey) => ({
+    pk: 'ENFORCEMENT#attribution',
+    sk: `${attribution}#${periodKeyAttribute(period, periodKey)}`,
+  }),
+  stateType: 'attribution-enforcement',
+  stateName: 'attribution enforcement state',
+  snapshotAttributes: () => ({}),
+  snapshotOf: (_item, describe) => {
+    throw new Error(`${describe()}: an attribution budget keeps no snapshot`);
+  },
+  appliedUpdate: () => ({ sets: [], values: {} }),
+  stateFields: () => ({}),
+};
+
+/** Attribution budgets' notification records. */
+export class DynamoDbAttributionEnforcementStore extends DynamoDbSubjectEnforcementStore<AttributionEnforcement> {
+  constructor(documents: DynamoDBDocumentClient, tableName: string) {
+    super(documents, tableName, ATTRIBUTION_ENFORCEMENT);
+  }
+}
 
 /** How many queries sidestepped the throttle of a workgroup's period: one counting Query. */
 const countBypasses = (

@@ -22,6 +22,7 @@ import { recordedUsageOf, waitingCallerUpdate } from './dynamodb-query-items.js'
 import { batchGetAll, type Item } from './dynamodb-toolkit.js';
 import type {
   AttributeCallersResult,
+  AttributedQuery,
   CallerOutcome,
   QueryCall,
   QueryCallerStore,
@@ -129,6 +130,7 @@ export class DynamoDbQueryCallerStore implements QueryCallerStore {
       alreadyAttributed: 0,
       notAttributed: 0,
     };
+    const attributed: AttributedQuery[] = [];
     let toRead = [...new Map(calls.map((call) => [call.queryExecutionId, call])).values()];
     let toWrite: Join[] = [];
     let lastError = 'conflicts with other writers';
@@ -143,9 +145,23 @@ export class DynamoDbQueryCallerStore implements QueryCallerStore {
           continue;
         }
         for (const call of toRead) {
-          const state = this.stateOf(call, items.get(call.queryExecutionId));
-          if (typeof state === 'string') counts[state]++;
-          else if ('failure' in state) failures.set(call.queryExecutionId, state.failure);
+          const item = items.get(call.queryExecutionId);
+          const state = this.stateOf(call, item);
+          if (typeof state === 'string') {
+            counts[state]++;
+            // Counted under its principal before: the principal's budget is evaluated again.
+            if (
+              state === 'alreadyAttributed' &&
+              typeof item?.workgroup === 'string' &&
+              typeof item.principal === 'string'
+            )
+              attributed.push({
+                queryExecutionId: call.queryExecutionId,
+                workgroup: item.workgroup,
+                principal: item.principal,
+                moved: false,
+              });
+          } else if ('failure' in state) failures.set(call.queryExecutionId, state.failure);
           else toWrite.push(state);
         }
         toRead = [];
@@ -154,6 +170,13 @@ export class DynamoDbQueryCallerStore implements QueryCallerStore {
       const outcomes = await this.writeJoins(toWrite);
       for (const join of outcomes.flatMap((outcome) => outcome.committed)) {
         counts[join.usage === undefined ? 'waiting' : 'moved']++;
+        if (join.usage !== undefined)
+          attributed.push({
+            queryExecutionId: join.call.queryExecutionId,
+            workgroup: join.usage.workgroup,
+            principal: join.call.caller.principal,
+            moved: true,
+          });
         if (join.usage === undefined)
           this.options.waitingCallers?.remember(join.call.queryExecutionId, join.call.caller);
       }
@@ -164,7 +187,7 @@ export class DynamoDbQueryCallerStore implements QueryCallerStore {
     }
     for (const call of [...toRead, ...toWrite.map((join) => join.call)])
       failures.set(call.queryExecutionId, `could not attribute the caller: ${lastError}`);
-    return { failures, counts };
+    return { failures, counts, attributed };
   }
 
   /** The calls' query items, by query id, read strongly consistent (absent ones left out). */

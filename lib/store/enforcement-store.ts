@@ -152,3 +152,18 @@ export type ReservationPeriod = SubjectPeriod<'reservation'>;
 export type ReservationActionRecord = ActionRecord<ReservationThresholdAction>;
 export type ReservationEnforcementState = EnforcementStateOf<ReservationEnforcement>;
 export type ReservationEnforcementStore = SubjectEnforcementStore<ReservationEnforcement>;
+
+/**
+ * An attribution budget only notifies: it takes no action, so it has nothing to snapshot or give
+ * back; its kind keeps the action records alone (one per notify threshold and period).
+ */
+export interface AttributionEnforcement {
+  readonly subject: 'attribution';
+  readonly action: 'notify';
+  readonly snapshot: never;
+  readonly applied: never;
+  readonly stateFields: Record<string, never>;
+}
+
+/** Where an attribution budget's notifications are recorded, once per threshold and period. */
+export type AttributionNotifications = ActionClaims<SubjectPeriod<'attribution'>, 'notify'>;

@@ -21,6 +21,20 @@ export interface AttributeCallersResult {
   /** Queries whose caller is not safely stored or moved, with why: offer them again. */
   readonly failures: ReadonlyMap<string, string>;
   readonly counts: Readonly<Record<CallerOutcome, number>>;
+  /**
+   * Queries counted under their principal, now (moved) or by an earlier delivery (already
+   * attributed): the principal's budget is evaluated after them, and again on a redelivery.
+   */
+  readonly attributed: readonly AttributedQuery[];
+}
+
+/** A recorded query and the principal its usage is counted under. */
+export interface AttributedQuery {
+  readonly queryExecutionId: string;
+  readonly workgroup: string;
+  readonly principal: string;
+  /** Whether its usage moved to the principal now. */
+  readonly moved: boolean;
 }
 
 /** Joins queries with their callers, in whichever order the two arrive. */

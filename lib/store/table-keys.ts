@@ -35,6 +35,11 @@ export const TableKeys = {
   /** Reservation budgets in a partition of their own: workgroup budget readers never see them. */
   reservationBudget: (reservation: string) => ({ pk: 'BUDGET#reservation', sk: reservation }),
   /**
+   * Notify-only budgets on an attribution value (a principal, a dbt model, a tag value), by
+   * `<key>=<value>`, in a partition of their own.
+   */
+  attributionBudget: (attribution: string) => ({ pk: 'BUDGET#attribution', sk: attribution }),
+  /**
    * A reservation budget's period: the TargetDpus before its scale-down and the one it set, in
    * a partition of their own, so workgroup restore never meets them and reservation restore
    * lists them with one Query.

@@ -43,7 +43,7 @@ export const TAG_KEY_PATTERN = /^[a-z][a-z0-9_.-]{0,31}$/;
 /** A tag value: letters, digits and `_ . : / @ + -`; 1 to 64. */
 export const TAG_VALUE_PATTERN = /^[A-Za-z0-9_.:/@+-]{1,64}$/;
 /** A dbt field (node id, target, invocation id) kept only when it is this plain and short. */
-const DBT_FIELD_PATTERN = /^[A-Za-z0-9_.:/@+-]{1,256}$/;
+export const DBT_FIELD_PATTERN = /^[A-Za-z0-9_.:/@+-]{1,256}$/;
 /** Athena catalog and database names kept when they look like names. */
 const NAME_PATTERN = /^[A-Za-z0-9_.@:-]{1,128}$/;
 

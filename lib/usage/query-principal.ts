@@ -17,7 +17,7 @@ export const UNKNOWN_PRINCIPAL = 'unknown';
 /** Role name prefix of the roles IAM Identity Center creates for its permission sets. */
 const IDENTITY_CENTER_ROLE_PREFIX = 'AWSReservedSSO_';
 /** What a principal or its detail may hold: IAM name and session-name characters, `:` and `/`. */
-const PRINCIPAL_PATTERN = /^[A-Za-z0-9_+=,.@:/-]{1,256}$/;
+export const PRINCIPAL_PATTERN = /^[A-Za-z0-9_+=,.@:/-]{1,256}$/;
 
 /** The principal a query's usage is counted under, and what distinguishes its sessions. */
 export interface QueryCaller {
@@ -135,3 +135,31 @@ function namedCaller(identity: UserIdentity): CallerOfIdentity {
 
 /** A bounded, printable rendering of untrusted text for an error message. */
 const describe = (text: string): string => JSON.stringify(text.slice(0, 80));
+
+/**
+ * The principal an IAM or STS ARN is counted as, normalised as {@link callerOfIdentity} does for
+ * the account recording the calls: `arn:aws:iam::123456789012:role/etl/dbt-runner` and
+ * `arn:aws:sts::123456789012:assumed-role/dbt-runner/session` are `role/dbt-runner`; undefined for
+ * an ARN that names no principal of these kinds.
+ */
+export function principalOfArn(arn: string): string | undefined {
+  const match = /^arn:aws[a-z-]*:(iam|sts)::\d{12}:(.+)$/.exec(arn);
+  const resource = match?.[2];
+  if (resource === undefined) return undefined;
+  if (resource === 'root') return 'root';
+  const [kind, ...rest] = resource.split('/');
+  const last = rest[rest.length - 1];
+  let principal: string | undefined;
+  if (kind === 'role' && last) principal = `role/${last}`;
+  else if (kind === 'user' && last) principal = `user/${last}`;
+  else if (kind === 'federated-user' && rest.length > 0)
+    principal = `federated-user/${rest.join('/')}`;
+  else if (kind === 'assumed-role' && rest[0]) {
+    const [role, ...session] = rest;
+    principal =
+      role.startsWith(IDENTITY_CENTER_ROLE_PREFIX) && session.length > 0
+        ? `identity-center/${session.join('/')}`
+        : `role/${role}`;
+  }
+  return principal !== undefined && PRINCIPAL_PATTERN.test(principal) ? principal : undefined;
+}

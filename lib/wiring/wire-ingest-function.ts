@@ -11,6 +11,7 @@ import type { Log } from '../log.js';
 import { CloudWatchMetricsPublisher } from '../metrics/cloudwatch-metrics-publisher.js';
 import { DynamoDbQueryCallerStore } from '../store/dynamodb-query-caller-store.js';
 import { WaitingCallers } from '../store/waiting-callers.js';
+import { wireAttributionBudgetNotifiers } from './wire-budget-stores.js';
 import { wireRecording } from './wire-recording.js';
 
 /**
@@ -20,19 +21,21 @@ import { wireRecording } from './wire-recording.js';
 export function wireIngestFunction(config: Config, logger: Log): RecordQueryEvents {
   const athena = createAthenaClient();
   const documents = createDocumentClient();
+  const wiring = {
+    config,
+    athena,
+    documents,
+    createSnsClient,
+    metrics: new CloudWatchMetricsPublisher(createCloudWatchClient(), config.metricsNamespace),
+    logger,
+  };
+  const attributionBudgets = wireAttributionBudgetNotifiers(wiring);
   // Callers the joins leave waiting, replaced by this instance's recordings without a retry.
   const waitingCallers = config.attributePrincipals ? new WaitingCallers() : undefined;
-  const recordQueries = wireRecording(
-    {
-      config,
-      athena,
-      documents,
-      createSnsClient,
-      metrics: new CloudWatchMetricsPublisher(createCloudWatchClient(), config.metricsNamespace),
-      logger,
-    },
-    waitingCallers === undefined ? {} : { waitingCallers },
-  )(new AthenaQueryExecutionSource(athena));
+  const recordQueries = wireRecording(wiring, {
+    attributionBudgets,
+    ...(waitingCallers === undefined ? {} : { waitingCallers }),
+  })(new AthenaQueryExecutionSource(athena));
   const callers = config.attributePrincipals
     ? new DynamoDbQueryCallerStore(documents, {
         tableName: config.tableName,
@@ -42,5 +45,12 @@ export function wireIngestFunction(config: Config, logger: Log): RecordQueryEven
           : { attributionValuesPerDay: config.attributionValuesPerDay }),
       })
     : undefined;
-  return createRecordQueryEvents({ recordQueries, callers, logger });
+  // After a move the batch's metrics are already out: its BudgetUsedPercent goes in a call of
+  // its own, made only when a moved principal has a budget.
+  return createRecordQueryEvents({
+    recordQueries,
+    callers,
+    notifyAttributionBudgets: callers && attributionBudgets(wiring.metrics),
+    logger,
+  });
 }

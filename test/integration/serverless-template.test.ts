@@ -508,7 +508,8 @@ describe('sls package (offline, no credentials)', () => {
           },
         ]);
       }
-      // Only readers query the indexes: the digest (as `report` does) and the metrics outbox sweep.
+      // Only reads reach the indexes: the digest (as `report` does), the metrics outbox sweep, and
+      // ingest and reconcile listing a period's workgroups for attribution budgets.
       if (actions.some((action) => action.startsWith('dynamodb:'))) {
         expect(resources[0]).toEqual(getAttArn('UsageTable'));
         expect(

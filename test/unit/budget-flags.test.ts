@@ -175,7 +175,7 @@ describe('budget set flags', () => {
   it('needs the workgroup, period and a limit', () => {
     expect(problems({})).toEqual(['period: is required']);
     expect(problems({ period: 'day', 'limit-usd': '5' })).toEqual([
-      'workgroup: is required unless --reservation NAME is given: a budget is on a workgroup or a reservation',
+      'workgroup: is required unless --reservation, --principal, --tag or --dbt-model is given: a budget is on a workgroup, a reservation or an attribution value',
     ]);
     expect(problems({ workgroup: 'analytics', period: 'day' })).toEqual([
       'limit-dpu-hours: is required unless --limit-usd or --limit-bytes is given: a budget needs at least one limit',

@@ -175,7 +175,7 @@ describe('budget set --reservation flags', () => {
     ],
     [
       ['--period', 'day', '--limit-usd', '5'],
-      '--workgroup is required unless --reservation NAME is given',
+      '--workgroup is required unless --reservation, --principal, --tag or --dbt-model is given',
     ],
     [
       ['--reservation', 'no spaces', '--period', 'day', '--limit-usd', '5'],

@@ -1,4 +1,5 @@
 import {
+  DynamoDbAttributionBudgetStore,
   DynamoDbBudgetStore,
   DynamoDbReservationBudgetStore,
 } from '../../../lib/store/dynamodb-budget-store.js';
@@ -9,7 +10,8 @@ export default defineCommand({
   name: 'budget list',
   summary: 'Lists every budget',
   description: `
-Lists the stored budgets by workgroup, then the capacity reservation budgets. A stored budget that no longer validates (edited by hand)
+Lists the stored budgets by workgroup, then the capacity reservation budgets, then the budgets on
+attribution values (principals, tag values, dbt models). A stored budget that no longer validates (edited by hand)
 is not enforced: it is reported on stderr, and under "invalid" in JSON.`,
   options: {},
   formats: ['table', 'json'],
@@ -20,6 +22,15 @@ is not enforced: it is reported on stderr, and under "invalid" in JSON.`,
       context.documents(),
       context.tableName,
     ).list();
+    const attributions = await new DynamoDbAttributionBudgetStore(
+      context.documents(),
+      context.tableName,
+    ).list();
+    for (const entry of attributions.invalid) {
+      context.warn(
+        `the stored attribution budget ${entry.attribution} is invalid and not evaluated: ${entry.reason}`,
+      );
+    }
     for (const entry of workgroups.invalid) {
       context.warn(
         `the stored budget of ${entry.workgroup} is invalid and not enforced: ${entry.reason}`,
@@ -32,8 +43,8 @@ is not enforced: it is reported on stderr, and under "invalid" in JSON.`,
     }
     context.stdout.write(
       context.format === 'json'
-        ? toJsonText(budgetListJson(workgroups, reservations))
-        : budgetListTables(workgroups, reservations, context.now()),
+        ? toJsonText(budgetListJson(workgroups, reservations, attributions))
+        : budgetListTables(workgroups, reservations, attributions, context.now()),
     );
     return 0;
   },

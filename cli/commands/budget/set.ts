@@ -2,14 +2,18 @@ import { AthenaCapacityReservationGateway } from '../../../lib/athena/athena-cap
 import { AthenaWorkgroupGateway } from '../../../lib/athena/athena-workgroup-gateway.js';
 import { ReservationNotFoundError } from '../../../lib/athena/capacity-reservation-gateway.js';
 import { WorkgroupNotFoundError } from '../../../lib/athena/workgroup-gateway.js';
+import { attributionLabel } from '../../../lib/budgets/attribution-budget.js';
 import {
   type BudgetAlarmChanges,
+  type BudgetAlarmSettings,
+  syncAttributionBudgetAlarms,
   syncBudgetAlarms,
 } from '../../../lib/budgets/plan-budget-alarms.js';
 import type { WorkgroupSettings } from '../../../lib/budgets/workgroup-settings.js';
 import { BUDGET_USED_PERCENT_METRIC } from '../../../lib/metrics/budget-alarms.js';
 import { CloudWatchBudgetAlarms } from '../../../lib/metrics/cloudwatch-budget-alarms.js';
 import {
+  DynamoDbAttributionBudgetStore,
   DynamoDbBudgetStore,
   DynamoDbReservationBudgetStore,
 } from '../../../lib/store/dynamodb-budget-store.js';
@@ -35,6 +39,8 @@ import {
 import { type CliContext, defineCommand } from '../../command.js';
 import { CliError, EXIT_FAILURE, UsageError } from '../../errors.js';
 import {
+  attributionBudgetJson,
+  attributionBudgetsTable,
   budgetJson,
   budgetsTable,
   reservationBudgetJson,
@@ -66,7 +72,12 @@ function every 5 minutes. --scale-down-at requests TargetDpus --scale-down-dpus 
 when the target changed since the capacity function last looked (an operator or AWS's capacity
 auto-scaler) unless --override-autoscaler; the hourly restore function gives the previous target
 back when the period ends, unless someone changed it since. No CloudWatch alarms: the capacity
-function sends the alerts.`,
+function sends the alerts.
+With --principal, --tag or --dbt-model, the budget is on one attribution value over every
+workgroup (the figures of 'report --by principal|tag:KEY|dbt-model'), evaluated after each batch
+that counts usage under it. It only notifies: Athena has no per-principal or per-tag lever (a
+throttle or a disable stops a whole workgroup), so the throttle, disable and action options are
+refused with it. A principal's usage counts once CloudTrail's record of the query has arrived.`,
   options: BUDGET_SET_OPTIONS,
   check: checkBudgetSetOptions,
   formats: ['table', 'json'],
@@ -75,10 +86,13 @@ function sends the alerts.`,
     'athena-cost budget set --workgroup adhoc --period month --limit-dpu-hours 1 --limit-bytes 5TiB --notify-at 80 --throttle-at 90 --throttle-bytes-cutoff 10GiB --dry-run',
     'athena-cost budget set --workgroup spark-notebooks --period day --limit-usd 50 --notify-at 50 --throttle-at 80 --throttle-max-concurrent-dpus 4 --disable-now-at 100',
     'athena-cost budget set --reservation etl-capacity --period day --limit-usd 150 --notify-at 80 --scale-down-at 100 --scale-down-dpus 8',
+    'athena-cost budget set --tag team=finance --period month --limit-usd 500 --notify-at 50,80,100',
+    'athena-cost budget set --principal arn:aws:iam::123456789012:role/dbt-runner --period day --limit-dpu-hours 20 --notify-at 80',
   ],
   async run(context) {
     const options = context.flags;
     if (options.reservation !== undefined) return setReservationBudget(context);
+    if (options.principal ?? options.tag ?? options.dbtModel) return setAttributionBudget(context);
     const built = budgetFromOptions(options, context.now());
     if (!built.ok) throw new UsageError(built.message);
     const { budget } = built;
@@ -102,49 +116,18 @@ function sends the alerts.`,
         if (bypass !== undefined) context.warn(bypass);
       }
       await new DynamoDbBudgetStore(context.documents(), context.tableName).put(budget);
-      let alarms: BudgetAlarmChanges | undefined;
-      if (!options.skipAlarms) {
-        alarms = await callService(
-          'CloudWatch',
-          `stored the budget of '${budget.workgroup}', but could not update its alarms (run the command again)`,
-          context.region,
-          () =>
+      const alarms = options.skipAlarms
+        ? undefined
+        : await syncAlarms(context, topicArn, `'${budget.workgroup}'`, () =>
             syncBudgetAlarms(new CloudWatchBudgetAlarms(services.cloudWatch()), budget, settings),
-        );
-        if (topicArn === undefined && alarms.put.length > 0) {
-          context.warn(
-            'no alerts topic (--alerts-topic-arn or ALERTS_TOPIC_ARN): the alarms have no actions',
           );
-        }
-      }
-      const alarmActions = topicArn === undefined ? [] : [topicArn];
       if (context.format === 'json') {
         context.stdout.write(
-          toJsonText({
-            budget: budgetJson(budget),
-            alarms:
-              alarms === undefined
-                ? null
-                : {
-                    namespace: settings.namespace,
-                    metricName: BUDGET_USED_PERCENT_METRIC,
-                    alarmActions,
-                    put: alarms.put,
-                    deleted: alarms.deleted,
-                  },
-          }),
+          toJsonText({ budget: budgetJson(budget), alarms: alarmsJson(settings, alarms) }),
         );
         return 0;
       }
-      let text = `Stored the ${budget.period} budget of ${budget.workgroup}.\n\n${budgetsTable([budget])}`;
-      if (alarms === undefined) {
-        text += '\nAlarms left as they are (--skip-alarms).\n';
-      } else {
-        text += `\nAlarms on ${settings.namespace} ${BUDGET_USED_PERCENT_METRIC}, actions: ${alarmActions.length === 0 ? 'none' : alarmActions.join(', ')}\n`;
-        for (const name of alarms.put) text += `  put      ${name}\n`;
-        for (const name of alarms.deleted) text += `  deleted  ${name}\n`;
-        if (alarms.put.length === 0 && alarms.deleted.length === 0) text += '  none\n';
-      }
+      const text = `Stored the ${budget.period} budget of ${budget.workgroup}.\n\n${budgetsTable([budget])}${alarmsText(settings, alarms)}`;
       context.stdout.write(text);
       return 0;
     } finally {
@@ -152,6 +135,53 @@ function sends the alerts.`,
     }
   },
 });
+
+/** Brings a budget's alarms in line with it, after it is stored; warns when they have no action. */
+async function syncAlarms(
+  context: CliContext<BudgetSetOptions>,
+  topicArn: string | undefined,
+  subject: string,
+  sync: () => Promise<BudgetAlarmChanges>,
+): Promise<BudgetAlarmChanges> {
+  const alarms = await callService(
+    'CloudWatch',
+    `stored the budget of ${subject}, but could not update its alarms (run the command again)`,
+    context.region,
+    sync,
+  );
+  if (topicArn === undefined && alarms.put.length > 0) {
+    context.warn(
+      'no alerts topic (--alerts-topic-arn or ALERTS_TOPIC_ARN): the alarms have no actions',
+    );
+  }
+  return alarms;
+}
+
+/** What `budget set --format json` says of the alarms: null with --skip-alarms. */
+const alarmsJson = (settings: BudgetAlarmSettings, alarms: BudgetAlarmChanges | undefined) =>
+  alarms === undefined
+    ? null
+    : {
+        namespace: settings.namespace,
+        metricName: BUDGET_USED_PERCENT_METRIC,
+        alarmActions: actionsOf(settings),
+        put: alarms.put,
+        deleted: alarms.deleted,
+      };
+
+const actionsOf = (settings: BudgetAlarmSettings): string[] =>
+  settings.alertsTopicArn === undefined ? [] : [settings.alertsTopicArn];
+
+/** The alarms put and deleted, as `budget set` prints them under the budget. */
+function alarmsText(settings: BudgetAlarmSettings, alarms: BudgetAlarmChanges | undefined): string {
+  if (alarms === undefined) return '\nAlarms left as they are (--skip-alarms).\n';
+  const actions = actionsOf(settings);
+  let text = `\nAlarms on ${settings.namespace} ${BUDGET_USED_PERCENT_METRIC}, actions: ${actions.length === 0 ? 'none' : actions.join(', ')}\n`;
+  for (const name of alarms.put) text += `  put      ${name}\n`;
+  for (const name of alarms.deleted) text += `  deleted  ${name}\n`;
+  if (alarms.put.length === 0 && alarms.deleted.length === 0) text += '  none\n';
+  return text;
+}
 
 /** The workgroup's settings, or a clear error when it does not exist. */
 function readWorkgroup(
@@ -245,6 +275,54 @@ async function setReservationBudget(context: CliContext<BudgetSetOptions>): Prom
   } else {
     context.stdout.write(
       `Stored the ${budget.period} budget of reservation ${budget.reservation}.\n\n${reservationBudgetsTable([budget])}`,
+    );
+  }
+  return 0;
+}
+
+/**
+ * `budget set --principal|--tag|--dbt-model`: validates and stores a notify-only budget on an
+ * attribution value. Nothing to check in Athena: a value exists once a query carries it.
+ */
+async function setAttributionBudget(context: CliContext<BudgetSetOptions>): Promise<number> {
+  const options = context.flags;
+  const built = budgetFromOptions(options, context.now(), 'attribution');
+  if (!built.ok) throw new UsageError(built.message);
+  const { budget } = built;
+  if (budget.thresholds.length === 0)
+    context.warn('the budget has no thresholds (--notify-at): it only tracks usage');
+  if (options.skipWorkgroupCheck)
+    context.warn(
+      '--skip-workgroup-check has no effect on an attribution budget: nothing is checked',
+    );
+  const topicArn = alertsTopicArn(options.alertsTopicArn, context.env);
+  const settings = budgetAlarmSettings(topicArn, context.env);
+  await new DynamoDbAttributionBudgetStore(context.documents(), context.tableName).put(budget);
+  let alarms: BudgetAlarmChanges | undefined;
+  if (!options.skipAlarms) {
+    const services = new AwsServices(context.region);
+    try {
+      alarms = await syncAlarms(context, topicArn, attributionLabel(budget), () =>
+        syncAttributionBudgetAlarms(
+          new CloudWatchBudgetAlarms(services.cloudWatch()),
+          budget,
+          settings,
+        ),
+      );
+    } finally {
+      services.close();
+    }
+  }
+  if (context.format === 'json') {
+    context.stdout.write(
+      toJsonText({
+        attributionBudget: attributionBudgetJson(budget),
+        alarms: alarmsJson(settings, alarms),
+      }),
+    );
+  } else {
+    context.stdout.write(
+      `Stored the ${budget.period} budget of ${budget.key} ${budget.value} (notify only, over every workgroup).\n\n${attributionBudgetsTable([budget])}${alarmsText(settings, alarms)}`,
     );
   }
   return 0;
