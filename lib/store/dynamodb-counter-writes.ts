@@ -1,12 +1,18 @@
-import type {
-  AttributeValue,
-  CancellationReason,
-  TransactWriteItem,
+import {
+  type AttributeValue,
+  type CancellationReason,
+  type TransactWriteItem,
+  TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { type Sleep, sleep } from '../async/backoff.js';
 import type { QueryUsage } from '../usage/query-usage.js';
 import { totalsOf, type UsageTotals } from '../usage/usage-totals.js';
-import type { AttributionPlan, AttributionValueCap, RegistryAddition } from './attribution-cap.js';
+import {
+  type AttributionPlan,
+  AttributionValueCap,
+  type RegistryAddition,
+} from './attribution-cap.js';
 import { number } from './dynamodb-toolkit.js';
 import {
   ATTRIBUTION_COUNTER_UPDATE,
@@ -108,43 +114,81 @@ export function registryAdditionWrites(
   );
 }
 
+/** What the writers of attribution counters share: the table, the cap, the clock, the backoff. */
+export interface CounterWriterOptions {
+  readonly tableName: string;
+  /** Distinct values per attribution key, workgroup and day; more go to `(other)`. */
+  readonly attributionValuesPerDay?: number;
+  readonly now?: () => Date;
+  readonly sleep?: Sleep;
+}
+
 /**
- * Reads the registries whose cap condition cancelled a transaction (the plan's additions, its
- * actions from `additionsFrom` on), so that the cap's next plan sees what another writer put
- * there. Returns those additions: none when the cap was not what cancelled it.
+ * The part both writers of attribution counters (a batch's recording, a caller's move) share:
+ * transactions planned under the cap on distinct values, committed (the cap then remembers what
+ * they admitted), and the registries another writer filled learnt when the cap's condition
+ * cancels one.
  */
-export async function learnFullRegistries(
-  documents: DynamoDBDocumentClient,
-  tableName: string,
-  cap: AttributionValueCap,
-  cancelled: {
+export class CappedCounterWriter {
+  readonly tableName: string;
+  readonly now: () => Date;
+  readonly sleep: Sleep;
+  private readonly cap: AttributionValueCap;
+
+  constructor(
+    private readonly documents: DynamoDBDocumentClient,
+    options: CounterWriterOptions,
+  ) {
+    this.tableName = options.tableName;
+    this.now = options.now ?? (() => new Date());
+    this.sleep = options.sleep ?? sleep;
+    this.cap = new AttributionValueCap(options.attributionValuesPerDay);
+  }
+
+  /** Which values a transaction of these queries counts as themselves, and what it adds. */
+  plan(usages: readonly QueryUsage[]): AttributionPlan {
+    return this.cap.plan(usages);
+  }
+
+  /** Writes one transaction of the plan; once it committed, the cap knows the values it added. */
+  async commit(items: TransactWriteItem[], plan: AttributionPlan): Promise<void> {
+    await this.documents.send(new TransactWriteItemsCommand({ TransactItems: items }));
+    this.cap.committed(plan);
+  }
+
+  /**
+   * Reads the registries whose cap condition cancelled a transaction (the plan's additions, its
+   * actions from `additionsFrom` on), so that the cap's next plan sees what another writer put
+   * there. Returns those additions: none when the cap was not what cancelled it.
+   */
+  async learnFullRegistries(cancelled: {
     readonly plan: AttributionPlan;
     readonly reasons: readonly CancellationReason[];
     readonly additionsFrom: number;
-  },
-): Promise<RegistryAddition[]> {
-  const { plan, reasons, additionsFrom } = cancelled;
-  const full = plan.additions.filter(
-    (_, index) => reasons[additionsFrom + index]?.Code === 'ConditionalCheckFailed',
-  );
-  for (const addition of full) {
-    try {
-      const output = await documents.send(
-        new GetCommand({
-          TableName: tableName,
-          Key: TableKeys.attributionValues(addition.workgroup, addition.key, addition.day),
-          ConsistentRead: true,
-        }),
-      );
-      const values: unknown = output.Item?.values;
-      if (values instanceof Set)
-        cap.learn(
-          addition.id,
-          [...values].filter((value): value is string => typeof value === 'string'),
+  }): Promise<RegistryAddition[]> {
+    const { plan, reasons, additionsFrom } = cancelled;
+    const full = plan.additions.filter(
+      (_, index) => reasons[additionsFrom + index]?.Code === 'ConditionalCheckFailed',
+    );
+    for (const addition of full) {
+      try {
+        const output = await this.documents.send(
+          new GetCommand({
+            TableName: this.tableName,
+            Key: TableKeys.attributionValues(addition.workgroup, addition.key, addition.day),
+            ConsistentRead: true,
+          }),
         );
-    } catch {
-      // The retry's backoff and the next attempt's cancellation cover a failed read.
+        const values: unknown = output.Item?.values;
+        if (values instanceof Set)
+          this.cap.learn(
+            addition.id,
+            [...values].filter((value): value is string => typeof value === 'string'),
+          );
+      } catch {
+        // The retry's backoff and the next attempt's cancellation cover a failed read.
+      }
     }
+    return full;
   }
-  return full;
 }

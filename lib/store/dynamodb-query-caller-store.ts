@@ -1,19 +1,16 @@
-import {
-  TransactionCanceledException,
-  type TransactWriteItem,
-  TransactWriteItemsCommand,
-} from '@aws-sdk/client-dynamodb';
+import { TransactionCanceledException, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { backoffMs, type Sleep, sleep } from '../async/backoff.js';
+import { backoffMs } from '../async/backoff.js';
 import { mapSequencesWithConcurrency } from '../async/map-with-concurrency.js';
 import { describeError } from '../errors/describe-error.js';
 import { movedFromUnknown } from '../metrics/principal-metrics.js';
 import { PRINCIPAL_KEY, type QueryCaller, UNKNOWN_PRINCIPAL } from '../usage/query-principal.js';
 import type { QueryUsage } from '../usage/query-usage.js';
-import { type AttributionPlan, AttributionValueCap } from './attribution-cap.js';
+import type { AttributionPlan } from './attribution-cap.js';
 import {
   attributionCounterWrites,
-  learnFullRegistries,
+  CappedCounterWriter,
+  type CounterWriterOptions,
   registryAdditionWrites,
   string,
 } from './dynamodb-counter-writes.js';
@@ -50,23 +47,12 @@ const PARALLEL_TRANSACTIONS = 4;
  */
 export const WAITING_CALLER_TTL_DAYS = 2;
 
-export interface DynamoDbQueryCallerStoreOptions {
-  readonly tableName: string;
-  readonly attributionValuesPerDay?: number;
+export interface DynamoDbQueryCallerStoreOptions extends CounterWriterOptions {
   /**
    * Where this instance remembers the callers it saw waiting, so that its recordings replace
    * them at once (shared with its DynamoDbQueryRecordStore).
    */
   readonly waitingCallers?: WaitingCallers;
-  readonly now?: () => Date;
-  readonly sleep?: Sleep;
-}
-
-export interface DynamoDbQueryCallerStoreOptions {
-  readonly tableName: string;
-  readonly attributionValuesPerDay?: number;
-  readonly now?: () => Date;
-  readonly sleep?: Sleep;
 }
 
 /**
@@ -109,17 +95,13 @@ interface TransactionOutcome {
  * written again.
  */
 export class DynamoDbQueryCallerStore implements QueryCallerStore {
-  private readonly now: () => Date;
-  private readonly sleep: Sleep;
-  private readonly attributionCap: AttributionValueCap;
+  private readonly counters: CappedCounterWriter;
 
   constructor(
     private readonly documents: DynamoDBDocumentClient,
     private readonly options: DynamoDbQueryCallerStoreOptions,
   ) {
-    this.now = options.now ?? (() => new Date());
-    this.sleep = options.sleep ?? sleep;
-    this.attributionCap = new AttributionValueCap(options.attributionValuesPerDay);
+    this.counters = new CappedCounterWriter(documents, options);
   }
 
   async attributeCallers(calls: readonly QueryCall[]): Promise<AttributeCallersResult> {
@@ -141,7 +123,7 @@ export class DynamoDbQueryCallerStore implements QueryCallerStore {
           items = await this.queryItems(toRead);
         } catch (error) {
           lastError = describeError(error);
-          await this.sleep(backoffMs(round));
+          await this.counters.sleep(backoffMs(round));
           continue;
         }
         for (const call of toRead) {
@@ -183,7 +165,7 @@ export class DynamoDbQueryCallerStore implements QueryCallerStore {
       toRead = outcomes.flatMap((outcome) => outcome.reread);
       toWrite = outcomes.flatMap((outcome) => outcome.retry);
       lastError = outcomes.find((outcome) => outcome.error)?.error ?? lastError;
-      if (outcomes.some((outcome) => outcome.backOff)) await this.sleep(backoffMs(round));
+      if (outcomes.some((outcome) => outcome.backOff)) await this.counters.sleep(backoffMs(round));
     }
     for (const call of [...toRead, ...toWrite.map((join) => join.call)])
       failures.set(call.queryExecutionId, `could not attribute the caller: ${lastError}`);
@@ -198,7 +180,7 @@ export class DynamoDbQueryCallerStore implements QueryCallerStore {
       this.documents,
       this.options.tableName,
       calls.map((call) => TableKeys.query(call.queryExecutionId)),
-      { what: 'query items', consistentRead: true, sleep: this.sleep },
+      { what: 'query items', consistentRead: true, sleep: this.counters.sleep },
     );
     const byPk = new Map(items.map((item) => [item.pk, item]));
     return new Map(
@@ -261,11 +243,10 @@ export class DynamoDbQueryCallerStore implements QueryCallerStore {
       ...transaction.usages.map((into) => moves.get(into) as Join),
       ...transaction.singles,
     ];
-    const plan = this.attributionCap.plan(transaction.usages);
+    const plan = this.counters.plan(transaction.usages);
     const { items, additionsFrom } = this.transactionFor(transaction, joins, plan);
     try {
-      await this.documents.send(new TransactWriteItemsCommand({ TransactItems: items }));
-      this.attributionCap.committed(plan);
+      await this.counters.commit(items, plan);
       return { committed: joins, reread: [], retry: [], backOff: false };
     } catch (error) {
       if (!(error instanceof TransactionCanceledException))
@@ -279,11 +260,7 @@ export class DynamoDbQueryCallerStore implements QueryCallerStore {
       const reasons = error.CancellationReasons ?? [];
       const failedCondition = (index: number) => reasons[index]?.Code === 'ConditionalCheckFailed';
       // Another writer filled a day's registry: learn it, so that the retry counts (other).
-      await learnFullRegistries(this.documents, this.options.tableName, this.attributionCap, {
-        plan,
-        reasons,
-        additionsFrom,
-      });
+      await this.counters.learnFullRegistries({ plan, reasons, additionsFrom });
       return {
         committed: [],
         reread: joins.filter((_, index) => failedCondition(index)).map((join) => join.call),
@@ -306,7 +283,7 @@ export class DynamoDbQueryCallerStore implements QueryCallerStore {
     plan: AttributionPlan,
   ): { readonly items: TransactWriteItem[]; readonly additionsFrom: number } {
     const tableName = this.options.tableName;
-    const now = this.now();
+    const now = this.counters.now();
     const nowIso = string(now.toISOString());
     const expiresAt = expiresAtAfterDays(now, WAITING_CALLER_TTL_DAYS);
     const items: TransactWriteItem[] = joins.map(({ call, usage }) =>

@@ -1,10 +1,6 @@
-import {
-  TransactionCanceledException,
-  type TransactWriteItem,
-  TransactWriteItemsCommand,
-} from '@aws-sdk/client-dynamodb';
+import { TransactionCanceledException, type TransactWriteItem } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { backoffMs, type Sleep, sleep } from '../async/backoff.js';
+import { backoffMs } from '../async/backoff.js';
 import { mapSequencesWithConcurrency } from '../async/map-with-concurrency.js';
 import { describeError } from '../errors/describe-error.js';
 import type { OutboxEntry } from '../metrics/metrics-outbox.js';
@@ -13,10 +9,11 @@ import { usageDeltasOf } from '../metrics/usage-metrics.js';
 import { PRINCIPAL_KEY, type QueryCaller, UNKNOWN_PRINCIPAL } from '../usage/query-principal.js';
 import type { QueryUsage } from '../usage/query-usage.js';
 import { totalsOf } from '../usage/usage-totals.js';
-import { type AttributionPlan, AttributionValueCap } from './attribution-cap.js';
+import type { AttributionPlan } from './attribution-cap.js';
 import {
   attributionCounterWrites,
-  learnFullRegistries,
+  CappedCounterWriter,
+  type CounterWriterOptions,
   registryAdditionWrites,
   string,
   totalValues,
@@ -42,11 +39,8 @@ const MAX_TRANSACTION_ATTEMPTS = 6;
 /** Independent transactions (no counter in common) written in parallel. */
 const PARALLEL_TRANSACTIONS = 4;
 
-export interface DynamoDbQueryRecordStoreOptions {
-  readonly tableName: string;
+export interface DynamoDbQueryRecordStoreOptions extends CounterWriterOptions {
   readonly queryRecordTtlDays: number;
-  /** Distinct values per attribution key, workgroup and day; more go to `(other)`. */
-  readonly attributionValuesPerDay?: number;
   /**
    * Count each query under its principal (`unknown` until its CloudTrail record arrives, see
    * DynamoDbQueryCallerStore). Off: no principal counters; a waiting caller is still replaced.
@@ -54,8 +48,6 @@ export interface DynamoDbQueryRecordStoreOptions {
   readonly attributePrincipals?: boolean;
   /** Callers this instance saw waiting (shared with its DynamoDbQueryCallerStore). */
   readonly waitingCallers?: WaitingCallers;
-  readonly now?: () => Date;
-  readonly sleep?: Sleep;
 }
 
 /**
@@ -68,19 +60,15 @@ export interface DynamoDbQueryRecordStoreOptions {
  * instance has already seen recorded skip the transaction altogether.
  */
 export class DynamoDbQueryRecordStore implements QueryRecordStore {
-  private readonly now: () => Date;
-  private readonly sleep: Sleep;
+  private readonly counters: CappedCounterWriter;
   /** Ids seen recorded by this instance: their duplicates skip the table (see RecentlyRecorded). */
   private readonly recent = new RecentlyRecorded();
-  private readonly attributionCap: AttributionValueCap;
 
   constructor(
-    private readonly documents: DynamoDBDocumentClient,
+    documents: DynamoDBDocumentClient,
     private readonly options: DynamoDbQueryRecordStoreOptions,
   ) {
-    this.now = options.now ?? (() => new Date());
-    this.sleep = options.sleep ?? sleep;
-    this.attributionCap = new AttributionValueCap(options.attributionValuesPerDay);
+    this.counters = new CappedCounterWriter(documents, options);
   }
 
   async recordQueries(
@@ -137,23 +125,21 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
     const alreadyRecorded: QueryUsage[] = [];
     let lastError = '';
     for (let attempt = 1; attempt <= MAX_TRANSACTION_ATTEMPTS && pending.length > 0; attempt++) {
-      const plan = this.attributionCap.plan(pending);
+      const plan = this.counters.plan(pending);
       const { items, additionsFrom, outbox } = this.transactionFor(pending, plan, waiting);
       try {
-        await this.documents.send(new TransactWriteItemsCommand({ TransactItems: items }));
-        this.attributionCap.committed(plan);
+        await this.counters.commit(items, plan);
         return { recorded: pending, alreadyRecorded, failed: [], outbox: [outbox] };
       } catch (error) {
         lastError = describeError(error);
         if (!(error instanceof TransactionCanceledException)) break;
         const reasons = error.CancellationReasons ?? [];
         // Another writer filled a registry: learn its values, then count past the cap as (other).
-        const fullRegistries = await learnFullRegistries(
-          this.documents,
-          this.options.tableName,
-          this.attributionCap,
-          { plan, reasons, additionsFrom },
-        );
+        const fullRegistries = await this.counters.learnFullRegistries({
+          plan,
+          reasons,
+          additionsFrom,
+        });
         const existing: QueryUsage[] = [];
         const callersFound = new Map<QueryUsage, QueryUsage>();
         pending.forEach((usage, index) => {
@@ -191,7 +177,7 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
         // A full registry, now learnt: go again at once (an attempt spent, so this ends).
         if (fullRegistries.length > 0 && onlyConditions) continue;
         // Conflicts with another writer of the same counters, or throttling: back off and retry.
-        await this.sleep(backoffMs(attempt));
+        await this.counters.sleep(backoffMs(attempt));
       }
     }
     if (pending.length === 0) return { recorded: [], alreadyRecorded, failed: [], outbox: [] };
@@ -254,7 +240,7 @@ export class DynamoDbQueryRecordStore implements QueryRecordStore {
     readonly outbox: OutboxEntry;
   } {
     if (group.length === 0) throw new Error('transactionFor: empty group');
-    const now = this.now();
+    const now = this.counters.now();
     const nowIso = string(now.toISOString());
     const expiresAt = number(expiresAtAfterDays(now, this.options.queryRecordTtlDays));
     const tableName = this.options.tableName;
