@@ -8,6 +8,7 @@ import {
   formatTable,
   type IndexKeys,
   indexesOf,
+  type LowerBound,
   lowerBoundOf,
   median,
   per1000,
@@ -21,6 +22,21 @@ const INDEXES = [
   { name: 'byWorkgroupDayCost', keys: ['workgroupDay', 'costUsd'] },
   { name: 'byPeriod', keys: ['periodKey', 'workgroup'] },
 ];
+
+/** A bound as one row: BatchGetQueryExecution, TransactWriteItems, PutMetricData, BatchGetItem, BatchWriteItem. */
+const calls = (
+  BatchGetQueryExecution: number,
+  TransactWriteItems: number,
+  PutMetricData: number,
+  BatchGetItem: number,
+  BatchWriteItem: number,
+): LowerBound => ({
+  BatchGetQueryExecution,
+  TransactWriteItems,
+  PutMetricData,
+  BatchGetItem,
+  BatchWriteItem,
+});
 
 describe('bench figures', () => {
   it('takes medians and nearest-rank percentiles', () => {
@@ -37,23 +53,11 @@ describe('bench figures', () => {
   it('bounds a batch: 50 ids per BatchGet, 100 actions per transaction, one metrics call and its outbox delete, one counter read', () => {
     expect(
       lowerBoundOf({ terminalQueries: 97, newQueries: 97, counterItems: 12, budgeted: true }),
-    ).toEqual({
-      BatchGetQueryExecution: 2,
-      TransactWriteItems: 2,
-      PutMetricData: 1,
-      BatchGetItem: 1,
-      BatchWriteItem: 1,
-    });
+    ).toEqual(calls(2, 2, 1, 1, 1));
     // Only duplicates of recorded queries: fetched, nothing to write or publish.
     expect(
       lowerBoundOf({ terminalQueries: 3, newQueries: 0, counterItems: 0, budgeted: false }),
-    ).toEqual({
-      BatchGetQueryExecution: 1,
-      TransactWriteItems: 0,
-      PutMetricData: 0,
-      BatchGetItem: 0,
-      BatchWriteItem: 0,
-    });
+    ).toEqual(calls(1, 0, 0, 0, 0));
     // Nothing terminal (stray RUNNING events): nothing at all.
     expect(
       boundTotal(
@@ -64,13 +68,7 @@ describe('bench figures', () => {
       lowerBoundOf({ terminalQueries: 50, newQueries: 50, counterItems: 3, budgeted: true }),
       lowerBoundOf({ terminalQueries: 51, newQueries: 51, counterItems: 3, budgeted: true }),
     );
-    expect(two).toEqual({
-      BatchGetQueryExecution: 3,
-      TransactWriteItems: 2,
-      PutMetricData: 2,
-      BatchGetItem: 2,
-      BatchWriteItem: 2,
-    });
+    expect(two).toEqual(calls(3, 2, 2, 2, 2));
     expect(boundTotal(two)).toBe(11);
     expect(boundTotal(ZERO_BOUND)).toBe(0);
     expect(per1000(25, 10_000)).toBe(2.5);
@@ -89,13 +87,7 @@ describe('bench figures', () => {
         callerReads: 40,
         joinActions: 65,
       }),
-    ).toEqual({
-      BatchGetQueryExecution: 2,
-      TransactWriteItems: 2,
-      PutMetricData: 1,
-      BatchGetItem: 1,
-      BatchWriteItem: 1,
-    });
+    ).toEqual(calls(2, 2, 1, 1, 1));
     // A batch of callers only: no recording, nothing to publish.
     expect(
       lowerBoundOf({
