@@ -9,20 +9,21 @@ import {
   attributionPeriodId,
 } from '../store/attribution-counter-reader.js';
 import type { AttributionNotifications } from '../store/enforcement-store.js';
-import { type Period, periodKeyFor } from '../usage/period-keys.js';
+import type { Period } from '../usage/period-keys.js';
 import { countedAttributions } from '../usage/query-attribution.js';
 import type { QueryUsage } from '../usage/query-usage.js';
-import { ZERO_TOTALS } from '../usage/usage-totals.js';
+import { type UsageTotals, ZERO_TOTALS } from '../usage/usage-totals.js';
 import {
   type AttributionBudget,
   type AttributionPeriod,
   attributionBudgetUsageOf,
   attributionLabel,
+  attributionOfLabel,
   attributionThresholdId,
   crossedAttributionThresholds,
 } from './attribution-budget.js';
 import { usageFiguresOf } from './budget-status.js';
-import type { SubjectPeriod } from './budget-subject.js';
+import { type SubjectPeriod, subjectPeriodAt } from './budget-subject.js';
 import type { BudgetUsage } from './budget-usage.js';
 
 /** An attribution value a batch counted usage under, and in which workgroup. */
@@ -212,22 +213,51 @@ export interface MeasuredAttributionBudget {
 export async function measureAttributionBudgets(
   budgets: readonly AttributionBudget[],
   at: Date,
-  sources: {
-    readonly counters: Pick<AttributionCounterReader, 'totalsFor'>;
-    readonly workgroupsWithUsage: (period: Period, periodKey: string) => Promise<readonly string[]>;
-  },
+  sources: AttributionUsageSources,
   ownWorkgroups: (budget: AttributionBudget) => readonly string[] = () => [],
 ): Promise<MeasuredAttributionBudget[]> {
+  const read = await readAttributionUsage(
+    budgets.map((budget) => subjectPeriodAt('attribution', budget, at)),
+    sources,
+    (attribution) => {
+      const budget = budgets.find((candidate) => candidate.attribution === attribution);
+      return budget === undefined ? [] : ownWorkgroups(budget);
+    },
+  );
+  return budgets.flatMap((budget, index) => {
+    const entry = read[index];
+    if (entry === undefined) return [];
+    const usage = attributionBudgetUsageOf(budget, entry.totals);
+    return [{ budget, period: entry.period, usage, workgroups: entry.workgroups }];
+  });
+}
+
+/** Where an attribution value's usage is read: its counters, and the period's workgroups. */
+export interface AttributionUsageSources {
+  readonly counters: Pick<AttributionCounterReader, 'totalsFor'>;
+  readonly workgroupsWithUsage: (period: Period, periodKey: string) => Promise<readonly string[]>;
+}
+
+/**
+ * Each period's usage of its value summed over the workgroups with usage in the period (and
+ * `ownWorkgroups`): one read of the period's workgroups per distinct period, one BatchGetItem for
+ * every counter, in the order of `periods`.
+ */
+export async function readAttributionUsage(
+  periods: readonly SubjectPeriod<'attribution'>[],
+  sources: AttributionUsageSources,
+  ownWorkgroups: (attribution: string) => readonly string[] = () => [],
+): Promise<
+  {
+    readonly period: AttributionPeriod;
+    readonly totals: UsageTotals;
+    readonly workgroups: readonly string[];
+  }[]
+> {
   const listed = new Map<string, Promise<readonly string[]>>();
   const reads = await Promise.all(
-    budgets.map(async (budget) => {
-      const period: AttributionPeriod = {
-        attribution: budget.attribution,
-        key: budget.key,
-        value: budget.value,
-        period: budget.period,
-        periodKey: periodKeyFor(budget.period, at),
-      };
+    periods.map(async (key) => {
+      const period: AttributionPeriod = { ...key, ...attributionOfLabel(key.attribution) };
       const id = `${period.period}#${period.periodKey}`;
       let workgroups = listed.get(id);
       if (workgroups === undefined) {
@@ -235,22 +265,18 @@ export async function measureAttributionBudgets(
         listed.set(id, workgroups);
       }
       return {
-        ...period,
-        workgroups: [...new Set([...(await workgroups), ...ownWorkgroups(budget)])],
+        period,
+        workgroups: [...new Set([...(await workgroups), ...ownWorkgroups(key.attribution)])],
       };
     }),
   );
-  const totals = await sources.counters.totalsFor(reads);
-  return budgets.flatMap((budget, index) => {
-    const read = reads[index];
-    if (read === undefined) return [];
-    const { workgroups, ...period } = read;
-    const usage = attributionBudgetUsageOf(
-      budget,
-      totals.get(attributionPeriodId(period)) ?? ZERO_TOTALS,
-    );
-    return [{ budget, period, usage, workgroups }];
-  });
+  const totals = await sources.counters.totalsFor(
+    reads.map(({ period, workgroups }) => ({ ...period, workgroups })),
+  );
+  return reads.map((read) => ({
+    ...read,
+    totals: totals.get(attributionPeriodId(read.period)) ?? ZERO_TOTALS,
+  }));
 }
 
 /**
