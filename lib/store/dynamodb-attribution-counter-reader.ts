@@ -1,13 +1,13 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Period } from '../usage/period-keys.js';
-import { addTotals, type UsageTotals, ZERO_TOTALS } from '../usage/usage-totals.js';
+import type { UsageTotals } from '../usage/usage-totals.js';
 import {
   type AttributionCounterReader,
   type AttributionRead,
   attributionPeriodId,
 } from './attribution-counter-reader.js';
-import { batchGetAll, queryAll } from './dynamodb-toolkit.js';
-import { totalsFromItem } from './dynamodb-usage-counter-reader.js';
+import { queryAll } from './dynamodb-toolkit.js';
+import { sumCounterItems } from './dynamodb-usage-counter-reader.js';
 import { INDEX_BY_PERIOD, periodKeyAttribute, TableKeys } from './table-keys.js';
 
 /**
@@ -21,33 +21,17 @@ export class DynamoDbAttributionCounterReader implements AttributionCounterReade
   ) {}
 
   async totalsFor(reads: readonly AttributionRead[]): Promise<ReadonlyMap<string, UsageTotals>> {
-    const totals = new Map<string, UsageTotals>();
-    const idByItemKey = new Map<string, string>();
-    const itemKeys = reads.flatMap((period) => {
-      totals.set(attributionPeriodId(period), ZERO_TOTALS);
-      return period.workgroups.map((workgroup) => {
-        const itemKey = TableKeys.attribution(
-          period.key,
-          period.period,
-          period.periodKey,
-          workgroup,
-          period.value,
-        );
-        idByItemKey.set(`${itemKey.pk}|${itemKey.sk}`, attributionPeriodId(period));
-        return itemKey;
-      });
-    });
-    if (itemKeys.length === 0) return totals;
-    const items = await batchGetAll(this.documents, this.tableName, itemKeys, {
-      what: 'attribution counters',
-      consistentRead: true,
-    });
-    for (const item of items) {
-      const id = idByItemKey.get(`${String(item.pk)}|${String(item.sk)}`);
-      if (id !== undefined)
-        totals.set(id, addTotals(totals.get(id) ?? ZERO_TOTALS, totalsFromItem(item)));
-    }
-    return totals;
+    return sumCounterItems(
+      this.documents,
+      this.tableName,
+      'attribution counters',
+      reads.map((read) => ({
+        id: attributionPeriodId(read),
+        itemKeys: read.workgroups.map((workgroup) =>
+          TableKeys.attribution(read.key, read.period, read.periodKey, workgroup, read.value),
+        ),
+      })),
+    );
   }
 
   async workgroupsWithUsage(period: Period, periodKey: string): Promise<string[]> {

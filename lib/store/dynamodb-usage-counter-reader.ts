@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { type UsageTotals, ZERO_TOTALS } from '../usage/usage-totals.js';
+import { addTotals, type UsageTotals, ZERO_TOTALS } from '../usage/usage-totals.js';
 import { batchGetAll } from './dynamodb-toolkit.js';
 import { TableKeys } from './table-keys.js';
 import { type CounterKey, counterId, type UsageCounterReader } from './usage-counter-reader.js';
@@ -12,24 +12,46 @@ export class DynamoDbUsageCounterReader implements UsageCounterReader {
   ) {}
 
   async totalsFor(keys: readonly CounterKey[]): Promise<ReadonlyMap<string, UsageTotals>> {
-    const totals = new Map<string, UsageTotals>();
-    const idByItemKey = new Map<string, string>();
-    const itemKeys = keys.map((key) => {
-      const itemKey = TableKeys.usage(key.workgroup, key.period, key.periodKey);
-      idByItemKey.set(`${itemKey.pk}|${itemKey.sk}`, counterId(key));
-      totals.set(counterId(key), ZERO_TOTALS);
-      return itemKey;
-    });
-    const items = await batchGetAll(this.documents, this.tableName, itemKeys, {
-      what: 'usage counters',
-      consistentRead: true,
-    });
-    for (const item of items) {
-      const id = idByItemKey.get(`${String(item.pk)}|${String(item.sk)}`);
-      if (id !== undefined) totals.set(id, totalsFromItem(item));
-    }
-    return totals;
+    return sumCounterItems(
+      this.documents,
+      this.tableName,
+      'usage counters',
+      keys.map((key) => ({
+        id: counterId(key),
+        itemKeys: [TableKeys.usage(key.workgroup, key.period, key.periodKey)],
+      })),
+    );
   }
+}
+
+/**
+ * The totals of counter items summed per id (an attribution value's over its workgroups), each
+ * id zero until an item of its is read. Strongly consistent BatchGetItem, so that a batch sees
+ * its own additions.
+ */
+export async function sumCounterItems(
+  documents: DynamoDBDocumentClient,
+  tableName: string,
+  what: string,
+  counters: readonly {
+    readonly id: string;
+    readonly itemKeys: readonly { readonly pk: string; readonly sk: string }[];
+  }[],
+): Promise<Map<string, UsageTotals>> {
+  const totals = new Map<string, UsageTotals>();
+  const idByItemKey = new Map<string, string>();
+  for (const { id, itemKeys } of counters) {
+    totals.set(id, ZERO_TOTALS);
+    for (const itemKey of itemKeys) idByItemKey.set(`${itemKey.pk}|${itemKey.sk}`, id);
+  }
+  const itemKeys = counters.flatMap((counter) => counter.itemKeys);
+  const items = await batchGetAll(documents, tableName, itemKeys, { what, consistentRead: true });
+  for (const item of items) {
+    const id = idByItemKey.get(`${String(item.pk)}|${String(item.sk)}`);
+    if (id !== undefined)
+      totals.set(id, addTotals(totals.get(id) ?? ZERO_TOTALS, totalsFromItem(item)));
+  }
+  return totals;
 }
 
 /** Reads the integer counters of a usage item, treating a missing attribute as zero. */
