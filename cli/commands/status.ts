@@ -7,6 +7,7 @@ import { workgroupFilterOption } from '../options.js';
 import {
   attributionStatusJson,
   attributionStatusTable,
+  invalidBudgetWarnings,
   reservationStatusJson,
   reservationStatusTable,
   statusJson,
@@ -55,10 +56,8 @@ over every workgroup with usage this period, the share used and the notification
         at,
         reservation,
       );
-      for (const entry of loaded.invalid) {
-        context.warn(
-          `the stored budget of reservation ${entry.reservation} is invalid and not enforced: ${entry.reason}`,
-        );
+      for (const warning of invalidBudgetWarnings({ reservations: loaded.invalid })) {
+        context.warn(warning);
       }
       if (loaded.statuses.length === 0) {
         throw new CliError(
@@ -91,21 +90,12 @@ over every workgroup with usage this period, the share used and the notification
       workgroup === undefined
         ? await loadAttributionBudgetStatuses(context.documents(), context.tableName, at)
         : { statuses: [], invalid: [] };
-    for (const entry of attributions.invalid) {
-      context.warn(
-        `the stored attribution budget ${entry.attribution} is invalid and not evaluated: ${entry.reason}`,
-      );
-    }
-    for (const entry of reservations.invalid) {
-      context.warn(
-        `the stored budget of reservation ${entry.reservation} is invalid and not enforced: ${entry.reason}`,
-      );
-    }
-    for (const entry of invalid) {
-      context.warn(
-        `the stored budget of ${entry.workgroup} is invalid and not enforced: ${entry.reason}`,
-      );
-    }
+    const warnings = invalidBudgetWarnings({
+      workgroups: invalid,
+      reservations: reservations.invalid,
+      attributions: attributions.invalid,
+    });
+    for (const warning of warnings) context.warn(warning);
     if (workgroup !== undefined && statuses.length === 0) {
       throw new CliError(
         `workgroup '${workgroup}' has no ${invalid.length > 0 ? 'valid ' : ''}budget`,

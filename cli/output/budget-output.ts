@@ -56,6 +56,31 @@ export function budgetJson(budget: Budget) {
   };
 }
 
+/** Stored budgets that no longer validate (edited by hand), by kind. */
+export interface InvalidStoredBudgets {
+  readonly workgroups?: readonly { readonly workgroup: string; readonly reason: string }[];
+  readonly reservations?: readonly { readonly reservation: string; readonly reason: string }[];
+  readonly attributions?: readonly { readonly attribution: string; readonly reason: string }[];
+}
+
+/** What `budget list` and `status` say on stderr about each invalid stored budget. */
+export function invalidBudgetWarnings(invalid: InvalidStoredBudgets): string[] {
+  return [
+    ...(invalid.workgroups ?? []).map(
+      (entry) =>
+        `the stored budget of ${entry.workgroup} is invalid and not enforced: ${entry.reason}`,
+    ),
+    ...(invalid.reservations ?? []).map(
+      (entry) =>
+        `the stored budget of reservation ${entry.reservation} is invalid and not enforced: ${entry.reason}`,
+    ),
+    ...(invalid.attributions ?? []).map(
+      (entry) =>
+        `the stored attribution budget ${entry.attribution} is invalid and not evaluated: ${entry.reason}`,
+    ),
+  ];
+}
+
 export const toJsonText = (value: unknown): string => `${JSON.stringify(value, null, 2)}\n`;
 
 /** `50% notify, 80% throttle`, or `-` for none. */
@@ -474,13 +499,8 @@ export function attributionBudgetJson(budget: AttributionBudget) {
   return {
     key: budget.key,
     value: budget.value,
-    period: budget.period,
-    limitDpuHours: budget.limitDpuHours ?? null,
-    limitUsd: budget.limitUsd ?? null,
-    thresholds: budget.thresholds.map((threshold) => ({
-      percent: threshold.percent,
-      action: threshold.action,
-    })),
+    ...budgetLimitsJson(budget),
+    thresholds: thresholdsJson(budget.thresholds),
     updatedAt: budget.updatedAt,
   };
 }
@@ -488,9 +508,7 @@ export function attributionBudgetJson(budget: AttributionBudget) {
 const ATTRIBUTION_BUDGET_COLUMNS: readonly Column[] = [
   { header: 'KEY' },
   { header: 'VALUE' },
-  { header: 'PERIOD' },
-  { header: 'LIMIT DPU-H', format: formatDpuHours, align: 'right' },
-  { header: 'LIMIT USD', format: formatUsd, align: 'right' },
+  ...BUDGET_LIMIT_COLUMNS,
   { header: 'THRESHOLDS' },
   { header: 'UPDATED (UTC)' },
 ];
@@ -502,9 +520,7 @@ export function attributionBudgetsTable(budgets: readonly AttributionBudget[]): 
     budgets.map((budget) => [
       budget.key,
       budget.value,
-      budget.period,
-      budget.limitDpuHours,
-      budget.limitUsd,
+      ...budgetLimitCells(budget),
       describeThresholds(budget),
       formatInstant(budget.updatedAt),
     ]),

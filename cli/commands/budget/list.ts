@@ -4,7 +4,12 @@ import {
   DynamoDbReservationBudgetStore,
 } from '../../../lib/store/dynamodb-budget-store.js';
 import { defineCommand } from '../../command.js';
-import { budgetListJson, budgetListTables, toJsonText } from '../../output/budget-output.js';
+import {
+  budgetListJson,
+  budgetListTables,
+  invalidBudgetWarnings,
+  toJsonText,
+} from '../../output/budget-output.js';
 
 export default defineCommand({
   name: 'budget list',
@@ -26,21 +31,12 @@ is not enforced: it is reported on stderr, and under "invalid" in JSON.`,
       context.documents(),
       context.tableName,
     ).list();
-    for (const entry of attributions.invalid) {
-      context.warn(
-        `the stored attribution budget ${entry.attribution} is invalid and not evaluated: ${entry.reason}`,
-      );
-    }
-    for (const entry of workgroups.invalid) {
-      context.warn(
-        `the stored budget of ${entry.workgroup} is invalid and not enforced: ${entry.reason}`,
-      );
-    }
-    for (const entry of reservations.invalid) {
-      context.warn(
-        `the stored budget of reservation ${entry.reservation} is invalid and not enforced: ${entry.reason}`,
-      );
-    }
+    const warnings = invalidBudgetWarnings({
+      workgroups: workgroups.invalid,
+      reservations: reservations.invalid,
+      attributions: attributions.invalid,
+    });
+    for (const warning of warnings) context.warn(warning);
     context.stdout.write(
       context.format === 'json'
         ? toJsonText(budgetListJson(workgroups, reservations, attributions))
