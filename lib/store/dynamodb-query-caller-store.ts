@@ -36,7 +36,7 @@ import type { WaitingCallers } from './waiting-callers.js';
  * Rounds of reading and writing a batch's callers: a round retries what other writers spoiled
  * (a conflict on the same counter items, a query recorded or moved meanwhile).
  */
-const MAX_ROUNDS = 6;
+const MAX_ROUNDS = 8;
 /** Independent transactions (no counter item in common) written in parallel. */
 const PARALLEL_TRANSACTIONS = 4;
 /**
@@ -165,7 +165,14 @@ export class DynamoDbQueryCallerStore implements QueryCallerStore {
       toRead = outcomes.flatMap((outcome) => outcome.reread);
       toWrite = outcomes.flatMap((outcome) => outcome.retry);
       lastError = outcomes.find((outcome) => outcome.error)?.error ?? lastError;
-      if (outcomes.some((outcome) => outcome.backOff)) await this.counters.sleep(backoffMs(round));
+      // A join whose condition failed is read again at once (its query was recorded or moved
+      // meanwhile). From the second round on, what is still left means another instance is
+      // joining the same queries: a whole transaction fails on any one of its joins, so two
+      // instances racing over one set would spoil each other's rounds; a jittered pause lets
+      // the other one finish, and the next read finds its work done.
+      const contended = round > 1 && toRead.length + toWrite.length > 0;
+      if (contended || outcomes.some((outcome) => outcome.backOff))
+        await this.counters.sleep(backoffMs(round));
     }
     for (const call of [...toRead, ...toWrite.map((join) => join.call)])
       failures.set(call.queryExecutionId, `could not attribute the caller: ${lastError}`);
@@ -261,10 +268,14 @@ export class DynamoDbQueryCallerStore implements QueryCallerStore {
       const failedCondition = (index: number) => reasons[index]?.Code === 'ConditionalCheckFailed';
       // Another writer filled a day's registry: learn it, so that the retry counts (other).
       await this.counters.learnFullRegistries({ plan, reasons, additionsFrom });
+      // A failed condition means another writer got to that query (recorded or moved it): it may
+      // have got to others of this transaction as well, so all of them are read again rather than
+      // found one cancelled transaction at a time.
+      const conditionFailed = joins.some((_, index) => failedCondition(index));
       return {
         committed: [],
-        reread: joins.filter((_, index) => failedCondition(index)).map((join) => join.call),
-        retry: joins.filter((_, index) => !failedCondition(index)),
+        reread: conditionFailed ? joins.map((join) => join.call) : [],
+        retry: conditionFailed ? [] : joins,
         backOff: reasons.some(
           (reason) => reason.Code !== 'None' && reason.Code !== 'ConditionalCheckFailed',
         ),
