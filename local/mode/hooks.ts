@@ -3,10 +3,14 @@ import { dirname, resolve } from 'node:path';
 import { runCli } from '../../cli/main.js';
 import { type Budget, parseBudget } from '../../lib/budgets/budget.js';
 import { formatQuantity, type LimitUnit } from '../../lib/format/format-values.js';
-import { DynamoDbBudgetStore } from '../../lib/store/dynamodb-budget-store.js';
+import {
+  DynamoDbAttributionBudgetStore,
+  DynamoDbBudgetStore,
+} from '../../lib/store/dynamodb-budget-store.js';
 import { dpuHoursFromMillis, usdFromNano } from '../../lib/usage/pricing.js';
 import { capacityDayBudget, onDemandDayBudget } from '../simulation/sample-budgets.js';
 import { SPARK_WORKGROUP } from '../simulation/simulated-spark.js';
+import { sampleAttributionBudget } from './attribution-budget-check.js';
 import type { AfterBatch, LocalModeContext } from './context.js';
 import type { LocalModeSummary } from './local-mode-summary.js';
 import { printAlertsAndDigest } from './print-alerts.js';
@@ -24,7 +28,8 @@ import { printAlertsAndDigest } from './print-alerts.js';
  * budget that notifies and then caps its per-query scan. Sized from `ctx.plannedTotals`, so any
  * seed shows enforcement. The simulation honours what the enforcer does to the Athena stand-in
  * (a disabled workgroup rejects later queries, a lower ceiling caps their DPUs) and its ground
- * truth follows.
+ * truth follows. The finance team's tag gets a notify-only day budget (attribution-budget-check.ts)
+ * at 80 % of its planned cost, so its day crosses 50 % and 100 %, not 150 %.
  */
 export async function seedBudgets(ctx: LocalModeContext): Promise<readonly string[]> {
   const store = new DynamoDbBudgetStore(ctx.clients.documents, ctx.tableName);
@@ -62,6 +67,12 @@ export async function seedBudgets(ctx: LocalModeContext): Promise<readonly strin
       : '';
     lines.push(`${budget.workgroup}: ${limit} per ${budget.period}; ${thresholds}${enforced}`);
   }
+  const attribution = sampleAttributionBudget(ctx, updatedAt);
+  await new DynamoDbAttributionBudgetStore(ctx.clients.documents, ctx.tableName).put(attribution);
+  const thresholds = attribution.thresholds.map((t) => `${t.action} at ${t.percent}%`).join(', ');
+  lines.push(
+    `${attribution.attribution}: ${limitsOf(attribution).join(' and ')} per ${attribution.period} over every workgroup; ${thresholds}`,
+  );
   return lines;
 }
 
@@ -89,7 +100,9 @@ export function afternoonOperator(): AfterBatch {
 }
 
 /** The limits a budget sets, formatted: `39.00 USD`, `120.000 DPU-h`. */
-function limitsOf(budget: Budget): string[] {
+function limitsOf(
+  budget: Partial<Pick<Budget, 'limitDpuHours' | 'limitUsd' | 'limitBytes'>>,
+): string[] {
   const limits: [LimitUnit, number | undefined][] = [
     ['dpuHours', budget.limitDpuHours],
     ['usd', budget.limitUsd],

@@ -6,6 +6,10 @@ import type { AttributionCheck } from '../simulation/attribution-check.js';
 import type { DeadLetter } from '../simulation/event-feed.js';
 import type { SimulatedDay, SimulatedDayKey } from '../simulation/simulated-day.js';
 import { maxDpuOf, type WorkgroupKind } from '../simulation/workgroup-profiles.js';
+import {
+  type AttributionBudgetResult,
+  formatAttributionBudget,
+} from './attribution-budget-check.js';
 import type { ReservationResult } from './capacity-reservation.js';
 import type { LocalModeContext } from './context.js';
 import type { SparkResult } from './spark-sessions.js';
@@ -57,6 +61,8 @@ export interface LocalModeSummary extends SimulatedDayKey {
   readonly groundTruth: ReadonlyMap<string, UsageTotals>;
   /** Each attribution key's day report against the ground truth (principals, dbt models, tags). */
   readonly attribution?: readonly AttributionCheck[];
+  /** The sample attribution budget's notifications against the thresholds the truth crosses. */
+  readonly attributionBudget?: AttributionBudgetResult;
   /** The capacity reservation's day, as the capacity function counted it. */
   readonly reservation?: ReservationResult;
   /** The Spark workgroup's day, as the spark-sessions function counted and enforced it. */
@@ -113,6 +119,8 @@ export function formatSummary(summary: LocalModeSummary, ctx?: LocalModeContext)
     lines.push(`Alerts published to the alerts topic: ${alerts.length}`);
     for (const alert of alerts) lines.push(`  ${alert.subject ?? alert.message.slice(0, 100)}`);
   }
+  if (summary.attributionBudget !== undefined)
+    lines.push(...formatAttributionBudget(summary.attributionBudget));
   lines.push(
     '',
     `Day ${summary.day}, DynamoDB counters (USAGE#<workgroup>, day#${summary.day}) vs ground truth · CloudWatch sums:`,

@@ -23,6 +23,7 @@ import {
   groundTruthOf,
 } from '../simulation/simulated-day.js';
 import { SimulatedAthenaAccount } from '../stand-ins/athena-stand-in.js';
+import { checkAttributionBudget, sampleAttributionBudget } from './attribution-budget-check.js';
 import { formatReservation, startReservationAccounting } from './capacity-reservation.js';
 import type { AfterBatch, LocalModeContext, LocalModeOutput } from './context.js';
 import { afternoonOperator, printReports, seedBudgets } from './hooks.js';
@@ -238,13 +239,21 @@ export async function runLocalMode(options: LocalModeOptions = {}): Promise<Loca
       },
       truth,
     );
+    // The same budget seedBudgets stored (sized from the planned day), checked against the truth.
+    const attributionBudget = ctx.options.sampleBudgets
+      ? checkAttributionBudget(ctx, sampleAttributionBudget(ctx, day.start.toISOString()), truth)
+      : undefined;
     const summary = {
       ...counted,
       reservation,
       attribution,
+      ...(attributionBudget === undefined ? {} : { attributionBudget }),
       spark: sparkResult,
       matches:
-        counted.matches && attribution.every((check) => check.matches) && sparkResult.matches,
+        counted.matches &&
+        attribution.every((check) => check.matches) &&
+        sparkResult.matches &&
+        (attributionBudget?.matches ?? true),
     };
     for (const line of formatSummary(summary, ctx)) out(line);
     out();

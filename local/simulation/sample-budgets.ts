@@ -35,3 +35,27 @@ export function onDemandDayBudget(workgroup: string, limitUsd: number, updatedAt
     updatedAt,
   };
 }
+
+/**
+ * A day budget in USD on one attribution value (`tag:team` = `finance`), over every workgroup:
+ * notify at 50 %, 100 % and 150 %. Notify only, as every attribution budget.
+ */
+export function attributionDayBudget(
+  key: string,
+  value: string,
+  limitUsd: number,
+  updatedAt: string,
+) {
+  return {
+    key,
+    value,
+    period: 'day',
+    limitUsd,
+    thresholds: [
+      { percent: 50, action: 'notify' },
+      { percent: 100, action: 'notify' },
+      { percent: 150, action: 'notify' },
+    ],
+    updatedAt,
+  };
+}

@@ -52,17 +52,24 @@ const runOnce = (
 /** A run with the sample budgets, and its context as the last batch left it (the account, SNS). */
 async function runWithSampleBudgets(
   extra: Pick<LocalModeOptions, 'enforceWorkgroupConfig'> = {},
-): Promise<{ summary: LocalModeSummary; context: LocalModeContext }> {
+): Promise<{ summary: LocalModeSummary; context: LocalModeContext; printed: string }> {
   let context: LocalModeContext | undefined;
+  let printed = '';
   const summary = await runOnce({
     sampleBudgets: true,
     ...extra,
     afterBatch: (ctx) => {
       context = ctx;
     },
+    output: {
+      write: (text: string) => {
+        printed += text;
+        return true;
+      },
+    },
   });
   if (context === undefined) throw new Error('the run played no batch');
-  return { summary, context };
+  return { summary, context, printed };
 }
 
 const sum = (values: readonly number[]) => values.reduce((total, value) => total + value, 0);
@@ -307,10 +314,10 @@ describe('local mode with the sample budgets', () => {
   it(
     'throttles then disables the busiest capacity workgroup once each, and still matches',
     async () => {
-      const { summary, context } = await runWithSampleBudgets();
+      const { summary, context, printed } = await runWithSampleBudgets();
 
       expect(summary.matches).toBe(true);
-      expect(summary.budgets).toHaveLength(3);
+      expect(summary.budgets).toHaveLength(4);
       const updates = context.athena.account.updateWorkGroupCalls.filter((call) => !call.error);
       const budgeted = summary.budgets[0]?.split(':')[0] ?? '';
       const onBudgeted = updates.filter((call) => call.input.WorkGroup === budgeted);
@@ -341,6 +348,23 @@ describe('local mode with the sample budgets', () => {
       expect(budget?.actions).toEqual(['80% notify applied', '100% scale-down applied']);
       expect(subjects.filter((subject) => subject?.includes('scaled down 64 -> 32'))).toHaveLength(
         1,
+      );
+      // The finance tag's day budget (80 % of its planned cost): the simulation's finance queries
+      // cross 50 % and 100 %, not 150 %, and the alerts topic got one notification for each.
+      const finance = summary.attributionBudget;
+      expect(finance?.budget.attribution).toBe('tag:team=finance');
+      expect(finance?.truth).toEqual(
+        summary.attribution
+          ?.find((check) => check.key === 'tag:team')
+          ?.rows.find((row) => row.value === 'finance')?.expected,
+      );
+      expect(finance?.truthUsedPercent).toBeGreaterThanOrEqual(100);
+      expect(finance?.truthUsedPercent).toBeLessThan(150);
+      expect(finance?.expected).toEqual([50, 100]);
+      expect(finance?.notified).toEqual([50, 100]);
+      expect(finance?.matches).toBe(true);
+      expect(printed).toMatch(
+        /^ {2}✓ notified once at each threshold crossed \(50%, 100%; not 150%\): alerts at 50%, 100%$/m,
       );
       // The day is still counted whole: the budget run split it, it did not change it.
       expect(summary.reservation?.allocatedDpuMillis).toBe(summary.reservation?.truthDpuMillis);
