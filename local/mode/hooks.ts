@@ -29,7 +29,7 @@ import { printAlertsAndDigest } from './print-alerts.js';
  * seed shows enforcement. The simulation honours what the enforcer does to the Athena stand-in
  * (a disabled workgroup rejects later queries, a lower ceiling caps their DPUs) and its ground
  * truth follows. The finance team's tag gets a notify-only day budget (attribution-budget-check.ts)
- * at 80 % of its planned cost, so its day crosses 50 % and 100 %, not 150 %.
+ * at 60 % of its planned cost, so its day crosses 50 % and 100 %, not 200 %.
  */
 export async function seedBudgets(ctx: LocalModeContext): Promise<readonly string[]> {
   const store = new DynamoDbBudgetStore(ctx.clients.documents, ctx.tableName);

@@ -38,7 +38,7 @@ export function onDemandDayBudget(workgroup: string, limitUsd: number, updatedAt
 
 /**
  * A day budget in USD on one attribution value (`tag:team` = `finance`), over every workgroup:
- * notify at 50 %, 100 % and 150 %. Notify only, as every attribution budget.
+ * notify at 50 %, 100 % and 200 %. Notify only, as every attribution budget.
  */
 export function attributionDayBudget(
   key: string,
@@ -54,7 +54,7 @@ export function attributionDayBudget(
     thresholds: [
       { percent: 50, action: 'notify' },
       { percent: 100, action: 'notify' },
-      { percent: 150, action: 'notify' },
+      { percent: 200, action: 'notify' },
     ],
     updatedAt,
   };
