@@ -51,11 +51,7 @@ export function attributionDayBudget(
     value,
     period: 'day',
     limitUsd,
-    thresholds: [
-      { percent: 50, action: 'notify' },
-      { percent: 100, action: 'notify' },
-      { percent: 200, action: 'notify' },
-    ],
+    thresholds: [50, 100, 200].map((percent) => ({ percent, action: 'notify' })),
     updatedAt,
   };
 }
